@@ -1,0 +1,411 @@
+//! Domain types of tgscope: the words the rest of the pipeline speaks.
+//!
+//! Place in the pipeline: the bottom. Every other crate imports these types; this crate imports
+//! none of them and does no I/O.
+//!
+//! Main types:
+//! - [`CapturedPost`]: one post as a reader saw it in one capture (clean and raw text, forward,
+//!   media, links, tags, dates, and where in the capture it came from). Readers produce these; the
+//!   engine reconciles them into the archive.
+//! - [`ChannelRef`]: how a capture names a channel (numeric id, username, title).
+//! - [`Forward`], [`Media`], [`Link`], [`Tag`], [`Country`]: what a post carries besides its text.
+//! - [`InferredDate`]: a date derived from a post's text or context, always with its basis.
+//! - [`Format`]: the capture formats tgscope knows.
+//!
+//! What it does not do: parse, clean, store or search anything.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A capture format that tgscope can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Plain text copied or scraped from a channel page, or Telegram Desktop's copy of messages.
+    Text,
+}
+
+impl Format {
+    /// Every format, in the order detection tries them.
+    pub const ALL: &'static [Format] = &[Format::Text];
+
+    /// The stable name used on the command line and in the archive.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+        }
+    }
+
+    /// Parses a stable name (as written by [`Format::as_str`]).
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.as_str() == name)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a capture names a channel. Any field may be unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRef {
+    /// Telegram's numeric id (bare, without the Bot API's `-100` prefix).
+    pub tg_id: Option<i64>,
+    /// Public username without `@` (case-insensitive; can change over time).
+    pub username: Option<String>,
+    /// Display title ("Russian MFA 🇷🇺").
+    pub title: Option<String>,
+}
+
+impl ChannelRef {
+    /// A channel known only by a name given by the user or taken from a file name.
+    pub fn named(name: &str) -> ChannelRef {
+        let name = name.trim().trim_start_matches('@');
+        if looks_like_username(name) {
+            ChannelRef {
+                username: Some(name.to_string()),
+                ..ChannelRef::default()
+            }
+        } else {
+            ChannelRef {
+                title: Some(name.to_string()),
+                ..ChannelRef::default()
+            }
+        }
+    }
+
+    /// The best human name: username, else title, else the numeric id.
+    pub fn display_name(&self) -> String {
+        if let Some(u) = &self.username {
+            return u.clone();
+        }
+        if let Some(t) = &self.title {
+            return t.clone();
+        }
+        match self.tg_id {
+            Some(id) => id.to_string(),
+            None => "(unknown)".to_string(),
+        }
+    }
+}
+
+/// True when `s` has the shape of a Telegram username: 4 to 32 ASCII letters, digits and
+/// underscores, starting with a letter.
+pub fn looks_like_username(s: &str) -> bool {
+    let b = s.as_bytes();
+    (4..=32).contains(&b.len())
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// Where a post was forwarded from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forward {
+    /// Display name of the origin ("Russian MFA 🇷🇺"), when the capture shows it.
+    pub title: Option<String>,
+    /// Username of the origin channel, when known.
+    pub username: Option<String>,
+    /// The origin post's id in its own channel, when known.
+    pub message_id: Option<i64>,
+    /// The origin post's date (RFC 3339 UTC), when known.
+    pub date: Option<String>,
+}
+
+/// The kind of a media item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A photo.
+    Photo,
+    /// A video file.
+    Video,
+    /// A round video message.
+    VideoMessage,
+    /// A GIF-like animation.
+    Animation,
+    /// A voice message.
+    Voice,
+    /// A music or audio file.
+    Audio,
+    /// Any other file.
+    Document,
+    /// A sticker.
+    Sticker,
+    /// A poll.
+    Poll,
+    /// A map location or venue.
+    Location,
+    /// A shared contact.
+    Contact,
+    /// An album of several items.
+    Album,
+    /// Media whose kind the capture does not reveal.
+    Unknown,
+}
+
+impl MediaKind {
+    /// The stable name written to the archive and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "photo",
+            MediaKind::Video => "video",
+            MediaKind::VideoMessage => "video_message",
+            MediaKind::Animation => "animation",
+            MediaKind::Voice => "voice",
+            MediaKind::Audio => "audio",
+            MediaKind::Document => "document",
+            MediaKind::Sticker => "sticker",
+            MediaKind::Poll => "poll",
+            MediaKind::Location => "location",
+            MediaKind::Contact => "contact",
+            MediaKind::Album => "album",
+            MediaKind::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> MediaKind {
+        match s {
+            "photo" => MediaKind::Photo,
+            "video" => MediaKind::Video,
+            "video_message" => MediaKind::VideoMessage,
+            "animation" => MediaKind::Animation,
+            "voice" => MediaKind::Voice,
+            "audio" => MediaKind::Audio,
+            "document" => MediaKind::Document,
+            "sticker" => MediaKind::Sticker,
+            "poll" => MediaKind::Poll,
+            "location" => MediaKind::Location,
+            "contact" => MediaKind::Contact,
+            "album" => MediaKind::Album,
+            _ => MediaKind::Unknown,
+        }
+    }
+}
+
+/// Why a capture shows a placeholder instead of a media item or a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placeholder {
+    /// "Media is too big" (the web preview does not play it).
+    TooBig,
+    /// "This media is not supported in your browser".
+    NotSupported,
+    /// "Please open Telegram to view this post": the whole post is hidden from the web view.
+    OpenInTelegram,
+    /// The capture names the media ("[ Photo ]") but does not hold it.
+    NotIncluded,
+}
+
+impl Placeholder {
+    /// The stable name written to the archive and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placeholder::TooBig => "too_big",
+            Placeholder::NotSupported => "not_supported",
+            Placeholder::OpenInTelegram => "open_in_telegram",
+            Placeholder::NotIncluded => "not_included",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> Option<Placeholder> {
+        Some(match s {
+            "too_big" => Placeholder::TooBig,
+            "not_supported" => Placeholder::NotSupported,
+            "open_in_telegram" => Placeholder::OpenInTelegram,
+            "not_included" => Placeholder::NotIncluded,
+            _ => return None,
+        })
+    }
+}
+
+/// One media item of a post, or a placeholder standing where the capture lacks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    /// What kind of media it is.
+    pub kind: MediaKind,
+    /// Set when the capture holds a placeholder instead of the media.
+    pub placeholder: Option<Placeholder>,
+    /// The interface text the capture shows for it ("Media is too big", "[ Photo ]").
+    pub label: Option<String>,
+    /// File name, when known.
+    pub file_name: Option<String>,
+    /// MIME type, when known.
+    pub mime_type: Option<String>,
+    /// Size in bytes, when known.
+    pub size: Option<u64>,
+    /// Duration in seconds, when known.
+    pub duration: Option<u32>,
+}
+
+impl Media {
+    /// A media item of `kind` known only by a placeholder.
+    pub fn placeholder(kind: MediaKind, placeholder: Placeholder, label: &str) -> Media {
+        Media {
+            kind,
+            placeholder: Some(placeholder),
+            label: Some(label.to_string()),
+            file_name: None,
+            mime_type: None,
+            size: None,
+            duration: None,
+        }
+    }
+}
+
+/// A byte range `[start, end)` in a post's clean text. Both ends lie on char boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+/// A link in a post. `url` is `None` when the capture kept the label but lost the target
+/// ("Read in full", "Watch").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The target, when the capture has it.
+    pub url: Option<String>,
+    /// The visible text of the link (for a bare URL, the URL itself).
+    pub label: String,
+    /// Where the link sits in the clean text; `None` for labels kept out of the clean text.
+    pub span: Option<Span>,
+}
+
+/// A hashtag (without `#`) or a mention (without `@`), with where it sits in the clean text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The tag as written, without its sigil.
+    pub value: String,
+    /// Where it sits in the clean text (sigil included).
+    pub span: Span,
+}
+
+/// A country named by a flag emoji (🇷🇺 -> `RU`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2 code.
+    pub code: String,
+    /// Where the flag sits in the clean text.
+    pub span: Span,
+}
+
+/// How a date was inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateBasis {
+    /// A full date (day, month, year) written in the post's opening lines.
+    TextDate,
+    /// A day and month in the post's opening lines; the year from the nearest dated posts
+    /// around it in the capture (captures list posts in time order).
+    TextDayMonthNeighbourYear,
+    /// A day separator line of the web view ("February 27") above the post; a separator without
+    /// a year takes it from the nearest dated posts around it.
+    DaySeparator,
+    /// The `Name, [date time]` header of a Telegram Desktop copy: the copier's local time,
+    /// offset unknown.
+    DesktopCopyHeader,
+}
+
+impl DateBasis {
+    /// The stable name written to the archive and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateBasis::TextDate => "text_date",
+            DateBasis::TextDayMonthNeighbourYear => "text_day_month_neighbour_year",
+            DateBasis::DaySeparator => "day_separator",
+            DateBasis::DesktopCopyHeader => "desktop_copy_header",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> Option<DateBasis> {
+        Some(match s {
+            "text_date" => DateBasis::TextDate,
+            "text_day_month_neighbour_year" => DateBasis::TextDayMonthNeighbourYear,
+            "day_separator" => DateBasis::DaySeparator,
+            "desktop_copy_header" => DateBasis::DesktopCopyHeader,
+            _ => return None,
+        })
+    }
+}
+
+/// A date that the capture does not state as the post's time but that its text or context
+/// supports. Never shown as observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferredDate {
+    /// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM` (local time, no offset) for a Desktop copy header.
+    pub date: String,
+    /// How it was inferred.
+    pub basis: DateBasis,
+    /// The text it was inferred from, as written ("Moscow, May 17, 2023").
+    pub evidence: String,
+    /// More detail on the inference (which neighbours gave the year), when there is any.
+    pub detail: Option<String>,
+}
+
+/// Where in a capture a post was seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// First line (1-based) of the post in the capture.
+    pub line_start: u64,
+    /// Last line (1-based, inclusive).
+    pub line_end: u64,
+    /// First byte of the post in the capture.
+    pub byte_start: u64,
+    /// One past the last byte.
+    pub byte_end: u64,
+}
+
+/// One post as a reader saw it in one capture.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedPost {
+    /// The channel it belongs to when the capture says so; `None` means the capture's channel.
+    pub channel: Option<ChannelRef>,
+    /// Telegram's message id, when the format gives one.
+    pub message_id: Option<i64>,
+    /// Observed time of the post (RFC 3339 UTC), when the format gives one.
+    pub date: Option<String>,
+    /// A date inferred from text or context, when there is one and no observed date.
+    pub date_inferred: Option<InferredDate>,
+    /// Whether the post was edited (`None` when the format cannot tell).
+    pub edited: Option<bool>,
+    /// View count, when the format shows one.
+    pub views: Option<u64>,
+    /// Sender or signature, when the capture shows one.
+    pub author: Option<String>,
+    /// The post's lines exactly as the capture has them (labels and repeats included).
+    pub raw_text: String,
+    /// The clean text: no interface labels, no repeated blocks, lost link labels removed.
+    pub text: String,
+    /// Where it was forwarded from, when it is a forward.
+    pub forward: Option<Forward>,
+    /// Media items and placeholders.
+    pub media: Vec<Media>,
+    /// Links (with or without a target).
+    pub links: Vec<Link>,
+    /// Hashtags in the clean text.
+    pub hashtags: Vec<Tag>,
+    /// Mentions in the clean text.
+    pub mentions: Vec<Tag>,
+    /// Countries named by flag emoji in the clean text.
+    pub countries: Vec<Country>,
+    /// True when the capture shows only "Please open Telegram to view this post".
+    pub unviewable: bool,
+    /// Where in the capture it was seen.
+    pub location: Location,
+}
+
+/// A problem a reader met that did not stop it, with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// 1-based line, when the format has lines.
+    pub line: Option<u64>,
+    /// What happened.
+    pub message: String,
+}

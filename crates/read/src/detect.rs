@@ -1,0 +1,333 @@
+//! Format detection by content: a single streaming scan of the input (done while it is hashed)
+//! that checks encoding, binary data and line lengths and keeps the head for sniffing.
+
+use tgscope_model::Format;
+
+use crate::error::DetectError;
+use crate::text::MAX_LINE_BYTES;
+use crate::text::labels::{Label, classify};
+
+/// How much of the input's start is kept for sniffing.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// What a scan of the whole input found. Feed it every chunk in order, then call [`detect`].
+#[derive(Debug, Default)]
+pub struct ContentScan {
+    head: Vec<u8>,
+    size: u64,
+    /// Bytes of an incomplete UTF-8 sequence at the end of the last chunk.
+    carry: Vec<u8>,
+    first_invalid_utf8: Option<(u64, u64)>,
+    first_nul: Option<u64>,
+    lines: u64,
+    current_line_len: u64,
+    longest_line: (u64, u64),
+}
+
+impl ContentScan {
+    /// A scan that has seen nothing yet.
+    pub fn new() -> ContentScan {
+        ContentScan {
+            lines: 1,
+            ..ContentScan::default()
+        }
+    }
+
+    /// Takes in the next chunk of the input.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        let base = self.size;
+        for (i, &b) in chunk.iter().enumerate() {
+            if b == b'\n' {
+                self.end_line();
+                self.lines += 1;
+            } else {
+                self.current_line_len += 1;
+            }
+            if b == 0 && self.first_nul.is_none() {
+                self.first_nul = Some(base + i as u64);
+            }
+        }
+        if self.first_invalid_utf8.is_none() {
+            self.check_utf8(chunk, base);
+        }
+        self.size += chunk.len() as u64;
+    }
+
+    fn end_line(&mut self) {
+        if self.current_line_len > self.longest_line.1 {
+            self.longest_line = (self.lines, self.current_line_len);
+        }
+        self.current_line_len = 0;
+    }
+
+    fn check_utf8(&mut self, chunk: &[u8], base: u64) {
+        let carried = self.carry.len() as u64;
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(chunk);
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => {}
+            Err(e) => {
+                let valid = e.valid_up_to();
+                if e.error_len().is_none() && bytes.len() - valid < 4 {
+                    // An incomplete sequence at the end: wait for the next chunk.
+                    self.carry = bytes[valid..].to_vec();
+                } else {
+                    let at = base - carried + valid as u64;
+                    let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
+                    // `line` counts only within this chunk; add lines before it.
+                    let lines_before = self.lines_before(chunk, base);
+                    self.first_invalid_utf8 = Some((at, lines_before + line - 1));
+                }
+            }
+        }
+    }
+
+    /// Line number at the start of `chunk` (the scan has already counted the chunk's lines).
+    fn lines_before(&self, chunk: &[u8], _base: u64) -> u64 {
+        self.lines - chunk.iter().filter(|&&b| b == b'\n').count() as u64
+    }
+
+    /// Finishes the scan (call after the last chunk).
+    pub fn finish(&mut self) {
+        self.end_line();
+        if !self.carry.is_empty() && self.first_invalid_utf8.is_none() {
+            self.first_invalid_utf8 = Some((self.size - self.carry.len() as u64, self.lines));
+        }
+    }
+
+    /// Total bytes seen.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// The result of detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    /// The format to read the input as.
+    pub format: Format,
+    /// A note for the user when detection was not sure.
+    pub note: Option<String>,
+}
+
+/// Decides the format of a scanned input, or says why it cannot be read.
+pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
+    check_text(scan)?;
+    let head = String::from_utf8_lossy(&scan.head);
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.is_empty() {
+        return Err(DetectError::Empty);
+    }
+    if let Some(what) = structured_kind(trimmed) {
+        return Err(DetectError::Unknown {
+            what: format!("{what}; this version of tgscope reads plain-text captures only"),
+        });
+    }
+    let mut markers = 0;
+    let mut prose = 0;
+    let mut nonblank = 0;
+    for line in trimmed.lines().take(2000) {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        nonblank += 1;
+        match classify(line) {
+            Some(Label::DaySeparator { .. }) | Some(Label::LostLink(_)) | None => {}
+            Some(_) => markers += 1,
+        }
+        if line.chars().filter(|c| c.is_alphabetic()).count() * 2 >= line.chars().count() {
+            prose += 1;
+        }
+    }
+    if markers > 0 {
+        return Ok(Detected {
+            format: Format::Text,
+            note: None,
+        });
+    }
+    if prose * 2 >= nonblank {
+        return Ok(Detected {
+            format: Format::Text,
+            note: Some(
+                "no Telegram markers (\"Forwarded from\", message headers, view counts) found; \
+                 read as plain text"
+                    .to_string(),
+            ),
+        });
+    }
+    Err(DetectError::Unknown {
+        what: "text without Telegram markers and mostly not prose".to_string(),
+    })
+}
+
+/// Checks what any text format needs: bytes, UTF-8, no NULs, sane line lengths.
+pub fn check_text(scan: &ContentScan) -> Result<(), DetectError> {
+    if scan.size == 0 {
+        return Err(DetectError::Empty);
+    }
+    if let Some(what) = binary_signature(&scan.head) {
+        return Err(DetectError::Binary {
+            what: what.to_string(),
+            byte: 0,
+        });
+    }
+    if let Some(byte) = scan.first_nul {
+        return Err(DetectError::Binary {
+            what: "a NUL byte".to_string(),
+            byte,
+        });
+    }
+    if let Some((byte, line)) = scan.first_invalid_utf8 {
+        return Err(DetectError::NotUtf8 { byte, line });
+    }
+    let (line, length) = scan.longest_line;
+    if length > MAX_LINE_BYTES as u64 {
+        return Err(DetectError::LineTooLong {
+            line,
+            length,
+            limit: MAX_LINE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+fn binary_signature(head: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\x1f\x8b", "a gzip archive"),
+        (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+        (b"SQLite format 3", "an SQLite database"),
+        (b"\x7fELF", "an executable"),
+    ];
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, what)| *what)
+}
+
+/// Names structured formats that are not plain text captures.
+fn structured_kind(head: &str) -> Option<&'static str> {
+    let lower: String = head.chars().take(512).collect::<String>().to_lowercase();
+    if lower.starts_with('{') || lower.starts_with('[') && !lower.starts_with("[ ") {
+        if head.contains("\"messages\"") || head.contains("\"chats\"") {
+            return Some("JSON that looks like a Telegram Desktop export (result.json)");
+        }
+        if lower.starts_with('{') || looks_like_json_array(&lower) {
+            return Some("JSON");
+        }
+    }
+    if lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || lower.starts_with("<div")
+    {
+        if head.contains("tgme_widget_message") {
+            return Some("HTML of a t.me/s web preview page");
+        }
+        if head.contains("class=\"page_wrap\"") || head.contains("class=\"history\"") {
+            return Some("HTML of a Telegram Desktop export");
+        }
+        return Some("HTML");
+    }
+    if lower.starts_with("<?xml") {
+        return Some("XML");
+    }
+    None
+}
+
+fn looks_like_json_array(lower: &str) -> bool {
+    let rest = lower[1..].trim_start();
+    rest.starts_with('{') || rest.starts_with('"') || rest.starts_with(']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(bytes: &[u8], chunk: usize) -> ContentScan {
+        let mut s = ContentScan::new();
+        for c in bytes.chunks(chunk.max(1)) {
+            s.feed(c);
+        }
+        s.finish();
+        s
+    }
+
+    #[test]
+    fn a_capture_with_markers_is_text() {
+        let s = scan(
+            "Forwarded from Russian MFA 🇷🇺\nMedia is too big\nHello\n".as_bytes(),
+            7,
+        );
+        assert_eq!(
+            detect(&s),
+            Ok(Detected {
+                format: Format::Text,
+                note: None
+            })
+        );
+    }
+
+    #[test]
+    fn prose_without_markers_is_text_with_a_note() {
+        let s = scan(b"Just some words a channel wrote.\nAnd more words.\n", 5);
+        let d = detect(&s).expect("prose is text");
+        assert!(d.note.is_some());
+    }
+
+    #[test]
+    fn bad_inputs_say_what_and_where() {
+        assert_eq!(detect(&scan(b"", 4)), Err(DetectError::Empty));
+        assert_eq!(detect(&scan(b"  \n\n ", 4)), Err(DetectError::Empty));
+        assert_eq!(
+            detect(&scan(b"abc\ndef\x00ghi", 3)),
+            Err(DetectError::Binary {
+                what: "a NUL byte".into(),
+                byte: 7
+            })
+        );
+        // An invalid byte on line 3, found whatever the chunking.
+        for chunk in [1, 2, 3, 100] {
+            assert_eq!(
+                detect(&scan(b"ok\nok\nbad \xff here\n", chunk)),
+                Err(DetectError::NotUtf8 { byte: 10, line: 3 }),
+                "chunk size {chunk}"
+            );
+        }
+        // A multi-byte character split across chunks is fine.
+        let s = scan("Привет, мир\n".as_bytes(), 1);
+        assert!(detect(&s).is_ok());
+        // A truncated multi-byte character at the very end is not.
+        let mut bytes = "ok\nПри".as_bytes().to_vec();
+        bytes.pop();
+        assert!(matches!(
+            detect(&scan(&bytes, 2)),
+            Err(DetectError::NotUtf8 { line: 2, .. })
+        ));
+        assert!(matches!(
+            detect(&scan(br#"{"name": "x", "messages": []}"#, 8)),
+            Err(DetectError::Unknown { what }) if what.contains("Telegram Desktop export")
+        ));
+        assert!(matches!(
+            detect(&scan(b"PK\x03\x04rest", 8)),
+            Err(DetectError::Binary { .. })
+        ));
+        let long = vec![b'a'; MAX_LINE_BYTES + 10];
+        assert!(matches!(
+            detect(&scan(&long, 4096)),
+            Err(DetectError::LineTooLong { line: 1, .. })
+        ));
+        assert!(matches!(
+            detect(&scan(b"1,2,3\n4,5,6\n7,8,9\n", 8)),
+            Err(DetectError::Unknown { .. })
+        ));
+    }
+}

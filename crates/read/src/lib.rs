@@ -1,0 +1,70 @@
+//! Readers: turn a capture's bytes into a stream of [`CapturedPost`]s, one module per format
+//! behind the [`Reader`] trait, plus format detection by content.
+//!
+//! Place in the pipeline: after the engine has hashed and kept a capture's raw bytes and before
+//! reconciliation into the archive. Readers stream: they hold at most a bounded window of the
+//! input, never the whole capture.
+//!
+//! Main items:
+//! - [`detect::ContentScan`] and [`detect::detect`]: one pass over the bytes that checks encoding,
+//!   binary data and line lengths, then names the format or says why it cannot be read.
+//! - [`open`]: a [`Reader`] for a format over any [`BufRead`].
+//! - [`text::TextReader`]: plain-text captures (web-view copies and Telegram Desktop copies).
+//!
+//! What it does not do: identity, versions and storage (the engine and the store), or generic
+//! text work like extraction and date recognition (`tgscope-text`, which readers call).
+//! Readers never panic on input: every problem is a [`ReadError`] naming the place.
+
+pub mod detect;
+pub mod error;
+pub mod text;
+
+use std::io::BufRead;
+
+use tgscope_model::{CapturedPost, ChannelRef, Format};
+
+pub use error::{DetectError, ReadError};
+pub use text::TextOptions;
+
+/// A stream of posts read from one capture, in capture order.
+pub trait Reader: Iterator<Item = Result<CapturedPost, ReadError>> {
+    /// The format being read.
+    fn format(&self) -> Format;
+    /// The channel the capture names for itself, when it names one (a plain-text capture does
+    /// not: the user or the file name does).
+    fn channel(&self) -> Option<ChannelRef> {
+        None
+    }
+}
+
+impl<R: BufRead> Reader for text::TextReader<R> {
+    fn format(&self) -> Format {
+        Format::Text
+    }
+}
+
+/// Options of every reader.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Options of the plain-text reader.
+    pub text: TextOptions,
+}
+
+/// A reader of `format` over `source`.
+pub fn open<'a>(
+    format: Format,
+    source: Box<dyn BufRead + 'a>,
+    options: &ReadOptions,
+) -> Box<dyn Reader + 'a> {
+    match format {
+        Format::Text => Box::new(text::TextReader::new(source, options.text.clone())),
+    }
+}
+
+/// The version of the reader of `format`, recorded with every capture so that a post can be
+/// traced to the code that read it. Bump it when a reader's output changes.
+pub fn reader_version(format: Format) -> &'static str {
+    match format {
+        Format::Text => "text/1",
+    }
+}

@@ -1,0 +1,156 @@
+//! Finding the repeated copy of a post's body that plain-text captures of the web view carry.
+//!
+//! A captured post often reads `T A B C ... A B C ...`: its body, then the body again (whole or in
+//! part, usually without its first line). The repeat is a subsequence of the body that starts at
+//! one of the body's first lines and ends on its last line. Lines that really occur twice in the
+//! body stay: only a block that repeats the body in order, anchored at both ends, is dropped.
+
+/// Where a repeat lies in a run of lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    /// The body is `lines[..body_end]`.
+    pub body_end: usize,
+    /// The repeat is `lines[body_end..repeat_end]`; lines from `repeat_end` on belong to the
+    /// next post.
+    pub repeat_end: usize,
+}
+
+/// How far into the body a repeat may start: the first lines are a title or a place-and-date
+/// line that the repeated copy tends to leave out.
+const MAX_SKIPPED_LEAD: usize = 3;
+
+/// Finds the repeat in `keys` (one comparison key per line, blank lines already removed).
+///
+/// Among all splits `body = keys[..k]`, `repeat = keys[k..e]` where `repeat` is an in-order
+/// subsequence of `body[s..]` with `repeat[0] == body[s]` (`s < 3`), the chosen one covers the
+/// most lines. A repeat must end on the body's last line, unless it runs to the end of `keys`
+/// (a capture cut short), in which case it must hold at least two lines and a third of
+/// `body[s..]`.
+pub fn find(keys: &[&str]) -> Option<Repeat> {
+    let n = keys.len();
+    let mut best: Option<(Repeat, usize)> = None;
+    for k in 1..n {
+        for s in 0..k.min(MAX_SKIPPED_LEAD) {
+            if keys[k] != keys[s] {
+                continue;
+            }
+            let Some((end, last)) = match_subsequence(keys, k, s) else {
+                continue;
+            };
+            let matched = end - k;
+            let ends_on_last = last == k - 1;
+            let cut_short = end == n && matched >= 2 && matched * 3 >= k - s;
+            if !(ends_on_last || cut_short) {
+                continue;
+            }
+            let candidate = Repeat {
+                body_end: k,
+                repeat_end: end,
+            };
+            // Prefer the repeat that reaches furthest, then the one that drops the most lines.
+            let better = match best {
+                None => true,
+                Some((b, bm)) => end > b.repeat_end || (end == b.repeat_end && matched > bm),
+            };
+            if better {
+                best = Some((candidate, matched));
+            }
+        }
+    }
+    best.map(|(r, _)| r)
+}
+
+/// Matches `keys[k..]` greedily as a subsequence of `keys[s..k]`. Returns the end of the matched
+/// run in `keys` and the index in `keys` of the last body line matched.
+fn match_subsequence(keys: &[&str], k: usize, s: usize) -> Option<(usize, usize)> {
+    let mut i = k;
+    let mut j = s;
+    let mut last = None;
+    while i < keys.len() {
+        match (j..k).find(|&jj| keys[jj] == keys[i]) {
+            Some(jj) => {
+                last = Some(jj);
+                j = jj + 1;
+                i += 1;
+            }
+            None => break,
+        }
+    }
+    last.map(|l| (i, l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Option<(Vec<&str>, Vec<&str>, Vec<&str>)> {
+        let keys: Vec<&str> = text.split(' ').collect();
+        find(&keys).map(|r| {
+            (
+                keys[..r.body_end].to_vec(),
+                keys[r.body_end..r.repeat_end].to_vec(),
+                keys[r.repeat_end..].to_vec(),
+            )
+        })
+    }
+
+    #[test]
+    fn whole_and_partial_repeats_are_found() {
+        assert_eq!(
+            split("T a b c a b c"),
+            Some((vec!["T", "a", "b", "c"], vec!["a", "b", "c"], vec![]))
+        );
+        assert_eq!(
+            split("a b c a b c"),
+            Some((vec!["a", "b", "c"], vec!["a", "b", "c"], vec![]))
+        );
+        // A repeat that skips lines of the body but keeps its first and last.
+        assert_eq!(
+            split("T k b1 b2 b3 r h k r h"),
+            Some((
+                vec!["T", "k", "b1", "b2", "b3", "r", "h"],
+                vec!["k", "r", "h"],
+                vec![]
+            ))
+        );
+    }
+
+    #[test]
+    fn lines_after_the_repeat_start_the_next_post() {
+        assert_eq!(
+            split("T a b R a b R U p q R2 p q R2"),
+            Some((
+                vec!["T", "a", "b", "R"],
+                vec!["a", "b", "R"],
+                vec!["U", "p", "q", "R2", "p", "q", "R2"]
+            ))
+        );
+    }
+
+    #[test]
+    fn lines_that_really_occur_twice_stay() {
+        // "x" occurs twice in the body and the body is then repeated.
+        assert_eq!(
+            split("T a x b x c a x b x c"),
+            Some((
+                vec!["T", "a", "x", "b", "x", "c"],
+                vec!["a", "x", "b", "x", "c"],
+                vec![]
+            ))
+        );
+        // A refrain that does not repeat the body is not a repeat.
+        assert_eq!(split("A B A"), None);
+        assert_eq!(split("T a x b x"), None);
+        assert_eq!(split("T a b c d a"), None);
+    }
+
+    #[test]
+    fn a_repeat_cut_short_at_the_end_of_the_capture() {
+        assert_eq!(
+            split("T a b c d a b"),
+            Some((vec!["T", "a", "b", "c", "d"], vec!["a", "b"], vec![]))
+        );
+        // One line is too little evidence when the repeat does not reach the body's end.
+        assert_eq!(split("T a b c d e f a"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! The archive: one directory holding an SQLite database (channels, posts, versions, captures,
+//! sightings and what posts carry) and the raw bytes of every capture, compressed and
+//! content-addressed.
+//!
+//! Place in the pipeline: below the engine, which reconciles read posts into it; above the
+//! model. This is the only crate that speaks SQL.
+//!
+//! Main types:
+//! - [`Store`]: an open archive (WAL mode, versioned migrations, prepared statements).
+//! - [`Writer`]: one write transaction; the engine batches many posts into one.
+//! - [`RawStore`]: `raw/<aa>/<sha256>.zst`, the kept captures.
+//! - [`query`]: what the archive holds, as the front ends ask for it.
+//!
+//! What it does not do: decide identity (which captured post is which archived post: the
+//! engine does, with the lookups offered here), read captures, or search text.
+
+pub mod error;
+pub mod migrate;
+pub mod query;
+pub mod raw;
+mod write;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use error::{Result, StoreError};
+pub use raw::{RawStore, RawWriter, sha256_hex};
+pub use write::{Capture, CaptureRecord, CaptureStatus, NewCapture, Writer};
+
+/// The database file inside an archive directory.
+pub const DB_FILE: &str = "archive.sqlite";
+
+/// An open archive.
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    raw: RawStore,
+}
+
+impl Store {
+    /// Opens the archive in `dir` for writing, creating it (and bringing its schema up to date)
+    /// as needed.
+    pub fn open(dir: &Path) -> Result<Store> {
+        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            action: "creating archive directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
+        configure(&conn)?;
+        migrate::migrate(&mut conn, dir)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            raw: RawStore::new(dir),
+        })
+    }
+
+    /// Opens an existing archive for reading only.
+    pub fn open_read_only(dir: &Path) -> Result<Store> {
+        let db = dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(StoreError::Missing {
+                path: dir.to_path_buf(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let found = migrate::version(&conn)?;
+        if found > migrate::SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: dir.to_path_buf(),
+                found,
+                supported: migrate::SCHEMA_VERSION,
+            });
+        }
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            raw: RawStore::new(dir),
+        })
+    }
+
+    /// The archive directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The kept raw captures.
+    pub fn raw(&self) -> &RawStore {
+        &self.raw
+    }
+
+    /// Starts a write transaction.
+    pub fn writer(&mut self) -> Result<Writer<'_>> {
+        Writer::begin(&mut self.conn)
+    }
+
+    /// The capture with this SHA-256, if the archive has it.
+    pub fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>> {
+        query::capture_by_sha(&self.conn, sha256)
+    }
+
+    /// Checks the database's integrity (SQLite's own check plus the archive's invariants).
+    /// Returns the problems found; empty means consistent.
+    pub fn check(&self) -> Result<Vec<String>> {
+        query::check(&self.conn)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// The current time as RFC 3339 UTC with seconds.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,687 @@
+//! Reading the archive: posts with their versions and sightings, channels, captures and
+//! counts, in the shapes the front ends show.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use tgscope_model::{
+    Country, DateBasis, Forward, InferredDate, Link, Media, MediaKind, Placeholder, Span, Tag,
+};
+
+use crate::Store;
+use crate::error::Result;
+use crate::write::{Capture, CaptureStatus, alias_key};
+
+/// Which posts to list.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    /// Channel username, title or archive id.
+    pub channel: Option<String>,
+    /// Forward source: title or username of the origin.
+    pub forwarded_from: Option<String>,
+    /// Hashtag, with or without `#` (case-insensitive).
+    pub hashtag: Option<String>,
+    /// First day (`YYYY-MM-DD`, inclusive) of the post's date (observed, else inferred).
+    pub since: Option<String>,
+    /// Last day (inclusive).
+    pub until: Option<String>,
+    /// At most this many posts.
+    pub limit: Option<u64>,
+    /// Skip this many posts first.
+    pub offset: u64,
+}
+
+/// A channel as posts name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelInfo {
+    /// Archive id.
+    pub id: i64,
+    /// Telegram's numeric id, when known.
+    pub tg_id: Option<i64>,
+    /// Username, when known.
+    pub username: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+}
+
+impl ChannelInfo {
+    /// The best name to show.
+    pub fn name(&self) -> String {
+        self.username
+            .clone()
+            .or_else(|| self.title.clone())
+            .unwrap_or_else(|| format!("#{}", self.id))
+    }
+}
+
+/// One version of a post with everything it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionRecord {
+    /// Archive id of the version.
+    pub id: i64,
+    /// 1 for the first version seen, 2 for the next, ...
+    pub seq: i64,
+    /// Identity key of its clean text.
+    pub content_key: String,
+    /// Clean text.
+    pub text: String,
+    /// Raw text as the capture had it.
+    pub raw_text: String,
+    /// Observed date (RFC 3339 UTC).
+    pub date: Option<String>,
+    /// Inferred date with its basis.
+    pub date_inferred: Option<InferredDate>,
+    /// Edited mark, where the format has one.
+    pub edited: Option<bool>,
+    /// Views, where the format has them.
+    pub views: Option<u64>,
+    /// Sender or signature.
+    pub author: Option<String>,
+    /// True when the capture showed only "Please open Telegram to view this post".
+    pub unviewable: bool,
+    /// Forward source.
+    pub forward: Option<Forward>,
+    /// Media and placeholders.
+    pub media: Vec<Media>,
+    /// Links.
+    pub links: Vec<Link>,
+    /// Hashtags.
+    pub hashtags: Vec<Tag>,
+    /// Mentions.
+    pub mentions: Vec<Tag>,
+    /// Countries named by flags.
+    pub countries: Vec<Country>,
+    /// SHA-256 of the capture that first showed this version.
+    pub first_capture: String,
+    /// When the version entered the archive.
+    pub archived_at: String,
+}
+
+/// Where a capture showed a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SightingRecord {
+    /// Which version (its `seq`).
+    pub version_seq: i64,
+    /// SHA-256 of the capture.
+    pub capture_sha256: String,
+    /// The capture's source (path or URL).
+    pub capture_source: String,
+    /// The capture's format.
+    pub format: String,
+    /// Position of the post in the capture (0-based).
+    pub ordinal: u64,
+    /// First line.
+    pub line_start: Option<u64>,
+    /// Last line.
+    pub line_end: Option<u64>,
+    /// First byte.
+    pub byte_start: Option<u64>,
+    /// One past the last byte.
+    pub byte_end: Option<u64>,
+    /// Views at that sighting.
+    pub views: Option<u64>,
+    /// When the capture was ingested.
+    pub ingested_at: String,
+}
+
+/// A post with its current version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostRecord {
+    /// Archive id of the post.
+    pub id: i64,
+    /// Its channel.
+    pub channel: ChannelInfo,
+    /// Telegram's message id, when the format gives one.
+    pub message_id: Option<i64>,
+    /// The current (latest) version.
+    pub current: VersionRecord,
+    /// How many versions the post has.
+    pub version_count: i64,
+    /// SHA-256 of every capture that showed any version, in ingest order.
+    pub captures: Vec<String>,
+}
+
+/// A post with all its versions and sightings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostDetail {
+    /// The post and its current version.
+    pub post: PostRecord,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionRecord>,
+    /// Every sighting, in ingest order.
+    pub sightings: Vec<SightingRecord>,
+}
+
+/// A channel with counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelSummary {
+    /// The channel.
+    pub channel: ChannelInfo,
+    /// Every name it is known by.
+    pub aliases: Vec<String>,
+    /// Posts archived for it.
+    pub posts: u64,
+    /// Of which forwards.
+    pub forwards: u64,
+    /// Posts of other channels forwarded from it.
+    pub forwarded_by_others: u64,
+    /// Earliest post date (observed or inferred).
+    pub first_date: Option<String>,
+    /// Latest post date.
+    pub last_date: Option<String>,
+}
+
+/// A name with a count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Counted {
+    /// The name.
+    pub name: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// What the archive holds, in numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Channels (including forward origins).
+    pub channels: u64,
+    /// Posts.
+    pub posts: u64,
+    /// Versions (more than posts when posts were edited).
+    pub versions: u64,
+    /// Posts with more than one version.
+    pub edited_posts: u64,
+    /// Captures read to the end.
+    pub captures_complete: u64,
+    /// Captures whose ingest did not finish.
+    pub captures_partial: u64,
+    /// Sightings.
+    pub sightings: u64,
+    /// Posts that are forwards.
+    pub forwards: u64,
+    /// Posts with an observed date.
+    pub dated_observed: u64,
+    /// Posts with an inferred date only.
+    pub dated_inferred: u64,
+    /// Posts with no date.
+    pub undated: u64,
+    /// Posts only viewable in Telegram.
+    pub unviewable: u64,
+    /// Media items by kind.
+    pub media: Vec<Counted>,
+    /// Most used hashtags.
+    pub top_hashtags: Vec<Counted>,
+    /// Channels most forwarded from.
+    pub top_forward_sources: Vec<Counted>,
+}
+
+impl Store {
+    /// Calls `each` for every post matching `filter`, in archive order.
+    pub fn for_each_post(
+        &self,
+        filter: &PostFilter,
+        mut each: impl FnMut(PostRecord) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.conn();
+        let channel = filter.channel.as_deref().map(alias_key);
+        let from = filter.forwarded_from.as_deref().map(alias_key);
+        let tag = filter.hashtag.as_deref().map(alias_key);
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE (?1 IS NULL OR CAST(p.channel_id AS TEXT) = ?1 OR p.channel_id IN
+                        (SELECT channel_id FROM channel_aliases WHERE alias_key = ?1))
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM forwards f WHERE f.version_id = v.id
+                        AND f.channel_id IN
+                            (SELECT channel_id FROM channel_aliases WHERE alias_key = ?2)))
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM hashtags h WHERE h.version_id = v.id
+                        AND h.tag_key = ?3))
+               AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)
+               AND (?5 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) <= ?5)
+             ORDER BY p.id
+             LIMIT ?6 OFFSET ?7",
+        )?;
+        let ids = stmt
+            .query_map(
+                params![
+                    channel,
+                    from,
+                    tag,
+                    filter.since,
+                    filter.until,
+                    limit,
+                    filter.offset as i64
+                ],
+                |r| r.get::<_, i64>(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for id in ids {
+            if let Some(record) = post_record(conn, id)? {
+                each(record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The posts matching `filter`.
+    pub fn posts(&self, filter: &PostFilter) -> Result<Vec<PostRecord>> {
+        let mut out = Vec::new();
+        self.for_each_post(filter, |p| {
+            out.push(p);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// One post with all its versions and sightings.
+    pub fn post(&self, id: i64) -> Result<Option<PostDetail>> {
+        let conn = self.conn();
+        let Some(post) = post_record(conn, id)? else {
+            return Ok(None);
+        };
+        let version_ids = conn
+            .prepare_cached("SELECT id FROM versions WHERE post_id = ?1 ORDER BY seq")?
+            .query_map(params![id], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut versions = Vec::new();
+        for vid in version_ids {
+            versions.push(version_record(conn, vid)?);
+        }
+        let sightings = conn
+            .prepare_cached(
+                "SELECT v.seq, c.sha256, c.source, c.format, s.ordinal, s.line_start, s.line_end,
+                        s.byte_start, s.byte_end, s.views, c.ingested_at
+                 FROM sightings s JOIN versions v ON v.id = s.version_id
+                 JOIN captures c ON c.id = s.capture_id
+                 WHERE v.post_id = ?1 ORDER BY s.id",
+            )?
+            .query_map(params![id], |r| {
+                Ok(SightingRecord {
+                    version_seq: r.get(0)?,
+                    capture_sha256: r.get(1)?,
+                    capture_source: r.get(2)?,
+                    format: r.get(3)?,
+                    ordinal: r.get::<_, i64>(4)? as u64,
+                    line_start: opt_u64(r, 5)?,
+                    line_end: opt_u64(r, 6)?,
+                    byte_start: opt_u64(r, 7)?,
+                    byte_end: opt_u64(r, 8)?,
+                    views: opt_u64(r, 9)?,
+                    ingested_at: r.get(10)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(PostDetail {
+            post,
+            versions,
+            sightings,
+        }))
+    }
+
+    /// Every channel with its counts, the most posts first.
+    pub fn channels(&self) -> Result<Vec<ChannelSummary>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.id, c.tg_id, c.username, c.title,
+                (SELECT COUNT(*) FROM posts p WHERE p.channel_id = c.id),
+                (SELECT COUNT(*) FROM posts p JOIN forwards f ON f.version_id = p.current_version_id
+                    WHERE p.channel_id = c.id),
+                (SELECT COUNT(*) FROM posts p JOIN forwards f ON f.version_id = p.current_version_id
+                    WHERE f.channel_id = c.id),
+                (SELECT MIN(substr(COALESCE(v.date, v.date_inferred), 1, 10)) FROM posts p
+                    JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id),
+                (SELECT MAX(substr(COALESCE(v.date, v.date_inferred), 1, 10)) FROM posts p
+                    JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id)
+             FROM channels c ORDER BY 5 DESC, 7 DESC, c.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ChannelSummary {
+                    channel: ChannelInfo {
+                        id: r.get(0)?,
+                        tg_id: r.get(1)?,
+                        username: r.get(2)?,
+                        title: r.get(3)?,
+                    },
+                    aliases: Vec::new(),
+                    posts: r.get::<_, i64>(4)? as u64,
+                    forwards: r.get::<_, i64>(5)? as u64,
+                    forwarded_by_others: r.get::<_, i64>(6)? as u64,
+                    first_date: r.get(7)?,
+                    last_date: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut row in rows {
+            row.aliases = conn
+                .prepare_cached(
+                    "SELECT alias FROM channel_aliases WHERE channel_id = ?1
+                     ORDER BY kind DESC, first_seen",
+                )?
+                .query_map(params![row.channel.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// Counts over the whole archive.
+    pub fn stats(&self) -> Result<Stats> {
+        let conn = self.conn();
+        let count = |sql: &str| -> Result<u64> {
+            Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        let counted = |sql: &str| -> Result<Vec<Counted>> {
+            Ok(conn
+                .prepare(sql)?
+                .query_map([], |r| {
+                    Ok(Counted {
+                        name: r.get(0)?,
+                        count: r.get::<_, i64>(1)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        Ok(Stats {
+            channels: count("SELECT COUNT(*) FROM channels")?,
+            posts: count("SELECT COUNT(*) FROM posts")?,
+            versions: count("SELECT COUNT(*) FROM versions")?,
+            edited_posts: count(
+                "SELECT COUNT(*) FROM (SELECT post_id FROM versions GROUP BY post_id
+                 HAVING COUNT(*) > 1)",
+            )?,
+            captures_complete: count("SELECT COUNT(*) FROM captures WHERE status = 'complete'")?,
+            captures_partial: count("SELECT COUNT(*) FROM captures WHERE status = 'partial'")?,
+            sightings: count("SELECT COUNT(*) FROM sightings")?,
+            forwards: count(
+                "SELECT COUNT(*) FROM posts p JOIN forwards f ON f.version_id = p.current_version_id",
+            )?,
+            dated_observed: count(
+                "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 WHERE v.date IS NOT NULL",
+            )?,
+            dated_inferred: count(
+                "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 WHERE v.date IS NULL AND v.date_inferred IS NOT NULL",
+            )?,
+            undated: count(
+                "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 WHERE v.date IS NULL AND v.date_inferred IS NULL",
+            )?,
+            unviewable: count(
+                "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 WHERE v.unviewable",
+            )?,
+            media: counted(
+                "SELECT m.kind || COALESCE(' (' || m.placeholder || ')', ''), COUNT(*)
+                 FROM posts p JOIN media m ON m.version_id = p.current_version_id
+                 GROUP BY 1 ORDER BY 2 DESC, 1",
+            )?,
+            top_hashtags: counted(
+                "SELECT '#' || MIN(h.tag), COUNT(DISTINCT p.id) FROM posts p
+                 JOIN hashtags h ON h.version_id = p.current_version_id
+                 GROUP BY h.tag_key ORDER BY 2 DESC, 1 LIMIT 10",
+            )?,
+            top_forward_sources: counted(
+                "SELECT COALESCE(c.username, c.title, f.title), COUNT(*) FROM posts p
+                 JOIN forwards f ON f.version_id = p.current_version_id
+                 LEFT JOIN channels c ON c.id = f.channel_id
+                 GROUP BY f.channel_id ORDER BY 2 DESC, 1 LIMIT 10",
+            )?,
+        })
+    }
+
+    /// Every capture, in ingest order.
+    pub fn captures(&self) -> Result<Vec<Capture>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{CAPTURE_SELECT} ORDER BY id"))?;
+        let rows = stmt
+            .query_map([], capture_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+const CAPTURE_SELECT: &str = "SELECT id, sha256, size, format, reader_version, source, channel_id,
+    raw_kept, ingested_at, completed_at, status, posts_seen, warnings FROM captures";
+
+fn capture_from_row(r: &Row<'_>) -> rusqlite::Result<Capture> {
+    Ok(Capture {
+        id: r.get(0)?,
+        sha256: r.get(1)?,
+        size: r.get::<_, i64>(2)? as u64,
+        format: r.get(3)?,
+        reader_version: r.get(4)?,
+        source: r.get(5)?,
+        channel_id: r.get(6)?,
+        raw_kept: r.get(7)?,
+        ingested_at: r.get(8)?,
+        completed_at: r.get(9)?,
+        status: CaptureStatus::parse(&r.get::<_, String>(10)?),
+        posts_seen: r.get::<_, i64>(11)? as u64,
+        warnings: r.get::<_, i64>(12)? as u64,
+    })
+}
+
+pub(crate) fn capture_by_sha(conn: &Connection, sha256: &str) -> Result<Option<Capture>> {
+    Ok(conn
+        .prepare_cached(&format!("{CAPTURE_SELECT} WHERE sha256 = ?1"))?
+        .query_row(params![sha256], capture_from_row)
+        .optional()?)
+}
+
+fn opt_u64(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
+}
+
+fn post_record(conn: &Connection, id: i64) -> Result<Option<PostRecord>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT p.channel_id, c.tg_id, c.username, c.title, p.message_id, p.current_version_id,
+                    (SELECT COUNT(*) FROM versions v WHERE v.post_id = p.id)
+             FROM posts p JOIN channels c ON c.id = p.channel_id WHERE p.id = ?1",
+        )?
+        .query_row(params![id], |r| {
+            Ok((
+                ChannelInfo {
+                    id: r.get(0)?,
+                    tg_id: r.get(1)?,
+                    username: r.get(2)?,
+                    title: r.get(3)?,
+                },
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })
+        .optional()?;
+    let Some((channel, message_id, Some(current_id), version_count)) = row else {
+        return Ok(None);
+    };
+    let captures = conn
+        .prepare_cached(
+            "SELECT c.sha256 FROM captures c WHERE c.id IN (
+                 SELECT s.capture_id FROM sightings s JOIN versions v ON v.id = s.version_id
+                 WHERE v.post_id = ?1)
+             ORDER BY c.id",
+        )?
+        .query_map(params![id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Some(PostRecord {
+        id,
+        channel,
+        message_id,
+        current: version_record(conn, current_id)?,
+        version_count,
+        captures,
+    }))
+}
+
+fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
+    let mut v = conn
+        .prepare_cached(
+            "SELECT v.id, v.seq, v.content_key, v.text, v.raw_text, v.date, v.date_inferred,
+                    v.date_basis, v.date_evidence, v.date_detail, v.edited, v.views, v.author,
+                    v.unviewable, c.sha256, v.created_at
+             FROM versions v JOIN captures c ON c.id = v.capture_id WHERE v.id = ?1",
+        )?
+        .query_row(params![id], |r| {
+            let inferred = match (
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ) {
+                (Some(date), Some(basis)) => DateBasis::parse(&basis).map(|basis| InferredDate {
+                    date,
+                    basis,
+                    evidence: r
+                        .get::<_, Option<String>>(8)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                    detail: r.get(9).ok().flatten(),
+                }),
+                _ => None,
+            };
+            Ok(VersionRecord {
+                id: r.get(0)?,
+                seq: r.get(1)?,
+                content_key: r.get(2)?,
+                text: r.get(3)?,
+                raw_text: r.get(4)?,
+                date: r.get(5)?,
+                date_inferred: inferred,
+                edited: r.get(10)?,
+                views: opt_u64(r, 11)?,
+                author: r.get(12)?,
+                unviewable: r.get(13)?,
+                forward: None,
+                media: Vec::new(),
+                links: Vec::new(),
+                hashtags: Vec::new(),
+                mentions: Vec::new(),
+                countries: Vec::new(),
+                first_capture: r.get(14)?,
+                archived_at: r.get(15)?,
+            })
+        })?;
+    v.forward = conn
+        .prepare_cached(
+            "SELECT title, username, message_id, date FROM forwards WHERE version_id = ?1",
+        )?
+        .query_row(params![id], |r| {
+            Ok(Forward {
+                title: r.get(0)?,
+                username: r.get(1)?,
+                message_id: r.get(2)?,
+                date: r.get(3)?,
+            })
+        })
+        .optional()?;
+    v.media = conn
+        .prepare_cached(
+            "SELECT kind, placeholder, label, file_name, mime_type, size, duration FROM media
+             WHERE version_id = ?1 ORDER BY ord",
+        )?
+        .query_map(params![id], |r| {
+            Ok(Media {
+                kind: MediaKind::parse(&r.get::<_, String>(0)?),
+                placeholder: r
+                    .get::<_, Option<String>>(1)?
+                    .and_then(|p| Placeholder::parse(&p)),
+                label: r.get(2)?,
+                file_name: r.get(3)?,
+                mime_type: r.get(4)?,
+                size: opt_u64(r, 5)?,
+                duration: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    v.links = conn
+        .prepare_cached(
+            "SELECT url, label, span_start, span_end FROM links WHERE version_id = ?1 ORDER BY ord",
+        )?
+        .query_map(params![id], |r| {
+            Ok(Link {
+                url: r.get(0)?,
+                label: r.get(1)?,
+                span: span(r.get(2)?, r.get(3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let tags = |table: &str, column: &str| -> Result<Vec<Tag>> {
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT {column}, span_start, span_end FROM {table} WHERE version_id = ?1
+                 ORDER BY ord"
+            ))?
+            .query_map(params![id], |r| {
+                Ok(Tag {
+                    value: r.get(0)?,
+                    span: span(r.get(1)?, r.get(2)?).unwrap_or(Span { start: 0, end: 0 }),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    v.hashtags = tags("hashtags", "tag")?;
+    v.mentions = tags("mentions", "username")?;
+    v.countries = conn
+        .prepare_cached(
+            "SELECT code, span_start, span_end FROM countries WHERE version_id = ?1 ORDER BY ord",
+        )?
+        .query_map(params![id], |r| {
+            Ok(Country {
+                code: r.get(0)?,
+                span: span(r.get(1)?, r.get(2)?).unwrap_or(Span { start: 0, end: 0 }),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(v)
+}
+
+fn span(start: Option<i64>, end: Option<i64>) -> Option<Span> {
+    Some(Span {
+        start: start? as usize,
+        end: end? as usize,
+    })
+}
+
+/// SQLite's integrity check plus the archive's own invariants.
+pub(crate) fn check(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if integrity != "ok" {
+        problems.push(format!("SQLite integrity check: {integrity}"));
+    }
+    let fk: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for table in fk {
+        problems.push(format!("dangling reference in table {table}"));
+    }
+    let checks: &[(&str, &str)] = &[
+        (
+            "posts without a current version",
+            "SELECT COUNT(*) FROM posts p WHERE p.current_version_id IS NULL
+                 OR NOT EXISTS (SELECT 1 FROM versions v WHERE v.id = p.current_version_id
+                                AND v.post_id = p.id)",
+        ),
+        (
+            "versions never sighted",
+            "SELECT COUNT(*) FROM versions v WHERE NOT EXISTS
+                 (SELECT 1 FROM sightings s WHERE s.version_id = v.id)",
+        ),
+        (
+            "complete captures with no sightings",
+            "SELECT COUNT(*) FROM captures c WHERE c.status = 'complete' AND c.posts_seen > 0
+                 AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.capture_id = c.id)",
+        ),
+    ];
+    for (what, sql) in checks {
+        let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+        if n > 0 {
+            problems.push(format!("{n} {what}"));
+        }
+    }
+    Ok(problems)
+}

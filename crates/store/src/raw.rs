@@ -1,0 +1,162 @@
+//! The raw bytes of every capture, zstd-compressed and named by their SHA-256.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+
+/// The folder of raw captures inside an archive: `raw/<first two hex digits>/<sha256>.zst`.
+#[derive(Debug, Clone)]
+pub struct RawStore {
+    dir: PathBuf,
+}
+
+impl RawStore {
+    /// The raw store under an archive directory.
+    pub fn new(archive: &Path) -> RawStore {
+        RawStore {
+            dir: archive.join("raw"),
+        }
+    }
+
+    /// Where the capture with this SHA-256 is (or would be) kept.
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
+        let prefix = sha256.get(..2).unwrap_or("xx");
+        self.dir.join(prefix).join(format!("{sha256}.zst"))
+    }
+
+    /// True when the capture's bytes are kept.
+    pub fn contains(&self, sha256: &str) -> bool {
+        self.path_of(sha256).is_file()
+    }
+
+    /// Starts writing a capture whose hash is not known yet; bytes are hashed as they pass.
+    pub fn writer(&self) -> Result<RawWriter> {
+        let tmp_dir = self.dir.join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(|source| StoreError::Io {
+            action: "creating",
+            path: tmp_dir.clone(),
+            source,
+        })?;
+        let tmp = tempfile_in(&tmp_dir)?;
+        let file = File::create(&tmp).map_err(|source| StoreError::Io {
+            action: "creating",
+            path: tmp.clone(),
+            source,
+        })?;
+        let encoder = zstd::stream::Encoder::new(BufWriter::new(file), 3).map_err(|source| {
+            StoreError::Io {
+                action: "compressing into",
+                path: tmp.clone(),
+                source,
+            }
+        })?;
+        Ok(RawWriter {
+            tmp,
+            encoder: Some(encoder),
+        })
+    }
+
+    /// Reads back a kept capture's bytes.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.path_of(sha256);
+        let file = File::open(&path).map_err(|source| StoreError::Io {
+            action: "opening",
+            path: path.clone(),
+            source,
+        })?;
+        zstd::stream::decode_all(file).map_err(|source| StoreError::Io {
+            action: "decompressing",
+            path,
+            source,
+        })
+    }
+
+    /// Moves a finished temporary file to its content address.
+    fn place(&self, tmp: &Path, sha256: &str) -> Result<PathBuf> {
+        let path = self.path_of(sha256);
+        if path.is_file() {
+            let _ = fs::remove_file(tmp);
+            return Ok(path);
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                action: "creating",
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        fs::rename(tmp, &path).map_err(|source| StoreError::Io {
+            action: "moving raw capture to",
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    }
+}
+
+fn tempfile_in(dir: &Path) -> Result<PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Ok(dir.join(format!("{}-{nanos}.part", std::process::id())))
+}
+
+/// Compresses a capture into the raw store while hashing it. Finish with [`RawWriter::finish`];
+/// dropping it unfinished removes the temporary file.
+pub struct RawWriter {
+    tmp: PathBuf,
+    encoder: Option<zstd::stream::Encoder<'static, BufWriter<File>>>,
+}
+
+impl Write for RawWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.encoder {
+            Some(e) => e.write(buf),
+            None => Err(io::Error::other("raw writer already finished")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.encoder {
+            Some(e) => e.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl RawWriter {
+    /// Closes the compressed file and files it under `sha256` (computed by the caller over the
+    /// same bytes). Returns where it is kept.
+    pub fn finish(mut self, store: &RawStore, sha256: &str) -> Result<PathBuf> {
+        let encoder = self.encoder.take().expect("finish is called once");
+        let tmp = self.tmp.clone();
+        let io_err = |source| StoreError::Io {
+            action: "writing",
+            path: tmp.clone(),
+            source,
+        };
+        let mut inner = encoder.finish().map_err(io_err)?;
+        inner.flush().map_err(io_err)?;
+        let file = inner.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.sync_all().map_err(io_err)?;
+        store.place(&self.tmp, sha256)
+    }
+}
+
+impl Drop for RawWriter {
+    fn drop(&mut self) {
+        if self.encoder.is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// SHA-256 of bytes as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,513 @@
+//! Writing to the archive: captures, channels, posts, versions and sightings, inside one
+//! transaction per batch.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use tgscope_model::{CapturedPost, ChannelRef, Location};
+
+use crate::error::Result;
+use crate::now;
+
+/// Whether a capture was read to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureStatus {
+    /// Ingest started but did not finish (killed, or the input was damaged part-way).
+    Partial,
+    /// Every post of the capture is in the archive.
+    Complete,
+}
+
+impl CaptureStatus {
+    /// The stable name stored in the archive.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureStatus::Partial => "partial",
+            CaptureStatus::Complete => "complete",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> CaptureStatus {
+        if s == "complete" {
+            CaptureStatus::Complete
+        } else {
+            CaptureStatus::Partial
+        }
+    }
+}
+
+/// A capture about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewCapture<'a> {
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// Format name.
+    pub format: &'a str,
+    /// Version of the reader that read it.
+    pub reader_version: &'a str,
+    /// Where it came from (a path as given, or a URL).
+    pub source: &'a str,
+    /// The channel it belongs to, when known before reading.
+    pub channel_id: Option<i64>,
+    /// Whether its raw bytes are kept in the raw store.
+    pub raw_kept: bool,
+}
+
+/// A recorded capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    /// Archive id.
+    pub id: i64,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Format name.
+    pub format: String,
+    /// Reader version.
+    pub reader_version: String,
+    /// Where it came from.
+    pub source: String,
+    /// Its channel, when known.
+    pub channel_id: Option<i64>,
+    /// Whether the raw bytes are kept.
+    pub raw_kept: bool,
+    /// When ingest started (RFC 3339 UTC).
+    pub ingested_at: String,
+    /// When ingest finished.
+    pub completed_at: Option<String>,
+    /// Whether ingest finished.
+    pub status: CaptureStatus,
+    /// Posts read from it.
+    pub posts_seen: u64,
+    /// Warnings while reading it.
+    pub warnings: u64,
+}
+
+/// A capture as [`crate::query`] lists it (alias kept short for callers).
+pub type CaptureRecord = Capture;
+
+/// One write transaction. Dropping it without [`Writer::commit`] rolls everything back.
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn begin(conn: &'a mut Connection) -> Result<Writer<'a>> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Writer { tx })
+    }
+
+    /// Commits everything written through this writer.
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a new capture as partial; returns its id.
+    pub fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO captures (sha256, size, format, reader_version, source, channel_id,
+                     raw_kept, ingested_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'partial')",
+            )?
+            .execute(params![
+                c.sha256,
+                c.size as i64,
+                c.format,
+                c.reader_version,
+                c.source,
+                c.channel_id,
+                c.raw_kept,
+                now()
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Marks a capture as read to its end.
+    pub fn complete_capture(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE captures SET status = 'complete', completed_at = ?2, posts_seen = ?3,
+                     warnings = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, now(), posts_seen as i64, warnings as i64])?;
+        Ok(())
+    }
+
+    /// Records progress of a capture that is still partial.
+    pub fn update_capture_progress(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE captures SET posts_seen = ?2, warnings = ?3 WHERE id = ?1")?
+            .execute(params![id, posts_seen as i64, warnings as i64])?;
+        Ok(())
+    }
+
+    /// Records that a capture's raw bytes are now kept (a re-run that keeps them).
+    pub fn set_raw_kept(&self, id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE captures SET raw_kept = 1 WHERE id = ?1")?
+            .execute(params![id])?;
+        Ok(())
+    }
+
+    /// Finds the channel a reference names (by numeric id, then username, then title), without
+    /// creating one.
+    pub fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>> {
+        if let Some(tg_id) = r.tg_id {
+            let found = self
+                .tx
+                .prepare_cached("SELECT id FROM channels WHERE tg_id = ?1")?
+                .query_row(params![tg_id], |row| row.get(0))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+            if let Some(v) = value {
+                let found = self
+                    .tx
+                    .prepare_cached(
+                        "SELECT channel_id FROM channel_aliases WHERE kind = ?1 AND alias_key = ?2",
+                    )?
+                    .query_row(params![kind, alias_key(v)], |row| row.get(0))
+                    .optional()?;
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The channel a reference names, created when new; every name it carries is recorded as
+    /// an alias.
+    pub fn ensure_channel(&self, r: &ChannelRef) -> Result<i64> {
+        let id = match self.find_channel(r)? {
+            Some(id) => id,
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO channels (tg_id, username, title, created_at)
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![r.tg_id, r.username, r.title, now()])?;
+                self.tx.last_insert_rowid()
+            }
+        };
+        if let Some(tg_id) = r.tg_id {
+            self.tx
+                .prepare_cached("UPDATE channels SET tg_id = ?2 WHERE id = ?1 AND tg_id IS NULL")?
+                .execute(params![id, tg_id])?;
+        }
+        for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+            if let Some(v) = value {
+                self.tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO channel_aliases
+                             (channel_id, kind, alias, alias_key, first_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![id, kind, v, alias_key(v), now()])?;
+                let column = if kind == "username" {
+                    "username"
+                } else {
+                    "title"
+                };
+                self.tx
+                    .prepare_cached(&format!(
+                        "UPDATE channels SET {column} = ?2 WHERE id = ?1 AND {column} IS NULL"
+                    ))?
+                    .execute(params![id, v])?;
+            }
+        }
+        Ok(id)
+    }
+
+    /// True when the capture already has a sighting at this position (an earlier, interrupted
+    /// run of the same capture got that far).
+    pub fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM sightings WHERE capture_id = ?1 AND ordinal = ?2")?
+            .query_row(params![capture_id, ordinal as i64], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// The post with this message id in this channel.
+    pub fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id FROM posts WHERE channel_id = ?1 AND message_id = ?2")?
+            .query_row(params![channel_id, message_id], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// The version with this content key: within one post when `post_id` is given, else
+    /// anywhere in the channel. Returns `(post_id, version_id)`.
+    pub fn version_by_key(
+        &self,
+        channel_id: i64,
+        post_id: Option<i64>,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        let found = match post_id {
+            Some(post) => self
+                .tx
+                .prepare_cached(
+                    "SELECT post_id, id FROM versions WHERE post_id = ?1 AND content_key = ?2",
+                )?
+                .query_row(params![post, content_key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?,
+            None => self
+                .tx
+                .prepare_cached(
+                    "SELECT post_id, id FROM versions WHERE channel_id = ?1 AND content_key = ?2
+                     ORDER BY id LIMIT 1",
+                )?
+                .query_row(params![channel_id, content_key], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?,
+        };
+        Ok(found)
+    }
+
+    /// Posts of a channel without message ids whose first or last line matches, and that the
+    /// given capture has not already shown: candidates for "the same post, edited". Returns
+    /// `(post_id, current clean text)`.
+    pub fn edit_candidates(
+        &self,
+        channel_id: i64,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT p.id, v.text FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE p.channel_id = ?1 AND p.message_id IS NULL
+               AND (p.lead_key = ?2 OR p.tail_key = ?3)
+               AND NOT EXISTS (
+                   SELECT 1 FROM sightings s JOIN versions sv ON sv.id = s.version_id
+                   WHERE sv.post_id = p.id AND s.capture_id = ?4)
+             LIMIT 50",
+        )?;
+        let rows = stmt
+            .query_map(params![channel_id, lead_key, tail_key, capture_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Creates a post; returns its id.
+    pub fn insert_post(
+        &self,
+        channel_id: i64,
+        message_id: Option<i64>,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO posts (channel_id, message_id, lead_key, tail_key, first_capture_id,
+                     created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                channel_id,
+                message_id,
+                lead_key,
+                tail_key,
+                capture_id,
+                now()
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Adds a version of a post with everything it carries, and makes it the post's current
+    /// version. `forward_channel_id` is the archive channel of the forward's origin.
+    pub fn insert_version(
+        &self,
+        post_id: i64,
+        channel_id: i64,
+        content_key: &str,
+        post: &CapturedPost,
+        capture_id: i64,
+        forward_channel_id: Option<i64>,
+    ) -> Result<i64> {
+        let seq: i64 = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM versions WHERE post_id = ?1")?
+            .query_row(params![post_id], |r| r.get(0))?;
+        let inferred = post.date_inferred.as_ref();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO versions (post_id, channel_id, seq, content_key, text, raw_text, date,
+                     date_inferred, date_basis, date_evidence, date_detail, edited, views, author,
+                     unviewable, capture_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
+            )?
+            .execute(params![
+                post_id,
+                channel_id,
+                seq,
+                content_key,
+                post.text,
+                post.raw_text,
+                post.date,
+                inferred.map(|d| d.date.as_str()),
+                inferred.map(|d| d.basis.as_str()),
+                inferred.map(|d| d.evidence.as_str()),
+                inferred.and_then(|d| d.detail.as_deref()),
+                post.edited,
+                post.views.map(|v| v as i64),
+                post.author,
+                post.unviewable,
+                capture_id,
+                now(),
+            ])?;
+        let version_id = self.tx.last_insert_rowid();
+        self.tx
+            .prepare_cached("UPDATE posts SET current_version_id = ?2 WHERE id = ?1")?
+            .execute(params![post_id, version_id])?;
+        self.insert_parts(version_id, post, forward_channel_id)?;
+        Ok(version_id)
+    }
+
+    fn insert_parts(
+        &self,
+        version_id: i64,
+        post: &CapturedPost,
+        forward_channel_id: Option<i64>,
+    ) -> Result<()> {
+        if let Some(f) = &post.forward {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO forwards (version_id, channel_id, title, username, message_id, date)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    version_id,
+                    forward_channel_id,
+                    f.title,
+                    f.username,
+                    f.message_id,
+                    f.date
+                ])?;
+        }
+        let mut media = self.tx.prepare_cached(
+            "INSERT INTO media (version_id, ord, kind, placeholder, label, file_name, mime_type,
+                 size, duration)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for (i, m) in post.media.iter().enumerate() {
+            media.execute(params![
+                version_id,
+                i as i64,
+                m.kind.as_str(),
+                m.placeholder.map(|p| p.as_str()),
+                m.label,
+                m.file_name,
+                m.mime_type,
+                m.size.map(|s| s as i64),
+                m.duration
+            ])?;
+        }
+        let mut links = self.tx.prepare_cached(
+            "INSERT INTO links (version_id, ord, url, label, span_start, span_end)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, l) in post.links.iter().enumerate() {
+            links.execute(params![
+                version_id,
+                i as i64,
+                l.url,
+                l.label,
+                l.span.map(|s| s.start as i64),
+                l.span.map(|s| s.end as i64)
+            ])?;
+        }
+        let mut tags = self.tx.prepare_cached(
+            "INSERT INTO hashtags (version_id, ord, tag, tag_key, span_start, span_end)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, t) in post.hashtags.iter().enumerate() {
+            tags.execute(params![
+                version_id,
+                i as i64,
+                t.value,
+                alias_key(&t.value),
+                t.span.start as i64,
+                t.span.end as i64
+            ])?;
+        }
+        let mut mentions = self.tx.prepare_cached(
+            "INSERT INTO mentions (version_id, ord, username, username_key, span_start, span_end)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, t) in post.mentions.iter().enumerate() {
+            mentions.execute(params![
+                version_id,
+                i as i64,
+                t.value,
+                alias_key(&t.value),
+                t.span.start as i64,
+                t.span.end as i64
+            ])?;
+        }
+        let mut countries = self.tx.prepare_cached(
+            "INSERT INTO countries (version_id, ord, code, span_start, span_end)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (i, c) in post.countries.iter().enumerate() {
+            countries.execute(params![
+                version_id,
+                i as i64,
+                c.code,
+                c.span.start as i64,
+                c.span.end as i64
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Records that a capture showed a version, at a position and place in the capture.
+    pub fn insert_sighting(
+        &self,
+        version_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        location: &Location,
+        views: Option<u64>,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO sightings (version_id, capture_id, ordinal, line_start,
+                     line_end, byte_start, byte_end, views)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                version_id,
+                capture_id,
+                ordinal as i64,
+                location.line_start as i64,
+                location.line_end as i64,
+                location.byte_start as i64,
+                location.byte_end as i64,
+                views.map(|v| v as i64)
+            ])?;
+        Ok(())
+    }
+}
+
+/// The case-folded key under which names, tags and usernames are matched.
+pub(crate) fn alias_key(s: &str) -> String {
+    s.trim().trim_start_matches(['@', '#']).to_lowercase()
+}
