@@ -1,1 +1,207 @@
-fn main() {}
+//! The `tgscope` binary: arguments, progress bars and output formats over the engine.
+//!
+//! Machine output goes to stdout (`--format table|json|jsonl|csv` where it fits); logs and
+//! progress go to stderr. Exit codes: 0 success, 1 internal failure (the archive or the
+//! machine), 2 usage error, 3 bad input (some inputs were skipped, or a bad filter), 4 not
+//! found.
+
+mod args;
+mod output;
+mod progress;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use tgscope_engine::{Engine, EngineError, ErrorKind, ExportFormat, IngestOptions};
+
+use args::{Cli, Command, Fmt};
+
+/// Exit codes (documented in README.md and `tgscope --help`).
+mod exit {
+    pub const INTERNAL: u8 = 1;
+    pub const BAD_INPUT: u8 = 3;
+    pub const NOT_FOUND: u8 = 4;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = match e.downcast_ref::<EngineError>().map(EngineError::kind) {
+                Some(ErrorKind::User) => exit::BAD_INPUT,
+                Some(ErrorKind::NotFound) => exit::NOT_FOUND,
+                _ => exit::INTERNAL,
+            };
+            eprintln!("tgscope: error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let color = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let archive = cli.archive.clone();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Ingest(a) => {
+            let mut engine = Engine::open(&archive)
+                .with_context(|| format!("opening archive {}", archive.display()))?;
+            let options = IngestOptions {
+                format: a.format.format(),
+                channel: a.channel.clone(),
+                keep_raw: !a.no_keep_raw,
+                read: tgscope_engine::ReadOptions {
+                    text: tgscope_engine::TextOptions {
+                        desktop_utc_offset: a.utc_offset,
+                    },
+                },
+                ..IngestOptions::default()
+            };
+            let mut bar = progress::Bar::new(cli.quiet);
+            let report = engine.ingest(&a.paths, &options, &mut bar)?;
+            bar.finish();
+            output::ingest_report(&mut out, &report, a.report)?;
+            out.flush()?;
+            if !report.skipped.is_empty() {
+                return Ok(ExitCode::from(exit::BAD_INPUT));
+            }
+        }
+        Command::Posts(a) => {
+            let engine = open_existing(&archive)?;
+            let posts = engine.posts(&a.filter.to_filter(Some(a.limit), a.offset))?;
+            match a.format {
+                Fmt::Table => output::posts_table(&mut out, &posts)?,
+                Fmt::Json => output::json(&mut out, &records(&posts))?,
+                Fmt::Jsonl => {
+                    for r in records(&posts) {
+                        serde_json::to_writer(&mut out, &r)?;
+                        writeln!(out)?;
+                    }
+                }
+                Fmt::Csv => {
+                    engine.export(
+                        &a.filter.to_filter(Some(a.limit), a.offset),
+                        ExportFormat::Csv,
+                        &mut out,
+                    )?;
+                }
+            }
+        }
+        Command::Show(a) => {
+            let engine = open_existing(&archive)?;
+            let detail = engine.post(a.id)?;
+            match a.format {
+                args::ShowFmt::Text => output::show(&mut out, &detail)?,
+                args::ShowFmt::Json => output::json(&mut out, &detail)?,
+            }
+        }
+        Command::Channels(a) => {
+            let engine = open_existing(&archive)?;
+            let channels = engine.channels()?;
+            match a.format {
+                Fmt::Json => output::json(&mut out, &channels)?,
+                Fmt::Jsonl => {
+                    for c in &channels {
+                        serde_json::to_writer(&mut out, c)?;
+                        writeln!(out)?;
+                    }
+                }
+                Fmt::Csv => output::channels_csv(&mut out, &channels)?,
+                Fmt::Table => output::channels_table(&mut out, &channels)?,
+            }
+        }
+        Command::Stats(a) => {
+            let engine = open_existing(&archive)?;
+            let stats = engine.stats()?;
+            match a.format {
+                args::StatsFmt::Json => output::json(&mut out, &stats)?,
+                args::StatsFmt::Table => output::stats_table(&mut out, &stats, engine.dir())?,
+            }
+        }
+        Command::Captures(a) => {
+            let engine = open_existing(&archive)?;
+            let captures = engine.captures()?;
+            match a.format {
+                args::StatsFmt::Json => output::json(&mut out, &output::captures_json(&captures))?,
+                args::StatsFmt::Table => output::captures_table(&mut out, &captures)?,
+            }
+        }
+        Command::Export(a) => {
+            let engine = open_existing(&archive)?;
+            let format = match a.format {
+                args::ExportFmt::Jsonl => ExportFormat::Jsonl,
+                args::ExportFmt::Csv => ExportFormat::Csv,
+            };
+            let filter = a.filter.to_filter(None, 0);
+            let count = match &a.output {
+                Some(path) if path.as_os_str() != "-" => {
+                    let file = File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    let mut w = BufWriter::new(file);
+                    if a.bom {
+                        w.write_all("\u{feff}".as_bytes())?;
+                    }
+                    let n = engine.export(&filter, format, &mut w)?;
+                    w.flush()?;
+                    n
+                }
+                _ => {
+                    if a.bom {
+                        out.write_all("\u{feff}".as_bytes())?;
+                    }
+                    engine.export(&filter, format, &mut out)?
+                }
+            };
+            if !cli.quiet {
+                eprintln!("exported {count} posts");
+            }
+        }
+        Command::Check => {
+            let engine = open_existing(&archive)?;
+            let problems = engine.check()?;
+            if problems.is_empty() {
+                writeln!(out, "archive {} is consistent", engine.dir().display())?;
+            } else {
+                for p in &problems {
+                    writeln!(out, "problem: {p}")?;
+                }
+                out.flush()?;
+                return Ok(ExitCode::from(exit::INTERNAL));
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {
+    Ok(Engine::open_existing(archive)?)
+}
+
+fn records(posts: &[tgscope_engine::PostRecord]) -> Vec<tgscope_engine::export::ExportRecord> {
+    posts.iter().map(Into::into).collect()
+}

@@ -1,1 +1,192 @@
-//! placeholder
+//! The engine: the one API that front ends (the CLI, later the server) use. It runs ingest
+//! (hash and keep, detect, read, reconcile into the archive) and answers questions about the
+//! archive.
+//!
+//! Place in the pipeline: on top of `read`, `text` and `store`; below the front ends.
+//!
+//! Main items:
+//! - [`Engine`]: an open archive; [`Engine::ingest`] takes files and folders.
+//! - [`IngestOptions`], [`IngestReport`]: what to do and what happened, input by input.
+//! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`).
+//! - [`EngineError`] with [`ErrorKind`]: the user's faults apart from the archive's.
+//!
+//! Identity: a post with a message id is `(channel, message_id)`. A post without one (plain
+//! text) is found by the content key of its clean text within its channel; failing that, an
+//! archived post with the same first or last line and similar text (see
+//! [`ingest::EDIT_SIMILARITY`]) that this capture has not already shown is the same post,
+//! edited, and gets a new version. Nothing is ever overwritten.
+//!
+//! What it does not do: SQL (the store), parsing (the readers), drawing progress or formatting
+//! tables (the CLI).
+
+pub mod error;
+pub mod export;
+pub mod ingest;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use error::{EngineError, ErrorKind, Result};
+pub use ingest::{CaptureReport, IngestOptions, IngestReport, NoProgress, Progress, Skipped};
+pub use tgscope_model as model;
+pub use tgscope_read::{ReadOptions, TextOptions};
+use tgscope_store::Store;
+pub use tgscope_store::query::{
+    ChannelInfo, ChannelSummary, Counted, PostDetail, PostFilter, PostRecord, SightingRecord,
+    Stats, VersionRecord,
+};
+pub use tgscope_store::{Capture, CaptureStatus};
+
+use export::{CSV_COLUMNS, ExportRecord};
+
+/// The default archive directory.
+pub const DEFAULT_ARCHIVE: &str = "tgscope-archive";
+
+/// An open archive.
+pub struct Engine {
+    store: Store,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// JSON Lines.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Engine {
+    /// Opens (creating if needed) the archive in `dir` for ingest.
+    pub fn open(dir: &Path) -> Result<Engine> {
+        Ok(Engine {
+            store: Store::open(dir)?,
+        })
+    }
+
+    /// Opens an existing archive for reading.
+    pub fn open_existing(dir: &Path) -> Result<Engine> {
+        Ok(Engine {
+            store: Store::open_read_only(dir)?,
+        })
+    }
+
+    /// The archive directory.
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    /// Ingests files and folders. Inputs that cannot be read are skipped with the reason and
+    /// the run goes on; only a failing archive stops it.
+    pub fn ingest(
+        &mut self,
+        paths: &[PathBuf],
+        options: &IngestOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<IngestReport> {
+        let mut report = IngestReport::default();
+        let files = ingest::expand_inputs(paths, &mut report.skipped);
+        for file in files {
+            match ingest::ingest_file(&mut self.store, &file, options, progress)? {
+                Ok(capture) => report.captures.push(capture),
+                Err(reason) => report.skipped.push(Skipped { path: file, reason }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Posts matching a filter, in archive order.
+    pub fn posts(&self, filter: &PostFilter) -> Result<Vec<PostRecord>> {
+        check_filter(filter)?;
+        Ok(self.store.posts(filter)?)
+    }
+
+    /// One post with its versions and sightings.
+    pub fn post(&self, id: i64) -> Result<PostDetail> {
+        self.store.post(id)?.ok_or(EngineError::NoSuchPost(id))
+    }
+
+    /// Every channel with its counts.
+    pub fn channels(&self) -> Result<Vec<ChannelSummary>> {
+        Ok(self.store.channels()?)
+    }
+
+    /// Counts over the archive.
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.store.stats()?)
+    }
+
+    /// Every capture.
+    pub fn captures(&self) -> Result<Vec<Capture>> {
+        Ok(self.store.captures()?)
+    }
+
+    /// Problems with the archive's consistency (empty when consistent).
+    pub fn check(&self) -> Result<Vec<String>> {
+        Ok(self.store.check()?)
+    }
+
+    /// The raw bytes of a kept capture.
+    pub fn raw_capture(&self, sha256: &str) -> Result<Vec<u8>> {
+        Ok(self.store.raw().read(sha256)?)
+    }
+
+    /// Writes the posts matching `filter` to `out`; returns how many.
+    pub fn export(
+        &self,
+        filter: &PostFilter,
+        format: ExportFormat,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        check_filter(filter)?;
+        let mut count = 0u64;
+        // The store's callback can only fail with a store error; an output error is kept
+        // aside and returned instead.
+        let mut failure: Option<EngineError> = None;
+        let mut stop = |e: EngineError| {
+            failure = Some(e);
+            tgscope_store::StoreError::Corrupt("export stopped by an output error".into())
+        };
+        let walked = match format {
+            ExportFormat::Csv => {
+                let mut w = csv::Writer::from_writer(&mut *out);
+                w.write_record(CSV_COLUMNS).map_err(csv_error)?;
+                let walked = self.store.for_each_post(filter, |post| {
+                    w.write_record(ExportRecord::from(&post).csv_row())
+                        .map_err(|e| stop(csv_error(e)))?;
+                    count += 1;
+                    Ok(())
+                });
+                w.flush()?;
+                walked
+            }
+            ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
+                export::write_jsonl(out, &ExportRecord::from(&post)).map_err(&mut stop)?;
+                count += 1;
+                Ok(())
+            }),
+        };
+        if let Err(e) = walked {
+            return Err(failure.unwrap_or(EngineError::Store(e)));
+        }
+        out.flush()?;
+        Ok(count)
+    }
+}
+
+fn csv_error(e: csv::Error) -> EngineError {
+    EngineError::Output(std::io::Error::other(e))
+}
+
+fn check_filter(filter: &PostFilter) -> Result<()> {
+    for (name, value) in [("--since", &filter.since), ("--until", &filter.until)] {
+        if let Some(v) = value
+            && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err()
+        {
+            return Err(EngineError::BadRequest(format!(
+                "{name} {v:?} is not a date; write YYYY-MM-DD"
+            )));
+        }
+    }
+    Ok(())
+}

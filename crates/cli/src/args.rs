@@ -1,0 +1,303 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use chrono::FixedOffset;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tgscope_engine::PostFilter;
+use tgscope_engine::model::Format;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success; 1 internal failure (archive or machine); 2 usage error;
+3 bad input (an input was skipped, or a filter is malformed); 4 not found.
+
+Environment: TGSCOPE_ARCHIVE (archive directory), RUST_LOG (log filter), NO_COLOR.";
+
+/// tgscope: archive, search and analyse public Telegram channels.
+///
+/// Ingest captures of channels (plain text copied from a channel's web view or from Telegram
+/// Desktop) into an archive of clean, deduplicated, dated posts that keeps the raw evidence and
+/// says where every post came from; then list, read, count and export them.
+#[derive(Debug, Parser)]
+#[command(name = "tgscope", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// The archive directory.
+    #[arg(
+        long,
+        global = true,
+        env = "TGSCOPE_ARCHIVE",
+        default_value = tgscope_engine::DEFAULT_ARCHIVE,
+        value_name = "DIR"
+    )]
+    pub archive: PathBuf,
+
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr; no progress bar.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest capture files or folders into the archive.
+    ///
+    /// Each file is hashed (SHA-256) and its raw bytes kept, compressed, in the archive; its
+    /// format is detected by content; its posts are cleaned, deduplicated, dated where the text
+    /// allows, and reconciled with the posts already archived: a capture seen before adds
+    /// nothing, a post seen again with changed text gets a new version. Inputs that cannot be
+    /// read are skipped with the reason, and the run goes on (exit code 3 at the end).
+    Ingest(IngestArgs),
+    /// List posts, with filters.
+    Posts(PostsArgs),
+    /// Show one post: clean and raw text, forward, media, links, dates and how they were
+    /// inferred, every version and every sighting with its capture's hash and lines.
+    Show(ShowArgs),
+    /// List channels (including the channels posts were forwarded from) with counts.
+    Channels(FormatArgs),
+    /// Counts over the whole archive.
+    Stats(StatsArgs),
+    /// List the captures ingested, with their hashes and status.
+    Captures(StatsArgs),
+    /// Export posts, one record per post (fields documented in docs/export.md).
+    Export(ExportArgs),
+    /// Check the archive's consistency.
+    Check,
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputFormat {
+    /// Detect each file's format from its content.
+    Auto,
+    /// Plain text copied or scraped from a channel (web view or Telegram Desktop copy).
+    Text,
+}
+
+impl InputFormat {
+    /// The format to force, if any.
+    pub fn format(self) -> Option<Format> {
+        match self {
+            InputFormat::Auto => None,
+            InputFormat::Text => Some(Format::Text),
+        }
+    }
+}
+
+/// Arguments of `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files or folders (folders are walked; hidden files are skipped).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The format of the inputs.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: InputFormat,
+    /// The channel the captures belong to (plain text names none; default: the file's name).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Do not keep the captures' raw bytes in the archive.
+    #[arg(long)]
+    pub no_keep_raw: bool,
+    /// UTC offset of the computer that made a Telegram Desktop copy (e.g. +03:00): its
+    /// `[date time]` headers then become observed times; without it they stay inferred.
+    #[arg(long, value_name = "OFFSET", value_parser = parse_offset)]
+    pub utc_offset: Option<FixedOffset>,
+    /// How to print the summary.
+    #[arg(long, value_enum, default_value = "table")]
+    pub report: ReportFmt,
+}
+
+/// Summary formats of `ingest`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFmt {
+    /// Human-readable.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+fn parse_offset(s: &str) -> Result<FixedOffset, String> {
+    let bad = || format!("{s:?} is not a UTC offset; write it like +03:00 or -05:30");
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let h: i32 = h.parse().map_err(|_| bad())?;
+    let m: i32 = m.parse().map_err(|_| bad())?;
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+/// Filters shared by `posts` and `export`.
+#[derive(Debug, Args, Clone)]
+pub struct FilterArgs {
+    /// Only posts of this channel (username, title or archive id).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Only posts forwarded from this channel (its title or username).
+    #[arg(long = "from", value_name = "NAME")]
+    pub from: Option<String>,
+    /// Only posts with this hashtag (with or without #, any case).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only posts dated on or after this day (observed date, else inferred; undated posts are
+    /// left out when a date range is given).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
+    /// Only posts dated on or before this day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+}
+
+impl FilterArgs {
+    /// The engine's filter.
+    pub fn to_filter(&self, limit: Option<u64>, offset: u64) -> PostFilter {
+        PostFilter {
+            channel: self.channel.clone(),
+            forwarded_from: self.from.clone(),
+            hashtag: self.tag.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            limit,
+            offset,
+        }
+    }
+}
+
+/// Output formats of listings.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Fmt {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `posts`.
+#[derive(Debug, Args)]
+pub struct PostsArgs {
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// At most this many posts.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+    /// Skip this many posts first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Output format (json, jsonl and csv give export records).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+}
+
+/// Output formats of `show`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowFmt {
+    /// For people.
+    Text,
+    /// The whole record as JSON.
+    Json,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The post's archive id (as `posts` lists it).
+    pub id: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ShowFmt,
+}
+
+/// Arguments of listings with a format only.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+}
+
+/// Output formats of `stats` and `captures`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatsFmt {
+    /// For people.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// Arguments of `stats` and `captures`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StatsFmt,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFmt {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export format.
+    #[arg(long, value_enum)]
+    pub format: ExportFmt,
+    /// Write to this file instead of stdout (`-` is stdout).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Start with a UTF-8 byte-order mark (for Excel and Cyrillic text).
+    #[arg(long)]
+    pub bom: bool,
+    /// Filters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_parse_and_bad_ones_explain() {
+        assert_eq!(
+            parse_offset("+03:00"),
+            Ok(FixedOffset::east_opt(10800).expect("valid"))
+        );
+        assert_eq!(
+            parse_offset("-05:30"),
+            Ok(FixedOffset::west_opt(19800).expect("valid"))
+        );
+        assert!(parse_offset("3").unwrap_err().contains("+03:00"));
+    }
+
+    #[test]
+    fn the_archive_option_goes_before_or_after_the_subcommand() {
+        let before = Cli::try_parse_from(["tgscope", "--archive", "a", "stats"]).expect("parses");
+        let after = Cli::try_parse_from(["tgscope", "stats", "--archive", "a"]).expect("parses");
+        assert_eq!(before.archive, PathBuf::from("a"));
+        assert_eq!(after.archive, PathBuf::from("a"));
+    }
+}

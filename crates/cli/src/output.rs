@@ -1,0 +1,439 @@
+//! Output formatting: tables and text for people, JSON and CSV for machines.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use tgscope_engine::{
+    Capture, ChannelSummary, IngestReport, PostDetail, PostRecord, Stats, VersionRecord,
+};
+
+use crate::args::ReportFmt;
+
+type Out<'a> = &'a mut dyn Write;
+
+/// Writes any value as pretty JSON.
+pub fn json<T: Serialize>(out: Out<'_>, value: &T) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The summary of an ingest run.
+pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> anyhow::Result<()> {
+    if let ReportFmt::Json = format {
+        #[derive(Serialize)]
+        struct Summary<'a> {
+            captures: usize,
+            posts_new: u64,
+            posts_updated: u64,
+            posts_unchanged: u64,
+            warnings: usize,
+            skipped: usize,
+            #[serde(flatten)]
+            report: &'a IngestReport,
+        }
+        return json(
+            out,
+            &Summary {
+                captures: report.captures.len(),
+                posts_new: report.posts_new(),
+                posts_updated: report.posts_updated(),
+                posts_unchanged: report.posts_unchanged(),
+                warnings: report.warnings(),
+                skipped: report.skipped.len(),
+                report,
+            },
+        );
+    }
+    for c in &report.captures {
+        let what = if c.already_archived {
+            "already archived, nothing to add".to_string()
+        } else {
+            format!(
+                "{} new, {} updated, {} unchanged{}",
+                c.posts_new,
+                c.posts_updated,
+                c.posts_unchanged,
+                if c.resumed {
+                    " (resumed an interrupted ingest)"
+                } else {
+                    ""
+                }
+            )
+        };
+        writeln!(
+            out,
+            "{}: {} as {} into channel {:?}: {}",
+            c.path.display(),
+            &c.sha256[..12],
+            c.format,
+            c.channel,
+            what
+        )?;
+        for w in &c.warnings {
+            writeln!(out, "  warning: {w}")?;
+        }
+    }
+    for s in &report.skipped {
+        writeln!(out, "skipped {}: {}", s.path.display(), s.reason)?;
+    }
+    writeln!(
+        out,
+        "captures: {}; posts: {} new, {} updated, {} unchanged; warnings: {}; skipped: {}",
+        report.captures.len(),
+        report.posts_new(),
+        report.posts_updated(),
+        report.posts_unchanged(),
+        report.warnings(),
+        report.skipped.len()
+    )?;
+    Ok(())
+}
+
+/// The date of a version for a table: observed, or inferred marked with `~`.
+fn short_date(v: &VersionRecord) -> String {
+    match (&v.date, &v.date_inferred) {
+        (Some(d), _) => d.chars().take(16).collect::<String>().replace('T', " "),
+        (None, Some(d)) => format!("~{}", d.date.replace('T', " ")),
+        (None, None) => "-".to_string(),
+    }
+}
+
+/// One line of text, cut to `width` characters.
+fn one_line(text: &str, width: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        let mut cut: String = flat.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// Posts as a table.
+pub fn posts_table(out: Out<'_>, posts: &[PostRecord]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:>6}  {:<18}  {:<17}  {:<18}  TEXT",
+        "ID", "CHANNEL", "DATE (~inferred)", "FORWARDED FROM"
+    )?;
+    for p in posts {
+        let v = &p.current;
+        let from = v
+            .forward
+            .as_ref()
+            .and_then(|f| f.username.clone().or_else(|| f.title.clone()))
+            .unwrap_or_else(|| "-".to_string());
+        let text = if v.unviewable {
+            "[only viewable in Telegram]".to_string()
+        } else {
+            one_line(&v.text, 70)
+        };
+        writeln!(
+            out,
+            "{:>6}  {:<18}  {:<17}  {:<18}  {}",
+            p.id,
+            one_line(&p.channel.name(), 18),
+            short_date(v),
+            one_line(&from, 18),
+            text
+        )?;
+    }
+    Ok(())
+}
+
+/// One post in full, for people.
+pub fn show(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
+    let p = &d.post;
+    let v = &p.current;
+    writeln!(out, "post {} in channel {}", p.id, p.channel.name())?;
+    if let Some(id) = p.message_id {
+        writeln!(out, "message id: {id}")?;
+    }
+    match (&v.date, &v.date_inferred) {
+        (Some(date), _) => writeln!(out, "date: {date} (observed)")?,
+        (None, Some(d)) => {
+            writeln!(
+                out,
+                "date: {} (inferred: {}, from {:?})",
+                d.date,
+                d.basis.as_str(),
+                d.evidence
+            )?;
+            if let Some(detail) = &d.detail {
+                writeln!(out, "      {detail}")?;
+            }
+        }
+        (None, None) => writeln!(out, "date: unknown (the capture gives none)")?,
+    }
+    if let Some(f) = &v.forward {
+        let mut parts = Vec::new();
+        if let Some(t) = &f.title {
+            parts.push(t.clone());
+        }
+        if let Some(u) = &f.username {
+            parts.push(format!("@{u}"));
+        }
+        if let Some(m) = f.message_id {
+            parts.push(format!("post {m}"));
+        }
+        if let Some(d) = &f.date {
+            parts.push(format!("of {d}"));
+        }
+        writeln!(out, "forwarded from: {}", parts.join(", "))?;
+    }
+    if let Some(a) = &v.author {
+        writeln!(out, "author: {a}")?;
+    }
+    if let Some(views) = v.views {
+        writeln!(out, "views: {views}")?;
+    }
+    if let Some(edited) = v.edited {
+        writeln!(out, "edited mark: {}", if edited { "yes" } else { "no" })?;
+    }
+    if v.unviewable {
+        writeln!(
+            out,
+            "only viewable in Telegram (the capture shows a placeholder)"
+        )?;
+    }
+    for m in &v.media {
+        let mut line = format!("media: {}", m.kind.as_str());
+        if let Some(ph) = m.placeholder {
+            line.push_str(&format!(" (placeholder: {})", ph.as_str()));
+        }
+        if let Some(label) = &m.label {
+            line.push_str(&format!(" {label:?}"));
+        }
+        if let Some(name) = &m.file_name {
+            line.push_str(&format!(" file {name}"));
+        }
+        writeln!(out, "{line}")?;
+    }
+    for l in &v.links {
+        match &l.url {
+            Some(url) => writeln!(out, "link: {url}")?,
+            None => writeln!(out, "link: {:?} (target not in the capture)", l.label)?,
+        }
+    }
+    let list = |tags: &[tgscope_engine::model::Tag], sigil: &str| {
+        tags.iter()
+            .map(|t| format!("{sigil}{}", t.value))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if !v.hashtags.is_empty() {
+        writeln!(out, "hashtags: {}", list(&v.hashtags, "#"))?;
+    }
+    if !v.mentions.is_empty() {
+        writeln!(out, "mentions: {}", list(&v.mentions, "@"))?;
+    }
+    if !v.countries.is_empty() {
+        let codes: Vec<&str> = v.countries.iter().map(|c| c.code.as_str()).collect();
+        writeln!(out, "countries: {}", codes.join(" "))?;
+    }
+    writeln!(
+        out,
+        "\n--- clean text (version {} of {}) ---",
+        v.seq, p.version_count
+    )?;
+    writeln!(out, "{}", v.text)?;
+    writeln!(out, "\n--- raw text, as captured ---")?;
+    writeln!(out, "{}", v.raw_text)?;
+    if d.versions.len() > 1 {
+        writeln!(out, "\n--- versions ---")?;
+        for ver in &d.versions {
+            writeln!(
+                out,
+                "version {}: first seen in capture {} (archived {}): {}",
+                ver.seq,
+                &ver.first_capture[..12.min(ver.first_capture.len())],
+                ver.archived_at,
+                one_line(&ver.text, 60)
+            )?;
+        }
+    }
+    writeln!(out, "\n--- sightings ---")?;
+    for s in &d.sightings {
+        let lines = match (s.line_start, s.line_end) {
+            (Some(a), Some(b)) => format!("lines {a}-{b}"),
+            _ => "-".to_string(),
+        };
+        let bytes = match (s.byte_start, s.byte_end) {
+            (Some(a), Some(b)) => format!("bytes {a}-{b}"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "version {} in {} ({}), {} {}, sha256 {}",
+            s.version_seq, s.capture_source, s.format, lines, bytes, s.capture_sha256
+        )?;
+    }
+    Ok(())
+}
+
+/// Channels as a table.
+pub fn channels_table(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:>4}  {:<28}  {:>6}  {:>8}  {:>10}  {:<10}  {:<10}",
+        "ID", "CHANNEL", "POSTS", "FORWARDS", "FWD'D FROM", "FIRST", "LAST"
+    )?;
+    for c in channels {
+        writeln!(
+            out,
+            "{:>4}  {:<28}  {:>6}  {:>8}  {:>10}  {:<10}  {:<10}",
+            c.channel.id,
+            one_line(&c.channel.name(), 28),
+            c.posts,
+            c.forwards,
+            c.forwarded_by_others,
+            c.first_date.as_deref().unwrap_or("-"),
+            c.last_date.as_deref().unwrap_or("-")
+        )?;
+    }
+    Ok(())
+}
+
+/// Channels as CSV.
+pub fn channels_csv(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "id",
+        "username",
+        "title",
+        "tg_id",
+        "aliases",
+        "posts",
+        "forwards",
+        "forwarded_by_others",
+        "first_date",
+        "last_date",
+    ])?;
+    for c in channels {
+        w.write_record([
+            c.channel.id.to_string(),
+            c.channel.username.clone().unwrap_or_default(),
+            c.channel.title.clone().unwrap_or_default(),
+            c.channel.tg_id.map(|i| i.to_string()).unwrap_or_default(),
+            c.aliases.join(";"),
+            c.posts.to_string(),
+            c.forwards.to_string(),
+            c.forwarded_by_others.to_string(),
+            c.first_date.clone().unwrap_or_default(),
+            c.last_date.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Archive counts for people.
+pub fn stats_table(out: Out<'_>, s: &Stats, dir: &Path) -> anyhow::Result<()> {
+    writeln!(out, "archive: {}", dir.display())?;
+    writeln!(out, "channels: {}", s.channels)?;
+    writeln!(
+        out,
+        "posts: {} ({} forwards, {} only viewable in Telegram)",
+        s.posts, s.forwards, s.unviewable
+    )?;
+    writeln!(
+        out,
+        "versions: {} ({} posts edited)",
+        s.versions, s.edited_posts
+    )?;
+    writeln!(
+        out,
+        "dates: {} observed, {} inferred, {} unknown",
+        s.dated_observed, s.dated_inferred, s.undated
+    )?;
+    writeln!(
+        out,
+        "captures: {} complete, {} partial; sightings: {}",
+        s.captures_complete, s.captures_partial, s.sightings
+    )?;
+    let counted = |items: &[tgscope_engine::Counted]| {
+        items
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.count))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !s.media.is_empty() {
+        writeln!(out, "media: {}", counted(&s.media))?;
+    }
+    if !s.top_hashtags.is_empty() {
+        writeln!(out, "top hashtags: {}", counted(&s.top_hashtags))?;
+    }
+    if !s.top_forward_sources.is_empty() {
+        writeln!(
+            out,
+            "top forward sources: {}",
+            counted(&s.top_forward_sources)
+        )?;
+    }
+    Ok(())
+}
+
+/// A capture as JSON.
+#[derive(Serialize)]
+pub struct CaptureJson<'a> {
+    id: i64,
+    sha256: &'a str,
+    size: u64,
+    format: &'a str,
+    reader_version: &'a str,
+    source: &'a str,
+    raw_kept: bool,
+    ingested_at: &'a str,
+    completed_at: Option<&'a str>,
+    status: &'static str,
+    posts_seen: u64,
+    warnings: u64,
+}
+
+/// Captures as JSON values.
+pub fn captures_json(captures: &[Capture]) -> Vec<CaptureJson<'_>> {
+    captures
+        .iter()
+        .map(|c| CaptureJson {
+            id: c.id,
+            sha256: &c.sha256,
+            size: c.size,
+            format: &c.format,
+            reader_version: &c.reader_version,
+            source: &c.source,
+            raw_kept: c.raw_kept,
+            ingested_at: &c.ingested_at,
+            completed_at: c.completed_at.as_deref(),
+            status: c.status.as_str(),
+            posts_seen: c.posts_seen,
+            warnings: c.warnings,
+        })
+        .collect()
+}
+
+/// Captures as a table.
+pub fn captures_table(out: Out<'_>, captures: &[Capture]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  SOURCE",
+        "ID", "SHA256", "STATUS", "BYTES", "POSTS", "INGESTED"
+    )?;
+    for c in captures {
+        writeln!(
+            out,
+            "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {}",
+            c.id,
+            &c.sha256[..16.min(c.sha256.len())],
+            c.status.as_str(),
+            c.size,
+            c.posts_seen,
+            c.ingested_at,
+            c.source
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! The progress bar of `ingest`, drawn on stderr (only when stderr is a terminal).
+
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tgscope_engine::Progress;
+
+/// Inputs smaller than this finish too fast for a bar to help.
+const MIN_BYTES_FOR_BAR: u64 = 4 * 1024 * 1024;
+
+/// A bar per input: first the hashing pass, then the reading pass.
+pub struct Bar {
+    quiet: bool,
+    bar: Option<ProgressBar>,
+    size: u64,
+}
+
+impl Bar {
+    /// A bar that draws unless `quiet`.
+    pub fn new(quiet: bool) -> Bar {
+        Bar {
+            quiet,
+            bar: None,
+            size: 0,
+        }
+    }
+
+    /// Clears the last bar.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn input(&mut self, path: &Path, bytes: u64) {
+        self.finish();
+        self.size = bytes;
+        if self.quiet || bytes < MIN_BYTES_FOR_BAR {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(bytes * 2), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.bar = Some(bar);
+    }
+
+    fn advance(&mut self, _phase: &'static str, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
+    }
+
+    fn input_done(&mut self) {
+        self.finish();
+    }
+}

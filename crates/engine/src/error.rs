@@ -1,0 +1,71 @@
+//! Errors of the engine, with the user's faults kept apart from the archive's own.
+
+use std::path::PathBuf;
+
+use tgscope_store::StoreError;
+
+/// Whose fault an error is: the CLI maps it to an exit code, a server to a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad input or a bad request (exit code 3, HTTP 4xx).
+    User,
+    /// Something asked for does not exist (exit code 4, HTTP 404).
+    NotFound,
+    /// The archive or the machine failed (exit code 1, HTTP 5xx).
+    Internal,
+}
+
+/// An engine operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The archive failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The archive's files failed.
+    #[error("archive: {0}")]
+    Archive(String),
+    /// An input could not be read.
+    #[error("{path}: {reason}", path = path.display())]
+    Input {
+        /// The input.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// No post with this id.
+    #[error("no post with id {0} in the archive")]
+    NoSuchPost(i64),
+    /// A request that makes no sense (a bad date in a filter, say).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Writing output failed.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl EngineError {
+    /// Whose fault it is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EngineError::Store(e) if e.is_user_fault() => ErrorKind::User,
+            EngineError::Input { .. } | EngineError::BadRequest(_) => ErrorKind::User,
+            EngineError::NoSuchPost(_) => ErrorKind::NotFound,
+            _ => ErrorKind::Internal,
+        }
+    }
+}
+
+/// Result of engine operations.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Why the first pass over an input failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InputError {
+    #[error("cannot be opened: {0}")]
+    Open(String),
+    #[error("cannot be read {0}")]
+    Read(String),
+    #[error("{0}")]
+    Archive(String),
+}

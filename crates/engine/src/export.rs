@@ -1,0 +1,273 @@
+//! The export record: one post as JSON Lines or CSV. Its field names are a contract (see
+//! `docs/export.md`): add fields, never rename or remove them.
+
+use std::io::Write;
+
+use serde::Serialize;
+use tgscope_model::{Forward, Link, Media};
+use tgscope_store::query::PostRecord;
+
+use crate::error::Result;
+
+/// The inferred date of an export record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportInferredDate {
+    /// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM` local time for a Desktop copy header.
+    pub date: String,
+    /// How it was inferred (`text_date`, `text_day_month_neighbour_year`, `day_separator`,
+    /// `desktop_copy_header`).
+    pub basis: String,
+    /// The text it came from.
+    pub evidence: String,
+    /// More detail, when there is any.
+    pub detail: Option<String>,
+}
+
+/// The forward source of an export record; every field null when unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportForward {
+    /// Display name of the origin.
+    pub title: Option<String>,
+    /// Username of the origin.
+    pub username: Option<String>,
+    /// The origin post's id.
+    pub message_id: Option<i64>,
+    /// The origin post's date.
+    pub date: Option<String>,
+}
+
+impl From<&Forward> for ExportForward {
+    fn from(f: &Forward) -> Self {
+        ExportForward {
+            title: f.title.clone(),
+            username: f.username.clone(),
+            message_id: f.message_id,
+            date: f.date.clone(),
+        }
+    }
+}
+
+/// A link of an export record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportLink {
+    /// The target; null when the capture lost it.
+    pub url: Option<String>,
+    /// The visible text.
+    pub label: String,
+}
+
+impl From<&Link> for ExportLink {
+    fn from(l: &Link) -> Self {
+        ExportLink {
+            url: l.url.clone(),
+            label: l.label.clone(),
+        }
+    }
+}
+
+/// A media item of an export record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportMedia {
+    /// Kind (`photo`, `video`, `document`, ..., `unknown`).
+    pub kind: String,
+    /// Why only a placeholder stands there (`too_big`, `not_supported`, `open_in_telegram`,
+    /// `not_included`), or null.
+    pub placeholder: Option<String>,
+    /// The interface text of the placeholder.
+    pub label: Option<String>,
+    /// File name.
+    pub file_name: Option<String>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Duration in seconds.
+    pub duration: Option<u32>,
+}
+
+impl From<&Media> for ExportMedia {
+    fn from(m: &Media) -> Self {
+        ExportMedia {
+            kind: m.kind.as_str().to_string(),
+            placeholder: m.placeholder.map(|p| p.as_str().to_string()),
+            label: m.label.clone(),
+            file_name: m.file_name.clone(),
+            mime_type: m.mime_type.clone(),
+            size: m.size,
+            duration: m.duration,
+        }
+    }
+}
+
+/// One post, as exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRecord {
+    /// The archive's id of the post.
+    pub id: i64,
+    /// The channel's username, else its title.
+    pub channel: String,
+    /// The channel's title, when known.
+    pub channel_title: Option<String>,
+    /// The channel's username, when known.
+    pub channel_username: Option<String>,
+    /// Telegram's message id, when the format gives one.
+    pub message_id: Option<i64>,
+    /// `https://t.me/<username>/<message_id>` when both are known.
+    pub permalink: Option<String>,
+    /// Observed date, RFC 3339 UTC.
+    pub date: Option<String>,
+    /// Inferred date with its basis.
+    pub date_inferred: Option<ExportInferredDate>,
+    /// Clean text.
+    pub text: String,
+    /// Raw text as captured.
+    pub raw_text: String,
+    /// Forward source, null when not a forward.
+    pub forwarded_from: Option<ExportForward>,
+    /// Sender or signature, when the capture shows one.
+    pub author: Option<String>,
+    /// Hashtags without `#`, in order, repeats kept.
+    pub hashtags: Vec<String>,
+    /// Mentioned usernames without `@`.
+    pub mentions: Vec<String>,
+    /// Links.
+    pub links: Vec<ExportLink>,
+    /// Media and placeholders.
+    pub media: Vec<ExportMedia>,
+    /// ISO 3166-1 alpha-2 codes of flag emoji, in order.
+    pub countries: Vec<String>,
+    /// Views, null where the format has none.
+    pub views: Option<u64>,
+    /// Edited mark, null where the format has none.
+    pub edited: Option<bool>,
+    /// True when the capture showed only "Please open Telegram to view this post".
+    pub unviewable: bool,
+    /// Which version of the post this is (1 = first seen).
+    pub version: i64,
+    /// How many versions the archive holds.
+    pub versions: i64,
+    /// SHA-256 of every capture that saw the post.
+    pub captures: Vec<String>,
+}
+
+impl From<&PostRecord> for ExportRecord {
+    fn from(p: &PostRecord) -> Self {
+        let v = &p.current;
+        let permalink = match (&p.channel.username, p.message_id) {
+            (Some(u), Some(id)) if tgscope_model::looks_like_username(u) => {
+                Some(format!("https://t.me/{u}/{id}"))
+            }
+            _ => None,
+        };
+        ExportRecord {
+            id: p.id,
+            channel: p.channel.name(),
+            channel_title: p.channel.title.clone(),
+            channel_username: p.channel.username.clone(),
+            message_id: p.message_id,
+            permalink,
+            date: v.date.clone(),
+            date_inferred: v.date_inferred.as_ref().map(|d| ExportInferredDate {
+                date: d.date.clone(),
+                basis: d.basis.as_str().to_string(),
+                evidence: d.evidence.clone(),
+                detail: d.detail.clone(),
+            }),
+            text: v.text.clone(),
+            raw_text: v.raw_text.clone(),
+            forwarded_from: v.forward.as_ref().map(ExportForward::from),
+            author: v.author.clone(),
+            hashtags: v.hashtags.iter().map(|t| t.value.clone()).collect(),
+            mentions: v.mentions.iter().map(|t| t.value.clone()).collect(),
+            links: v.links.iter().map(ExportLink::from).collect(),
+            media: v.media.iter().map(ExportMedia::from).collect(),
+            countries: v.countries.iter().map(|c| c.code.clone()).collect(),
+            views: v.views,
+            edited: v.edited,
+            unviewable: v.unviewable,
+            version: v.seq,
+            versions: p.version_count,
+            captures: p.captures.clone(),
+        }
+    }
+}
+
+/// The columns of the CSV export, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "channel",
+    "channel_title",
+    "channel_username",
+    "message_id",
+    "permalink",
+    "date",
+    "date_inferred",
+    "date_inferred_basis",
+    "date_inferred_evidence",
+    "text",
+    "raw_text",
+    "forwarded_from_title",
+    "forwarded_from_username",
+    "forwarded_from_message_id",
+    "forwarded_from_date",
+    "author",
+    "hashtags",
+    "mentions",
+    "links",
+    "media",
+    "countries",
+    "views",
+    "edited",
+    "unviewable",
+    "version",
+    "versions",
+    "captures",
+];
+
+impl ExportRecord {
+    /// The record as one CSV row (see [`CSV_COLUMNS`]): lists of names joined by `;`, links and
+    /// media as JSON arrays, nulls as empty cells.
+    pub fn csv_row(&self) -> Vec<String> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        let fwd = self.forwarded_from.as_ref();
+        let inferred = self.date_inferred.as_ref();
+        vec![
+            self.id.to_string(),
+            self.channel.clone(),
+            opt(&self.channel_title),
+            opt(&self.channel_username),
+            num(self.message_id),
+            opt(&self.permalink),
+            opt(&self.date),
+            inferred.map(|d| d.date.clone()).unwrap_or_default(),
+            inferred.map(|d| d.basis.clone()).unwrap_or_default(),
+            inferred.map(|d| d.evidence.clone()).unwrap_or_default(),
+            self.text.clone(),
+            self.raw_text.clone(),
+            fwd.and_then(|f| f.title.clone()).unwrap_or_default(),
+            fwd.and_then(|f| f.username.clone()).unwrap_or_default(),
+            num(fwd.and_then(|f| f.message_id)),
+            fwd.and_then(|f| f.date.clone()).unwrap_or_default(),
+            opt(&self.author),
+            self.hashtags.join(";"),
+            self.mentions.join(";"),
+            serde_json::to_string(&self.links).unwrap_or_default(),
+            serde_json::to_string(&self.media).unwrap_or_default(),
+            self.countries.join(";"),
+            self.views.map(|v| v.to_string()).unwrap_or_default(),
+            self.edited.map(|e| e.to_string()).unwrap_or_default(),
+            self.unviewable.to_string(),
+            self.version.to_string(),
+            self.versions.to_string(),
+            self.captures.join(";"),
+        ]
+    }
+}
+
+/// Writes records as JSON Lines: one object per line, UTF-8, no BOM.
+pub fn write_jsonl(out: &mut dyn Write, record: &ExportRecord) -> Result<()> {
+    serde_json::to_writer(&mut *out, record).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}

@@ -1,0 +1,597 @@
+//! Ingest: hash and keep a capture, detect its format, read it, and reconcile every post into
+//! the archive (identity, versions, provenance) in batched transactions.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tgscope_model::{CapturedPost, ChannelRef, Format};
+use tgscope_read::detect::{self, ContentScan};
+use tgscope_read::{ReadOptions, reader_version};
+use tgscope_store::{CaptureStatus, NewCapture, Store, Writer};
+use tgscope_text::normalize;
+
+use crate::error::{EngineError, InputError, Result};
+
+/// How long a batch of posts written in one transaction is.
+pub const DEFAULT_BATCH: usize = 500;
+
+/// A post without message id is the same post, edited, when its text is at least this similar
+/// to an archived one with the same first or last line.
+pub const EDIT_SIMILARITY: f64 = 0.5;
+
+/// Options of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Read every input as this format (`None`: detect by content).
+    pub format: Option<Format>,
+    /// The channel the captures belong to, for formats that do not name one (plain text).
+    /// `None`: the file's name.
+    pub channel: Option<String>,
+    /// Keep each capture's raw bytes in the archive.
+    pub keep_raw: bool,
+    /// Options passed to readers.
+    pub read: ReadOptions,
+    /// Posts per transaction.
+    pub batch: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            format: None,
+            channel: None,
+            keep_raw: true,
+            read: ReadOptions::default(),
+            batch: DEFAULT_BATCH,
+        }
+    }
+}
+
+/// Receives progress of an ingest run (the CLI draws a bar from it).
+pub trait Progress {
+    /// A new input starts; `bytes` is its size.
+    fn input(&mut self, _path: &Path, _bytes: u64) {}
+    /// `bytes` more of the current input were read in the named phase ("hashing", "reading").
+    fn advance(&mut self, _phase: &'static str, _bytes: u64) {}
+    /// The current input is done.
+    fn input_done(&mut self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What happened to one input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaptureReport {
+    /// The input's path.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// The format it was read as.
+    pub format: String,
+    /// The channel it was filed under.
+    pub channel: String,
+    /// True when the archive already held this exact capture (nothing was read again).
+    pub already_archived: bool,
+    /// True when an interrupted earlier ingest of it was completed.
+    pub resumed: bool,
+    /// Posts the archive did not have.
+    pub posts_new: u64,
+    /// Posts the archive had, seen with different text (a new version).
+    pub posts_updated: u64,
+    /// Posts the archive had with the same text.
+    pub posts_unchanged: u64,
+    /// Warnings, each naming the place.
+    pub warnings: Vec<String>,
+}
+
+/// An input that could not be ingested.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// The path given or found.
+    pub path: PathBuf,
+    /// Why, naming the place in the file where it matters.
+    pub reason: String,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Inputs ingested (or recognised as already archived).
+    pub captures: Vec<CaptureReport>,
+    /// Inputs skipped, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+impl IngestReport {
+    /// Sum of new posts.
+    pub fn posts_new(&self) -> u64 {
+        self.captures.iter().map(|c| c.posts_new).sum()
+    }
+    /// Sum of updated posts.
+    pub fn posts_updated(&self) -> u64 {
+        self.captures.iter().map(|c| c.posts_updated).sum()
+    }
+    /// Sum of unchanged posts.
+    pub fn posts_unchanged(&self) -> u64 {
+        self.captures.iter().map(|c| c.posts_unchanged).sum()
+    }
+    /// Sum of warnings.
+    pub fn warnings(&self) -> usize {
+        self.captures.iter().map(|c| c.warnings.len()).sum()
+    }
+}
+
+/// Expands the paths given on the command line into files, in a stable order. Paths that do not
+/// exist, and folders with no files, are reported as skipped.
+pub fn expand_inputs(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        match fs::metadata(path) {
+            Err(e) => skipped.push(Skipped {
+                path: path.clone(),
+                reason: match e.kind() {
+                    io::ErrorKind::NotFound => "no such file or folder".to_string(),
+                    _ => format!("cannot be opened: {e}"),
+                },
+            }),
+            Ok(meta) if meta.is_dir() => {
+                let before = files.len();
+                if let Err(e) = walk(path, &mut files) {
+                    skipped.push(Skipped {
+                        path: path.clone(),
+                        reason: format!("folder cannot be read: {e}"),
+                    });
+                } else if files.len() == before {
+                    skipped.push(Skipped {
+                        path: path.clone(),
+                        reason: "folder holds no files".to_string(),
+                    });
+                }
+            }
+            Ok(_) => files.push(path.clone()),
+        }
+    }
+    files
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The result of the first pass over an input.
+struct Scanned {
+    sha256: String,
+    size: u64,
+    scan: ContentScan,
+    raw_kept: bool,
+}
+
+/// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass.
+fn scan_input(
+    store: &Store,
+    path: &Path,
+    keep_raw: bool,
+    progress: &mut dyn Progress,
+) -> Result<Scanned, InputError> {
+    let mut file = File::open(path).map_err(|e| InputError::Open(e.to_string()))?;
+    let mut hasher = Sha256::new();
+    let mut scan = ContentScan::new();
+    let mut raw = if keep_raw {
+        Some(
+            store
+                .raw()
+                .writer()
+                .map_err(|e| InputError::Archive(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(InputError::Read(format!("at byte {size}: {e}"))),
+        };
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        scan.feed(chunk);
+        if let Some(w) = raw.as_mut() {
+            w.write_all(chunk)
+                .map_err(|e| InputError::Archive(format!("keeping raw bytes: {e}")))?;
+        }
+        size += n as u64;
+        progress.advance("hashing", n as u64);
+    }
+    scan.finish();
+    let sha256 = hex::encode(hasher.finalize());
+    let raw_kept = match raw {
+        Some(w) => {
+            w.finish(store.raw(), &sha256)
+                .map_err(|e| InputError::Archive(e.to_string()))?;
+            true
+        }
+        None => store.raw().contains(&sha256),
+    };
+    Ok(Scanned {
+        sha256,
+        size,
+        scan,
+        raw_kept,
+    })
+}
+
+/// Ingests one file. Errors that concern the input come back as `Ok(Err(reason))` so that the
+/// run goes on; errors of the archive itself stop the run.
+pub(crate) fn ingest_file(
+    store: &mut Store,
+    path: &Path,
+    options: &IngestOptions,
+    progress: &mut dyn Progress,
+) -> Result<Result<CaptureReport, String>> {
+    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    progress.input(path, size);
+    let scanned = match scan_input(store, path, options.keep_raw, progress) {
+        Ok(s) => s,
+        Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let channel_name = options
+        .channel
+        .clone()
+        .unwrap_or_else(|| channel_from_path(path));
+    let existing = store.capture_by_sha(&scanned.sha256)?;
+    if let Some(capture) = &existing
+        && capture.status == CaptureStatus::Complete
+    {
+        if scanned.raw_kept && !capture.raw_kept {
+            let w = store.writer()?;
+            w.set_raw_kept(capture.id)?;
+            w.commit()?;
+        }
+        progress.input_done();
+        return Ok(Ok(CaptureReport {
+            path: path.to_path_buf(),
+            sha256: scanned.sha256,
+            format: capture.format.clone(),
+            channel: channel_name,
+            already_archived: true,
+            resumed: false,
+            posts_new: 0,
+            posts_updated: 0,
+            posts_unchanged: capture.posts_seen,
+            warnings: Vec::new(),
+        }));
+    }
+    let mut warnings = Vec::new();
+    let format = match options.format {
+        Some(format) => {
+            if let Err(e) = detect::check_text(&scanned.scan) {
+                return Ok(Err(e.to_string()));
+            }
+            format
+        }
+        None => match detect::detect(&scanned.scan) {
+            Ok(found) => {
+                if let Some(note) = found.note {
+                    warnings.push(note);
+                }
+                found.format
+            }
+            Err(e) => return Ok(Err(e.to_string())),
+        },
+    };
+    let channel_ref = ChannelRef::named(&channel_name);
+    let (capture_id, resumed) = {
+        let w = store.writer()?;
+        let channel_id = w.ensure_channel(&channel_ref)?;
+        let result = match &existing {
+            Some(c) => (c.id, true),
+            None => (
+                w.insert_capture(&NewCapture {
+                    sha256: &scanned.sha256,
+                    size: scanned.size,
+                    format: format.as_str(),
+                    reader_version: reader_version(format),
+                    source: &path.display().to_string(),
+                    channel_id: Some(channel_id),
+                    raw_kept: scanned.raw_kept,
+                })?,
+                false,
+            ),
+        };
+        w.commit()?;
+        result
+    };
+    let file = File::open(path).map_err(|e| EngineError::Input {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let counting = CountingReader {
+        inner: file,
+        progress: &mut *progress,
+    };
+    let reader = tgscope_read::open(
+        format,
+        Box::new(BufReader::with_capacity(256 * 1024, counting)),
+        &options.read,
+    );
+    let mut report = CaptureReport {
+        path: path.to_path_buf(),
+        sha256: scanned.sha256.clone(),
+        format: format.as_str().to_string(),
+        channel: channel_name,
+        already_archived: false,
+        resumed,
+        posts_new: 0,
+        posts_updated: 0,
+        posts_unchanged: 0,
+        warnings,
+    };
+    let mut reconciler = Reconciler {
+        capture_id,
+        channel_ref,
+        prev_key: String::new(),
+        empty_run: 0,
+    };
+    let mut batch: Vec<CapturedPost> = Vec::with_capacity(options.batch);
+    let mut ordinal = 0u64;
+    let mut failure = None;
+    for item in reader {
+        match item {
+            Ok(post) => {
+                batch.push(post);
+                if batch.len() >= options.batch {
+                    reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, None)?;
+                }
+            }
+            Err(e) => {
+                failure = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let done = failure.is_none();
+    reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
+    progress.input_done();
+    report.warnings.sort();
+    report.warnings.dedup();
+    match failure {
+        Some(reason) => Ok(Err(format!(
+            "{reason} (the {ordinal} posts before it are archived; the capture stays partial)"
+        ))),
+        None => Ok(Ok(report)),
+    }
+}
+
+/// The default channel name of a capture: its file name without extension.
+fn channel_from_path(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unnamed".to_string())
+}
+
+/// Counts bytes read for the progress bar.
+struct CountingReader<'p, R> {
+    inner: R,
+    progress: &'p mut dyn Progress,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance("reading", n as u64);
+        Ok(n)
+    }
+}
+
+/// Decides which archived post each captured post is, and writes it.
+struct Reconciler {
+    capture_id: i64,
+    channel_ref: ChannelRef,
+    /// Content key of the previous post with text (keys posts without text by position).
+    prev_key: String,
+    /// Posts without text since the previous post with text.
+    empty_run: u64,
+}
+
+/// How a post was reconciled.
+enum Outcome {
+    New,
+    Updated,
+    Unchanged,
+}
+
+impl Reconciler {
+    /// Writes a batch in one transaction. `complete`: `Some(true)` marks the capture complete,
+    /// `Some(false)` records progress of a capture left partial.
+    fn write_batch(
+        &mut self,
+        store: &mut Store,
+        batch: &mut Vec<CapturedPost>,
+        ordinal: &mut u64,
+        report: &mut CaptureReport,
+        complete: Option<bool>,
+    ) -> Result<()> {
+        let w = store.writer()?;
+        for post in batch.drain(..) {
+            let key = self.content_key(&post);
+            let this = *ordinal;
+            *ordinal += 1;
+            if w.sighting_exists(self.capture_id, this)? {
+                // An interrupted earlier run already wrote this one.
+                continue;
+            }
+            match self.reconcile(&w, &post, &key, this)? {
+                Outcome::New => report.posts_new += 1,
+                Outcome::Updated => report.posts_updated += 1,
+                Outcome::Unchanged => report.posts_unchanged += 1,
+            }
+        }
+        let warnings = report.warnings.len() as u64;
+        match complete {
+            Some(true) => w.complete_capture(self.capture_id, *ordinal, warnings)?,
+            _ => w.update_capture_progress(self.capture_id, *ordinal, warnings)?,
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The identity key of a post's text; posts without text are keyed by their place after the
+    /// previous post with text.
+    fn content_key(&mut self, post: &CapturedPost) -> String {
+        if post.text.trim().is_empty() {
+            self.empty_run += 1;
+            let kinds: Vec<&str> = post.media.iter().map(|m| m.kind.as_str()).collect();
+            normalize::content_key(&format!(
+                "\u{0}empty after {} #{} [{}]",
+                self.prev_key,
+                self.empty_run,
+                kinds.join(",")
+            ))
+        } else {
+            let key = normalize::content_key(&post.text);
+            self.prev_key = key.clone();
+            self.empty_run = 0;
+            key
+        }
+    }
+
+    fn reconcile(
+        &self,
+        w: &Writer<'_>,
+        post: &CapturedPost,
+        key: &str,
+        ordinal: u64,
+    ) -> Result<Outcome> {
+        let channel_id = w.ensure_channel(post.channel.as_ref().unwrap_or(&self.channel_ref))?;
+        let forward_channel = match &post.forward {
+            Some(f) if f.title.is_some() || f.username.is_some() => {
+                Some(w.ensure_channel(&ChannelRef {
+                    tg_id: None,
+                    username: f.username.clone(),
+                    title: f.title.clone(),
+                })?)
+            }
+            _ => None,
+        };
+        let (lead, tail) = anchor_keys(&post.text);
+        let existing_post = match post.message_id {
+            Some(id) => w.post_by_message_id(channel_id, id)?,
+            None => None,
+        };
+        let (version_id, outcome) = match (post.message_id, existing_post) {
+            (Some(_), Some(post_id)) => match w.version_by_key(channel_id, Some(post_id), key)? {
+                Some((_, version)) => (version, Outcome::Unchanged),
+                None => (
+                    w.insert_version(
+                        post_id,
+                        channel_id,
+                        key,
+                        post,
+                        self.capture_id,
+                        forward_channel,
+                    )?,
+                    Outcome::Updated,
+                ),
+            },
+            (Some(message_id), None) => {
+                let post_id =
+                    w.insert_post(channel_id, Some(message_id), &lead, &tail, self.capture_id)?;
+                (
+                    w.insert_version(
+                        post_id,
+                        channel_id,
+                        key,
+                        post,
+                        self.capture_id,
+                        forward_channel,
+                    )?,
+                    Outcome::New,
+                )
+            }
+            (None, _) => match w.version_by_key(channel_id, None, key)? {
+                Some((_, version)) => (version, Outcome::Unchanged),
+                None => {
+                    let edited = if post.text.trim().is_empty() {
+                        None
+                    } else {
+                        w.edit_candidates(channel_id, &lead, &tail, self.capture_id)?
+                            .into_iter()
+                            .map(|(id, text)| (id, normalize::similarity(&text, &post.text)))
+                            .filter(|(_, s)| *s >= EDIT_SIMILARITY)
+                            .max_by(|a, b| a.1.total_cmp(&b.1))
+                    };
+                    match edited {
+                        Some((post_id, _)) => (
+                            w.insert_version(
+                                post_id,
+                                channel_id,
+                                key,
+                                post,
+                                self.capture_id,
+                                forward_channel,
+                            )?,
+                            Outcome::Updated,
+                        ),
+                        None => {
+                            let post_id =
+                                w.insert_post(channel_id, None, &lead, &tail, self.capture_id)?;
+                            (
+                                w.insert_version(
+                                    post_id,
+                                    channel_id,
+                                    key,
+                                    post,
+                                    self.capture_id,
+                                    forward_channel,
+                                )?,
+                                Outcome::New,
+                            )
+                        }
+                    }
+                }
+            },
+        };
+        w.insert_sighting(
+            version_id,
+            self.capture_id,
+            ordinal,
+            &post.location,
+            post.views,
+        )?;
+        Ok(outcome)
+    }
+}
+
+/// Keys of a text's first and last non-blank lines, for finding edited versions of posts that
+/// have no message id.
+fn anchor_keys(text: &str) -> (String, String) {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    let last = lines.next_back().unwrap_or(first);
+    let key = |l: &str| -> String { l.to_lowercase().chars().take(200).collect() };
+    (key(first), key(last))
+}
