@@ -102,6 +102,8 @@ pub struct TextReader<R> {
     waiting: VecDeque<Draft>,
     ready: VecDeque<CapturedPost>,
     last_full: Option<(NaiveDate, u64)>,
+    /// The current segment ended with a footer and waits for the next post's first line.
+    closing: bool,
     finished: bool,
     failed: bool,
 }
@@ -120,6 +122,7 @@ impl<R: BufRead> TextReader<R> {
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
             last_full: None,
+            closing: false,
             finished: false,
             failed: false,
         }
@@ -195,6 +198,16 @@ impl<R: BufRead> TextReader<R> {
     /// Takes in one line: either it joins the current segment, or it closes the segment and
     /// starts the next.
     fn take_line(&mut self, line: Line) {
+        if self.closing {
+            // A footer was seen: more footer lines ("214.4K views", "edited 18:40") and blank
+            // lines still belong to the post it ends; anything else starts the next one.
+            if line.is_blank() || matches!(line.label, Some(Label::Footer { .. })) {
+                self.segment.push(line);
+                return;
+            }
+            self.closing = false;
+            self.flush_segment();
+        }
         match &line.label {
             Some(Label::DesktopHeader(_)) => {
                 self.flush_segment();
@@ -214,7 +227,7 @@ impl<R: BufRead> TextReader<R> {
             }
             Some(Label::Footer { .. }) if self.has_body() => {
                 self.segment.push(line);
-                self.flush_segment();
+                self.closing = true;
             }
             Some(Label::DaySeparator { month, day, year }) if !self.has_body() => {
                 self.separator = Some((*month, *day, *year, line.text.clone()));
