@@ -47,8 +47,16 @@ macro_rules! fixture {
     };
 }
 
-fixture!(web_forwards_with_repeats, "text", "web_forwards_with_repeats.txt");
-fixture!(web_footer_views_separators, "text", "web_footer_views_separators.txt");
+fixture!(
+    web_forwards_with_repeats,
+    "text",
+    "web_forwards_with_repeats.txt"
+);
+fixture!(
+    web_footer_views_separators,
+    "text",
+    "web_footer_views_separators.txt"
+);
 fixture!(russian_web_copy, "text", "russian_web_copy.txt");
 fixture!(desktop_copy_en_us, "text", "desktop_copy_en_us.txt");
 fixture!(desktop_copy_ru, "text", "desktop_copy_ru.txt");

@@ -22,42 +22,51 @@ const MAX_SKIPPED_LEAD: usize = 3;
 /// Finds the repeat in `keys` (one comparison key per line, blank lines already removed).
 ///
 /// Among all splits `body = keys[..k]`, `repeat = keys[k..e]` where `repeat` is an in-order
-/// subsequence of `body[s..]` with `repeat[0] == body[s]` (`s < 3`), the chosen one covers the
-/// most lines. A repeat must end on the body's last line, unless it runs to the end of `keys`
+/// subsequence of `body[s..]` with `repeat[0] == body[s]` (`s < 3`), the chosen one ends on the
+/// body's last line if any does, then covers the most lines. A repeat must end on the body's last line, unless it runs to the end of `keys`
 /// (a capture cut short), in which case it must hold at least two lines and a third of
 /// `body[s..]`.
 pub fn find(keys: &[&str]) -> Option<Repeat> {
-    let n = keys.len();
-    let mut best: Option<(Repeat, usize)> = None;
-    for k in 1..n {
-        for s in 0..k.min(MAX_SKIPPED_LEAD) {
-            if keys[k] != keys[s] {
-                continue;
-            }
-            let Some((end, last)) = match_subsequence(keys, k, s) else {
-                continue;
-            };
-            let matched = end - k;
-            let ends_on_last = last == k - 1;
-            let cut_short = end == n && matched >= 2 && matched * 3 >= k - s;
-            if !(ends_on_last || cut_short) {
-                continue;
-            }
-            let candidate = Repeat {
-                body_end: k,
-                repeat_end: end,
-            };
-            // Prefer the repeat that reaches furthest, then the one that drops the most lines.
-            let better = match best {
-                None => true,
-                Some((b, bm)) => end > b.repeat_end || (end == b.repeat_end && matched > bm),
-            };
-            if better {
-                best = Some((candidate, matched));
-            }
+    let mut best: Option<(Repeat, (bool, bool, usize, usize))> = None;
+    for (k, s, end, last) in candidates(keys) {
+        let matched = end - k;
+        let ends_on_last = last == k - 1;
+        let cut_short = end == keys.len() && matched >= 2 && matched * 3 >= k - s;
+        if !(ends_on_last || cut_short) {
+            continue;
+        }
+        // A body that itself holds a whole repeat is two posts, not one: its own repeat is
+        // the better split.
+        let body_is_one_post = !has_whole_repeat(&keys[..k]);
+        // Prefer a repeat that ends on the body's last line over one cut short; then a body
+        // that is one post; then the repeat that reaches furthest; then the longest.
+        let rank = (ends_on_last, body_is_one_post, end, matched);
+        if best.is_none_or(|(_, b)| rank > b) {
+            best = Some((
+                Repeat {
+                    body_end: k,
+                    repeat_end: end,
+                },
+                rank,
+            ));
         }
     }
     best.map(|(r, _)| r)
+}
+
+/// Every `(k, s, end, last)`: the run `keys[k..end]` matches `keys[s..k]` as a subsequence that
+/// starts at `keys[s]` (`s < 3`); `last` is the index of the last body line matched.
+fn candidates<'a>(keys: &'a [&str]) -> impl Iterator<Item = (usize, usize, usize, usize)> + 'a {
+    (1..keys.len()).flat_map(move |k| {
+        (0..k.min(MAX_SKIPPED_LEAD))
+            .filter(move |&s| keys[k] == keys[s])
+            .filter_map(move |s| match_subsequence(keys, k, s).map(|(end, last)| (k, s, end, last)))
+    })
+}
+
+/// True when `keys` holds a repeat that ends on its body's last line.
+fn has_whole_repeat(keys: &[&str]) -> bool {
+    candidates(keys).any(|(k, _, _, last)| last == k - 1)
 }
 
 /// Matches `keys[k..]` greedily as a subsequence of `keys[s..k]`. Returns the end of the matched
@@ -142,6 +151,30 @@ mod tests {
         assert_eq!(split("A B A"), None);
         assert_eq!(split("T a x b x"), None);
         assert_eq!(split("T a b c d a"), None);
+    }
+
+    #[test]
+    fn a_whole_repeat_wins_over_a_longer_cut_short_one() {
+        // "A k a R" repeated without its title, then a new post "B k b R" whose lines "k" and
+        // "R" ("Key talking points:", "Read in full") also occur in the first.
+        assert_eq!(
+            split("A k a R k a R B k b R k b R"),
+            Some((
+                vec!["A", "k", "a", "R"],
+                vec!["k", "a", "R"],
+                vec!["B", "k", "b", "R", "k", "b", "R"]
+            ))
+        );
+        // A post repeated whole, then a post sharing only an ellipsis line with it, repeated
+        // without its title.
+        assert_eq!(
+            split("n0 e n1 n0 e n1 m0 e m1 e m1"),
+            Some((
+                vec!["n0", "e", "n1"],
+                vec!["n0", "e", "n1"],
+                vec!["m0", "e", "m1", "e", "m1"]
+            ))
+        );
     }
 
     #[test]
