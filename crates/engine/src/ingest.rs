@@ -182,7 +182,22 @@ struct Scanned {
     sha256: String,
     size: u64,
     scan: ContentScan,
-    raw_kept: bool,
+    /// The compressed copy, filed into the raw store only once the input proves readable.
+    raw: Option<tgscope_store::RawWriter>,
+}
+
+impl Scanned {
+    /// Files the raw copy (if one was made) under its hash; true when the archive now keeps the
+    /// capture's bytes.
+    fn keep_raw(&mut self, store: &Store) -> Result<bool> {
+        match self.raw.take() {
+            Some(w) => {
+                w.finish(store.raw(), &self.sha256)?;
+                Ok(true)
+            }
+            None => Ok(store.raw().contains(&self.sha256)),
+        }
+    }
 }
 
 /// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass.
@@ -225,20 +240,11 @@ fn scan_input(
         progress.advance("hashing", n as u64);
     }
     scan.finish();
-    let sha256 = hex::encode(hasher.finalize());
-    let raw_kept = match raw {
-        Some(w) => {
-            w.finish(store.raw(), &sha256)
-                .map_err(|e| InputError::Archive(e.to_string()))?;
-            true
-        }
-        None => store.raw().contains(&sha256),
-    };
     Ok(Scanned {
-        sha256,
+        sha256: hex::encode(hasher.finalize()),
         size,
         scan,
-        raw_kept,
+        raw,
     })
 }
 
@@ -252,7 +258,7 @@ pub(crate) fn ingest_file(
 ) -> Result<Result<CaptureReport, String>> {
     let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     progress.input(path, size);
-    let scanned = match scan_input(store, path, options.keep_raw, progress) {
+    let mut scanned = match scan_input(store, path, options.keep_raw, progress) {
         Ok(s) => s,
         Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
         Err(e) => return Ok(Err(e.to_string())),
@@ -265,7 +271,7 @@ pub(crate) fn ingest_file(
     if let Some(capture) = &existing
         && capture.status == CaptureStatus::Complete
     {
-        if scanned.raw_kept && !capture.raw_kept {
+        if scanned.keep_raw(store)? && !capture.raw_kept {
             let w = store.writer()?;
             w.set_raw_kept(capture.id)?;
             w.commit()?;
@@ -302,6 +308,8 @@ pub(crate) fn ingest_file(
             Err(e) => return Ok(Err(e.to_string())),
         },
     };
+    // Only a readable input's bytes join the archive.
+    let raw_kept = scanned.keep_raw(store)?;
     let channel_ref = ChannelRef::named(&channel_name);
     let (capture_id, resumed) = {
         let w = store.writer()?;
@@ -316,7 +324,7 @@ pub(crate) fn ingest_file(
                     reader_version: reader_version(format),
                     source: &path.display().to_string(),
                     channel_id: Some(channel_id),
-                    raw_kept: scanned.raw_kept,
+                    raw_kept,
                 })?,
                 false,
             ),

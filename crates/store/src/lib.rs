@@ -52,10 +52,12 @@ impl Store {
         let mut conn = Connection::open(dir.join(DB_FILE))?;
         configure(&conn)?;
         migrate::migrate(&mut conn, dir)?;
+        let raw = RawStore::new(dir);
+        raw.remove_stale_temporaries();
         Ok(Store {
             conn,
             dir: dir.to_path_buf(),
-            raw: RawStore::new(dir),
+            raw,
         })
     }
 

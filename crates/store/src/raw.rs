@@ -60,6 +60,26 @@ impl RawStore {
         })
     }
 
+    /// Removes temporary files left by ingests that were killed while writing them (their
+    /// process is gone). Run when the archive is opened for writing.
+    pub fn remove_stale_temporaries(&self) {
+        let Ok(entries) = fs::read_dir(self.dir.join("tmp")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            let alive = match pid {
+                Some(pid) if pid == std::process::id() => true,
+                Some(pid) => Path::new("/proc").join(pid.to_string()).exists(),
+                None => false,
+            };
+            if name.ends_with(".part") && !alive {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
     /// Reads back a kept capture's bytes.
     pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
         let path = self.path_of(sha256);

@@ -98,6 +98,14 @@ impl<'a> Writer<'a> {
         Ok(Writer { tx })
     }
 
+    /// Runs raw SQL inside this transaction. For tests that must put the archive in a state
+    /// the API never produces (a future schema version, say); not for the engine.
+    #[doc(hidden)]
+    pub fn debug_execute(&self, sql: &str) -> Result<()> {
+        self.tx.execute_batch(sql)?;
+        Ok(())
+    }
+
     /// Commits everything written through this writer.
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;

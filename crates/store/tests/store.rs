@@ -1,0 +1,210 @@
+//! The archive on its own: migrations, channels and aliases, versions, sightings, raw captures
+//! and the consistency check, against a real SQLite database in a temporary directory.
+
+use std::io::Write;
+
+use tgscope_model::{CapturedPost, ChannelRef, Forward, Location, Media, MediaKind, Placeholder};
+use tgscope_store::query::PostFilter;
+use tgscope_store::{CaptureStatus, NewCapture, Store, StoreError, sha256_hex};
+
+fn capture<'a>(sha: &'a str) -> NewCapture<'a> {
+    NewCapture {
+        sha256: sha,
+        size: 10,
+        format: "text",
+        reader_version: "text/1",
+        source: "capture.txt",
+        channel_id: None,
+        raw_kept: false,
+    }
+}
+
+fn post(text: &str) -> CapturedPost {
+    CapturedPost {
+        text: text.to_string(),
+        raw_text: format!("Forwarded from MFA\n{text}"),
+        forward: Some(Forward {
+            title: Some("MFA".into()),
+            ..Forward::default()
+        }),
+        media: vec![Media::placeholder(
+            MediaKind::Video,
+            Placeholder::TooBig,
+            "Media is too big",
+        )],
+        location: Location {
+            line_start: 1,
+            line_end: 2,
+            byte_start: 0,
+            byte_end: 20,
+        },
+        ..CapturedPost::default()
+    }
+}
+
+#[test]
+fn opening_twice_keeps_one_schema_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(Store::open(dir.path()).expect("first open"));
+    let store = Store::open(dir.path()).expect("second open");
+    assert!(store.check().expect("check").is_empty());
+    drop(store);
+    mark_as_future_schema(dir.path());
+    match Store::open_read_only(dir.path()) {
+        Err(StoreError::TooNew { found, .. }) => assert_eq!(found, 99),
+        other => panic!("expected TooNew, got {:?}", other.err()),
+    }
+}
+
+/// Marks the archive as written by a future schema version.
+fn mark_as_future_schema(dir: &std::path::Path) {
+    let mut store = Store::open(dir).expect("open");
+    let w = store.writer().expect("writer");
+    w.debug_execute("INSERT INTO schema_migrations VALUES (99, 'future', '2099-01-01')")
+        .expect("bump");
+    w.commit().expect("commit");
+}
+
+#[test]
+fn a_missing_archive_is_the_users_fault() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = Store::open_read_only(&dir.path().join("nothing-here")).err();
+    assert!(matches!(err, Some(StoreError::Missing { .. })));
+    assert!(err.expect("error").is_user_fault());
+}
+
+#[test]
+fn channels_are_found_by_any_alias_in_any_case() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    let w = store.writer().expect("writer");
+    let a = w
+        .ensure_channel(&ChannelRef::named("MFARussia"))
+        .expect("a");
+    let b = w
+        .ensure_channel(&ChannelRef {
+            tg_id: None,
+            username: Some("mfarussia".into()),
+            title: Some("МИД России".into()),
+        })
+        .expect("b");
+    assert_eq!(a, b, "usernames match case-insensitively");
+    let c = w
+        .ensure_channel(&ChannelRef::named("мид россии"))
+        .expect("c");
+    assert_eq!(a, c, "titles match case-insensitively, Cyrillic too");
+    w.commit().expect("commit");
+    let channels = store.channels().expect("channels");
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels[0].aliases, ["MFARussia", "МИД России"]);
+}
+
+#[test]
+fn versions_are_added_never_overwritten_and_sightings_are_unique_per_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    let sha1 = sha256_hex(b"one");
+    let sha2 = sha256_hex(b"two");
+    let w = store.writer().expect("writer");
+    let channel = w
+        .ensure_channel(&ChannelRef::named("mfa_cis"))
+        .expect("channel");
+    let c1 = w.insert_capture(&capture(&sha1)).expect("capture 1");
+    let c2 = w.insert_capture(&capture(&sha2)).expect("capture 2");
+    let fwd = w
+        .ensure_channel(&ChannelRef::named("MFA"))
+        .expect("fwd channel");
+    let p = w
+        .insert_post(channel, None, "lead", "tail", c1)
+        .expect("post");
+    let v1 = w
+        .insert_version(p, channel, "key1", &post("first text"), c1, Some(fwd))
+        .expect("v1");
+    w.insert_sighting(v1, c1, 0, &Location::default(), None)
+        .expect("s1");
+    // The same position of the same capture again (a resumed ingest) adds nothing.
+    w.insert_sighting(v1, c1, 0, &Location::default(), None)
+        .expect("s1 again");
+    let v2 = w
+        .insert_version(p, channel, "key2", &post("edited text"), c2, Some(fwd))
+        .expect("v2");
+    w.insert_sighting(v2, c2, 0, &Location::default(), Some(5))
+        .expect("s2");
+    assert_eq!(
+        w.version_by_key(channel, None, "key1").expect("lookup"),
+        Some((p, v1))
+    );
+    assert_eq!(
+        w.version_by_key(channel, Some(p), "key2").expect("lookup"),
+        Some((p, v2))
+    );
+    w.complete_capture(c1, 1, 0).expect("complete");
+    w.complete_capture(c2, 1, 0).expect("complete");
+    w.commit().expect("commit");
+
+    let detail = store.post(p).expect("query").expect("post exists");
+    assert_eq!(detail.versions.len(), 2);
+    assert_eq!(detail.versions[0].text, "first text");
+    assert_eq!(detail.versions[1].text, "edited text");
+    assert_eq!(detail.post.current.seq, 2);
+    assert_eq!(detail.sightings.len(), 2);
+    assert_eq!(detail.post.captures, [sha1.clone(), sha2.clone()]);
+    assert_eq!(
+        detail.post.current.media[0].placeholder,
+        Some(Placeholder::TooBig)
+    );
+    assert_eq!(
+        store
+            .posts(&PostFilter {
+                forwarded_from: Some("mfa".into()),
+                ..PostFilter::default()
+            })
+            .expect("filter")
+            .len(),
+        1
+    );
+    let caps = store.captures().expect("captures");
+    assert!(caps.iter().all(|c| c.status == CaptureStatus::Complete));
+    assert!(store.check().expect("check").is_empty());
+}
+
+#[test]
+fn a_rolled_back_writer_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    {
+        let w = store.writer().expect("writer");
+        w.ensure_channel(&ChannelRef::named("gone"))
+            .expect("channel");
+        // Dropped without commit.
+    }
+    assert!(store.channels().expect("channels").is_empty());
+}
+
+#[test]
+fn raw_captures_are_compressed_content_addressed_and_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let bytes = "Forwarded from Russian MFA 🇷🇺\n".repeat(1000);
+    let sha = sha256_hex(bytes.as_bytes());
+    let mut w = store.raw().writer().expect("raw writer");
+    w.write_all(bytes.as_bytes()).expect("write");
+    let path = w.finish(store.raw(), &sha).expect("finish");
+    assert_eq!(
+        path,
+        dir.path()
+            .join("raw")
+            .join(&sha[..2])
+            .join(format!("{sha}.zst"))
+    );
+    assert!(std::fs::metadata(&path).expect("kept").len() < bytes.len() as u64 / 10);
+    assert_eq!(store.raw().read(&sha).expect("read back"), bytes.as_bytes());
+    // An unfinished writer leaves no file behind.
+    let mut w = store.raw().writer().expect("raw writer");
+    w.write_all(b"partial").expect("write");
+    drop(w);
+    let leftovers = std::fs::read_dir(dir.path().join("raw/tmp"))
+        .expect("tmp")
+        .count();
+    assert_eq!(leftovers, 0);
+}
