@@ -297,19 +297,27 @@ impl<'a> Writer<'a> {
     ) -> Result<Vec<(i64, String)>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT p.id, v.text FROM posts p JOIN versions v ON v.id = p.current_version_id
-             WHERE p.channel_id = ?1 AND p.message_id IS NULL
-               AND (p.lead_key = ?2 OR p.tail_key = ?3)
-               AND NOT EXISTS (
-                   SELECT 1 FROM sightings s JOIN versions sv ON sv.id = s.version_id
-                   WHERE sv.post_id = p.id AND s.capture_id = ?4)
-             LIMIT 50",
+             WHERE p.id IN (SELECT id FROM posts WHERE channel_id = ?1 AND lead_key = ?2
+                            UNION SELECT id FROM posts WHERE channel_id = ?1 AND tail_key = ?3)
+               AND p.message_id IS NULL
+             ORDER BY p.id LIMIT 50",
         )?;
         let rows = stmt
-            .query_map(params![channel_id, lead_key, tail_key, capture_id], |r| {
+            .query_map(params![channel_id, lead_key, tail_key], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+        let mut seen = self.tx.prepare_cached(
+            "SELECT 1 FROM versions v JOIN sightings s ON s.version_id = v.id
+             WHERE v.post_id = ?1 AND s.capture_id = ?2 LIMIT 1",
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, text) in rows {
+            if !seen.exists(params![id, capture_id])? {
+                out.push((id, text));
+            }
+        }
+        Ok(out)
     }
 
     /// Creates a post; returns its id.

@@ -5,7 +5,18 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::LazyLock;
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// NFC of `s`, borrowing when `s` is already in NFC (most text: the quick check is much cheaper
+/// than composing).
+fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
 
 /// Invisible characters that carry no content: zero width space, BOM / zero width no-break
 /// space, word joiner, soft hyphen. (U+200D ZERO WIDTH JOINER is kept: emoji sequences need it.)
@@ -46,7 +57,7 @@ pub fn clean_text(s: &str) -> String {
             c => mapped.push(c),
         }
     }
-    let composed: String = mapped.nfc().collect();
+    let composed = nfc(&mapped);
 
     let mut out = String::with_capacity(composed.len());
     let mut blank_pending = false;
@@ -96,8 +107,8 @@ pub fn line_key(line: &str) -> String {
 /// same key.
 pub fn content_key(text: &str) -> String {
     let visible: String = text.chars().filter(|c| !is_invisible(*c)).collect();
-    let lowered = visible.nfc().collect::<String>().to_lowercase();
-    let folded: String = lowered.nfc().map(fold_yo).collect();
+    let lowered = nfc(&visible).to_lowercase();
+    let folded: String = nfc(&lowered).chars().map(fold_yo).collect();
     let key = collapse_whitespace(&folded);
     hex::encode(Sha256::digest(key.as_bytes()))
 }
@@ -114,13 +125,7 @@ static WORD: LazyLock<Regex> =
 /// Words of a text for similarity: runs of Unicode letters and digits (with combining marks),
 /// lowercased, NFC, 'ё' to 'е'. Punctuation, emoji and spaces separate words.
 pub fn words(text: &str) -> Vec<String> {
-    let lowered: String = text
-        .nfc()
-        .collect::<String>()
-        .to_lowercase()
-        .nfc()
-        .map(fold_yo)
-        .collect();
+    let lowered: String = nfc(&nfc(text).to_lowercase()).chars().map(fold_yo).collect();
     WORD.find_iter(&lowered)
         .map(|m| m.as_str().to_string())
         .collect()

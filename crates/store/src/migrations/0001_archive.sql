@@ -88,7 +88,7 @@ CREATE TABLE sightings (
     views       INTEGER,
     UNIQUE (capture_id, ordinal)
 );
-CREATE INDEX sightings_version ON sightings(version_id);
+CREATE INDEX sightings_version ON sightings(version_id, capture_id);
 
 CREATE TABLE forwards (
     version_id  INTEGER PRIMARY KEY REFERENCES versions(id),
