@@ -126,8 +126,14 @@ impl IngestReport {
 }
 
 /// Expands the paths given on the command line into files, in a stable order. Paths that do not
-/// exist, and folders with no files, are reported as skipped.
-pub fn expand_inputs(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
+/// exist, and folders with no files, are reported as skipped. Files inside `archive` (the
+/// archive's own database and raw captures) are never inputs.
+pub fn expand_inputs(
+    paths: &[PathBuf],
+    archive: &Path,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<PathBuf> {
+    let archive = fs::canonicalize(archive).ok();
     let mut files = Vec::new();
     for path in paths {
         match fs::metadata(path) {
@@ -140,7 +146,7 @@ pub fn expand_inputs(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathB
             }),
             Ok(meta) if meta.is_dir() => {
                 let before = files.len();
-                if let Err(e) = walk(path, &mut files) {
+                if let Err(e) = walk(path, archive.as_deref(), &mut files) {
                     skipped.push(Skipped {
                         path: path.clone(),
                         reason: format!("folder cannot be read: {e}"),
@@ -158,7 +164,10 @@ pub fn expand_inputs(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Vec<PathB
     files
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    if archive.is_some() && fs::canonicalize(dir).ok().as_deref() == archive {
+        return Ok(());
+    }
     let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -169,7 +178,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
         let path = entry.path();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            walk(&path, out)?;
+            walk(&path, archive, out)?;
         } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
             out.push(path);
         }
@@ -602,4 +611,51 @@ fn anchor_keys(text: &str) -> (String, String) {
     let last = lines.next_back().unwrap_or(first);
     let key = |l: &str| -> String { l.to_lowercase().chars().take(200).collect() };
     (key(first), key(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_are_walked_in_order_without_hidden_files_or_the_archive() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fs::create_dir_all(root.join("b/sub")).expect("dirs");
+        fs::create_dir_all(root.join("archive/raw")).expect("dirs");
+        for f in [
+            "a.txt",
+            "b/sub/c.txt",
+            "b/d.txt",
+            ".hidden.txt",
+            "archive/archive.sqlite",
+        ] {
+            fs::write(root.join(f), "x").expect("write");
+        }
+        let mut skipped = Vec::new();
+        let files = expand_inputs(
+            &[root.to_path_buf(), root.join("missing.txt")],
+            &root.join("archive"),
+            &mut skipped,
+        );
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| p.strip_prefix(root).expect("inside").display().to_string())
+            .collect();
+        assert_eq!(names, ["a.txt", "b/d.txt", "b/sub/c.txt"]);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].reason, "no such file or folder");
+    }
+
+    #[test]
+    fn anchor_keys_are_the_first_and_last_lines_folded() {
+        assert_eq!(
+            anchor_keys("\n  Title LINE \nmiddle\n Last\n"),
+            ("title line".to_string(), "last".to_string())
+        );
+        assert_eq!(
+            anchor_keys("Only"),
+            ("only".to_string(), "only".to_string())
+        );
+    }
 }

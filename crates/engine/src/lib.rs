@@ -85,7 +85,7 @@ impl Engine {
         progress: &mut dyn Progress,
     ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
-        let files = ingest::expand_inputs(paths, &mut report.skipped);
+        let files = ingest::expand_inputs(paths, self.store.dir(), &mut report.skipped);
         for file in files {
             match ingest::ingest_file(&mut self.store, &file, options, progress)? {
                 Ok(capture) => report.captures.push(capture),
