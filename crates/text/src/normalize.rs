@@ -2,10 +2,10 @@
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::LazyLock;
-use std::borrow::Cow;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// NFC of `s`, borrowing when `s` is already in NFC (most text: the quick check is much cheaper
@@ -125,7 +125,10 @@ static WORD: LazyLock<Regex> =
 /// Words of a text for similarity: runs of Unicode letters and digits (with combining marks),
 /// lowercased, NFC, 'ё' to 'е'. Punctuation, emoji and spaces separate words.
 pub fn words(text: &str) -> Vec<String> {
-    let lowered: String = nfc(&nfc(text).to_lowercase()).chars().map(fold_yo).collect();
+    let lowered: String = nfc(&nfc(text).to_lowercase())
+        .chars()
+        .map(fold_yo)
+        .collect();
     WORD.find_iter(&lowered)
         .map(|m| m.as_str().to_string())
         .collect()
