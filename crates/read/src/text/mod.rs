@@ -596,22 +596,35 @@ fn split_first_post(lines: &[Line]) -> (PostLines<'_>, &[Line]) {
         };
         return (post, &lines[end..]);
     }
-    // The body runs to the next "Please open Telegram" (which starts another post) or the end;
-    // footers close it.
     let body_start = i;
+    // The body runs to the next "Please open Telegram" (which starts another post) or the end;
+    // footers close it. A body and its repeat span at most twice the longest body, so the
+    // repeat is looked for in that window only (the work stays linear in the capture).
+    let window = 2 * repeat::MAX_BODY_LINES + 2;
+    let mut candidates: Vec<&Line> = Vec::new();
     let mut body_end = lines.len();
+    let mut more_follows = false;
     for (j, line) in lines.iter().enumerate().skip(body_start) {
         if line.label == Some(Label::OpenInTelegram) {
             body_end = j;
             break;
         }
+        if line.is_blank() || matches!(line.label, Some(Label::Footer { .. })) {
+            continue;
+        }
+        if candidates.len() == window {
+            more_follows = true;
+            // No repeat can reach this far; the body still ends at the next placeholder.
+            body_end = lines[j..]
+                .iter()
+                .position(|l| l.label == Some(Label::OpenInTelegram))
+                .map_or(lines.len(), |p| j + p);
+            break;
+        }
+        candidates.push(line);
     }
-    let candidates: Vec<&Line> = lines[body_start..body_end]
-        .iter()
-        .filter(|l| !l.is_blank() && !matches!(l.label, Some(Label::Footer { .. })))
-        .collect();
     let keys: Vec<&str> = candidates.iter().map(|l| l.text.as_str()).collect();
-    let Some(found) = repeat::find(&keys) else {
+    let Some(found) = repeat::find_in(&keys, more_follows) else {
         let post = PostLines {
             body: lines[..body_end].iter().collect(),
             trailer: Vec::new(),
@@ -621,7 +634,8 @@ fn split_first_post(lines: &[Line]) -> (PostLines<'_>, &[Line]) {
     // Map the repeat's positions (in non-blank candidates) back to lines.
     let body_last = candidates[found.body_end - 1].no;
     let repeat_last = candidates[found.repeat_end - 1].no;
-    let position = |no: u64| lines.iter().position(|l| l.no == no).unwrap_or(0);
+    // Line numbers rise within a segment.
+    let position = |no: u64| lines.binary_search_by_key(&no, |l| l.no).unwrap_or(0);
     let body_stop = position(body_last) + 1;
     let mut repeat_stop = position(repeat_last) + 1;
     // Footers and blank lines right after the repeat belong to this post.

@@ -19,6 +19,10 @@ pub struct Repeat {
 /// line that the repeated copy tends to leave out.
 const MAX_SKIPPED_LEAD: usize = 3;
 
+/// The most non-blank lines a post's body can have: Telegram caps a post at 4,096 characters,
+/// so at most 2,048 lines of one character each.
+pub const MAX_BODY_LINES: usize = 2048;
+
 /// Finds the repeat in `keys` (one comparison key per line, blank lines already removed).
 ///
 /// Among all splits `body = keys[..k]`, `repeat = keys[k..e]` where `repeat` is an in-order
@@ -27,20 +31,45 @@ const MAX_SKIPPED_LEAD: usize = 3;
 /// (a capture cut short), in which case it must hold at least two lines and a third of
 /// `body[s..]`.
 pub fn find(keys: &[&str]) -> Option<Repeat> {
-    let mut best: Option<(Repeat, (bool, bool, usize, usize))> = None;
-    for (k, s, end, last) in candidates(keys) {
+    find_in(keys, false)
+}
+
+/// [`find`] over the first lines of a longer run: `more_follows` says that lines follow `keys`,
+/// so no repeat can be "cut short at the end".
+pub fn find_in(keys: &[&str], more_follows: bool) -> Option<Repeat> {
+    // Candidates by growing body length. Once a whole repeat (ending on its body's last line)
+    // is known to end at `first_whole_end`, a longer body reaching past that point would hold
+    // a whole repeat of its own: it is two posts, not one, and ranks below any body that is one
+    // post, so the search stops there. This keeps the work proportional to the post's size.
+    let mut all = Vec::new();
+    let mut first_whole_end = usize::MAX;
+    let bound = keys.len().min(MAX_BODY_LINES + 1);
+    let mut k = 1;
+    while k < bound && k < first_whole_end {
+        for s in 0..k.min(MAX_SKIPPED_LEAD) {
+            if keys[k] != keys[s] {
+                continue;
+            }
+            if let Some((end, last)) = match_subsequence(keys, k, s) {
+                if last == k - 1 {
+                    first_whole_end = first_whole_end.min(end);
+                }
+                all.push((k, s, end, last));
+            }
+        }
+        k += 1;
+    }
+    let mut best: Option<(Repeat, (bool, usize, usize))> = None;
+    for (k, s, end, last) in all {
         let matched = end - k;
         let ends_on_last = last == k - 1;
-        let cut_short = end == keys.len() && matched >= 2 && matched * 3 >= k - s;
-        if !(ends_on_last || cut_short) {
+        let cut_short = !more_follows && end == keys.len() && matched >= 2 && matched * 3 >= k - s;
+        if !(ends_on_last || cut_short) || k >= first_whole_end {
             continue;
         }
-        // A body that itself holds a whole repeat is two posts, not one: its own repeat is
-        // the better split.
-        let body_is_one_post = !has_whole_repeat(&keys[..k]);
-        // Prefer a repeat that ends on the body's last line over one cut short; then a body
-        // that is one post; then the repeat that reaches furthest; then the longest.
-        let rank = (ends_on_last, body_is_one_post, end, matched);
+        // Prefer a repeat that ends on the body's last line over one cut short; then the
+        // repeat that reaches furthest; then the longest.
+        let rank = (ends_on_last, end, matched);
         if best.is_none_or(|(_, b)| rank > b) {
             best = Some((
                 Repeat {
@@ -52,21 +81,6 @@ pub fn find(keys: &[&str]) -> Option<Repeat> {
         }
     }
     best.map(|(r, _)| r)
-}
-
-/// Every `(k, s, end, last)`: the run `keys[k..end]` matches `keys[s..k]` as a subsequence that
-/// starts at `keys[s]` (`s < 3`); `last` is the index of the last body line matched.
-fn candidates<'a>(keys: &'a [&str]) -> impl Iterator<Item = (usize, usize, usize, usize)> + 'a {
-    (1..keys.len()).flat_map(move |k| {
-        (0..k.min(MAX_SKIPPED_LEAD))
-            .filter(move |&s| keys[k] == keys[s])
-            .filter_map(move |s| match_subsequence(keys, k, s).map(|(end, last)| (k, s, end, last)))
-    })
-}
-
-/// True when `keys` holds a repeat that ends on its body's last line.
-fn has_whole_repeat(keys: &[&str]) -> bool {
-    candidates(keys).any(|(k, _, _, last)| last == k - 1)
 }
 
 /// Matches `keys[k..]` greedily as a subsequence of `keys[s..k]`. Returns the end of the matched
