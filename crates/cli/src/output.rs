@@ -22,26 +22,23 @@ pub fn json<T: Serialize>(out: Out<'_>, value: &T) -> anyhow::Result<()> {
 /// The summary of an ingest run.
 pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> anyhow::Result<()> {
     if let ReportFmt::Json = format {
+        // Totals next to the per-input lists `captures` and `skipped`.
         #[derive(Serialize)]
         struct Summary<'a> {
-            captures: usize,
             posts_new: u64,
             posts_updated: u64,
             posts_unchanged: u64,
             warnings: usize,
-            skipped: usize,
             #[serde(flatten)]
             report: &'a IngestReport,
         }
         return json(
             out,
             &Summary {
-                captures: report.captures.len(),
                 posts_new: report.posts_new(),
                 posts_updated: report.posts_updated(),
                 posts_unchanged: report.posts_unchanged(),
                 warnings: report.warnings(),
-                skipped: report.skipped.len(),
                 report,
             },
         );

@@ -272,11 +272,27 @@ pub(crate) fn ingest_file(
         Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let channel_name = options
+    let mut channel_name = options
         .channel
         .clone()
         .unwrap_or_else(|| channel_from_path(path));
     let existing = store.capture_by_sha(&scanned.sha256)?;
+    let mut warnings = Vec::new();
+    // A capture seen before stays filed under the channel it was first filed under.
+    if let Some(capture) = &existing
+        && let Some(id) = capture.channel_id
+        && let Some(filed) = store.channel(id)?
+        && filed.name() != channel_name
+    {
+        if options.channel.is_some() {
+            warnings.push(format!(
+                "this capture is already filed under channel {:?}; --channel {:?} is not applied",
+                filed.name(),
+                channel_name
+            ));
+        }
+        channel_name = filed.name();
+    }
     if let Some(capture) = &existing
         && capture.status == CaptureStatus::Complete
     {
@@ -296,10 +312,9 @@ pub(crate) fn ingest_file(
             posts_new: 0,
             posts_updated: 0,
             posts_unchanged: capture.posts_seen,
-            warnings: Vec::new(),
+            warnings,
         }));
     }
-    let mut warnings = Vec::new();
     let format = match options.format {
         Some(format) => {
             if let Err(e) = detect::check_text(&scanned.scan) {

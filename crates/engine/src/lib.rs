@@ -97,8 +97,8 @@ impl Engine {
 
     /// Posts matching a filter, in archive order.
     pub fn posts(&self, filter: &PostFilter) -> Result<Vec<PostRecord>> {
-        check_filter(filter)?;
-        Ok(self.store.posts(filter)?)
+        let filter = check_filter(filter)?;
+        Ok(self.store.posts(&filter)?)
     }
 
     /// One post with its versions and sightings.
@@ -138,7 +138,7 @@ impl Engine {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64> {
-        check_filter(filter)?;
+        let filter = &check_filter(filter)?;
         let mut count = 0u64;
         // The store's callback can only fail with a store error; an output error is kept
         // aside and returned instead.
@@ -178,15 +178,23 @@ fn csv_error(e: csv::Error) -> EngineError {
     EngineError::Output(std::io::Error::other(e))
 }
 
-fn check_filter(filter: &PostFilter) -> Result<()> {
-    for (name, value) in [("--since", &filter.since), ("--until", &filter.until)] {
-        if let Some(v) = value
-            && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err()
-        {
-            return Err(EngineError::BadRequest(format!(
-                "{name} {v:?} is not a date; write YYYY-MM-DD"
-            )));
+/// Checks a filter's dates and writes them as `YYYY-MM-DD` (dates are compared as text).
+fn check_filter(filter: &PostFilter) -> Result<PostFilter> {
+    let mut checked = filter.clone();
+    for (name, value) in [
+        ("--since", &mut checked.since),
+        ("--until", &mut checked.until),
+    ] {
+        if let Some(v) = value.as_mut() {
+            match chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+                Ok(date) => *v = date.format("%Y-%m-%d").to_string(),
+                Err(_) => {
+                    return Err(EngineError::BadRequest(format!(
+                        "{name} {v:?} is not a date; write YYYY-MM-DD"
+                    )));
+                }
+            }
         }
     }
-    Ok(())
+    Ok(checked)
 }

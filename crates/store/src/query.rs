@@ -9,7 +9,7 @@ use tgscope_model::{
 
 use crate::Store;
 use crate::error::Result;
-use crate::write::{Capture, CaptureStatus, alias_key};
+use crate::write::{Capture, CaptureStatus, alias_key, loose_key};
 
 /// Which posts to list.
 #[derive(Debug, Clone, Default)]
@@ -223,16 +223,28 @@ impl Store {
     ) -> Result<()> {
         let conn = self.conn();
         let channel = filter.channel.as_deref().map(alias_key);
+        let channel_loose = filter
+            .channel
+            .as_deref()
+            .map(loose_key)
+            .filter(|k| !k.is_empty());
         let from = filter.forwarded_from.as_deref().map(alias_key);
+        let from_loose = filter
+            .forwarded_from
+            .as_deref()
+            .map(loose_key)
+            .filter(|k| !k.is_empty());
         let tag = filter.hashtag.as_deref().map(alias_key);
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
         let mut stmt = conn.prepare_cached(
             "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
              WHERE (?1 IS NULL OR CAST(p.channel_id AS TEXT) = ?1 OR p.channel_id IN
-                        (SELECT channel_id FROM channel_aliases WHERE alias_key = ?1))
+                        (SELECT channel_id FROM channel_aliases
+                         WHERE alias_key = ?1 OR alias_loose = ?8))
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM forwards f WHERE f.version_id = v.id
                         AND f.channel_id IN
-                            (SELECT channel_id FROM channel_aliases WHERE alias_key = ?2)))
+                            (SELECT channel_id FROM channel_aliases
+                             WHERE alias_key = ?2 OR alias_loose = ?9)))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM hashtags h WHERE h.version_id = v.id
                         AND h.tag_key = ?3))
                AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)
@@ -249,7 +261,9 @@ impl Store {
                     filter.since,
                     filter.until,
                     limit,
-                    filter.offset as i64
+                    filter.offset as i64,
+                    channel_loose,
+                    from_loose
                 ],
                 |r| r.get::<_, i64>(0),
             )?
@@ -429,6 +443,22 @@ impl Store {
                  GROUP BY f.channel_id ORDER BY 2 DESC, 1 LIMIT 10",
             )?,
         })
+    }
+
+    /// One channel by its archive id.
+    pub fn channel(&self, id: i64) -> Result<Option<ChannelInfo>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT id, tg_id, username, title FROM channels WHERE id = ?1")?
+            .query_row(params![id], |r| {
+                Ok(ChannelInfo {
+                    id: r.get(0)?,
+                    tg_id: r.get(1)?,
+                    username: r.get(2)?,
+                    title: r.get(3)?,
+                })
+            })
+            .optional()?)
     }
 
     /// Every capture, in ingest order.

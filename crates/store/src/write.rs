@@ -216,10 +216,10 @@ impl<'a> Writer<'a> {
                 self.tx
                     .prepare_cached(
                         "INSERT OR IGNORE INTO channel_aliases
-                             (channel_id, kind, alias, alias_key, first_seen)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                             (channel_id, kind, alias, alias_key, alias_loose, first_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
-                    .execute(params![id, kind, v, alias_key(v), now()])?;
+                    .execute(params![id, kind, v, alias_key(v), loose_key(v), now()])?;
                 let column = if kind == "username" {
                     "username"
                 } else {
@@ -526,4 +526,13 @@ impl<'a> Writer<'a> {
 /// The case-folded key under which names, tags and usernames are matched.
 pub(crate) fn alias_key(s: &str) -> String {
     s.trim().trim_start_matches(['@', '#']).to_lowercase()
+}
+
+/// The looser key that filters also accept: letters and digits only, case-folded, so that
+/// "Russian MFA" finds "Russian MFA 🇷🇺" and "@mfarussia" finds "MFARussia".
+pub(crate) fn loose_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }

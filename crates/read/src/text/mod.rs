@@ -16,7 +16,7 @@ pub mod repeat;
 use std::collections::VecDeque;
 use std::io::BufRead;
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use tgscope_model::{
     CapturedPost, DateBasis, Forward, InferredDate, Link, Location, Media, MediaKind, Placeholder,
 };
@@ -208,6 +208,12 @@ impl<R: BufRead> TextReader<R> {
             self.closing = false;
             self.flush_segment();
         }
+        if self.in_desktop_message() && !matches!(line.label, Some(Label::DesktopHeader(_))) {
+            // Inside a Telegram Desktop message only the next header ends it: the web view's
+            // footers, separators and headers mean nothing there.
+            self.segment.push(line);
+            return;
+        }
         match &line.label {
             Some(Label::DesktopHeader(_)) => {
                 self.flush_segment();
@@ -306,6 +312,7 @@ impl<R: BufRead> TextReader<R> {
             ..CapturedPost::default()
         };
         let mut body = Vec::new();
+        let mut lost = Vec::new();
         let mut in_prefix = true;
         for line in &lines[1..] {
             match (&line.label, in_prefix) {
@@ -317,6 +324,14 @@ impl<R: BufRead> TextReader<R> {
                     post.media
                         .push(Media::placeholder(*kind, *placeholder, &line.text));
                 }
+                (Some(Label::LostLink(label)), _) => {
+                    in_prefix = false;
+                    lost.push(Link {
+                        url: None,
+                        label: label.clone(),
+                        span: None,
+                    });
+                }
                 _ => {
                     in_prefix = false;
                     body.push(line);
@@ -324,7 +339,7 @@ impl<R: BufRead> TextReader<R> {
             }
         }
         let text: Vec<&str> = body.iter().map(|l| l.text.as_str()).collect();
-        finish_post(&mut post, &text.join("\n"), Vec::new(), lines);
+        finish_post(&mut post, &text.join("\n"), lost, lines);
         let day_first = self.decide_day_first(&header);
         let (month, day) = if day_first {
             (header.b, header.a)
@@ -444,6 +459,14 @@ impl<R: BufRead> TextReader<R> {
             full: None,
         };
         if let Some((month, day, year, evidence)) = self.separator.clone() {
+            // A separator without a year takes it from a full date of the same day written in
+            // the post's opening lines, when there is one.
+            let year = year.or_else(|| {
+                opening_full_dates(&draft.post.text)
+                    .into_iter()
+                    .find(|d| (d.month(), d.day()) == (month, day))
+                    .map(|d| d.year())
+            });
             match year.and_then(|y| NaiveDate::from_ymd_opt(y, month, day)) {
                 Some(date) => {
                     draft.full = Some(date);
@@ -466,30 +489,18 @@ impl<R: BufRead> TextReader<R> {
             }
             return draft;
         }
-        let opening: Vec<&str> = draft
-            .post
-            .text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .take(2)
-            .collect();
-        for line in &opening {
-            if let Some(found) = dates::full_dates(line).into_iter().next()
-                && let Some(date) = found
-                    .year
-                    .and_then(|y| NaiveDate::from_ymd_opt(y, found.month, found.day))
-            {
-                draft.full = Some(date);
-                draft.post.date_inferred = Some(InferredDate {
-                    date: date.to_string(),
-                    basis: DateBasis::TextDate,
-                    evidence: found.evidence,
-                    detail: None,
-                });
-                return draft;
-            }
+        if let Some((date, evidence)) = opening_full_date(&draft.post.text) {
+            draft.full = Some(date);
+            draft.post.date_inferred = Some(InferredDate {
+                date: date.to_string(),
+                basis: DateBasis::TextDate,
+                evidence,
+                detail: None,
+            });
+            return draft;
         }
-        if let Some(found) = opening.first().and_then(|l| dates::opening_day_month(l)) {
+        let first_line = draft.post.text.lines().find(|l| !l.trim().is_empty());
+        if let Some(found) = first_line.and_then(dates::opening_day_month) {
             draft.pending = Some(PendingDate {
                 month: found.month,
                 day: found.day,
@@ -682,6 +693,27 @@ fn finish_post(post: &mut CapturedPost, body: &str, lost_links: Vec<Link>, consu
         byte_start: first.start,
         byte_end: last.end,
     };
+}
+
+/// The opening lines of a post, where its own date is written ("(Moscow, May 17, 2023)", a
+/// place-and-date line under the title); dates further down are about other events.
+fn opening_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.trim().is_empty()).take(2)
+}
+
+/// Every full date in a post's opening lines.
+fn opening_full_dates(text: &str) -> Vec<NaiveDate> {
+    opening_lines(text)
+        .flat_map(dates::full_dates)
+        .filter_map(|d| d.date())
+        .collect()
+}
+
+/// The first full date in a post's opening lines, with the text it was read from.
+fn opening_full_date(text: &str) -> Option<(NaiveDate, String)> {
+    opening_lines(text)
+        .flat_map(dates::full_dates)
+        .find_map(|d| d.date().map(|date| (date, d.evidence)))
 }
 
 fn forward_named(name: &str) -> Forward {

@@ -224,3 +224,35 @@ fn bad_bytes_are_errors_with_a_place() {
         "{err}"
     );
 }
+
+#[test]
+fn a_separator_without_a_year_takes_it_from_the_posts_own_date() {
+    let posts = read(
+        "March 12\n\
+         Statement (Moscow, March 12, 2024)\n\
+         15 views\n\
+         10:00\n",
+    );
+    let d = posts[0].date_inferred.as_ref().expect("dated");
+    assert_eq!(d.date, "2024-03-12");
+    assert_eq!(d.basis, DateBasis::DaySeparator);
+}
+
+#[test]
+fn web_labels_inside_a_desktop_message_are_its_text() {
+    let posts = read(
+        "MFA, [25.06.2022 07:25]\n\
+         The briefing starts at\n\
+         10:30\n\
+         March 12\n\
+         Read in full\n\
+         \n\
+         MFA, [25.06.2022 08:00]\n\
+         Next\n",
+    );
+    assert_eq!(posts.len(), 2, "{posts:#?}");
+    assert_eq!(posts[0].text, "The briefing starts at\n10:30\nMarch 12");
+    assert_eq!(posts[0].links[0].label, "Read in full");
+    assert_eq!(posts[0].links[0].url, None);
+    assert_eq!(posts[1].author.as_deref(), Some("MFA"));
+}

@@ -14,10 +14,12 @@ CREATE TABLE channel_aliases (
     kind        TEXT NOT NULL CHECK (kind IN ('username', 'title')),
     alias       TEXT NOT NULL,
     alias_key   TEXT NOT NULL,
+    alias_loose TEXT NOT NULL,
     first_seen  TEXT NOT NULL,
     PRIMARY KEY (kind, alias_key)
 );
 CREATE INDEX channel_aliases_channel ON channel_aliases(channel_id);
+CREATE INDEX channel_aliases_loose ON channel_aliases(alias_loose);
 
 CREATE TABLE captures (
     id              INTEGER PRIMARY KEY,

@@ -1,0 +1,34 @@
+//! Integration tests of the `tgscope` binary: each test builds its own archive in a temporary
+//! directory and checks what a user would check (counts, fields, messages, exit codes).
+
+/// The arguments of a command as `OsString`s, from anything path- or string-like.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => {
+        vec![$(::std::ffi::OsString::from(
+            ::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$a)
+        )),*]
+    };
+}
+
+#[path = "cli/archive_location.rs"]
+mod archive_location; // --archive before/after the subcommand, TGSCOPE_ARCHIVE, the default
+#[path = "cli/bad_input.rs"]
+mod bad_input; // unreadable inputs, usage errors, bad filters, missing archive or post
+#[path = "cli/common.rs"]
+mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
+#[path = "cli/export.rs"]
+mod export; // export records: every field, CSV columns, --bom, -o
+#[path = "cli/ingest.rs"]
+mod ingest; // idempotence, edited copies as versions, the ingest summary
+#[path = "cli/kill.rs"]
+mod kill; // SIGKILL part-way through an ingest, then check and resume
+#[path = "cli/overview.rs"]
+mod overview; // stats, channels, captures, check
+#[path = "cli/posts.rs"]
+mod posts; // posts filters (channel, from, tag, dates, paging) and formats
+#[path = "cli/raw.rs"]
+mod raw; // raw captures kept under raw/<aa>/<sha>.zst, or not with --no-keep-raw
+#[path = "cli/real_sample.rs"]
+mod real_sample;
+#[path = "cli/show.rs"]
+mod show; // show ID: clean and raw text, forward, lost links, dates, versions, sightings // the shared sample mfa-cis-channel.txt (skipped when absent)

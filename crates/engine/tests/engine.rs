@@ -1,0 +1,607 @@
+//! Integration tests of the engine API: ingest reports, identity and versions, raw captures,
+//! export, errors by whose fault they are, and progress.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use tgscope_engine::model::Format;
+use tgscope_engine::{
+    CaptureStatus, Engine, ErrorKind, ExportFormat, IngestOptions, IngestReport, NoProgress,
+    PostFilter, Progress,
+};
+
+/// A web-view capture of three posts (a forward with a placeholder and a lost link, a forward
+/// dated from its neighbours, and the channel's own post with views).
+const CAPTURE: &str = "\
+Forwarded from Russian MFA 🇷🇺
+Media is too big
+VIEW IN TELEGRAM
+🎙 Minister's address to the Forum on Cooperation (Moscow, March 14, 2024)
+Key points:
+🌐 Partnership with #BRICS and the #SCO keeps growing.
+☝️ Trade between our countries rose by a third.
+Read in full
+Key points:
+🌐 Partnership with #BRICS and the #SCO keeps growing.
+☝️ Trade between our countries rose by a third.
+Read in full
+Forwarded from Russian MFA 🇷🇺
+🇷🇺🇰🇿 On March 20, the ministers met in Astana to discuss transport corridors.
+They signed a plan of consultations for #CIS affairs.
+They agreed to meet again in the autumn.
+They signed a plan of consultations for #CIS affairs.
+They agreed to meet again in the autumn.
+✍️ Our own note on the week (April 5, 2024):
+💬 The week was busy with visits of delegations from #EAEU partners.
+💬 The week was busy with visits of delegations from #EAEU partners.
+214.4K views
+";
+
+/// A Telegram Desktop copy in Russian.
+const DESKTOP: &str = "\
+МИД России, [25/06/2022 07:25]
+[Forwarded from Посольство России в Казахстане]
+[ Photo ]
+Сегодня министр провёл переговоры с коллегой из Казахстана. #МИД #СНГ
+
+МИД России, [26/06/2022 19:05]
+Брифинг официального представителя. #Брифинг
+";
+
+struct Fixture {
+    tmp: TempDir,
+    archive: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let archive = tmp.path().join("archive");
+        Fixture { tmp, archive }
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.tmp.path().join(name);
+        std::fs::write(&path, bytes).expect("write input");
+        path
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::open(&self.archive).expect("archive opens")
+    }
+}
+
+fn options(channel: &str) -> IngestOptions {
+    IngestOptions {
+        channel: Some(channel.to_string()),
+        ..IngestOptions::default()
+    }
+}
+
+fn ingest(engine: &mut Engine, paths: &[&Path], options: &IngestOptions) -> IngestReport {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+    engine
+        .ingest(&paths, options, &mut NoProgress)
+        .expect("ingest runs")
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn all() -> PostFilter {
+    PostFilter::default()
+}
+
+fn export_jsonl(engine: &Engine, filter: &PostFilter) -> Vec<Value> {
+    let mut out = Vec::new();
+    let count = engine
+        .export(filter, ExportFormat::Jsonl, &mut out)
+        .expect("export");
+    let text = String::from_utf8(out).expect("UTF-8");
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        records.len() as u64,
+        count,
+        "the count is the records written"
+    );
+    records
+}
+
+#[test]
+fn ingest_reports_each_capture_with_its_hash_and_counts() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&path], &options("mfa_test"));
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(report.captures.len(), 1);
+    let c = &report.captures[0];
+    assert_eq!(c.path, path);
+    assert_eq!(c.sha256, sha256(CAPTURE.as_bytes()));
+    assert_eq!(c.format, "text");
+    assert_eq!(c.channel, "mfa_test");
+    assert!(!c.already_archived && !c.resumed);
+    assert_eq!((c.posts_new, c.posts_updated, c.posts_unchanged), (3, 0, 0));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(report.posts_new(), 3);
+    assert_eq!(report.warnings(), 0);
+
+    let captures = engine.captures().expect("captures");
+    assert_eq!(captures.len(), 1);
+    assert_eq!(captures[0].sha256, c.sha256);
+    assert_eq!(captures[0].size, CAPTURE.len() as u64);
+    assert_eq!(captures[0].status, CaptureStatus::Complete);
+    assert_eq!(captures[0].posts_seen, 3);
+    assert!(captures[0].raw_kept);
+    assert_eq!(captures[0].source, path.display().to_string());
+}
+
+#[test]
+fn the_same_bytes_again_add_nothing() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let copy = f.write("copy under another name.txt", CAPTURE);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&path], &options("mfa_test"));
+    let before = export_jsonl(&engine, &all());
+    let stats_before = engine.stats().expect("stats");
+
+    let report = ingest(&mut engine, &[&path, &copy], &options("other_name"));
+    assert_eq!(report.captures.len(), 2);
+    for c in &report.captures {
+        assert!(c.already_archived, "{c:?}");
+        assert_eq!((c.posts_new, c.posts_updated), (0, 0));
+    }
+    assert_eq!(export_jsonl(&engine, &all()), before);
+    assert_eq!(engine.stats().expect("stats"), stats_before);
+    assert_eq!(engine.captures().expect("captures").len(), 1);
+}
+
+#[test]
+fn a_changed_word_gives_a_second_version_and_keeps_the_first() {
+    let f = Fixture::new();
+    let original = f.write("capture.txt", CAPTURE);
+    let changed = CAPTURE.replace("rose by a third", "rose by a half");
+    let edited = f.write("capture-later.txt", &changed);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&original], &options("mfa_test"));
+    let report = ingest(&mut engine, &[&edited], &options("mfa_test"));
+    let c = &report.captures[0];
+    assert_eq!((c.posts_new, c.posts_updated, c.posts_unchanged), (0, 1, 2));
+
+    let posts = engine.posts(&all()).expect("posts");
+    assert_eq!(posts.len(), 3);
+    let detail = engine.post(posts[0].id).expect("post 1");
+    assert_eq!(detail.versions.len(), 2);
+    assert_eq!(detail.versions[0].seq, 1);
+    assert!(detail.versions[0].text.ends_with("rose by a third."));
+    assert_eq!(detail.versions[1].seq, 2);
+    assert!(detail.versions[1].text.ends_with("rose by a half."));
+    assert_eq!(detail.versions[0].first_capture, sha256(CAPTURE.as_bytes()));
+    assert_eq!(detail.versions[1].first_capture, sha256(changed.as_bytes()));
+    assert_eq!(detail.post.version_count, 2);
+    assert_eq!(detail.post.current.seq, 2);
+    let seen: Vec<(i64, Option<u64>, Option<u64>)> = detail
+        .sightings
+        .iter()
+        .map(|s| (s.version_seq, s.line_start, s.line_end))
+        .collect();
+    assert_eq!(seen, [(1, Some(1), Some(12)), (2, Some(1), Some(12))]);
+
+    for post in &posts[1..] {
+        let d = engine.post(post.id).expect("post");
+        assert_eq!(d.versions.len(), 1);
+        assert_eq!(d.sightings.len(), 2);
+        assert_eq!(post.captures.len(), 2);
+    }
+    let stats = engine.stats().expect("stats");
+    assert_eq!((stats.posts, stats.versions, stats.edited_posts), (3, 4, 1));
+    assert!(engine.check().expect("check").is_empty());
+}
+
+#[test]
+fn raw_bytes_are_kept_exactly_unless_asked_not_to() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let desktop = f.write("desktop.txt", DESKTOP);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&path], &options("mfa_test"));
+    let sha = sha256(CAPTURE.as_bytes());
+    assert_eq!(
+        engine.raw_capture(&sha).expect("raw kept"),
+        CAPTURE.as_bytes()
+    );
+    let raw_file = f
+        .archive
+        .join("raw")
+        .join(&sha[..2])
+        .join(format!("{sha}.zst"));
+    assert!(raw_file.is_file());
+
+    let no_raw = IngestOptions {
+        keep_raw: false,
+        ..options("mid_ru")
+    };
+    ingest(&mut engine, &[&desktop], &no_raw);
+    let desktop_sha = sha256(DESKTOP.as_bytes());
+    let captures = engine.captures().expect("captures");
+    let kept = captures
+        .iter()
+        .find(|c| c.sha256 == desktop_sha)
+        .expect("capture");
+    assert!(!kept.raw_kept);
+    assert!(engine.raw_capture(&desktop_sha).is_err());
+    assert!(
+        !f.archive
+            .join("raw")
+            .join(&desktop_sha[..2])
+            .join(format!("{desktop_sha}.zst"))
+            .exists()
+    );
+}
+
+#[test]
+fn skipped_inputs_are_reported_and_the_run_goes_on() {
+    let f = Fixture::new();
+    let missing = f.tmp.path().join("missing.txt");
+    let empty = f.write("empty.txt", b"");
+    let latin1 = f.write("latin1.txt", b"ok\nbad \xe9\n");
+    let good = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    let report = ingest(
+        &mut engine,
+        &[&missing, &empty, &latin1, &good],
+        &options("mfa_test"),
+    );
+    assert_eq!(report.captures.len(), 1);
+    assert_eq!(report.captures[0].posts_new, 3);
+    let skipped: Vec<(&Path, &str)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.path.as_path(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (missing.as_path(), "no such file or folder"),
+            (empty.as_path(), "the file is empty"),
+            (
+                latin1.as_path(),
+                "not valid UTF-8 at byte 7 (line 2); save the capture as UTF-8"
+            ),
+        ]
+    );
+    assert_eq!(engine.captures().expect("captures").len(), 1);
+    assert!(engine.check().expect("check").is_empty());
+}
+
+#[test]
+fn export_writes_jsonl_and_csv_records() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let desktop = f.write("desktop.txt", DESKTOP);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&path], &options("mfa_test"));
+    ingest(&mut engine, &[&desktop], &options("mid_ru"));
+
+    let records = export_jsonl(&engine, &all());
+    assert_eq!(records.len(), 5);
+    let first = &records[0];
+    assert_eq!(first["forwarded_from"]["title"], "Russian MFA 🇷🇺");
+    assert_eq!(first["media"][0]["placeholder"], "too_big");
+    assert_eq!(first["links"][0]["label"], "Read in full");
+    assert_eq!(first["links"][0]["url"], Value::Null);
+    assert_eq!(first["date_inferred"]["date"], "2024-03-14");
+    assert_eq!(
+        first["captures"],
+        serde_json::json!([sha256(CAPTURE.as_bytes())])
+    );
+    assert_eq!(
+        records[1]["date_inferred"]["basis"],
+        "text_day_month_neighbour_year"
+    );
+    assert_eq!(records[1]["date_inferred"]["date"], "2024-03-20");
+    assert_eq!(records[2]["views"], 214_400);
+    assert_eq!(records[2]["forwarded_from"], Value::Null);
+    assert_eq!(records[3]["author"], "МИД России");
+    assert_eq!(records[3]["hashtags"], serde_json::json!(["МИД", "СНГ"]));
+
+    let mut csv_bytes = Vec::new();
+    let count = engine
+        .export(&all(), ExportFormat::Csv, &mut csv_bytes)
+        .expect("CSV export");
+    assert_eq!(count, 5);
+    let mut reader = csv::Reader::from_reader(&csv_bytes[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, tgscope_engine::export::CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 5);
+    let text = header
+        .iter()
+        .position(|h| h == "text")
+        .expect("text column");
+    assert_eq!(&rows[0][text], records[0]["text"].as_str().unwrap());
+
+    // Filters apply to export.
+    let tagged = export_jsonl(
+        &engine,
+        &PostFilter {
+            hashtag: Some("#мид".into()),
+            ..all()
+        },
+    );
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(tagged[0]["channel"], "mid_ru");
+    let dated = export_jsonl(
+        &engine,
+        &PostFilter {
+            since: Some("2022-06-26".into()),
+            until: Some("2024-03-19".into()),
+            ..all()
+        },
+    );
+    let ids: Vec<i64> = dated.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [1, 5]);
+    let paged = engine
+        .posts(&PostFilter {
+            limit: Some(2),
+            offset: 1,
+            ..all()
+        })
+        .expect("posts");
+    assert_eq!(paged.iter().map(|p| p.id).collect::<Vec<_>>(), [2, 3]);
+    let from = engine
+        .posts(&PostFilter {
+            forwarded_from: Some("russian mfa 🇷🇺".into()),
+            ..all()
+        })
+        .expect("posts");
+    assert_eq!(from.iter().map(|p| p.id).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn batch_size_does_not_change_what_is_archived() {
+    let one = Fixture::new();
+    let many = Fixture::new();
+    let a = one.write("capture.txt", CAPTURE);
+    let b = many.write("capture.txt", CAPTURE);
+    let mut e1 = one.engine();
+    let mut e2 = many.engine();
+    ingest(
+        &mut e1,
+        &[&a],
+        &IngestOptions {
+            batch: 1,
+            ..options("mfa_test")
+        },
+    );
+    ingest(&mut e2, &[&b], &options("mfa_test"));
+    assert_eq!(export_jsonl(&e1, &all()), export_jsonl(&e2, &all()));
+    assert_eq!(e1.stats().expect("stats"), e2.stats().expect("stats"));
+}
+
+#[test]
+fn errors_say_whose_fault_they_are() {
+    let f = Fixture::new();
+    let missing = f.tmp.path().join("no-archive-here");
+    let err = Engine::open_existing(&missing)
+        .err()
+        .expect("no archive there");
+    assert_eq!(err.kind(), ErrorKind::User);
+    assert!(err.to_string().contains("no archive at"), "{err}");
+    assert!(!missing.exists(), "open_existing created the archive");
+
+    let path = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&path], &options("mfa_test"));
+    let err = engine.post(99_999).expect_err("no such post");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.to_string(), "no post with id 99999 in the archive");
+
+    let bad = PostFilter {
+        since: Some("2024-13-01".into()),
+        ..all()
+    };
+    let err = engine.posts(&bad).expect_err("bad date");
+    assert_eq!(err.kind(), ErrorKind::User);
+    assert_eq!(
+        err.to_string(),
+        "--since \"2024-13-01\" is not a date; write YYYY-MM-DD"
+    );
+    let mut out = Vec::new();
+    let bad = PostFilter {
+        until: Some("2024-02-30".into()),
+        ..all()
+    };
+    let err = engine
+        .export(&bad, ExportFormat::Csv, &mut out)
+        .expect_err("bad date");
+    assert_eq!(err.kind(), ErrorKind::User);
+    assert!(out.is_empty(), "nothing written for a bad filter");
+}
+
+#[test]
+fn an_archive_reopens_with_its_posts_and_reads_while_open_for_reading() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    {
+        let mut engine = f.engine();
+        ingest(&mut engine, &[&path], &options("mfa_test"));
+        assert_eq!(engine.dir(), f.archive);
+    }
+    let reader = Engine::open_existing(&f.archive).expect("opens");
+    assert_eq!(reader.posts(&all()).expect("posts").len(), 3);
+    assert!(reader.check().expect("check").is_empty());
+    let channels = reader.channels().expect("channels");
+    let own = channels
+        .iter()
+        .find(|c| c.channel.username.as_deref() == Some("mfa_test"))
+        .expect("own channel");
+    assert_eq!((own.posts, own.forwards), (3, 2));
+    let source = channels
+        .iter()
+        .find(|c| c.channel.title.as_deref() == Some("Russian MFA 🇷🇺"))
+        .expect("forward source");
+    assert_eq!(source.forwarded_by_others, 2);
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&path], &options("mfa_test"));
+    assert!(report.captures[0].already_archived);
+}
+
+#[test]
+fn detection_notes_prose_and_a_forced_format_does_not() {
+    let f = Fixture::new();
+    let prose = f.write(
+        "notes.txt",
+        "Just some words a channel wrote about the weather today.\n\
+         And more words about the rain tomorrow.\n",
+    );
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&prose], &options("notes"));
+    assert_eq!(report.captures[0].warnings.len(), 1);
+    assert!(report.captures[0].warnings[0].contains("no Telegram markers"));
+
+    let g = Fixture::new();
+    let prose = g.write("notes.txt", std::fs::read(&prose).expect("read"));
+    let mut engine = g.engine();
+    let forced = IngestOptions {
+        format: Some(Format::Text),
+        ..options("notes")
+    };
+    let report = ingest(&mut engine, &[&prose], &forced);
+    assert!(report.captures[0].warnings.is_empty());
+    assert_eq!(report.captures[0].posts_new, 1);
+    // A forced format still refuses what is not text.
+    let binary = g.write("blob.bin", b"abc\x00def");
+    let report = ingest(&mut engine, &[&binary], &forced);
+    assert_eq!(report.skipped.len(), 1);
+    assert!(
+        report.skipped[0].reason.contains("NUL"),
+        "{:?}",
+        report.skipped
+    );
+}
+
+#[test]
+fn a_utc_offset_makes_desktop_headers_observed_times() {
+    let f = Fixture::new();
+    let path = f.write("desktop.txt", DESKTOP);
+    let mut engine = f.engine();
+    let mut with_offset = options("mid_ru");
+    with_offset.read.text.desktop_utc_offset = chrono::FixedOffset::east_opt(3 * 3600);
+    ingest(&mut engine, &[&path], &with_offset);
+    let posts = engine.posts(&all()).expect("posts");
+    let dates: Vec<Option<&str>> = posts.iter().map(|p| p.current.date.as_deref()).collect();
+    assert_eq!(
+        dates,
+        [Some("2022-06-25T04:25:00Z"), Some("2022-06-26T16:05:00Z")]
+    );
+    assert!(posts.iter().all(|p| p.current.date_inferred.is_none()));
+    assert_eq!(engine.stats().expect("stats").dated_observed, 2);
+}
+
+/// Records the calls a progress receiver gets.
+#[derive(Default)]
+struct Recorder {
+    events: Vec<String>,
+    hashing: u64,
+    reading: u64,
+}
+
+impl Progress for Recorder {
+    fn input(&mut self, path: &Path, bytes: u64) {
+        self.events.push(format!(
+            "input {} {bytes}",
+            path.file_name().unwrap().to_string_lossy()
+        ));
+    }
+    fn advance(&mut self, phase: &'static str, bytes: u64) {
+        match phase {
+            "hashing" => self.hashing += bytes,
+            "reading" => self.reading += bytes,
+            other => panic!("unknown phase {other}"),
+        }
+    }
+    fn input_done(&mut self) {
+        self.events.push("done".to_string());
+    }
+}
+
+#[test]
+fn progress_follows_each_input_through_hashing_and_reading() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    let mut progress = Recorder::default();
+    engine
+        .ingest(&[path.clone()], &options("mfa_test"), &mut progress)
+        .expect("ingest");
+    let size = CAPTURE.len() as u64;
+    assert_eq!(
+        progress.events,
+        [format!("input capture.txt {size}"), "done".into()]
+    );
+    assert_eq!(progress.hashing, size);
+    assert_eq!(progress.reading, size);
+
+    // Already archived: hashed again, not read.
+    let mut progress = Recorder::default();
+    engine
+        .ingest(&[path], &options("mfa_test"), &mut progress)
+        .expect("ingest");
+    assert_eq!(
+        progress.events,
+        [format!("input capture.txt {size}"), "done".into()]
+    );
+    assert_eq!(progress.hashing, size);
+    assert_eq!(progress.reading, 0);
+}
+
+#[test]
+#[ignore = "BUG: for an input that is skipped after it was opened (empty, binary, not UTF-8, \
+            unknown format), Progress::input is called but Progress::input_done never is"]
+fn progress_closes_every_input_it_opens() {
+    let f = Fixture::new();
+    let empty = f.write("empty.txt", b"");
+    let latin1 = f.write("latin1.txt", b"ok\nbad \xe9\n");
+    let good = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    let mut progress = Recorder::default();
+    let report = engine
+        .ingest(&[empty, latin1, good], &options("mfa_test"), &mut progress)
+        .expect("ingest");
+    assert_eq!(report.skipped.len(), 2);
+    let inputs = progress
+        .events
+        .iter()
+        .filter(|e| e.starts_with("input "))
+        .count();
+    let done = progress.events.iter().filter(|e| *e == "done").count();
+    assert_eq!(inputs, 3, "{:?}", progress.events);
+    assert_eq!(done, inputs, "every input is closed: {:?}", progress.events);
+}
+
+#[test]
+#[ignore = "BUG: the report of an already archived capture names the channel given this time \
+            (--channel or the new file name), not the channel the capture is filed under, so the \
+            summary says `into channel \"other\"` while its posts stay in the first channel"]
+fn an_already_archived_capture_reports_the_channel_it_is_filed_under() {
+    let f = Fixture::new();
+    let path = f.write("capture.txt", CAPTURE);
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&path], &options("mfa_test"));
+    let report = ingest(&mut engine, &[&path], &options("other_channel"));
+    assert!(report.captures[0].already_archived);
+    assert_eq!(report.captures[0].channel, "mfa_test");
+}
