@@ -37,10 +37,30 @@ fn main() -> ExitCode {
                 Some(ErrorKind::NotFound) => exit::NOT_FOUND,
                 _ => exit::INTERNAL,
             };
-            eprintln!("tgscope: error: {e:#}");
+            eprintln!("tgscope: error: {}", error_chain(&e));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// already carries, or that only restates the previous cause at more length ("Error code 26:
+/// file is not a database" after "file is not a database"), is not repeated.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let restated = !previous.is_empty() && text.contains(&previous);
+        if !message.contains(&text) && !restated {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+        previous = text;
+    }
+    message
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

@@ -22,24 +22,30 @@ pub fn json<T: Serialize>(out: Out<'_>, value: &T) -> anyhow::Result<()> {
 /// The summary of an ingest run.
 pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> anyhow::Result<()> {
     if let ReportFmt::Json = format {
-        // Totals next to the per-input lists `captures` and `skipped`.
+        // Totals first; then what happened to each input (`inputs`) and what was skipped and why
+        // (`skipped_inputs`).
         #[derive(Serialize)]
         struct Summary<'a> {
+            captures: usize,
             posts_new: u64,
             posts_updated: u64,
             posts_unchanged: u64,
             warnings: usize,
-            #[serde(flatten)]
-            report: &'a IngestReport,
+            skipped: usize,
+            inputs: &'a [tgscope_engine::CaptureReport],
+            skipped_inputs: &'a [tgscope_engine::Skipped],
         }
         return json(
             out,
             &Summary {
+                captures: report.captures.len(),
                 posts_new: report.posts_new(),
                 posts_updated: report.posts_updated(),
                 posts_unchanged: report.posts_unchanged(),
                 warnings: report.warnings(),
-                report,
+                skipped: report.skipped.len(),
+                inputs: &report.captures,
+                skipped_inputs: &report.skipped,
             },
         );
     }

@@ -55,7 +55,7 @@ pub trait Progress {
     fn input(&mut self, _path: &Path, _bytes: u64) {}
     /// `bytes` more of the current input were read in the named phase ("hashing", "reading").
     fn advance(&mut self, _phase: &'static str, _bytes: u64) {}
-    /// The current input is done.
+    /// The current input is done (ingested, recognised, or skipped).
     fn input_done(&mut self) {}
 }
 
@@ -301,7 +301,6 @@ pub(crate) fn ingest_file(
             w.set_raw_kept(capture.id)?;
             w.commit()?;
         }
-        progress.input_done();
         return Ok(Ok(CaptureReport {
             path: path.to_path_buf(),
             sha256: scanned.sha256,
@@ -406,7 +405,6 @@ pub(crate) fn ingest_file(
     }
     let done = failure.is_none();
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
-    progress.input_done();
     report.warnings.sort();
     report.warnings.dedup();
     match failure {

@@ -87,7 +87,9 @@ impl Engine {
         let mut report = IngestReport::default();
         let files = ingest::expand_inputs(paths, self.store.dir(), &mut report.skipped);
         for file in files {
-            match ingest::ingest_file(&mut self.store, &file, options, progress)? {
+            let result = ingest::ingest_file(&mut self.store, &file, options, progress);
+            progress.input_done();
+            match result? {
                 Ok(capture) => report.captures.push(capture),
                 Err(reason) => report.skipped.push(Skipped { path: file, reason }),
             }

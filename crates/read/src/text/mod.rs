@@ -400,7 +400,32 @@ impl<R: BufRead> TextReader<R> {
         let mut drafts = Vec::new();
         let mut rest = lines;
         while rest.iter().any(|l| !l.is_blank()) {
-            let (post_lines, remaining) = split_first_post(rest);
+            // A day separator opening a later post of the segment (after a hidden post, or
+            // after a repeat) dates the posts below it.
+            while let Some(line) = rest.first() {
+                match &line.label {
+                    _ if line.is_blank() => {}
+                    Some(Label::DaySeparator { month, day, year }) if !drafts.is_empty() => {
+                        self.separator = Some((*month, *day, *year, line.text.clone()));
+                    }
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+            if rest.is_empty() {
+                break;
+            }
+            let (post_lines, mut remaining) = split_first_post(rest);
+            let mut trailer = post_lines.trailer;
+            // Lines left over that are only buttons, lost links or footers belong to this post,
+            // not to a post of their own.
+            if remaining
+                .iter()
+                .all(|l| l.is_blank() || is_trailing_label(l))
+            {
+                trailer.extend(remaining.iter());
+                remaining = &[];
+            }
             let mut post = CapturedPost::default();
             let mut body_text = Vec::new();
             let mut lost = Vec::new();
@@ -436,10 +461,25 @@ impl<R: BufRead> TextReader<R> {
                     _ => body_text.push(line.text.as_str()),
                 }
             }
-            for line in post_lines.trailer {
-                if let Some(Label::Footer { views, edited }) = &line.label {
-                    post.views = post.views.or(*views);
-                    post.edited = Some(post.edited.unwrap_or(false) || *edited);
+            for line in trailer {
+                match &line.label {
+                    Some(Label::Footer { views, edited }) => {
+                        post.views = post.views.or(*views);
+                        post.edited = Some(post.edited.unwrap_or(false) || *edited);
+                    }
+                    // A lost link shown only after the repeat is still the post's.
+                    Some(Label::LostLink(label))
+                        if !lost
+                            .iter()
+                            .any(|l: &Link| l.label.eq_ignore_ascii_case(label)) =>
+                    {
+                        lost.push(Link {
+                            url: None,
+                            label: label.clone(),
+                            span: None,
+                        })
+                    }
+                    _ => {}
                 }
             }
             let consumed = &rest[..rest.len() - remaining.len()];
@@ -649,10 +689,9 @@ fn split_first_post(lines: &[Line]) -> (PostLines<'_>, &[Line]) {
     let position = |no: u64| lines.binary_search_by_key(&no, |l| l.no).unwrap_or(0);
     let body_stop = position(body_last) + 1;
     let mut repeat_stop = position(repeat_last) + 1;
-    // Footers and blank lines right after the repeat belong to this post.
+    // Footers, buttons, lost links and blank lines right after the repeat belong to this post.
     while repeat_stop < body_end
-        && (lines[repeat_stop].is_blank()
-            || matches!(lines[repeat_stop].label, Some(Label::Footer { .. })))
+        && (lines[repeat_stop].is_blank() || is_trailing_label(&lines[repeat_stop]))
     {
         repeat_stop += 1;
     }
@@ -661,6 +700,14 @@ fn split_first_post(lines: &[Line]) -> (PostLines<'_>, &[Line]) {
         trailer: lines[body_stop..repeat_stop].iter().collect(),
     };
     (post, &lines[repeat_stop..])
+}
+
+/// Labels that close a post rather than open one: buttons, lost links, footers.
+fn is_trailing_label(line: &Line) -> bool {
+    matches!(
+        line.label,
+        Some(Label::ViewInTelegram) | Some(Label::LostLink(_)) | Some(Label::Footer { .. })
+    )
 }
 
 /// Fills a post's text, extracted entities, raw text and location from its lines.
