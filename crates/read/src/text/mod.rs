@@ -32,6 +32,12 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// (keeps memory bounded on captures that carry no markers at all).
 const MAX_SEGMENT_LINES: usize = 50_000;
 
+/// The same bound in bytes (long lines fill memory faster than many lines).
+const MAX_SEGMENT_BYTES: u64 = 16 << 20;
+
+/// How many bytes of post text may wait for a later dated post (see [`MAX_WAITING_POSTS`]).
+const MAX_WAITING_BYTES: usize = 64 << 20;
+
 /// How many posts may wait for a later dated post before their years are settled from earlier
 /// posts alone.
 const MAX_WAITING_POSTS: usize = 10_000;
@@ -100,6 +106,8 @@ pub struct TextReader<R> {
     /// whose numbers decide it).
     day_first: Option<bool>,
     waiting: VecDeque<Draft>,
+    /// Bytes of text held by `waiting`.
+    waiting_bytes: usize,
     ready: VecDeque<CapturedPost>,
     last_full: Option<(NaiveDate, u64)>,
     /// The current segment ended with a footer and waits for the next post's first line.
@@ -120,6 +128,7 @@ impl<R: BufRead> TextReader<R> {
             separator: None,
             day_first: None,
             waiting: VecDeque::new(),
+            waiting_bytes: 0,
             ready: VecDeque::new(),
             last_full: None,
             closing: false,
@@ -241,7 +250,11 @@ impl<R: BufRead> TextReader<R> {
             }
             _ => {
                 self.segment.push(line);
-                if self.segment.len() >= MAX_SEGMENT_LINES {
+                let bytes = match (self.segment.first(), self.segment.last()) {
+                    (Some(first), Some(last)) => last.end - first.start,
+                    _ => 0,
+                };
+                if self.segment.len() >= MAX_SEGMENT_LINES || bytes >= MAX_SEGMENT_BYTES {
                     // A capture without any post boundary: read it in bounded pieces.
                     self.flush_segment();
                 }
@@ -562,12 +575,17 @@ impl<R: BufRead> TextReader<R> {
             }
             self.last_full = next;
         }
+        self.waiting_bytes += draft.post.raw_text.len() + draft.post.text.len();
         self.waiting.push_back(draft);
         while let Some(front) = self.waiting.front() {
-            if front.pending.is_some() && self.waiting.len() <= MAX_WAITING_POSTS {
+            if front.pending.is_some()
+                && self.waiting.len() <= MAX_WAITING_POSTS
+                && self.waiting_bytes <= MAX_WAITING_BYTES
+            {
                 break;
             }
             let mut front = self.waiting.pop_front().expect("front exists");
+            self.waiting_bytes -= front.post.raw_text.len() + front.post.text.len();
             settle(&mut front, None);
             self.ready.push_back(front.post);
         }
@@ -575,6 +593,7 @@ impl<R: BufRead> TextReader<R> {
 
     /// Settles every waiting draft from earlier posts alone (end of input).
     fn drain(&mut self) {
+        self.waiting_bytes = 0;
         while let Some(mut draft) = self.waiting.pop_front() {
             settle(&mut draft, None);
             self.ready.push_back(draft.post);
