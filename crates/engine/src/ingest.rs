@@ -528,82 +528,41 @@ impl Reconciler {
             _ => None,
         };
         let (lead, tail) = anchor_keys(&post.text);
-        let existing_post = match post.message_id {
-            Some(id) => w.post_by_message_id(channel_id, id)?,
-            None => None,
-        };
-        let (version_id, outcome) = match (post.message_id, existing_post) {
-            (Some(_), Some(post_id)) => match w.version_by_key(channel_id, Some(post_id), key)? {
-                Some((_, version)) => (version, Outcome::Unchanged),
-                None => (
-                    w.insert_version(
-                        post_id,
-                        channel_id,
-                        key,
-                        post,
-                        self.capture_id,
-                        forward_channel,
-                    )?,
-                    Outcome::Updated,
+        // Which archived post this is, and whether this text is already one of its versions.
+        let (post_id, known_version) = match post.message_id {
+            Some(message_id) => match w.post_by_message_id(channel_id, message_id)? {
+                Some(post_id) => (
+                    Some(post_id),
+                    w.version_by_key(channel_id, Some(post_id), key)?
+                        .map(|(_, v)| v),
                 ),
+                None => (None, None),
             },
-            (Some(message_id), None) => {
-                let post_id =
-                    w.insert_post(channel_id, Some(message_id), &lead, &tail, self.capture_id)?;
-                (
-                    w.insert_version(
-                        post_id,
-                        channel_id,
-                        key,
-                        post,
-                        self.capture_id,
-                        forward_channel,
-                    )?,
-                    Outcome::New,
-                )
+            None => match w.version_by_key(channel_id, None, key)? {
+                Some((post_id, version)) => (Some(post_id), Some(version)),
+                None => (self.edited_post(w, channel_id, post, &lead, &tail)?, None),
+            },
+        };
+        let (version_id, outcome) = match (post_id, known_version) {
+            (_, Some(version)) => (version, Outcome::Unchanged),
+            (existing, None) => {
+                let (post_id, outcome) = match existing {
+                    Some(id) => (id, Outcome::Updated),
+                    None => (
+                        w.insert_post(channel_id, post.message_id, &lead, &tail, self.capture_id)?,
+                        Outcome::New,
+                    ),
+                };
+                let version = w.insert_version(
+                    post_id,
+                    channel_id,
+                    key,
+                    post,
+                    self.capture_id,
+                    forward_channel,
+                )?;
+                (version, outcome)
             }
-            (None, _) => match w.version_by_key(channel_id, None, key)? {
-                Some((_, version)) => (version, Outcome::Unchanged),
-                None => {
-                    let edited = if post.text.trim().is_empty() {
-                        None
-                    } else {
-                        w.edit_candidates(channel_id, &lead, &tail, self.capture_id)?
-                            .into_iter()
-                            .map(|(id, text)| (id, normalize::similarity(&text, &post.text)))
-                            .filter(|(_, s)| *s >= EDIT_SIMILARITY)
-                            .max_by(|a, b| a.1.total_cmp(&b.1))
-                    };
-                    match edited {
-                        Some((post_id, _)) => (
-                            w.insert_version(
-                                post_id,
-                                channel_id,
-                                key,
-                                post,
-                                self.capture_id,
-                                forward_channel,
-                            )?,
-                            Outcome::Updated,
-                        ),
-                        None => {
-                            let post_id =
-                                w.insert_post(channel_id, None, &lead, &tail, self.capture_id)?;
-                            (
-                                w.insert_version(
-                                    post_id,
-                                    channel_id,
-                                    key,
-                                    post,
-                                    self.capture_id,
-                                    forward_channel,
-                                )?,
-                                Outcome::New,
-                            )
-                        }
-                    }
-                }
-            },
         };
         w.insert_sighting(
             version_id,
@@ -613,6 +572,30 @@ impl Reconciler {
             post.views,
         )?;
         Ok(outcome)
+    }
+}
+
+impl Reconciler {
+    /// For a post without message id whose text is not archived: the archived post of the
+    /// channel it is an edit of (same first or last line, similar enough text, not already
+    /// shown by this capture), if any.
+    fn edited_post(
+        &self,
+        w: &Writer<'_>,
+        channel_id: i64,
+        post: &CapturedPost,
+        lead: &str,
+        tail: &str,
+    ) -> Result<Option<i64>> {
+        if post.text.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(w.edit_candidates(channel_id, lead, tail, self.capture_id)?
+            .into_iter()
+            .map(|(id, text)| (id, normalize::similarity(&text, &post.text)))
+            .filter(|(_, s)| *s >= EDIT_SIMILARITY)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| id))
     }
 }
 
