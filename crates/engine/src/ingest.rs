@@ -282,9 +282,9 @@ pub(crate) fn ingest_file(
     if let Some(capture) = &existing
         && let Some(id) = capture.channel_id
         && let Some(filed) = store.channel(id)?
-        && filed.name() != channel_name
     {
-        if options.channel.is_some() {
+        let named = store.find_channel(&ChannelRef::named(&channel_name))?;
+        if options.channel.is_some() && named != Some(id) {
             warnings.push(format!(
                 "this capture is already filed under channel {:?}; --channel {:?} is not applied",
                 filed.name(),
@@ -353,6 +353,10 @@ pub(crate) fn ingest_file(
             ),
         };
         w.commit()?;
+        // Report the channel as the archive names it ("@MFA_Test" is filed as "MFA_Test").
+        if let Some(filed) = store.channel(channel_id)? {
+            channel_name = filed.name();
+        }
         result
     };
     let file = File::open(path).map_err(|e| EngineError::Input {

@@ -445,6 +445,11 @@ impl Store {
         })
     }
 
+    /// The archive id of the channel a reference names, if the archive knows it.
+    pub fn find_channel(&self, r: &tgscope_model::ChannelRef) -> Result<Option<i64>> {
+        crate::write::find_channel(self.conn(), r)
+    }
+
     /// One channel by its archive id.
     pub fn channel(&self, id: i64) -> Result<Option<ChannelInfo>> {
         Ok(self

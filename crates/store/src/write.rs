@@ -164,31 +164,7 @@ impl<'a> Writer<'a> {
     /// Finds the channel a reference names (by numeric id, then username, then title), without
     /// creating one.
     pub fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>> {
-        if let Some(tg_id) = r.tg_id {
-            let found = self
-                .tx
-                .prepare_cached("SELECT id FROM channels WHERE tg_id = ?1")?
-                .query_row(params![tg_id], |row| row.get(0))
-                .optional()?;
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-        for (kind, value) in [("username", &r.username), ("title", &r.title)] {
-            if let Some(v) = value {
-                let found = self
-                    .tx
-                    .prepare_cached(
-                        "SELECT channel_id FROM channel_aliases WHERE kind = ?1 AND alias_key = ?2",
-                    )?
-                    .query_row(params![kind, alias_key(v)], |row| row.get(0))
-                    .optional()?;
-                if found.is_some() {
-                    return Ok(found);
-                }
-            }
-        }
-        Ok(None)
+        find_channel(&self.tx, r)
     }
 
     /// The channel a reference names, created when new; every name it carries is recorded as
@@ -521,6 +497,34 @@ impl<'a> Writer<'a> {
             ])?;
         Ok(())
     }
+}
+
+/// Finds the channel a reference names: by numeric id, then username, then title (each
+/// case-insensitive).
+pub(crate) fn find_channel(conn: &Connection, r: &ChannelRef) -> Result<Option<i64>> {
+    if let Some(tg_id) = r.tg_id {
+        let found = conn
+            .prepare_cached("SELECT id FROM channels WHERE tg_id = ?1")?
+            .query_row(params![tg_id], |row| row.get(0))
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+        if let Some(v) = value {
+            let found = conn
+                .prepare_cached(
+                    "SELECT channel_id FROM channel_aliases WHERE kind = ?1 AND alias_key = ?2",
+                )?
+                .query_row(params![kind, alias_key(v)], |row| row.get(0))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The case-folded key under which names, tags and usernames are matched.

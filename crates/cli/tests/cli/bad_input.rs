@@ -422,10 +422,6 @@ fn a_corrupt_archive_database_is_an_error_not_a_panic() {
 }
 
 #[test]
-#[ignore = "BUG: error messages repeat their cause: with --archive pointing at a file, \
-            \"creating archive directory X: File exists (os error 17): File exists (os error \
-            17)\"; on a corrupt archive.sqlite, \"archive database: file is not a database: \
-            file is not a database: Error code 26: file is not a database\""]
 fn error_messages_give_their_cause_once() {
     let a = Archive::new();
     let file = a.write("not-a-dir", "x");

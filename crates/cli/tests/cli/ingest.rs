@@ -267,10 +267,7 @@ fn ingest_summary_counts_captures_posts_warnings_and_skips() {
 }
 
 #[test]
-#[ignore = "BUG: `ingest --report json` writes the key \"captures\" (and \"skipped\") twice: once \
-            as the documented count and once as the per-input list, so JSON parsers keep only \
-            the list and the counts are lost"]
-fn ingest_report_json_gives_counts_of_captures_and_skipped() {
+fn ingest_report_json_gives_totals_and_each_input() {
     let a = Archive::new();
     let missing = a.path("missing.txt");
     let out = a.run(args![
@@ -284,10 +281,149 @@ fn ingest_report_json_gives_counts_of_captures_and_skipped() {
     assert_eq!(out.status.code(), Some(3));
     let text = crate::common::stdout(&out);
     let report: Value = serde_json::from_str(&text).expect("JSON report");
-    assert_eq!(report["captures"], 2, "captures count in:\n{text}");
-    assert_eq!(report["skipped"], 1, "skipped count in:\n{text}");
+    for key in [
+        "captures",
+        "posts_new",
+        "posts_updated",
+        "posts_unchanged",
+        "warnings",
+        "skipped",
+        "inputs",
+        "skipped_inputs",
+    ] {
+        assert_eq!(
+            text.matches(&format!("\n  \"{key}\":")).count(),
+            1,
+            "key {key} once at the top level:\n{text}"
+        );
+    }
+    assert_eq!(report["captures"], 2, "{text}");
     assert_eq!(report["posts_new"], 9);
-    // No key may appear twice in one object.
-    let top_level_captures = text.matches("\n  \"captures\":").count();
-    assert_eq!(top_level_captures, 1, "duplicate \"captures\" key:\n{text}");
+    assert_eq!(report["posts_updated"], 0);
+    assert_eq!(report["posts_unchanged"], 0);
+    assert_eq!(report["warnings"], 0);
+    assert_eq!(report["skipped"], 1, "{text}");
+    let inputs = report["inputs"].as_array().expect("inputs list");
+    assert_eq!(inputs.len(), 2, "{text}");
+    assert_eq!(inputs[0]["posts_new"], 6);
+    assert_eq!(
+        inputs[0]["channel"], "web-mfa",
+        "the file name names the channel"
+    );
+    assert_eq!(inputs[1]["posts_new"], 3);
+    for c in inputs {
+        assert_eq!(s(c, "sha256").len(), 64);
+        assert_eq!(c["format"], "text");
+        assert_eq!(c["already_archived"], false);
+        assert_eq!(c["resumed"], false);
+    }
+    let skipped = report["skipped_inputs"].as_array().expect("skipped list");
+    assert_eq!(skipped.len(), 1, "{text}");
+    assert_eq!(s(&skipped[0], "path"), missing.display().to_string());
+    assert_eq!(skipped[0]["reason"], "no such file or folder");
+}
+
+#[test]
+fn a_capture_seen_before_stays_under_its_first_channel() {
+    let a = Archive::new();
+    a.ingest(&fixture("web-mfa.txt"), "mfa_test");
+    let before = a.snapshot();
+    let summary = a.ingest(&fixture("web-mfa.txt"), "another_channel");
+    assert!(
+        summary.contains("into channel \"mfa_test\": already archived"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  warning: ") && summary.contains("another_channel"),
+        "the ignored --channel is named: {summary}"
+    );
+    assert_eq!(a.snapshot(), before);
+    assert_eq!(
+        a.jsonl(["posts", "--format", "jsonl", "--channel", "another_channel"])
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn a_windows_copy_with_crlf_and_a_bom_finds_the_same_posts() {
+    let a = Archive::new();
+    a.ingest(&fixture("web-mfa.txt"), "mfa_test");
+    let before = a.export();
+    let windows = format!(
+        "\u{feff}{}",
+        fixture_text("web-mfa.txt").replace('\n', "\r\n")
+    );
+    let copy = a.write("web-mfa-windows.txt", windows);
+    let summary = a.ingest(&copy, "mfa_test");
+    assert!(
+        summary.contains("0 new, 0 updated, 6 unchanged"),
+        "{summary}"
+    );
+    let after = a.export();
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!(old["text"], new["text"]);
+        assert_eq!(new["versions"], 1);
+    }
+    assert_eq!(a.captures().len(), 2, "different bytes, another capture");
+}
+
+#[test]
+fn case_spacing_and_invisible_characters_are_not_edits() {
+    let a = Archive::new();
+    a.ingest(&fixture("web-mfa.txt"), "mfa_test");
+    let variant = fixture_text("web-mfa.txt")
+        .replace("Key points:", "KEY  POINTS:")
+        .replace("They agreed to meet", "They  agreed to\u{200b} meet");
+    let copy = a.write("variant.txt", variant);
+    let summary = a.ingest(&copy, "mfa_test");
+    assert!(
+        summary.contains("0 new, 0 updated, 6 unchanged"),
+        "{summary}"
+    );
+    assert_eq!(n(&a.stats(), "versions"), 6);
+}
+
+#[test]
+fn a_channel_spelled_with_at_or_in_another_case_is_the_same_channel() {
+    let a = Archive::new();
+    a.ingest(&fixture("web-mfa.txt"), "mfa_test");
+    let summary = a.ingest(&fixture("web-mfa-later.txt"), "@MFA_TEST");
+    assert!(
+        summary.contains("1 new, 0 updated, 2 unchanged"),
+        "{summary}"
+    );
+    let with_posts: Vec<Value> = a
+        .json(["channels", "--format", "json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|c| c["posts"].as_u64() > Some(0))
+        .cloned()
+        .collect();
+    assert_eq!(with_posts.len(), 1, "{with_posts:?}");
+    assert_eq!(with_posts[0]["posts"], 7);
+    assert_eq!(
+        a.jsonl(["posts", "--format", "jsonl", "--channel", "mfa_test"])
+            .len(),
+        7
+    );
+}
+
+#[test]
+fn the_same_channel_spelled_otherwise_gives_no_warning() {
+    let a = Archive::new();
+    a.ingest(&fixture("web-mfa.txt"), "mfa_test");
+    for spelling in ["@mfa_test", "MFA_Test"] {
+        let summary = a.ingest(&fixture("web-mfa.txt"), spelling);
+        assert!(summary.contains("already archived"), "{summary}");
+        assert!(
+            !summary.contains("warning:"),
+            "--channel {spelling}: {summary}"
+        );
+        assert!(
+            summary.contains("warnings: 0;"),
+            "--channel {spelling}: {summary}"
+        );
+    }
 }

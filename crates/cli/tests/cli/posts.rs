@@ -77,11 +77,8 @@ fn posts_filter_by_forward_source() {
         [7]
     );
     assert_eq!(listed(&a, &["--from", "мид россии 🇷🇺"]), [10, 12]);
-    assert_eq!(
-        listed(&a, &["--from", "Russian MFA"]),
-        Vec::<i64>::new(),
-        "full title"
-    );
+    // Filters also match names without their emoji and punctuation.
+    assert_eq!(listed(&a, &["--from", "Russian MFA"]), [1, 2]);
 }
 
 #[test]
@@ -277,9 +274,6 @@ fn a_day_separator_after_a_footer_dates_the_post_below_it() {
 }
 
 #[test]
-#[ignore = "BUG: a day separator right after a \"Please open Telegram to view this post\" post is \
-            read as the next post's first line: it stays in the clean text, and the date's basis \
-            is text_day_month_neighbour_year instead of day_separator"]
 fn a_day_separator_after_a_hidden_post_dates_the_post_below_it() {
     let a = Archive::new();
     let capture = a.write(
@@ -314,9 +308,6 @@ fn a_day_separator_after_a_hidden_post_dates_the_post_below_it() {
 }
 
 #[test]
-#[ignore = "BUG: a lost-link line (\"Read in full\") that follows a post's repeat, but not its \
-            body, becomes a post of its own with empty text (not unviewable, no media) instead of \
-            a lost link of the post above"]
 fn a_lost_link_after_a_repeat_belongs_to_the_post_above() {
     let a = Archive::new();
     let capture = a.write(
