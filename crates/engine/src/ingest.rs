@@ -389,6 +389,7 @@ pub(crate) fn ingest_file(
         channel_ref,
         prev_key: String::new(),
         empty_run: 0,
+        channels: Default::default(),
     };
     let mut batch: Vec<CapturedPost> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
@@ -449,6 +450,8 @@ struct Reconciler {
     prev_key: String,
     /// Posts without text since the previous post with text.
     empty_run: u64,
+    /// Archive ids of the channels met so far (the capture's own and forward origins).
+    channels: std::collections::HashMap<ChannelRef, i64>,
 }
 
 /// How a post was reconciled.
@@ -513,21 +516,36 @@ impl Reconciler {
         }
     }
 
+    /// The archive id of a channel, created when new (remembered for the rest of the capture).
+    fn channel_id(&mut self, w: &Writer<'_>, r: &ChannelRef) -> Result<i64> {
+        if let Some(id) = self.channels.get(r) {
+            return Ok(*id);
+        }
+        let id = w.ensure_channel(r)?;
+        self.channels.insert(r.clone(), id);
+        Ok(id)
+    }
+
     fn reconcile(
-        &self,
+        &mut self,
         w: &Writer<'_>,
         post: &CapturedPost,
         key: &str,
         ordinal: u64,
     ) -> Result<Outcome> {
-        let channel_id = w.ensure_channel(post.channel.as_ref().unwrap_or(&self.channel_ref))?;
+        let own = post
+            .channel
+            .clone()
+            .unwrap_or_else(|| self.channel_ref.clone());
+        let channel_id = self.channel_id(w, &own)?;
         let forward_channel = match &post.forward {
             Some(f) if f.title.is_some() || f.username.is_some() => {
-                Some(w.ensure_channel(&ChannelRef {
+                let origin = ChannelRef {
                     tg_id: None,
                     username: f.username.clone(),
                     title: f.title.clone(),
-                })?)
+                };
+                Some(self.channel_id(w, &origin)?)
             }
             _ => None,
         };

@@ -49,7 +49,7 @@ impl fmt::Display for Format {
 }
 
 /// How a capture names a channel. Any field may be unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChannelRef {
     /// Telegram's numeric id (bare, without the Bot API's `-100` prefix).
     pub tg_id: Option<i64>,
