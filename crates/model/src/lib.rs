@@ -400,12 +400,3 @@ pub struct CapturedPost {
     /// Where in the capture it was seen.
     pub location: Location,
 }
-
-/// A problem a reader met that did not stop it, with where it happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    /// 1-based line, when the format has lines.
-    pub line: Option<u64>,
-    /// What happened.
-    pub message: String,
-}

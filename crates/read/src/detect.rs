@@ -79,7 +79,7 @@ impl ContentScan {
                     let at = base - carried + valid as u64;
                     let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
                     // `line` counts only within this chunk; add lines before it.
-                    let lines_before = self.lines_before(chunk, base);
+                    let lines_before = self.lines_before(chunk);
                     self.first_invalid_utf8 = Some((at, lines_before + line - 1));
                 }
             }
@@ -87,7 +87,7 @@ impl ContentScan {
     }
 
     /// Line number at the start of `chunk` (the scan has already counted the chunk's lines).
-    fn lines_before(&self, chunk: &[u8], _base: u64) -> u64 {
+    fn lines_before(&self, chunk: &[u8]) -> u64 {
         self.lines - chunk.iter().filter(|&&b| b == b'\n').count() as u64
     }
 

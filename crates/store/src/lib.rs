@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use error::{Result, StoreError};
 pub use raw::{RawStore, RawWriter, sha256_hex};
-pub use write::{Capture, CaptureRecord, CaptureStatus, NewCapture, Writer};
+pub use write::{Capture, CaptureStatus, NewCapture, Writer};
 
 /// The database file inside an archive directory.
 pub const DB_FILE: &str = "archive.sqlite";

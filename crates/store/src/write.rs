@@ -84,9 +84,6 @@ pub struct Capture {
     pub warnings: u64,
 }
 
-/// A capture as [`crate::query`] lists it (alias kept short for callers).
-pub type CaptureRecord = Capture;
-
 /// One write transaction. Dropping it without [`Writer::commit`] rolls everything back.
 pub struct Writer<'a> {
     tx: Transaction<'a>,
