@@ -103,6 +103,47 @@ fn month_number(months: &[(&str, u32)], name: &str) -> Option<u32> {
     months.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
 }
 
+/// A line that is nothing but a day and month, with or without a year: "February 27",
+/// "May 9, 2023", "27 февраля", "9 мая 2023 г." (any case; the day valid for the month, Feb 29
+/// accepted without a year). The span covers the whole line.
+pub fn date_line(line: &str) -> Option<FoundDate> {
+    static EN: LazyLock<Regex> =
+        LazyLock::new(|| compile(r"(?i)^([a-z]+)\.? (\d{1,2})(?:,? (\d{4}))?$"));
+    static RU: LazyLock<Regex> =
+        LazyLock::new(|| compile(r"(?i)^(\d{1,2}) ([а-яё]+)\.?(?: (\d{4})(?: (?:г\.?|года))?)?$"));
+    let trimmed = line.trim();
+    let (month, day, year) = if let Some(c) = EN.captures(trimmed) {
+        (month_number(EN_MONTHS, &c[1])?, c.get(2), c.get(3))
+    } else if let Some(c) = RU.captures(trimmed) {
+        (month_number(RU_MONTHS, &c[2])?, c.get(1), c.get(3))
+    } else {
+        return None;
+    };
+    let day: u32 = day?.as_str().parse().ok()?;
+    let year = match year {
+        Some(y) => Some(
+            y.as_str()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| YEARS.contains(y))?,
+        ),
+        None => None,
+    };
+    // Without a year, check the day against a leap year so that "February 29" stands.
+    NaiveDate::from_ymd_opt(year.unwrap_or(2000), month, day)?;
+    let start = line.len() - line.trim_start().len();
+    Some(FoundDate {
+        year,
+        month,
+        day,
+        span: Span {
+            start,
+            end: start + trimmed.len(),
+        },
+        evidence: trimmed.to_string(),
+    })
+}
+
 /// Compiles a pattern built from fixed parts.
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("date pattern compiles")
@@ -691,5 +732,29 @@ mod tests {
             resolve_year(2, 29, Some(ymd(2023, 1, 1)), Some(ymd(2025, 1, 1))),
             Some(ymd(2024, 2, 29))
         );
+    }
+}
+
+#[cfg(test)]
+mod date_line_tests {
+    use super::*;
+
+    #[test]
+    fn a_line_that_is_only_a_date() {
+        let d = date_line("February 27").expect("date");
+        assert_eq!((d.year, d.month, d.day), (None, 2, 27));
+        let d = date_line(" 9 мая 2023 г. ").expect("date");
+        assert_eq!((d.year, d.month, d.day), (Some(2023), 5, 9));
+        assert_eq!(d.evidence, "9 мая 2023 г.");
+        assert_eq!((d.span.start, d.span.end), (1, 1 + "9 мая 2023 г.".len()));
+        assert_eq!(
+            date_line("May 9, 2023").and_then(|d| d.date()),
+            NaiveDate::from_ymd_opt(2023, 5, 9)
+        );
+        assert!(date_line("February 29").is_some());
+        assert!(date_line("February 29, 2023").is_none());
+        assert!(date_line("February 30").is_none());
+        assert!(date_line("Watch 27").is_none());
+        assert!(date_line("February 27 was a Monday").is_none());
     }
 }

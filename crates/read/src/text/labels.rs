@@ -69,36 +69,6 @@ pub struct DesktopHeader {
     pub twelve_hour: bool,
 }
 
-const MONTHS_EN: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-const MONTHS_RU: [&str; 12] = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-];
-
 static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:forwarded from|переслано от|переслано из|пересланное сообщение от)[\s\u{a0}:]+(.+)$")
         .expect("static regex")
@@ -127,11 +97,6 @@ static FOOTER: LazyLock<Regex> = LazyLock::new(|| {
         $",
     )
     .expect("static regex")
-});
-static SEPARATOR_EN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^([a-z]+) (\d{1,2})(?:, (\d{4}))?$").expect("static regex"));
-static SEPARATOR_RU: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(\d{1,2}) ([а-яё]+)(?: (\d{4})(?: г\.?)?)?$").expect("static regex")
 });
 static LOST_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -199,7 +164,7 @@ pub fn classify(line: &str) -> Option<Label> {
     if let Some(footer) = footer(line) {
         return Some(footer);
     }
-    if let Some(sep) = day_separator(&lower) {
+    if let Some(sep) = day_separator(line) {
         return Some(sep);
     }
     let bare = strip_decoration(line);
@@ -314,29 +279,13 @@ pub fn expand_count(number: &str, suffix: Option<&str>) -> Option<u64> {
     Some((value * multiplier).round() as u64)
 }
 
-fn day_separator(lower: &str) -> Option<Label> {
-    if let Some(c) = SEPARATOR_EN.captures(lower) {
-        let month = MONTHS_EN.iter().position(|m| *m == &c[1])? as u32 + 1;
-        let day: u32 = c[2].parse().ok()?;
-        let year = c.get(3).and_then(|y| y.as_str().parse().ok());
-        return valid_day(month, day).then_some(Label::DaySeparator { month, day, year });
-    }
-    if let Some(c) = SEPARATOR_RU.captures(lower) {
-        let month = MONTHS_RU.iter().position(|m| *m == &c[2])? as u32 + 1;
-        let day: u32 = c[1].parse().ok()?;
-        let year = c.get(3).and_then(|y| y.as_str().parse().ok());
-        return valid_day(month, day).then_some(Label::DaySeparator { month, day, year });
-    }
-    None
-}
-
-fn valid_day(month: u32, day: u32) -> bool {
-    let max = match month {
-        2 => 29,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    (1..=max).contains(&day)
+fn day_separator(line: &str) -> Option<Label> {
+    let found = tgscope_text::dates::date_line(line)?;
+    Some(Label::DaySeparator {
+        month: found.month,
+        day: found.day,
+        year: found.year,
+    })
 }
 
 #[cfg(test)]
