@@ -6,7 +6,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use tgscope_model::{CapturedPost, ChannelRef, Format};
+use tgscope_model::{CapturedPost, ChannelRef, Format, ReadItem, ServiceEvent};
 use tgscope_read::detect::{self, ContentScan};
 use tgscope_read::{ReadOptions, reader_version};
 use tgscope_store::{CaptureStatus, NewCapture, Store, Writer};
@@ -390,14 +390,16 @@ pub(crate) fn ingest_file(
         prev_key: String::new(),
         empty_run: 0,
         channels: Default::default(),
+        events: 0,
     };
-    let mut batch: Vec<CapturedPost> = Vec::with_capacity(options.batch);
+    let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
     let mut failure = None;
     for item in reader {
         match item {
-            Ok(post) => {
-                batch.push(post);
+            Ok(ReadItem::Warning(w)) => report.warnings.push(w),
+            Ok(item) => {
+                batch.push(item);
                 if batch.len() >= options.batch {
                     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, None)?;
                 }
@@ -452,6 +454,8 @@ struct Reconciler {
     empty_run: u64,
     /// Archive ids of the channels met so far (the capture's own and forward origins).
     channels: std::collections::HashMap<ChannelRef, i64>,
+    /// Service events read so far (their own sequence of positions in the capture).
+    events: u64,
 }
 
 /// How a post was reconciled.
@@ -467,13 +471,24 @@ impl Reconciler {
     fn write_batch(
         &mut self,
         store: &mut Store,
-        batch: &mut Vec<CapturedPost>,
+        batch: &mut Vec<ReadItem>,
         ordinal: &mut u64,
         report: &mut CaptureReport,
         complete: Option<bool>,
     ) -> Result<()> {
         let w = store.writer()?;
-        for post in batch.drain(..) {
+        for item in batch.drain(..) {
+            let post = match item {
+                ReadItem::Post(post) => post,
+                ReadItem::Event(event) => {
+                    self.write_event(&w, &event)?;
+                    continue;
+                }
+                ReadItem::Warning(warning) => {
+                    report.warnings.push(warning);
+                    continue;
+                }
+            };
             let key = self.content_key(&post);
             let this = *ordinal;
             *ordinal += 1;
@@ -488,6 +503,7 @@ impl Reconciler {
             }
         }
         let warnings = report.warnings.len() as u64;
+        w.set_events_seen(self.capture_id, self.events)?;
         match complete {
             Some(true) => w.complete_capture(self.capture_id, *ordinal, warnings)?,
             _ => w.update_capture_progress(self.capture_id, *ordinal, warnings)?,
@@ -496,10 +512,26 @@ impl Reconciler {
         Ok(())
     }
 
-    /// The identity key of a post's text; posts without text are keyed by their place after the
-    /// previous post with text.
+    /// Records a service event under its channel (a re-run of the capture adds nothing).
+    fn write_event(&mut self, w: &Writer<'_>, event: &ServiceEvent) -> Result<()> {
+        let own = event
+            .channel
+            .clone()
+            .unwrap_or_else(|| self.channel_ref.clone());
+        let channel_id = self.channel_id(w, &own)?;
+        w.insert_event(channel_id, self.capture_id, self.events, event)?;
+        self.events += 1;
+        Ok(())
+    }
+
+    /// The identity key of a post's text. A post without text is keyed by its media when it has
+    /// a message id (which is its identity), else by its place after the previous post with
+    /// text.
     fn content_key(&mut self, post: &CapturedPost) -> String {
-        if post.text.trim().is_empty() {
+        if post.text.trim().is_empty() && post.message_id.is_some() {
+            let kinds: Vec<&str> = post.media.iter().map(|m| m.kind.as_str()).collect();
+            normalize::content_key(&format!("\u{0}empty [{}]", kinds.join(",")))
+        } else if post.text.trim().is_empty() {
             self.empty_run += 1;
             let kinds: Vec<&str> = post.media.iter().map(|m| m.kind.as_str()).collect();
             normalize::content_key(&format!(
@@ -544,6 +576,7 @@ impl Reconciler {
                     tg_id: None,
                     username: f.username.clone(),
                     title: f.title.clone(),
+                    kind: None,
                 };
                 Some(self.channel_id(w, &origin)?)
             }

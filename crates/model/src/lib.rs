@@ -23,16 +23,30 @@ use std::fmt;
 pub enum Format {
     /// Plain text copied or scraped from a channel page, or Telegram Desktop's copy of messages.
     Text,
+    /// Telegram Desktop's JSON export (`result.json`), single chat or whole account.
+    DesktopJson,
+    /// Telegram Desktop's HTML export (`messages.html`, `messages2.html`, ...).
+    DesktopHtml,
+    /// A JSON or JSON Lines list of messages as scraping scripts write them (Telethon-style).
+    Dump,
 }
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: &'static [Format] = &[Format::Text];
+    pub const ALL: &'static [Format] = &[
+        Format::DesktopJson,
+        Format::DesktopHtml,
+        Format::Dump,
+        Format::Text,
+    ];
 
     /// The stable name used on the command line and in the archive.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
+            Format::DesktopJson => "desktop-json",
+            Format::DesktopHtml => "desktop-html",
+            Format::Dump => "dump",
         }
     }
 
@@ -57,6 +71,9 @@ pub struct ChannelRef {
     pub username: Option<String>,
     /// Display title ("Russian MFA 🇷🇺").
     pub title: Option<String>,
+    /// What kind of chat it is, as the capture says (`public_channel`, `private_supergroup`,
+    /// `personal_chat`, ...).
+    pub kind: Option<String>,
 }
 
 impl ChannelRef {
@@ -111,6 +128,75 @@ pub struct Forward {
     pub message_id: Option<i64>,
     /// The origin post's date (RFC 3339 UTC), when known.
     pub date: Option<String>,
+    /// The origin's Telegram id as the capture writes it (`channel123`, `user456`), when known.
+    pub sender_id: Option<String>,
+}
+
+/// Who sent a message: a name and a Telegram id as the capture writes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    /// Display name; `None` for deleted or hidden accounts.
+    pub name: Option<String>,
+    /// Prefixed id (`user123`, `channel123`, `chat123`), when the capture gives one.
+    pub id: Option<String>,
+}
+
+/// The message a post replies to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// Its message id.
+    pub message_id: Option<i64>,
+    /// The chat it is in, when that is another chat than the post's.
+    pub chat_id: Option<i64>,
+}
+
+/// A reaction and how many gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// `emoji`, `custom_emoji` or `paid`, as the capture says.
+    pub kind: String,
+    /// The emoji, for emoji reactions.
+    pub emoji: Option<String>,
+    /// The custom emoji's document id, for custom emoji reactions.
+    pub document_id: Option<String>,
+    /// How many reacted so.
+    pub count: u64,
+}
+
+/// A formatting or meaning entity of the clean text (bold, a text link, a blockquote, ...).
+/// Types tgscope does not know are kept with the name the capture gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entity {
+    /// The entity's type as the capture names it (`bold`, `text_link`, `pre`, `custom_emoji`).
+    pub kind: String,
+    /// Where it sits in the clean text.
+    pub span: Span,
+    /// Extra attributes (`href`, `language`, `document_id`, `collapsed`, `user_id`).
+    pub attrs: Vec<(String, String)>,
+}
+
+/// A poll and its answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Poll {
+    /// The question.
+    pub question: String,
+    /// Whether it is closed.
+    pub closed: Option<bool>,
+    /// How many voted.
+    pub total_voters: Option<u64>,
+    /// The answers in order.
+    pub answers: Vec<PollAnswer>,
+}
+
+/// One answer of a poll.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollAnswer {
+    /// Its text.
+    pub text: String,
+    /// Votes for it, when known.
+    pub voters: Option<u64>,
+    /// Whether the exporting account chose it.
+    pub chosen: Option<bool>,
 }
 
 /// The kind of a media item.
@@ -195,8 +281,13 @@ pub enum Placeholder {
     NotSupported,
     /// "Please open Telegram to view this post": the whole post is hidden from the web view.
     OpenInTelegram,
-    /// The capture names the media ("[ Photo ]") but does not hold it.
+    /// The capture names the media ("[ Photo ]", "(File not included...)") but does not hold
+    /// it.
     NotIncluded,
+    /// The file was over the export's size limit ("(File exceeds maximum size...)").
+    ExceedsLimit,
+    /// The file was unavailable when the export was made.
+    Unavailable,
 }
 
 impl Placeholder {
@@ -207,6 +298,8 @@ impl Placeholder {
             Placeholder::NotSupported => "not_supported",
             Placeholder::OpenInTelegram => "open_in_telegram",
             Placeholder::NotIncluded => "not_included",
+            Placeholder::ExceedsLimit => "exceeds_limit",
+            Placeholder::Unavailable => "unavailable",
         }
     }
 
@@ -217,6 +310,8 @@ impl Placeholder {
             "not_supported" => Placeholder::NotSupported,
             "open_in_telegram" => Placeholder::OpenInTelegram,
             "not_included" => Placeholder::NotIncluded,
+            "exceeds_limit" => Placeholder::ExceedsLimit,
+            "unavailable" => Placeholder::Unavailable,
             _ => return None,
         })
     }
@@ -239,19 +334,46 @@ pub struct Media {
     pub size: Option<u64>,
     /// Duration in seconds, when known.
     pub duration: Option<u32>,
+    /// Width in pixels, when known.
+    pub width: Option<u32>,
+    /// Height in pixels, when known.
+    pub height: Option<u32>,
+    /// Where the capture holds the file, relative to the capture (an export's `photos/...`).
+    pub path: Option<String>,
+    /// SHA-256 of the file's bytes, once the archive keeps it.
+    pub sha256: Option<String>,
+    /// The emoji of a sticker; performer and title of a song; other small facts.
+    pub attrs: Vec<(String, String)>,
+    /// The poll, for a poll.
+    pub poll: Option<Poll>,
 }
 
 impl Media {
-    /// A media item of `kind` known only by a placeholder.
-    pub fn placeholder(kind: MediaKind, placeholder: Placeholder, label: &str) -> Media {
+    /// A media item of `kind` with nothing else known.
+    pub fn of_kind(kind: MediaKind) -> Media {
         Media {
             kind,
-            placeholder: Some(placeholder),
-            label: Some(label.to_string()),
+            placeholder: None,
+            label: None,
             file_name: None,
             mime_type: None,
             size: None,
             duration: None,
+            width: None,
+            height: None,
+            path: None,
+            sha256: None,
+            attrs: Vec::new(),
+            poll: None,
+        }
+    }
+
+    /// A media item of `kind` known only by a placeholder.
+    pub fn placeholder(kind: MediaKind, placeholder: Placeholder, label: &str) -> Media {
+        Media {
+            placeholder: Some(placeholder),
+            label: Some(label.to_string()),
+            ..Media::of_kind(kind)
         }
     }
 }
@@ -310,6 +432,9 @@ pub enum DateBasis {
     /// The `Name, [date time]` header of a Telegram Desktop copy: the copier's local time,
     /// offset unknown.
     DesktopCopyHeader,
+    /// The `date` of an old Telegram Desktop export that lacks `date_unixtime`: the exporting
+    /// computer's local time, offset unknown.
+    ExportLocalTime,
 }
 
 impl DateBasis {
@@ -320,6 +445,7 @@ impl DateBasis {
             DateBasis::TextDayMonthNeighbourYear => "text_day_month_neighbour_year",
             DateBasis::DaySeparator => "day_separator",
             DateBasis::DesktopCopyHeader => "desktop_copy_header",
+            DateBasis::ExportLocalTime => "export_local_time",
         }
     }
 
@@ -330,6 +456,7 @@ impl DateBasis {
             "text_day_month_neighbour_year" => DateBasis::TextDayMonthNeighbourYear,
             "day_separator" => DateBasis::DaySeparator,
             "desktop_copy_header" => DateBasis::DesktopCopyHeader,
+            "export_local_time" => DateBasis::ExportLocalTime,
             _ => return None,
         })
     }
@@ -349,8 +476,9 @@ pub struct InferredDate {
     pub detail: Option<String>,
 }
 
-/// Where in a capture a post was seen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Where in a capture a post was seen: lines for text formats, bytes for every format, and an
+/// element path for structured ones (`chats.list[2].messages[17]`, `#message123`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// First line (1-based) of the post in the capture.
     pub line_start: u64,
@@ -360,6 +488,8 @@ pub struct Location {
     pub byte_start: u64,
     /// One past the last byte.
     pub byte_end: u64,
+    /// A path to the element in a structured capture, when there is one.
+    pub locator: Option<String>,
 }
 
 /// One post as a reader saw it in one capture.
@@ -375,6 +505,20 @@ pub struct CapturedPost {
     pub date_inferred: Option<InferredDate>,
     /// Whether the post was edited (`None` when the format cannot tell).
     pub edited: Option<bool>,
+    /// When it was last edited (RFC 3339 UTC), when the format says.
+    pub edited_at: Option<String>,
+    /// Who sent it (`from` / `from_id` of an export), when the capture says.
+    pub sender: Option<Sender>,
+    /// The message it replies to.
+    pub reply_to: Option<Reply>,
+    /// The bot it was sent via.
+    pub via_bot: Option<String>,
+    /// Where a saved message was saved from.
+    pub saved_from: Option<String>,
+    /// Reactions with their counts.
+    pub reactions: Vec<Reaction>,
+    /// Formatting and meaning entities of the clean text.
+    pub entities: Vec<Entity>,
     /// View count, when the format shows one.
     pub views: Option<u64>,
     /// Sender or signature, when the capture shows one.
@@ -399,4 +543,37 @@ pub struct CapturedPost {
     pub unviewable: bool,
     /// Where in the capture it was seen.
     pub location: Location,
+}
+
+/// A service message of a chat (created, title changed, message pinned, ...): kept as an event
+/// of the channel, not as a post.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceEvent {
+    /// The channel it belongs to when the capture says so.
+    pub channel: Option<ChannelRef>,
+    /// Its message id.
+    pub message_id: Option<i64>,
+    /// When (RFC 3339 UTC).
+    pub date: Option<String>,
+    /// Who did it.
+    pub actor: Option<Sender>,
+    /// What was done (`create_channel`, `edit_group_title`, `pin_message`, ...).
+    pub action: String,
+    /// The text the capture shows for it.
+    pub text: String,
+    /// The action's own fields (`title`, `message_id`, `members`, ...), as text.
+    pub details: Vec<(String, String)>,
+    /// Where in the capture it was seen.
+    pub location: Location,
+}
+
+/// What a reader yields, in capture order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadItem {
+    /// A post.
+    Post(Box<CapturedPost>),
+    /// A service event.
+    Event(Box<ServiceEvent>),
+    /// Something the reader met that did not stop it, with its place.
+    Warning(String),
 }

@@ -33,6 +33,12 @@ pub enum ReadError {
         /// The limit.
         limit: usize,
     },
+    /// This build cannot read the format yet.
+    #[error("reading {format} captures is not supported yet")]
+    Unsupported {
+        /// The format.
+        format: tgscope_model::Format,
+    },
     /// The input holds NUL bytes: it is binary, not text.
     #[error("binary data (a NUL byte) at byte {byte}")]
     Binary {

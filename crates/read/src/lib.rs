@@ -21,13 +21,13 @@ pub mod text;
 
 use std::io::BufRead;
 
-use tgscope_model::{CapturedPost, ChannelRef, Format};
+use tgscope_model::{ChannelRef, Format, ReadItem};
 
 pub use error::{DetectError, ReadError};
 pub use text::TextOptions;
 
-/// A stream of posts read from one capture, in capture order.
-pub trait Reader: Iterator<Item = Result<CapturedPost, ReadError>> {
+/// A stream of posts, service events and warnings read from one capture, in capture order.
+pub trait Reader: Iterator<Item = Result<ReadItem, ReadError>> {
     /// The format being read.
     fn format(&self) -> Format;
     /// The channel the capture names for itself, when it names one (a plain-text capture does
@@ -37,9 +37,22 @@ pub trait Reader: Iterator<Item = Result<CapturedPost, ReadError>> {
     }
 }
 
-impl<R: BufRead> Reader for text::TextReader<R> {
+impl<I: Iterator<Item = Result<ReadItem, ReadError>>> Reader for ReadItems<I> {
     fn format(&self) -> Format {
-        Format::Text
+        self.format
+    }
+}
+
+/// Any iterator of read items, as a [`Reader`] of a format.
+pub struct ReadItems<I> {
+    format: Format,
+    items: I,
+}
+
+impl<I: Iterator<Item = Result<ReadItem, ReadError>>> Iterator for ReadItems<I> {
+    type Item = Result<ReadItem, ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.items.next()
     }
 }
 
@@ -57,7 +70,15 @@ pub fn open<'a>(
     options: &ReadOptions,
 ) -> Box<dyn Reader + 'a> {
     match format {
-        Format::Text => Box::new(text::TextReader::new(source, options.text.clone())),
+        Format::Text => Box::new(ReadItems {
+            format,
+            items: text::TextReader::new(source, options.text.clone())
+                .map(|post| post.map(|p| ReadItem::Post(Box::new(p)))),
+        }),
+        Format::DesktopJson | Format::DesktopHtml | Format::Dump => Box::new(ReadItems {
+            format,
+            items: std::iter::once(Err(ReadError::Unsupported { format })),
+        }),
     }
 }
 
@@ -66,5 +87,8 @@ pub fn open<'a>(
 pub fn reader_version(format: Format) -> &'static str {
     match format {
         Format::Text => "text/1",
+        Format::DesktopJson => "desktop-json/1",
+        Format::DesktopHtml => "desktop-html/1",
+        Format::Dump => "dump/1",
     }
 }

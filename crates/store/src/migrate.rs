@@ -6,11 +6,13 @@ use std::path::Path;
 use crate::error::{Result, StoreError};
 
 /// Every migration, in order: (version, name, SQL). Never edit a released one; add the next.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "archive", include_str!("migrations/0001_archive.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "archive", include_str!("migrations/0001_archive.sql")),
+    (2, "exports", include_str!("migrations/0002_exports.sql")),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {

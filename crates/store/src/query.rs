@@ -4,7 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use tgscope_model::{
-    Country, DateBasis, Forward, InferredDate, Link, Media, MediaKind, Placeholder, Span, Tag,
+    Country, DateBasis, Entity, Forward, InferredDate, Link, Media, MediaKind, Placeholder, Poll,
+    Reaction, Reply, Sender, Span, Tag,
 };
 
 use crate::Store;
@@ -41,6 +42,8 @@ pub struct ChannelInfo {
     pub username: Option<String>,
     /// Title, when known.
     pub title: Option<String>,
+    /// The chat's kind (`public_channel`, ...), when a capture said.
+    pub kind: Option<String>,
 }
 
 impl ChannelInfo {
@@ -74,8 +77,22 @@ pub struct VersionRecord {
     pub edited: Option<bool>,
     /// Views, where the format has them.
     pub views: Option<u64>,
-    /// Sender or signature.
+    /// Signature (or, for a Desktop copy, the header's name).
     pub author: Option<String>,
+    /// Who sent it.
+    pub sender: Option<Sender>,
+    /// When it was last edited (RFC 3339 UTC).
+    pub edited_at: Option<String>,
+    /// The message it replies to.
+    pub reply_to: Option<Reply>,
+    /// The bot it was sent via.
+    pub via_bot: Option<String>,
+    /// Where a saved message was saved from.
+    pub saved_from: Option<String>,
+    /// Reactions.
+    pub reactions: Vec<Reaction>,
+    /// Formatting and meaning entities.
+    pub entities: Vec<Entity>,
     /// True when the capture showed only "Please open Telegram to view this post".
     pub unviewable: bool,
     /// Forward source.
@@ -119,6 +136,8 @@ pub struct SightingRecord {
     pub byte_end: Option<u64>,
     /// Views at that sighting.
     pub views: Option<u64>,
+    /// The element path in a structured capture.
+    pub locator: Option<String>,
     /// When the capture was ingested.
     pub ingested_at: String,
 }
@@ -206,6 +225,8 @@ pub struct Stats {
     pub undated: u64,
     /// Posts only viewable in Telegram.
     pub unviewable: u64,
+    /// Service events of channels (created, renamed, pinned, ...).
+    pub events: u64,
     /// Media items by kind.
     pub media: Vec<Counted>,
     /// Most used hashtags.
@@ -303,7 +324,7 @@ impl Store {
         let sightings = conn
             .prepare_cached(
                 "SELECT v.seq, c.sha256, c.source, c.format, s.ordinal, s.line_start, s.line_end,
-                        s.byte_start, s.byte_end, s.views, c.ingested_at
+                        s.byte_start, s.byte_end, s.views, c.ingested_at, s.locator
                  FROM sightings s JOIN versions v ON v.id = s.version_id
                  JOIN captures c ON c.id = s.capture_id
                  WHERE v.post_id = ?1 ORDER BY s.id",
@@ -320,6 +341,7 @@ impl Store {
                     byte_start: opt_u64(r, 7)?,
                     byte_end: opt_u64(r, 8)?,
                     views: opt_u64(r, 9)?,
+                    locator: r.get(11)?,
                     ingested_at: r.get(10)?,
                 })
             })?
@@ -335,7 +357,7 @@ impl Store {
     pub fn channels(&self) -> Result<Vec<ChannelSummary>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT c.id, c.tg_id, c.username, c.title,
+            "SELECT c.id, c.tg_id, c.username, c.title, c.kind,
                 (SELECT COUNT(*) FROM posts p WHERE p.channel_id = c.id),
                 (SELECT COUNT(*) FROM posts p JOIN forwards f ON f.version_id = p.current_version_id
                     WHERE p.channel_id = c.id),
@@ -345,7 +367,7 @@ impl Store {
                     JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id),
                 (SELECT MAX(substr(COALESCE(v.date, v.date_inferred), 1, 10)) FROM posts p
                     JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id)
-             FROM channels c ORDER BY 5 DESC, 7 DESC, c.id",
+             FROM channels c ORDER BY 6 DESC, 8 DESC, c.id",
         )?;
         let rows = stmt
             .query_map([], |r| {
@@ -355,13 +377,14 @@ impl Store {
                         tg_id: r.get(1)?,
                         username: r.get(2)?,
                         title: r.get(3)?,
+                        kind: r.get(4)?,
                     },
                     aliases: Vec::new(),
-                    posts: r.get::<_, i64>(4)? as u64,
-                    forwards: r.get::<_, i64>(5)? as u64,
-                    forwarded_by_others: r.get::<_, i64>(6)? as u64,
-                    first_date: r.get(7)?,
-                    last_date: r.get(8)?,
+                    posts: r.get::<_, i64>(5)? as u64,
+                    forwards: r.get::<_, i64>(6)? as u64,
+                    forwarded_by_others: r.get::<_, i64>(7)? as u64,
+                    first_date: r.get(8)?,
+                    last_date: r.get(9)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -426,6 +449,7 @@ impl Store {
                 "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
                  WHERE v.unviewable",
             )?,
+            events: count("SELECT COUNT(*) FROM events")?,
             media: counted(
                 "SELECT m.kind || COALESCE(' (' || m.placeholder || ')', ''), COUNT(*)
                  FROM posts p JOIN media m ON m.version_id = p.current_version_id
@@ -454,13 +478,14 @@ impl Store {
     pub fn channel(&self, id: i64) -> Result<Option<ChannelInfo>> {
         Ok(self
             .conn()
-            .prepare_cached("SELECT id, tg_id, username, title FROM channels WHERE id = ?1")?
+            .prepare_cached("SELECT id, tg_id, username, title, kind FROM channels WHERE id = ?1")?
             .query_row(params![id], |r| {
                 Ok(ChannelInfo {
                     id: r.get(0)?,
                     tg_id: r.get(1)?,
                     username: r.get(2)?,
                     title: r.get(3)?,
+                    kind: r.get(4)?,
                 })
             })
             .optional()?)
@@ -513,7 +538,7 @@ fn post_record(conn: &Connection, id: i64) -> Result<Option<PostRecord>> {
     let row = conn
         .prepare_cached(
             "SELECT p.channel_id, c.tg_id, c.username, c.title, p.message_id, p.current_version_id,
-                    (SELECT COUNT(*) FROM versions v WHERE v.post_id = p.id)
+                    (SELECT COUNT(*) FROM versions v WHERE v.post_id = p.id), c.kind
              FROM posts p JOIN channels c ON c.id = p.channel_id WHERE p.id = ?1",
         )?
         .query_row(params![id], |r| {
@@ -523,6 +548,7 @@ fn post_record(conn: &Connection, id: i64) -> Result<Option<PostRecord>> {
                     tg_id: r.get(1)?,
                     username: r.get(2)?,
                     title: r.get(3)?,
+                    kind: r.get(7)?,
                 },
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, Option<i64>>(5)?,
@@ -557,7 +583,8 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
         .prepare_cached(
             "SELECT v.id, v.seq, v.content_key, v.text, v.raw_text, v.date, v.date_inferred,
                     v.date_basis, v.date_evidence, v.date_detail, v.edited, v.views, v.author,
-                    v.unviewable, c.sha256, v.created_at
+                    v.unviewable, c.sha256, v.created_at, v.edited_at, v.sender_name, v.sender_id,
+                    v.reply_to_message_id, v.reply_to_chat_id, v.via_bot, v.saved_from
              FROM versions v JOIN captures c ON c.id = v.capture_id WHERE v.id = ?1",
         )?
         .query_row(params![id], |r| {
@@ -588,6 +615,25 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
                 edited: r.get(10)?,
                 views: opt_u64(r, 11)?,
                 author: r.get(12)?,
+                sender: match (
+                    r.get::<_, Option<String>>(17)?,
+                    r.get::<_, Option<String>>(18)?,
+                ) {
+                    (None, None) => None,
+                    (name, id) => Some(Sender { name, id }),
+                },
+                edited_at: r.get(16)?,
+                reply_to: match (r.get::<_, Option<i64>>(19)?, r.get::<_, Option<i64>>(20)?) {
+                    (None, None) => None,
+                    (message_id, chat_id) => Some(Reply {
+                        message_id,
+                        chat_id,
+                    }),
+                },
+                via_bot: r.get(21)?,
+                saved_from: r.get(22)?,
+                reactions: Vec::new(),
+                entities: Vec::new(),
                 unviewable: r.get(13)?,
                 forward: None,
                 media: Vec::new(),
@@ -601,7 +647,8 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
         })?;
     v.forward = conn
         .prepare_cached(
-            "SELECT title, username, message_id, date FROM forwards WHERE version_id = ?1",
+            "SELECT title, username, message_id, date, sender_id FROM forwards
+             WHERE version_id = ?1",
         )?
         .query_row(params![id], |r| {
             Ok(Forward {
@@ -609,13 +656,15 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
                 username: r.get(1)?,
                 message_id: r.get(2)?,
                 date: r.get(3)?,
+                sender_id: r.get(4)?,
             })
         })
         .optional()?;
     v.media = conn
         .prepare_cached(
-            "SELECT kind, placeholder, label, file_name, mime_type, size, duration FROM media
-             WHERE version_id = ?1 ORDER BY ord",
+            "SELECT kind, placeholder, label, file_name, mime_type, size, duration, width, height,
+                    path, sha256, attrs, poll
+             FROM media WHERE version_id = ?1 ORDER BY ord",
         )?
         .query_map(params![id], |r| {
             Ok(Media {
@@ -628,6 +677,12 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
                 mime_type: r.get(4)?,
                 size: opt_u64(r, 5)?,
                 duration: r.get(6)?,
+                width: r.get(7)?,
+                height: r.get(8)?,
+                path: r.get(9)?,
+                sha256: r.get(10)?,
+                attrs: from_json(r.get(11)?).unwrap_or_default(),
+                poll: from_json::<Poll>(r.get(12)?),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -657,6 +712,33 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
     };
+    v.reactions = conn
+        .prepare_cached(
+            "SELECT kind, emoji, document_id, count FROM reactions WHERE version_id = ?1
+             ORDER BY ord",
+        )?
+        .query_map(params![id], |r| {
+            Ok(Reaction {
+                kind: r.get(0)?,
+                emoji: r.get(1)?,
+                document_id: r.get(2)?,
+                count: r.get::<_, i64>(3)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    v.entities = conn
+        .prepare_cached(
+            "SELECT kind, span_start, span_end, attrs FROM entities WHERE version_id = ?1
+             ORDER BY ord",
+        )?
+        .query_map(params![id], |r| {
+            Ok(Entity {
+                kind: r.get(0)?,
+                span: span(r.get(1)?, r.get(2)?).unwrap_or(Span { start: 0, end: 0 }),
+                attrs: from_json(r.get(3)?).unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     v.hashtags = tags("hashtags", "tag")?;
     v.mentions = tags("mentions", "username")?;
     v.countries = conn
@@ -671,6 +753,11 @@ fn version_record(conn: &Connection, id: i64) -> Result<VersionRecord> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(v)
+}
+
+/// A small structure from its JSON column.
+fn from_json<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    serde_json::from_str(&text?).ok()
 }
 
 fn span(start: Option<i64>, end: Option<i64>) -> Option<Span> {

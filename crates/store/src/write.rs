@@ -2,7 +2,7 @@
 //! transaction per batch.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use tgscope_model::{CapturedPost, ChannelRef, Location};
+use tgscope_model::{CapturedPost, ChannelRef, Location, ServiceEvent};
 
 use crate::error::Result;
 use crate::now;
@@ -184,6 +184,11 @@ impl<'a> Writer<'a> {
                 .prepare_cached("UPDATE channels SET tg_id = ?2 WHERE id = ?1 AND tg_id IS NULL")?
                 .execute(params![id, tg_id])?;
         }
+        if let Some(kind) = &r.kind {
+            self.tx
+                .prepare_cached("UPDATE channels SET kind = ?2 WHERE id = ?1 AND kind IS NULL")?
+                .execute(params![id, kind])?;
+        }
         for (kind, value) in [("username", &r.username), ("title", &r.title)] {
             if let Some(v) = value {
                 self.tx
@@ -350,9 +355,10 @@ impl<'a> Writer<'a> {
             .prepare_cached(
                 "INSERT INTO versions (post_id, channel_id, seq, content_key, text, raw_text, date,
                      date_inferred, date_basis, date_evidence, date_detail, edited, views, author,
-                     unviewable, capture_id, created_at)
+                     unviewable, capture_id, created_at, edited_at, sender_name, sender_id,
+                     reply_to_message_id, reply_to_chat_id, via_bot, saved_from)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17)",
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             )?
             .execute(params![
                 post_id,
@@ -372,6 +378,13 @@ impl<'a> Writer<'a> {
                 post.unviewable,
                 capture_id,
                 now(),
+                post.edited_at,
+                post.sender.as_ref().and_then(|s| s.name.as_deref()),
+                post.sender.as_ref().and_then(|s| s.id.as_deref()),
+                post.reply_to.as_ref().and_then(|r| r.message_id),
+                post.reply_to.as_ref().and_then(|r| r.chat_id),
+                post.via_bot,
+                post.saved_from,
             ])?;
         let version_id = self.tx.last_insert_rowid();
         self.tx
@@ -390,8 +403,9 @@ impl<'a> Writer<'a> {
         if let Some(f) = &post.forward {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO forwards (version_id, channel_id, title, username, message_id, date)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO forwards (version_id, channel_id, title, username, message_id, date,
+                         sender_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
                     version_id,
@@ -399,15 +413,18 @@ impl<'a> Writer<'a> {
                     f.title,
                     f.username,
                     f.message_id,
-                    f.date
+                    f.date,
+                    f.sender_id
                 ])?;
         }
         let mut media = self.tx.prepare_cached(
             "INSERT INTO media (version_id, ord, kind, placeholder, label, file_name, mime_type,
-                 size, duration)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 size, duration, width, height, path, sha256, attrs, poll)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         for (i, m) in post.media.iter().enumerate() {
+            let attrs = (!m.attrs.is_empty()).then(|| json(&m.attrs));
+            let poll = m.poll.as_ref().map(json);
             media.execute(params![
                 version_id,
                 i as i64,
@@ -417,7 +434,41 @@ impl<'a> Writer<'a> {
                 m.file_name,
                 m.mime_type,
                 m.size.map(|s| s as i64),
-                m.duration
+                m.duration,
+                m.width,
+                m.height,
+                m.path,
+                m.sha256,
+                attrs,
+                poll
+            ])?;
+        }
+        let mut reactions = self.tx.prepare_cached(
+            "INSERT INTO reactions (version_id, ord, kind, emoji, document_id, count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, r) in post.reactions.iter().enumerate() {
+            reactions.execute(params![
+                version_id,
+                i as i64,
+                r.kind,
+                r.emoji,
+                r.document_id,
+                r.count as i64
+            ])?;
+        }
+        let mut entities = self.tx.prepare_cached(
+            "INSERT INTO entities (version_id, ord, kind, span_start, span_end, attrs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, e) in post.entities.iter().enumerate() {
+            entities.execute(params![
+                version_id,
+                i as i64,
+                e.kind,
+                e.span.start as i64,
+                e.span.end as i64,
+                (!e.attrs.is_empty()).then(|| json(&e.attrs))
             ])?;
         }
         let mut links = self.tx.prepare_cached(
@@ -490,8 +541,8 @@ impl<'a> Writer<'a> {
         self.tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO sightings (version_id, capture_id, ordinal, line_start,
-                     line_end, byte_start, byte_end, views)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     line_end, byte_start, byte_end, views, locator)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 version_id,
@@ -501,8 +552,53 @@ impl<'a> Writer<'a> {
                 location.line_end as i64,
                 location.byte_start as i64,
                 location.byte_end as i64,
-                views.map(|v| v as i64)
+                views.map(|v| v as i64),
+                location.locator
             ])?;
+        Ok(())
+    }
+
+    /// Records a service event of a channel, seen at a position of a capture (again: ignored).
+    pub fn insert_event(
+        &self,
+        channel_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        event: &ServiceEvent,
+    ) -> Result<()> {
+        let loc = &event.location;
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO events (channel_id, capture_id, ordinal, message_id, date,
+                     actor_name, actor_id, action, text, details, locator, line_start, line_end,
+                     byte_start, byte_end)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                channel_id,
+                capture_id,
+                ordinal as i64,
+                event.message_id,
+                event.date,
+                event.actor.as_ref().and_then(|a| a.name.as_deref()),
+                event.actor.as_ref().and_then(|a| a.id.as_deref()),
+                event.action,
+                event.text,
+                (!event.details.is_empty()).then(|| json(&event.details)),
+                loc.locator,
+                loc.line_start as i64,
+                loc.line_end as i64,
+                loc.byte_start as i64,
+                loc.byte_end as i64
+            ])?;
+        Ok(())
+    }
+
+    /// Records how many events a capture has shown so far.
+    pub fn set_events_seen(&self, capture_id: i64, events: u64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE captures SET events_seen = ?2 WHERE id = ?1")?
+            .execute(params![capture_id, events as i64])?;
         Ok(())
     }
 }
@@ -533,6 +629,11 @@ pub(crate) fn find_channel(conn: &Connection, r: &ChannelRef) -> Result<Option<i
         }
     }
     Ok(None)
+}
+
+/// A value as JSON text, for the columns that hold small structures.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// The case-folded key under which names, tags and usernames are matched.

@@ -37,6 +37,7 @@ fn post(text: &str) -> CapturedPost {
             line_end: 2,
             byte_start: 0,
             byte_end: 20,
+            locator: None,
         },
         ..CapturedPost::default()
     }
@@ -86,6 +87,7 @@ fn channels_are_found_by_any_alias_in_any_case() {
             tg_id: None,
             username: Some("mfarussia".into()),
             title: Some("МИД России".into()),
+            kind: None,
         })
         .expect("b");
     assert_eq!(a, b, "usernames match case-insensitively");

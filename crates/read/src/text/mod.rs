@@ -758,6 +758,7 @@ fn finish_post(post: &mut CapturedPost, body: &str, lost_links: Vec<Link>, consu
         line_end: last.no,
         byte_start: first.start,
         byte_end: last.end,
+        locator: None,
     };
 }
 
