@@ -15,7 +15,10 @@
 //! text work like extraction and date recognition (`tgscope-text`, which readers call).
 //! Readers never panic on input: every problem is a [`ReadError`] naming the place.
 
+pub mod desktop_html;
+pub mod desktop_json;
 pub mod detect;
+pub mod dump;
 pub mod error;
 pub mod text;
 

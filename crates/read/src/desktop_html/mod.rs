@@ -1,0 +1,1 @@
+//! Telegram Desktop HTML exports (`messages.html`, `messages2.html`, ...).

@@ -1,0 +1,1 @@
+//! Telegram Desktop JSON exports (`result.json`), read as a stream.

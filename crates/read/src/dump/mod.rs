@@ -1,0 +1,1 @@
+//! Message dumps: JSON or JSON Lines lists of messages as scraping scripts write them.
