@@ -33,6 +33,14 @@ pub enum ReadError {
         /// The limit.
         limit: usize,
     },
+    /// The input breaks its format's structure (a truncated or corrupt export).
+    #[error("malformed at byte {byte}: {reason}")]
+    Malformed {
+        /// Offset where the damage was found.
+        byte: u64,
+        /// What was wrong.
+        reason: String,
+    },
     /// This build cannot read the format yet.
     #[error("reading {format} captures is not supported yet")]
     Unsupported {

@@ -64,6 +64,8 @@ impl<I: Iterator<Item = Result<ReadItem, ReadError>>> Iterator for ReadItems<I> 
 pub struct ReadOptions {
     /// Options of the plain-text reader.
     pub text: TextOptions,
+    /// Options of the Desktop JSON reader.
+    pub json: desktop_json::JsonOptions,
 }
 
 /// A reader of `format` over `source`.
@@ -78,7 +80,11 @@ pub fn open<'a>(
             items: text::TextReader::new(source, options.text.clone())
                 .map(|post| post.map(|p| ReadItem::Post(Box::new(p)))),
         }),
-        Format::DesktopJson | Format::DesktopHtml | Format::Dump => Box::new(ReadItems {
+        Format::DesktopJson => Box::new(ReadItems {
+            format,
+            items: desktop_json::DesktopJsonReader::new(source, options.json.clone()),
+        }),
+        Format::DesktopHtml | Format::Dump => Box::new(ReadItems {
             format,
             items: std::iter::once(Err(ReadError::Unsupported { format })),
         }),

@@ -1,0 +1,637 @@
+//! One message object of a Desktop JSON export, and how it becomes a post or a service event.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use tgscope_model::{
+    CapturedPost, ChannelRef, DateBasis, Entity, Forward, InferredDate, Link, Location, Media,
+    MediaKind, Placeholder, Poll, PollAnswer, Reaction, ReadItem, Reply, Sender, ServiceEvent,
+    Span,
+};
+use tgscope_text::{extract, normalize};
+
+/// Options of the Desktop JSON reader.
+#[derive(Debug, Clone, Default)]
+pub struct JsonOptions {
+    /// UTC offset of the computer that made an old export (one without `date_unixtime`): with
+    /// it, the `date` fields become observed UTC times.
+    pub utc_offset: Option<FixedOffset>,
+}
+
+/// What the reader remembers between messages.
+#[derive(Debug, Default)]
+pub struct ReaderState {
+    /// Whether the "local time, offset unknown" warning was given.
+    warned_local_time: bool,
+}
+
+/// A message object as the export writes it (absent keys are `None`; names may be `null`).
+#[derive(Debug, Deserialize)]
+pub struct RawMessage {
+    id: Option<i64>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    date: Option<String>,
+    date_unixtime: Option<Value>,
+    edited: Option<String>,
+    edited_unixtime: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    from: Option<Option<String>>,
+    from_id: Option<Value>,
+    author: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    forwarded_from: Option<Option<String>>,
+    forwarded_from_id: Option<Value>,
+    saved_from: Option<String>,
+    reply_to_message_id: Option<i64>,
+    reply_to_peer_id: Option<Value>,
+    via_bot: Option<String>,
+    reactions: Option<Vec<RawReaction>>,
+    photo: Option<String>,
+    photo_file_size: Option<u64>,
+    width: Option<u32>,
+    height: Option<u32>,
+    file: Option<String>,
+    file_name: Option<String>,
+    file_size: Option<u64>,
+    thumbnail: Option<String>,
+    media_type: Option<String>,
+    mime_type: Option<String>,
+    duration_seconds: Option<u32>,
+    sticker_emoji: Option<String>,
+    performer: Option<String>,
+    title: Option<String>,
+    media_spoiler: Option<bool>,
+    poll: Option<RawPoll>,
+    location_information: Option<RawLocation>,
+    place_name: Option<String>,
+    address: Option<String>,
+    live_location_period_seconds: Option<u64>,
+    contact_information: Option<RawContact>,
+    contact_vcard: Option<String>,
+    text: Option<Value>,
+    text_entities: Option<Vec<RawEntity>>,
+    actor: Option<String>,
+    actor_id: Option<Value>,
+    action: Option<String>,
+    members: Option<Vec<Option<String>>>,
+    message_id: Option<i64>,
+    discard_reason: Option<String>,
+    inviter: Option<String>,
+}
+
+/// A name that may be absent (`None`) or `null` (`Some(None)`: a deleted or hidden account).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+struct RawReaction {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    count: Option<u64>,
+    emoji: Option<String>,
+    document_id: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPoll {
+    question: Option<Value>,
+    closed: Option<bool>,
+    total_voters: Option<u64>,
+    #[serde(default)]
+    answers: Vec<RawAnswer>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawAnswer {
+    text: Option<Value>,
+    voters: Option<u64>,
+    chosen: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLocation {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawContact {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone_number: Option<String>,
+}
+
+/// A run of text with its entity type (`plain` for none) and attributes.
+#[derive(Debug, Deserialize)]
+pub struct RawEntity {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    text: String,
+    href: Option<String>,
+    language: Option<String>,
+    document_id: Option<Value>,
+    collapsed: Option<bool>,
+    user_id: Option<Value>,
+}
+
+/// Placeholder sentences written where a file was not saved.
+fn placeholder_of(path: &str) -> Option<Placeholder> {
+    let lower = path.to_lowercase();
+    if !lower.starts_with('(') {
+        return None;
+    }
+    if lower.contains("exceeds maximum size") {
+        Some(Placeholder::ExceedsLimit)
+    } else if lower.contains("unavailable") {
+        Some(Placeholder::Unavailable)
+    } else if lower.contains("not included") {
+        Some(Placeholder::NotIncluded)
+    } else {
+        None
+    }
+}
+
+/// A path inside the export, or the reason it is refused (absolute, or leaving the folder).
+fn safe_path(path: &str) -> Result<String, String> {
+    let p = std::path::Path::new(path);
+    let escapes = p.components().any(|c| {
+        matches!(
+            c,
+            std::path::Component::ParentDir
+                | std::path::Component::RootDir
+                | std::path::Component::Prefix(_)
+        )
+    });
+    if escapes || path.starts_with('/') || path.starts_with('\\') || path.contains(":\\") {
+        Err(format!(
+            "the path {path:?} points outside the export's folder; it is not followed"
+        ))
+    } else {
+        Ok(path.to_string())
+    }
+}
+
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// An old numeric `from_id` (before 2021) was a user id.
+fn sender_id(v: &Option<Value>) -> Option<String> {
+    match v.as_ref()? {
+        Value::Number(n) => Some(format!("user{n}")),
+        other => id_text(other),
+    }
+}
+
+fn unix_time(v: &Option<Value>) -> Option<String> {
+    let secs: i64 = match v.as_ref()? {
+        Value::String(s) => s.parse().ok()?,
+        Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    let at = DateTime::<Utc>::from_timestamp(secs, 0)?;
+    Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn local_time(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok()
+}
+
+/// The plain text of a `text` value (a string, or an array of strings and runs).
+fn plain_text(v: &Option<Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                Value::Object(o) => o
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                _ => String::new(),
+            })
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+/// The runs of a message's text: `text_entities` when present, else the `text` array.
+fn runs(raw: &mut RawMessage) -> Vec<RawEntity> {
+    if let Some(entities) = raw.text_entities.take() {
+        return entities;
+    }
+    match raw.text.take() {
+        Some(Value::String(s)) => vec![RawEntity {
+            kind: Some("plain".into()),
+            text: s,
+            href: None,
+            language: None,
+            document_id: None,
+            collapsed: None,
+            user_id: None,
+        }],
+        Some(Value::Array(parts)) => parts
+            .into_iter()
+            .filter_map(|p| match p {
+                Value::String(s) => Some(RawEntity {
+                    kind: Some("plain".into()),
+                    text: s,
+                    href: None,
+                    language: None,
+                    document_id: None,
+                    collapsed: None,
+                    user_id: None,
+                }),
+                other => serde_json::from_value(other).ok(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Turns one message into what it means: a post, or a service event (plus warnings).
+pub fn convert(
+    mut raw: RawMessage,
+    chat: &ChannelRef,
+    options: &JsonOptions,
+    state: &mut ReaderState,
+    location: Location,
+) -> Vec<ReadItem> {
+    let mut items = Vec::new();
+    let place_text = format!(
+        "message {} ({})",
+        raw.id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
+        location.locator.clone().unwrap_or_default()
+    );
+    let place = || place_text.clone();
+    let warn = |items: &mut Vec<ReadItem>, text: String| items.push(ReadItem::Warning(text));
+    // Time: `date_unixtime` is UTC; an old export has only the local `date`.
+    let (date, date_inferred) = match unix_time(&raw.date_unixtime) {
+        Some(d) => (Some(d), None),
+        None => match raw.date.as_deref().and_then(local_time) {
+            Some(local) => match options
+                .utc_offset
+                .and_then(|o| o.from_local_datetime(&local).single())
+            {
+                Some(at) => (
+                    Some(
+                        at.with_timezone(&Utc)
+                            .format("%Y-%m-%dT%H:%M:%SZ")
+                            .to_string(),
+                    ),
+                    None,
+                ),
+                None => {
+                    if !state.warned_local_time {
+                        state.warned_local_time = true;
+                        warn(
+                            &mut items,
+                            format!(
+                                "{}: the export has no date_unixtime; its dates are the exporting \
+                                 computer's local time, offset unknown (give --utc-offset to read \
+                                 them as observed times)",
+                                place()
+                            ),
+                        );
+                    }
+                    (
+                        None,
+                        Some(InferredDate {
+                            date: local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                            basis: DateBasis::ExportLocalTime,
+                            evidence: raw.date.clone().unwrap_or_default(),
+                            detail: Some(
+                                "local time of the exporting computer, offset unknown".into(),
+                            ),
+                        }),
+                    )
+                }
+            },
+            None => (None, None),
+        },
+    };
+    if raw.kind.as_deref() == Some("service") {
+        let mut details = Vec::new();
+        if let Some(t) = &raw.title {
+            details.push(("title".to_string(), t.clone()));
+        }
+        if let Some(members) = &raw.members {
+            let names: Vec<String> = members
+                .iter()
+                .map(|m| m.clone().unwrap_or_else(|| "(deleted)".into()))
+                .collect();
+            details.push(("members".to_string(), names.join(", ")));
+        }
+        if let Some(m) = raw.message_id {
+            details.push(("message_id".to_string(), m.to_string()));
+        }
+        if let Some(d) = raw.duration_seconds {
+            details.push(("duration_seconds".to_string(), d.to_string()));
+        }
+        if let Some(r) = &raw.discard_reason {
+            details.push(("discard_reason".to_string(), r.clone()));
+        }
+        if let Some(i) = &raw.inviter {
+            details.push(("inviter".to_string(), i.clone()));
+        }
+        let text = plain_text(&raw.text);
+        items.push(ReadItem::Event(Box::new(ServiceEvent {
+            channel: Some(chat.clone()),
+            message_id: raw.id,
+            date: date.or_else(|| date_inferred.map(|d| d.date)),
+            actor: match (&raw.actor, &raw.actor_id) {
+                (None, None) => None,
+                (name, id) => Some(Sender {
+                    name: name.clone(),
+                    id: sender_id(id),
+                }),
+            },
+            action: raw.action.clone().unwrap_or_else(|| "service".into()),
+            text,
+            details,
+            location,
+        })));
+        return items;
+    }
+    let mut post = CapturedPost {
+        channel: Some(chat.clone()),
+        message_id: raw.id,
+        date,
+        date_inferred,
+        author: raw.author.clone(),
+        via_bot: raw.via_bot.clone(),
+        saved_from: raw.saved_from.clone(),
+        location,
+        ..CapturedPost::default()
+    };
+    // Edits: `edited_unixtime`, else an `edited` local time (exports before 2020-06 always write
+    // `edited`, with a 1970 placeholder when the message was not edited).
+    post.edited_at = unix_time(&raw.edited_unixtime).or_else(|| {
+        let local = raw.edited.as_deref().and_then(local_time)?;
+        (local.and_utc().timestamp() > 0).then(|| {
+            match options
+                .utc_offset
+                .and_then(|o| o.from_local_datetime(&local).single())
+            {
+                Some(at) => at
+                    .with_timezone(&Utc)
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string(),
+                None => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            }
+        })
+    });
+    post.edited = Some(post.edited_at.is_some());
+    if raw.from.is_some() || raw.from_id.is_some() {
+        post.sender = Some(Sender {
+            name: raw.from.clone().flatten(),
+            id: sender_id(&raw.from_id),
+        });
+    }
+    if raw.forwarded_from.is_some() || raw.forwarded_from_id.is_some() {
+        post.forward = Some(Forward {
+            title: raw.forwarded_from.clone().flatten(),
+            sender_id: sender_id(&raw.forwarded_from_id),
+            ..Forward::default()
+        });
+    }
+    if raw.reply_to_message_id.is_some() {
+        post.reply_to = Some(Reply {
+            message_id: raw.reply_to_message_id,
+            chat_id: raw.reply_to_peer_id.as_ref().and_then(|v| {
+                id_text(v).and_then(|s| {
+                    s.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
+                        .parse()
+                        .ok()
+                })
+            }),
+        });
+    }
+    for r in raw.reactions.take().unwrap_or_default() {
+        post.reactions.push(Reaction {
+            kind: r.kind.unwrap_or_else(|| "emoji".into()),
+            emoji: r.emoji,
+            document_id: r.document_id.as_ref().and_then(id_text),
+            count: r.count.unwrap_or(0),
+        });
+    }
+    let media = media_of(&raw, &mut |w| warn(&mut items, format!("{}: {w}", place())));
+    post.media = media;
+    // Text: the runs joined give the raw text; clean text and entity spans follow.
+    let runs = runs(&mut raw);
+    let raw_text: String = runs.iter().map(|r| r.text.as_str()).collect();
+    let text = normalize::clean_text(&raw_text);
+    let mut cursor = 0usize;
+    let mut links = Vec::new();
+    for run in &runs {
+        let kind = run.kind.clone().unwrap_or_else(|| "plain".into());
+        let piece = normalize::clean_text(&run.text);
+        if piece.is_empty() {
+            continue;
+        }
+        let Some(found) = text.get(cursor..).and_then(|rest| rest.find(&piece)) else {
+            continue;
+        };
+        let span = Span {
+            start: cursor + found,
+            end: cursor + found + piece.len(),
+        };
+        cursor = span.end;
+        if kind == "plain" {
+            continue;
+        }
+        let mut attrs = Vec::new();
+        if let Some(h) = &run.href {
+            attrs.push(("href".to_string(), h.clone()));
+        }
+        if let Some(l) = &run.language {
+            attrs.push(("language".to_string(), l.clone()));
+        }
+        if let Some(d) = run.document_id.as_ref().and_then(id_text) {
+            attrs.push(("document_id".to_string(), d));
+        }
+        if let Some(c) = run.collapsed {
+            attrs.push(("collapsed".to_string(), c.to_string()));
+        }
+        if let Some(u) = run.user_id.as_ref().and_then(id_text) {
+            attrs.push(("user_id".to_string(), u));
+        }
+        match kind.as_str() {
+            "text_link" => links.push(Link {
+                url: run.href.clone(),
+                label: piece.clone(),
+                span: Some(span),
+            }),
+            "link" => links.push(Link {
+                url: Some(if piece.contains("://") {
+                    piece.clone()
+                } else {
+                    format!("https://{piece}")
+                }),
+                label: piece.clone(),
+                span: Some(span),
+            }),
+            _ => {}
+        }
+        post.entities.push(Entity { kind, span, attrs });
+    }
+    let found = extract::all(&text);
+    post.hashtags = found.hashtags;
+    post.mentions = found.mentions;
+    post.countries = found.countries;
+    // Links the export marks win; URLs it left unmarked are still links.
+    for url in found.links {
+        let overlaps = links.iter().any(|l: &Link| {
+            l.span
+                .zip(url.span)
+                .is_some_and(|(a, b)| a.start < b.end && b.start < a.end)
+        });
+        if !overlaps {
+            links.push(url);
+        }
+    }
+    links.sort_by_key(|l| l.span.map(|s| s.start));
+    post.links = links;
+    post.text = text;
+    post.raw_text = raw_text;
+    if raw.kind.as_deref() == Some("unsupported") {
+        post.media.push(Media {
+            label: Some("unsupported message".into()),
+            ..Media::of_kind(MediaKind::Unknown)
+        });
+    }
+    items.push(ReadItem::Post(Box::new(post)));
+    items
+}
+
+/// The media of a message: photo, file (with its `media_type`), poll, location, contact.
+fn media_of(raw: &RawMessage, warn: &mut dyn FnMut(String)) -> Vec<Media> {
+    let mut out = Vec::new();
+    let mut with_path = |mut m: Media, path: Option<&String>| {
+        if let Some(path) = path {
+            match placeholder_of(path) {
+                Some(p) => {
+                    m.placeholder = Some(p);
+                    m.label = Some(path.clone());
+                }
+                None => match safe_path(path) {
+                    Ok(p) => m.path = Some(p),
+                    Err(why) => warn(why),
+                },
+            }
+        }
+        m
+    };
+    if raw.photo.is_some() {
+        let m = Media {
+            size: raw.photo_file_size,
+            width: raw.width,
+            height: raw.height,
+            ..Media::of_kind(MediaKind::Photo)
+        };
+        out.push(with_path(m, raw.photo.as_ref()));
+    }
+    if raw.file.is_some() || raw.media_type.is_some() {
+        let kind = match raw.media_type.as_deref() {
+            Some("sticker") => MediaKind::Sticker,
+            Some("video_message") => MediaKind::VideoMessage,
+            Some("voice_message") => MediaKind::Voice,
+            Some("animation") => MediaKind::Animation,
+            Some("video_file") => MediaKind::Video,
+            Some("audio_file") => MediaKind::Audio,
+            Some(_) => MediaKind::Unknown,
+            None => MediaKind::Document,
+        };
+        let mut attrs = Vec::new();
+        for (name, value) in [
+            ("sticker_emoji", &raw.sticker_emoji),
+            ("performer", &raw.performer),
+            ("title", &raw.title),
+            ("thumbnail", &raw.thumbnail),
+            ("media_type", &raw.media_type),
+        ] {
+            if let Some(v) = value {
+                attrs.push((name.to_string(), v.clone()));
+            }
+        }
+        if raw.media_spoiler == Some(true) {
+            attrs.push(("spoiler".to_string(), "true".to_string()));
+        }
+        let m = Media {
+            file_name: raw.file_name.clone(),
+            mime_type: raw.mime_type.clone(),
+            size: raw.file_size,
+            duration: raw.duration_seconds,
+            width: raw.width,
+            height: raw.height,
+            attrs,
+            ..Media::of_kind(kind)
+        };
+        out.push(with_path(m, raw.file.as_ref()));
+    }
+    if let Some(p) = &raw.poll {
+        out.push(Media {
+            poll: Some(Poll {
+                question: plain_text(&p.question),
+                closed: p.closed,
+                total_voters: p.total_voters,
+                answers: p
+                    .answers
+                    .iter()
+                    .map(|a| PollAnswer {
+                        text: plain_text(&a.text),
+                        voters: a.voters,
+                        chosen: a.chosen,
+                    })
+                    .collect(),
+            }),
+            ..Media::of_kind(MediaKind::Poll)
+        });
+    }
+    if let Some(l) = &raw.location_information {
+        let mut attrs = Vec::new();
+        if let (Some(lat), Some(lon)) = (l.latitude, l.longitude) {
+            attrs.push(("latitude".to_string(), lat.to_string()));
+            attrs.push(("longitude".to_string(), lon.to_string()));
+        }
+        for (name, value) in [("place_name", &raw.place_name), ("address", &raw.address)] {
+            if let Some(v) = value {
+                attrs.push((name.to_string(), v.clone()));
+            }
+        }
+        if let Some(p) = raw.live_location_period_seconds {
+            attrs.push(("live_period_seconds".to_string(), p.to_string()));
+        }
+        out.push(Media {
+            attrs,
+            ..Media::of_kind(MediaKind::Location)
+        });
+    }
+    if let Some(c) = &raw.contact_information {
+        let mut attrs = Vec::new();
+        for (name, value) in [
+            ("first_name", &c.first_name),
+            ("last_name", &c.last_name),
+            ("phone_number", &c.phone_number),
+        ] {
+            if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                attrs.push((name.to_string(), v.clone()));
+            }
+        }
+        let m = Media {
+            attrs,
+            ..Media::of_kind(MediaKind::Contact)
+        };
+        out.push(with_path(m, raw.contact_vcard.as_ref()));
+    }
+    out
+}
