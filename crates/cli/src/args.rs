@@ -79,6 +79,8 @@ pub enum InputFormat {
     Auto,
     /// Plain text copied or scraped from a channel (web view or Telegram Desktop copy).
     Text,
+    /// Telegram Desktop's JSON export (result.json).
+    DesktopJson,
 }
 
 impl InputFormat {
@@ -87,6 +89,7 @@ impl InputFormat {
         match self {
             InputFormat::Auto => None,
             InputFormat::Text => Some(Format::Text),
+            InputFormat::DesktopJson => Some(Format::DesktopJson),
         }
     }
 }
@@ -106,8 +109,12 @@ pub struct IngestArgs {
     /// Do not keep the captures' raw bytes in the archive.
     #[arg(long)]
     pub no_keep_raw: bool,
-    /// UTC offset of the computer that made a Telegram Desktop copy (e.g. +03:00): its
-    /// `[date time]` headers then become observed times; without it they stay inferred.
+    /// Do not keep the media files an export holds (photos, videos, ...) in the archive.
+    #[arg(long)]
+    pub no_media: bool,
+    /// UTC offset of the computer that made a Telegram Desktop copy or an old Desktop export
+    /// without `date_unixtime` (e.g. +03:00): their local times then become observed times;
+    /// without it they stay inferred.
     #[arg(long, value_name = "OFFSET", value_parser = parse_offset)]
     pub utc_offset: Option<FixedOffset>,
     /// How to print the summary.

@@ -94,9 +94,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format: a.format.format(),
                 channel: a.channel.clone(),
                 keep_raw: !a.no_keep_raw,
+                keep_media: !a.no_media,
                 read: tgscope_engine::ReadOptions {
                     text: tgscope_engine::TextOptions {
                         desktop_utc_offset: a.utc_offset,
+                    },
+                    json: tgscope_engine::JsonOptions {
+                        utc_offset: a.utc_offset,
                     },
                 },
                 ..IngestOptions::default()

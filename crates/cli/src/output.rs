@@ -67,7 +67,7 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
         };
         writeln!(
             out,
-            "{}: {} as {} into channel {:?}: {}",
+            "{}: {} as {} into channel \"{}\": {}",
             c.path.display(),
             &c.sha256[..12],
             c.format,

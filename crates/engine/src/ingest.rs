@@ -31,6 +31,8 @@ pub struct IngestOptions {
     pub channel: Option<String>,
     /// Keep each capture's raw bytes in the archive.
     pub keep_raw: bool,
+    /// Keep the media files an export holds (photos, videos, ...) in the archive.
+    pub keep_media: bool,
     /// Options passed to readers.
     pub read: ReadOptions,
     /// Posts per transaction.
@@ -43,6 +45,7 @@ impl Default for IngestOptions {
             format: None,
             channel: None,
             keep_raw: true,
+            keep_media: true,
             read: ReadOptions::default(),
             batch: DEFAULT_BATCH,
         }
@@ -316,7 +319,11 @@ pub(crate) fn ingest_file(
     }
     let format = match options.format {
         Some(format) => {
-            if let Err(e) = detect::check_text(&scanned.scan) {
+            let checked = match format {
+                Format::Text => detect::check_text(&scanned.scan),
+                _ => detect::check_encoding(&scanned.scan),
+            };
+            if let Err(e) = checked {
                 return Ok(Err(e.to_string()));
             }
             format
@@ -334,9 +341,22 @@ pub(crate) fn ingest_file(
     // Only a readable input's bytes join the archive.
     let raw_kept = scanned.keep_raw(store)?;
     let channel_ref = ChannelRef::named(&channel_name);
+    // Plain text names no channel: the capture is filed under --channel or its file name.
+    // Exports name their chats; --channel is then only the fallback for messages without one.
+    let files_under_channel = format == Format::Text;
+    if !files_under_channel && options.channel.is_some() {
+        warnings.push(format!(
+            "--channel applies to plain-text captures; a {} capture names its own chats",
+            format.as_str()
+        ));
+    }
     let (capture_id, resumed) = {
         let w = store.writer()?;
-        let channel_id = w.ensure_channel(&channel_ref)?;
+        let channel_id = if files_under_channel {
+            Some(w.ensure_channel(&channel_ref)?)
+        } else {
+            None
+        };
         let result = match &existing {
             Some(c) => (c.id, true),
             None => (
@@ -346,7 +366,7 @@ pub(crate) fn ingest_file(
                     format: format.as_str(),
                     reader_version: reader_version(format),
                     source: &path.display().to_string(),
-                    channel_id: Some(channel_id),
+                    channel_id,
                     raw_kept,
                 })?,
                 false,
@@ -354,7 +374,9 @@ pub(crate) fn ingest_file(
         };
         w.commit()?;
         // Report the channel as the archive names it ("@MFA_Test" is filed as "MFA_Test").
-        if let Some(filed) = store.channel(channel_id)? {
+        if let Some(id) = channel_id
+            && let Some(filed) = store.channel(id)?
+        {
             channel_name = filed.name();
         }
         result
@@ -386,6 +408,11 @@ pub(crate) fn ingest_file(
     };
     let mut reconciler = Reconciler {
         capture_id,
+        media_base: (options.keep_media && format != Format::Text)
+            .then(|| path.parent().map(Path::to_path_buf))
+            .flatten(),
+        own_channels: Default::default(),
+        missing_media: 0,
         channel_ref,
         prev_key: String::new(),
         empty_run: 0,
@@ -411,7 +438,27 @@ pub(crate) fn ingest_file(
         }
     }
     let done = failure.is_none();
+    if reconciler.missing_media > 0 {
+        report.warnings.push(format!(
+            "{} media files that the export names are not in its folder (exported without \
+             media, or moved); their records are kept without the files",
+            reconciler.missing_media
+        ));
+    }
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
+    if !files_under_channel {
+        let mut names = Vec::new();
+        for id in &reconciler.own_channels {
+            if let Some(c) = store.channel(*id)? {
+                names.push(c.name());
+            }
+        }
+        report.channel = match names.len() {
+            0 => "(no messages)".to_string(),
+            1 => names.remove(0),
+            n => format!("{n} chats"),
+        };
+    }
     report.warnings.sort();
     report.warnings.dedup();
     match failure {
@@ -447,6 +494,12 @@ impl<R: Read> Read for CountingReader<'_, R> {
 /// Decides which archived post each captured post is, and writes it.
 struct Reconciler {
     capture_id: i64,
+    /// The folder media paths are relative to, when media files are kept.
+    media_base: Option<PathBuf>,
+    /// The channels whose posts this capture holds (not forward origins).
+    own_channels: std::collections::BTreeSet<i64>,
+    /// Media files the export names but does not hold.
+    missing_media: u64,
     channel_ref: ChannelRef,
     /// Content key of the previous post with text (keys posts without text by position).
     prev_key: String,
@@ -476,9 +529,10 @@ impl Reconciler {
         report: &mut CaptureReport,
         complete: Option<bool>,
     ) -> Result<()> {
+        let store_media = self.media_base.as_ref().map(|_| store.media());
         let w = store.writer()?;
         for item in batch.drain(..) {
-            let post = match item {
+            let mut post = match item {
                 ReadItem::Post(post) => post,
                 ReadItem::Event(event) => {
                     self.write_event(&w, &event)?;
@@ -496,6 +550,7 @@ impl Reconciler {
                 // An interrupted earlier run already wrote this one.
                 continue;
             }
+            self.keep_media_files(store_media.as_ref(), &mut post, report)?;
             match self.reconcile(&w, &post, &key, this)? {
                 Outcome::New => report.posts_new += 1,
                 Outcome::Updated => report.posts_updated += 1,
@@ -509,6 +564,52 @@ impl Reconciler {
             _ => w.update_capture_progress(self.capture_id, *ordinal, warnings)?,
         }
         w.commit()?;
+        Ok(())
+    }
+
+    /// Copies the files a post's media name into the archive (content-addressed) and records
+    /// their hashes. A path that resolves outside the export's folder (through a link, say) is
+    /// refused; a file the export does not hold is noted.
+    fn keep_media_files(
+        &mut self,
+        media_store: Option<&tgscope_store::MediaStore>,
+        post: &mut CapturedPost,
+        report: &mut CaptureReport,
+    ) -> Result<()> {
+        let (Some(media_store), Some(base)) = (media_store, &self.media_base) else {
+            return Ok(());
+        };
+        let Ok(root) = fs::canonicalize(base) else {
+            return Ok(());
+        };
+        for media in post.media.iter_mut() {
+            let Some(relative) = &media.path else {
+                continue;
+            };
+            let place = format!(
+                "message {} ({})",
+                post.message_id.map(|i| i.to_string()).unwrap_or_default(),
+                post.location.locator.clone().unwrap_or_default()
+            );
+            let Ok(file) = fs::canonicalize(base.join(relative)) else {
+                self.missing_media += 1;
+                continue;
+            };
+            if !file.starts_with(&root) {
+                report.warnings.push(format!(
+                    "{place}: the media path {relative:?} leads outside the export's folder; \
+                     it is not followed"
+                ));
+                media.path = None;
+                continue;
+            }
+            if !file.is_file() {
+                continue;
+            }
+            let (sha256, size) = media_store.keep(&file)?;
+            media.sha256 = Some(sha256);
+            media.size = media.size.or(Some(size));
+        }
         Ok(())
     }
 
@@ -570,6 +671,7 @@ impl Reconciler {
             .clone()
             .unwrap_or_else(|| self.channel_ref.clone());
         let channel_id = self.channel_id(w, &own)?;
+        self.own_channels.insert(channel_id);
         let forward_channel = match &post.forward {
             Some(f) if f.title.is_some() || f.username.is_some() => {
                 let origin = ChannelRef {

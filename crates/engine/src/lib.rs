@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{CaptureReport, IngestOptions, IngestReport, NoProgress, Progress, Skipped};
 pub use tgscope_model as model;
+pub use tgscope_read::desktop_json::JsonOptions;
 pub use tgscope_read::{ReadOptions, TextOptions};
 use tgscope_store::Store;
 pub use tgscope_store::query::{

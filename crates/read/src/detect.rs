@@ -116,15 +116,26 @@ pub struct Detected {
 
 /// Decides the format of a scanned input, or says why it cannot be read.
 pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
-    check_text(scan)?;
+    check_encoding(scan)?;
     let head = String::from_utf8_lossy(&scan.head);
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
         return Err(DetectError::Empty);
     }
+    // Structured formats first: their lines may be of any length.
+    if crate::desktop_json::looks_like_export(trimmed) {
+        return Ok(Detected {
+            format: Format::DesktopJson,
+            note: None,
+        });
+    }
+    check_lines(scan)?;
     if let Some(what) = structured_kind(trimmed) {
         return Err(DetectError::Unknown {
-            what: format!("{what}; this version of tgscope reads plain-text captures only"),
+            what: format!(
+                "{what}, not in a shape tgscope reads (Telegram Desktop JSON or HTML exports, \
+                 message dumps, plain-text captures)"
+            ),
         });
     }
     let mut markers = 0;
@@ -165,8 +176,27 @@ pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
     })
 }
 
-/// Checks what any text format needs: bytes, UTF-8, no NULs, sane line lengths.
+/// Checks what the plain-text format needs: [`check_encoding`] and sane line lengths.
 pub fn check_text(scan: &ContentScan) -> Result<(), DetectError> {
+    check_encoding(scan)?;
+    check_lines(scan)
+}
+
+/// Checks that no line is far longer than a text capture's.
+fn check_lines(scan: &ContentScan) -> Result<(), DetectError> {
+    let (line, length) = scan.longest_line;
+    if length > MAX_LINE_BYTES as u64 {
+        return Err(DetectError::LineTooLong {
+            line,
+            length,
+            limit: MAX_LINE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Checks what every format tgscope reads needs: bytes, UTF-8, no NULs, no binary signature.
+pub fn check_encoding(scan: &ContentScan) -> Result<(), DetectError> {
     if scan.size == 0 {
         return Err(DetectError::Empty);
     }
@@ -184,14 +214,6 @@ pub fn check_text(scan: &ContentScan) -> Result<(), DetectError> {
     }
     if let Some((byte, line)) = scan.first_invalid_utf8 {
         return Err(DetectError::NotUtf8 { byte, line });
-    }
-    let (line, length) = scan.longest_line;
-    if length > MAX_LINE_BYTES as u64 {
-        return Err(DetectError::LineTooLong {
-            line,
-            length,
-            limit: MAX_LINE_BYTES,
-        });
     }
     Ok(())
 }

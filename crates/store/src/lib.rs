@@ -27,7 +27,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use error::{Result, StoreError};
-pub use raw::{RawStore, RawWriter, sha256_hex};
+pub use raw::{MediaStore, RawStore, RawWriter, sha256_hex};
 pub use write::{Capture, CaptureStatus, NewCapture, Writer};
 
 /// The database file inside an archive directory.
@@ -97,6 +97,11 @@ impl Store {
     /// The kept raw captures.
     pub fn raw(&self) -> &RawStore {
         &self.raw
+    }
+
+    /// The kept media files of exports.
+    pub fn media(&self) -> MediaStore {
+        MediaStore::new(&self.dir)
     }
 
     /// Starts a write transaction.

@@ -248,24 +248,24 @@ impl Store {
             .channel
             .as_deref()
             .map(loose_key)
-            .filter(|k| !k.is_empty());
+            .filter(|k| k.chars().count() >= 3);
         let from = filter.forwarded_from.as_deref().map(alias_key);
         let from_loose = filter
             .forwarded_from
             .as_deref()
             .map(loose_key)
-            .filter(|k| !k.is_empty());
+            .filter(|k| k.chars().count() >= 3);
         let tag = filter.hashtag.as_deref().map(alias_key);
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
         let mut stmt = conn.prepare_cached(
             "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
              WHERE (?1 IS NULL OR CAST(p.channel_id AS TEXT) = ?1 OR p.channel_id IN
                         (SELECT channel_id FROM channel_aliases
-                         WHERE alias_key = ?1 OR alias_loose = ?8))
+                         WHERE alias_key = ?1 OR instr(alias_loose, ?8) > 0))
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM forwards f WHERE f.version_id = v.id
                         AND f.channel_id IN
                             (SELECT channel_id FROM channel_aliases
-                             WHERE alias_key = ?2 OR alias_loose = ?9)))
+                             WHERE alias_key = ?2 OR instr(alias_loose, ?9) > 0)))
                AND (?3 IS NULL OR EXISTS (SELECT 1 FROM hashtags h WHERE h.version_id = v.id
                         AND h.tag_key = ?3))
                AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)

@@ -180,3 +180,67 @@ impl Drop for RawWriter {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
+
+/// The media files that exports hold, kept as they are (they are compressed already) and named
+/// by their SHA-256: `media/<first two hex digits>/<sha256>`.
+#[derive(Debug, Clone)]
+pub struct MediaStore {
+    dir: PathBuf,
+}
+
+impl MediaStore {
+    /// The media store under an archive directory.
+    pub fn new(archive: &Path) -> MediaStore {
+        MediaStore {
+            dir: archive.join("media"),
+        }
+    }
+
+    /// Where the file with this SHA-256 is (or would be) kept.
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
+        let prefix = sha256.get(..2).unwrap_or("xx");
+        self.dir.join(prefix).join(sha256)
+    }
+
+    /// Copies a file into the store (once per content); returns its SHA-256 and size.
+    pub fn keep(&self, file: &Path) -> Result<(String, u64)> {
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let tmp_dir = self.dir.join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(io("creating", &tmp_dir))?;
+        let tmp = tempfile_in(&tmp_dir)?;
+        let mut input = File::open(file).map_err(io("opening", file))?;
+        let mut output = BufWriter::new(File::create(&tmp).map_err(io("creating", &tmp))?);
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = io::Read::read(&mut input, &mut buf).map_err(io("reading", file))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            output.write_all(&buf[..n]).map_err(io("writing", &tmp))?;
+            size += n as u64;
+        }
+        output.flush().map_err(io("writing", &tmp))?;
+        drop(output);
+        let sha256 = hex::encode(hasher.finalize());
+        let path = self.path_of(&sha256);
+        if path.is_file() {
+            let _ = fs::remove_file(&tmp);
+        } else {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io("creating", parent))?;
+            }
+            fs::rename(&tmp, &path).map_err(io("moving media file to", &path))?;
+        }
+        Ok((sha256, size))
+    }
+}
