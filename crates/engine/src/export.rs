@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use serde::Serialize;
-use tgscope_model::{Forward, Link, Media};
+use std::collections::BTreeMap;
+
+use tgscope_model::{Entity, Forward, Link, Media, Poll, Reaction, Reply, Sender};
 use tgscope_store::query::PostRecord;
 
 use crate::error::Result;
@@ -34,6 +36,8 @@ pub struct ExportForward {
     pub message_id: Option<i64>,
     /// The origin post's date.
     pub date: Option<String>,
+    /// The origin's Telegram id as the capture writes it (`channel123`).
+    pub sender_id: Option<String>,
 }
 
 impl From<&Forward> for ExportForward {
@@ -43,6 +47,34 @@ impl From<&Forward> for ExportForward {
             username: f.username.clone(),
             message_id: f.message_id,
             date: f.date.clone(),
+            sender_id: f.sender_id.clone(),
+        }
+    }
+}
+
+/// A formatting or meaning entity of an export record, with offsets in Unicode code points
+/// (what Python's and R's string indexing count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportEntity {
+    /// The entity's type (`bold`, `text_link`, `blockquote`, ... or a type tgscope does not
+    /// know, kept as the capture names it).
+    pub kind: String,
+    /// First code point.
+    pub start: usize,
+    /// One past the last code point.
+    pub end: usize,
+    /// Its attributes (`href`, `language`, `document_id`, `collapsed`, `user_id`).
+    pub attrs: BTreeMap<String, String>,
+}
+
+impl ExportEntity {
+    fn new(e: &Entity, text: &str) -> ExportEntity {
+        let chars = |byte: usize| text.get(..byte).map_or(0, |t| t.chars().count());
+        ExportEntity {
+            kind: e.kind.clone(),
+            start: chars(e.span.start),
+            end: chars(e.span.end),
+            attrs: e.attrs.iter().cloned().collect(),
         }
     }
 }
@@ -83,6 +115,18 @@ pub struct ExportMedia {
     pub size: Option<u64>,
     /// Duration in seconds.
     pub duration: Option<u32>,
+    /// Width in pixels.
+    pub width: Option<u32>,
+    /// Height in pixels.
+    pub height: Option<u32>,
+    /// The file's path inside the export, when the export names one.
+    pub path: Option<String>,
+    /// SHA-256 of the file, when the archive keeps it (`media/<aa>/<sha256>`).
+    pub sha256: Option<String>,
+    /// Small facts: a sticker's emoji, a song's performer and title, a place's coordinates.
+    pub attrs: BTreeMap<String, String>,
+    /// The poll, for a poll.
+    pub poll: Option<Poll>,
 }
 
 impl From<&Media> for ExportMedia {
@@ -95,6 +139,12 @@ impl From<&Media> for ExportMedia {
             mime_type: m.mime_type.clone(),
             size: m.size,
             duration: m.duration,
+            width: m.width,
+            height: m.height,
+            path: m.path.clone(),
+            sha256: m.sha256.clone(),
+            attrs: m.attrs.iter().cloned().collect(),
+            poll: m.poll.clone(),
         }
     }
 }
@@ -148,6 +198,24 @@ pub struct ExportRecord {
     pub versions: i64,
     /// SHA-256 of every capture that saw the post.
     pub captures: Vec<String>,
+    /// Telegram's numeric id of the channel, when known.
+    pub channel_tg_id: Option<i64>,
+    /// The chat's kind (`public_channel`, `private_supergroup`, `personal_chat`, ...).
+    pub channel_kind: Option<String>,
+    /// Who sent it (`from` / `from_id` of an export), when the capture says.
+    pub sender: Option<Sender>,
+    /// When it was last edited (RFC 3339 UTC), when the capture says.
+    pub edited_at: Option<String>,
+    /// The message it replies to.
+    pub reply_to: Option<Reply>,
+    /// The bot it was sent via.
+    pub via_bot: Option<String>,
+    /// Where a saved message was saved from.
+    pub saved_from: Option<String>,
+    /// Reactions with their counts.
+    pub reactions: Vec<Reaction>,
+    /// Formatting and meaning entities of `text`.
+    pub entities: Vec<ExportEntity>,
 }
 
 impl From<&PostRecord> for ExportRecord {
@@ -188,6 +256,15 @@ impl From<&PostRecord> for ExportRecord {
             version: v.seq,
             versions: p.version_count,
             captures: p.captures.clone(),
+            channel_tg_id: p.channel.tg_id,
+            channel_kind: p.channel.kind.clone(),
+            sender: v.sender.clone(),
+            edited_at: v.edited_at.clone(),
+            reply_to: v.reply_to.clone(),
+            via_bot: v.via_bot.clone(),
+            saved_from: v.saved_from.clone(),
+            reactions: v.reactions.clone(),
+            entities: v.entities.iter().map(|e| ExportEntity::new(e, &v.text)).collect(),
         }
     }
 }
@@ -223,6 +300,18 @@ pub const CSV_COLUMNS: &[&str] = &[
     "version",
     "versions",
     "captures",
+    "channel_tg_id",
+    "channel_kind",
+    "sender_name",
+    "sender_id",
+    "edited_at",
+    "reply_to_message_id",
+    "reply_to_chat_id",
+    "via_bot",
+    "saved_from",
+    "forwarded_from_sender_id",
+    "reactions",
+    "entities",
 ];
 
 impl ExportRecord {
@@ -263,6 +352,21 @@ impl ExportRecord {
             self.version.to_string(),
             self.versions.to_string(),
             self.captures.join(";"),
+            num(self.channel_tg_id),
+            opt(&self.channel_kind),
+            self.sender
+                .as_ref()
+                .and_then(|s| s.name.clone())
+                .unwrap_or_default(),
+            self.sender.as_ref().and_then(|s| s.id.clone()).unwrap_or_default(),
+            opt(&self.edited_at),
+            num(self.reply_to.as_ref().and_then(|r| r.message_id)),
+            num(self.reply_to.as_ref().and_then(|r| r.chat_id)),
+            opt(&self.via_bot),
+            opt(&self.saved_from),
+            fwd.and_then(|f| f.sender_id.clone()).unwrap_or_default(),
+            serde_json::to_string(&self.reactions).unwrap_or_default(),
+            serde_json::to_string(&self.entities).unwrap_or_default(),
         ]
     }
 }

@@ -29,6 +29,15 @@ const FIELDS: &[&str] = &[
     "version",
     "versions",
     "captures",
+    "channel_tg_id",
+    "channel_kind",
+    "sender",
+    "edited_at",
+    "reply_to",
+    "via_bot",
+    "saved_from",
+    "reactions",
+    "entities",
 ];
 
 /// The CSV columns (docs/export.md), in order.
@@ -62,6 +71,18 @@ const CSV_COLUMNS: &[&str] = &[
     "version",
     "versions",
     "captures",
+    "channel_tg_id",
+    "channel_kind",
+    "sender_name",
+    "sender_id",
+    "edited_at",
+    "reply_to_message_id",
+    "reply_to_chat_id",
+    "via_bot",
+    "saved_from",
+    "forwarded_from_sender_id",
+    "reactions",
+    "entities",
 ];
 
 /// `web-mfa.txt` then its edited copy as `mfa_test`, and `desktop-ru.txt` as `mid_ru`.
@@ -220,7 +241,7 @@ fn export_records_carry_the_values_of_the_capture() {
     assert_eq!(first["raw_text"], raw.join("\n"));
     assert_eq!(
         first["forwarded_from"],
-        json!({"title": "Russian MFA 🇷🇺", "username": null, "message_id": null, "date": null})
+        json!({"title": "Russian MFA 🇷🇺", "username": null, "message_id": null, "date": null, "sender_id": null})
     );
     assert_eq!(first["hashtags"], json!(["BRICS", "SCO"]));
     assert_eq!(
@@ -230,7 +251,9 @@ fn export_records_carry_the_values_of_the_capture() {
     assert_eq!(
         first["media"],
         json!([{"kind": "video", "placeholder": "too_big", "label": "Media is too big",
-                "file_name": null, "mime_type": null, "size": null, "duration": null}])
+                "file_name": null, "mime_type": null, "size": null, "duration": null,
+                "width": null, "height": null, "path": null, "sha256": null, "attrs": {},
+                "poll": null}])
     );
     assert_eq!(
         first["countries"],
