@@ -187,8 +187,49 @@ pub fn show(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
         }
         writeln!(out, "forwarded from: {}", parts.join(", "))?;
     }
+    if let Some(sender) = &v.sender {
+        let name = sender.name.as_deref().unwrap_or("(deleted account)");
+        match &sender.id {
+            Some(id) => writeln!(out, "sender: {name} ({id})")?,
+            None => writeln!(out, "sender: {name}")?,
+        }
+    }
     if let Some(a) = &v.author {
         writeln!(out, "author: {a}")?;
+    }
+    if let Some(r) = &v.reply_to {
+        let target = r
+            .message_id
+            .map(|m| format!("message {m}"))
+            .unwrap_or_else(|| "a message".to_string());
+        match r.chat_id {
+            Some(chat) => writeln!(out, "reply to: {target} in chat {chat}")?,
+            None => writeln!(out, "reply to: {target}")?,
+        }
+    }
+    if let Some(bot) = &v.via_bot {
+        writeln!(out, "via bot: {bot}")?;
+    }
+    if let Some(from) = &v.saved_from {
+        writeln!(out, "saved from: {from}")?;
+    }
+    if let Some(at) = &v.edited_at {
+        writeln!(out, "edited at: {at}")?;
+    }
+    if !v.reactions.is_empty() {
+        let list: Vec<String> = v
+            .reactions
+            .iter()
+            .map(|r| {
+                let what = r
+                    .emoji
+                    .clone()
+                    .or_else(|| r.document_id.as_ref().map(|d| format!("custom {d}")))
+                    .unwrap_or_else(|| r.kind.clone());
+                format!("{what} {}", r.count)
+            })
+            .collect();
+        writeln!(out, "reactions: {}", list.join(", "))?;
     }
     if let Some(views) = v.views {
         writeln!(out, "views: {views}")?;
@@ -212,6 +253,26 @@ pub fn show(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
         }
         if let Some(name) = &m.file_name {
             line.push_str(&format!(" file {name}"));
+        }
+        if let Some(path) = &m.path {
+            line.push_str(&format!(" at {path}"));
+        }
+        if let Some(sha) = &m.sha256 {
+            line.push_str(&format!(
+                " (kept as media/{}/{sha})",
+                &sha[..2.min(sha.len())]
+            ));
+        }
+        if let Some(poll) = &m.poll {
+            let answers: Vec<String> = poll
+                .answers
+                .iter()
+                .map(|a| match a.voters {
+                    Some(n) => format!("{} ({n})", a.text),
+                    None => a.text.clone(),
+                })
+                .collect();
+            line.push_str(&format!(" {:?}: {}", poll.question, answers.join(" / ")));
         }
         writeln!(out, "{line}")?;
     }
@@ -267,6 +328,11 @@ pub fn show(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
         let bytes = match (s.byte_start, s.byte_end) {
             (Some(a), Some(b)) => format!("bytes {a}-{b}"),
             _ => String::new(),
+        };
+        let lines = match &s.locator {
+            Some(locator) if s.line_start == Some(0) => locator.clone(),
+            Some(locator) => format!("{lines} {locator}"),
+            None => lines,
         };
         writeln!(
             out,
@@ -354,8 +420,8 @@ pub fn stats_table(out: Out<'_>, s: &Stats, dir: &Path) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "captures: {} complete, {} partial; sightings: {}",
-        s.captures_complete, s.captures_partial, s.sightings
+        "captures: {} complete, {} partial; sightings: {}; service events: {}",
+        s.captures_complete, s.captures_partial, s.sightings, s.events
     )?;
     let counted = |items: &[tgscope_engine::Counted]| {
         items

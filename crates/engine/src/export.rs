@@ -264,7 +264,11 @@ impl From<&PostRecord> for ExportRecord {
             via_bot: v.via_bot.clone(),
             saved_from: v.saved_from.clone(),
             reactions: v.reactions.clone(),
-            entities: v.entities.iter().map(|e| ExportEntity::new(e, &v.text)).collect(),
+            entities: v
+                .entities
+                .iter()
+                .map(|e| ExportEntity::new(e, &v.text))
+                .collect(),
         }
     }
 }
@@ -358,7 +362,10 @@ impl ExportRecord {
                 .as_ref()
                 .and_then(|s| s.name.clone())
                 .unwrap_or_default(),
-            self.sender.as_ref().and_then(|s| s.id.clone()).unwrap_or_default(),
+            self.sender
+                .as_ref()
+                .and_then(|s| s.id.clone())
+                .unwrap_or_default(),
             opt(&self.edited_at),
             num(self.reply_to.as_ref().and_then(|r| r.message_id)),
             num(self.reply_to.as_ref().and_then(|r| r.chat_id)),

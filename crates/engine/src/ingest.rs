@@ -438,6 +438,7 @@ pub(crate) fn ingest_file(
         }
     }
     let done = failure.is_none();
+    reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
     if reconciler.missing_media > 0 {
         report.warnings.push(format!(
             "{} media files that the export names are not in its folder (exported without \
@@ -445,7 +446,6 @@ pub(crate) fn ingest_file(
             reconciler.missing_media
         ));
     }
-    reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
     if !files_under_channel {
         let mut names = Vec::new();
         for id in &reconciler.own_channels {

@@ -617,3 +617,170 @@ fn an_already_archived_capture_reports_the_channel_it_is_filed_under() {
         "no channel was made for the ignored name"
     );
 }
+
+/// A small Desktop JSON export of a public channel: a service event, a post with a photo the
+/// export holds, a forward, an edit.
+fn export_json(text_of_2: &str) -> String {
+    format!(
+        r#"{{
+ "name": "Test Channel",
+ "type": "public_channel",
+ "id": 1000000001,
+ "messages": [
+  {{"id": 1, "type": "service", "date": "2024-03-01T09:00:00", "date_unixtime": "1709283600",
+    "actor": "Test Channel", "actor_id": "channel1000000001", "action": "create_channel",
+    "title": "Test Channel", "text": ""}},
+  {{"id": 2, "type": "message", "date": "2024-03-01T10:00:00", "date_unixtime": "1709287200",
+    "from": "Test Channel", "from_id": "channel1000000001",
+    "photo": "photos/photo_2.jpg", "width": 10, "height": 10,
+    "text": "{text_of_2}", "text_entities": [{{"type": "plain", "text": "{text_of_2}"}}]}},
+  {{"id": 3, "type": "message", "date": "2024-03-01T11:00:00", "date_unixtime": "1709290800",
+    "from": "Test Channel", "from_id": "channel1000000001",
+    "forwarded_from": "МИД России", "forwarded_from_id": "channel1000000002",
+    "file": "../outside.txt", "text": "Forwarded statement #СНГ"}}
+ ]
+}}"#
+    )
+}
+
+#[test]
+fn a_desktop_json_export_files_its_chat_events_and_media() {
+    let f = Fixture::new();
+    let dir = f.tmp.path().join("export");
+    std::fs::create_dir_all(dir.join("photos")).expect("dirs");
+    std::fs::write(dir.join("photos/photo_2.jpg"), b"\xff\xd8\xffjpeg bytes").expect("photo");
+    std::fs::write(f.tmp.path().join("outside.txt"), b"secret").expect("outside");
+    let result = dir.join("result.json");
+    std::fs::write(&result, export_json("Statement of the day")).expect("export");
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&result], &IngestOptions::default());
+    let capture = &report.captures[0];
+    assert_eq!(capture.format, "desktop-json");
+    assert_eq!(capture.channel, "Test Channel");
+    assert_eq!(capture.posts_new, 2);
+    assert!(
+        capture
+            .warnings
+            .iter()
+            .any(|w| w.contains("../outside.txt")),
+        "{:?}",
+        capture.warnings
+    );
+    let stats = engine.stats().expect("stats");
+    assert_eq!(stats.events, 1);
+    let channels = engine.channels().expect("channels");
+    let own = channels
+        .iter()
+        .find(|c| c.channel.tg_id == Some(1000000001))
+        .expect("the chat is a channel with its id");
+    assert_eq!(own.channel.kind.as_deref(), Some("public_channel"));
+    assert_eq!(own.posts, 2);
+    let posts = engine.posts(&PostFilter::default()).expect("posts");
+    let photo = &posts[0].current.media[0];
+    let expected = hex::encode(Sha256::digest(b"\xff\xd8\xffjpeg bytes"));
+    assert_eq!(photo.sha256.as_deref(), Some(expected.as_str()));
+    let kept = f.archive.join("media").join(&expected[..2]).join(&expected);
+    assert_eq!(
+        std::fs::read(kept).expect("kept media"),
+        b"\xff\xd8\xffjpeg bytes"
+    );
+    // Nothing from outside the export's folder was copied.
+    assert_eq!(posts[1].current.media[0].path, None);
+    assert_eq!(posts[1].current.media[0].sha256, None);
+    assert_eq!(posts[1].message_id, Some(3));
+    assert_eq!(
+        posts[1]
+            .current
+            .forward
+            .as_ref()
+            .and_then(|f| f.sender_id.as_deref()),
+        Some("channel1000000002")
+    );
+
+    // The same export again adds nothing; an export where message 2 was edited adds a version.
+    let again = ingest(&mut engine, &[&result], &IngestOptions::default());
+    assert!(again.captures[0].already_archived);
+    let later = dir.join("result-later.json");
+    std::fs::write(&later, export_json("Statement of the day, corrected")).expect("export");
+    let report = ingest(&mut engine, &[&later], &IngestOptions::default());
+    assert_eq!(
+        (
+            report.captures[0].posts_new,
+            report.captures[0].posts_updated,
+            report.captures[0].posts_unchanged
+        ),
+        (0, 1, 1)
+    );
+    let detail = engine.post(posts[0].id).expect("post");
+    let texts: Vec<&str> = detail.versions.iter().map(|v| v.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["Statement of the day", "Statement of the day, corrected"]
+    );
+}
+
+#[test]
+fn a_media_link_that_leaves_the_export_is_not_followed() {
+    let f = Fixture::new();
+    let dir = f.tmp.path().join("export");
+    std::fs::create_dir_all(dir.join("photos")).expect("dirs");
+    std::fs::write(f.tmp.path().join("secret.jpg"), b"not yours").expect("secret");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        f.tmp.path().join("secret.jpg"),
+        dir.join("photos/photo_2.jpg"),
+    )
+    .expect("symlink");
+    let result = dir.join("result.json");
+    std::fs::write(&result, export_json("Text")).expect("export");
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&result], &IngestOptions::default());
+    #[cfg(unix)]
+    {
+        assert!(
+            report.captures[0]
+                .warnings
+                .iter()
+                .any(|w| w.contains("photos/photo_2.jpg") && w.contains("outside")),
+            "{:?}",
+            report.captures[0].warnings
+        );
+        let posts = engine.posts(&PostFilter::default()).expect("posts");
+        assert_eq!(posts[0].current.media[0].sha256, None);
+        assert!(!f.archive.join("media").exists() || walk_files(&f.archive.join("media")) == 0);
+    }
+}
+
+fn walk_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() { walk_files(&p) } else { 1 }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_truncated_export_archives_what_came_before_and_names_the_offset() {
+    let f = Fixture::new();
+    let full = export_json("Statement of the day");
+    let cut = full.find("\"id\": 3").expect("third message");
+    let path = f.write("result.json", &full[..cut]);
+    let mut engine = f.engine();
+    let report = ingest(&mut engine, &[&path], &IngestOptions::default());
+    assert_eq!(report.skipped.len(), 1);
+    let reason = &report.skipped[0].reason;
+    assert!(reason.contains(&format!("byte {cut}")), "{reason}");
+    assert!(reason.contains("partial"), "{reason}");
+    let posts = engine.posts(&PostFilter::default()).expect("posts");
+    assert_eq!(posts.len(), 1, "the message before the damage is archived");
+    assert_eq!(posts[0].message_id, Some(2));
+    let captures = engine.captures().expect("captures");
+    assert_eq!(captures[0].status, CaptureStatus::Partial);
+    assert!(engine.check().expect("check").is_empty());
+}
