@@ -693,7 +693,15 @@ impl Reconciler {
                     w.version_by_key(channel_id, Some(post_id), key)?
                         .map(|(_, v)| v),
                 ),
-                None => (None, None),
+                // The same post seen before without an id (a plain-text capture of the
+                // channel) takes this id.
+                None => match w.id_less_version_by_key(channel_id, key)? {
+                    Some((post_id, version)) => {
+                        w.set_message_id(post_id, message_id)?;
+                        (Some(post_id), Some(version))
+                    }
+                    None => (None, None),
+                },
             },
             None => match w.version_by_key(channel_id, None, key)? {
                 Some((post_id, version)) => (Some(post_id), Some(version)),

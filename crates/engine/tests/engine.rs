@@ -784,3 +784,36 @@ fn a_truncated_export_archives_what_came_before_and_names_the_offset() {
     assert_eq!(captures[0].status, CaptureStatus::Partial);
     assert!(engine.check().expect("check").is_empty());
 }
+
+#[test]
+fn a_post_first_seen_in_plain_text_takes_its_id_from_a_later_export() {
+    let f = Fixture::new();
+    let text = f.write(
+        "copy.txt",
+        "Forwarded from МИД России\nForwarded statement #СНГ\nForwarded statement #СНГ\n",
+    );
+    let mut engine = f.engine();
+    ingest(&mut engine, &[&text], &options("Test Channel"));
+    let before = engine.posts(&all()).expect("posts");
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].message_id, None);
+
+    let result = f.write("result.json", export_json("Statement of the day"));
+    let report = ingest(&mut engine, &[&result], &IngestOptions::default());
+    assert_eq!(report.captures[0].posts_new, 1, "message 2 is new");
+    assert_eq!(
+        report.captures[0].posts_unchanged, 1,
+        "message 3 is the text post"
+    );
+    let posts = engine.posts(&all()).expect("posts");
+    assert_eq!(posts.len(), 2);
+    let linked = engine.post(before[0].id).expect("the text post");
+    assert_eq!(linked.post.message_id, Some(3));
+    assert_eq!(linked.post.channel.tg_id, Some(1000000001));
+    assert_eq!(
+        linked.sightings.len(),
+        2,
+        "seen in the text copy and in the export"
+    );
+    assert_eq!(linked.versions.len(), 1);
+}

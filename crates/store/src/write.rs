@@ -263,6 +263,36 @@ impl<'a> Writer<'a> {
         Ok(found)
     }
 
+    /// A version with this content key of a post of the channel that has no message id yet.
+    /// Returns `(post_id, version_id)`.
+    pub fn id_less_version_by_key(
+        &self,
+        channel_id: i64,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT v.post_id, v.id FROM versions v JOIN posts p ON p.id = v.post_id
+                 WHERE v.channel_id = ?1 AND v.content_key = ?2 AND p.message_id IS NULL
+                 ORDER BY v.id LIMIT 1",
+            )?
+            .query_row(params![channel_id, content_key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Gives a post known so far by its text the message id a later capture shows for it.
+    pub fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE posts SET message_id = ?2 WHERE id = ?1 AND message_id IS NULL",
+            )?
+            .execute(params![post_id, message_id])?;
+        Ok(())
+    }
+
     /// Posts of a channel without message ids whose first or last line matches, and that the
     /// given capture has not already shown: candidates for "the same post, edited". Returns
     /// `(post_id, current clean text)`.
