@@ -260,20 +260,30 @@ fn scan_input(
     })
 }
 
-/// Ingests one file. Errors that concern the input come back as `Ok(Err(reason))` so that the
-/// run goes on; errors of the archive itself stop the run.
+/// What became of one input file.
+pub(crate) enum FileOutcome {
+    /// Read to its end (or recognised as already archived).
+    Ingested(CaptureReport),
+    /// Not read: the reason.
+    Skipped(String),
+    /// Read up to damage: what was archived before it, and the reason.
+    Damaged(CaptureReport, String),
+}
+
+/// Ingests one file. Problems of the input come back as a [`FileOutcome`] so that the run goes
+/// on; errors of the archive itself stop the run.
 pub(crate) fn ingest_file(
     store: &mut Store,
     path: &Path,
     options: &IngestOptions,
     progress: &mut dyn Progress,
-) -> Result<Result<CaptureReport, String>> {
+) -> Result<FileOutcome> {
     let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     progress.input(path, size);
     let mut scanned = match scan_input(store, path, options.keep_raw, progress) {
         Ok(s) => s,
         Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(FileOutcome::Skipped(e.to_string())),
     };
     let mut channel_name = options
         .channel
@@ -304,7 +314,7 @@ pub(crate) fn ingest_file(
             w.set_raw_kept(capture.id)?;
             w.commit()?;
         }
-        return Ok(Ok(CaptureReport {
+        return Ok(FileOutcome::Ingested(CaptureReport {
             path: path.to_path_buf(),
             sha256: scanned.sha256,
             format: capture.format.clone(),
@@ -324,7 +334,7 @@ pub(crate) fn ingest_file(
                 _ => detect::check_encoding(&scanned.scan),
             };
             if let Err(e) = checked {
-                return Ok(Err(e.to_string()));
+                return Ok(FileOutcome::Skipped(e.to_string()));
             }
             format
         }
@@ -335,7 +345,7 @@ pub(crate) fn ingest_file(
                 }
                 found.format
             }
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(FileOutcome::Skipped(e.to_string())),
         },
     };
     // Only a readable input's bytes join the archive.
@@ -462,10 +472,16 @@ pub(crate) fn ingest_file(
     report.warnings.sort();
     report.warnings.dedup();
     match failure {
-        Some(reason) => Ok(Err(format!(
-            "{reason} (the {ordinal} posts before it are archived; the capture stays partial)"
-        ))),
-        None => Ok(Ok(report)),
+        Some(reason) => {
+            let archived = report.posts_new + report.posts_updated + report.posts_unchanged;
+            Ok(FileOutcome::Damaged(
+                report,
+                format!(
+                    "{reason}; posts before it, archived: {archived}; the capture stays partial"
+                ),
+            ))
+        }
+        None => Ok(FileOutcome::Ingested(report)),
     }
 }
 

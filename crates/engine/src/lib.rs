@@ -91,8 +91,14 @@ impl Engine {
             let result = ingest::ingest_file(&mut self.store, &file, options, progress);
             progress.input_done();
             match result? {
-                Ok(capture) => report.captures.push(capture),
-                Err(reason) => report.skipped.push(Skipped { path: file, reason }),
+                ingest::FileOutcome::Ingested(capture) => report.captures.push(capture),
+                ingest::FileOutcome::Skipped(reason) => {
+                    report.skipped.push(Skipped { path: file, reason })
+                }
+                ingest::FileOutcome::Damaged(capture, reason) => {
+                    report.captures.push(capture);
+                    report.skipped.push(Skipped { path: file, reason });
+                }
             }
         }
         Ok(report)
