@@ -167,12 +167,50 @@ pub fn expand_inputs(
     files
 }
 
+/// The captures of a Telegram Desktop export folder, in reading order: `result.json`, then
+/// `messages.html`, `messages2.html`, ... by page number. Empty for any other folder.
+fn export_files(entries: &[fs::DirEntry]) -> Vec<PathBuf> {
+    let mut pages: Vec<(u64, PathBuf)> = Vec::new();
+    let mut json = Vec::new();
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "result.json" {
+            json.push(entry.path());
+        } else if let Some(number) = name
+            .strip_prefix("messages")
+            .and_then(|rest| rest.strip_suffix(".html"))
+            .and_then(|n| {
+                if n.is_empty() {
+                    Some(1)
+                } else {
+                    n.parse().ok()
+                }
+            })
+        {
+            pages.push((number, entry.path()));
+        }
+    }
+    if json.is_empty() && !pages.iter().any(|(n, _)| *n == 1) {
+        return Vec::new();
+    }
+    pages.sort();
+    json.extend(pages.into_iter().map(|(_, p)| p));
+    json
+}
+
 fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Result<()> {
     if archive.is_some() && fs::canonicalize(dir).ok().as_deref() == archive {
         return Ok(());
     }
     let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
     entries.sort_by_key(|e| e.file_name());
+    // A Telegram Desktop export folder: its result.json and its pages are the captures; the
+    // media folders beside them are read through them, not as captures of their own.
+    let export_files = export_files(&entries);
+    if !export_files.is_empty() {
+        out.extend(export_files);
+        return Ok(());
+    }
     for entry in entries {
         let name = entry.file_name();
         if name.to_string_lossy().starts_with('.') {
@@ -822,6 +860,50 @@ mod tests {
         assert_eq!(names, ["a.txt", "b/d.txt", "b/sub/c.txt"]);
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].reason, "no such file or folder");
+    }
+
+    #[test]
+    fn an_export_folder_gives_its_json_and_pages_in_page_order_not_its_media() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let export = dir.path().join("ChatExport_2024-03-01");
+        fs::create_dir_all(export.join("photos")).expect("dirs");
+        for f in [
+            "messages.html",
+            "messages2.html",
+            "messages10.html",
+            "result.json",
+            "photos/photo_1.jpg",
+            "css/style.css",
+        ] {
+            let path = export.join(f);
+            fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            fs::write(path, "x").expect("write");
+        }
+        let mut skipped = Vec::new();
+        let files = expand_inputs(
+            &[dir.path().to_path_buf()],
+            &dir.path().join("archive"),
+            &mut skipped,
+        );
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&export)
+                    .expect("inside")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "result.json",
+                "messages.html",
+                "messages2.html",
+                "messages10.html"
+            ]
+        );
+        assert!(skipped.is_empty());
     }
 
     #[test]

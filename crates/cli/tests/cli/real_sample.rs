@@ -162,3 +162,63 @@ fn the_mfa_cis_sample_reads_as_18_clean_dated_posts() {
         );
     }
 }
+
+/// The real Desktop JSON exports (file, messages that are posts, service events), counted from
+/// the files themselves.
+const DESKTOP_JSON: &[(&str, u64, u64)] = &[
+    ("chat-analytics_DM_2A_7M.json", 6, 2),
+    ("frozenspider_2020-01_full-export.json", 42, 8),
+    ("frozenspider_2021-06_supergroup.json", 3, 1),
+    ("frozenspider_2023-10_audio-video.json", 4, 0),
+    ("frozenspider_2024-02_create-channel_saved-from.json", 1, 1),
+    ("frozenspider_2024-06_blockquote-collapsed.json", 1, 0),
+    ("langchain_personal-chat_result.json", 4, 0),
+    ("pachumarchive_ru_public-channel.json", 6, 0),
+    ("tg2md_private-channel_2020.json", 18, 1),
+    ("uponthepathofsalaf_ar-en_public-channel.json", 208, 5),
+];
+
+#[test]
+fn every_real_desktop_json_export_ingests_whole() {
+    let Some(samples) = samples() else {
+        eprintln!("skipping: ../shared/samples not found");
+        return;
+    };
+    let a = Archive::new();
+    let files: Vec<String> = DESKTOP_JSON
+        .iter()
+        .map(|d| samples.join("desktop-json").join(d.0).display().to_string())
+        .collect();
+    let args = || {
+        ["ingest", "--report", "json"]
+            .map(String::from)
+            .into_iter()
+            .chain(files.clone())
+    };
+    let out = a.run(args());
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["skipped"], 0, "{report}");
+    let inputs = report["inputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), DESKTOP_JSON.len());
+    for (file, posts, _) in DESKTOP_JSON {
+        let input = inputs
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .unwrap_or_else(|| panic!("{file} in the report"));
+        assert_eq!(input["format"], "desktop-json", "{file}");
+        let seen = ["posts_new", "posts_updated", "posts_unchanged"]
+            .iter()
+            .map(|k| input[k].as_u64().expect("count"))
+            .sum::<u64>();
+        assert_eq!(seen, *posts, "{file}: every message is a post");
+    }
+    let stats = a.stats();
+    let events: u64 = DESKTOP_JSON.iter().map(|d| d.2).sum();
+    assert_eq!(stats["events"], json!(events));
+    assert!(a.ok(["check"]).contains("is consistent"));
+    // A second run adds nothing.
+    let again: Value = a.json(args());
+    assert_eq!(again["posts_new"], 0);
+    assert_eq!(again["posts_updated"], 0);
+}
