@@ -81,6 +81,8 @@ pub enum InputFormat {
     Text,
     /// Telegram Desktop's JSON export (result.json).
     DesktopJson,
+    /// A page of Telegram Desktop's HTML export (messages.html, messages2.html, ...).
+    DesktopHtml,
 }
 
 impl InputFormat {
@@ -90,6 +92,7 @@ impl InputFormat {
             InputFormat::Auto => None,
             InputFormat::Text => Some(Format::Text),
             InputFormat::DesktopJson => Some(Format::DesktopJson),
+            InputFormat::DesktopHtml => Some(Format::DesktopHtml),
         }
     }
 }

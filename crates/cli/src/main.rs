@@ -102,6 +102,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json: tgscope_engine::JsonOptions {
                         utc_offset: a.utc_offset,
                     },
+                    html: tgscope_engine::HtmlOptions {
+                        utc_offset: a.utc_offset,
+                        ..Default::default()
+                    },
+                    ..Default::default()
                 },
                 ..IngestOptions::default()
             };

@@ -298,6 +298,13 @@ fn scan_input(
     })
 }
 
+/// What one page of a Desktop HTML export passes to the next page of the same export (read in
+/// page order within one run).
+#[derive(Default)]
+pub(crate) struct PageChain {
+    last: Option<(PathBuf, tgscope_read::desktop_html::Carry)>,
+}
+
 /// What became of one input file.
 pub(crate) enum FileOutcome {
     /// Read to its end (or recognised as already archived).
@@ -315,6 +322,7 @@ pub(crate) fn ingest_file(
     path: &Path,
     options: &IngestOptions,
     progress: &mut dyn Progress,
+    pages: &mut PageChain,
 ) -> Result<FileOutcome> {
     let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     progress.input(path, size);
@@ -437,10 +445,22 @@ pub(crate) fn ingest_file(
         inner: file,
         progress: &mut *progress,
     };
-    let reader = tgscope_read::open(
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut read_options = options.read.clone();
+    read_options.source_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if format == Format::DesktopHtml {
+        read_options.html.carry = match pages.last.take() {
+            Some((dir, carry)) if dir == folder => Some(carry),
+            _ => None,
+        };
+    }
+    let mut reader = tgscope_read::open(
         format,
         Box::new(BufReader::with_capacity(256 * 1024, counting)),
-        &options.read,
+        &read_options,
     );
     let mut report = CaptureReport {
         path: path.to_path_buf(),
@@ -470,7 +490,7 @@ pub(crate) fn ingest_file(
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
     let mut failure = None;
-    for item in reader {
+    while let Some(item) = reader.next() {
         match item {
             Ok(ReadItem::Warning(w)) => report.warnings.push(w),
             Ok(item) => {
@@ -485,6 +505,10 @@ pub(crate) fn ingest_file(
             }
         }
     }
+    if let Some(carry) = reader.carry() {
+        pages.last = Some((folder, carry));
+    }
+    drop(reader);
     let done = failure.is_none();
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
     if reconciler.missing_media > 0 {

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{CaptureReport, IngestOptions, IngestReport, NoProgress, Progress, Skipped};
 pub use tgscope_model as model;
+pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
 pub use tgscope_read::{ReadOptions, TextOptions};
 use tgscope_store::Store;
@@ -87,8 +88,9 @@ impl Engine {
     ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
         let files = ingest::expand_inputs(paths, self.store.dir(), &mut report.skipped);
+        let mut pages = ingest::PageChain::default();
         for file in files {
-            let result = ingest::ingest_file(&mut self.store, &file, options, progress);
+            let result = ingest::ingest_file(&mut self.store, &file, options, progress, &mut pages);
             progress.input_done();
             match result? {
                 ingest::FileOutcome::Ingested(capture) => report.captures.push(capture),

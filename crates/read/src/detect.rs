@@ -129,6 +129,12 @@ pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
             note: None,
         });
     }
+    if crate::desktop_html::looks_like_page(trimmed) {
+        return Ok(Detected {
+            format: Format::DesktopHtml,
+            note: None,
+        });
+    }
     check_lines(scan)?;
     if let Some(what) = structured_kind(trimmed) {
         return Err(DetectError::Unknown {

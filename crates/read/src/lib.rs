@@ -38,6 +38,50 @@ pub trait Reader: Iterator<Item = Result<ReadItem, ReadError>> {
     fn channel(&self) -> Option<ChannelRef> {
         None
     }
+    /// For a page of a Desktop HTML export: the state to pass to the reader of the next page.
+    fn carry(&self) -> Option<desktop_html::Carry> {
+        None
+    }
+}
+
+/// The reader of one Desktop HTML page, with its chat filled in on every post and event.
+struct HtmlPage {
+    reader: desktop_html::DesktopHtmlReader,
+    channel: Option<ChannelRef>,
+}
+
+impl Iterator for HtmlPage {
+    type Item = Result<ReadItem, ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.reader.next()?;
+        Some(item.map(|item| match item {
+            ReadItem::Post(mut post) => {
+                if post.channel.is_none() {
+                    post.channel = self.channel.clone();
+                }
+                ReadItem::Post(post)
+            }
+            ReadItem::Event(mut event) => {
+                if event.channel.is_none() {
+                    event.channel = self.channel.clone();
+                }
+                ReadItem::Event(event)
+            }
+            other => other,
+        }))
+    }
+}
+
+impl Reader for HtmlPage {
+    fn format(&self) -> Format {
+        Format::DesktopHtml
+    }
+    fn channel(&self) -> Option<ChannelRef> {
+        self.channel.clone()
+    }
+    fn carry(&self) -> Option<desktop_html::Carry> {
+        Some(self.reader.carry())
+    }
 }
 
 impl<I: Iterator<Item = Result<ReadItem, ReadError>>> Reader for ReadItems<I> {
@@ -66,6 +110,10 @@ pub struct ReadOptions {
     pub text: TextOptions,
     /// Options of the Desktop JSON reader.
     pub json: desktop_json::JsonOptions,
+    /// Options of the Desktop HTML reader (with the state carried from the previous page).
+    pub html: desktop_html::HtmlOptions,
+    /// The capture's file name, for readers that name their pages (`messages2.html`).
+    pub source_name: String,
 }
 
 /// A reader of `format` over `source`.
@@ -84,7 +132,27 @@ pub fn open<'a>(
             format,
             items: desktop_json::DesktopJsonReader::new(source, options.json.clone()),
         }),
-        Format::DesktopHtml | Format::Dump => Box::new(ReadItems {
+        Format::DesktopHtml => {
+            // A page holds at most 1,000 messages: it is read whole, up to a bound.
+            let mut page = Vec::new();
+            let limit = desktop_html::MAX_PAGE_BYTES as u64 + 1;
+            if let Err(source) =
+                std::io::Read::read_to_end(&mut std::io::Read::take(source, limit), &mut page)
+            {
+                return Box::new(ReadItems {
+                    format,
+                    items: std::iter::once(Err(ReadError::Io { line: 0, source })),
+                });
+            }
+            let reader = desktop_html::DesktopHtmlReader::new(
+                &page,
+                &options.source_name,
+                options.html.clone(),
+            );
+            let channel = reader.channel();
+            Box::new(HtmlPage { reader, channel })
+        }
+        Format::Dump => Box::new(ReadItems {
             format,
             items: std::iter::once(Err(ReadError::Unsupported { format })),
         }),

@@ -1,0 +1,112 @@
+//! Where each message element sits in the page's bytes, found by one scan of the raw page.
+
+use std::collections::{HashMap, VecDeque};
+
+/// The byte ranges of the message elements of a page, by their `id` attribute.
+#[derive(Debug, Default)]
+pub struct Offsets {
+    by_id: HashMap<String, VecDeque<(u64, u64)>>,
+}
+
+/// The position of `needle` in `hay` at or after `from`.
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let rest = hay.get(from..)?;
+    if needle.is_empty() || rest.len() < needle.len() {
+        return None;
+    }
+    rest.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// The end (one past `>`) of the element opening at `start`, by counting `<div` and `</div`
+/// up to `limit`; `None` when it does not close before `limit`.
+fn element_end(page: &[u8], start: usize, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < limit {
+        let rest = page.get(i..limit)?;
+        let lt = rest.iter().position(|&b| b == b'<')?;
+        i += lt;
+        let tail = page.get(i..limit)?;
+        if tail.starts_with(b"</div") {
+            depth = depth.saturating_sub(1);
+            let close = page.get(i..limit)?.iter().position(|&b| b == b'>')?;
+            if depth == 0 {
+                return Some(i + close + 1);
+            }
+            i += close + 1;
+        } else if tail.starts_with(b"<div")
+            && tail
+                .get(4)
+                .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>')
+        {
+            depth += 1;
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+impl Offsets {
+    /// Scans `page` for `id="message..."` attributes of `div` elements.
+    pub fn scan(page: &[u8]) -> Offsets {
+        const NEEDLE: &[u8] = b"id=\"message";
+        let mut starts: Vec<(String, usize)> = Vec::new();
+        let mut from = 0;
+        while let Some(at) = find(page, NEEDLE, from) {
+            from = at + NEEDLE.len();
+            let value_start = at + 4;
+            let Some(len) = page
+                .get(value_start..)
+                .and_then(|r| r.iter().take(64).position(|&b| b == b'"'))
+            else {
+                continue;
+            };
+            let Some(id) = page
+                .get(value_start..value_start + len)
+                .and_then(|v| std::str::from_utf8(v).ok())
+            else {
+                continue;
+            };
+            // The tag's start: the last `<` before the attribute, within the tag.
+            let window_start = at.saturating_sub(512);
+            let Some(lt) = page
+                .get(window_start..at)
+                .and_then(|w| w.iter().rposition(|&b| b == b'<'))
+            else {
+                continue;
+            };
+            starts.push((id.to_string(), window_start + lt));
+        }
+        let mut by_id: HashMap<String, VecDeque<(u64, u64)>> = HashMap::new();
+        for (k, (id, start)) in starts.iter().enumerate() {
+            let limit = starts.get(k + 1).map_or(page.len(), |(_, s)| *s);
+            let end = element_end(page, *start, limit).unwrap_or_else(|| {
+                // Not closed before the next message: end at the last non-space byte.
+                let body = page.get(*start..limit).unwrap_or_default();
+                start
+                    + body
+                        .iter()
+                        .rposition(|b| !b.is_ascii_whitespace())
+                        .map_or(0, |i| i + 1)
+            });
+            by_id
+                .entry(id.clone())
+                .or_default()
+                .push_back((*start as u64, end as u64));
+        }
+        Offsets { by_id }
+    }
+
+    /// The byte range of the next element with this `id` (elements are taken in page order);
+    /// `(0, 0)` when it was not found.
+    pub fn take(&mut self, id: &str) -> (u64, u64) {
+        self.by_id
+            .get_mut(id)
+            .and_then(VecDeque::pop_front)
+            .unwrap_or((0, 0))
+    }
+}
