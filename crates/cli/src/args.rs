@@ -83,6 +83,8 @@ pub enum InputFormat {
     DesktopJson,
     /// A page of Telegram Desktop's HTML export (messages.html, messages2.html, ...).
     DesktopHtml,
+    /// A JSON or JSON Lines list of messages as scraping scripts write them (Telethon, ...).
+    Dump,
 }
 
 impl InputFormat {
@@ -93,6 +95,7 @@ impl InputFormat {
             InputFormat::Text => Some(Format::Text),
             InputFormat::DesktopJson => Some(Format::DesktopJson),
             InputFormat::DesktopHtml => Some(Format::DesktopHtml),
+            InputFormat::Dump => Some(Format::Dump),
         }
     }
 }
@@ -120,6 +123,11 @@ pub struct IngestArgs {
     /// without it they stay inferred.
     #[arg(long, value_name = "OFFSET", value_parser = parse_offset)]
     pub utc_offset: Option<FixedOffset>,
+    /// Which fields of a message dump hold what, for dumps whose names tgscope does not guess:
+    /// `id=msg_id,text=message,date=ts,channel=chat,views=views,sender=from,reply_to=reply,
+    /// forwarded_from=fwd` (a dotted path reaches into objects: `channel=peer.name`).
+    #[arg(long, value_name = "SPEC", value_parser = parse_map)]
+    pub map: Option<tgscope_engine::FieldMap>,
     /// How to print the summary.
     #[arg(long, value_enum, default_value = "table")]
     pub report: ReportFmt,
@@ -132,6 +140,10 @@ pub enum ReportFmt {
     Table,
     /// One JSON object.
     Json,
+}
+
+fn parse_map(s: &str) -> Result<tgscope_engine::FieldMap, String> {
+    tgscope_engine::FieldMap::parse(s)
 }
 
 fn parse_offset(s: &str) -> Result<FixedOffset, String> {

@@ -106,6 +106,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         utc_offset: a.utc_offset,
                         ..Default::default()
                     },
+                    dump: tgscope_engine::DumpOptions {
+                        map: a.map.clone().unwrap_or_default(),
+                        utc_offset: a.utc_offset,
+                    },
                     ..Default::default()
                 },
                 ..IngestOptions::default()

@@ -188,7 +188,7 @@ pub fn show(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
         writeln!(out, "forwarded from: {}", parts.join(", "))?;
     }
     if let Some(sender) = &v.sender {
-        let name = sender.name.as_deref().unwrap_or("(deleted account)");
+        let name = sender.name.as_deref().unwrap_or("(name not given)");
         match &sender.id {
             Some(id) => writeln!(out, "sender: {name} ({id})")?,
             None => writeln!(out, "sender: {name}")?,

@@ -400,9 +400,10 @@ pub(crate) fn ingest_file(
     // Plain text names no channel: the capture is filed under --channel or its file name.
     // Exports name their chats; --channel is then only the fallback for messages without one.
     let files_under_channel = format == Format::Text;
-    if !files_under_channel && options.channel.is_some() {
+    let names_its_chats = matches!(format, Format::DesktopJson | Format::DesktopHtml);
+    if names_its_chats && options.channel.is_some() {
         warnings.push(format!(
-            "--channel applies to plain-text captures; a {} capture names its own chats",
+            "--channel does not apply to a {} capture: an export names its own chats",
             format.as_str()
         ));
     }
@@ -490,7 +491,7 @@ pub(crate) fn ingest_file(
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
     let mut failure = None;
-    while let Some(item) = reader.next() {
+    for item in reader.by_ref() {
         match item {
             Ok(ReadItem::Warning(w)) => report.warnings.push(w),
             Ok(item) => {

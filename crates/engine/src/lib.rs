@@ -31,6 +31,7 @@ pub use ingest::{CaptureReport, IngestOptions, IngestReport, NoProgress, Progres
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
+pub use tgscope_read::dump::{DumpOptions, FieldMap};
 pub use tgscope_read::{ReadOptions, TextOptions};
 use tgscope_store::Store;
 pub use tgscope_store::query::{

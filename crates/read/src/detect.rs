@@ -135,6 +135,12 @@ pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
             note: None,
         });
     }
+    if crate::dump::looks_like_dump(trimmed) {
+        return Ok(Detected {
+            format: Format::Dump,
+            note: None,
+        });
+    }
     check_lines(scan)?;
     if let Some(what) = structured_kind(trimmed) {
         return Err(DetectError::Unknown {

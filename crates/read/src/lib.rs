@@ -112,6 +112,8 @@ pub struct ReadOptions {
     pub json: desktop_json::JsonOptions,
     /// Options of the Desktop HTML reader (with the state carried from the previous page).
     pub html: desktop_html::HtmlOptions,
+    /// Options of the message dump reader (which fields hold what).
+    pub dump: dump::DumpOptions,
     /// The capture's file name, for readers that name their pages (`messages2.html`).
     pub source_name: String,
 }
@@ -154,7 +156,7 @@ pub fn open<'a>(
         }
         Format::Dump => Box::new(ReadItems {
             format,
-            items: std::iter::once(Err(ReadError::Unsupported { format })),
+            items: dump::DumpReader::new(source, options.dump.clone()),
         }),
     }
 }
