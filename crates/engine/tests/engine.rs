@@ -817,3 +817,153 @@ fn a_post_first_seen_in_plain_text_takes_its_id_from_a_later_export() {
     );
     assert_eq!(linked.versions.len(), 1);
 }
+
+/// One chat exported twice, as HTML and as JSON: two messages (formatted text with a link and a
+/// hashtag; a forward with its photo).
+const PAIR_HTML: &str = r#"<!DOCTYPE html>
+<html>
+ <head><meta charset="utf-8"/><title>Exported Data</title></head>
+ <body>
+  <div class="page_wrap">
+   <div class="page_header"><div class="content"><div class="text bold">
+Baltic Wire
+   </div></div></div>
+   <div class="page_body chat_page">
+    <div class="history">
+     <div class="message service" id="message-1"><div class="body details">
+2 March 2024
+     </div></div>
+     <div class="message default clearfix" id="message2">
+      <div class="body">
+       <div class="pull_right date details" title="02.03.2024 09:15:00 UTC+02:00">
+09:15
+       </div>
+       <div class="from_name">
+Baltic Wire
+       </div>
+       <div class="text">
+<strong>Polls open</strong><br>Turnout was <em>31 percent</em>. Read the <a href="https://example.org/r">full report</a> <a href="" onclick="return ShowHashtag(&quot;elections&quot;)">#elections</a>
+       </div>
+      </div>
+     </div>
+     <div class="message default clearfix joined" id="message3">
+      <div class="body">
+       <div class="pull_right date details" title="02.03.2024 09:20:00 UTC+02:00">
+09:20
+       </div>
+       <div class="forwarded body">
+        <div class="from_name">
+Helsinki Desk<span class="date details" title="01.03.2024 18:05:00 UTC+02:00"> 01.03.2024 18:05:00</span>
+        </div>
+        <div class="media_wrap clearfix">
+         <a class="photo_wrap clearfix pull_left" href="photos/photo_1.jpg">
+          <img class="photo" src="photos/photo_1_thumb.jpg" style="width: 260px; height: 173px"/>
+         </a>
+        </div>
+        <div class="text">
+Queue at a polling station.
+        </div>
+       </div>
+      </div>
+     </div>
+    </div>
+   </div>
+  </div>
+ </body>
+</html>
+"#;
+
+const PAIR_JSON: &str = r##"{
+ "name": "Baltic Wire",
+ "type": "public_channel",
+ "id": 1000000077,
+ "messages": [
+  {"id": 2, "type": "message", "date": "2024-03-02T09:15:00", "date_unixtime": "1709363700",
+   "from": "Baltic Wire", "from_id": "channel1000000077",
+   "text": [{"type": "bold", "text": "Polls open"}, "\nTurnout was ",
+            {"type": "italic", "text": "31 percent"}, ". Read the ",
+            {"type": "text_link", "text": "full report", "href": "https://example.org/r"}, " ",
+            {"type": "hashtag", "text": "#elections"}],
+   "text_entities": [{"type": "bold", "text": "Polls open"}, {"type": "plain", "text": "\nTurnout was "},
+            {"type": "italic", "text": "31 percent"}, {"type": "plain", "text": ". Read the "},
+            {"type": "text_link", "text": "full report", "href": "https://example.org/r"},
+            {"type": "plain", "text": " "}, {"type": "hashtag", "text": "#elections"}]},
+  {"id": 3, "type": "message", "date": "2024-03-02T09:20:00", "date_unixtime": "1709364000",
+   "from": "Baltic Wire", "from_id": "channel1000000077",
+   "forwarded_from": "Helsinki Desk", "photo": "photos/photo_1.jpg", "width": 1280, "height": 853,
+   "text": "Queue at a polling station.",
+   "text_entities": [{"type": "plain", "text": "Queue at a polling station."}]}
+ ]
+}"##;
+
+#[test]
+fn the_json_and_html_exports_of_one_chat_give_the_same_posts() {
+    let f = Fixture::new();
+    let html_dir = f.tmp.path().join("html");
+    let json_dir = f.tmp.path().join("json");
+    std::fs::create_dir_all(&html_dir).expect("dirs");
+    std::fs::create_dir_all(&json_dir).expect("dirs");
+    std::fs::write(html_dir.join("messages.html"), PAIR_HTML).expect("html");
+    std::fs::write(json_dir.join("result.json"), PAIR_JSON).expect("json");
+    let options = IngestOptions {
+        keep_media: false,
+        ..IngestOptions::default()
+    };
+
+    // Each export alone, in its own archive: the same posts field by field.
+    let read = |dir: &Path, name: &str| {
+        let archive = f.tmp.path().join(name);
+        let mut engine = Engine::open(&archive).expect("archive");
+        let report = engine
+            .ingest(&[dir.to_path_buf()], &options, &mut NoProgress)
+            .expect("ingest");
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        engine.posts(&all()).expect("posts")
+    };
+    let from_html = read(&html_dir, "html-archive");
+    let from_json = read(&json_dir, "json-archive");
+    assert_eq!(from_html.len(), 2);
+    assert_eq!(from_json.len(), 2);
+    for (h, j) in from_html.iter().zip(&from_json) {
+        let (hv, jv) = (&h.current, &j.current);
+        assert_eq!(h.message_id, j.message_id);
+        assert_eq!(hv.date, jv.date, "message {:?}", h.message_id);
+        assert_eq!(hv.text, jv.text, "message {:?}", h.message_id);
+        assert_eq!(
+            hv.sender.as_ref().and_then(|s| s.name.clone()),
+            jv.sender.as_ref().and_then(|s| s.name.clone())
+        );
+        let links = |v: &tgscope_engine::VersionRecord| {
+            v.links
+                .iter()
+                .map(|l| (l.url.clone(), l.label.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(links(hv), links(jv), "message {:?}", h.message_id);
+        let kinds =
+            |v: &tgscope_engine::VersionRecord| v.media.iter().map(|m| m.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(hv), kinds(jv), "message {:?}", h.message_id);
+        assert_eq!(
+            hv.forward.as_ref().and_then(|f| f.title.clone()),
+            jv.forward.as_ref().and_then(|f| f.title.clone())
+        );
+    }
+    assert_eq!(
+        from_json[0].current.date.as_deref(),
+        Some("2024-03-02T07:15:00Z")
+    );
+
+    // Both into one archive: one post per message, each seen twice, one version.
+    let mut engine = f.engine();
+    engine
+        .ingest(&[json_dir, html_dir], &options, &mut NoProgress)
+        .expect("ingest");
+    let posts = engine.posts(&all()).expect("posts");
+    assert_eq!(posts.len(), 2, "the same chat's posts are merged");
+    for p in &posts {
+        let detail = engine.post(p.id).expect("post");
+        assert_eq!(detail.sightings.len(), 2);
+        assert_eq!(detail.versions.len(), 1);
+        assert_eq!(detail.post.captures.len(), 2);
+    }
+}
