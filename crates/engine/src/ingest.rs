@@ -774,6 +774,8 @@ impl Reconciler {
                 ),
                 // The same post seen before without an id (a plain-text capture of the
                 // channel) takes this id.
+                // (Only for posts with text: the key of an empty post says nothing.)
+                None if post.text.trim().is_empty() => (None, None),
                 None => match w.id_less_version_by_key(channel_id, key)? {
                     Some((post_id, version)) => {
                         w.set_message_id(post_id, message_id)?;

@@ -1,0 +1,201 @@
+//! `tgscope-bench`: synthetic Telegram Desktop exports and the JSON read benchmark (issue 3).
+//!
+//! - `gen` writes a realistic single-chat `public_channel` `result.json` of any size,
+//!   deterministic from a seed and streamed to disk (see [`synth`] for what it holds).
+//! - `read` runs tgscope's streaming Desktop JSON reader over a file and reports its throughput.
+//! - `raw` parses the same file with serde_json into `IgnoredAny` (no allocation, no meaning):
+//!   the ceiling for any reader built on serde_json's streaming parser.
+//!
+//! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
+//! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
+//! (`benches/desktop-json/run.py` runs these under `/usr/bin/time`). Timings are never part of
+//! the test suite.
+
+mod rng;
+mod synth;
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use tgscope_model::ReadItem;
+use tgscope_read::desktop_json::{DesktopJsonReader, JsonOptions};
+
+/// The read buffer, as the engine uses it.
+const BUFFER: usize = 256 * 1024;
+const MB: f64 = (1u64 << 20) as f64;
+
+/// Synthetic Telegram Desktop exports and the JSON read benchmark.
+#[derive(Debug, Parser)]
+#[command(name = "tgscope-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write DIR/result.json: a synthetic single-chat public_channel export.
+    Gen {
+        /// About how big: bytes, or with a unit (KB, MB, GB; powers of 1024), e.g. 100MB.
+        #[arg(long, value_parser = parse_size)]
+        size: u64,
+        /// The seed: the same seed and size give the same bytes.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// The folder to write result.json into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Read an export with tgscope's Desktop JSON reader and report the throughput.
+    Read {
+        /// The export (result.json).
+        file: PathBuf,
+    },
+    /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
+    Raw {
+        /// The export (result.json).
+        file: PathBuf,
+        /// Load the whole file into memory first (untimed) and parse from the slice: serde_json
+        /// at its fastest, with memory as large as the file.
+        #[arg(long)]
+        slice: bool,
+    },
+}
+
+/// What a measuring command prints.
+#[derive(Debug, Serialize)]
+struct Measure {
+    tool: &'static str,
+    bytes: u64,
+    posts: Option<u64>,
+    events: Option<u64>,
+    warnings: Option<u64>,
+    seconds: f64,
+    mb_per_s: f64,
+    posts_per_s: Option<f64>,
+}
+
+impl Measure {
+    fn new(tool: &'static str, bytes: u64, seconds: f64) -> Measure {
+        Measure {
+            tool,
+            bytes,
+            posts: None,
+            events: None,
+            warnings: None,
+            seconds,
+            mb_per_s: round1(bytes as f64 / MB / seconds),
+            posts_per_s: None,
+        }
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (write 100MB, 1GB or a number of bytes)"))?;
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("{s:?}: unknown unit (use B, KB, MB or GB)")),
+    };
+    Ok((n * factor as f64) as u64)
+}
+
+fn open(file: &PathBuf) -> anyhow::Result<(File, u64)> {
+    let f = File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let bytes = f.metadata()?.len();
+    Ok((f, bytes))
+}
+
+fn read(file: &PathBuf) -> anyhow::Result<Measure> {
+    let (f, bytes) = open(file)?;
+    let start = Instant::now();
+    let reader =
+        DesktopJsonReader::new(BufReader::with_capacity(BUFFER, f), JsonOptions::default());
+    let (mut posts, mut events, mut warnings) = (0u64, 0u64, 0u64);
+    for item in reader {
+        match item.with_context(|| format!("reading {}", file.display()))? {
+            ReadItem::Post(_) => posts += 1,
+            ReadItem::Event(_) => events += 1,
+            ReadItem::Warning(_) => warnings += 1,
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let mut m = Measure::new("tgscope read", bytes, seconds);
+    m.posts = Some(posts);
+    m.events = Some(events);
+    m.warnings = Some(warnings);
+    m.posts_per_s = Some((posts as f64 / seconds).round());
+    Ok(m)
+}
+
+fn raw(file: &PathBuf, slice: bool) -> anyhow::Result<Measure> {
+    let (mut f, bytes) = open(file)?;
+    let parse_err = |e: serde_json::Error| anyhow::anyhow!("parsing {}: {e}", file.display());
+    if slice {
+        let mut all = Vec::with_capacity(bytes as usize);
+        f.read_to_end(&mut all)?;
+        let start = Instant::now();
+        let _: serde::de::IgnoredAny = serde_json::from_slice(&all).map_err(parse_err)?;
+        return Ok(Measure::new(
+            "serde_json from_slice",
+            bytes,
+            start.elapsed().as_secs_f64(),
+        ));
+    }
+    let start = Instant::now();
+    let _: serde::de::IgnoredAny =
+        serde_json::from_reader(BufReader::with_capacity(BUFFER, f)).map_err(parse_err)?;
+    Ok(Measure::new(
+        "serde_json from_reader",
+        bytes,
+        start.elapsed().as_secs_f64(),
+    ))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let out = match &cli.command {
+        Command::Gen { size, seed, out } => {
+            let written = synth::generate(out, *size, *seed)?;
+            serde_json::to_string(&written)?
+        }
+        Command::Read { file } => serde_json::to_string(&read(file)?)?,
+        Command::Raw { file, slice } => serde_json::to_string(&raw(file, *slice)?)?,
+    };
+    println!("{out}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100MB"), Ok(100 << 20));
+        assert_eq!(parse_size("1GB"), Ok(1 << 30));
+        assert_eq!(parse_size("5gib"), Ok(5 << 30));
+        assert_eq!(parse_size("1234"), Ok(1234));
+        assert_eq!(parse_size("1.5KB"), Ok(1536));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5TB").is_err());
+    }
+}
