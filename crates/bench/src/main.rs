@@ -11,6 +11,10 @@
 //! (`benches/desktop-json/run.py` runs these under `/usr/bin/time`). Timings are never part of
 //! the test suite.
 
+/// The allocator tgscope's binary uses too (see `crates/cli`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod rng;
 mod synth;
 

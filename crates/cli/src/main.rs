@@ -5,6 +5,11 @@
 //! machine), 2 usage error, 3 bad input (some inputs were skipped, or a bad filter), 4 not
 //! found.
 
+/// mimalloc: reading and ingesting allocate many small strings, and it serves them faster than
+/// the system allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod args;
 mod output;
 mod progress;

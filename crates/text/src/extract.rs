@@ -170,10 +170,50 @@ fn has_scheme(url: &str) -> bool {
 /// `Link.label` is the URL as written; `Link.span` is where it was written.
 pub fn urls(text: &str) -> Vec<Link> {
     let mut found = Vec::new();
-    for m in URL.find_iter(text) {
+    // Every URL holds a '/' or "www." and no whitespace: the pattern runs only over the words
+    // (split at ASCII whitespace) that hold one, which finds the same URLs as running it over
+    // the whole text, at a fraction of the cost.
+    let bytes = text.as_bytes();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let Some(anchor) = next_url_anchor(bytes, pos) else {
+            break;
+        };
+        let word_start = bytes[pos..anchor]
+            .iter()
+            .rposition(u8::is_ascii_whitespace)
+            .map_or(pos, |p| pos + p + 1);
+        let word_end = bytes[anchor..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(bytes.len(), |p| anchor + p);
+        urls_in(text, word_start, word_end, &mut found);
+        pos = word_end;
+    }
+    found
+}
+
+/// Where the next '/' or "www." (any case) at or after `from` is.
+fn next_url_anchor(bytes: &[u8], from: usize) -> Option<usize> {
+    let slash = memchr::memchr(b'/', &bytes[from..]).map(|p| from + p);
+    let limit = slash.unwrap_or(bytes.len());
+    let www = memchr::memchr2_iter(b'w', b'W', &bytes[from..limit])
+        .map(|p| from + p)
+        .find(|&p| {
+            bytes
+                .get(p..p + 4)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"www."))
+        });
+    www.or(slash)
+}
+
+/// The URLs in `text[start..end]` (a run without ASCII whitespace), with spans in `text`.
+fn urls_in(text: &str, start: usize, end: usize, found: &mut Vec<Link>) {
+    for m in URL.find_iter(&text[start..end]) {
+        let m_start = start + m.start();
         let written = trim_url_end(m.as_str());
         let scheme = has_scheme(written);
-        let before = char_before(text, m.start());
+        let before = char_before(text, m_start);
         let bad_before = if scheme {
             before.is_some_and(char::is_alphanumeric)
         } else {
@@ -197,12 +237,11 @@ pub fn urls(text: &str) -> Vec<Link> {
             url: Some(url),
             label: written.to_string(),
             span: Some(Span {
-                start: m.start(),
-                end: m.start() + written.len(),
+                start: m_start,
+                end: m_start + written.len(),
             }),
         });
     }
-    found
 }
 
 /// Assigned ISO 3166-1 alpha-2 codes (249), plus EU, UN and XK (Kosovo, user-assigned), which
@@ -244,6 +283,12 @@ fn regional_indicator_letter(c: char) -> Option<char> {
 /// or EU, UN or XK; a lone indicator counts for nothing. `span` covers the two indicators.
 pub fn countries(text: &str) -> Vec<Country> {
     let mut found = Vec::new();
+    // Regional indicators (U+1F1E6..U+1F1FF) all begin with these bytes in UTF-8.
+    static PREFIX: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\xF0\x9F\x87"));
+    if PREFIX.find(text.as_bytes()).is_none() {
+        return found;
+    }
     let mut chars = text.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         let Some(first) = regional_indicator_letter(c) else {
@@ -306,6 +351,25 @@ pub fn all(text: &str) -> Extracted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Running the URL pattern only over the words that hold '/' or "www." finds what
+        /// running it over the whole text finds.
+        #[test]
+        fn urls_by_words_match_a_scan_of_the_whole_text(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "https://", "http://", "www.", "WWW.", "mid", "ru", "t.me", ".", "/", "рф", "ya",
+                " ", "\n", "\u{00A0}", "\u{3000}", "(", ")", "@", "#", "🇷🇺", "a-b", "é", "?x=1",
+                ",", "com", "_", "w", "ww",
+            ]), 0..20)
+        ) {
+            let text = parts.concat();
+            let mut whole = Vec::new();
+            urls_in(&text, 0, text.len(), &mut whole);
+            prop_assert_eq!(urls(&text), whole);
+        }
+    }
 
     fn values(tags: &[Tag]) -> Vec<&str> {
         tags.iter().map(|t| t.value.as_str()).collect()

@@ -39,6 +39,116 @@ fn is_space_variant(c: char) -> bool {
 ///
 /// Idempotent: `clean_text(&clean_text(x)) == clean_text(x)`.
 pub fn clean_text(s: &str) -> String {
+    if is_clean(s) {
+        return s.to_owned();
+    }
+    clean_text_slow(s)
+}
+
+/// [`clean_text`], borrowing when the text is already clean (most text is).
+pub fn clean_text_cow(s: &str) -> Cow<'_, str> {
+    if is_clean(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(clean_text_slow(s))
+    }
+}
+
+/// Characters whose presence proves nothing against NFC: they have no canonical decomposition
+/// that NFC would apply and combine with nothing before them (combining class 0, quick check
+/// Yes). A conservative set: Latin up to U+02FF, Cyrillic letters U+0400..U+0482, general
+/// punctuation U+2010..U+2027 and U+2030..U+205E, currency signs, `№`, arrows, symbols and
+/// dingbats, variation selectors, and the emoji and symbol planes from U+1F000. Anything else sends the text to the full check.
+fn nfc_stable(c: char) -> bool {
+    c < '\u{0300}'
+        || ('\u{0400}'..='\u{0482}').contains(&c)
+        || ('\u{2010}'..='\u{2027}').contains(&c)
+        || ('\u{2030}'..='\u{205E}').contains(&c)
+        || ('\u{20A0}'..='\u{20BF}').contains(&c)
+        || c == '\u{2116}'
+        || ('\u{2190}'..='\u{21FF}').contains(&c)
+        || ('\u{2460}'..='\u{27BF}').contains(&c)
+        || ('\u{2B00}'..='\u{2BFF}').contains(&c)
+        || ('\u{FE00}'..='\u{FE0F}').contains(&c)
+        || ('\u{1F000}'..='\u{1FAFF}').contains(&c)
+}
+
+/// True when [`clean_text_slow`] would return `s` unchanged, decided in one pass without
+/// allocating. `false` may also mean "not sure" (a character outside [`nfc_stable`]).
+pub fn is_clean(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.first() == Some(&b'\n') || bytes.last() == Some(&b'\n') {
+        return false;
+    }
+    // Whether the previous character was whitespace, and how many `\n` came in a row.
+    let mut prev_space = false;
+    let mut newlines = 0u8;
+    let mut i = 0;
+    while i < bytes.len() {
+        // The common case, 32 bytes at a time: printable ASCII and spaces, and the bytes of
+        // Cyrillic letters U+0400..U+047F (lead bytes 0xD0 and 0xD1, then continuation bytes),
+        // which are all NFC-stable. No line break inside, so only the last byte matters.
+        if let Some(chunk) = bytes.get(i..i + 32) {
+            let common = chunk.iter().fold(true, |all, &b| {
+                all & ((b.wrapping_sub(0x20) < 0x5F) | (b & 0xC0 == 0x80) | (b & 0xFE == 0xD0))
+            });
+            if common {
+                newlines = 0;
+                prev_space = chunk[31] == b' ';
+                i += 32;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b & 0xC0 == 0x80 {
+            // The rest of a Cyrillic letter whose lead byte ended the last chunk.
+            newlines = 0;
+            prev_space = false;
+            i += 1;
+            continue;
+        }
+        if b < 0x80 {
+            match b {
+                b'\n' => {
+                    if prev_space || newlines == 2 {
+                        return false;
+                    }
+                    newlines += 1;
+                    prev_space = false;
+                }
+                b'\r' => return false,
+                _ => {
+                    newlines = 0;
+                    prev_space = char::from(b).is_whitespace();
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let width = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        let Some(c) = s.get(i..i + width).and_then(|t| t.chars().next()) else {
+            return false;
+        };
+        if !nfc_stable(c)
+            || matches!(c, '\u{0085}' | '\u{2028}' | '\u{2029}')
+            || is_space_variant(c)
+            || is_invisible(c)
+        {
+            return false;
+        }
+        newlines = 0;
+        prev_space = c.is_whitespace();
+        i += width;
+    }
+    !prev_space
+}
+
+/// The clean form, computed in full (see [`clean_text`]).
+fn clean_text_slow(s: &str) -> String {
     // Character mapping comes before NFC: removing an invisible character can bring a base
     // character and a combining mark together, and NFC must see them together.
     let mut mapped = String::with_capacity(s.len());
@@ -163,6 +273,78 @@ fn jaccard<T: Eq + Hash>(a: HashSet<T>, b: HashSet<T>) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// Texts built from the characters that matter to cleaning: line breaks of every kind,
+    /// spaces and their variants, invisibles, combining marks, Cyrillic, emoji.
+    fn cleaning_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a",
+                "b",
+                "е",
+                "ё",
+                "й",
+                "é",
+                "e\u{0301}",
+                "\n",
+                "\n",
+                "\r",
+                " ",
+                "\t",
+                "\u{0B}",
+                "\u{00A0}",
+                "\u{200B}",
+                "\u{00AD}",
+                "\u{2028}",
+                "\u{3000}",
+                "\u{2001}",
+                "—",
+                "🇷🇺",
+                "👨\u{200D}👩",
+                "\u{0483}",
+            ]),
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    #[test]
+    fn every_nfc_stable_character_is_nfc_alone_and_combines_with_nothing() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut checked = 0;
+        for c in (0..=0x1FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| nfc_stable(c))
+        {
+            assert_eq!(
+                is_nfc_quick(std::iter::once(c)),
+                IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+            checked += 1;
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_full_cleaning(text in cleaning_text()) {
+            let slow = clean_text_slow(&text);
+            if is_clean(&text) {
+                prop_assert_eq!(&slow, &text);
+            }
+            prop_assert_eq!(clean_text(&text), slow.clone());
+            prop_assert_eq!(clean_text_cow(&text).into_owned(), slow.clone());
+            // Clean text of ordinary characters is recognised as clean: the fast path is taken.
+            if slow.chars().all(nfc_stable) {
+                prop_assert!(is_clean(&slow), "{:?} not recognised as clean", slow);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

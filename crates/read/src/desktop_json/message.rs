@@ -1,8 +1,11 @@
 //! One message object of a Desktop JSON export, and how it becomes a post or a service event.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tgscope_model::{
     CapturedPost, ChannelRef, DateBasis, Entity, Forward, InferredDate, Link, Location, Media,
     MediaKind, Placeholder, Poll, PollAnswer, Reaction, ReadItem, Reply, Sender, ServiceEvent,
@@ -27,24 +30,26 @@ pub struct ReaderState {
 
 /// A message object as the export writes it (absent keys are `None`; names may be `null`).
 #[derive(Debug, Deserialize)]
-pub struct RawMessage {
+pub struct RawMessage<'a> {
     id: Option<i64>,
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    date: Option<String>,
-    date_unixtime: Option<Value>,
-    edited: Option<String>,
-    edited_unixtime: Option<Value>,
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    date: Option<Cow<'a, str>>,
+    date_unixtime: Option<IdOrText>,
+    #[serde(borrow)]
+    edited: Option<Cow<'a, str>>,
+    edited_unixtime: Option<IdOrText>,
     #[serde(default, deserialize_with = "present")]
     from: Option<Option<String>>,
-    from_id: Option<Value>,
+    from_id: Option<IdOrText>,
     author: Option<String>,
     #[serde(default, deserialize_with = "present")]
     forwarded_from: Option<Option<String>>,
-    forwarded_from_id: Option<Value>,
+    forwarded_from_id: Option<IdOrText>,
     saved_from: Option<String>,
     reply_to_message_id: Option<i64>,
-    reply_to_peer_id: Option<Value>,
+    reply_to_peer_id: Option<IdOrText>,
     via_bot: Option<String>,
     reactions: Option<Vec<RawReaction>>,
     photo: Option<String>,
@@ -69,10 +74,14 @@ pub struct RawMessage {
     live_location_period_seconds: Option<u64>,
     contact_information: Option<RawContact>,
     contact_vcard: Option<String>,
-    text: Option<Value>,
-    text_entities: Option<Vec<RawEntity>>,
+    /// Kept unparsed: `text_entities` says the same in one form, so `text` is parsed only when
+    /// an (old) export has no `text_entities`.
+    #[serde(borrow)]
+    text: Option<&'a RawValue>,
+    #[serde(borrow)]
+    text_entities: Option<Vec<RawEntity<'a>>>,
     actor: Option<String>,
-    actor_id: Option<Value>,
+    actor_id: Option<IdOrText>,
     action: Option<String>,
     members: Option<Vec<Option<String>>>,
     message_id: Option<i64>,
@@ -91,7 +100,7 @@ struct RawReaction {
     kind: Option<String>,
     count: Option<u64>,
     emoji: Option<String>,
-    document_id: Option<Value>,
+    document_id: Option<IdOrText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,16 +134,16 @@ struct RawContact {
 
 /// A run of text with its entity type (`plain` for none) and attributes.
 #[derive(Debug, Deserialize)]
-pub struct RawEntity {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    text: String,
+pub struct RawEntity<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    text: Cow<'a, str>,
     href: Option<String>,
     language: Option<String>,
-    document_id: Option<Value>,
+    document_id: Option<IdOrText>,
     collapsed: Option<bool>,
-    user_id: Option<Value>,
+    user_id: Option<IdOrText>,
 }
 
 /// Placeholder sentences written where a file was not saved.
@@ -174,30 +183,107 @@ fn safe_path(path: &str) -> Result<String, String> {
     }
 }
 
-fn id_text(v: &Value) -> Option<String> {
+/// An id or a time that exports write as a number or as a string (`"user123"`, `"1700000000"`).
+#[derive(Debug, Clone)]
+pub enum IdOrText {
+    /// A JSON number (an integer).
+    Num(i64),
+    /// A JSON string, or a number that is not an integer, as text.
+    Text(String),
+    /// Anything else (`true`, an object): kept as nothing, never an error.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for IdOrText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IdOrText, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = IdOrText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id (a number or a string)")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<IdOrText, E> {
+                Ok(IdOrText::Num(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<IdOrText, E> {
+                Ok(i64::try_from(v).map_or_else(|_| IdOrText::Text(v.to_string()), IdOrText::Num))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<IdOrText, E> {
+                Ok(IdOrText::Text(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<IdOrText, E> {
+                Ok(IdOrText::Text(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<IdOrText, E> {
+                Ok(IdOrText::Text(v))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<IdOrText, E> {
+                Ok(IdOrText::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<IdOrText, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(IdOrText::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<IdOrText, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(IdOrText::Other)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+fn id_text(v: &IdOrText) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+        IdOrText::Text(s) => Some(s.clone()),
+        IdOrText::Num(n) => Some(n.to_string()),
+        IdOrText::Other => None,
     }
 }
 
 /// An old numeric `from_id` (before 2021) was a user id.
-fn sender_id(v: &Option<Value>) -> Option<String> {
+fn sender_id(v: &Option<IdOrText>) -> Option<String> {
     match v.as_ref()? {
-        Value::Number(n) => Some(format!("user{n}")),
+        IdOrText::Num(n) => Some(format!("user{n}")),
         other => id_text(other),
     }
 }
 
-fn unix_time(v: &Option<Value>) -> Option<String> {
+fn unix_time(v: &Option<IdOrText>) -> Option<String> {
     let secs: i64 = match v.as_ref()? {
-        Value::String(s) => s.parse().ok()?,
-        Value::Number(n) => n.as_i64()?,
-        _ => return None,
+        IdOrText::Text(s) => s.parse().ok()?,
+        IdOrText::Num(n) => *n,
+        IdOrText::Other => return None,
     };
     let at = DateTime::<Utc>::from_timestamp(secs, 0)?;
-    Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    Some(utc_string(at))
+}
+
+/// `at` as `YYYY-MM-DDTHH:MM:SSZ` (what `format("%Y-%m-%dT%H:%M:%SZ")` writes, without parsing
+/// a format string for every message).
+fn utc_string(at: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&at.year()) {
+        return at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 fn local_time(s: &str) -> Option<NaiveDateTime> {
@@ -224,15 +310,20 @@ fn plain_text(v: &Option<Value>) -> String {
     }
 }
 
+/// The `text` of a message parsed (`None` when absent or not JSON).
+fn text_value(raw: &RawMessage) -> Option<Value> {
+    raw.text.and_then(|t| serde_json::from_str(t.get()).ok())
+}
+
 /// The runs of a message's text: `text_entities` when present, else the `text` array.
-fn runs(raw: &mut RawMessage) -> Vec<RawEntity> {
+fn runs<'a>(raw: &mut RawMessage<'a>) -> Vec<RawEntity<'a>> {
     if let Some(entities) = raw.text_entities.take() {
         return entities;
     }
-    match raw.text.take() {
+    match text_value(raw) {
         Some(Value::String(s)) => vec![RawEntity {
             kind: Some("plain".into()),
-            text: s,
+            text: s.into(),
             href: None,
             language: None,
             document_id: None,
@@ -244,14 +335,14 @@ fn runs(raw: &mut RawMessage) -> Vec<RawEntity> {
             .filter_map(|p| match p {
                 Value::String(s) => Some(RawEntity {
                     kind: Some("plain".into()),
-                    text: s,
+                    text: s.into(),
                     href: None,
                     language: None,
                     document_id: None,
                     collapsed: None,
                     user_id: None,
                 }),
-                other => serde_json::from_value(other).ok(),
+                other => RawEntity::deserialize(other).ok(),
             })
             .collect(),
         _ => Vec::new(),
@@ -267,12 +358,14 @@ pub fn convert(
     location: Location,
 ) -> Vec<ReadItem> {
     let mut items = Vec::new();
-    let place_text = format!(
-        "message {} ({})",
-        raw.id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-        location.locator.clone().unwrap_or_default()
-    );
-    let place = || place_text.clone();
+    let (id, locator) = (raw.id, location.locator.clone());
+    let place = || {
+        format!(
+            "message {} ({})",
+            id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
+            locator.as_deref().unwrap_or_default()
+        )
+    };
     let warn = |items: &mut Vec<ReadItem>, text: String| items.push(ReadItem::Warning(text));
     // Time: `date_unixtime` is UTC; an old export has only the local `date`.
     let (date, date_inferred) = match unix_time(&raw.date_unixtime) {
@@ -308,7 +401,7 @@ pub fn convert(
                         Some(InferredDate {
                             date: local.format("%Y-%m-%dT%H:%M:%S").to_string(),
                             basis: DateBasis::ExportLocalTime,
-                            evidence: raw.date.clone().unwrap_or_default(),
+                            evidence: raw.date.as_deref().unwrap_or_default().to_string(),
                             detail: Some(
                                 "local time of the exporting computer, offset unknown".into(),
                             ),
@@ -343,7 +436,7 @@ pub fn convert(
         if let Some(i) = &raw.inviter {
             details.push(("inviter".to_string(), i.clone()));
         }
-        let text = plain_text(&raw.text);
+        let text = plain_text(&text_value(&raw));
         items.push(ReadItem::Event(Box::new(ServiceEvent {
             channel: Some(chat.clone()),
             message_id: raw.id,
@@ -428,27 +521,61 @@ pub fn convert(
     post.media = media;
     // Text: the runs joined give the raw text; clean text and entity spans follow.
     let runs = runs(&mut raw);
-    let raw_text: String = runs.iter().map(|r| r.text.as_str()).collect();
-    let text = normalize::clean_text(&raw_text);
+    let raw_text: String = runs.iter().map(|r| r.text.as_ref()).collect();
+    // Most text is already clean: then the clean text is the raw text, and each run's span is
+    // where it lies, trimmed as cleaning trims it. Otherwise each run's clean form is looked for
+    // in the clean text, in order.
+    let already_clean = normalize::is_clean(&raw_text);
+    let text = if already_clean {
+        raw_text.clone()
+    } else {
+        normalize::clean_text(&raw_text)
+    };
     let mut cursor = 0usize;
+    let mut raw_cursor = 0usize;
     let mut links = Vec::new();
     for run in &runs {
-        let kind = run.kind.clone().unwrap_or_else(|| "plain".into());
-        let piece = normalize::clean_text(&run.text);
+        let run_start = raw_cursor;
+        raw_cursor += run.text.len();
+        let is_plain = matches!(run.kind.as_deref(), None | Some("plain"));
+        let (piece, span) = if already_clean {
+            let lead = run.text.len() - run.text.trim_start_matches('\n').len();
+            let piece = run.text[lead..].trim_end();
+            let start = run_start + lead;
+            (
+                std::borrow::Cow::Borrowed(piece),
+                Span {
+                    start,
+                    end: start + piece.len(),
+                },
+            )
+        } else {
+            let piece = normalize::clean_text_cow(&run.text);
+            if piece.is_empty() {
+                continue;
+            }
+            let Some(found) = text.get(cursor..).and_then(|rest| {
+                if rest.starts_with(piece.as_ref()) {
+                    Some(0)
+                } else {
+                    rest.find(piece.as_ref())
+                }
+            }) else {
+                continue;
+            };
+            let start = cursor + found;
+            let end = start + piece.len();
+            (piece, Span { start, end })
+        };
         if piece.is_empty() {
             continue;
         }
-        let Some(found) = text.get(cursor..).and_then(|rest| rest.find(&piece)) else {
-            continue;
-        };
-        let span = Span {
-            start: cursor + found,
-            end: cursor + found + piece.len(),
-        };
         cursor = span.end;
-        if kind == "plain" {
+        if is_plain {
             continue;
         }
+        let kind = run.kind.as_deref().unwrap_or("plain").to_string();
+        let piece = piece.into_owned();
         let mut attrs = Vec::new();
         if let Some(h) = &run.href {
             attrs.push(("href".to_string(), h.clone()));

@@ -1,15 +1,17 @@
 //! Telegram Desktop JSON exports (`result.json`), read as a stream.
 //!
-//! The export is walked byte by byte without loading it: a small navigator finds its way through
-//! the top-level object (a single chat's `messages`, or a full export's `chats.list[]` and
-//! `left_chats.list[]`), skipping every section it does not need, and each message object is
-//! deserialised on its own by serde_json. Memory stays flat whatever the export's size. A
-//! truncated or corrupt file ends the stream with an error naming the byte offset, after every
-//! message before the damage.
+//! The export is read in blocks into a sliding window of UTF-8 text (checked once, with SIMD,
+//! as it comes in). A small navigator finds its way through the top-level object (a single
+//! chat's `messages`, or a full export's `chats.list[]` and `left_chats.list[]`), skipping every
+//! section it does not need, and each message object is parsed by serde_json where it lies in
+//! the window, borrowing its strings. Memory stays flat whatever the export's size. A truncated
+//! or corrupt file ends the stream with an error naming the byte offset, after every message
+//! before the damage.
 
 mod message;
+mod window;
 
-use std::io::{BufRead, Read};
+use std::io::Read;
 
 use tgscope_model::{ChannelRef, ReadItem};
 
@@ -35,7 +37,7 @@ enum Level {
 
 /// Reads a Telegram Desktop JSON export.
 pub struct DesktopJsonReader<R> {
-    input: Counting<R>,
+    input: window::Window<R>,
     options: JsonOptions,
     level: Level,
     /// The chat being read (from a single-chat export's top level or a list's chat object).
@@ -45,18 +47,17 @@ pub struct DesktopJsonReader<R> {
     chat_index: usize,
     message_index: usize,
     failed: bool,
+    /// An error found just after a message, given once that message's items are out.
+    deferred: Option<ReadError>,
     pending: std::collections::VecDeque<ReadItem>,
     state: message::ReaderState,
 }
 
-impl<R: BufRead> DesktopJsonReader<R> {
-    /// A reader over an export's bytes.
+impl<R: Read> DesktopJsonReader<R> {
+    /// A reader over an export's bytes (it reads in large blocks itself: no `BufReader` needed).
     pub fn new(source: R, options: JsonOptions) -> DesktopJsonReader<R> {
         DesktopJsonReader {
-            input: Counting {
-                inner: source,
-                offset: 0,
-            },
+            input: window::Window::new(source),
             options,
             level: Level::Top,
             chat: ChannelRef::default(),
@@ -64,6 +65,7 @@ impl<R: BufRead> DesktopJsonReader<R> {
             chat_index: 0,
             message_index: 0,
             failed: false,
+            deferred: None,
             pending: Default::default(),
             state: Default::default(),
         }
@@ -71,12 +73,12 @@ impl<R: BufRead> DesktopJsonReader<R> {
 
     /// Bytes consumed so far.
     pub fn offset(&self) -> u64 {
-        self.input.offset
+        self.input.offset()
     }
 
     fn malformed(&self, reason: impl Into<String>) -> ReadError {
         ReadError::Malformed {
-            byte: self.input.offset,
+            byte: self.input.offset(),
             reason: reason.into(),
         }
     }
@@ -84,10 +86,7 @@ impl<R: BufRead> DesktopJsonReader<R> {
     /// The next byte that is not whitespace, without consuming it; `None` at the end.
     fn peek_token(&mut self) -> Result<Option<u8>, ReadError> {
         loop {
-            let buf = self
-                .input
-                .fill_buf()
-                .map_err(|source| ReadError::Io { line: 0, source })?;
+            let buf = self.input.fill()?;
             let Some(&b) = buf.first() else {
                 return Ok(None);
             };
@@ -140,25 +139,59 @@ impl<R: BufRead> DesktopJsonReader<R> {
     /// Reads a JSON string (the opening quote next).
     fn string(&mut self) -> Result<String, ReadError> {
         self.expect(b'"', "a string")?;
-        let mut raw = vec![b'"'];
-        loop {
-            let b = self.byte()?;
-            raw.push(b);
-            match b {
-                b'\\' => raw.push(self.byte()?),
-                b'"' => break,
-                _ => {}
+        // Find the closing quote in the window, reading more until it is there.
+        let mut scanned = 0usize;
+        let mut escaped = false;
+        let len = loop {
+            let bytes = self.input.bytes();
+            let mut end = None;
+            for (i, &b) in bytes.iter().enumerate().skip(scanned) {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    end = Some(i);
+                    break;
+                }
             }
-        }
-        serde_json::from_slice(&raw).map_err(|e| self.malformed(format!("a bad string: {e}")))
+            if let Some(end) = end {
+                break end;
+            }
+            scanned = bytes.len();
+            if scanned > MAX_VALUE {
+                return Err(self.malformed(format!(
+                    "a string longer than {} MiB (a corrupt export?)",
+                    MAX_VALUE >> 20
+                )));
+            }
+            if !self.input.more()? {
+                return Err(self.end_of_input("a string"));
+            }
+        };
+        let body = self
+            .input
+            .text()
+            .and_then(|t| t.get(..len))
+            .ok_or_else(|| self.malformed("a string that is not UTF-8"))?;
+        let value = if body.contains('\\') {
+            serde_json::from_str(&format!("\"{body}\""))
+                .map_err(|e| self.malformed(format!("a bad string: {}", error_reason(&e))))?
+        } else {
+            body.to_string()
+        };
+        self.input.consume(len + 1);
+        Ok(value)
     }
 
-    fn byte(&mut self) -> Result<u8, ReadError> {
-        let mut one = [0u8; 1];
-        match self.input.read(&mut one) {
-            Ok(1) => Ok(one[0]),
-            Ok(_) => Err(self.malformed("the file ends inside a value (truncated?)")),
-            Err(source) => Err(ReadError::Io { line: 0, source }),
+    /// The error for input that ends (or stops being UTF-8) inside `what`.
+    fn end_of_input(&self, what: &str) -> ReadError {
+        match self.input.not_utf8() {
+            Some(at) => window::not_utf8(at),
+            None => ReadError::Malformed {
+                byte: self.input.end_offset(),
+                reason: format!("the file ends inside {what} (truncated export?)"),
+            },
         }
     }
 
@@ -167,10 +200,7 @@ impl<R: BufRead> DesktopJsonReader<R> {
         self.peek_token()?;
         let mut out = String::new();
         loop {
-            let buf = self
-                .input
-                .fill_buf()
-                .map_err(|source| ReadError::Io { line: 0, source })?;
+            let buf = self.input.fill()?;
             match buf.first() {
                 Some(&b) if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.') => {
                     out.push(char::from(b));
@@ -191,31 +221,7 @@ impl<R: BufRead> DesktopJsonReader<R> {
             Some(b'"') => {
                 self.string()?;
             }
-            Some(b'{') | Some(b'[') => {
-                let mut depth = 0usize;
-                loop {
-                    let b = self.byte()?;
-                    match b {
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        b'"' => loop {
-                            match self.byte()? {
-                                b'\\' => {
-                                    self.byte()?;
-                                }
-                                b'"' => break,
-                                _ => {}
-                            }
-                        },
-                        _ => {}
-                    }
-                }
-            }
+            Some(b'{') | Some(b'[') => self.skip_container()?,
             Some(_) => {
                 self.scalar()?;
             }
@@ -254,13 +260,8 @@ impl<R: BufRead> DesktopJsonReader<R> {
             match self.level {
                 Level::Done => return Ok(None),
                 Level::Top => {
-                    if self.input.offset == 0 {
-                        if self
-                            .input
-                            .fill_buf()
-                            .map(|b| b.starts_with(b"\xEF\xBB\xBF"))
-                            .unwrap_or(false)
-                        {
+                    if self.input.offset() == 0 {
+                        if self.input.fill()?.starts_with(b"\xEF\xBB\xBF") {
                             self.input.consume(3);
                         }
                         self.expect(b'{', "the export's opening '{'")?;
@@ -352,27 +353,40 @@ impl<R: BufRead> DesktopJsonReader<R> {
                     }
                 }
                 Level::Messages { in_list } => {
-                    let start = self.input.offset;
+                    let start = self.input.offset();
                     if self.peek_token()? != Some(b'{') {
                         return Err(self.malformed("expected a message object"));
                     }
-                    let raw = {
-                        let mut de = serde_json::Deserializer::from_reader(&mut self.input);
-                        serde::Deserialize::deserialize(&mut de)
-                    };
-                    let raw: message::RawMessage = match raw {
-                        Ok(raw) => raw,
-                        Err(e) if e.is_eof() => {
-                            return Err(self
-                                .malformed("the file ends inside a message (truncated export?)"));
+                    // The message is parsed where it lies in the window; when the window ends
+                    // inside it, more is read and it is parsed again.
+                    let (raw, len) = loop {
+                        let text = self.input.text().unwrap_or_default();
+                        let mut stream = serde_json::Deserializer::from_str(text)
+                            .into_iter::<message::RawMessage<'_>>();
+                        match stream.next() {
+                            Some(Ok(raw)) => break (raw, stream.byte_offset()),
+                            Some(Err(e)) if !e.is_eof() => {
+                                return Err(ReadError::Malformed {
+                                    byte: start + error_offset(text.as_bytes(), &e),
+                                    reason: format!(
+                                        "a message that cannot be read: {}",
+                                        error_reason(&e)
+                                    ),
+                                });
+                            }
+                            _ => {}
                         }
-                        Err(e) => {
-                            return Err(
-                                self.malformed(format!("a message that cannot be read: {e}"))
-                            );
+                        if text.len() > MAX_VALUE {
+                            return Err(self.malformed(format!(
+                                "a message longer than {} MiB (a corrupt export?)",
+                                MAX_VALUE >> 20
+                            )));
+                        }
+                        if !self.input.more()? {
+                            return Err(self.end_of_input("a message"));
                         }
                     };
-                    let end = self.input.offset;
+                    let end = start + len as u64;
                     let locator = if in_list {
                         format!(
                             "{}.list[{}].messages[{}]",
@@ -382,18 +396,6 @@ impl<R: BufRead> DesktopJsonReader<R> {
                         format!("messages[{}]", self.message_index)
                     };
                     self.message_index += 1;
-                    if !self.next_member(b']')? {
-                        self.level = if in_list {
-                            if self.next_member(b'}')? {
-                                Level::Chat
-                            } else {
-                                self.end_chat()?;
-                                self.level
-                            }
-                        } else {
-                            Level::Top
-                        };
-                    }
                     let items = message::convert(
                         raw,
                         &self.chat,
@@ -406,10 +408,110 @@ impl<R: BufRead> DesktopJsonReader<R> {
                             ..Default::default()
                         },
                     );
+                    self.input.consume(len);
                     self.pending.extend(items);
+                    // What follows the message: damage there is reported after the message.
+                    if let Err(e) = self.after_message(in_list) {
+                        self.deferred = Some(e);
+                    }
                     if let Some(item) = self.pending.pop_front() {
                         return Ok(Some(item));
                     }
+                    if let Some(e) = self.deferred.take() {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Steps past what follows a message: a comma, or the end of its array (and of its chat).
+    fn after_message(&mut self, in_list: bool) -> Result<(), ReadError> {
+        if !self.next_member(b']')? {
+            self.level = if in_list {
+                if self.next_member(b'}')? {
+                    Level::Chat
+                } else {
+                    self.end_chat()?;
+                    self.level
+                }
+            } else {
+                Level::Top
+            };
+        }
+        Ok(())
+    }
+
+    /// Skips one object or array (the opening bracket next) without holding it: strings are
+    /// passed over with `memchr` and brackets counted, in whatever amount of memory.
+    fn skip_container(&mut self) -> Result<(), ReadError> {
+        let (open, close) = match self.peek_token()? {
+            Some(b'{') => (b'{', b'}'),
+            Some(b'[') => (b'[', b']'),
+            _ => return Err(self.malformed("expected an object or an array")),
+        };
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let buf = self.input.fill()?;
+            if buf.is_empty() {
+                return Err(self.end_of_input("a value"));
+            }
+            let mut i = 0usize;
+            let mut done = false;
+            while i < buf.len() {
+                if escaped {
+                    escaped = false;
+                    i += 1;
+                } else if in_string {
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        Some(k) => {
+                            i += k;
+                            if buf[i] == b'"' {
+                                in_string = false;
+                            } else {
+                                escaped = true;
+                            }
+                            i += 1;
+                        }
+                        None => i = buf.len(),
+                    }
+                } else {
+                    match memchr::memchr3(b'"', open, close, &buf[i..]) {
+                        Some(k) => {
+                            i += k;
+                            let b = buf[i];
+                            i += 1;
+                            if b == b'"' {
+                                in_string = true;
+                            } else if b == open {
+                                depth += 1;
+                            } else {
+                                depth -= 1;
+                                if depth == 0 {
+                                    done = true;
+                                    break;
+                                }
+                            }
+                        }
+                        None => i = buf.len(),
+                    }
+                }
+            }
+            // Consume whole characters only: the window's start stays on a boundary.
+            let whole = i == buf.len();
+            while i > 0 && !self.input.is_boundary(i) {
+                i -= 1;
+            }
+            self.input.consume(i);
+            if done {
+                return Ok(());
+            }
+            if !whole || i == 0 {
+                // A character cut by the end of the window: read on past it.
+                if !self.input.more()? {
+                    return Err(self.end_of_input("a value"));
                 }
             }
         }
@@ -438,12 +540,16 @@ impl<R: BufRead> DesktopJsonReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for DesktopJsonReader<R> {
+impl<R: Read> Iterator for DesktopJsonReader<R> {
     type Item = Result<ReadItem, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(item) = self.pending.pop_front() {
             return Some(Ok(item));
+        }
+        if let Some(e) = self.deferred.take() {
+            self.failed = true;
+            return Some(Err(e));
         }
         if self.failed {
             return None;
@@ -476,28 +582,29 @@ pub fn looks_like_export(head: &str) -> bool {
             || head.contains("_supergroup\""))
 }
 
-/// A reader that counts the bytes consumed through it.
-struct Counting<R> {
-    inner: R,
-    offset: u64,
+/// The longest message (or skipped value) held in memory: far beyond any real message, small
+/// enough that a corrupt file (an unclosed string) cannot take the machine's memory.
+const MAX_VALUE: usize = 64 << 20;
+
+/// Where in `object` serde_json's error points (its line and column are the object's own).
+fn error_offset(object: &[u8], e: &serde_json::Error) -> u64 {
+    if e.line() == 0 {
+        return 0;
+    }
+    let line_start = object
+        .split_inclusive(|&b| b == b'\n')
+        .take(e.line() - 1)
+        .map(<[u8]>::len)
+        .sum::<usize>();
+    (line_start + e.column().saturating_sub(1)).min(object.len()) as u64
 }
 
-impl<R: BufRead> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counting<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.offset += amount as u64;
-        self.inner.consume(amount);
+/// serde_json's message without its " at line L column C" (which counts within the message).
+fn error_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 

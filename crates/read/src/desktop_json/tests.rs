@@ -257,3 +257,136 @@ fn garbage_is_an_error_with_an_offset_not_a_panic() {
     let (posts, _, _, error) = read_all("{}");
     assert!(posts.is_empty() && error.is_none());
 }
+
+/// A source that gives at most `step` bytes per read, cutting characters and messages
+/// anywhere.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+fn debug_items<R: std::io::Read>(reader: DesktopJsonReader<R>) -> Vec<String> {
+    reader.map(|item| format!("{item:?}")).collect()
+}
+
+#[test]
+fn reads_cut_anywhere_give_the_same_items() {
+    let whole = debug_items(DesktopJsonReader::new(
+        SINGLE.as_bytes(),
+        JsonOptions::default(),
+    ));
+    assert_eq!(whole.len(), 5, "{whole:#?}");
+    for step in [1, 2, 3, 5, 7, 64, 1000] {
+        let trickled = debug_items(DesktopJsonReader::new(
+            Trickle {
+                bytes: SINGLE.as_bytes(),
+                step,
+            },
+            JsonOptions::default(),
+        ));
+        assert_eq!(trickled, whole, "reads of {step} bytes");
+    }
+}
+
+#[test]
+fn bytes_that_are_not_utf8_fail_at_their_offset_after_the_messages_before() {
+    let at = SINGLE.find("Video of the day").expect("third message");
+    let mut bytes = SINGLE.as_bytes().to_vec();
+    bytes[at] = 0xFF;
+    let mut posts = 0;
+    let mut error = None;
+    for item in DesktopJsonReader::new(&bytes[..], JsonOptions::default()) {
+        match item {
+            Ok(ReadItem::Post(_)) => posts += 1,
+            Ok(_) => {}
+            Err(e) => error = Some(e),
+        }
+    }
+    assert_eq!(posts, 1);
+    match error {
+        Some(ReadError::Malformed { byte, reason }) => {
+            assert_eq!(byte, at as u64, "{reason}");
+            assert!(reason.contains("UTF-8"), "{reason}");
+        }
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+#[test]
+fn entity_spans_are_the_same_whether_the_text_needs_cleaning_or_not() {
+    // The same runs, once clean and once with what cleaning removes (a no-break space, a zero
+    // width space, trailing spaces before a line break): the spans must point at the same words.
+    let export = |runs: &str| {
+        format!(
+            r#"{{"messages": [{{"id": 1, "type": "message", "date_unixtime": "1", "text": "", "text_entities": {runs}}}]}}"#
+        )
+    };
+    let clean = export(
+        r##"[{"type": "plain", "text": "Заявление\n\n"}, {"type": "bold", "text": "МИД"}, {"type": "plain", "text": " о "}, {"type": "hashtag", "text": "#СНГ"}]"##,
+    );
+    let dirty = export(
+        r##"[{"type": "plain", "text": "Заявление  \n\n\n"}, {"type": "bold", "text": "МИД\u200b"}, {"type": "plain", "text": "\u00a0о "}, {"type": "hashtag", "text": "#СНГ"}]"##,
+    );
+    let spans = |json: &str| {
+        let (posts, _, _, error) = read_all(json);
+        assert!(error.is_none(), "{error:?}");
+        let post = &posts[0];
+        let got: Vec<(String, String)> = post
+            .entities
+            .iter()
+            .map(|e| {
+                (
+                    e.kind.clone(),
+                    post.text[e.span.start..e.span.end].to_string(),
+                )
+            })
+            .collect();
+        (post.text.clone(), got)
+    };
+    let (text, got) = spans(&clean);
+    assert_eq!(text, "Заявление\n\nМИД о #СНГ");
+    assert_eq!(
+        got,
+        [
+            ("bold".to_string(), "МИД".to_string()),
+            ("hashtag".to_string(), "#СНГ".to_string())
+        ]
+    );
+    assert_eq!(spans(&dirty), (text, got));
+}
+
+#[test]
+fn a_character_cut_by_the_end_of_a_block_is_read_whole() {
+    let mut json = String::from("{\"messages\": [");
+    let mut expected = Vec::new();
+    for i in 0..4000 {
+        let text = format!("Россия и ёлка №{i}: «мир» 🇷🇺");
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!(
+            r#"{{"id": {i}, "type": "message", "date_unixtime": "1656141900", "text": "{text}", "text_entities": [{{"type": "plain", "text": "{text}"}}]}}"#
+        ));
+        expected.push(text);
+    }
+    json.push_str("]}");
+    // Make sure the first block (256 KiB) ends inside a character.
+    const BLOCK: usize = 256 * 1024;
+    while json.is_char_boundary(BLOCK) {
+        json.insert(0, ' ');
+    }
+    assert!(!json.is_char_boundary(BLOCK));
+    let (posts, _, _, error) = read_all(&json);
+    assert!(error.is_none(), "{error:?}");
+    let texts: Vec<String> = posts.into_iter().map(|p| p.text).collect();
+    assert_eq!(texts, expected);
+}
