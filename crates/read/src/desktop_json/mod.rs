@@ -47,6 +47,8 @@ pub struct DesktopJsonReader<R> {
     chat_index: usize,
     message_index: usize,
     failed: bool,
+    /// How many bytes to check and parse for the next message (see [`Level::Messages`]).
+    stretch: usize,
     /// An error found just after a message, given once that message's items are out.
     deferred: Option<ReadError>,
     pending: std::collections::VecDeque<ReadItem>,
@@ -66,6 +68,7 @@ impl<R: Read> DesktopJsonReader<R> {
             message_index: 0,
             failed: false,
             deferred: None,
+            stretch: 4096,
             pending: Default::default(),
             state: Default::default(),
         }
@@ -169,11 +172,8 @@ impl<R: Read> DesktopJsonReader<R> {
                 return Err(self.end_of_input("a string"));
             }
         };
-        let body = self
-            .input
-            .text()
-            .and_then(|t| t.get(..len))
-            .ok_or_else(|| self.malformed("a string that is not UTF-8"))?;
+        let body = simdutf8::basic::from_utf8(&self.input.bytes()[..len])
+            .map_err(|_| self.malformed("a string that is not UTF-8"))?;
         let value = if body.contains('\\') {
             serde_json::from_str(&format!("\"{body}\""))
                 .map_err(|e| self.malformed(format!("a bad string: {}", error_reason(&e))))?
@@ -184,14 +184,11 @@ impl<R: Read> DesktopJsonReader<R> {
         Ok(value)
     }
 
-    /// The error for input that ends (or stops being UTF-8) inside `what`.
+    /// The error for input that ends inside `what`.
     fn end_of_input(&self, what: &str) -> ReadError {
-        match self.input.not_utf8() {
-            Some(at) => window::not_utf8(at),
-            None => ReadError::Malformed {
-                byte: self.input.end_offset(),
-                reason: format!("the file ends inside {what} (truncated export?)"),
-            },
+        ReadError::Malformed {
+            byte: self.input.end_offset(),
+            reason: format!("the file ends inside {what} (truncated export?)"),
         }
     }
 
@@ -357,10 +354,14 @@ impl<R: Read> DesktopJsonReader<R> {
                     if self.peek_token()? != Some(b'{') {
                         return Err(self.malformed("expected a message object"));
                     }
-                    // The message is parsed where it lies in the window; when the window ends
-                    // inside it, more is read and it is parsed again.
+                    // The message is checked as UTF-8 and parsed where it lies in the window,
+                    // over a stretch of a likely length that doubles until the message fits;
+                    // when the window ends inside it, more is read.
+                    let mut stretch = self.stretch;
                     let (raw, len) = loop {
-                        let text = self.input.text().unwrap_or_default();
+                        let bytes = self.input.bytes();
+                        let limit = stretch.min(bytes.len());
+                        let (text, not_utf8) = window::utf8_prefix(&bytes[..limit]);
                         let mut stream = serde_json::Deserializer::from_str(text)
                             .into_iter::<message::RawMessage<'_>>();
                         match stream.next() {
@@ -376,7 +377,17 @@ impl<R: Read> DesktopJsonReader<R> {
                             }
                             _ => {}
                         }
-                        if text.len() > MAX_VALUE {
+                        if not_utf8 {
+                            return Err(ReadError::Malformed {
+                                byte: start + text.len() as u64,
+                                reason: "bytes that are not UTF-8 (a JSON export is UTF-8)".into(),
+                            });
+                        }
+                        if limit < bytes.len() {
+                            stretch *= 2;
+                            continue;
+                        }
+                        if bytes.len() > MAX_VALUE {
                             return Err(self.malformed(format!(
                                 "a message longer than {} MiB (a corrupt export?)",
                                 MAX_VALUE >> 20
@@ -386,6 +397,8 @@ impl<R: Read> DesktopJsonReader<R> {
                             return Err(self.end_of_input("a message"));
                         }
                     };
+                    // The next stretch: this message and a half, at least 4 KiB.
+                    self.stretch = (len + len / 2).max(4096);
                     let end = start + len as u64;
                     let locator = if in_list {
                         format!(
@@ -499,20 +512,9 @@ impl<R: Read> DesktopJsonReader<R> {
                     }
                 }
             }
-            // Consume whole characters only: the window's start stays on a boundary.
-            let whole = i == buf.len();
-            while i > 0 && !self.input.is_boundary(i) {
-                i -= 1;
-            }
             self.input.consume(i);
             if done {
                 return Ok(());
-            }
-            if !whole || i == 0 {
-                // A character cut by the end of the window: read on past it.
-                if !self.input.more()? {
-                    return Err(self.end_of_input("a value"));
-                }
             }
         }
     }
