@@ -487,6 +487,7 @@ pub(crate) fn ingest_file(
         empty_run: 0,
         channels: Default::default(),
         events: 0,
+        id_less: Default::default(),
     };
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
@@ -588,6 +589,10 @@ struct Reconciler {
     channels: std::collections::HashMap<ChannelRef, i64>,
     /// Service events read so far (their own sequence of positions in the capture).
     events: u64,
+    /// Per channel, whether it may hold posts without message ids (asked once, then kept
+    /// true as this capture adds such posts): when it holds none, a post with an id that is
+    /// new skips the lookup by text that would adopt one.
+    id_less: std::collections::HashMap<i64, bool>,
 }
 
 /// How a post was reconciled.
@@ -738,6 +743,16 @@ impl Reconciler {
         Ok(id)
     }
 
+    /// Whether the channel may hold posts without message ids (see `id_less`).
+    fn may_have_id_less(&mut self, w: &Writer<'_>, channel_id: i64) -> Result<bool> {
+        if let Some(&known) = self.id_less.get(&channel_id) {
+            return Ok(known);
+        }
+        let has = w.channel_has_id_less_posts(channel_id)?;
+        self.id_less.insert(channel_id, has);
+        Ok(has)
+    }
+
     fn reconcile(
         &mut self,
         w: &Writer<'_>,
@@ -776,6 +791,7 @@ impl Reconciler {
                 // channel) takes this id.
                 // (Only for posts with text: the key of an empty post says nothing.)
                 None if post.text.trim().is_empty() => (None, None),
+                None if !self.may_have_id_less(w, channel_id)? => (None, None),
                 None => match w.id_less_version_by_key(channel_id, key)? {
                     Some((post_id, version)) => {
                         w.set_message_id(post_id, message_id)?;
@@ -794,10 +810,21 @@ impl Reconciler {
             (existing, None) => {
                 let (post_id, outcome) = match existing {
                     Some(id) => (id, Outcome::Updated),
-                    None => (
-                        w.insert_post(channel_id, post.message_id, &lead, &tail, self.capture_id)?,
-                        Outcome::New,
-                    ),
+                    None => {
+                        if post.message_id.is_none() {
+                            self.id_less.insert(channel_id, true);
+                        }
+                        (
+                            w.insert_post(
+                                channel_id,
+                                post.message_id,
+                                &lead,
+                                &tail,
+                                self.capture_id,
+                            )?,
+                            Outcome::New,
+                        )
+                    }
                 };
                 let version = w.insert_version(
                     post_id,

@@ -283,6 +283,17 @@ impl<'a> Writer<'a> {
             .optional()?)
     }
 
+    /// Whether the channel has any post without a message id (none do in a channel known only
+    /// from exports and web pages: then no post can be matched by its text alone).
+    pub fn channel_has_id_less_posts(&self, channel_id: i64) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM posts WHERE channel_id = ?1 AND message_id IS NULL)",
+            )?
+            .query_row(params![channel_id], |r| r.get(0))?)
+    }
+
     /// Gives a post known so far by its text the message id a later capture shows for it.
     pub fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
         self.tx
