@@ -6,7 +6,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use tgscope_model::{CapturedPost, ChannelRef, Format, ReadItem, ServiceEvent};
+use tgscope_model::{CapturedPost, ChannelInfo, ChannelRef, Format, ReadItem, ServiceEvent};
 use tgscope_read::detect::{self, ContentScan};
 use tgscope_read::{ReadOptions, reader_version};
 use tgscope_store::{CaptureStatus, NewCapture, Store, Writer};
@@ -89,6 +89,10 @@ pub struct CaptureReport {
     pub posts_unchanged: u64,
     /// Warnings, each naming the place.
     pub warnings: Vec<String>,
+    /// Message ids of archived posts that this capture covers and does not show (web
+    /// preview pages): recorded as absences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<i64>,
 }
 
 /// An input that could not be ingested.
@@ -227,6 +231,70 @@ fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Resul
     Ok(())
 }
 
+/// A page fetched over HTTP by a collector: a capture that is not a file.
+#[derive(Debug, Clone)]
+pub struct FetchedPage {
+    /// The URL it was fetched from (the capture's source).
+    pub url: String,
+    /// The HTTP status it came with.
+    pub status: u16,
+    /// When it was fetched (RFC 3339 UTC).
+    pub fetched_at: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
+    /// The channel it was fetched for (files it when the page does not name one).
+    pub channel: String,
+}
+
+/// Where a capture's bytes come from.
+#[derive(Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// A file given or found on disk.
+    File(&'a Path),
+    /// A page a collector fetched.
+    Fetched(&'a FetchedPage),
+}
+
+impl<'a> Source<'a> {
+    /// The path reported for it (a fetched page's URL).
+    fn path(&self) -> PathBuf {
+        match self {
+            Source::File(path) => path.to_path_buf(),
+            Source::Fetched(page) => PathBuf::from(&page.url),
+        }
+    }
+
+    /// How the capture records where it came from.
+    fn label(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Fetched(page) => page.url.clone(),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Source::File(path) => fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            Source::Fetched(page) => page.body.len() as u64,
+        }
+    }
+
+    fn open(&self) -> io::Result<Box<dyn Read + 'a>> {
+        match *self {
+            Source::File(path) => Ok(Box::new(File::open(path)?)),
+            Source::Fetched(page) => Ok(Box::new(&page.body[..])),
+        }
+    }
+
+    /// The folder an export's media paths are relative to (none for a fetched page).
+    fn folder(&self) -> Option<PathBuf> {
+        match self {
+            Source::File(path) => path.parent().map(Path::to_path_buf),
+            Source::Fetched(_) => None,
+        }
+    }
+}
+
 /// The result of the first pass over an input.
 struct Scanned {
     sha256: String,
@@ -253,11 +321,11 @@ impl Scanned {
 /// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass.
 fn scan_input(
     store: &Store,
-    path: &Path,
+    source: Source<'_>,
     keep_raw: bool,
     progress: &mut dyn Progress,
 ) -> Result<Scanned, InputError> {
-    let mut file = File::open(path).map_err(|e| InputError::Open(e.to_string()))?;
+    let mut file = source.open().map_err(|e| InputError::Open(e.to_string()))?;
     let mut hasher = Sha256::new();
     let mut scan = ContentScan::new();
     let mut raw = if keep_raw {
@@ -319,22 +387,27 @@ pub(crate) enum FileOutcome {
 /// on; errors of the archive itself stop the run.
 pub(crate) fn ingest_file(
     store: &mut Store,
-    path: &Path,
+    source: Source<'_>,
     options: &IngestOptions,
     progress: &mut dyn Progress,
     pages: &mut PageChain,
 ) -> Result<FileOutcome> {
-    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let path_buf = source.path();
+    let path = path_buf.as_path();
+    let size = source.size();
     progress.input(path, size);
-    let mut scanned = match scan_input(store, path, options.keep_raw, progress) {
+    let mut scanned = match scan_input(store, source, options.keep_raw, progress) {
         Ok(s) => s,
         Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
         Err(e) => return Ok(FileOutcome::Skipped(e.to_string())),
     };
-    let mut channel_name = options
-        .channel
-        .clone()
-        .unwrap_or_else(|| channel_from_path(path));
+    let mut channel_name = match source {
+        Source::Fetched(page) => page.channel.clone(),
+        Source::File(path) => options
+            .channel
+            .clone()
+            .unwrap_or_else(|| channel_from_path(path)),
+    };
     let existing = store.capture_by_sha(&scanned.sha256)?;
     let mut warnings = Vec::new();
     // A capture seen before stays filed under the channel it was first filed under.
@@ -360,6 +433,17 @@ pub(crate) fn ingest_file(
             w.set_raw_kept(capture.id)?;
             w.commit()?;
         }
+        if let Source::Fetched(page) = source {
+            let w = store.writer()?;
+            w.insert_fetch(
+                &page.url,
+                Some(page.status),
+                &page.fetched_at,
+                Some(capture.id),
+                None,
+            )?;
+            w.commit()?;
+        }
         return Ok(FileOutcome::Ingested(CaptureReport {
             path: path.to_path_buf(),
             sha256: scanned.sha256,
@@ -371,6 +455,7 @@ pub(crate) fn ingest_file(
             posts_updated: 0,
             posts_unchanged: capture.posts_seen,
             warnings,
+            absent: Vec::new(),
         }));
     }
     let format = match options.format {
@@ -400,7 +485,10 @@ pub(crate) fn ingest_file(
     // Plain text names no channel: the capture is filed under --channel or its file name.
     // Exports name their chats; --channel is then only the fallback for messages without one.
     let files_under_channel = format == Format::Text;
-    let names_its_chats = matches!(format, Format::DesktopJson | Format::DesktopHtml);
+    let names_its_chats = matches!(
+        format,
+        Format::DesktopJson | Format::DesktopHtml | Format::TmeHtml
+    );
     if names_its_chats && options.channel.is_some() {
         warnings.push(format!(
             "--channel does not apply to a {} capture: an export names its own chats",
@@ -422,13 +510,22 @@ pub(crate) fn ingest_file(
                     size: scanned.size,
                     format: format.as_str(),
                     reader_version: reader_version(format),
-                    source: &path.display().to_string(),
+                    source: &source.label(),
                     channel_id,
                     raw_kept,
                 })?,
                 false,
             ),
         };
+        if let Source::Fetched(page) = source {
+            w.insert_fetch(
+                &page.url,
+                Some(page.status),
+                &page.fetched_at,
+                Some(result.0),
+                None,
+            )?;
+        }
         w.commit()?;
         // Report the channel as the archive names it ("@MFA_Test" is filed as "MFA_Test").
         if let Some(id) = channel_id
@@ -438,7 +535,7 @@ pub(crate) fn ingest_file(
         }
         result
     };
-    let file = File::open(path).map_err(|e| EngineError::Input {
+    let file = source.open().map_err(|e| EngineError::Input {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
@@ -446,7 +543,7 @@ pub(crate) fn ingest_file(
         inner: file,
         progress: &mut *progress,
     };
-    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let folder = source.folder().unwrap_or_default();
     let mut read_options = options.read.clone();
     read_options.source_name = path
         .file_name()
@@ -474,11 +571,12 @@ pub(crate) fn ingest_file(
         posts_updated: 0,
         posts_unchanged: 0,
         warnings,
+        absent: Vec::new(),
     };
     let mut reconciler = Reconciler {
         capture_id,
         media_base: (options.keep_media && format != Format::Text)
-            .then(|| path.parent().map(Path::to_path_buf))
+            .then(|| source.folder())
             .flatten(),
         own_channels: Default::default(),
         missing_media: 0,
@@ -510,9 +608,13 @@ pub(crate) fn ingest_file(
     if let Some(carry) = reader.carry() {
         pages.last = Some((folder, carry));
     }
+    let channel_info = reader.channel_info();
     drop(reader);
     let done = failure.is_none();
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
+    if done {
+        reconciler.after_capture(store, format, channel_info.as_ref(), &mut report)?;
+    }
     if reconciler.missing_media > 0 {
         report.warnings.push(format!(
             "{} media files that the export names are not in its folder (exported without \
@@ -843,12 +945,43 @@ impl Reconciler {
             ordinal,
             &post.location,
             post.views,
+            post.edited,
         )?;
         Ok(outcome)
     }
 }
 
 impl Reconciler {
+    /// Once a capture is read to its end: what it says of its channel, and, for a web preview
+    /// page, the posts archived before inside the ids it covers that it no longer shows.
+    fn after_capture(
+        &mut self,
+        store: &mut Store,
+        format: Format,
+        info: Option<&ChannelInfo>,
+        report: &mut CaptureReport,
+    ) -> Result<()> {
+        let w = store.writer()?;
+        if let Some(info) = info
+            && (info.description.is_some() || info.subscribers.is_some())
+        {
+            let channel_id = self.channel_id(&w, &info.channel)?;
+            w.set_channel_profile(channel_id, info.description.as_deref(), info.subscribers)?;
+        }
+        if format == Format::TmeHtml {
+            for &channel_id in &self.own_channels {
+                let Some(range) = w.capture_id_range(self.capture_id, channel_id)? else {
+                    continue;
+                };
+                let missing =
+                    w.record_absences(self.capture_id, channel_id, range, format.as_str())?;
+                report.absent.extend(missing);
+            }
+        }
+        w.commit()?;
+        Ok(())
+    }
+
     /// For a post without message id whose text is not archived: the archived post of the
     /// channel it is an edit of (same first or last line, similar enough text, not already
     /// shown by this capture), if any.

@@ -22,12 +22,17 @@
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use error::{EngineError, ErrorKind, Result};
-pub use ingest::{CaptureReport, IngestOptions, IngestReport, NoProgress, Progress, Skipped};
+pub use ingest::{
+    CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
+};
+pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
+pub use watch::PageReport;
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
@@ -91,7 +96,13 @@ impl Engine {
         let files = ingest::expand_inputs(paths, self.store.dir(), &mut report.skipped);
         let mut pages = ingest::PageChain::default();
         for file in files {
-            let result = ingest::ingest_file(&mut self.store, &file, options, progress, &mut pages);
+            let result = ingest::ingest_file(
+                &mut self.store,
+                ingest::Source::File(&file),
+                options,
+                progress,
+                &mut pages,
+            );
             progress.input_done();
             match result? {
                 ingest::FileOutcome::Ingested(capture) => report.captures.push(capture),

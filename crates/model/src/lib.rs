@@ -29,6 +29,9 @@ pub enum Format {
     DesktopHtml,
     /// A JSON or JSON Lines list of messages as scraping scripts write them (Telethon-style).
     Dump,
+    /// A page of a public channel's web preview (`https://t.me/s/<channel>`), saved or fetched
+    /// live, a single-post page, or a single message widget.
+    TmeHtml,
 }
 
 impl Format {
@@ -36,6 +39,7 @@ impl Format {
     pub const ALL: &'static [Format] = &[
         Format::DesktopJson,
         Format::DesktopHtml,
+        Format::TmeHtml,
         Format::Dump,
         Format::Text,
     ];
@@ -47,6 +51,7 @@ impl Format {
             Format::DesktopJson => "desktop-json",
             Format::DesktopHtml => "desktop-html",
             Format::Dump => "dump",
+            Format::TmeHtml => "tme-html",
         }
     }
 
@@ -74,6 +79,17 @@ pub struct ChannelRef {
     /// What kind of chat it is, as the capture says (`public_channel`, `private_supergroup`,
     /// `personal_chat`, ...).
     pub kind: Option<String>,
+}
+
+/// What a capture shows about a channel beyond its name: a web preview page's header.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInfo {
+    /// The channel (username and title as the page shows them).
+    pub channel: ChannelRef,
+    /// Its description, as clean text.
+    pub description: Option<String>,
+    /// Its subscriber count as the page shows it ("12.3K subscribers" -> 12300).
+    pub subscribers: Option<u64>,
 }
 
 impl ChannelRef {
@@ -227,6 +243,9 @@ pub enum MediaKind {
     Contact,
     /// An album of several items.
     Album,
+    /// A link preview (web page card): `attrs` hold `url`, `site_name`, `title`,
+    /// `description` as the capture shows them.
+    LinkPreview,
     /// Media whose kind the capture does not reveal.
     Unknown,
 }
@@ -247,6 +266,7 @@ impl MediaKind {
             MediaKind::Location => "location",
             MediaKind::Contact => "contact",
             MediaKind::Album => "album",
+            MediaKind::LinkPreview => "link_preview",
             MediaKind::Unknown => "unknown",
         }
     }
@@ -266,6 +286,7 @@ impl MediaKind {
             "location" => MediaKind::Location,
             "contact" => MediaKind::Contact,
             "album" => MediaKind::Album,
+            "link_preview" => MediaKind::LinkPreview,
             _ => MediaKind::Unknown,
         }
     }

@@ -21,10 +21,11 @@ pub mod detect;
 pub mod dump;
 pub mod error;
 pub mod text;
+pub mod tme;
 
 use std::io::BufRead;
 
-use tgscope_model::{ChannelRef, Format, ReadItem};
+use tgscope_model::{ChannelInfo, ChannelRef, Format, ReadItem};
 
 pub use error::{DetectError, ReadError};
 pub use text::TextOptions;
@@ -36,6 +37,11 @@ pub trait Reader: Iterator<Item = Result<ReadItem, ReadError>> {
     /// The channel the capture names for itself, when it names one (a plain-text capture does
     /// not: the user or the file name does).
     fn channel(&self) -> Option<ChannelRef> {
+        None
+    }
+    /// What the capture shows about its channel beyond the name (a web preview page's header),
+    /// once read (readers may learn it only after the posts).
+    fn channel_info(&self) -> Option<ChannelInfo> {
         None
     }
     /// For a page of a Desktop HTML export: the state to pass to the reader of the next page.
@@ -158,6 +164,7 @@ pub fn open<'a>(
             format,
             items: dump::DumpReader::new(source, options.dump.clone()),
         }),
+        Format::TmeHtml => tme::open(source, options),
     }
 }
 
@@ -169,5 +176,6 @@ pub fn reader_version(format: Format) -> &'static str {
         Format::DesktopJson => "desktop-json/1",
         Format::DesktopHtml => "desktop-html/1",
         Format::Dump => "dump/1",
+        Format::TmeHtml => "tme-html/1",
     }
 }

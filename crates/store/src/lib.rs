@@ -10,6 +10,7 @@
 //! - [`Writer`]: one write transaction; the engine batches many posts into one.
 //! - [`RawStore`]: `raw/<aa>/<sha256>.zst`, the kept captures.
 //! - [`query`]: what the archive holds, as the front ends ask for it.
+//! - [`watch`]: fetches, absences, collection runs and the changes they show.
 //!
 //! What it does not do: decide identity (which captured post is which archived post: the
 //! engine does, with the lookups offered here), read captures, or search text.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod migrate;
 pub mod query;
 pub mod raw;
+pub mod watch;
 mod write;
 
 use std::fs;

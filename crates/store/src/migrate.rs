@@ -9,10 +9,11 @@ use crate::error::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "archive", include_str!("migrations/0001_archive.sql")),
     (2, "exports", include_str!("migrations/0002_exports.sql")),
+    (3, "web_preview", include_str!("migrations/0003_web_preview.sql")),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {

@@ -140,6 +140,10 @@ pub struct SightingRecord {
     pub locator: Option<String>,
     /// When the capture was ingested.
     pub ingested_at: String,
+    /// The "edited" mark as that capture showed it, where the format has one.
+    pub edited: Option<bool>,
+    /// When the capture was made: its fetch time when it was fetched, else its ingest time.
+    pub observed_at: String,
 }
 
 /// A post with its current version.
@@ -168,6 +172,8 @@ pub struct PostDetail {
     pub versions: Vec<VersionRecord>,
     /// Every sighting, in ingest order.
     pub sightings: Vec<SightingRecord>,
+    /// Captures covering its id that did not show it, oldest first.
+    pub absences: Vec<crate::watch::AbsenceRecord>,
 }
 
 /// A channel with counts.
@@ -322,13 +328,15 @@ impl Store {
             versions.push(version_record(conn, vid)?);
         }
         let sightings = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT v.seq, c.sha256, c.source, c.format, s.ordinal, s.line_start, s.line_end,
-                        s.byte_start, s.byte_end, s.views, c.ingested_at, s.locator
+                        s.byte_start, s.byte_end, s.views, c.ingested_at, s.locator, s.edited,
+                        {}
                  FROM sightings s JOIN versions v ON v.id = s.version_id
                  JOIN captures c ON c.id = s.capture_id
                  WHERE v.post_id = ?1 ORDER BY s.id",
-            )?
+                crate::watch::OBSERVED_AT
+            ))?
             .query_map(params![id], |r| {
                 Ok(SightingRecord {
                     version_seq: r.get(0)?,
@@ -343,13 +351,17 @@ impl Store {
                     views: opt_u64(r, 9)?,
                     locator: r.get(11)?,
                     ingested_at: r.get(10)?,
+                    edited: r.get(12)?,
+                    observed_at: r.get(13)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let absences = self.absences(id)?;
         Ok(Some(PostDetail {
             post,
             versions,
             sightings,
+            absences,
         }))
     }
 

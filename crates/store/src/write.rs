@@ -90,6 +90,10 @@ pub struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
+    pub(crate) fn tx(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+
     pub(crate) fn begin(conn: &'a mut Connection) -> Result<Writer<'a>> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Ok(Writer { tx })
@@ -578,12 +582,13 @@ impl<'a> Writer<'a> {
         ordinal: u64,
         location: &Location,
         views: Option<u64>,
+        edited: Option<bool>,
     ) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO sightings (version_id, capture_id, ordinal, line_start,
-                     line_end, byte_start, byte_end, views, locator)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     line_end, byte_start, byte_end, views, locator, edited)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 version_id,
@@ -594,7 +599,8 @@ impl<'a> Writer<'a> {
                 location.byte_start as i64,
                 location.byte_end as i64,
                 views.map(|v| v as i64),
-                location.locator
+                location.locator,
+                edited
             ])?;
         Ok(())
     }

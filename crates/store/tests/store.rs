@@ -122,15 +122,15 @@ fn versions_are_added_never_overwritten_and_sightings_are_unique_per_position() 
     let v1 = w
         .insert_version(p, channel, "key1", &post("first text"), c1, Some(fwd))
         .expect("v1");
-    w.insert_sighting(v1, c1, 0, &Location::default(), None)
+    w.insert_sighting(v1, c1, 0, &Location::default(), None, None)
         .expect("s1");
     // The same position of the same capture again (a resumed ingest) adds nothing.
-    w.insert_sighting(v1, c1, 0, &Location::default(), None)
+    w.insert_sighting(v1, c1, 0, &Location::default(), None, None)
         .expect("s1 again");
     let v2 = w
         .insert_version(p, channel, "key2", &post("edited text"), c2, Some(fwd))
         .expect("v2");
-    w.insert_sighting(v2, c2, 0, &Location::default(), Some(5))
+    w.insert_sighting(v2, c2, 0, &Location::default(), Some(5), Some(true))
         .expect("s2");
     assert_eq!(
         w.version_by_key(channel, None, "key1").expect("lookup"),

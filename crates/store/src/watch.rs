@@ -1,0 +1,358 @@
+//! What watching a channel over time records: HTTP fetches, channel profiles, posts found
+//! missing from a capture that covers their ids (absences), collection runs to resume, and the
+//! changes (edits, deletions) these show.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::{Store, Writer};
+
+/// A post archived before that a capture covering its id did not show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbsenceRecord {
+    /// SHA-256 of the capture that did not show it.
+    pub capture_sha256: String,
+    /// The capture's source (a URL for fetched pages).
+    pub capture_source: String,
+    /// When that capture was made (the fetch time of a fetched page, else its ingest time).
+    pub observed_at: String,
+    /// The ids the capture covered (first, last).
+    pub range: (i64, i64),
+}
+
+/// A collection run of one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectRun {
+    /// Archive id of the run.
+    pub id: i64,
+    /// The channel's username as given.
+    pub channel: String,
+    /// The site it was collected from.
+    pub base_url: String,
+    /// When it started (RFC 3339 UTC).
+    pub started_at: String,
+    /// The `before` of the next page to fetch; `None` before the first page.
+    pub next_before: Option<i64>,
+    /// The run stops at a page reaching this id (the newest post archived when it started).
+    pub stop_at: Option<i64>,
+    /// Collecting the whole history (not stopping at archived posts).
+    pub full: bool,
+    /// Pages fetched so far.
+    pub pages: u64,
+}
+
+/// An edit or deletion observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeRecord {
+    /// `edited` (a new version of the text) or `deleted` (missing from a capture covering its
+    /// id).
+    pub kind: String,
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel (best name).
+    pub channel: String,
+    /// Its Telegram message id.
+    pub message_id: Option<i64>,
+    /// When the change was observed (the capture's fetch or ingest time).
+    pub observed_at: String,
+    /// SHA-256 of the capture that shows it.
+    pub capture_sha256: String,
+    /// For an edit: the new version's number; for a deletion: `None`.
+    pub version_seq: Option<i64>,
+    /// For a deletion: whether a later capture showed the post again.
+    pub seen_again: Option<bool>,
+    /// The post's current text, shortened to one line.
+    pub text: String,
+}
+
+/// What [`Store::changes`] lists.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    /// Only posts of the channel with this archive id.
+    pub channel_id: Option<i64>,
+    /// Only changes observed at or after this time (RFC 3339 UTC, or a prefix like `2024-01`).
+    pub since: Option<String>,
+}
+
+/// When a capture was made: its first fetch time when it was fetched, else its ingest time.
+pub(crate) const OBSERVED_AT: &str =
+    "COALESCE((SELECT MIN(f.fetched_at) FROM fetches f WHERE f.capture_id = c.id), c.ingested_at)";
+
+impl Writer<'_> {
+    /// Records an HTTP request of a collector (answered or not); returns its id.
+    pub fn insert_fetch(
+        &self,
+        url: &str,
+        status: Option<u16>,
+        fetched_at: &str,
+        capture_id: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<i64> {
+        self.tx()
+            .prepare_cached(
+                "INSERT INTO fetches (url, status, fetched_at, capture_id, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![url, status, fetched_at, capture_id, error])?;
+        Ok(self.tx().last_insert_rowid())
+    }
+
+    /// Keeps what a channel's page header says about it (the latest capture wins).
+    pub fn set_channel_profile(
+        &self,
+        channel_id: i64,
+        description: Option<&str>,
+        subscribers: Option<u64>,
+    ) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "UPDATE channels SET description = COALESCE(?2, description),
+                     subscribers = COALESCE(?3, subscribers) WHERE id = ?1",
+            )?
+            .execute(params![
+                channel_id,
+                description,
+                subscribers.map(|s| s as i64)
+            ])?;
+        Ok(())
+    }
+
+    /// The first and last message id of a channel's posts that a capture showed.
+    pub fn capture_id_range(&self, capture_id: i64, channel_id: i64) -> Result<Option<(i64, i64)>> {
+        let range: (Option<i64>, Option<i64>) = self
+            .tx()
+            .prepare_cached(
+                "SELECT MIN(p.message_id), MAX(p.message_id) FROM sightings s
+                 JOIN versions v ON v.id = s.version_id JOIN posts p ON p.id = v.post_id
+                 WHERE s.capture_id = ?1 AND p.channel_id = ?2",
+            )?
+            .query_row(params![capture_id, channel_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(range.0.zip(range.1))
+    }
+
+    /// Records as absent every post of the channel with an id in `range` that an earlier
+    /// capture of `format` showed and this capture does not. Only captures of the same kind
+    /// count as earlier evidence: ids in a range are not all posts (an album takes several
+    /// ids, which an export shows as several messages and the web preview as one). Returns
+    /// the message ids found absent.
+    pub fn record_absences(
+        &self,
+        capture_id: i64,
+        channel_id: i64,
+        range: (i64, i64),
+        format: &str,
+    ) -> Result<Vec<i64>> {
+        let missing = self
+            .tx()
+            .prepare_cached(
+                "SELECT p.id, p.message_id FROM posts p
+                 WHERE p.channel_id = ?1 AND p.message_id BETWEEN ?2 AND ?3
+                   AND NOT EXISTS (SELECT 1 FROM versions v JOIN sightings s ON s.version_id = v.id
+                                   WHERE v.post_id = p.id AND s.capture_id = ?4)
+                   AND EXISTS (SELECT 1 FROM versions v JOIN sightings s ON s.version_id = v.id
+                               JOIN captures c ON c.id = s.capture_id
+                               WHERE v.post_id = p.id AND c.format = ?5 AND c.id <> ?4)
+                 ORDER BY p.message_id",
+            )?
+            .query_map(
+                params![channel_id, range.0, range.1, capture_id, format],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut insert = self.tx().prepare_cached(
+            "INSERT OR IGNORE INTO absences (post_id, capture_id, range_start, range_end)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (post_id, _) in &missing {
+            insert.execute(params![post_id, capture_id, range.0, range.1])?;
+        }
+        Ok(missing.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// Starts a collection run; returns it.
+    pub fn start_collect_run(
+        &self,
+        channel: &str,
+        base_url: &str,
+        stop_at: Option<i64>,
+        full: bool,
+        started_at: &str,
+    ) -> Result<CollectRun> {
+        self.tx()
+            .prepare_cached(
+                "INSERT INTO collect_runs (channel, base_url, started_at, stop_at, full)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![channel, base_url, started_at, stop_at, full])?;
+        Ok(CollectRun {
+            id: self.tx().last_insert_rowid(),
+            channel: channel.to_string(),
+            base_url: base_url.to_string(),
+            started_at: started_at.to_string(),
+            next_before: None,
+            stop_at,
+            full,
+            pages: 0,
+        })
+    }
+
+    /// Records how far a run got: the next page to fetch, and the pages fetched.
+    pub fn advance_collect_run(&self, run_id: i64, next_before: Option<i64>, pages: u64) -> Result<()> {
+        self.tx()
+            .prepare_cached("UPDATE collect_runs SET next_before = ?2, pages = ?3 WHERE id = ?1")?
+            .execute(params![run_id, next_before, pages as i64])?;
+        Ok(())
+    }
+
+    /// Ends a run with how it ended.
+    pub fn finish_collect_run(&self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "UPDATE collect_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1",
+            )?
+            .execute(params![run_id, finished_at, outcome])?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The unfinished collection run of a channel from a site, if one was interrupted.
+    pub fn unfinished_collect_run(&self, channel: &str, base_url: &str) -> Result<Option<CollectRun>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT id, channel, base_url, started_at, next_before, stop_at, full, pages
+                 FROM collect_runs
+                 WHERE lower(channel) = lower(?1) AND base_url = ?2 AND finished_at IS NULL
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![channel, base_url], |r| {
+                Ok(CollectRun {
+                    id: r.get(0)?,
+                    channel: r.get(1)?,
+                    base_url: r.get(2)?,
+                    started_at: r.get(3)?,
+                    next_before: r.get(4)?,
+                    stop_at: r.get(5)?,
+                    full: r.get(6)?,
+                    pages: r.get::<_, i64>(7)? as u64,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The newest message id archived for a channel.
+    pub fn newest_message_id(&self, channel_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT MAX(message_id) FROM posts WHERE channel_id = ?1")?
+            .query_row(params![channel_id], |r| r.get(0))?)
+    }
+
+    /// The message ids and observed dates of the posts a capture showed, in capture order.
+    pub fn capture_posts(&self, sha256: &str) -> Result<Vec<(i64, Option<String>)>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT p.message_id, v.date FROM sightings s
+                 JOIN captures c ON c.id = s.capture_id
+                 JOIN versions v ON v.id = s.version_id JOIN posts p ON p.id = v.post_id
+                 WHERE c.sha256 = ?1 AND p.message_id IS NOT NULL ORDER BY s.ordinal",
+            )?
+            .query_map(params![sha256], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The absences of a post, oldest first.
+    pub fn absences(&self, post_id: i64) -> Result<Vec<AbsenceRecord>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT c.sha256, c.source, {OBSERVED_AT}, a.range_start, a.range_end
+                 FROM absences a JOIN captures c ON c.id = a.capture_id
+                 WHERE a.post_id = ?1 ORDER BY a.id"
+            ))?
+            .query_map(params![post_id], |r| {
+                Ok(AbsenceRecord {
+                    capture_sha256: r.get(0)?,
+                    capture_source: r.get(1)?,
+                    observed_at: r.get(2)?,
+                    range: (r.get(3)?, r.get(4)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Edits (versions after the first) and deletions (absences) observed, oldest first.
+    pub fn changes(&self, filter: &ChangeFilter) -> Result<Vec<ChangeRecord>> {
+        let conn = self.conn();
+        // An edit is observed by the first sighting of a version after the first.
+        let sql = format!(
+            "SELECT kind, post_id, message_id, observed_at, sha256, seq, seen_again, channel_id,
+                    text
+             FROM (
+               SELECT 'edited' AS kind, p.id AS post_id, p.message_id, {OBSERVED_AT} AS observed_at,
+                      c.sha256, v.seq, NULL AS seen_again, p.channel_id, cv.text
+               FROM versions v JOIN posts p ON p.id = v.post_id
+               JOIN versions cv ON cv.id = p.current_version_id
+               JOIN sightings s ON s.id = (SELECT MIN(s2.id) FROM sightings s2
+                                           WHERE s2.version_id = v.id)
+               JOIN captures c ON c.id = s.capture_id
+               WHERE v.seq > 1
+               UNION ALL
+               SELECT 'deleted', p.id, p.message_id, {OBSERVED_AT}, c.sha256, NULL,
+                      EXISTS (SELECT 1 FROM versions v2 JOIN sightings s2 ON s2.version_id = v2.id
+                              WHERE v2.post_id = p.id AND s2.capture_id > a.capture_id),
+                      p.channel_id, cv.text
+               FROM absences a JOIN posts p ON p.id = a.post_id
+               JOIN versions cv ON cv.id = p.current_version_id
+               JOIN captures c ON c.id = a.capture_id
+             )
+             WHERE (?1 IS NULL OR channel_id = ?1) AND (?2 IS NULL OR observed_at >= ?2)
+             ORDER BY observed_at, post_id"
+        );
+        let rows = conn
+            .prepare(&sql)?
+            .query_map(params![filter.channel_id, filter.since], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<bool>>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (kind, post_id, message_id, observed_at, sha, seq, seen_again, channel_id, text) in
+            rows
+        {
+            let channel = self
+                .channel(channel_id)?
+                .map(|c| c.name())
+                .unwrap_or_default();
+            let line = text.lines().next().unwrap_or_default();
+            let text = match line.char_indices().nth(80) {
+                Some((at, _)) => format!("{}…", &line[..at]),
+                None => line.to_string(),
+            };
+            out.push(ChangeRecord {
+                kind,
+                post_id,
+                channel,
+                message_id,
+                observed_at,
+                capture_sha256: sha,
+                version_seq: seq,
+                seen_again,
+                text,
+            });
+        }
+        Ok(out)
+    }
+}
