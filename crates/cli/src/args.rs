@@ -70,6 +70,80 @@ pub enum Command {
     Export(ExportArgs),
     /// Check the archive's consistency.
     Check,
+    /// Collect channels live from their public web preview (https://t.me/s/CHANNEL).
+    ///
+    /// Pages are fetched newest to oldest (`?before=<id>`) until posts already archived are
+    /// reached (or --since, --max-pages; --full goes back to the first post). Every page is a
+    /// capture (raw bytes, URL, status, fetch time): posts seen again with other text become
+    /// new versions, view counts and "edited" marks are kept per fetch, and posts archived
+    /// before that a page covering their ids no longer shows are recorded as absent. One
+    /// request at a time, with a delay; errors are retried with backoff, 429 Retry-After is
+    /// honoured, and nothing is fetched outside the site. An interrupted run is resumed by the
+    /// next one. See docs/collect.md.
+    Collect(CollectArgs),
+    /// Show a post's history: its versions, its view counts and edited marks at every
+    /// capture, and the captures that covered its id without showing it.
+    History(ShowArgs),
+    /// List the edits and deletions observed, oldest first.
+    Changes(ChangesArgs),
+}
+
+/// Arguments of `collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Channels: usernames (`mid_russia`, `@mid_russia`) or links (`https://t.me/s/mid_russia`).
+    #[arg(required = true, value_name = "CHANNEL")]
+    pub channels: Vec<String>,
+    /// The site to collect from (a mirror, or a test server).
+    #[arg(long, default_value = tgscope_collect::DEFAULT_BASE_URL, value_name = "URL")]
+    pub base_url: String,
+    /// Stop at this message id or date (2024-03-01) instead of at posts already archived.
+    #[arg(long, value_name = "ID|DATE", value_parser = tgscope_collect::Bound::parse)]
+    pub since: Option<tgscope_collect::Bound>,
+    /// Start at this message id (or walk down to this date) instead of at the newest post.
+    #[arg(long, value_name = "ID|DATE", value_parser = tgscope_collect::Bound::parse)]
+    pub until: Option<tgscope_collect::Bound>,
+    /// Fetch at most this many pages per channel in this run.
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<u64>,
+    /// Go back to the channel's first post, past posts already archived.
+    #[arg(long)]
+    pub full: bool,
+    /// Seconds between two requests.
+    #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
+    pub delay: f64,
+    /// Retries of a failed request (network error, 5xx, 429) before giving up.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+    /// Seconds before the first retry (doubled at each retry; a 429's Retry-After wins).
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub backoff: f64,
+    /// The longest wait accepted (a longer Retry-After gives up instead).
+    #[arg(long, default_value_t = 600.0, value_name = "SECONDS")]
+    pub max_wait: f64,
+    /// Seconds allowed for one request.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Do not keep the pages' raw bytes in the archive.
+    #[arg(long)]
+    pub no_keep_raw: bool,
+    /// Summary format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub report: ReportFmt,
+}
+
+/// Arguments of `changes`.
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// Only this channel.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Only changes observed at or after this date or time (2024-03-01).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
 }
 
 /// Input formats.
@@ -85,6 +159,8 @@ pub enum InputFormat {
     DesktopHtml,
     /// A JSON or JSON Lines list of messages as scraping scripts write them (Telethon, ...).
     Dump,
+    /// A saved page of a channel's web preview (t.me/s/CHANNEL), a post page or widget.
+    TmeHtml,
 }
 
 impl InputFormat {
@@ -96,6 +172,7 @@ impl InputFormat {
             InputFormat::DesktopJson => Some(Format::DesktopJson),
             InputFormat::DesktopHtml => Some(Format::DesktopHtml),
             InputFormat::Dump => Some(Format::Dump),
+            InputFormat::TmeHtml => Some(Format::TmeHtml),
         }
     }
 }

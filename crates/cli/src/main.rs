@@ -231,9 +231,99 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(exit::INTERNAL));
             }
         }
+        Command::Collect(a) => {
+            let mut engine = Engine::open(&archive)
+                .with_context(|| format!("opening archive {}", archive.display()))?;
+            return collect(&mut engine, &a, cli.quiet, &mut out);
+        }
+        Command::History(a) => {
+            let engine = open_existing(&archive)?;
+            let detail = engine.post(a.id)?;
+            match a.format {
+                args::ShowFmt::Text => output::history(&mut out, &detail)?,
+                args::ShowFmt::Json => output::json(&mut out, &detail)?,
+            }
+        }
+        Command::Changes(a) => {
+            let engine = open_existing(&archive)?;
+            let changes = engine.changes(a.channel.as_deref(), a.since.as_deref())?;
+            match a.format {
+                Fmt::Table => output::changes_table(&mut out, &changes)?,
+                Fmt::Json => output::json(&mut out, &changes)?,
+                Fmt::Jsonl => {
+                    for c in &changes {
+                        serde_json::to_writer(&mut out, c)?;
+                        writeln!(out)?;
+                    }
+                }
+                Fmt::Csv => output::changes_csv(&mut out, &changes)?,
+            }
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds from the command line as a duration (negative and non-finite values as zero).
+fn seconds(s: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default()
+}
+
+/// Runs `collect` for every channel given: a channel that fails is reported and the others
+/// still run; the exit code is the worst.
+fn collect(
+    engine: &mut Engine,
+    a: &args::CollectArgs,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    use tgscope_collect::{CollectError, CollectOptions, fetch::FetchPolicy};
+    let options = CollectOptions {
+        base_url: a.base_url.clone(),
+        since: a.since.clone(),
+        until: a.until.clone(),
+        max_pages: a.max_pages,
+        full: a.full,
+        policy: FetchPolicy {
+            delay: seconds(a.delay),
+            retries: a.retries,
+            backoff: seconds(a.backoff),
+            max_wait: seconds(a.max_wait),
+            timeout: seconds(a.timeout),
+            ..FetchPolicy::default()
+        },
+        ingest: IngestOptions {
+            format: Some(tgscope_engine::model::Format::TmeHtml),
+            keep_raw: !a.no_keep_raw,
+            keep_media: false,
+            ..IngestOptions::default()
+        },
+    };
+    let mut worst = 0u8;
+    let mut reports = Vec::new();
+    for channel in &a.channels {
+        let mut bar = progress::CollectBar::new(quiet, channel);
+        let result = tgscope_collect::collect(engine, channel, &options, &mut bar);
+        bar.finish();
+        match result {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                let code = match &e {
+                    CollectError::BadChannel(_) | CollectError::BadBaseUrl(_) => 2,
+                    CollectError::PreviewUnavailable { .. } => exit::NOT_FOUND,
+                    CollectError::Engine(inner) if inner.kind() == ErrorKind::Internal => {
+                        exit::INTERNAL
+                    }
+                    _ => exit::BAD_INPUT,
+                };
+                eprintln!("tgscope: {channel}: {e}");
+                worst = worst.max(code);
+            }
+        }
+    }
+    output::collect_reports(out, &reports, a.report)?;
+    out.flush()?;
+    Ok(ExitCode::from(worst))
 }
 
 fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 use tgscope_engine::{
-    Capture, ChannelSummary, IngestReport, PostDetail, PostRecord, Stats, VersionRecord,
+    Capture, ChangeRecord, ChannelSummary, IngestReport, PostDetail, PostRecord, Stats,
+    VersionRecord,
 };
 
 use crate::args::ReportFmt;
@@ -503,6 +504,199 @@ pub fn captures_table(out: Out<'_>, captures: &[Capture]) -> anyhow::Result<()> 
             c.ingested_at,
             c.source
         )?;
+    }
+    Ok(())
+}
+
+/// A post's history: versions, every capture's view count and edited mark, and absences.
+pub fn history(out: Out<'_>, d: &PostDetail) -> anyhow::Result<()> {
+    let p = &d.post;
+    let id = p
+        .message_id
+        .map(|m| format!(", message {m}"))
+        .unwrap_or_default();
+    writeln!(out, "post {} in channel {}{id}", p.id, p.channel.name())?;
+    writeln!(out, "\n--- versions ---")?;
+    for v in &d.versions {
+        let first = d
+            .sightings
+            .iter()
+            .filter(|s| s.version_seq == v.seq)
+            .map(|s| s.observed_at.as_str())
+            .min()
+            .unwrap_or("-");
+        let line = v.text.lines().next().unwrap_or_default();
+        writeln!(out, "version {} first seen {first}: {line}", v.seq)?;
+    }
+    writeln!(out, "\n--- observed ---")?;
+    writeln!(
+        out,
+        "{:<20}  {:>7}  {:>10}  {:<6}  capture",
+        "when", "version", "views", "edited"
+    )?;
+    for s in &d.sightings {
+        let views = s.views.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+        let edited = match s.edited {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "-",
+        };
+        writeln!(
+            out,
+            "{:<20}  {:>7}  {:>10}  {:<6}  {} {}",
+            s.observed_at,
+            s.version_seq,
+            views,
+            edited,
+            &s.capture_sha256[..s.capture_sha256.len().min(12)],
+            s.capture_source
+        )?;
+    }
+    if !d.absences.is_empty() {
+        writeln!(out, "\n--- absent ---")?;
+        for a in &d.absences {
+            writeln!(
+                out,
+                "{}  missing from a capture covering ids {}..{}: {} {}",
+                a.observed_at,
+                a.range.0,
+                a.range.1,
+                &a.capture_sha256[..a.capture_sha256.len().min(12)],
+                a.capture_source
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn change_detail(c: &ChangeRecord) -> String {
+    match (c.kind.as_str(), c.version_seq, c.seen_again) {
+        ("edited", Some(seq), _) => format!("version {seq}"),
+        ("deleted", _, Some(true)) => "seen again later".to_string(),
+        ("deleted", _, _) => "not seen since".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Edits and deletions as a table.
+pub fn changes_table(out: Out<'_>, changes: &[ChangeRecord]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{:<20}  {:<7}  {:>6}  {:<24}  {:<16}  text",
+        "observed", "change", "post", "channel/message", "detail"
+    )?;
+    for c in changes {
+        let at = match c.message_id {
+            Some(m) => format!("{}/{m}", c.channel),
+            None => c.channel.clone(),
+        };
+        writeln!(
+            out,
+            "{:<20}  {:<7}  {:>6}  {:<24}  {:<16}  {}",
+            c.observed_at,
+            c.kind,
+            c.post_id,
+            at,
+            change_detail(c),
+            c.text
+        )?;
+    }
+    if changes.is_empty() {
+        writeln!(out, "(no edits or deletions observed)")?;
+    }
+    Ok(())
+}
+
+/// Edits and deletions as CSV.
+pub fn changes_csv(out: Out<'_>, changes: &[ChangeRecord]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "observed_at",
+        "change",
+        "post_id",
+        "channel",
+        "message_id",
+        "version_seq",
+        "seen_again",
+        "capture_sha256",
+        "text",
+    ])?;
+    for c in changes {
+        w.write_record([
+            c.observed_at.clone(),
+            c.kind.clone(),
+            c.post_id.to_string(),
+            c.channel.clone(),
+            c.message_id.map(|m| m.to_string()).unwrap_or_default(),
+            c.version_seq.map(|m| m.to_string()).unwrap_or_default(),
+            c.seen_again.map(|m| m.to_string()).unwrap_or_default(),
+            c.capture_sha256.clone(),
+            c.text.clone(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The summary of a collection run.
+pub fn collect_reports(
+    out: Out<'_>,
+    reports: &[tgscope_collect::CollectReport],
+    format: ReportFmt,
+) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct Channel<'a> {
+        channel: &'a str,
+        resumed: bool,
+        pages: u64,
+        posts_new: u64,
+        posts_updated: u64,
+        posts_unchanged: u64,
+        absent: &'a [i64],
+        stop: &'static str,
+        warnings: &'a [String],
+    }
+    let rows: Vec<Channel<'_>> = reports
+        .iter()
+        .map(|r| Channel {
+            channel: &r.channel,
+            resumed: r.resumed,
+            pages: r.pages,
+            posts_new: r.posts_new,
+            posts_updated: r.posts_updated,
+            posts_unchanged: r.posts_unchanged,
+            absent: &r.absent,
+            stop: r.stop.as_str(),
+            warnings: &r.warnings,
+        })
+        .collect();
+    if let ReportFmt::Json = format {
+        return json(out, &rows);
+    }
+    for r in &rows {
+        let resumed = if r.resumed { ", resumed" } else { "" };
+        writeln!(
+            out,
+            "{}: {} pages{resumed}; posts: {} new, {} updated, {} unchanged; absent: {}; stopped: {}",
+            r.channel,
+            r.pages,
+            r.posts_new,
+            r.posts_updated,
+            r.posts_unchanged,
+            if r.absent.is_empty() {
+                "none".to_string()
+            } else {
+                r.absent
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            r.stop.replace('_', " ")
+        )?;
+        for w in r.warnings {
+            writeln!(out, "  warning: {w}")?;
+        }
     }
     Ok(())
 }

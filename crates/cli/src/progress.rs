@@ -68,3 +68,48 @@ impl Progress for Bar {
         self.finish();
     }
 }
+
+/// The progress line of `collect`: pages and posts of the channel being collected.
+pub struct CollectBar {
+    bar: Option<ProgressBar>,
+}
+
+impl CollectBar {
+    /// A spinner for `channel` unless `quiet` (or stderr is not a terminal).
+    pub fn new(quiet: bool, channel: &str) -> CollectBar {
+        if quiet {
+            return CollectBar { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(channel.to_string());
+        bar.set_message("fetching the newest page");
+        bar.enable_steady_tick(Duration::from_millis(200));
+        CollectBar { bar: Some(bar) }
+    }
+
+    /// Clears the line.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl tgscope_collect::CollectProgress for CollectBar {
+    fn page(&mut self, _url: &str, _posts_on_page: usize, pages: u64, posts: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{pages} pages, {posts} posts"));
+        }
+    }
+
+    fn waiting(&mut self, wait: Duration, why: &str) {
+        tracing::warn!("{why}; waiting {} s", wait.as_secs());
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{why}; waiting {} s", wait.as_secs()));
+        }
+    }
+}

@@ -14,6 +14,8 @@ macro_rules! args {
 mod archive_location; // --archive before/after the subcommand, TGSCOPE_ARCHIVE, the default
 #[path = "cli/bad_input.rs"]
 mod bad_input; // unreadable inputs, usage errors, bad filters, missing archive or post
+#[path = "cli/collect.rs"]
+mod collect; // collect, history and changes against a loopback server
 #[path = "cli/common.rs"]
 mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
 #[path = "cli/export.rs"]

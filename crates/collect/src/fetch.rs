@@ -89,7 +89,8 @@ const MAX_REDIRECTS: usize = 5;
 impl Fetcher {
     /// A client for the site at `base_url` (`https://t.me` or a mirror or test server).
     pub fn new(base_url: &str, policy: FetchPolicy) -> Result<Fetcher, CollectError> {
-        let origin = origin_of(base_url).ok_or_else(|| CollectError::BadBaseUrl(base_url.to_string()))?;
+        let origin =
+            origin_of(base_url).ok_or_else(|| CollectError::BadBaseUrl(base_url.to_string()))?;
         let config = ureq::Agent::config_builder()
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -137,7 +138,11 @@ impl Fetcher {
     }
 
     /// Fetches `url` (on the site), retrying what can be retried.
-    pub fn get(&mut self, url: &str, events: &mut dyn FetchEvents) -> Result<Fetched, CollectError> {
+    pub fn get(
+        &mut self,
+        url: &str,
+        events: &mut dyn FetchEvents,
+    ) -> Result<Fetched, CollectError> {
         let mut url = url.to_string();
         let mut redirects = 0usize;
         let mut attempt = 0u32;
@@ -328,19 +333,37 @@ mod tests {
 
     #[test]
     fn origins_and_resolution() {
-        assert_eq!(origin_of("https://T.me/s/mid?before=5").as_deref(), Some("https://t.me"));
-        assert_eq!(origin_of("http://127.0.0.1:8080/s/x").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            origin_of("https://T.me/s/mid?before=5").as_deref(),
+            Some("https://t.me")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/s/x").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
         assert_eq!(origin_of("not a url"), None);
         assert_eq!(resolve("https://t.me/s/mid", "/mid"), "https://t.me/mid");
-        assert_eq!(resolve("https://t.me/s/mid", "https://evil.example/x"), "https://evil.example/x");
-        assert_eq!(resolve("https://t.me/s/mid", "//cdn.example/x"), "https://cdn.example/x");
-        assert_eq!(resolve("https://t.me/s/mid", "other"), "https://t.me/s/other");
+        assert_eq!(
+            resolve("https://t.me/s/mid", "https://evil.example/x"),
+            "https://evil.example/x"
+        );
+        assert_eq!(
+            resolve("https://t.me/s/mid", "//cdn.example/x"),
+            "https://cdn.example/x"
+        );
+        assert_eq!(
+            resolve("https://t.me/s/mid", "other"),
+            "https://t.me/s/other"
+        );
     }
 
     #[test]
     fn retry_after_values() {
         assert_eq!(retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_after("soon"), None);
     }
 }

@@ -274,7 +274,8 @@ pub fn collect(
             } else {
                 engine.newest_message_id(&channel)?
             };
-            let run = engine.start_collect_run(&channel, &base, stop_at, options.full, &now_utc())?;
+            let run =
+                engine.start_collect_run(&channel, &base, stop_at, options.full, &now_utc())?;
             (run, false)
         }
     };
@@ -289,7 +290,15 @@ pub fn collect(
         warnings: Vec::new(),
         stop: Stop::ReachedBeginning,
     };
-    let result = walk(engine, &mut fetcher, &channel, &run, options, progress, &mut report);
+    let result = walk(
+        engine,
+        &mut fetcher,
+        &channel,
+        &run,
+        options,
+        progress,
+        &mut report,
+    );
     // Every failed attempt is on record, whatever the outcome.
     for f in fetcher.take_failures() {
         engine.record_failed_fetch(&f.url, f.status, &f.at, &f.error)?;
@@ -398,7 +407,12 @@ mod tests {
 
     #[test]
     fn usernames_from_what_users_write() {
-        for given in ["mid_russia", "@mid_russia", "t.me/mid_russia", "https://t.me/s/mid_russia/"] {
+        for given in [
+            "mid_russia",
+            "@mid_russia",
+            "t.me/mid_russia",
+            "https://t.me/s/mid_russia/",
+        ] {
             assert_eq!(channel_username(given).expect(given), "mid_russia");
         }
         assert!(channel_username("a b").is_err());
@@ -409,7 +423,10 @@ mod tests {
     #[test]
     fn bounds() {
         assert_eq!(Bound::parse("120"), Ok(Bound::Id(120)));
-        assert_eq!(Bound::parse("2024-03-01"), Ok(Bound::Date("2024-03-01".into())));
+        assert_eq!(
+            Bound::parse("2024-03-01"),
+            Ok(Bound::Date("2024-03-01".into()))
+        );
         assert!(Bound::parse("0").is_err());
         assert!(Bound::parse("March").is_err());
     }

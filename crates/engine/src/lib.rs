@@ -31,8 +31,6 @@ pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
-pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
-pub use watch::PageReport;
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
@@ -43,7 +41,9 @@ pub use tgscope_store::query::{
     ChannelInfo, ChannelSummary, Counted, PostDetail, PostFilter, PostRecord, SightingRecord,
     Stats, VersionRecord,
 };
+pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
 pub use tgscope_store::{Capture, CaptureStatus};
+pub use watch::PageReport;
 
 use export::{CSV_COLUMNS, ExportRecord};
 

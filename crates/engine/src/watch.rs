@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use tgscope_model::ChannelRef;
 use tgscope_store::watch::{ChangeFilter, ChangeRecord, CollectRun};
 
+use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::ingest::{self, CaptureReport, FetchedPage, FileOutcome, IngestOptions, NoProgress};
-use crate::Engine;
 
 /// What became of a fetched page.
 #[derive(Debug, Clone)]
@@ -25,7 +25,11 @@ impl Engine {
     /// Ingests a page a collector fetched: a capture like a file, with its URL, status and
     /// fetch time recorded. For a web preview page, posts archived before whose ids the page
     /// covers and that it does not show are recorded as absences.
-    pub fn ingest_page(&mut self, page: &FetchedPage, options: &IngestOptions) -> Result<PageReport> {
+    pub fn ingest_page(
+        &mut self,
+        page: &FetchedPage,
+        options: &IngestOptions,
+    ) -> Result<PageReport> {
         let outcome = ingest::ingest_file(
             &mut self.store,
             ingest::Source::Fetched(page),
@@ -38,7 +42,13 @@ impl Engine {
             FileOutcome::Damaged(capture, reason) => (capture, Some(reason)),
             FileOutcome::Skipped(reason) => {
                 let w = self.store.writer()?;
-                w.insert_fetch(&page.url, Some(page.status), &page.fetched_at, None, Some(&reason))?;
+                w.insert_fetch(
+                    &page.url,
+                    Some(page.status),
+                    &page.fetched_at,
+                    None,
+                    Some(&reason),
+                )?;
                 w.commit()?;
                 return Err(EngineError::Input {
                     path: PathBuf::from(&page.url),
@@ -77,7 +87,11 @@ impl Engine {
     }
 
     /// The interrupted collection run of a channel from a site, if there is one.
-    pub fn unfinished_collect_run(&self, channel: &str, base_url: &str) -> Result<Option<CollectRun>> {
+    pub fn unfinished_collect_run(
+        &self,
+        channel: &str,
+        base_url: &str,
+    ) -> Result<Option<CollectRun>> {
         Ok(self.store.unfinished_collect_run(channel, base_url)?)
     }
 
@@ -97,7 +111,12 @@ impl Engine {
     }
 
     /// Records how far a run got.
-    pub fn advance_collect_run(&mut self, run_id: i64, next_before: Option<i64>, pages: u64) -> Result<()> {
+    pub fn advance_collect_run(
+        &mut self,
+        run_id: i64,
+        next_before: Option<i64>,
+        pages: u64,
+    ) -> Result<()> {
         let w = self.store.writer()?;
         w.advance_collect_run(run_id, next_before, pages)?;
         w.commit()?;
@@ -105,7 +124,12 @@ impl Engine {
     }
 
     /// Ends a run.
-    pub fn finish_collect_run(&mut self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()> {
+    pub fn finish_collect_run(
+        &mut self,
+        run_id: i64,
+        finished_at: &str,
+        outcome: &str,
+    ) -> Result<()> {
         let w = self.store.writer()?;
         w.finish_collect_run(run_id, finished_at, outcome)?;
         w.commit()?;
@@ -118,7 +142,9 @@ impl Engine {
             Some(name) => Some(
                 self.store
                     .find_channel(&ChannelRef::named(name))?
-                    .ok_or_else(|| EngineError::BadRequest(format!("no channel named {name:?} in the archive")))?,
+                    .ok_or_else(|| {
+                        EngineError::BadRequest(format!("no channel named {name:?} in the archive"))
+                    })?,
             ),
             None => None,
         };
@@ -139,9 +165,12 @@ impl Engine {
 /// True for `YYYY`, `YYYY-MM`, `YYYY-MM-DD` and RFC 3339 times (compared as text prefixes).
 fn looks_like_time(s: &str) -> bool {
     let date = s.get(..10).unwrap_or(s);
-    let shape_ok = date
-        .chars()
-        .enumerate()
-        .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    let shape_ok = date.chars().enumerate().all(|(i, c)| {
+        if i == 4 || i == 7 {
+            c == '-'
+        } else {
+            c.is_ascii_digit()
+        }
+    });
     shape_ok && matches!(s.len(), 4 | 7 | 10 | 16..=30)
 }

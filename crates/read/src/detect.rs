@@ -135,6 +135,14 @@ pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
             note: None,
         });
     }
+    // After the Desktop HTML check: an export page is never a t.me page, but a message of an
+    // export may quote t.me's markup.
+    if crate::tme::looks_like_page(trimmed) {
+        return Ok(Detected {
+            format: Format::TmeHtml,
+            note: None,
+        });
+    }
     if crate::dump::looks_like_dump(trimmed) {
         return Ok(Detected {
             format: Format::Dump,
@@ -146,7 +154,7 @@ pub fn detect(scan: &ContentScan) -> Result<Detected, DetectError> {
         return Err(DetectError::Unknown {
             what: format!(
                 "{what}, not in a shape tgscope reads (Telegram Desktop JSON or HTML exports, \
-                 message dumps, plain-text captures)"
+                 t.me web preview pages, message dumps, plain-text captures)"
             ),
         });
     }

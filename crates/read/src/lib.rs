@@ -10,6 +10,8 @@
 //!   binary data and line lengths, then names the format or says why it cannot be read.
 //! - [`open`]: a [`Reader`] for a format over any [`BufRead`].
 //! - [`text::TextReader`]: plain-text captures (web-view copies and Telegram Desktop copies).
+//! - [`tme::TmeReader`]: pages of t.me's web preview (`t.me/s/<channel>`, single-post widgets),
+//!   saved or fetched.
 //!
 //! What it does not do: identity, versions and storage (the engine and the store), or generic
 //! text work like extraction and date recognition (`tgscope-text`, which readers call).

@@ -1,8 +1,14 @@
 //! One snapshot test per fixture file: each capture in `tests/fixtures/<format>/` is read and
 //! the posts it gives are compared with `tests/snapshots/fixtures__<name>.snap`.
+//!
+//! Plain-text captures (`text/`) snapshot their posts whole; t.me pages (`tme/`) snapshot the
+//! page's channel and every item (posts, service events, warnings) with empty fields left out.
 
 use std::path::Path;
 
+use serde_json::{Value, json};
+use tgscope_model::{Format, ReadItem};
+use tgscope_read::ReadOptions;
 use tgscope_read::text::{TextOptions, TextReader};
 
 fn read_fixture(format: &str, name: &str) -> Vec<tgscope_model::CapturedPost> {
@@ -83,5 +89,114 @@ fn every_fixture_file_has_a_test() {
     found.sort();
     let mut listed: Vec<String> = listed.iter().map(|s| s.to_string()).collect();
     listed.sort();
+    assert_eq!(found, listed);
+}
+
+/// Drops what carries nothing (nulls, empty lists and strings, `false`) so that a snapshot
+/// shows what the reader found; an object left empty stays (`"reply_to": {}` is a reply).
+fn compact(v: Value) -> Option<Value> {
+    match v {
+        Value::Null | Value::Bool(false) => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::Array(a) if a.is_empty() => None,
+        Value::Array(a) => Some(Value::Array(a.into_iter().filter_map(compact).collect())),
+        Value::Object(o) => {
+            let o: serde_json::Map<String, Value> = o
+                .into_iter()
+                .filter_map(|(k, v)| compact(v).map(|v| (k, v)))
+                .collect();
+            Some(Value::Object(o))
+        }
+        other => Some(other),
+    }
+}
+
+/// Reads a t.me page fixture through [`tgscope_read::open`]: the page's channel and its items,
+/// after checking that every span lies on char boundaries inside its post's clean text and that
+/// a link's span covers its label.
+fn read_tme_fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tme")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let options = ReadOptions {
+        source_name: name.to_string(),
+        ..ReadOptions::default()
+    };
+    let mut reader = tgscope_read::open(Format::TmeHtml, Box::new(&bytes[..]), &options);
+    let mut items = Vec::new();
+    for item in reader.by_ref() {
+        items.push(item.unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+    }
+    for item in &items {
+        let ReadItem::Post(p) = item else { continue };
+        let spans = p
+            .hashtags
+            .iter()
+            .chain(&p.mentions)
+            .map(|t| t.span)
+            .chain(p.countries.iter().map(|c| c.span))
+            .chain(p.entities.iter().map(|e| e.span));
+        for s in spans {
+            assert!(
+                p.text.get(s.start..s.end).is_some(),
+                "span {s:?} outside {:?}",
+                p.text
+            );
+        }
+        for l in &p.links {
+            if let Some(s) = l.span {
+                assert_eq!(p.text.get(s.start..s.end), Some(l.label.as_str()));
+            }
+        }
+    }
+    let items: Vec<Value> = items
+        .iter()
+        .map(|i| match i {
+            ReadItem::Post(p) => json!({ "post": compact(json!(p)) }),
+            ReadItem::Event(e) => json!({ "event": compact(json!(e)) }),
+            ReadItem::Warning(w) => json!({ "warning": w }),
+        })
+        .collect();
+    json!({
+        "channel_info": compact(json!(reader.channel_info())),
+        "items": items,
+    })
+}
+
+macro_rules! tme_fixture {
+    ($test:ident, $file:literal) => {
+        #[test]
+        fn $test() {
+            insta::assert_json_snapshot!(stringify!($test), read_tme_fixture($file));
+        }
+    };
+}
+
+tme_fixture!(tme_page, "page.html");
+tme_fixture!(tme_single_post, "single_post.html");
+tme_fixture!(
+    tme_widget_without_data_post,
+    "widget_without_data_post.html"
+);
+tme_fixture!(tme_saved_page, "saved_page.html");
+tme_fixture!(tme_damaged_page, "damaged_page.html");
+
+/// Every t.me fixture file has its snapshot test above (a new fixture without one fails here).
+#[test]
+fn every_tme_fixture_file_has_a_test() {
+    let listed = [
+        "damaged_page.html",
+        "page.html",
+        "saved_page.html",
+        "single_post.html",
+        "widget_without_data_post.html",
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tme");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
     assert_eq!(found, listed);
 }

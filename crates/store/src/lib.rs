@@ -16,6 +16,7 @@
 //! engine does, with the lookups offered here), read captures, or search text.
 
 pub mod error;
+pub mod index_feed;
 pub mod migrate;
 pub mod query;
 pub mod raw;

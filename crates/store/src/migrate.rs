@@ -9,7 +9,11 @@ use crate::error::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "archive", include_str!("migrations/0001_archive.sql")),
     (2, "exports", include_str!("migrations/0002_exports.sql")),
-    (3, "web_preview", include_str!("migrations/0003_web_preview.sql")),
+    (
+        3,
+        "web_preview",
+        include_str!("migrations/0003_web_preview.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -127,7 +127,9 @@ impl Writer<'_> {
                  JOIN versions v ON v.id = s.version_id JOIN posts p ON p.id = v.post_id
                  WHERE s.capture_id = ?1 AND p.channel_id = ?2",
             )?
-            .query_row(params![capture_id, channel_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .query_row(params![capture_id, channel_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         Ok(range.0.zip(range.1))
     }
 
@@ -198,7 +200,12 @@ impl Writer<'_> {
     }
 
     /// Records how far a run got: the next page to fetch, and the pages fetched.
-    pub fn advance_collect_run(&self, run_id: i64, next_before: Option<i64>, pages: u64) -> Result<()> {
+    pub fn advance_collect_run(
+        &self,
+        run_id: i64,
+        next_before: Option<i64>,
+        pages: u64,
+    ) -> Result<()> {
         self.tx()
             .prepare_cached("UPDATE collect_runs SET next_before = ?2, pages = ?3 WHERE id = ?1")?
             .execute(params![run_id, next_before, pages as i64])?;
@@ -208,9 +215,7 @@ impl Writer<'_> {
     /// Ends a run with how it ended.
     pub fn finish_collect_run(&self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()> {
         self.tx()
-            .prepare_cached(
-                "UPDATE collect_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1",
-            )?
+            .prepare_cached("UPDATE collect_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1")?
             .execute(params![run_id, finished_at, outcome])?;
         Ok(())
     }
@@ -218,7 +223,11 @@ impl Writer<'_> {
 
 impl Store {
     /// The unfinished collection run of a channel from a site, if one was interrupted.
-    pub fn unfinished_collect_run(&self, channel: &str, base_url: &str) -> Result<Option<CollectRun>> {
+    pub fn unfinished_collect_run(
+        &self,
+        channel: &str,
+        base_url: &str,
+    ) -> Result<Option<CollectRun>> {
         Ok(self
             .conn()
             .prepare_cached(
@@ -329,8 +338,7 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out = Vec::with_capacity(rows.len());
-        for (kind, post_id, message_id, observed_at, sha, seq, seen_again, channel_id, text) in
-            rows
+        for (kind, post_id, message_id, observed_at, sha, seq, seen_again, channel_id, text) in rows
         {
             let channel = self
                 .channel(channel_id)?

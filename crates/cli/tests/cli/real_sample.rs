@@ -222,3 +222,49 @@ fn every_real_desktop_json_export_ingests_whole() {
     assert_eq!(again["posts_new"], 0);
     assert_eq!(again["posts_updated"], 0);
 }
+
+#[test]
+fn every_saved_tme_page_ingests_with_its_posts_views_and_forwards() {
+    let Some(samples) = samples() else {
+        eprintln!("skipping: ../shared/samples not found");
+        return;
+    };
+    let folder = samples.join("tme-html");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 12, "{pages:?}");
+    let a = Archive::new();
+    let mut command = vec![std::ffi::OsString::from("ingest")];
+    command.extend(pages.iter().map(|p| p.as_os_str().to_owned()));
+    command.extend(["--report".into(), "json".into()]);
+    let report = a.json(command);
+    assert_eq!(report["skipped_inputs"], json!([]), "{report:#}");
+    let inputs = report["inputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), pages.len());
+    assert!(
+        inputs.iter().all(|i| i["format"] == "tme-html"),
+        "{inputs:#?}"
+    );
+
+    // The whole page of topwar_official, alone in an archive: 12 posts, 5 of them forwards;
+    // 70989 has 37.2K views.
+    let a = Archive::new();
+    a.ok(args!["ingest", folder.join("any2feed_full_topwar_ru.html")]);
+    let posts = a.json(args!["posts", "--limit", "100", "--format", "json"]);
+    let page = posts.as_array().expect("posts");
+    assert_eq!(page.len(), 12, "{page:#?}");
+    assert_eq!(
+        page.iter().filter(|p| forward_title(p).is_some()).count(),
+        5
+    );
+    let first = page
+        .iter()
+        .find(|p| p["message_id"] == 70989)
+        .expect("post 70989");
+    assert_eq!(first["views"], 37200);
+    assert_eq!(first["date"], "2023-02-28T07:47:53Z");
+}

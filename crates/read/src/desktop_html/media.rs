@@ -85,7 +85,7 @@ static SIZE: LazyLock<Regex> = LazyLock::new(|| {
 /// Fills dimensions, duration and size from a status line (`1280×720, 85.3 KB`, `00:35, 5.2
 /// MB`, `😀, 12.0 KB`). Sizes other than whole bytes are rounded by the export and are kept
 /// as written in the `size_text` attribute; what is not recognised is returned.
-fn read_status(media: &mut Media, status: &str) -> Vec<String> {
+pub(crate) fn read_status(media: &mut Media, status: &str) -> Vec<String> {
     let mut rest = Vec::new();
     for part in status.split(", ").map(str::trim).filter(|p| !p.is_empty()) {
         if let Some(c) = DIMENSIONS.captures(part) {
@@ -281,7 +281,7 @@ fn generic(block: ElementRef<'_>, warn: &mut dyn FnMut(String)) -> Media {
 }
 
 /// `lat,lon` from a `https://maps.google.com/maps?q=lat,lon&ll=...` link.
-fn coords_of_map_link(href: &str) -> Option<(&str, &str)> {
+pub(crate) fn coords_of_map_link(href: &str) -> Option<(&str, &str)> {
     let q = href.split_once("q=")?.1;
     let q = q.split('&').next()?;
     q.split_once(',')

@@ -39,7 +39,6 @@ use tgscope_model::{
     CapturedPost, ChannelRef, DateBasis, Forward, InferredDate, Location, Media, MediaKind,
     ReadItem, Reply, Sender, ServiceEvent,
 };
-use tgscope_text::extract;
 
 use crate::error::ReadError;
 use media::{child, media_of};
@@ -509,26 +508,8 @@ impl Page<'_> {
         // Text.
         if let Some(text_el) = part(&["text"]) {
             let rich = rich::rich(text_el);
-            let (clean, entities, mut links) = rich::finish(&rich);
-            let found = extract::all(&clean);
-            for url in found.links {
-                let overlaps = links.iter().any(|l: &tgscope_model::Link| {
-                    l.span
-                        .zip(url.span)
-                        .is_some_and(|(a, b)| a.start < b.end && b.start < a.end)
-                });
-                if !overlaps {
-                    links.push(url);
-                }
-            }
-            links.sort_by_key(|l| l.span.map(|s| s.start));
-            post.hashtags = found.hashtags;
-            post.mentions = found.mentions;
-            post.countries = found.countries;
-            post.links = links;
-            post.entities = entities;
+            rich::fill_text(&mut post, &rich);
             post.raw_text = layout_trimmed(&rich.raw).to_string();
-            post.text = clean;
         }
         // Signature.
         if let Some(sig) = part(&["signature"]) {

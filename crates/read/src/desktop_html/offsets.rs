@@ -53,12 +53,27 @@ fn element_end(page: &[u8], start: usize, limit: usize) -> Option<usize> {
 impl Offsets {
     /// Scans `page` for `id="message..."` attributes of `div` elements.
     pub fn scan(page: &[u8]) -> Offsets {
-        const NEEDLE: &[u8] = b"id=\"message";
+        Offsets::scan_attr(page, "id", "message")
+    }
+
+    /// Scans `page` for `div` elements whose attribute `attr` has a value starting with
+    /// `prefix` (`data-post="..."` with an empty prefix); elements are keyed by the whole value.
+    pub fn scan_attr(page: &[u8], attr: &str, prefix: &str) -> Offsets {
+        let needle = format!("{attr}=\"{prefix}");
+        let needle = needle.as_bytes();
         let mut starts: Vec<(String, usize)> = Vec::new();
         let mut from = 0;
-        while let Some(at) = find(page, NEEDLE, from) {
-            from = at + NEEDLE.len();
-            let value_start = at + 4;
+        while let Some(at) = find(page, needle, from) {
+            from = at + needle.len();
+            // A longer attribute name ending in `attr` (`data-id` for `id`) is not it.
+            if at
+                .checked_sub(1)
+                .and_then(|i| page.get(i))
+                .is_some_and(|b| !b.is_ascii_whitespace())
+            {
+                continue;
+            }
+            let value_start = at + attr.len() + 2;
             let Some(len) = page
                 .get(value_start..)
                 .and_then(|r| r.iter().take(64).position(|&b| b == b'"'))

@@ -4,8 +4,8 @@ use std::ops::Deref;
 
 use scraper::node::Element;
 use scraper::{CaseSensitivity, ElementRef};
-use tgscope_model::{Entity, Link, Span};
-use tgscope_text::normalize;
+use tgscope_model::{CapturedPost, Entity, Link, Span};
+use tgscope_text::{extract, normalize};
 
 /// A node of the page's tree (the type `ElementRef` dereferences to).
 pub type NodeRef<'a> = <ElementRef<'a> as Deref>::Target;
@@ -430,4 +430,29 @@ pub fn finish(rich: &Rich) -> (String, Vec<Entity>, Vec<Link>) {
         });
     }
     (cleaned.text, entities, links)
+}
+
+/// Sets the clean text of a [`Rich`] text on `post`, with everything a post takes from it:
+/// entities, links (the elements' and the URLs written in the text that no element link
+/// covers, in text order), hashtags, mentions and countries. `raw_text` is left to the caller.
+pub fn fill_text(post: &mut CapturedPost, rich: &Rich) {
+    let (clean, entities, mut links) = finish(rich);
+    let found = extract::all(&clean);
+    for url in found.links {
+        let overlaps = links.iter().any(|l: &Link| {
+            l.span
+                .zip(url.span)
+                .is_some_and(|(a, b)| a.start < b.end && b.start < a.end)
+        });
+        if !overlaps {
+            links.push(url);
+        }
+    }
+    links.sort_by_key(|l| l.span.map(|s| s.start));
+    post.hashtags = found.hashtags;
+    post.mentions = found.mentions;
+    post.countries = found.countries;
+    post.links = links;
+    post.entities = entities;
+    post.text = clean;
 }

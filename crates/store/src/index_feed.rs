@@ -1,0 +1,133 @@
+//! What the full-text index is fed: each post's current text and the fields search filters on,
+//! read in post order, and the archive's mark that says how far an index has caught up.
+
+use rusqlite::params;
+
+use crate::Store;
+use crate::error::Result;
+
+/// One post as the index needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostForIndex {
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// The channel's names: username and titles (every alias).
+    pub channel_names: Vec<String>,
+    /// The forward source's names (title, username), when the current version is a forward.
+    pub forward_names: Vec<String>,
+    /// Clean text of the current version.
+    pub text: String,
+    /// Hashtags of the current version (without '#').
+    pub hashtags: Vec<String>,
+    /// Mentions of the current version (without '@').
+    pub mentions: Vec<String>,
+    /// Observed date (RFC 3339 UTC), else the inferred one (as stored).
+    pub date: Option<String>,
+    /// Media kinds of the current version.
+    pub media_kinds: Vec<String>,
+    /// Whether the current version has a link.
+    pub has_link: bool,
+    /// Whether the post was edited: more than one version, or an edited mark.
+    pub edited: bool,
+    /// Telegram's message id.
+    pub message_id: Option<i64>,
+}
+
+impl Store {
+    /// The archive's mark for the index: the newest version's id. Versions are only ever
+    /// added, so an index that recorded this mark holds every version up to it.
+    pub fn index_mark(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM versions")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
+    /// 0), in post order.
+    pub fn for_each_post_for_index(
+        &self,
+        after_mark: i64,
+        mut f: impl FnMut(PostForIndex) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.conn();
+        let mut posts = conn.prepare(
+            "SELECT p.id, p.channel_id, p.message_id, v.id, v.text, COALESCE(v.date, v.date_inferred),
+                    COALESCE(v.edited, 0), (SELECT COUNT(*) FROM versions w WHERE w.post_id = p.id)
+             FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
+             ORDER BY p.id",
+        )?;
+        let mut names = conn.prepare_cached(
+            "SELECT alias FROM channel_aliases WHERE channel_id = ?1 ORDER BY kind DESC, first_seen",
+        )?;
+        let mut forward = conn.prepare_cached(
+            "SELECT f.title, f.username, c.username, c.title FROM forwards f
+             LEFT JOIN channels c ON c.id = f.channel_id WHERE f.version_id = ?1",
+        )?;
+        let mut tags =
+            conn.prepare_cached("SELECT tag FROM hashtags WHERE version_id = ?1 ORDER BY ord")?;
+        let mut mentions = conn
+            .prepare_cached("SELECT username FROM mentions WHERE version_id = ?1 ORDER BY ord")?;
+        let mut media =
+            conn.prepare_cached("SELECT kind FROM media WHERE version_id = ?1 ORDER BY ord")?;
+        let mut links =
+            conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM links WHERE version_id = ?1)")?;
+        let mut channel_names: Option<(i64, Vec<String>)> = None;
+        let mut rows = posts.query(params![after_mark])?;
+        while let Some(r) = rows.next()? {
+            let post_id: i64 = r.get(0)?;
+            let channel_id: i64 = r.get(1)?;
+            let version_id: i64 = r.get(3)?;
+            if channel_names.as_ref().map(|(id, _)| *id) != Some(channel_id) {
+                let list = names
+                    .query_map(params![channel_id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                channel_names = Some((channel_id, list));
+            }
+            let mut forward_names = Vec::new();
+            let found = forward
+                .query_map(params![version_id], |r| {
+                    Ok([
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ])
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for name in found.into_iter().flatten().flatten() {
+                if !forward_names.contains(&name) {
+                    forward_names.push(name);
+                }
+            }
+            let list = |stmt: &mut rusqlite::CachedStatement<'_>| -> Result<Vec<String>> {
+                Ok(stmt
+                    .query_map(params![version_id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?)
+            };
+            let edited_mark: bool = r.get(6)?;
+            let versions: i64 = r.get(7)?;
+            f(PostForIndex {
+                post_id,
+                channel_id,
+                channel_names: channel_names
+                    .as_ref()
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+                forward_names,
+                text: r.get(4)?,
+                hashtags: list(&mut tags)?,
+                mentions: list(&mut mentions)?,
+                date: r.get(5)?,
+                media_kinds: list(&mut media)?,
+                has_link: links.query_row(params![version_id], |r| r.get(0))?,
+                edited: edited_mark || versions > 1,
+                message_id: r.get(2)?,
+            })?;
+        }
+        Ok(())
+    }
+}
