@@ -1,10 +1,13 @@
-//! `tgscope-bench`: synthetic Telegram Desktop exports and the JSON read benchmark (issue 3).
+//! `tgscope-bench`: synthetic Telegram Desktop exports, the JSON read benchmark (issue 3) and
+//! the search benchmark (issue 5).
 //!
 //! - `gen` writes a realistic single-chat `public_channel` `result.json` of any size,
 //!   deterministic from a seed and streamed to disk (see [`synth`] for what it holds).
 //! - `read` runs tgscope's streaming Desktop JSON reader over a file and reports its throughput.
 //! - `raw` parses the same file with serde_json into `IgnoredAny` (no allocation, no meaning):
 //!   the ceiling for any reader built on serde_json's streaming parser.
+//! - `search-index` indexes an archive's posts with tgscope's index and with a plain tantivy
+//!   indexer of the same documents; `search-latency` times a mixed query set ([`search`]).
 //!
 //! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
 //! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
@@ -16,6 +19,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod rng;
+mod search;
 mod synth;
 
 use std::fs::File;
@@ -59,6 +63,20 @@ enum Command {
     Read {
         /// The export (result.json).
         file: PathBuf,
+    },
+    /// Index an archive's posts with tgscope's index and with a plain tantivy indexer (same
+    /// documents, in memory), then time a full reindex of the archive.
+    SearchIndex {
+        /// The archive directory.
+        archive: PathBuf,
+    },
+    /// Time a mixed set of queries (search and counts per month) against an archive.
+    SearchLatency {
+        /// The archive directory.
+        archive: PathBuf,
+        /// Times each query runs (after one warm-up run).
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
     },
     /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
     Raw {
@@ -183,6 +201,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Read { file } => serde_json::to_string(&read(file)?)?,
         Command::Raw { file, slice } => serde_json::to_string(&raw(file, *slice)?)?,
+        Command::SearchIndex { archive } => serde_json::to_string(&search::index(archive)?)?,
+        Command::SearchLatency { archive, rounds } => {
+            serde_json::to_string(&search::latency(archive, *rounds)?)?
+        }
     };
     println!("{out}");
     Ok(())

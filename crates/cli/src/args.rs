@@ -86,6 +86,82 @@ pub enum Command {
     History(ShowArgs),
     /// List the edits and deletions observed, oldest first.
     Changes(ChangesArgs),
+    /// Search the archive's posts (Russian and English word forms, phrases, filters).
+    ///
+    /// Words must all match, in any form ("Россия" finds "России", "=Россия" only that form);
+    /// "quoted phrases" match words in order; OR, -exclude and (grouping) combine them; filters:
+    /// channel:, from: (forward source), tag: or #tag, lang:ru|en, has:media|link|forward,
+    /// media:video, date:2024-01-01..2024-03-31, edited:yes. See docs/search.md.
+    Search(SearchArgs),
+    /// Count the posts matching a query per day, week or month (the curve to plot).
+    Count(CountArgs),
+    /// Rebuild the full-text index from the archive.
+    Reindex,
+}
+
+/// Orders of search results.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SearchSort {
+    /// Best match first.
+    Relevance,
+    /// Newest first.
+    Date,
+    /// Oldest first.
+    DateAsc,
+}
+
+/// Arguments of `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query (quote it for the shell: 'Россия "коллективный Запад" date:2024').
+    pub query: String,
+    /// Order of the results.
+    #[arg(long, value_enum, default_value = "relevance")]
+    pub sort: SearchSort,
+    /// At most this many results.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Skip this many results first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output format (jsonl: the export record of each post with `score` and `snippet`).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+}
+
+/// Periods of `count`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CountBy {
+    /// Calendar days (UTC).
+    Day,
+    /// Weeks starting on Monday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// Output formats of `count`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CountFmt {
+    /// Aligned columns with a bar.
+    Table,
+    /// CSV: period,count.
+    Csv,
+    /// A JSON array of {period, count}.
+    Json,
+}
+
+/// Arguments of `count`.
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    /// The query (as for `search`).
+    pub query: String,
+    /// The period.
+    #[arg(long, value_enum, default_value = "day")]
+    pub by: CountBy,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CountFmt,
 }
 
 /// Arguments of `collect`.

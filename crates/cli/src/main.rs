@@ -231,6 +231,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(exit::INTERNAL));
             }
         }
+        Command::Search(a) => {
+            let mut engine = open_existing(&archive)?;
+            let sort = match a.sort {
+                args::SearchSort::Relevance => tgscope_engine::SortBy::Relevance,
+                args::SearchSort::Date => tgscope_engine::SortBy::Newest,
+                args::SearchSort::DateAsc => tgscope_engine::SortBy::Oldest,
+            };
+            let page = engine.search(&a.query, sort, a.limit, a.offset)?;
+            match a.format {
+                Fmt::Table => output::search_table(&mut out, &page)?,
+                Fmt::Json => output::json(&mut out, &output::search_json(&page))?,
+                Fmt::Jsonl => {
+                    for hit in output::search_records(&page) {
+                        serde_json::to_writer(&mut out, &hit)?;
+                        writeln!(out)?;
+                    }
+                }
+                Fmt::Csv => output::search_csv(&mut out, &page)?,
+            }
+        }
+        Command::Count(a) => {
+            let mut engine = open_existing(&archive)?;
+            let period = match a.by {
+                args::CountBy::Day => tgscope_engine::Period::Day,
+                args::CountBy::Week => tgscope_engine::Period::Week,
+                args::CountBy::Month => tgscope_engine::Period::Month,
+            };
+            let counts = engine.count(&a.query, period)?;
+            output::counts(&mut out, &counts, a.format)?;
+        }
+        Command::Reindex => {
+            let mut engine = Engine::open(&archive)
+                .with_context(|| format!("opening archive {}", archive.display()))?;
+            let done = engine.reindex()?;
+            writeln!(out, "indexed {} posts", done.indexed)?;
+        }
         Command::Collect(a) => {
             let mut engine = Engine::open(&archive)
                 .with_context(|| format!("opening archive {}", archive.display()))?;

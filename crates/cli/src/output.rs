@@ -700,3 +700,147 @@ pub fn collect_reports(
     }
     Ok(())
 }
+
+/// Search results as a table with marked snippets.
+pub fn search_table(out: Out<'_>, page: &tgscope_engine::SearchPage) -> anyhow::Result<()> {
+    let shown = page.hits.len();
+    let first = if shown == 0 { 0 } else { page.offset + 1 };
+    writeln!(
+        out,
+        "{} posts match; showing {first}-{}",
+        page.total,
+        page.offset + shown
+    )?;
+    for hit in &page.hits {
+        let p = &hit.post;
+        let date = p
+            .current
+            .date
+            .clone()
+            .or_else(|| {
+                p.current
+                    .date_inferred
+                    .as_ref()
+                    .map(|d| format!("~{}", d.date))
+            })
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "\n{:>6}  {}  {}  score {:.2}",
+            p.id,
+            p.channel.name(),
+            date,
+            hit.score
+        )?;
+        writeln!(
+            out,
+            "        {}",
+            marked(&hit.snippet, &hit.highlights).replace('\n', " ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `text` with `[` `]` around each highlighted byte range.
+fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + 4 * highlights.len());
+    let mut at = 0;
+    for &(start, end) in highlights {
+        let (Some(before), Some(word)) = (text.get(at..start), text.get(start..end)) else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('[');
+        out.push_str(word);
+        out.push(']');
+        at = end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
+}
+
+/// One search result as an export record with its score and snippet.
+#[derive(Serialize)]
+pub struct SearchRecord {
+    #[serde(flatten)]
+    record: tgscope_engine::export::ExportRecord,
+    score: f32,
+    snippet: String,
+    highlights: Vec<(usize, usize)>,
+}
+
+/// Every hit of a page as a [`SearchRecord`].
+pub fn search_records(page: &tgscope_engine::SearchPage) -> Vec<SearchRecord> {
+    page.hits
+        .iter()
+        .map(|h| SearchRecord {
+            record: (&h.post).into(),
+            score: h.score,
+            snippet: h.snippet.clone(),
+            highlights: h.highlights.clone(),
+        })
+        .collect()
+}
+
+/// A page of results as one JSON object: total, offset and the hits.
+pub fn search_json(page: &tgscope_engine::SearchPage) -> serde_json::Value {
+    serde_json::json!({
+        "total": page.total,
+        "offset": page.offset,
+        "hits": search_records(page),
+    })
+}
+
+/// Search results as CSV: the export columns, then score and snippet.
+pub fn search_csv(out: Out<'_>, page: &tgscope_engine::SearchPage) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = tgscope_engine::export::CSV_COLUMNS.to_vec();
+    header.extend(["score", "snippet"]);
+    w.write_record(&header)?;
+    for hit in &page.hits {
+        let record: tgscope_engine::export::ExportRecord = (&hit.post).into();
+        let mut row = record.csv_row();
+        row.push(format!("{:.4}", hit.score));
+        row.push(hit.snippet.clone());
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Counts per period.
+pub fn counts(
+    out: Out<'_>,
+    counts: &[tgscope_engine::PeriodCount],
+    format: crate::args::CountFmt,
+) -> anyhow::Result<()> {
+    match format {
+        crate::args::CountFmt::Json => {
+            let rows: Vec<serde_json::Value> = counts
+                .iter()
+                .map(|c| serde_json::json!({"period": c.start, "count": c.count}))
+                .collect();
+            json(out, &rows)
+        }
+        crate::args::CountFmt::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["period", "count"])?;
+            for c in counts {
+                w.write_record([c.start.clone(), c.count.to_string()])?;
+            }
+            w.flush()?;
+            Ok(())
+        }
+        crate::args::CountFmt::Table => {
+            let most = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
+            for c in counts {
+                let bar = "█".repeat(((c.count * 40).div_ceil(most)) as usize);
+                writeln!(out, "{:<10}  {:>7}  {bar}", c.start, c.count)?;
+            }
+            if counts.is_empty() {
+                writeln!(out, "(no dated posts match)")?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -32,5 +32,7 @@ mod posts; // posts filters (channel, from, tag, dates, paging) and formats
 mod raw; // raw captures kept under raw/<aa>/<sha>.zst, or not with --no-keep-raw
 #[path = "cli/real_sample.rs"]
 mod real_sample;
+#[path = "cli/search.rs"]
+mod search; // search, count and reindex: word forms, filters, formats, bad queries
 #[path = "cli/show.rs"]
 mod show; // show ID: clean and raw text, forward, lost links, dates, versions, sightings // the shared sample mfa-cis-channel.txt (skipped when absent)

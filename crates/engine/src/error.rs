@@ -42,6 +42,12 @@ pub enum EngineError {
     /// Writing output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    /// A search query that cannot be read.
+    #[error("{0}")]
+    Query(String),
+    /// The full-text index failed.
+    #[error("full-text index: {0}")]
+    Index(String),
 }
 
 impl EngineError {
@@ -49,10 +55,24 @@ impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Store(e) if e.is_user_fault() => ErrorKind::User,
-            EngineError::Input { .. } | EngineError::BadRequest(_) => ErrorKind::User,
+            EngineError::Input { .. } | EngineError::BadRequest(_) | EngineError::Query(_) => {
+                ErrorKind::User
+            }
             EngineError::NoSuchPost(_) => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
         }
+    }
+}
+
+impl EngineError {
+    /// An error of the full-text index.
+    pub(crate) fn index(e: impl std::fmt::Display) -> EngineError {
+        EngineError::Index(e.to_string())
+    }
+
+    /// A query that cannot be read, with the place where it goes wrong.
+    pub(crate) fn query(e: impl std::fmt::Display) -> EngineError {
+        EngineError::Query(e.to_string())
     }
 }
 

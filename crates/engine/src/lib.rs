@@ -22,6 +22,7 @@
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod search;
 pub mod watch;
 
 use std::io::Write;
@@ -31,6 +32,8 @@ pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
+pub use search::{IndexUpdate, SearchHit, SearchPage, SortBy};
+pub use tgscope_index::{Period, PeriodCount};
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
@@ -53,6 +56,8 @@ pub const DEFAULT_ARCHIVE: &str = "tgscope-archive";
 /// An open archive.
 pub struct Engine {
     store: Store,
+    /// The full-text index in `<archive>/index`, opened on first use.
+    index: Option<tgscope_index::Index>,
 }
 
 /// Export formats.
@@ -67,16 +72,22 @@ pub enum ExportFormat {
 impl Engine {
     /// Opens (creating if needed) the archive in `dir` for ingest.
     pub fn open(dir: &Path) -> Result<Engine> {
-        Ok(Engine {
+        let mut engine = Engine {
             store: Store::open(dir)?,
-        })
+            index: None,
+        };
+        engine.catch_up_existing_index()?;
+        Ok(engine)
     }
 
     /// Opens an existing archive for reading.
     pub fn open_existing(dir: &Path) -> Result<Engine> {
-        Ok(Engine {
+        let mut engine = Engine {
             store: Store::open_read_only(dir)?,
-        })
+            index: None,
+        };
+        engine.catch_up_existing_index()?;
+        Ok(engine)
     }
 
     /// The archive directory.
@@ -115,6 +126,8 @@ impl Engine {
                 }
             }
         }
+        // The index follows in the same run (a crash before this is caught up on next open).
+        self.update_index()?;
         Ok(report)
     }
 

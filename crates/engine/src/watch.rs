@@ -56,6 +56,7 @@ impl Engine {
                 });
             }
         };
+        self.update_index()?;
         let posts = self.store.capture_posts(&capture.sha256)?;
         Ok(PageReport {
             capture,

@@ -4,7 +4,25 @@
 use rusqlite::params;
 
 use crate::Store;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+
+/// Why a walk over the posts stopped: the archive failed, or the caller said so.
+enum Stop<E> {
+    Store(StoreError),
+    Callback(E),
+}
+
+impl<E> From<rusqlite::Error> for Stop<E> {
+    fn from(e: rusqlite::Error) -> Self {
+        Stop::Store(StoreError::from(e))
+    }
+}
+
+impl<E> From<StoreError> for Stop<E> {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
 
 /// One post as the index needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,12 +64,24 @@ impl Store {
     }
 
     /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
-    /// 0), in post order.
-    pub fn for_each_post_for_index(
+    /// 0), in post order; an error of `f` stops the walk and is returned.
+    pub fn for_each_post_for_index<E: From<StoreError>>(
         &self,
         after_mark: i64,
-        mut f: impl FnMut(PostForIndex) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.walk_posts_for_index(after_mark, &mut |post| f(post).map_err(Stop::Callback))
+            .map_err(|stop| match stop {
+                Stop::Store(e) => E::from(e),
+                Stop::Callback(e) => e,
+            })
+    }
+
+    fn walk_posts_for_index<E>(
+        &self,
+        after_mark: i64,
+        f: &mut dyn FnMut(PostForIndex) -> std::result::Result<(), Stop<E>>,
+    ) -> std::result::Result<(), Stop<E>> {
         let conn = self.conn();
         let mut posts = conn.prepare(
             "SELECT p.id, p.channel_id, p.message_id, v.id, v.text, COALESCE(v.date, v.date_inferred),
@@ -103,10 +133,9 @@ impl Store {
                     forward_names.push(name);
                 }
             }
-            let list = |stmt: &mut rusqlite::CachedStatement<'_>| -> Result<Vec<String>> {
-                Ok(stmt
-                    .query_map(params![version_id], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?)
+            let list = |stmt: &mut rusqlite::CachedStatement<'_>| -> rusqlite::Result<Vec<String>> {
+                stmt.query_map(params![version_id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
             };
             let edited_mark: bool = r.get(6)?;
             let versions: i64 = r.get(7)?;

@@ -365,6 +365,11 @@ impl Store {
         }))
     }
 
+    /// One post with its current version, without its history.
+    pub fn post_record(&self, id: i64) -> Result<Option<PostRecord>> {
+        post_record(self.conn(), id)
+    }
+
     /// Every channel with its counts, the most posts first.
     pub fn channels(&self) -> Result<Vec<ChannelSummary>> {
         let conn = self.conn();

@@ -1,0 +1,47 @@
+//! The index's errors.
+
+use std::path::PathBuf;
+
+/// What can go wrong with the index (query errors are [`crate::QueryError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The index directory cannot be created, read or cleared.
+    #[error("index directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another writer (in this or another process) holds the index's lock.
+    #[error(
+        "the index in {path} is being written by another process (or a crashed one left its \
+         lock file .tantivy-writer.lock)"
+    )]
+    Locked {
+        /// The index directory.
+        path: PathBuf,
+    },
+    /// tantivy failed: a damaged index or a failing disk.
+    #[error("index in {path}: {source}")]
+    Tantivy {
+        /// The index directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    /// A document of the index has no post id: the index is damaged (rebuild it).
+    #[error(
+        "index in {path}: a document has no post id (segment {segment}, doc {doc}); rebuild the index"
+    )]
+    MissingPostId {
+        /// The index directory.
+        path: PathBuf,
+        /// The segment's ordinal.
+        segment: u32,
+        /// The document's id in the segment.
+        doc: u32,
+    },
+}

@@ -1,0 +1,469 @@
+//! The index directory: opening it, its one writer, search with totals, paging and snippets,
+//! and counts per period.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::error::IndexError;
+use crate::period::{self, DayCounts, Period, PeriodCount};
+use crate::query::Query;
+use crate::schema::{self, Fields, names};
+use crate::snippet::{self, Snippet};
+use crate::{IndexDoc, SCHEMA_VERSION, compile};
+
+/// The writer's memory budget (all its threads together): segments are written out when it is
+/// reached, so it bounds the memory an ingest of any size takes for indexing.
+pub const WRITER_HEAP_BYTES: usize = 192 * 1024 * 1024;
+
+/// What the last commit recorded (tantivy's commit payload, as JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// [`SCHEMA_VERSION`] of the code that committed.
+    pub schema_version: u32,
+    /// The archive's mark the index was brought up to (the engine's to interpret).
+    pub archive_mark: i64,
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum Sort {
+    /// Best match first (BM25); ties in index order.
+    #[default]
+    Relevance,
+    /// Newest first; posts without a date last.
+    DateDesc,
+    /// Oldest first; posts without a date last.
+    DateAsc,
+}
+
+/// What a search returns and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// The order of results.
+    pub sort: Sort,
+    /// At most this many hits (0: only the total).
+    pub limit: usize,
+    /// Hits skipped before the first one returned.
+    pub offset: usize,
+    /// The longest snippet, in chars (0: no snippets).
+    pub snippet_chars: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            sort: Sort::Relevance,
+            limit: 20,
+            offset: 0,
+            snippet_chars: 200,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Every post the query matches (not only this page).
+    pub total: u64,
+    /// This page's hits, in order.
+    pub hits: Vec<Hit>,
+}
+
+/// One matching post.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The archive's post id.
+    pub post_id: i64,
+    /// The BM25 score when sorted by relevance (filters add nothing to it); 0 when sorted by
+    /// date.
+    pub score: f32,
+    /// The post's date (unix seconds, UTC), when known.
+    pub date: Option<i64>,
+    /// The text around the first matches.
+    pub snippet: Snippet,
+}
+
+/// The full-text index of an archive's posts, in its own directory (`<archive>/index`).
+pub struct Index {
+    dir: PathBuf,
+    index: tantivy::Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("dir", &self.dir).finish()
+    }
+}
+
+impl Index {
+    /// Opens the index in `dir`, creating the directory and an empty index when there is none.
+    /// An index with another schema (written by another version of tgscope) is deleted and
+    /// created anew, empty: [`Index::meta`] then returns `None` and the engine rebuilds it.
+    pub fn open_or_create(dir: &Path) -> Result<Index, IndexError> {
+        let (schema, fields) = schema::build();
+        let io = |source| IndexError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        let tantivy_error = |source| IndexError::Tantivy {
+            path: dir.to_owned(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(io)?;
+        let open = |dir: &Path| -> Result<Option<tantivy::Index>, IndexError> {
+            let directory = MmapDirectory::open(dir)
+                .map_err(|e| tantivy_error(tantivy::TantivyError::from(e)))?;
+            if !tantivy::Index::exists(&directory)
+                .map_err(|e| tantivy_error(tantivy::TantivyError::from(e)))?
+            {
+                return Ok(None);
+            }
+            tantivy::Index::open(directory)
+                .map(Some)
+                .map_err(tantivy_error)
+        };
+        let index = match open(dir)? {
+            Some(existing) if existing.schema() == schema => existing,
+            found => {
+                if found.is_some() {
+                    drop(found);
+                    fs::remove_dir_all(dir).map_err(io)?;
+                    fs::create_dir_all(dir).map_err(io)?;
+                }
+                let directory = MmapDirectory::open(dir)
+                    .map_err(|e| tantivy_error(tantivy::TantivyError::from(e)))?;
+                tantivy::Index::create(directory, schema, tantivy::IndexSettings::default())
+                    .map_err(tantivy_error)?
+            }
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error)?;
+        Ok(Index {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn error(&self, source: tantivy::TantivyError) -> IndexError {
+        IndexError::Tantivy {
+            path: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// What the last commit recorded; `None` for a new index (or one committed without a
+    /// readable record, which the engine then rebuilds).
+    pub fn meta(&self) -> Result<Option<IndexMeta>, IndexError> {
+        let metas = self.index.load_metas().map_err(|e| self.error(e))?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str(payload).ok()))
+    }
+
+    /// The index's one writer, with a memory budget of [`WRITER_HEAP_BYTES`]. Fails with
+    /// [`IndexError::Locked`] while another writer is open.
+    pub fn writer(&self) -> Result<IndexWriter, IndexError> {
+        self.writer_with_heap(WRITER_HEAP_BYTES)
+    }
+
+    /// The writer with another memory budget (at least 15 MB per thread; one or two threads).
+    pub fn writer_with_heap(&self, heap_bytes: usize) -> Result<IndexWriter, IndexError> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 2);
+        let writer = self
+            .index
+            .writer_with_num_threads(threads, heap_bytes)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                    path: self.dir.clone(),
+                },
+                other => self.error(other),
+            })?;
+        Ok(IndexWriter {
+            dir: self.dir.clone(),
+            writer,
+            reader: self.reader.clone(),
+            fields: self.fields.clone(),
+        })
+    }
+
+    /// A searcher over the last commit (of this process or another).
+    fn searcher(&self) -> Result<Searcher, IndexError> {
+        self.reader.reload().map_err(|e| self.error(e))?;
+        Ok(self.reader.searcher())
+    }
+
+    /// The posts matching `query`: the total, and one page of hits with snippets.
+    pub fn search(&self, query: &Query, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
+        let searcher = self.searcher()?;
+        let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
+        let num_docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let limit = opts.limit.min(num_docs.saturating_sub(opts.offset));
+        if limit == 0 {
+            let total = searcher
+                .search(&tantivy_query, &Count)
+                .map_err(|e| self.error(e))?;
+            return Ok(SearchResults {
+                total: total as u64,
+                hits: Vec::new(),
+            });
+        }
+        let top = TopDocs::with_limit(limit).and_offset(opts.offset);
+        let (total, found): (usize, Vec<(f32, DocAddress)>) = match opts.sort {
+            Sort::Relevance => searcher
+                .search(&tantivy_query, &(Count, top.order_by_score()))
+                .map_err(|e| self.error(e))?,
+            Sort::DateDesc | Sort::DateAsc => {
+                let order = if opts.sort == Sort::DateDesc {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let (total, by_date) = searcher
+                    .search(
+                        &tantivy_query,
+                        &(Count, top.order_by_fast_field::<i64>(names::DATE, order)),
+                    )
+                    .map_err(|e| self.error(e))?;
+                (total, by_date.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
+        };
+        let forms = query.matched_forms();
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let fast = segment.fast_fields();
+            let post_id = fast
+                .i64(names::POST_ID)
+                .map_err(|e| self.error(e))?
+                .first(address.doc_id)
+                .ok_or_else(|| IndexError::MissingPostId {
+                    path: self.dir.clone(),
+                    segment: address.segment_ord,
+                    doc: address.doc_id,
+                })?;
+            let date = fast
+                .i64(names::DATE)
+                .map_err(|e| self.error(e))?
+                .first(address.doc_id);
+            let snippet = if opts.snippet_chars == 0 {
+                Snippet::default()
+            } else {
+                let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.error(e))?;
+                let text = doc
+                    .get_first(self.fields.body)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                snippet::build(text, &forms, opts.snippet_chars)
+            };
+            hits.push(Hit {
+                post_id,
+                score,
+                date,
+                snippet,
+            });
+        }
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+        })
+    }
+
+    /// Counts of the posts matching `query` per period, from the first period with a post to
+    /// the last (empty periods between them as 0). Posts without a date are not counted.
+    pub fn count_by(&self, query: &Query, period: Period) -> Result<Vec<PeriodCount>, IndexError> {
+        let searcher = self.searcher()?;
+        let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
+        let days = searcher
+            .search(&tantivy_query, &DayCounts)
+            .map_err(|e| self.error(e))?;
+        Ok(period::group(&days, period))
+    }
+
+    /// The number of posts in the index (as of the last commit).
+    pub fn doc_count(&self) -> Result<u64, IndexError> {
+        Ok(self.searcher()?.num_docs())
+    }
+}
+
+/// The index's writer: upserts and deletes, made visible (and durable) by [`IndexWriter::commit`].
+/// Dropping it without a commit discards what it did since the last one.
+pub struct IndexWriter {
+    dir: PathBuf,
+    writer: tantivy::IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for IndexWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexWriter")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl IndexWriter {
+    fn error(&self, source: tantivy::TantivyError) -> IndexError {
+        IndexError::Tantivy {
+            path: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// Indexes a post, replacing the document with the same post id if there is one.
+    pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), IndexError> {
+        self.delete(doc.post_id)?;
+        self.writer
+            .add_document(schema::document(&self.fields, doc))
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Indexes many posts: their text is analysed on every core at once (analysis is most of
+    /// the cost of indexing), then the documents go to tantivy in order. With `replace`, each
+    /// replaces the document with the same post id; without it (a rebuild after
+    /// [`IndexWriter::clear`], or posts never indexed), no delete is queued at all.
+    pub fn add_batch(&mut self, docs: &[IndexDoc], replace: bool) -> Result<(), IndexError> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let fields = &self.fields;
+        let built: Vec<tantivy::TantivyDocument> = if threads == 1 || docs.len() < 64 {
+            docs.iter().map(|d| schema::document(fields, d)).collect()
+        } else {
+            let chunk = docs.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = docs
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|d| schema::document(fields, d))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        if built.len() != docs.len() {
+            return Err(self.error(tantivy::TantivyError::InternalError(
+                "a thread analysing posts failed".into(),
+            )));
+        }
+        for (doc, document) in docs.iter().zip(built) {
+            if replace {
+                self.delete(doc.post_id)?;
+            }
+            self.writer
+                .add_document(document)
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    /// Removes a post's document (nothing when it has none).
+    pub fn delete(&mut self, post_id: i64) -> Result<(), IndexError> {
+        self.writer
+            .delete_term(Term::from_field_i64(self.fields.post_id, post_id));
+        Ok(())
+    }
+
+    /// Removes every document (before a full rebuild).
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.writer
+            .delete_all_documents()
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Makes everything since the last commit durable and visible to searches, recording
+    /// [`IndexMeta`] `{ SCHEMA_VERSION, archive_mark }` with it.
+    pub fn commit(&mut self, archive_mark: i64) -> Result<(), IndexError> {
+        let meta = IndexMeta {
+            schema_version: SCHEMA_VERSION,
+            archive_mark,
+        };
+        let payload = serde_json::to_string(&meta).map_err(|e| {
+            self.error(tantivy::TantivyError::InternalError(format!(
+                "commit payload: {e}"
+            )))
+        })?;
+        let dir = &self.dir;
+        let error = |source| IndexError::Tantivy {
+            path: dir.clone(),
+            source,
+        };
+        let mut prepared = self.writer.prepare_commit().map_err(error)?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(error)?;
+        self.reader.reload().map_err(|e| self.error(e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{STORED, TEXT};
+
+    use super::*;
+
+    #[test]
+    fn an_index_with_another_schema_is_replaced_by_an_empty_one() -> anyhow::Result<()> {
+        let dir = tempfile::TempDir::new()?;
+        let path = dir.path().join("index");
+        fs::create_dir_all(&path)?;
+        {
+            let mut builder = tantivy::schema::Schema::builder();
+            let old_field = builder.add_text_field("old", TEXT | STORED);
+            let old = tantivy::Index::create_in_dir(&path, builder.build())?;
+            let mut writer: tantivy::IndexWriter = old.writer_with_num_threads(1, 15_000_000)?;
+            let mut doc = TantivyDocument::new();
+            doc.add_text(old_field, "an old document");
+            writer.add_document(doc)?;
+            writer.commit()?;
+        }
+        let index = Index::open_or_create(&path)?;
+        assert_eq!(index.meta()?, None);
+        assert_eq!(index.doc_count()?, 0);
+        let mut writer = index.writer()?;
+        writer.upsert(&IndexDoc {
+            post_id: 7,
+            text: "новый документ".into(),
+            ..IndexDoc::default()
+        })?;
+        writer.commit(5)?;
+        let found = index.search(&crate::parse_query("документ")?, &SearchOptions::default())?;
+        assert_eq!(
+            found.hits.iter().map(|h| h.post_id).collect::<Vec<_>>(),
+            [7]
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! The full-text index of the archive's posts: text analysis for Russian and English, the query
+//! language, search and counts over time. The only crate that imports tantivy.
+//!
+//! Place in the pipeline: below the engine, which feeds it. After each ingest the engine hands
+//! every new or changed post to an [`IndexWriter`] as an [`IndexDoc`] (keyed by the archive's
+//! post id) and commits with the archive's mark; [`Index::meta`] tells it later how far the
+//! index got and with which [`SCHEMA_VERSION`], so it can catch up or rebuild. A search returns
+//! post ids, which the engine maps back to archived posts.
+//!
+//! Main items:
+//! - [`Index`] (`open_or_create`, `meta`, `writer`, `search`, `count_by`, `doc_count`) and
+//!   [`IndexWriter`] (`upsert`, `delete`, `clear`, `commit`).
+//! - [`parse_query`] → [`Query`], or a [`QueryError`] with the char position of the problem;
+//!   the language is described in `docs/search.md`.
+//! - [`SearchOptions`] (relevance or date order, paging, snippet length) → [`SearchResults`]
+//!   with the total and [`Hit`]s, each with a [`Snippet`] whose highlights cover every matched
+//!   form of a word.
+//! - [`Period`] and [`PeriodCount`]: matching posts per day, week or month.
+//! - [`analysis`]: how text becomes words (folding, stems, languages), also for callers that
+//!   need the same notion of a word.
+//!
+//! What it does not do: read the archive, know SQL or the store's types, decide which posts
+//! need indexing (the engine does), or store anything that cannot be rebuilt from the archive.
+
+pub mod analysis;
+mod compile;
+pub mod error;
+mod exclusion;
+mod index;
+pub mod period;
+pub mod query;
+mod schema;
+pub mod snippet;
+
+pub use error::IndexError;
+pub use index::{
+    Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
+};
+pub use period::{Period, PeriodCount, UnknownPeriod};
+pub use query::{Query, QueryError, parse_query};
+pub use snippet::Snippet;
+
+/// The version of the index's schema and analysis. Bump it whenever either changes (fields,
+/// folding, stemming, tokenizing): the engine then rebuilds the index from the archive.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One post as the index needs it (the engine builds it from the archive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexDoc {
+    /// The archive's post id: the document's key (unique).
+    pub post_id: i64,
+    /// The archive's channel id (`channel:<id>` matches it).
+    pub channel_id: i64,
+    /// The channel's username and title(s), for `channel:`.
+    pub channel_names: Vec<String>,
+    /// The forward source's title and/or username, for `from:` (empty when not a forward).
+    pub forward_names: Vec<String>,
+    /// The post's clean current text.
+    pub text: String,
+    /// Hashtags, without `#`.
+    pub hashtags: Vec<String>,
+    /// Mentions, without `@`.
+    pub mentions: Vec<String>,
+    /// Unix seconds, UTC (observed or inferred date); `None` when unknown.
+    pub date: Option<i64>,
+    /// Media kinds: `photo`, `video`, `document`, `poll`, `link_preview`, ...
+    pub media_kinds: Vec<String>,
+    /// Whether the post has a link.
+    pub has_link: bool,
+    /// Whether the post was edited.
+    pub edited: bool,
+    /// The post's message id in its channel, when known (not indexed: the engine keeps it).
+    pub message_id: Option<i64>,
+}
