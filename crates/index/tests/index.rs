@@ -602,6 +602,36 @@ fn upserts_replace_deletes_remove_and_clear_empties() {
 }
 
 #[test]
+fn batches_are_analysed_in_parallel_and_index_like_single_posts() {
+    // Enough posts to be split between threads, in both languages.
+    let posts: Vec<IndexDoc> = (1..=500)
+        .map(|i| {
+            let text = if i % 2 == 0 {
+                format!("Пост {i}: санкции против России")
+            } else {
+                format!("Post {i}: sanctions and the collective West")
+            };
+            post(i, &text)
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tmp");
+    let index = Index::open_or_create(dir.path()).expect("index");
+    let mut writer = index.writer().expect("writer");
+    writer.add_batch(&posts, false).expect("batch");
+    writer.commit(1).expect("commit");
+    assert_eq!(index.doc_count().expect("count"), 500);
+    assert_eq!(ids(&index, "Россия").len(), 250);
+    assert_eq!(ids(&index, "\"collective West\"").len(), 250);
+    // With replace, a batch replaces the documents of the same posts: no duplicates.
+    let edited: Vec<IndexDoc> = (1..=100).map(|i| post(i, "исправленный текст")).collect();
+    writer.add_batch(&edited, true).expect("replace");
+    writer.commit(2).expect("commit");
+    assert_eq!(index.doc_count().expect("count"), 500);
+    assert_eq!(ids(&index, "исправленный").len(), 100);
+    assert_eq!(ids(&index, "Россия").len(), 200);
+}
+
+#[test]
 fn meta_records_the_schema_version_and_the_archive_mark_across_reopening() {
     let dir = TempDir::new().expect("temporary directory");
     let path = dir.path().join("index");
