@@ -135,21 +135,10 @@ impl DesktopHtmlReader {
                 carry,
             };
         }
-        let text = match std::str::from_utf8(page) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(e) => {
-                let byte = e.valid_up_to();
-                let line = page
-                    .get(..byte)
-                    .map_or(0, |p| p.iter().filter(|&&b| b == b'\n').count())
-                    + 1;
-                items.push_back(Ok(ReadItem::Warning(format!(
-                    "{file_name}: not valid UTF-8 at byte {byte} (line {line}); bad bytes were \
-                     replaced with U+FFFD"
-                ))));
-                String::from_utf8_lossy(page)
-            }
-        };
+        let (text, warning) = offsets::page_text(page, file_name);
+        if let Some(w) = warning {
+            items.push_back(Ok(ReadItem::Warning(w)));
+        }
         let mut page_reader = Page {
             file_name,
             options: &options,

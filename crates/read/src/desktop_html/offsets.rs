@@ -125,3 +125,28 @@ impl Offsets {
             .unwrap_or((0, 0))
     }
 }
+
+/// A page's bytes as text: borrowed when they are UTF-8; else with the bad bytes replaced by
+/// U+FFFD, and a warning naming the first bad byte and its line (prefixed with `label`).
+pub(crate) fn page_text<'a>(
+    page: &'a [u8],
+    label: &str,
+) -> (std::borrow::Cow<'a, str>, Option<String>) {
+    match std::str::from_utf8(page) {
+        Ok(t) => (std::borrow::Cow::Borrowed(t), None),
+        Err(e) => {
+            let byte = e.valid_up_to();
+            let line = page
+                .get(..byte)
+                .map_or(0, |p| p.iter().filter(|&&b| b == b'\n').count())
+                + 1;
+            (
+                String::from_utf8_lossy(page),
+                Some(format!(
+                    "{label}: not valid UTF-8 at byte {byte} (line {line}); bad bytes were \
+                     replaced with U+FFFD"
+                )),
+            )
+        }
+    }
+}

@@ -105,21 +105,10 @@ impl TmeReader {
             }));
             return reader;
         }
-        let text = match std::str::from_utf8(page) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(e) => {
-                let byte = e.valid_up_to();
-                let line = page
-                    .get(..byte)
-                    .map_or(0, |p| p.iter().filter(|&&b| b == b'\n').count())
-                    + 1;
-                reader.items.push_back(Ok(ReadItem::Warning(format!(
-                    "{prefix}: not valid UTF-8 at byte {byte} (line {line}); bad bytes were \
-                     replaced with U+FFFD"
-                ))));
-                String::from_utf8_lossy(page)
-            }
-        };
+        let (text, warning) = crate::desktop_html::offsets::page_text(page, &prefix);
+        if let Some(w) = warning {
+            reader.items.push_back(Ok(ReadItem::Warning(w)));
+        }
         let offsets = ElementOffsets {
             by_post: Offsets::scan_attr(page, "data-post", ""),
             by_id: Offsets::scan_attr(page, "id", "widget_message"),
