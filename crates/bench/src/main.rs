@@ -8,6 +8,7 @@
 //!   the ceiling for any reader built on serde_json's streaming parser.
 //! - `search-index` indexes an archive's posts with tgscope's index and with a plain tantivy
 //!   indexer of the same documents; `search-latency` times a mixed query set ([`search`]).
+//! - `load` load-tests a running `tgscope serve` ([`load`]).
 //!
 //! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
 //! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
@@ -18,6 +19,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod load;
 mod rng;
 mod search;
 mod synth;
@@ -77,6 +79,35 @@ enum Command {
         /// Times each query runs (after one warm-up run).
         #[arg(long, default_value_t = 10)]
         rounds: usize,
+    },
+    /// Load-test a running `tgscope serve`: concurrent clients asking for search pages, post
+    /// pages and API searches.
+    Load {
+        /// The server's address (`http://127.0.0.1:8080`).
+        #[arg(long)]
+        url: String,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Requests in all.
+        #[arg(long, default_value_t = 3000)]
+        requests: u64,
+        /// Post ids are taken from 1 to this.
+        #[arg(long, default_value_t = 1000)]
+        posts: i64,
+        /// Path of a search page; `{q}` is replaced by the encoded query.
+        #[arg(long, default_value = "/search?q={q}")]
+        search_path: String,
+        /// Path of a post page; `{id}` is replaced by the post's id.
+        #[arg(long, default_value = "/posts/{id}")]
+        post_path: String,
+        /// Path of an API search; `{q}` is replaced by the encoded query.
+        #[arg(long, default_value = "/api/v1/search?q={q}")]
+        api_path: String,
+        /// Send only the plain words of each query (no operators or filters), for a peer that
+        /// does not speak tgscope's query language.
+        #[arg(long)]
+        plain_queries: bool,
     },
     /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
     Raw {
@@ -201,6 +232,25 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Read { file } => serde_json::to_string(&read(file)?)?,
         Command::Raw { file, slice } => serde_json::to_string(&raw(file, *slice)?)?,
+        Command::Load {
+            url,
+            clients,
+            requests,
+            posts,
+            search_path,
+            post_path,
+            api_path,
+            plain_queries,
+        } => {
+            let target = load::Target {
+                base: url.clone(),
+                search_path: search_path.clone(),
+                post_path: post_path.clone(),
+                api_path: api_path.clone(),
+                plain_queries: *plain_queries,
+            };
+            serde_json::to_string(&load::run(&target, *clients, *requests, *posts)?)?
+        }
         Command::SearchIndex { archive } => serde_json::to_string(&search::index(archive)?)?,
         Command::SearchLatency { archive, rounds } => {
             serde_json::to_string(&search::latency(archive, *rounds)?)?

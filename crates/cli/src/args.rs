@@ -97,6 +97,23 @@ pub enum Command {
     Count(CountArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
+    /// Serve the web interface and the JSON API over the archive (read-only).
+    ///
+    /// Prints the address on its first line; Ctrl-C stops it. Pages: search with filters and a
+    /// chart of matches over time, posts with their evidence, channels, hashtags. The API is
+    /// under /api/v1/ and described at /api/openapi.json.
+    Serve(ServeArgs),
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: std::net::SocketAddr,
+    /// Seconds a query may run before it is cut off with an error.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub query_timeout: f64,
 }
 
 /// Orders of search results.

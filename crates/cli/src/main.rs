@@ -267,6 +267,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let done = engine.reindex()?;
             writeln!(out, "indexed {} posts", done.indexed)?;
         }
+        Command::Serve(a) => {
+            let config = tgscope_server::ServerConfig {
+                archive: archive.clone(),
+                query_timeout: seconds(a.query_timeout),
+                ..tgscope_server::ServerConfig::default()
+            };
+            let quiet = cli.quiet;
+            tgscope_server::run_blocking(config, a.bind, |address| {
+                // The first line of stdout is the address (scripts and tests read it).
+                println!("http://{address}/");
+                if !quiet {
+                    eprintln!(
+                        "tgscope: serving {} read-only at http://{address}/ (API at \
+                         /api/v1/, OpenAPI at /api/openapi.json); Ctrl-C stops",
+                        archive.display()
+                    );
+                    if !tgscope_engine::Engine::archive_exists(&archive) {
+                        eprintln!(
+                            "tgscope: nothing is archived in {} yet: the first page says how to \
+                             add captures",
+                            archive.display()
+                        );
+                    }
+                }
+            })
+            .with_context(|| format!("serving {}", archive.display()))?;
+        }
         Command::Collect(a) => {
             let mut engine = Engine::open(&archive)
                 .with_context(|| format!("opening archive {}", archive.display()))?;

@@ -48,6 +48,10 @@ pub enum EngineError {
     /// The full-text index failed.
     #[error("full-text index: {0}")]
     Index(String),
+    /// Another process (an ingest, say) is writing the full-text index, so it cannot be
+    /// brought up to date now; it is readable as it stands.
+    #[error("full-text index: {0}")]
+    IndexBusy(String),
 }
 
 impl EngineError {

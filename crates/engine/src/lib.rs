@@ -19,6 +19,7 @@
 //! What it does not do: SQL (the store), parsing (the readers), drawing progress or formatting
 //! tables (the CLI).
 
+pub mod browse;
 pub mod error;
 pub mod export;
 pub mod ingest;
@@ -28,6 +29,7 @@ pub mod watch;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub use browse::{ChannelCount, Interrupter, QueryProblem, SourceCount, TagCount, check_query};
 pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,

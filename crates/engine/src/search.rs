@@ -111,11 +111,29 @@ impl Engine {
     /// On opening the archive: an index that exists but fell behind is caught up now, so that
     /// no command serves stale results. (An archive without an index gets one on its first
     /// search or ingest.)
+    ///
+    /// When another process holds the index's writer lock (an ingest running beside a search
+    /// or a server), that process brings the index up to date itself: the archive opens with
+    /// the index as it stands.
     pub(crate) fn catch_up_existing_index(&mut self) -> Result<()> {
         if self.index_dir().is_dir() {
-            self.update_index()?;
+            self.catch_up_index()?;
         }
         Ok(())
+    }
+
+    /// [`Engine::update_index`] before a search: when another process holds the writer lock,
+    /// it is the one bringing the index up to date, and the search reads the index as it
+    /// stands.
+    fn catch_up_index(&mut self) -> Result<()> {
+        match self.update_index() {
+            Ok(_) => Ok(()),
+            Err(EngineError::IndexBusy(why)) => {
+                tracing::debug!("not catching up the index: {why}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Brings the index up to the archive: nothing when it is current, the posts with newer
@@ -147,7 +165,13 @@ impl Engine {
     }
 
     fn write_index(&mut self, after: i64, rebuild: bool, mark: i64) -> Result<IndexUpdate> {
-        let mut writer = self.index()?.writer().map_err(EngineError::index)?;
+        let mut writer = match self.index()?.writer() {
+            Ok(writer) => writer,
+            Err(e @ tgscope_index::IndexError::Locked { .. }) => {
+                return Err(EngineError::IndexBusy(e.to_string()));
+            }
+            Err(e) => return Err(EngineError::index(e)),
+        };
         if rebuild {
             writer.clear().map_err(EngineError::index)?;
         }
@@ -201,7 +225,7 @@ impl Engine {
         offset: usize,
     ) -> Result<SearchPage> {
         let parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
-        self.update_index()?;
+        self.catch_up_index()?;
         let options = SearchOptions {
             sort: match sort {
                 SortBy::Relevance => Sort::Relevance,
@@ -239,7 +263,7 @@ impl Engine {
     /// Counts of posts matching a query per day, week or month.
     pub fn count(&mut self, query: &str, period: Period) -> Result<Vec<PeriodCount>> {
         let parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
-        self.update_index()?;
+        self.catch_up_index()?;
         self.index()?
             .count_by(&parsed, period)
             .map_err(EngineError::index)

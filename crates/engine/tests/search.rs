@@ -104,6 +104,43 @@ fn an_index_left_behind_by_a_crash_is_caught_up_on_the_next_open() {
 }
 
 #[test]
+fn an_index_another_process_is_writing_is_read_as_it_stands() {
+    let tmp = TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let a = write(tmp.path(), "a.txt", FIRST);
+    let b = write(tmp.path(), "b.txt", SECOND);
+    {
+        let mut engine = Engine::open(&dir).expect("archive");
+        engine
+            .ingest(&[a], &options(), &mut NoProgress)
+            .expect("first");
+    }
+    let saved = tmp.path().join("index-after-first");
+    copy_dir(&dir.join("index"), &saved);
+    {
+        let mut engine = Engine::open(&dir).expect("archive");
+        engine
+            .ingest(&[b], &options(), &mut NoProgress)
+            .expect("second");
+    }
+    std::fs::remove_dir_all(dir.join("index")).expect("remove index");
+    copy_dir(&saved, &dir.join("index"));
+
+    // An ingest in another process holds the index's writer lock: opening the archive to read
+    // does not fail, and searches the index as it stands.
+    let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
+    let writer = index.writer().expect("the lock");
+    let mut engine = Engine::open_existing(&dir).expect("opens while the index is locked");
+    assert_eq!(matches(&mut engine, "Россия").len(), 1);
+    drop(engine);
+
+    // Once the lock is released, the next open catches up.
+    drop(writer);
+    let mut engine = Engine::open_existing(&dir).expect("reopen");
+    assert_eq!(matches(&mut engine, "Россия").len(), 2);
+}
+
+#[test]
 fn a_missing_index_is_rebuilt_and_reindex_rebuilds_it() {
     let tmp = TempDir::new().expect("tmp");
     let dir = tmp.path().join("archive");

@@ -36,7 +36,7 @@ pub use error::IndexError;
 pub use index::{
     Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
 };
-pub use period::{Period, PeriodCount, UnknownPeriod};
+pub use period::{MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod};
 pub use query::{Query, QueryError, parse_query};
 pub use snippet::Snippet;
 

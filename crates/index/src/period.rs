@@ -89,8 +89,14 @@ pub struct PeriodCount {
     pub count: u64,
 }
 
+/// The longest series whose empty periods are listed (10,000 days is 27 years): beyond it (an
+/// archive with a post misdated by centuries, say) only the periods with posts are, so that the
+/// answer stays as small as the data.
+pub const MAX_FILLED_PERIODS: usize = 10_000;
+
 /// Groups per-day counts (days since 1970-01-01) into periods, from the first period with a post
-/// to the last, the empty periods between them included with 0.
+/// to the last, the empty periods between them included with 0 (when the series has at most
+/// [`MAX_FILLED_PERIODS`]; else only the periods with posts).
 pub(crate) fn group(days: &HashMap<i64, u64>, period: Period) -> Vec<PeriodCount> {
     let mut by_period: BTreeMap<NaiveDate, u64> = BTreeMap::new();
     for (&day, &count) in days {
@@ -111,6 +117,15 @@ pub(crate) fn group(days: &HashMap<i64, u64>, period: Period) -> Vec<PeriodCount
     let mut out = Vec::new();
     let mut at = Some(first);
     while let Some(start) = at.filter(|s| *s <= last) {
+        if out.len() == MAX_FILLED_PERIODS {
+            return by_period
+                .iter()
+                .map(|(start, &count)| PeriodCount {
+                    start: start.format("%Y-%m-%d").to_string(),
+                    count,
+                })
+                .collect();
+        }
         out.push(PeriodCount {
             start: start.format("%Y-%m-%d").to_string(),
             count: by_period.get(&start).copied().unwrap_or(0),
@@ -204,6 +219,29 @@ mod tests {
                 ("2024-03-02", 1)
             ]
         );
+    }
+
+    #[test]
+    fn a_series_too_long_to_fill_lists_only_its_periods_with_posts() {
+        // A post misdated by centuries beside real ones.
+        let days = HashMap::from([
+            (day_number(1000, 1, 1), 1),
+            (day_number(2024, 3, 1), 2),
+            (day_number(2024, 3, 3), 1),
+        ]);
+        assert_eq!(
+            counts(&group(&days, Period::Day)),
+            [("1000-01-01", 1), ("2024-03-01", 2), ("2024-03-03", 1)]
+        );
+        // Just inside the limit, the gaps are filled.
+        let first = day_number(2000, 1, 1);
+        let days = HashMap::from([(first, 1), (first + MAX_FILLED_PERIODS as i64 - 1, 1)]);
+        let filled = group(&days, Period::Day);
+        assert_eq!(filled.len(), MAX_FILLED_PERIODS);
+        assert_eq!(filled.iter().map(|c| c.count).sum::<u64>(), 2);
+        // One day more, and only the two days with posts are listed.
+        let days = HashMap::from([(first, 1), (first + MAX_FILLED_PERIODS as i64, 1)]);
+        assert_eq!(group(&days, Period::Day).len(), 2);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! What it does not do: decide identity (which captured post is which archived post: the
 //! engine does, with the lookups offered here), read captures, or search text.
 
+pub mod browse;
 pub mod error;
 pub mod index_feed;
 pub mod migrate;

@@ -1,0 +1,578 @@
+//! The web interface in a real browser: `tgscope serve` over a small archive, driven through
+//! Debian's Chromium by chromedriver (W3C WebDriver over HTTP). A person opens the home page,
+//! searches, opens a post, and sees what they should; a post that carries a script shows it as
+//! text; nothing is requested from outside the machine. Screenshots of the pages are saved
+//! under `target/browser-screenshots/` for anyone to look at.
+//!
+//! `.ci/run` installs `chromium` and `chromium-driver`; without them this test says so and
+//! skips, unless `TGSCOPE_REQUIRE_BROWSER=1` (set by `.ci/run`) makes their absence a failure.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn tgscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tgscope"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Where screenshots go: `target/browser-screenshots/` of the workspace.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("browser-screenshots")
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    for name in names {
+        for dir in ["/usr/bin", "/usr/local/bin", "/usr/lib/chromium"] {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        if let Some(paths) = std::env::var_os("PATH") {
+            for dir in std::env::split_paths(&paths) {
+                let p = dir.join(name);
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A minimal W3C WebDriver client.
+struct Driver {
+    base: String,
+    session: String,
+    agent: ureq::Agent,
+}
+
+fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Value {
+    let response = match body {
+        Some(b) => agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .send(b.to_string()),
+        None if method == "DELETE" => agent.delete(url).call(),
+        None => agent.get(url).call(),
+    };
+    let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .unwrap_or_else(|e| panic!("{method} {url}: reading: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {url}: {e}: {text}"))
+}
+
+impl Driver {
+    fn start(chromedriver: &Path, chromium: &Path) -> (Running, Driver) {
+        let port = free_port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let running = Running(child);
+        let base = format!("http://127.0.0.1:{port}");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(mut r) = agent.get(&format!("{base}/status")).call()
+                && r.body_mut()
+                    .read_to_string()
+                    .is_ok_and(|t| t.contains("\"ready\":true"))
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,900", "--lang=ru",
+                    // Any name other than the loopback server resolves to nothing: a request
+                    // that tried to leave the machine would fail (and is also checked below).
+                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                ]
+            }
+        }}});
+        let created = call(&agent, "POST", &format!("{base}/session"), Some(caps));
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_string();
+        (
+            running,
+            Driver {
+                base,
+                session,
+                agent,
+            },
+        )
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.base, self.session)
+    }
+
+    fn go(&self, url: &str) {
+        call(
+            &self.agent,
+            "POST",
+            &self.url("/url"),
+            Some(json!({"url": url})),
+        );
+    }
+
+    fn script(&self, script: &str) -> Value {
+        call(
+            &self.agent,
+            "POST",
+            &self.url("/execute/sync"),
+            Some(json!({"script": script, "args": []})),
+        )["value"]
+            .clone()
+    }
+
+    /// The element matching a CSS selector, waiting for it up to 10 s.
+    fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = call(
+                &self.agent,
+                "POST",
+                &self.url("/element"),
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            if let Some(id) = found["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+            {
+                return id.to_string();
+            }
+            assert!(Instant::now() < deadline, "no element {css}: {found}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The first element matching `css` whose text is `text`, waiting for it up to 10 s.
+    fn find_with_text(&self, css: &str, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = call(
+                &self.agent,
+                "POST",
+                &self.url("/elements"),
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            let ids: Vec<String> = found["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.as_object()?.values().next()?.as_str().map(str::to_string))
+                .collect();
+            if let Some(id) = ids.into_iter().find(|id| self.text(id) == text) {
+                return id;
+            }
+            assert!(Instant::now() < deadline, "no {css} reading {text:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The computed writing direction (`ltr` or `rtl`) of the first element matching `css`.
+    fn direction(&self, css: &str) -> String {
+        let element = self.find(css);
+        call(
+            &self.agent,
+            "GET",
+            &self.url(&format!("/element/{element}/css/direction")),
+            None,
+        )["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn count(&self, css: &str) -> usize {
+        let found = call(
+            &self.agent,
+            "POST",
+            &self.url("/elements"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found["value"].as_array().map_or(0, Vec::len)
+    }
+
+    fn text(&self, element: &str) -> String {
+        call(
+            &self.agent,
+            "GET",
+            &self.url(&format!("/element/{element}/text")),
+            None,
+        )["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn click(&self, element: &str) {
+        call(
+            &self.agent,
+            "POST",
+            &self.url(&format!("/element/{element}/click")),
+            Some(json!({})),
+        );
+    }
+
+    fn type_text(&self, element: &str, text: &str) {
+        call(
+            &self.agent,
+            "POST",
+            &self.url(&format!("/element/{element}/value")),
+            Some(json!({"text": text})),
+        );
+    }
+
+    fn resize(&self, width: u32, height: u32) {
+        call(
+            &self.agent,
+            "POST",
+            &self.url("/window/rect"),
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
+    fn screenshot(&self, name: &str) {
+        use base64_png::decode;
+        let shot = call(&self.agent, "GET", &self.url("/screenshot"), None);
+        let data = shot["value"].as_str().expect("screenshot data");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(name), decode(data)).expect("screenshot written");
+    }
+
+    /// The text of an open alert, if a script managed to open one.
+    fn alert(&self) -> Option<String> {
+        let r = call(&self.agent, "GET", &self.url("/alert/text"), None);
+        r["value"].as_str().map(str::to_string)
+    }
+
+    /// Every URL the page loaded (the document and its resources).
+    fn requests(&self) -> Vec<String> {
+        let v = self.script(
+            "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name));",
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn quit(&self) {
+        call(
+            &self.agent,
+            "DELETE",
+            &format!("{}/session/{}", self.base, self.session),
+            None,
+        );
+    }
+}
+
+/// Base64 of a screenshot to bytes (a tiny decoder: no crate for one use).
+mod base64_png {
+    pub fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| -> Option<u32> {
+            Some(match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return None,
+            } as u32)
+        };
+        let mut out = Vec::with_capacity(text.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0u32);
+        for v in text.bytes().filter_map(value) {
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+        }
+        out
+    }
+}
+
+/// A capture of an Arabic-language channel (copied from its web view).
+const ARABIC: &str = "\
+أعلنت وزارة الخارجية اليوم عن جولة جديدة من المحادثات في القاهرة.
+يتحدث الوزير للصحفيين بعد الاجتماع #القاهرة
+";
+
+/// A capture whose post tries to run a script.
+const HOSTILE: &str = "\
+Новости дня <script>alert(1)</script> и \"><img src=x onerror=alert(2)>
+Это проверка экранирования.
+";
+
+#[test]
+fn a_person_searches_and_reads_a_post_in_a_real_browser() {
+    let (Some(chromedriver), Some(chromium)) = (
+        find_program(&["chromedriver"]),
+        find_program(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        assert!(
+            std::env::var_os("TGSCOPE_REQUIRE_BROWSER").is_none_or(|v| v != "1"),
+            "TGSCOPE_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH"
+        );
+        eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let archive = tmp.path().join("archive");
+    let hostile = tmp.path().join("hostile.txt");
+    std::fs::write(&hostile, HOSTILE).expect("capture");
+    let arabic = tmp.path().join("arabic.txt");
+    std::fs::write(&arabic, ARABIC).expect("capture");
+    for (file, channel) in [
+        (fixture("web-ru.txt"), "mid_ru"),
+        (fixture("web-mfa.txt"), "mfa_en"),
+        // The same page captured later: one post's text was edited.
+        (fixture("web-mfa-edited.txt"), "mfa_en"),
+        (hostile, "test_xss"),
+        (arabic, "ar_news"),
+    ] {
+        let out = tgscope()
+            .args(["--archive"])
+            .arg(&archive)
+            .args(["ingest", "-q", "--channel", channel])
+            .arg(&file)
+            .output()
+            .expect("ingest runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // The server prints its address on its first line.
+    let mut server = tgscope()
+        .args(["--archive"])
+        .arg(&archive)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = server.stdout.take().expect("stdout");
+    let server = Running(server);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("the address line");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "loopback: {base}");
+
+    let (_driver_process, browser) = Driver::start(&chromedriver, &chromium);
+    // Every URL any page loaded (the document and its resources), checked at the end.
+    let mut loaded: Vec<String> = Vec::new();
+
+    // Home: the channels with their counts, and a search box.
+    browser.go(&format!("{base}/"));
+    let channels = browser.find("#channels");
+    let listed = browser.text(&channels);
+    assert!(
+        listed.contains("mid_ru") && listed.contains("mfa_en"),
+        "{listed}"
+    );
+    browser.screenshot("home.png");
+    loaded.extend(browser.requests());
+
+    // Search, as a person does: type into the box and submit.
+    let q = browser.find("form#search input[name=q]");
+    browser.type_text(&q, "министерство\u{E007}");
+    browser.find("#results");
+    let total = browser.text(&browser.find("#total"));
+    assert!(total.contains('1'), "{total}");
+    assert_eq!(browser.count("#results li.hit"), 1);
+    let snippet = browser.text(&browser.find("#results li.hit .snippet"));
+    assert!(snippet.contains("министерства"), "{snippet}");
+    assert!(
+        browser.count("#results li.hit .snippet mark") >= 1,
+        "the match is highlighted"
+    );
+    assert!(
+        browser.count("svg#chart") == 1,
+        "a chart of matches over time"
+    );
+    browser.screenshot("search.png");
+    loaded.extend(browser.requests());
+
+    // Open the post: its text, its sightings with capture hashes.
+    let link = browser.find("#results li.hit a.post-link");
+    browser.click(&link);
+    let text = browser.text(&browser.find("#post-text"));
+    assert!(
+        text.contains("Текст заявления опубликован на сайте министерства"),
+        "{text}"
+    );
+    let sightings = browser.text(&browser.find("#sightings"));
+    assert!(
+        sightings
+            .split(|c: char| !c.is_ascii_hexdigit())
+            .any(|w| w.len() == 64),
+        "a capture's sha256 is shown: {sightings}"
+    );
+    browser.screenshot("post.png");
+    loaded.extend(browser.requests());
+
+    // The hostile post: its markup is shown as text, and nothing ran.
+    browser.go(&format!("{base}/search?q=%D1%8D%D0%BA%D1%80%D0%B0%D0%BD%D0%B8%D1%80%D0%BE%D0%B2%D0%B0%D0%BD%D0%B8%D1%8F"));
+    let link = browser.find("#results li.hit a.post-link");
+    browser.click(&link);
+    let text = browser.text(&browser.find("#post-text"));
+    assert!(
+        text.contains("<script>alert(1)</script>"),
+        "shown as text: {text}"
+    );
+    assert!(text.contains("onerror=alert(2)>"), "shown as text: {text}");
+    assert_eq!(browser.alert(), None, "no script ran");
+    assert_eq!(
+        browser.count("#post-text img"),
+        0,
+        "no element was injected"
+    );
+
+    loaded.extend(browser.requests());
+
+    // A channel: its activity chart, its top hashtags and its posts.
+    browser.go(&format!("{base}/"));
+    let channel_link = browser.find_with_text("#channels a", "mfa_en");
+    browser.click(&channel_link);
+    assert_eq!(browser.text(&browser.find("h1")), "mfa_en");
+    assert_eq!(browser.count("#activity svg#chart"), 1, "an activity chart");
+    let tags = browser.text(&browser.find("#top-hashtags"));
+    assert!(tags.contains("#BRICS"), "{tags}");
+    assert_eq!(browser.count("#recent li.hit"), 6, "the channel's posts");
+    browser.screenshot("channel.png");
+    loaded.extend(browser.requests());
+
+    // The edited post: both versions, the changed words marked.
+    browser.go(&format!("{base}/search?q=trade"));
+    let link = browser.find("#results li.hit a.post-link");
+    browser.click(&link);
+    let versions = browser.text(&browser.find("#versions h2"));
+    assert_eq!(versions, "Versions (2)");
+    let inserted = browser.text(&browser.find("#versions ins"));
+    let deleted = browser.text(&browser.find("#versions del"));
+    assert!(inserted.contains("half"), "inserted: {inserted}");
+    assert!(deleted.contains("third"), "deleted: {deleted}");
+    let current = browser.text(&browser.find("#post-text"));
+    assert!(current.contains("rose by a half"), "{current}");
+    browser.screenshot("post-versions.png");
+    loaded.extend(browser.requests());
+
+    // Arabic reads right to left, inside the English page.
+    browser.go(&format!("{base}/channels/ar_news"));
+    let link = browser.find("#recent li.hit a.post-link");
+    browser.click(&link);
+    let text = browser.text(&browser.find("#post-text"));
+    assert!(text.contains("وزارة الخارجية"), "{text}");
+    assert_eq!(browser.direction("#post-text"), "rtl");
+    assert_eq!(
+        browser.direction("h1"),
+        "ltr",
+        "the page's own text stays left to right"
+    );
+    browser.screenshot("post-arabic.png");
+    loaded.extend(browser.requests());
+
+    // A phone-sized window.
+    browser.resize(390, 844);
+    browser.go(&format!("{base}/search?q=%D0%9C%D0%98%D0%94"));
+    browser.find("#results");
+    let width = browser.script("return document.documentElement.scrollWidth;");
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "the page fits the phone's width: {width}"
+    );
+    browser.screenshot("search-phone.png");
+    loaded.extend(browser.requests());
+
+    // Nothing any page loaded came from outside the server.
+    assert!(loaded.len() >= 8, "{loaded:?}");
+    assert!(
+        loaded.iter().any(|u| u.ends_with("/static/style.css")),
+        "the style sheet came from the server: {loaded:?}"
+    );
+    for url in &loaded {
+        assert!(url.starts_with(&base), "a request left the machine: {url}");
+    }
+    browser.quit();
+    drop(server);
+    for name in [
+        "home.png",
+        "search.png",
+        "post.png",
+        "channel.png",
+        "post-versions.png",
+        "post-arabic.png",
+        "search-phone.png",
+    ] {
+        let shot = screenshot_dir().join(name);
+        let bytes = std::fs::read(&shot).expect("screenshot saved");
+        assert!(bytes.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());
+    }
+}

@@ -1,0 +1,259 @@
+//! What the API and the pages ask of the archive, each question a closure on a pooled engine.
+
+use tgscope_engine::Period;
+use tgscope_engine::{
+    Capture, ChannelCount, ChannelSummary, PeriodCount, PostDetail, SearchPage, SortBy,
+    SourceCount, TagCount,
+};
+
+use crate::AppState;
+use crate::pool::PoolError;
+use crate::problem::ApiError;
+
+/// A search with its counts per period.
+pub struct Found {
+    /// The page of results.
+    pub page: SearchPage,
+    /// Counts per period, when asked for.
+    pub counts: Option<Vec<PeriodCount>>,
+}
+
+/// What a search asks.
+#[derive(Debug, Clone)]
+pub struct SearchAsk {
+    /// The query (already checked).
+    pub query: String,
+    /// The order.
+    pub sort: SortBy,
+    /// The page size.
+    pub limit: usize,
+    /// Results before the page.
+    pub offset: usize,
+    /// Counts per this period too.
+    pub by: Option<Period>,
+}
+
+fn empty_page(offset: usize) -> SearchPage {
+    SearchPage {
+        total: 0,
+        offset,
+        hits: Vec::new(),
+    }
+}
+
+/// Runs a search (and its counts) on a pooled engine.
+pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError> {
+    let offset = ask.offset;
+    let result = state
+        .pool
+        .run(move |engine| {
+            let page = engine.search(&ask.query, ask.sort, ask.limit, ask.offset)?;
+            let counts = match ask.by {
+                Some(by) => Some(engine.count(&ask.query, by)?),
+                None => None,
+            };
+            Ok(Found { page, counts })
+        })
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(Found {
+            page: empty_page(offset),
+            counts: Some(Vec::new()),
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Counts of a query per the period, choosing one when `by` is `None`: weeks, or days when the
+/// posts span a few weeks only, or months when weeks would be too many bars to read; a chosen
+/// period that would need more than [`crate::chart::MAX_BARS`] bars gives way to a coarser one.
+/// The counts of an asked period are bounded by the index (`MAX_FILLED_PERIODS`).
+pub async fn counts_for_chart(
+    state: &AppState,
+    query: String,
+    by: Option<Period>,
+) -> Result<(Period, Vec<PeriodCount>), ApiError> {
+    let result = state
+        .pool
+        .run(move |engine| {
+            let (mut by, mut counts) = match by {
+                // The period asked for is answered as it is (the chart draws what it can).
+                Some(by) => return Ok((by, engine.count(&query, by)?)),
+                None => {
+                    let weeks = engine.count(&query, Period::Week)?;
+                    if weeks.len() > 104 {
+                        (Period::Month, engine.count(&query, Period::Month)?)
+                    } else if weeks.len() <= 6 {
+                        (Period::Day, engine.count(&query, Period::Day)?)
+                    } else {
+                        (Period::Week, weeks)
+                    }
+                }
+            };
+            // Too many bars for the period chosen: a coarser one, while there is one.
+            while counts.len() > crate::chart::MAX_BARS {
+                let coarser = match by {
+                    Period::Day => Period::Week,
+                    Period::Week => Period::Month,
+                    Period::Month => break,
+                };
+                by = coarser;
+                counts = engine.count(&query, by)?;
+            }
+            Ok((by, counts))
+        })
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok((by.unwrap_or(Period::Week), Vec::new())),
+        other => Ok(other?),
+    }
+}
+
+/// One post with its history.
+pub async fn post(state: &AppState, id: i64) -> Result<PostDetail, ApiError> {
+    Ok(state.pool.run(move |engine| engine.post(id)).await?)
+}
+
+/// Every channel, and whether the archive exists at all.
+pub async fn channels(state: &AppState) -> Result<Option<Vec<ChannelSummary>>, ApiError> {
+    match state.pool.run(|engine| engine.channels()).await {
+        Err(PoolError::NoArchive(_)) => Ok(None),
+        other => Ok(Some(other?)),
+    }
+}
+
+/// Every capture.
+pub async fn captures(state: &AppState) -> Result<Vec<Capture>, ApiError> {
+    match state.pool.run(|engine| engine.captures()).await {
+        Err(PoolError::NoArchive(_)) => Ok(Vec::new()),
+        other => Ok(other?),
+    }
+}
+
+/// The archive's hashtags used most.
+pub async fn top_hashtags(
+    state: &AppState,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<TagCount>, ApiError> {
+    let result = state
+        .pool
+        .run(move |engine| engine.top_hashtags(None, limit as u64, offset as u64))
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(Vec::new()),
+        other => Ok(other?),
+    }
+}
+
+/// A channel with what its page shows.
+pub struct ChannelFacts {
+    /// The channel and its counts.
+    pub summary: ChannelSummary,
+    /// Its posts per period.
+    pub activity: (Period, Vec<PeriodCount>),
+    /// Its hashtags used most.
+    pub hashtags: Vec<TagCount>,
+    /// The sources it forwards most.
+    pub sources: Vec<SourceCount>,
+}
+
+/// What a channel's page and API need.
+#[derive(Debug, Clone, Copy)]
+pub struct ChannelAsk {
+    /// Activity per this period (`None`: chosen for the chart).
+    pub by: Option<Period>,
+    /// How many top hashtags.
+    pub hashtags: usize,
+    /// How many top forward sources.
+    pub sources: usize,
+}
+
+/// A channel by name with its counts, activity, top hashtags and forward sources.
+pub async fn channel(
+    state: &AppState,
+    name: String,
+    ask: ChannelAsk,
+) -> Result<ChannelFacts, ApiError> {
+    let missing = format!("no channel named {name:?} in the archive");
+    let summary = state
+        .pool
+        .run(move |engine| engine.channel(&name))
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::not_found(missing))?;
+    let id = summary.channel.id;
+    let activity = counts_for_chart(state, channel_query(id), ask.by).await?;
+    let (hashtags, sources) = channel_tops(state, id, ask.hashtags, ask.sources).await?;
+    Ok(ChannelFacts {
+        summary,
+        activity,
+        hashtags,
+        sources,
+    })
+}
+
+/// A channel by name, without more.
+pub async fn channel_summary(state: &AppState, name: String) -> Result<ChannelSummary, ApiError> {
+    let missing = format!("no channel named {name:?} in the archive");
+    state
+        .pool
+        .run(move |engine| engine.channel(&name))
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| ApiError::not_found(missing))
+}
+
+/// A channel's top hashtags and forward sources (`tags` and `sources` of each).
+pub async fn channel_tops(
+    state: &AppState,
+    id: i64,
+    tags: usize,
+    sources: usize,
+) -> Result<(Vec<TagCount>, Vec<SourceCount>), ApiError> {
+    Ok(state
+        .pool
+        .run(move |engine| {
+            let top_tags = match tags {
+                0 => Vec::new(),
+                n => engine.top_hashtags(Some(id), n as u64, 0)?,
+            };
+            let top_sources = match sources {
+                0 => Vec::new(),
+                n => engine.top_forward_sources(Some(id), n as u64, 0)?,
+            };
+            Ok((top_tags, top_sources))
+        })
+        .await?)
+}
+
+/// A hashtag with its channels; `None` when no post uses it.
+pub async fn hashtag(
+    state: &AppState,
+    tag: String,
+) -> Result<Option<(TagCount, Vec<ChannelCount>)>, ApiError> {
+    let result = state
+        .pool
+        .run(move |engine| {
+            let Some(found) = engine.hashtag(&tag)? else {
+                return Ok(None);
+            };
+            let channels = engine.hashtag_channels(&tag, 10)?;
+            Ok(Some((found, channels)))
+        })
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(None),
+        other => Ok(other?),
+    }
+}
+
+/// The query that finds a hashtag's posts (the tag must be [`crate::params::plausible_hashtag`]).
+pub fn hashtag_query(tag: &str) -> String {
+    format!("tag:\"{tag}\"")
+}
+
+/// The query that finds a channel's posts.
+pub fn channel_query(id: i64) -> String {
+    format!("channel:{id}")
+}

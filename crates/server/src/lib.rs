@@ -1,0 +1,236 @@
+//! The server: tgscope's HTTP API and web interface over an archive.
+//!
+//! Place in the pipeline: a front end beside the CLI, on top of the engine (the only crate it
+//! imports from the workspace). It answers questions of one archive: full-text search with
+//! counts over time, posts with their versions, sightings (with the captures' SHA-256) and
+//! absences, channels, hashtags and captures; as JSON under `/api/v1/` (described by the
+//! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
+//! charts as inline SVG, no JavaScript).
+//!
+//! Main items:
+//! - [`ServerConfig`]: the archive and the limits (engines, query timeout, query length, page
+//!   size, body size).
+//! - [`AppState`] and [`app`]: the router, which tests call without a socket.
+//! - [`serve`] (on a bound listener) and [`run_blocking`] (its own runtime, until Ctrl-C).
+//! - [`problem`]: the one table of error codes, and errors as `application/problem+json`.
+//! - [`pool::EnginePool`]: engines run on blocking threads, each request under a timeout.
+//!
+//! What it does not do: write to the archive (the engines open it read-only; only the derived
+//! search index is brought up to date), talk to Telegram, or load anything from another site.
+
+pub mod api;
+pub mod archive;
+pub mod assets;
+pub mod chart;
+pub mod config;
+pub mod cursor;
+pub mod diff;
+pub mod download;
+pub mod form;
+pub mod links;
+pub mod pages;
+pub mod params;
+pub mod pool;
+pub mod problem;
+pub mod security;
+pub mod segments;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+pub use config::ServerConfig;
+pub use pool::{EnginePool, PoolError};
+pub use problem::{ApiError, ErrorCode, Problem};
+
+/// The version of tgscope, shown in the pages' footer and the OpenAPI document.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The archive could not be opened or its index prepared.
+    #[error("opening the archive in {}: {source}", .dir.display())]
+    Archive {
+        /// The archive directory.
+        dir: PathBuf,
+        /// Why.
+        source: PoolError,
+    },
+    /// The address could not be bound.
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The runtime or the connection loop failed.
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What every request handler shares: the engines and the settings.
+#[derive(Clone)]
+pub struct AppState {
+    pool: Arc<EnginePool>,
+    config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    /// A state over `config.archive`; nothing is opened until a request (or
+    /// [`AppState::warm_up`]) needs it.
+    pub fn new(config: ServerConfig) -> AppState {
+        let pool = EnginePool::new(&config.archive, config.engines, config.query_timeout);
+        AppState {
+            pool: Arc::new(pool),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Opens the archive and brings its search index up to date (blocking, without the query
+    /// timeout; a directory without an archive yet is fine).
+    pub fn warm_up(&self) -> Result<(), ServerError> {
+        self.pool.warm_up().map_err(|source| ServerError::Archive {
+            dir: self.config.archive.clone(),
+            source,
+        })
+    }
+
+    /// The engines.
+    pub fn pool(&self) -> &EnginePool {
+        &self.pool
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+}
+
+/// The router: pages, the JSON API, the OpenAPI document, static files; with the security
+/// headers on every response and the limit on request bodies.
+pub fn app(state: AppState) -> Router {
+    let (api_routes, doc) = api::router();
+    let openapi_json: Arc<String> = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let max_body = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/posts/{id}", get(pages::post))
+        .route("/channels/{name}", get(pages::channel))
+        .route("/hashtags/{tag}", get(pages::hashtag))
+        .route("/static/{file}", get(assets::file))
+        .route("/api/problems", get(api::problems))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let json = openapi_json.clone();
+                async move { openapi_response(&json) }
+            }),
+        )
+        .merge(api_routes)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+fn openapi_response(json: &str) -> Response {
+    let mut response = json.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Unknown routes: a problem under `/api/`, a page elsewhere.
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let error = ApiError::not_found(format!("nothing at {path}"));
+    if path.starts_with("/api/") {
+        error.into_response()
+    } else {
+        pages::error_page(&error)
+    }
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let mut response = ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!(
+            "{} is not answered here: every route is GET (the server never changes the archive)",
+            request.method()
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
+}
+
+/// Serves the archive of `config` on `listener` until the process is interrupted (Ctrl-C).
+/// The archive is opened and its index brought up to date first.
+pub async fn serve(
+    config: ServerConfig,
+    listener: tokio::net::TcpListener,
+) -> Result<(), ServerError> {
+    let state = AppState::new(config);
+    let warm = state.clone();
+    tokio::task::spawn_blocking(move || warm.warm_up())
+        .await
+        .map_err(|e| ServerError::Io(std::io::Error::other(e)))??;
+    serve_state(state, listener).await
+}
+
+async fn serve_state(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+) -> Result<(), ServerError> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            // Without a Ctrl-C handler the server runs until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await?;
+    Ok(())
+}
+
+/// Serves the archive of `config` at `bind` on a runtime of its own until Ctrl-C: opens the
+/// archive (a directory that is empty or not there yet shows the first-steps page, naming the
+/// directory, until something is ingested into it), binds (port 0 picks a free port), calls
+/// `on_ready` with the bound address, then serves.
+pub fn run_blocking(
+    config: ServerConfig,
+    bind: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let state = AppState::new(config);
+    state.warm_up()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|source| ServerError::Bind { addr: bind, source })?;
+        let addr = listener.local_addr()?;
+        on_ready(addr);
+        serve_state(state, listener).await
+    })
+}

@@ -1,0 +1,337 @@
+//! The one table of error codes, and errors as RFC 9457 `application/problem+json`.
+//!
+//! Every error the API gives is a problem document with a stable `code` from [`ErrorCode`]:
+//!
+//! | code | status | when |
+//! |---|---|---|
+//! | `bad_query` | 400 | the query cannot be read (`position`: where, in characters from 0) |
+//! | `query_too_long` | 400 | the query is longer than the server accepts (`max_length`) |
+//! | `bad_request` | 400 | a malformed parameter (`sort`, `by`, `limit`, `format`, a post id) |
+//! | `bad_cursor` | 400 | the `cursor` was not given by this API for this request |
+//! | `not_found` | 404 | no such post, channel, hashtag or route |
+//! | `method_not_allowed` | 405 | the route answers `GET` only |
+//! | `body_too_large` | 413 | the request has a body larger than the server accepts |
+//! | `timeout` | 503 | the query took longer than the server allows, or every engine was busy |
+//! | `internal` | 500 | the archive or the server failed (the server's log says why) |
+//!
+//! `type` is `/api/problems#<code>` (relative to the server), which the server describes at
+//! `/api/problems`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tgscope_engine::{EngineError, ErrorKind, QueryProblem};
+
+/// The media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A stable error code of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The search query cannot be read.
+    BadQuery,
+    /// The search query is too long.
+    QueryTooLong,
+    /// A malformed parameter.
+    BadRequest,
+    /// A cursor this API did not give for this request.
+    BadCursor,
+    /// No such thing.
+    NotFound,
+    /// Not a `GET`.
+    MethodNotAllowed,
+    /// A request body over the limit.
+    BodyTooLarge,
+    /// Cut off: too slow, or no engine free in time.
+    Timeout,
+    /// The archive or the server failed.
+    Internal,
+}
+
+/// One row of the table of error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRow {
+    /// The stable code (`bad_query`, ...).
+    pub code: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The problem's title (the same for every occurrence of the code).
+    pub title: &'static str,
+    /// When the code is given.
+    pub when: &'static str,
+}
+
+impl ErrorCode {
+    /// Every code, in the order of the table.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::BadQuery,
+        ErrorCode::QueryTooLong,
+        ErrorCode::BadRequest,
+        ErrorCode::BadCursor,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::Timeout,
+        ErrorCode::Internal,
+    ];
+
+    /// The code's row of the table: the only place codes, statuses and titles are written.
+    pub const fn row(self) -> CodeRow {
+        let (code, status, title, when) = match self {
+            ErrorCode::BadQuery => (
+                "bad_query",
+                400,
+                "The search query cannot be read",
+                "The query breaks the query language (docs/search.md); `position` says where, \
+                 in characters from 0.",
+            ),
+            ErrorCode::QueryTooLong => (
+                "query_too_long",
+                400,
+                "The search query is too long",
+                "The query has more characters than the server accepts (`max_length`).",
+            ),
+            ErrorCode::BadRequest => (
+                "bad_request",
+                400,
+                "A parameter is malformed",
+                "A parameter has a value the route does not take (`sort`, `by`, `limit`, \
+                 `format`, a post id, a date).",
+            ),
+            ErrorCode::BadCursor => (
+                "bad_cursor",
+                400,
+                "The cursor is not valid for this request",
+                "The `cursor` was not given by this API as `next_cursor` for the same request.",
+            ),
+            ErrorCode::NotFound => (
+                "not_found",
+                404,
+                "Not found",
+                "No post, channel or hashtag by that name or id, or no such route.",
+            ),
+            ErrorCode::MethodNotAllowed => (
+                "method_not_allowed",
+                405,
+                "Method not allowed",
+                "The route answers GET (and HEAD) only: the server never changes the archive.",
+            ),
+            ErrorCode::BodyTooLarge => (
+                "body_too_large",
+                413,
+                "The request body is too large",
+                "The request carries a body larger than the server accepts.",
+            ),
+            ErrorCode::Timeout => (
+                "timeout",
+                503,
+                "The query took too long",
+                "The query ran longer than the server allows, or every engine stayed busy that \
+                 long; try a narrower query or later.",
+            ),
+            ErrorCode::Internal => (
+                "internal",
+                500,
+                "The server failed",
+                "The archive or the server failed; the server's log says why.",
+            ),
+        };
+        CodeRow {
+            code,
+            status,
+            title,
+            when,
+        }
+    }
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        self.row().code
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        StatusCode::from_u16(self.row().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The problem type URI (relative to the server).
+    pub fn type_uri(self) -> String {
+        format!("/api/problems#{}", self.code())
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/api/problems#bad_query",
+    "title": "The search query cannot be read",
+    "status": 400,
+    "detail": "unclosed quote: add a closing '\"' (at character 8)",
+    "code": "bad_query",
+    "position": 7,
+    "query": "Россия \"коллективный Запад"
+}))]
+pub struct Problem {
+    /// `/api/problems#<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// The same for every problem with this code.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// This occurrence, for a person.
+    pub detail: String,
+    /// The stable error code (see `/api/problems`).
+    pub code: String,
+    /// `bad_query`: where the query goes wrong, in characters (code points) from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// `bad_query`: the query as received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// `query_too_long`: the longest query accepted, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+}
+
+/// An error answered to a request: a code from the table, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?}: {detail}")]
+pub struct ApiError {
+    /// The code.
+    pub code: ErrorCode,
+    /// This occurrence, for a person.
+    pub detail: String,
+    /// For `bad_query`: the place and the query.
+    pub query_problem: Option<(usize, String)>,
+    /// For `query_too_long`: the limit.
+    pub max_length: Option<usize>,
+}
+
+impl ApiError {
+    /// An error with a code and a detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            detail: detail.into(),
+            query_problem: None,
+            max_length: None,
+        }
+    }
+
+    /// A malformed parameter.
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::BadRequest, detail)
+    }
+
+    /// Nothing by that name.
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::NotFound, detail)
+    }
+
+    /// A query the language cannot read.
+    pub fn bad_query(problem: &QueryProblem, query: &str) -> ApiError {
+        ApiError {
+            query_problem: Some((problem.position, query.to_string())),
+            ..ApiError::new(ErrorCode::BadQuery, problem.display.clone())
+        }
+    }
+
+    /// A query over the length limit.
+    pub fn query_too_long(chars: usize, max: usize) -> ApiError {
+        ApiError {
+            max_length: Some(max),
+            ..ApiError::new(
+                ErrorCode::QueryTooLong,
+                format!("the query has {chars} characters; at most {max} are accepted"),
+            )
+        }
+    }
+
+    /// Cut off after `seconds`.
+    pub fn timeout(seconds: f64) -> ApiError {
+        ApiError::new(
+            ErrorCode::Timeout,
+            format!(
+                "the query was cut off after {seconds} s; narrow it (a channel, a date range) or \
+                 try again later"
+            ),
+        )
+    }
+
+    /// The server failed; the cause goes to the log, not to the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!("request failed: {cause}");
+        ApiError::new(
+            ErrorCode::Internal,
+            "the archive or the server failed; the server's log says why",
+        )
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        let row = self.code.row();
+        Problem {
+            type_uri: self.code.type_uri(),
+            title: row.title.to_string(),
+            status: row.status,
+            detail: self.detail.clone(),
+            code: row.code.to_string(),
+            position: self.query_problem.as_ref().map(|(p, _)| *p),
+            query: self.query_problem.as_ref().map(|(_, q)| q.clone()),
+            max_length: self.max_length,
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> ApiError {
+        match e.kind() {
+            ErrorKind::User => match e {
+                EngineError::Query(message) => ApiError::new(ErrorCode::BadQuery, message),
+                other => ApiError::bad_request(other.to_string()),
+            },
+            ErrorKind::NotFound => ApiError::not_found(e.to_string()),
+            ErrorKind::Internal => ApiError::internal(&e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (self.code.status(), body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.code == ErrorCode::Timeout {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_and_maps_to_its_status() {
+        let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            assert_eq!(code.status().as_u16(), code.row().status);
+        }
+    }
+
+    #[test]
+    fn a_problem_names_its_code_type_and_status() {
+        let p = ApiError::query_too_long(1200, 1000).problem();
+        assert_eq!(p.code, "query_too_long");
+        assert_eq!(p.type_uri, "/api/problems#query_too_long");
+        assert_eq!(p.status, 400);
+        assert_eq!(p.max_length, Some(1000));
+    }
+}

@@ -1,0 +1,526 @@
+//! The JSON API's response types with their OpenAPI schemas, built from engine records.
+
+use serde::Serialize;
+use tgscope_engine::export::ExportRecord;
+use tgscope_engine::export::{ExportForward, ExportLink, ExportMedia};
+use tgscope_engine::{
+    AbsenceRecord, Capture, ChannelCount, ChannelSummary, PeriodCount, SearchHit, SightingRecord,
+    SourceCount, TagCount, VersionRecord,
+};
+use utoipa::ToSchema;
+
+use crate::links;
+
+/// One search result: the post as an export record (every field of `docs/export.md`), with
+/// why it matched.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hit {
+    /// The export record of the post's current version (`id`, `channel`, `date`, `text`, ...:
+    /// the fields of docs/export.md).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub record: ExportRecord,
+    /// The relevance score (BM25).
+    pub score: f32,
+    /// A stretch of the text around the matches.
+    pub snippet: String,
+    /// Byte ranges `[start, end)` of the matched words in `snippet` (UTF-8 bytes).
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl From<&SearchHit> for Hit {
+    fn from(hit: &SearchHit) -> Hit {
+        Hit {
+            record: ExportRecord::from(&hit.post),
+            score: hit.score,
+            snippet: hit.snippet.clone(),
+            highlights: hit.highlights.clone(),
+        }
+    }
+}
+
+/// Posts per period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Counts {
+    /// `day`, `week` (from Monday) or `month`.
+    pub by: String,
+    /// Every period from the first with a post to the last, 0 where none; posts without a date
+    /// are not counted.
+    pub periods: Vec<PeriodView>,
+}
+
+/// Posts in one period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodView {
+    /// The period's first day, `YYYY-MM-DD`.
+    pub start: String,
+    /// Posts dated in it.
+    pub count: u64,
+}
+
+impl Counts {
+    /// Counts from the engine's.
+    pub fn new(by: &str, periods: &[PeriodCount]) -> Counts {
+        Counts {
+            by: by.to_string(),
+            periods: periods
+                .iter()
+                .map(|p| PeriodView {
+                    start: p.start.clone(),
+                    count: p.count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// The query as run.
+    pub query: String,
+    /// `relevance`, `date` (newest first) or `date-asc`.
+    pub sort: String,
+    /// Every post the query matches (not only this page).
+    pub total: u64,
+    /// Results skipped before this page.
+    pub offset: usize,
+    /// The page size used (the request's `limit`, capped by the server).
+    pub limit: usize,
+    /// This page's results.
+    pub hits: Vec<Hit>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+    /// Matching posts per period, when `by` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+}
+
+/// An inferred date with its basis.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InferredDateView {
+    /// `YYYY-MM-DD` (or `YYYY-MM-DDTHH:MM` local time for a Desktop copy header).
+    pub date: String,
+    /// How it was inferred (`text_date`, `day_separator`, ...).
+    pub basis: String,
+    /// The text it came from.
+    pub evidence: String,
+    /// More detail, when there is any.
+    pub detail: Option<String>,
+}
+
+/// One version of a post: its text as one or more captures showed it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionView {
+    /// 1 for the first version seen, 2 for the next, ...
+    pub seq: i64,
+    /// Clean text.
+    pub text: String,
+    /// Raw text as the capture had it.
+    pub raw_text: String,
+    /// Observed date, RFC 3339 UTC.
+    pub date: Option<String>,
+    /// Inferred date with its basis.
+    pub date_inferred: Option<InferredDateView>,
+    /// Edited mark, where the format has one.
+    pub edited: Option<bool>,
+    /// When it was last edited (RFC 3339 UTC), when the capture says.
+    pub edited_at: Option<String>,
+    /// Views, where the format has them.
+    pub views: Option<u64>,
+    /// Signature or sender shown.
+    pub author: Option<String>,
+    /// Forward source (`title`, `username`, `message_id`, `date`, `sender_id`).
+    #[schema(value_type = Option<Object>)]
+    pub forwarded_from: Option<ExportForward>,
+    /// Hashtags without `#`.
+    pub hashtags: Vec<String>,
+    /// Links (`url` null when the capture lost it, `label`).
+    #[schema(value_type = Vec<Object>)]
+    pub links: Vec<ExportLink>,
+    /// Media and placeholders (the export's media objects).
+    #[schema(value_type = Vec<Object>)]
+    pub media: Vec<ExportMedia>,
+    /// SHA-256 of the capture that first showed this version.
+    pub first_capture: String,
+    /// When the version entered the archive (RFC 3339 UTC).
+    pub archived_at: String,
+}
+
+impl From<&VersionRecord> for VersionView {
+    fn from(v: &VersionRecord) -> Self {
+        VersionView {
+            seq: v.seq,
+            text: v.text.clone(),
+            raw_text: v.raw_text.clone(),
+            date: v.date.clone(),
+            date_inferred: v.date_inferred.as_ref().map(|d| InferredDateView {
+                date: d.date.clone(),
+                basis: d.basis.as_str().to_string(),
+                evidence: d.evidence.clone(),
+                detail: d.detail.clone(),
+            }),
+            edited: v.edited,
+            edited_at: v.edited_at.clone(),
+            views: v.views,
+            author: v.author.clone(),
+            forwarded_from: v.forward.as_ref().map(ExportForward::from),
+            hashtags: v.hashtags.iter().map(|t| t.value.clone()).collect(),
+            links: v.links.iter().map(ExportLink::from).collect(),
+            media: v.media.iter().map(ExportMedia::from).collect(),
+            first_capture: v.first_capture.clone(),
+            archived_at: v.archived_at.clone(),
+        }
+    }
+}
+
+/// Where a capture showed a version of the post.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SightingView {
+    /// Which version (its `seq`).
+    pub version: i64,
+    /// SHA-256 of the capture.
+    pub capture_sha256: String,
+    /// The capture's source (path or URL).
+    pub capture_source: String,
+    /// The capture's format.
+    pub format: String,
+    /// Position of the post in the capture (from 0).
+    pub ordinal: u64,
+    /// First line.
+    pub line_start: Option<u64>,
+    /// Last line.
+    pub line_end: Option<u64>,
+    /// First byte.
+    pub byte_start: Option<u64>,
+    /// One past the last byte.
+    pub byte_end: Option<u64>,
+    /// The element path in a structured capture.
+    pub locator: Option<String>,
+    /// Views at that sighting.
+    pub views: Option<u64>,
+    /// The "edited" mark as that capture showed it.
+    pub edited: Option<bool>,
+    /// When the capture was made (fetch time, else ingest time), RFC 3339 UTC.
+    pub observed_at: String,
+    /// When the capture was ingested, RFC 3339 UTC.
+    pub ingested_at: String,
+}
+
+impl From<&SightingRecord> for SightingView {
+    fn from(s: &SightingRecord) -> Self {
+        SightingView {
+            version: s.version_seq,
+            capture_sha256: s.capture_sha256.clone(),
+            capture_source: s.capture_source.clone(),
+            format: s.format.clone(),
+            ordinal: s.ordinal,
+            line_start: s.line_start,
+            line_end: s.line_end,
+            byte_start: s.byte_start,
+            byte_end: s.byte_end,
+            locator: s.locator.clone(),
+            views: s.views,
+            edited: s.edited,
+            observed_at: s.observed_at.clone(),
+            ingested_at: s.ingested_at.clone(),
+        }
+    }
+}
+
+/// A capture that covered the post's id and did not show it (evidence of a deletion).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AbsenceView {
+    /// SHA-256 of the capture.
+    pub capture_sha256: String,
+    /// Its source.
+    pub capture_source: String,
+    /// When it was made, RFC 3339 UTC.
+    pub observed_at: String,
+    /// The first message id it covered.
+    pub first_id: i64,
+    /// The last message id it covered.
+    pub last_id: i64,
+}
+
+impl From<&AbsenceRecord> for AbsenceView {
+    fn from(a: &AbsenceRecord) -> Self {
+        AbsenceView {
+            capture_sha256: a.capture_sha256.clone(),
+            capture_source: a.capture_source.clone(),
+            observed_at: a.observed_at.clone(),
+            first_id: a.range.0,
+            last_id: a.range.1,
+        }
+    }
+}
+
+/// A post with its history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostResponse {
+    /// The export record of its current version (docs/export.md).
+    #[schema(value_type = Object)]
+    pub post: ExportRecord,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionView>,
+    /// Every sighting, in ingest order.
+    pub sightings: Vec<SightingView>,
+    /// Captures covering its id that did not show it, oldest first.
+    pub absences: Vec<AbsenceView>,
+}
+
+/// A channel with its counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelView {
+    /// Archive id.
+    pub id: i64,
+    /// The best name (username, else title), as used in this API's paths.
+    pub name: String,
+    /// Username, when known.
+    pub username: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// Telegram's numeric id, when known.
+    pub tg_id: Option<i64>,
+    /// The chat's kind (`public_channel`, ...), when a capture said.
+    pub kind: Option<String>,
+    /// Every name it is known by.
+    pub aliases: Vec<String>,
+    /// Posts archived of it.
+    pub posts: u64,
+    /// Of which forwards.
+    pub forwards: u64,
+    /// Posts of other channels forwarded from it.
+    pub forwarded_by_others: u64,
+    /// Earliest post date (observed or inferred), `YYYY-MM-DD`.
+    pub first_date: Option<String>,
+    /// Latest post date.
+    pub last_date: Option<String>,
+    /// `https://t.me/s/<username>` when it has a username.
+    pub telegram_url: Option<String>,
+    /// Its API path.
+    pub api_url: String,
+}
+
+impl From<&ChannelSummary> for ChannelView {
+    fn from(c: &ChannelSummary) -> Self {
+        ChannelView {
+            id: c.channel.id,
+            name: c.channel.name(),
+            username: c.channel.username.clone(),
+            title: c.channel.title.clone(),
+            tg_id: c.channel.tg_id,
+            kind: c.channel.kind.clone(),
+            aliases: c.aliases.clone(),
+            posts: c.posts,
+            forwards: c.forwards,
+            forwarded_by_others: c.forwarded_by_others,
+            first_date: c.first_date.clone(),
+            last_date: c.last_date.clone(),
+            telegram_url: links::telegram_channel(&c.channel),
+            api_url: format!("/api/v1/channels/{}", links::channel_key(&c.channel)),
+        }
+    }
+}
+
+/// Channels, most posts first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelsResponse {
+    /// Every channel in the archive (also those known only as forward sources).
+    pub total: u64,
+    /// This page.
+    pub channels: Vec<ChannelView>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A hashtag with its number of posts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagView {
+    /// The hashtag without `#`, as first written.
+    pub tag: String,
+    /// Posts using it (current versions).
+    pub posts: u64,
+    /// Its API path.
+    pub api_url: String,
+}
+
+impl From<&TagCount> for TagView {
+    fn from(t: &TagCount) -> Self {
+        TagView {
+            tag: t.tag.clone(),
+            posts: t.posts,
+            api_url: format!("/api/v1/hashtags/{}", links::path_segment(&t.tag)),
+        }
+    }
+}
+
+/// A forward source with its number of posts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SourceView {
+    /// The best name (username, else title).
+    pub name: String,
+    /// Archive id of the source, when the archive knows it as a channel.
+    pub channel_id: Option<i64>,
+    /// Username, when known.
+    pub username: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// Posts forwarded from it.
+    pub posts: u64,
+}
+
+impl From<&SourceCount> for SourceView {
+    fn from(s: &SourceCount) -> Self {
+        SourceView {
+            name: s.name.clone(),
+            channel_id: s.channel_id,
+            username: s.username.clone(),
+            title: s.title.clone(),
+            posts: s.posts,
+        }
+    }
+}
+
+/// One channel with its counts, activity, top hashtags and forward sources.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelResponse {
+    /// The channel.
+    pub channel: ChannelView,
+    /// Its posts per period (`by`, weeks by default).
+    pub activity: Counts,
+    /// Its most used hashtags (10).
+    pub top_hashtags: Vec<TagView>,
+    /// The sources it forwards most (10).
+    pub top_forward_sources: Vec<SourceView>,
+}
+
+/// A channel's posts per period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityResponse {
+    /// The channel's name.
+    pub channel: String,
+    /// Its posts per period.
+    pub activity: Counts,
+}
+
+/// A channel's most used hashtags.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelHashtagsResponse {
+    /// The channel's name.
+    pub channel: String,
+    /// Most posts first.
+    pub hashtags: Vec<TagView>,
+}
+
+/// The sources a channel forwards most.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ForwardsResponse {
+    /// The channel's name.
+    pub channel: String,
+    /// Most posts first.
+    pub sources: Vec<SourceView>,
+}
+
+/// The hashtags used most across the archive.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HashtagsResponse {
+    /// This page, most posts first.
+    pub hashtags: Vec<TagView>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A channel using a hashtag.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagChannelView {
+    /// The channel's best name.
+    pub name: String,
+    /// Its archive id.
+    pub channel_id: i64,
+    /// Its posts using the hashtag.
+    pub posts: u64,
+}
+
+impl From<&ChannelCount> for TagChannelView {
+    fn from(c: &ChannelCount) -> Self {
+        TagChannelView {
+            name: c.channel.name(),
+            channel_id: c.channel.id,
+            posts: c.posts,
+        }
+    }
+}
+
+/// A hashtag: its posts (newest first) and its use over time.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HashtagResponse {
+    /// The hashtag without `#`, as first written.
+    pub tag: String,
+    /// Posts using it.
+    pub total: u64,
+    /// The channels using it most (10).
+    pub channels: Vec<TagChannelView>,
+    /// Its posts per period (`by`, weeks by default).
+    pub counts: Counts,
+    /// This page of its posts, newest first.
+    pub hits: Vec<Hit>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One ingested capture.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaptureView {
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Format (`text`, `desktop-json`, `desktop-html`, `dump`, `tme`).
+    pub format: String,
+    /// The version of the reader that read it.
+    pub reader_version: String,
+    /// Where it came from (path or URL).
+    pub source: String,
+    /// Whether its raw bytes are kept.
+    pub raw_kept: bool,
+    /// `complete`, or `partial` when its ingest did not finish.
+    pub status: String,
+    /// Posts read from it.
+    pub posts_seen: u64,
+    /// Warnings while reading it.
+    pub warnings: u64,
+    /// When its ingest started, RFC 3339 UTC.
+    pub ingested_at: String,
+    /// When its ingest finished.
+    pub completed_at: Option<String>,
+}
+
+impl From<&Capture> for CaptureView {
+    fn from(c: &Capture) -> Self {
+        CaptureView {
+            sha256: c.sha256.clone(),
+            size: c.size,
+            format: c.format.clone(),
+            reader_version: c.reader_version.clone(),
+            source: c.source.clone(),
+            raw_kept: c.raw_kept,
+            status: c.status.as_str().to_string(),
+            posts_seen: c.posts_seen,
+            warnings: c.warnings,
+            ingested_at: c.ingested_at.clone(),
+            completed_at: c.completed_at.clone(),
+        }
+    }
+}
+
+/// Captures, in ingest order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CapturesResponse {
+    /// Every capture.
+    pub total: u64,
+    /// This page.
+    pub captures: Vec<CaptureView>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,163 @@
+//! Archives for the tests, and requests to the router without a socket.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+use tgscope_engine::{Engine, IngestOptions, NoProgress};
+use tgscope_server::{AppState, ServerConfig, app};
+use tower::ServiceExt;
+
+/// A web-view capture of three posts of `mfa_test` (a forward with a placeholder and a lost
+/// link, a forward dated from its neighbours, and the channel's own post with views).
+pub const CAPTURE: &str = "\
+Forwarded from Russian MFA 🇷🇺
+Media is too big
+VIEW IN TELEGRAM
+🎙 Minister's address to the Forum on Cooperation (Moscow, March 14, 2024)
+Key points:
+🌐 Partnership with #BRICS and the #SCO keeps growing.
+☝️ Trade between our countries rose by a third.
+Read in full
+Key points:
+🌐 Partnership with #BRICS and the #SCO keeps growing.
+☝️ Trade between our countries rose by a third.
+Read in full
+Forwarded from Russian MFA 🇷🇺
+🇷🇺🇰🇿 On March 20, the ministers met in Astana to discuss transport corridors.
+They signed a plan of consultations for #CIS affairs.
+They agreed to meet again in the autumn.
+They signed a plan of consultations for #CIS affairs.
+They agreed to meet again in the autumn.
+✍️ Our own note on the week (April 5, 2024):
+💬 The week was busy with visits of delegations from #EAEU partners.
+💬 The week was busy with visits of delegations from #EAEU partners.
+214.4K views
+";
+
+/// A message dump of `harbor_notes` (ids, dates, views): posts whose text is an attack on the
+/// pages, a forward whose source's name is one, and a post in Arabic.
+pub const DUMP: &str = r#"{"id": 101, "date": "2024-03-01T10:00:00Z", "channel": "harbor_notes", "views": 1200, "text": "Tide table for Oslo: low water at 14:10 #tides"}
+{"id": 102, "date": "2024-03-08T09:30:00Z", "channel": "harbor_notes", "views": 800, "text": "<script>alert(1)</script> harbor alert #tides"}
+{"id": 103, "date": "2024-03-15T12:00:00Z", "channel": "harbor_notes", "forwarded_from": "\"><img src=x onerror=alert(1)>", "text": "\"><img src=x onerror=alert(1)> harbor payload [click](javascript:alert(1)) #tides"}
+{"id": 104, "date": "2024-04-02T08:00:00Z", "channel": "harbor_notes", "text": "مرحبا بالعالم harbor #ميناء"}
+"#;
+
+/// The script payload.
+pub const SCRIPT: &str = "<script>alert(1)</script>";
+/// The attribute-breaking payload.
+pub const IMG: &str = "\"><img src=x onerror=alert(1)>";
+
+/// An archive in a temporary directory.
+pub struct Archive {
+    /// Holds the directory.
+    pub _tmp: TempDir,
+    /// The archive directory.
+    pub dir: PathBuf,
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write capture");
+    path
+}
+
+/// The test archive: `mfa_test` (three posts, the first edited in a later capture) and
+/// `harbor_notes` (four posts with ids).
+pub fn archive() -> Archive {
+    let tmp = TempDir::new().expect("temporary directory");
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    let first = write(tmp.path(), "capture.txt", CAPTURE);
+    let edited = write(
+        tmp.path(),
+        "capture-later.txt",
+        &CAPTURE.replace("rose by a third", "rose by a half"),
+    );
+    let text = IngestOptions {
+        channel: Some("mfa_test".into()),
+        ..IngestOptions::default()
+    };
+    engine
+        .ingest(&[first, edited], &text, &mut NoProgress)
+        .expect("ingest text");
+    let dump = write(tmp.path(), "harbor.jsonl", DUMP);
+    engine
+        .ingest(&[dump], &IngestOptions::default(), &mut NoProgress)
+        .expect("ingest dump");
+    drop(engine);
+    Archive { _tmp: tmp, dir }
+}
+
+/// The settings the tests use over `dir`.
+pub fn config(dir: &Path) -> ServerConfig {
+    ServerConfig {
+        archive: dir.to_path_buf(),
+        engines: 2,
+        query_timeout: Duration::from_secs(30),
+        ..ServerConfig::default()
+    }
+}
+
+/// The router over `config`, warmed up as `serve` does.
+pub fn router(config: ServerConfig) -> Router {
+    let state = AppState::new(config);
+    state.warm_up().expect("warm up");
+    app(state)
+}
+
+/// A response as the tests read it.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Sends a request with `method` and `body`.
+pub async fn send(app: &Router, method: Method, uri: &str, body: Vec<u8>) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if !body.is_empty() {
+        request = request.header("content-length", body.len());
+    }
+    let request = request.body(Body::from(body)).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+    }
+}
+
+/// GETs `uri`.
+pub async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Method::GET, uri, Vec::new()).await
+}
+
+/// `s` as a query-string value.
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

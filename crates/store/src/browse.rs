@@ -1,0 +1,317 @@
+//! Browsing queries: a channel by name, top hashtags and forward sources, a hashtag's channels.
+//!
+//! Also a handle that interrupts a running query.
+
+use std::sync::Arc;
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::Store;
+use crate::error::Result;
+use crate::query::{ChannelInfo, ChannelSummary};
+use crate::write::{alias_key, loose_key};
+
+/// A hashtag with the number of posts (current versions) using it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    /// The hashtag without `#`, as first written in the archive.
+    pub tag: String,
+    /// Its key: lower case (what `#X` and `#x` share).
+    pub key: String,
+    /// Posts using it.
+    pub posts: u64,
+}
+
+/// A forward source with the number of posts forwarded from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCount {
+    /// Archive id of the source channel, when the archive knows it as a channel.
+    pub channel_id: Option<i64>,
+    /// The best name to show (username, else title).
+    pub name: String,
+    /// Its username, when known.
+    pub username: Option<String>,
+    /// Its title, when known.
+    pub title: Option<String>,
+    /// Posts forwarded from it.
+    pub posts: u64,
+}
+
+/// A channel with the number of its posts that use something (a hashtag).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelCount {
+    /// The channel.
+    pub channel: ChannelInfo,
+    /// How many of its posts.
+    pub posts: u64,
+}
+
+/// Cuts off the query an open archive is running (from another thread); a query started
+/// after the running ones ended is not affected.
+#[derive(Clone)]
+pub struct Interrupter(Arc<rusqlite::InterruptHandle>);
+
+impl Interrupter {
+    /// Stops the statements running now; they fail with an "interrupted" error.
+    pub fn interrupt(&self) {
+        self.0.interrupt();
+    }
+}
+
+impl std::fmt::Debug for Interrupter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupter")
+    }
+}
+
+impl Store {
+    /// A handle that interrupts this archive's running query.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(Arc::new(self.conn().get_interrupt_handle()))
+    }
+
+    /// The archive id of the channel `name` names: its archive id (digits), one of its
+    /// usernames or titles (any case, `@` and `t.me/` links allowed), or failing that a name
+    /// equal to one of them in letters and digits only ("Russian MFA" for "Russian MFA 🇷🇺").
+    /// When several channels share the name, the one with the most posts.
+    pub fn channel_id_by_name(&self, name: &str) -> Result<Option<i64>> {
+        let conn = self.conn();
+        let name = name.trim();
+        if !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(id) = name.parse::<i64>()
+        {
+            let found = conn
+                .prepare_cached("SELECT id FROM channels WHERE id = ?1")?
+                .query_row(params![id], |r| r.get::<_, i64>(0))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        let bare = strip_link(name);
+        let key = alias_key(bare);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let by_posts = "ORDER BY (SELECT COUNT(*) FROM posts p WHERE p.channel_id = a.channel_id)
+                        DESC, a.channel_id LIMIT 1";
+        let exact = conn
+            .prepare_cached(&format!(
+                "SELECT a.channel_id FROM channel_aliases a WHERE a.alias_key = ?1 {by_posts}"
+            ))?
+            .query_row(params![key], |r| r.get::<_, i64>(0))
+            .optional()?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        let loose = loose_key(bare);
+        if loose.is_empty() {
+            return Ok(None);
+        }
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT a.channel_id FROM channel_aliases a WHERE a.alias_loose = ?1 {by_posts}"
+            ))?
+            .query_row(params![loose], |r| r.get::<_, i64>(0))
+            .optional()?)
+    }
+
+    /// One channel with its counts and names.
+    pub fn channel_summary(&self, id: i64) -> Result<Option<ChannelSummary>> {
+        let conn = self.conn();
+        let summary = conn
+            .prepare_cached(
+                "SELECT c.id, c.tg_id, c.username, c.title, c.kind,
+                    (SELECT COUNT(*) FROM posts p WHERE p.channel_id = c.id),
+                    (SELECT COUNT(*) FROM posts p
+                        JOIN forwards f ON f.version_id = p.current_version_id
+                        WHERE p.channel_id = c.id),
+                    (SELECT COUNT(*) FROM posts p
+                        JOIN forwards f ON f.version_id = p.current_version_id
+                        WHERE f.channel_id = c.id),
+                    (SELECT MIN(substr(COALESCE(v.date, v.date_inferred), 1, 10)) FROM posts p
+                        JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id),
+                    (SELECT MAX(substr(COALESCE(v.date, v.date_inferred), 1, 10)) FROM posts p
+                        JOIN versions v ON v.id = p.current_version_id WHERE p.channel_id = c.id)
+                 FROM channels c WHERE c.id = ?1",
+            )?
+            .query_row(params![id], |r| {
+                Ok(ChannelSummary {
+                    channel: ChannelInfo {
+                        id: r.get(0)?,
+                        tg_id: r.get(1)?,
+                        username: r.get(2)?,
+                        title: r.get(3)?,
+                        kind: r.get(4)?,
+                    },
+                    aliases: Vec::new(),
+                    posts: r.get::<_, i64>(5)? as u64,
+                    forwards: r.get::<_, i64>(6)? as u64,
+                    forwarded_by_others: r.get::<_, i64>(7)? as u64,
+                    first_date: r.get(8)?,
+                    last_date: r.get(9)?,
+                })
+            })
+            .optional()?;
+        let Some(mut summary) = summary else {
+            return Ok(None);
+        };
+        summary.aliases = conn
+            .prepare_cached(
+                "SELECT alias FROM channel_aliases WHERE channel_id = ?1
+                 ORDER BY kind DESC, first_seen",
+            )?
+            .query_map(params![id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(summary))
+    }
+
+    /// The hashtags most used by the current versions of posts (of one channel, or of the
+    /// whole archive), most posts first, then by name.
+    pub fn top_hashtags(
+        &self,
+        channel_id: Option<i64>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<TagCount>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT MIN(h.tag), h.tag_key, COUNT(DISTINCT p.id) FROM posts p
+                 JOIN hashtags h ON h.version_id = p.current_version_id
+                 WHERE (?1 IS NULL OR p.channel_id = ?1)
+                 GROUP BY h.tag_key ORDER BY 3 DESC, 2 LIMIT ?2 OFFSET ?3",
+            )?
+            .query_map(params![channel_id, clamp(limit), clamp(offset)], |r| {
+                Ok(TagCount {
+                    tag: r.get(0)?,
+                    key: r.get(1)?,
+                    posts: r.get::<_, i64>(2)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The sources the current versions of posts (of one channel, or of the whole archive)
+    /// were forwarded from most, most posts first.
+    pub fn top_forward_sources(
+        &self,
+        channel_id: Option<i64>,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<SourceCount>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT f.channel_id, c.username, c.title, MIN(f.title), COUNT(*) FROM posts p
+                 JOIN forwards f ON f.version_id = p.current_version_id
+                 LEFT JOIN channels c ON c.id = f.channel_id
+                 WHERE (?1 IS NULL OR p.channel_id = ?1)
+                 GROUP BY COALESCE(CAST(f.channel_id AS TEXT), 'title:' || f.title)
+                 ORDER BY 5 DESC, 1 LIMIT ?2 OFFSET ?3",
+            )?
+            .query_map(params![channel_id, clamp(limit), clamp(offset)], |r| {
+                let username: Option<String> = r.get(1)?;
+                let title: Option<String> = r.get(2)?;
+                let forward_title: Option<String> = r.get(3)?;
+                let title = title.or(forward_title);
+                let channel_id: Option<i64> = r.get(0)?;
+                let name = username
+                    .clone()
+                    .or_else(|| title.clone())
+                    .or_else(|| channel_id.map(|id| format!("#{id}")))
+                    .unwrap_or_else(|| "(unknown)".to_string());
+                Ok(SourceCount {
+                    channel_id,
+                    name,
+                    username,
+                    title,
+                    posts: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many posts (current versions) use a hashtag (`#` and case ignored), and its form
+    /// as first written; `None` when no post uses it.
+    pub fn hashtag(&self, tag: &str) -> Result<Option<TagCount>> {
+        let key = alias_key(tag);
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT MIN(h.tag), h.tag_key, COUNT(DISTINCT p.id) FROM posts p
+                 JOIN hashtags h ON h.version_id = p.current_version_id
+                 WHERE h.tag_key = ?1 GROUP BY h.tag_key",
+            )?
+            .query_row(params![key], |r| {
+                Ok(TagCount {
+                    tag: r.get(0)?,
+                    key: r.get(1)?,
+                    posts: r.get::<_, i64>(2)? as u64,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The channels whose posts (current versions) use a hashtag most, most posts first.
+    pub fn hashtag_channels(&self, tag: &str, limit: u64) -> Result<Vec<ChannelCount>> {
+        let key = alias_key(tag);
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT c.id, c.tg_id, c.username, c.title, c.kind, COUNT(DISTINCT p.id)
+                 FROM posts p JOIN hashtags h ON h.version_id = p.current_version_id
+                 JOIN channels c ON c.id = p.channel_id
+                 WHERE h.tag_key = ?1 GROUP BY c.id ORDER BY 6 DESC, c.id LIMIT ?2",
+            )?
+            .query_map(params![key, clamp(limit)], |r| {
+                Ok(ChannelCount {
+                    channel: ChannelInfo {
+                        id: r.get(0)?,
+                        tg_id: r.get(1)?,
+                        username: r.get(2)?,
+                        title: r.get(3)?,
+                        kind: r.get(4)?,
+                    },
+                    posts: r.get::<_, i64>(5)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// SQLite integers are signed: a limit beyond `i64::MAX` is "no limit" anyway.
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `t.me/name`, `https://t.me/s/name` and `@name` name the channel `name`.
+fn strip_link(name: &str) -> &str {
+    let mut s = name.trim();
+    for prefix in ["https://", "http://"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest;
+        }
+    }
+    for prefix in ["t.me/s/", "t.me/", "telegram.me/s/", "telegram.me/"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.trim_end_matches('/');
+            break;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_link;
+
+    #[test]
+    fn links_and_at_signs_name_the_channel() {
+        assert_eq!(strip_link("https://t.me/s/MFARussia"), "MFARussia");
+        assert_eq!(strip_link("t.me/MFARussia/"), "MFARussia");
+        assert_eq!(strip_link("Russian MFA 🇷🇺"), "Russian MFA 🇷🇺");
+    }
+}
