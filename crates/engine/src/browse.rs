@@ -1,7 +1,9 @@
 //! Browsing: channels by name, top hashtags and forward sources, queries checked or cut off.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use tgscope_store::Capture;
+pub use tgscope_store::RawReader;
 pub use tgscope_store::browse::{ChannelCount, Interrupter, SourceCount, TagCount};
 
 use crate::error::Result;
@@ -30,7 +32,44 @@ pub fn check_query(query: &str) -> std::result::Result<(), QueryProblem> {
     }
 }
 
+/// Whether `text` is a SHA-256 as the archive names captures and media by: 64 lowercase hex
+/// digits (so that it is safe to use as a file name).
+pub fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 impl Engine {
+    /// Where the archive in `dir` keeps the media file with this SHA-256, if it keeps it.
+    pub fn media_file(dir: &Path, sha256: &str) -> Option<PathBuf> {
+        if !is_sha256(sha256) {
+            return None;
+        }
+        let path = tgscope_store::MediaStore::new(dir).path_of(sha256);
+        path.is_file().then_some(path)
+    }
+
+    /// Whether the archive in `dir` keeps the bytes of the capture with this SHA-256 (a capture
+    /// ingested with `--no-keep-raw` is known by its hash only).
+    pub fn raw_capture_kept(dir: &Path, sha256: &str) -> bool {
+        is_sha256(sha256) && tgscope_store::RawStore::new(dir).contains(sha256)
+    }
+
+    /// The capture with this SHA-256, if the archive has it.
+    pub fn capture(&self, sha256: &str) -> Result<Option<Capture>> {
+        Ok(self.store.capture_by_sha(sha256)?)
+    }
+
+    /// The exact bytes of the capture with this SHA-256, decompressed as they are read; `None`
+    /// when the archive does not keep them.
+    pub fn raw_capture_reader(&self, sha256: &str) -> Result<Option<RawReader>> {
+        if !Engine::raw_capture_kept(self.dir(), sha256) {
+            return Ok(None);
+        }
+        Ok(Some(
+            tgscope_store::RawStore::new(self.dir()).reader(sha256)?,
+        ))
+    }
+
     /// Whether `dir` holds an archive (an archive database; it may hold no posts yet).
     pub fn archive_exists(dir: &Path) -> bool {
         dir.join(tgscope_store::DB_FILE).is_file()

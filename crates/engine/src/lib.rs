@@ -29,7 +29,10 @@ pub mod watch;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use browse::{ChannelCount, Interrupter, QueryProblem, SourceCount, TagCount, check_query};
+pub use browse::{
+    ChannelCount, Interrupter, QueryProblem, RawReader, SourceCount, TagCount, check_query,
+    is_sha256,
+};
 pub use error::{EngineError, ErrorKind, Result};
 pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,

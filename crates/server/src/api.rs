@@ -56,6 +56,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(hashtags))
         .routes(routes!(hashtag))
         .routes(routes!(captures))
+        .routes(routes!(crate::evidence::capture_raw))
+        .routes(routes!(crate::evidence::media))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut description = doc.info.description.take().unwrap_or_default();

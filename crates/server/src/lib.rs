@@ -26,6 +26,7 @@ pub mod config;
 pub mod cursor;
 pub mod diff;
 pub mod download;
+pub mod evidence;
 pub mod form;
 pub mod links;
 pub mod pages;

@@ -4,6 +4,8 @@
 //! `safe`: markup such as `<mark>`, `<ins>` and `<del>` comes from the templates around escaped
 //! pieces.
 
+use std::path::Path;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -464,6 +466,10 @@ struct MediaView {
     details: Vec<String>,
     link: Option<String>,
     sha256: Option<String>,
+    /// The kept file, when the archive has it (`/api/v1/media/SHA`).
+    file: Option<String>,
+    /// Whether to show the file as an image on the page.
+    image: bool,
 }
 
 /// A link of the post.
@@ -490,6 +496,8 @@ struct VersionView {
 struct SightingRow {
     version: i64,
     sha256: String,
+    /// The capture's bytes, when the archive keeps them.
+    raw: Option<String>,
     format: String,
     source: String,
     place: String,
@@ -540,7 +548,7 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-fn media_view(m: &tgscope_engine::model::Media) -> MediaView {
+fn media_view(m: &tgscope_engine::model::Media, dir: &Path) -> MediaView {
     let mut details = Vec::new();
     if let Some(name) = &m.file_name {
         details.push(name.clone());
@@ -583,10 +591,20 @@ fn media_view(m: &tgscope_engine::model::Media) -> MediaView {
         details,
         link,
         sha256: m.sha256.clone(),
+        file: m
+            .sha256
+            .as_deref()
+            .filter(|sha| Engine::media_file(dir, sha).is_some())
+            .map(|sha| format!("/api/v1/media/{sha}")),
+        // The server sends a kept file as an image only when its bytes are one.
+        image: matches!(m.kind, MediaKind::Photo)
+            || m.mime_type.as_deref().is_some_and(|t| {
+                matches!(t, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
+            }),
     }
 }
 
-fn post_page(detail: &PostDetail) -> PostPage {
+fn post_page(detail: &PostDetail, dir: &Path) -> PostPage {
     let post: &PostRecord = &detail.post;
     let v = &post.current;
     let permalink = links::telegram_post(post.channel.username.as_deref(), post.message_id);
@@ -647,7 +665,7 @@ fn post_page(detail: &PostDetail) -> PostPage {
         unviewable: v.unviewable,
         text: segments::post_text(&v.text, &v.hashtags, &v.mentions, &v.links),
         raw_text: v.raw_text.clone(),
-        media: v.media.iter().map(media_view).collect(),
+        media: v.media.iter().map(|m| media_view(m, dir)).collect(),
         links: v
             .links
             .iter()
@@ -673,6 +691,8 @@ fn post_page(detail: &PostDetail) -> PostPage {
             .map(|s| SightingRow {
                 version: s.version_seq,
                 sha256: s.capture_sha256.clone(),
+                raw: Engine::raw_capture_kept(dir, &s.capture_sha256)
+                    .then(|| format!("/api/v1/captures/{}/raw", s.capture_sha256)),
                 format: s.format.clone(),
                 source: s.capture_source.clone(),
                 place: match (s.line_start, s.line_end, &s.locator) {
@@ -717,7 +737,7 @@ pub async fn post(State(state): State<AppState>, id: Result<PathText, ApiError>)
     }
     .await;
     match result {
-        Ok(detail) => render(&post_page(&detail), StatusCode::OK),
+        Ok(detail) => render(&post_page(&detail, state.pool.dir()), StatusCode::OK),
         Err(e) => error_page(&e),
     }
 }

@@ -494,6 +494,8 @@ pub struct CaptureView {
     pub ingested_at: String,
     /// When its ingest finished.
     pub completed_at: Option<String>,
+    /// Where to download its exact bytes (`/api/v1/captures/SHA/raw`), when they are kept.
+    pub raw_url: Option<String>,
 }
 
 impl From<&Capture> for CaptureView {
@@ -510,6 +512,9 @@ impl From<&Capture> for CaptureView {
             warnings: c.warnings,
             ingested_at: c.ingested_at.clone(),
             completed_at: c.completed_at.clone(),
+            raw_url: c
+                .raw_kept
+                .then(|| format!("/api/v1/captures/{}/raw", c.sha256)),
         }
     }
 }

@@ -31,7 +31,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use error::{Result, StoreError};
-pub use raw::{MediaStore, RawStore, RawWriter, sha256_hex};
+pub use raw::{MediaStore, RawReader, RawStore, RawWriter, sha256_hex};
 pub use write::{Capture, CaptureStatus, NewCapture, Writer};
 
 /// The database file inside an archive directory.

@@ -8,6 +8,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
 
+/// The bytes of a kept capture, decompressed as they are read ([`RawStore::reader`]).
+pub type RawReader = zstd::stream::read::Decoder<'static, io::BufReader<File>>;
+
 /// The folder of raw captures inside an archive: `raw/<first two hex digits>/<sha256>.zst`.
 #[derive(Debug, Clone)]
 pub struct RawStore {
@@ -78,6 +81,22 @@ impl RawStore {
                 let _ = fs::remove_file(entry.path());
             }
         }
+    }
+
+    /// A reader of a kept capture's bytes, decompressed as they are read (for captures too
+    /// large to hold in memory).
+    pub fn reader(&self, sha256: &str) -> Result<RawReader> {
+        let path = self.path_of(sha256);
+        let file = File::open(&path).map_err(|source| StoreError::Io {
+            action: "opening",
+            path: path.clone(),
+            source,
+        })?;
+        zstd::stream::read::Decoder::new(file).map_err(|source| StoreError::Io {
+            action: "decompressing",
+            path,
+            source,
+        })
     }
 
     /// Reads back a kept capture's bytes.

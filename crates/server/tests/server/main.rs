@@ -5,5 +5,6 @@
 mod support;
 
 mod api;
+mod evidence;
 mod pages;
 mod serve;

@@ -132,8 +132,13 @@ impl Reply {
     }
 }
 
-/// Sends a request with `method` and `body`.
-pub async fn send(app: &Router, method: Method, uri: &str, body: Vec<u8>) -> Reply {
+/// Sends a request with `method` and `body`; the response's status, headers and bytes.
+pub async fn send_bytes(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    body: Vec<u8>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     let mut request = Request::builder().method(method).uri(uri);
     if !body.is_empty() {
         request = request.header("content-length", body.len());
@@ -145,10 +150,16 @@ pub async fn send(app: &Router, method: Method, uri: &str, body: Vec<u8>) -> Rep
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .expect("body");
+    (status, headers, bytes.to_vec())
+}
+
+/// Sends a request with `method` and `body`.
+pub async fn send(app: &Router, method: Method, uri: &str, body: Vec<u8>) -> Reply {
+    let (status, headers, bytes) = send_bytes(app, method, uri, body).await;
     Reply {
         status,
         headers,
-        body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+        body: String::from_utf8(bytes).expect("UTF-8 body"),
     }
 }
 

@@ -1,0 +1,215 @@
+//! The evidence itself: a capture's exact bytes and the media files the archive keeps, by
+//! SHA-256, and the post page's links to them.
+
+use axum::http::{Method, StatusCode};
+use scraper::{Html, Selector};
+use sha2::{Digest, Sha256};
+use tgscope_engine::{Engine, IngestOptions, NoProgress};
+
+use crate::support::{CAPTURE, archive, config, get, router, send_bytes};
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_capture_downloads_as_its_exact_bytes() {
+    let a = archive();
+    let app = router(config(&a.dir));
+    let captures = get(&app, "/api/v1/captures").await.json();
+    let capture = captures["captures"]
+        .as_array()
+        .expect("captures")
+        .iter()
+        .find(|c| {
+            c["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("capture.txt"))
+        })
+        .expect("the first text capture")
+        .clone();
+    let sha = capture["sha256"].as_str().expect("sha");
+    let url = capture["raw_url"].as_str().expect("raw kept");
+    assert_eq!(url, format!("/api/v1/captures/{sha}/raw"));
+
+    let (status, headers, body) = send_bytes(&app, Method::GET, url, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, CAPTURE.as_bytes(), "the bytes as ingested");
+    assert_eq!(sha256(&body), sha, "their hash is the capture's name");
+    let header = |name: &str| headers[name].to_str().expect("header").to_string();
+    assert_eq!(header("content-type"), "application/octet-stream");
+    assert_eq!(
+        header("content-disposition"),
+        format!("attachment; filename=\"{sha}.txt\"")
+    );
+    assert_eq!(header("content-length"), CAPTURE.len().to_string());
+    assert_eq!(header("etag"), format!("\"{sha}\""));
+    assert!(header("content-security-policy").starts_with("default-src 'self'"));
+
+    // Upper case is the same hash; anything else is not one.
+    let upper = get(
+        &app,
+        &format!("/api/v1/captures/{}/raw", sha.to_uppercase()),
+    )
+    .await;
+    assert_eq!(upper.status, StatusCode::OK);
+    let unknown = get(&app, &format!("/api/v1/captures/{}/raw", "0".repeat(64))).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.json()["code"], "not_found");
+    let traversal = get(&app, "/api/v1/captures/..%2F..%2Farchive.sqlite/raw").await;
+    assert_eq!(
+        traversal.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        traversal.body
+    );
+    assert_eq!(traversal.json()["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn a_capture_kept_by_its_hash_only_says_so() {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let capture = tmp.path().join("capture.txt");
+    std::fs::write(&capture, CAPTURE).expect("capture");
+    let mut engine = Engine::open(&dir).expect("archive");
+    let options = IngestOptions {
+        channel: Some("mfa_test".into()),
+        keep_raw: false,
+        ..IngestOptions::default()
+    };
+    engine
+        .ingest(&[capture], &options, &mut NoProgress)
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&dir));
+    let captures = get(&app, "/api/v1/captures").await.json();
+    let first = &captures["captures"][0];
+    assert_eq!(first["raw_kept"], false);
+    assert!(first["raw_url"].is_null());
+    let sha = first["sha256"].as_str().expect("sha");
+    let reply = get(&app, &format!("/api/v1/captures/{sha}/raw")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("--no-keep-raw")),
+        "{}",
+        reply.body
+    );
+    // The post page names the capture's hash but offers no download.
+    let post = get(&app, "/posts/1").await;
+    assert!(post.body.contains(sha));
+    assert!(!post.body.contains("raw-capture"), "{}", post.body);
+}
+
+/// A Desktop export of one channel: a photo and a document that is an HTML page with a script.
+const EXPORT: &str = r#"{
+ "name": "Media Test",
+ "type": "public_channel",
+ "id": 1000000009,
+ "messages": [
+  {"id": 1, "type": "message", "date": "2024-03-01T10:00:00", "date_unixtime": "1709287200",
+   "from": "Media Test", "from_id": "channel1000000009",
+   "photo": "photos/photo_1.jpg", "width": 1, "height": 1,
+   "text": "A photo of the harbour", "text_entities": [{"type": "plain", "text": "A photo of the harbour"}]},
+  {"id": 2, "type": "message", "date": "2024-03-01T11:00:00", "date_unixtime": "1709290800",
+   "from": "Media Test", "from_id": "channel1000000009",
+   "file": "files/page.html", "mime_type": "text/html",
+   "text": "A page", "text_entities": [{"type": "plain", "text": "A page"}]}
+ ]
+}"#;
+
+/// The smallest GIF: one transparent pixel.
+const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+const PAGE: &[u8] = b"<html><script>alert(1)</script></html>";
+
+#[tokio::test]
+async fn kept_media_are_served_images_inline_and_the_rest_as_attachments() {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let export = tmp.path().join("export");
+    std::fs::create_dir_all(export.join("photos")).expect("photos");
+    std::fs::create_dir_all(export.join("files")).expect("files");
+    std::fs::write(export.join("photos/photo_1.jpg"), GIF).expect("photo");
+    std::fs::write(export.join("files/page.html"), PAGE).expect("page");
+    std::fs::write(export.join("result.json"), EXPORT).expect("export");
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    engine
+        .ingest(
+            &[export.join("result.json")],
+            &IngestOptions::default(),
+            &mut NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&dir));
+
+    let photo = sha256(GIF);
+    let (status, headers, body) = send_bytes(
+        &app,
+        Method::GET,
+        &format!("/api/v1/media/{photo}"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, GIF);
+    assert_eq!(
+        headers["content-type"], "image/gif",
+        "by its bytes, not its name"
+    );
+    assert_eq!(headers["content-disposition"], "inline");
+
+    let page = sha256(PAGE);
+    let (status, headers, body) = send_bytes(
+        &app,
+        Method::GET,
+        &format!("/api/v1/media/{page}"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, PAGE);
+    assert_eq!(
+        headers["content-type"], "application/octet-stream",
+        "markup is never served to be rendered"
+    );
+    assert_eq!(
+        headers["content-disposition"].to_str().expect("header"),
+        format!("attachment; filename=\"{page}\"")
+    );
+    let missing = get(&app, &format!("/api/v1/media/{}", "f".repeat(64))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // The post page shows the photo from the server, and offers the capture's bytes.
+    let post = get(&app, "/posts/1").await;
+    let doc = Html::parse_document(&post.body);
+    let img = Selector::parse("#media img.media-image").expect("selector");
+    let src: Vec<&str> = doc
+        .select(&img)
+        .filter_map(|e| e.value().attr("src"))
+        .collect();
+    assert_eq!(src, [format!("/api/v1/media/{photo}")]);
+    let raw = Selector::parse("#sightings a.raw-capture").expect("selector");
+    let href = doc
+        .select(&raw)
+        .next()
+        .and_then(|e| e.value().attr("href"))
+        .expect("a link to the capture's bytes")
+        .to_string();
+    let (status, _, bytes) = send_bytes(&app, Method::GET, &href, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, EXPORT.as_bytes());
+    // The document is offered for download, not shown.
+    let doc_page = get(&app, "/posts/2").await;
+    assert!(doc_page.body.contains(&format!("/api/v1/media/{page}")));
+    assert!(
+        !doc_page.body.contains("<img class=\"media-image\""),
+        "{}",
+        doc_page.body
+    );
+}
