@@ -3,7 +3,8 @@
 //! Place in the pipeline: a front end beside the CLI, on top of the engine (the only crate it
 //! imports from the workspace). It answers questions of one archive: full-text search with
 //! counts over time, posts with their versions, sightings (with the captures' SHA-256) and
-//! absences, channels, hashtags and captures; as JSON under `/api/v1/` (described by the
+//! absences, channels, hashtags and captures, and the evidence itself (a capture's exact bytes,
+//! kept media files, by SHA-256); as JSON under `/api/v1/` (described by the
 //! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
 //! charts as inline SVG, no JavaScript).
 //!
@@ -14,6 +15,7 @@
 //! - [`serve`] (on a bound listener) and [`run_blocking`] (its own runtime, until Ctrl-C).
 //! - [`problem`]: the one table of error codes, and errors as `application/problem+json`.
 //! - [`pool::EnginePool`]: engines run on blocking threads, each request under a timeout.
+//! - [`evidence`]: captures and media files streamed by SHA-256.
 //!
 //! What it does not do: write to the archive (the engines open it read-only; only the derived
 //! search index is brought up to date), talk to Telegram, or load anything from another site.
