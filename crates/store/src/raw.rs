@@ -101,17 +101,15 @@ impl RawStore {
 
     /// Reads back a kept capture's bytes.
     pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
-        let path = self.path_of(sha256);
-        let file = File::open(&path).map_err(|source| StoreError::Io {
-            action: "opening",
-            path: path.clone(),
-            source,
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut self.reader(sha256)?, &mut bytes).map_err(|source| {
+            StoreError::Io {
+                action: "decompressing",
+                path: self.path_of(sha256),
+                source,
+            }
         })?;
-        zstd::stream::decode_all(file).map_err(|source| StoreError::Io {
-            action: "decompressing",
-            path,
-            source,
-        })
+        Ok(bytes)
     }
 
     /// Moves a finished temporary file to its content address.
