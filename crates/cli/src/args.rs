@@ -114,6 +114,10 @@ pub struct ServeArgs {
     /// Seconds a query may run before it is cut off with an error.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub query_timeout: f64,
+    /// Queries answered at once, each by its own open archive (default: one per core, at
+    /// least two).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub engines: Option<u16>,
 }
 
 /// Orders of search results.

@@ -271,6 +271,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = tgscope_server::ServerConfig {
                 archive: archive.clone(),
                 query_timeout: seconds(a.query_timeout),
+                engines: a.engines.map(usize::from).unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(2)
+                        .max(2)
+                }),
                 ..tgscope_server::ServerConfig::default()
             };
             let quiet = cli.quiet;

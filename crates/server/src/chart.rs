@@ -9,6 +9,8 @@ use crate::links;
 pub const WIDTH: f64 = 800.0;
 /// The drawing's height.
 pub const HEIGHT: f64 = 160.0;
+/// The chart is as wide as this many bars at least: fewer bars are drawn that wide, centred.
+const MIN_SLOTS: f64 = 12.0;
 /// The most bars a chart draws. A longer series is drawn without its empty periods, and if
 /// that is still too long, only its newest periods are (the caption says so).
 pub const MAX_BARS: usize = 1_000;
@@ -90,8 +92,10 @@ pub fn chart(
     let first = counts.first()?;
     let last = counts.last()?;
     let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
+    // A few bars keep a bar's width (they are centred), so one period is not a wall.
     let n = counts.len() as f64;
-    let slot = WIDTH / n;
+    let slot = WIDTH / n.max(MIN_SLOTS);
+    let left = (WIDTH - slot * n) / 2.0;
     let gap = if slot > 4.0 { slot * 0.15 } else { 0.0 };
     let bars = counts
         .iter()
@@ -119,7 +123,7 @@ pub fn chart(
                 (_, Some(end)) => format!("{} – {}: {} {noun}", c.start, end, c.count),
             };
             Bar {
-                x: format!("{:.2}", i as f64 * slot + gap / 2.0),
+                x: format!("{:.2}", left + i as f64 * slot + gap / 2.0),
                 y: format!("{:.2}", HEIGHT - h),
                 w: format!("{:.2}", (slot - gap).max(0.5)),
                 h: format!("{h:.2}"),
@@ -217,6 +221,12 @@ mod tests {
         );
         assert_eq!(c.bars[0].title, "2024-02-01 – 2024-02-29: 1 post");
         assert!(chart("t".into(), Period::Day, &[], &[]).is_none());
+        // Three bars take a twelfth of the width each, centred.
+        assert_eq!(
+            c.bars[0].x,
+            format!("{:.2}", WIDTH * 4.5 / 12.0 + WIDTH / 12.0 * 0.075)
+        );
+        assert_eq!(c.bars[0].w, format!("{:.2}", WIDTH / 12.0 * 0.85));
     }
 
     #[test]

@@ -327,6 +327,12 @@ fn usage_errors_exit_2() {
     assert!(stderr(&out).contains("+03:00"), "{}", stderr(&out));
     let out = a.run(["show", "not-a-number"]);
     assert_eq!(out.status.code(), Some(2));
+    // A server with no engine could answer nothing; nothing is bound.
+    let out = a.run(["serve", "--bind", "127.0.0.1:0", "--engines", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--engines"), "{}", stderr(&out));
+    let out = a.run(["serve", "--bind", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
