@@ -45,6 +45,7 @@ fn sha256_of(text: &str) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "The capture's bytes; their SHA-256 is the one asked for \
             (also the ETag)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's `If-None-Match` already names it"),
         (status = 400, description = "`bad_request`: not a SHA-256", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such capture, or the archive keeps only \
@@ -56,9 +57,15 @@ fn sha256_of(text: &str) -> Result<String, ApiError> {
 )]
 pub async fn capture_raw(
     State(state): State<AppState>,
+    request: HeaderMap,
     PathText(sha): PathText,
 ) -> Result<Response, ApiError> {
     let sha = sha256_of(&sha)?;
+    if Engine::raw_capture_kept(state.pool().dir(), &sha)
+        && let Some(unchanged) = not_modified(&request, &sha)
+    {
+        return Ok(unchanged);
+    }
     let asked = sha.clone();
     let (capture, reader) = state
         .pool()
@@ -110,6 +117,7 @@ pub async fn capture_raw(
     responses(
         (status = 200, description = "The file: inline for JPEG, PNG, GIF and WebP images, \
             else an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The client's `If-None-Match` already names it"),
         (status = 400, description = "`bad_request`: not a SHA-256", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: the archive keeps no such file", body = Problem,
@@ -118,9 +126,15 @@ pub async fn capture_raw(
 )]
 pub async fn media(
     State(state): State<AppState>,
+    request: HeaderMap,
     PathText(sha): PathText,
 ) -> Result<Response, ApiError> {
     let sha = sha256_of(&sha)?;
+    if Engine::media_file(state.pool().dir(), &sha).is_some()
+        && let Some(unchanged) = not_modified(&request, &sha)
+    {
+        return Ok(unchanged);
+    }
     let missing = || ApiError::not_found(format!("the archive keeps no media file {sha}"));
     let path = Engine::media_file(state.pool().dir(), &sha).ok_or_else(missing)?;
     let opened = tokio::task::spawn_blocking(move || {
@@ -200,6 +214,24 @@ fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: String) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         headers.insert(name, value);
     }
+}
+
+/// `304 Not Modified` when the client already holds the content named `sha` (its
+/// `If-None-Match` names that ETag): content named by its hash never changes.
+fn not_modified(request: &HeaderMap, sha: &str) -> Option<Response> {
+    let etag = format!("\"{sha}\"");
+    let held = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    held.then(|| {
+        let mut response = axum::http::StatusCode::NOT_MODIFIED.into_response();
+        content_addressed(response.headers_mut(), sha);
+        response
+    })
 }
 
 /// The headers of content named by its hash: the hash as a strong `ETag`, cacheable for good.

@@ -49,6 +49,18 @@ async fn a_capture_downloads_as_its_exact_bytes() {
     assert_eq!(header("etag"), format!("\"{sha}\""));
     assert!(header("content-security-policy").starts_with("default-src 'self'"));
 
+    // A client that holds it already is told so, without the bytes.
+    let request = axum::http::Request::builder()
+        .uri(url)
+        .header("if-none-match", format!("W/\"x\", \"{sha}\""))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(response.headers()["etag"], format!("\"{sha}\"").as_str());
+
     // Upper case is the same hash; anything else is not one.
     let upper = get(
         &app,
