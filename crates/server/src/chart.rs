@@ -55,6 +55,16 @@ pub struct Chart {
     pub view_box: String,
     /// What the chart leaves out of the series, for the caption (empty when nothing).
     pub left_out: String,
+    /// Posts of the list the chart is about that have no date, so no period.
+    pub undated: u64,
+}
+
+impl Chart {
+    /// The chart of a list of `posts` posts: those its periods do not count are undated.
+    pub fn of_posts(mut self, posts: u64) -> Chart {
+        self.undated = posts.saturating_sub(self.total);
+        self
+    }
 }
 
 /// The last day of the period starting on `start`.
@@ -143,6 +153,7 @@ pub fn chart(
         total,
         view_box: format!("0 0 {WIDTH} {HEIGHT}"),
         left_out,
+        undated: 0,
     })
 }
 
@@ -221,6 +232,12 @@ mod tests {
         );
         assert_eq!(c.bars[0].title, "2024-02-01 – 2024-02-29: 1 post");
         assert!(chart("t".into(), Period::Day, &[], &[]).is_none());
+        assert_eq!(
+            c.clone().of_posts(5).undated,
+            2,
+            "two of five posts have no date"
+        );
+        assert_eq!(c.clone().of_posts(3).undated, 0);
         // Three bars take a twelfth of the width each, centred.
         assert_eq!(
             c.bars[0].x,

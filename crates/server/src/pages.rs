@@ -359,7 +359,8 @@ async fn run_search(
         by,
         &counts,
         &pairs,
-    );
+    )
+    .map(|c| c.of_posts(found.page.total));
     page.searched = true;
     page.total_text = total_text(found.page.total);
     page.hits = found.page.hits.iter().map(HitView::from).collect();
@@ -902,7 +903,8 @@ async fn channel_page(
             *by,
             counts,
             &[("channel", &key), ("sort", "date")],
-        ),
+        )
+        .map(|chart| chart.of_posts(facts.summary.posts)),
         activity_json,
         activity_csv,
         tags: facts
@@ -1010,7 +1012,8 @@ async fn hashtag_page(
             by,
             &counts,
             &[("tag", &found.tag), ("sort", "date")],
-        ),
+        )
+        .map(|chart| chart.of_posts(list.total)),
         channels: channels
             .iter()
             .map(|c| NamedCount {

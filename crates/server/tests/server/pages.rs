@@ -501,3 +501,38 @@ async fn posts_misdated_by_centuries_keep_charts_and_counts_small() {
         assert!(caption.contains("not evenly spaced"), "{uri}: {caption}");
     }
 }
+
+#[tokio::test]
+async fn a_chart_says_how_many_posts_it_cannot_place_in_time() {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let dump = tmp.path().join("undated.jsonl");
+    std::fs::write(
+        &dump,
+        "{\"id\": 1, \"date\": \"2024-05-01T10:00:00Z\", \"channel\": \"ferries\", \"text\": \"ferry one #port\"}\n\
+         {\"id\": 2, \"date\": \"2024-05-03T10:00:00Z\", \"channel\": \"ferries\", \"text\": \"ferry two #port\"}\n\
+         {\"id\": 3, \"channel\": \"ferries\", \"text\": \"ferry three #port\"}\n",
+    )
+    .expect("dump");
+    let mut engine = tgscope_engine::Engine::open(&dir).expect("archive");
+    engine
+        .ingest(
+            &[dump],
+            &tgscope_engine::IngestOptions::default(),
+            &mut tgscope_engine::NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&dir));
+    for uri in ["/search?q=ferry", "/channels/ferries", "/hashtags/port"] {
+        let page = get(&app, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.body);
+        let doc = self::page(&page);
+        let caption = text(&select(&doc, "figure.chart figcaption")[0]);
+        assert!(caption.contains("2 in all"), "{uri}: {caption}");
+        assert!(
+            caption.contains("1 post without a date is not counted"),
+            "{uri}: {caption}"
+        );
+    }
+}
