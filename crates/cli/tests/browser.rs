@@ -233,6 +233,43 @@ impl Driver {
             .to_string()
     }
 
+    /// How far the text `needle` (inside the first element matching `css`) sits from that
+    /// element's left and right content edges, in CSS pixels.
+    fn edges(&self, css: &str, needle: &str) -> Edges {
+        let script = format!(
+            "const el = document.querySelector({css});
+             const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+             while (walker.nextNode()) {{
+               const node = walker.currentNode;
+               const at = node.data.indexOf({needle});
+               if (at < 0) continue;
+               const range = document.createRange();
+               range.setStart(node, at);
+               range.setEnd(node, at + {len});
+               const r = range.getBoundingClientRect();
+               const box = el.getBoundingClientRect();
+               const style = getComputedStyle(el);
+               const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);
+               const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight);
+               return [r.left - left, right - r.right];
+             }}
+             return null;",
+            css = json!(css),
+            needle = json!(needle),
+            len = needle.encode_utf16().count(),
+        );
+        let found = self.script(&script);
+        let gap = |i: usize| {
+            found[i]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {needle:?} in {css}: {found}"))
+        };
+        Edges {
+            left_gap: gap(0),
+            right_gap: gap(1),
+        }
+    }
+
     fn count(&self, css: &str) -> usize {
         let found = call(
             &self.agent,
@@ -321,6 +358,13 @@ impl Driver {
     }
 }
 
+/// Where a stretch of text sits in its element.
+#[derive(Debug)]
+struct Edges {
+    left_gap: f64,
+    right_gap: f64,
+}
+
 /// Base64 of a screenshot to bytes (a tiny decoder: no crate for one use).
 mod base64_png {
     pub fn decode(text: &str) -> Vec<u8> {
@@ -353,6 +397,7 @@ mod base64_png {
 const ARABIC: &str = "\
 أعلنت وزارة الخارجية اليوم عن جولة جديدة من المحادثات في القاهرة.
 يتحدث الوزير للصحفيين بعد الاجتماع #القاهرة
+English summary: talks resume in Cairo.
 ";
 
 /// A capture whose post tries to run a script.
@@ -535,6 +580,26 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
         browser.direction("h1"),
         "ltr",
         "the page's own text stays left to right"
+    );
+    // Each paragraph takes its own direction: the Arabic ones end at the right edge, the
+    // English one starts at the left edge.
+    let arabic_line = browser.edges("#post-text", "أعلنت");
+    let english_line = browser.edges("#post-text", "English summary");
+    assert!(
+        arabic_line.right_gap < 20.0,
+        "Arabic at the right: {arabic_line:?}"
+    );
+    assert!(
+        arabic_line.left_gap > 100.0,
+        "Arabic at the right: {arabic_line:?}"
+    );
+    assert!(
+        english_line.left_gap < 20.0,
+        "English at the left: {english_line:?}"
+    );
+    assert!(
+        english_line.right_gap > 100.0,
+        "English at the left: {english_line:?}"
     );
     browser.screenshot("post-arabic.png");
     loaded.extend(browser.requests());
