@@ -205,6 +205,25 @@ struct HomePage {
     channels: Vec<ChannelRow>,
     sources: Vec<ChannelRow>,
     tags: Vec<TagRow>,
+    /// Every capture.
+    capture_count: usize,
+    /// The newest captures, newest first.
+    captures: Vec<CaptureRow>,
+}
+
+/// How many captures the home page lists.
+const HOME_CAPTURES: usize = 20;
+
+/// A capture as the home page lists it.
+struct CaptureRow {
+    sha256: String,
+    format: String,
+    source: String,
+    posts: u64,
+    warnings: u64,
+    ingested_at: String,
+    /// Its bytes, when the archive keeps them.
+    raw: Option<String>,
 }
 
 /// `/`: the archive's channels with counts, its hashtags, and the search box; or the first
@@ -219,10 +238,13 @@ pub async fn home(State(state): State<AppState>) -> Response {
 async fn home_page(state: &AppState) -> Result<HomePage, ApiError> {
     let all = archive::channels(state).await?.unwrap_or_default();
     let posts: u64 = all.iter().map(|c| c.posts).sum();
-    let tags = if posts > 0 {
-        archive::top_hashtags(state, 30, 0).await?
+    let (tags, captures) = if posts > 0 {
+        (
+            archive::top_hashtags(state, 30, 0).await?,
+            archive::captures(state).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let row = |c: &tgscope_engine::ChannelSummary| ChannelRow {
         name: c.channel.name(),
@@ -250,6 +272,23 @@ async fn home_page(state: &AppState) -> Result<HomePage, ApiError> {
                 tag: t.tag.clone(),
                 href: links::hashtag_page(&t.tag),
                 posts: t.posts,
+            })
+            .collect(),
+        capture_count: captures.len(),
+        captures: captures
+            .iter()
+            .rev()
+            .take(HOME_CAPTURES)
+            .map(|c| CaptureRow {
+                sha256: c.sha256.clone(),
+                format: c.format.clone(),
+                source: c.source.clone(),
+                posts: c.posts_seen,
+                warnings: c.warnings,
+                ingested_at: c.ingested_at.clone(),
+                raw: c
+                    .raw_kept
+                    .then(|| format!("/api/v1/captures/{}/raw", c.sha256)),
             })
             .collect(),
     })

@@ -78,6 +78,22 @@ async fn the_home_page_lists_the_channels_and_has_the_search_form() {
     assert!(select(&doc, "section#empty").is_empty());
     // Every list can be downloaded.
     assert!(reply.body.contains("/api/v1/channels?format=csv"));
+    // The captures, newest first, each with its hash and a link to its bytes.
+    let rows = select(&doc, "table#captures tbody tr");
+    assert_eq!(rows.len(), 3);
+    assert!(
+        text(&rows[0]).contains("harbor.jsonl"),
+        "{}",
+        text(&rows[0])
+    );
+    let raw: Vec<&str> = select(&doc, "table#captures a.raw-capture")
+        .iter()
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(raw.len(), 3);
+    for href in raw {
+        assert_eq!(get(&app, href).await.status, StatusCode::OK, "{href}");
+    }
     assert!(
         select(&doc, "link[rel=stylesheet]")[0].value().attr("href") == Some("/static/style.css")
     );
