@@ -262,10 +262,17 @@ impl Engine {
 
     /// Counts of posts matching a query per day, week or month.
     pub fn count(&mut self, query: &str, period: Period) -> Result<Vec<PeriodCount>> {
+        let mut counts = self.count_each(query, &[period])?;
+        Ok(counts.pop().unwrap_or_default())
+    }
+
+    /// The counts of [`Engine::count`] per each of `periods`, from one pass over the matches
+    /// (a chart that picks its period by the span of the posts asks for several).
+    pub fn count_each(&mut self, query: &str, periods: &[Period]) -> Result<Vec<Vec<PeriodCount>>> {
         let parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
         self.catch_up_index()?;
         self.index()?
-            .count_by(&parsed, period)
+            .count_by_each(&parsed, periods)
             .map_err(EngineError::index)
     }
 }

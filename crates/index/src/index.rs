@@ -293,12 +293,22 @@ impl Index {
     /// Counts of the posts matching `query` per period, from the first period with a post to
     /// the last (empty periods between them as 0). Posts without a date are not counted.
     pub fn count_by(&self, query: &Query, period: Period) -> Result<Vec<PeriodCount>, IndexError> {
+        let mut counts = self.count_by_each(query, &[period])?;
+        Ok(counts.pop().unwrap_or_default())
+    }
+
+    /// The counts of [`Index::count_by`] per each of `periods`, from one pass over the matches.
+    pub fn count_by_each(
+        &self,
+        query: &Query,
+        periods: &[Period],
+    ) -> Result<Vec<Vec<PeriodCount>>, IndexError> {
         let searcher = self.searcher()?;
         let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
         let days = searcher
             .search(&tantivy_query, &DayCounts)
             .map_err(|e| self.error(e))?;
-        Ok(period::group(&days, period))
+        Ok(periods.iter().map(|p| period::group(&days, *p)).collect())
     }
 
     /// The number of posts in the index (as of the last commit).

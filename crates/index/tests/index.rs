@@ -577,6 +577,16 @@ fn counts_per_day_week_and_month() {
             .expect("counts")
             .is_empty()
     );
+    // One pass, the three periods: the same counts as three passes.
+    let periods = [Period::Day, Period::Week, Period::Month];
+    let each = index
+        .count_by_each(&query("санкции"), &periods)
+        .expect("counts");
+    assert_eq!(each.len(), 3);
+    for (counted, period) in each.iter().zip(periods) {
+        let one: Vec<(String, u64)> = counted.iter().map(|c| (c.start.clone(), c.count)).collect();
+        assert_eq!(one, counts(period), "{period:?}");
+    }
 }
 
 #[test]

@@ -67,7 +67,8 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
 /// Counts of a query per the period, choosing one when `by` is `None`: weeks, or days when the
 /// posts span a few weeks only, or months when weeks would be too many bars to read; a chosen
 /// period that would need more than [`crate::chart::MAX_BARS`] bars gives way to a coarser one.
-/// The counts of an asked period are bounded by the index (`MAX_FILLED_PERIODS`).
+/// The three are counted in one pass over the matches. The counts of an asked period are
+/// bounded by the index (`MAX_FILLED_PERIODS`).
 pub async fn counts_for_chart(
     state: &AppState,
     query: String,
@@ -76,31 +77,28 @@ pub async fn counts_for_chart(
     let result = state
         .pool
         .run(move |engine| {
-            let (mut by, mut counts) = match by {
+            if let Some(by) = by {
                 // The period asked for is answered as it is (the chart draws what it can).
-                Some(by) => return Ok((by, engine.count(&query, by)?)),
-                None => {
-                    let weeks = engine.count(&query, Period::Week)?;
-                    if weeks.len() > 104 {
-                        (Period::Month, engine.count(&query, Period::Month)?)
-                    } else if weeks.len() <= 6 {
-                        (Period::Day, engine.count(&query, Period::Day)?)
-                    } else {
-                        (Period::Week, weeks)
-                    }
-                }
-            };
-            // Too many bars for the period chosen: a coarser one, while there is one.
-            while counts.len() > crate::chart::MAX_BARS {
-                let coarser = match by {
-                    Period::Day => Period::Week,
-                    Period::Week => Period::Month,
-                    Period::Month => break,
-                };
-                by = coarser;
-                counts = engine.count(&query, by)?;
+                return Ok((by, engine.count(&query, by)?));
             }
-            Ok((by, counts))
+            let mut each = engine
+                .count_each(&query, &[Period::Day, Period::Week, Period::Month])?
+                .into_iter();
+            let (days, weeks, months) = (
+                each.next().unwrap_or_default(),
+                each.next().unwrap_or_default(),
+                each.next().unwrap_or_default(),
+            );
+            // Days for a few weeks, months for more than two years, else weeks; and never
+            // more bars than a chart draws while a coarser period is left.
+            let max = crate::chart::MAX_BARS;
+            Ok(if weeks.len() <= 6 && days.len() <= max {
+                (Period::Day, days)
+            } else if weeks.len() <= 104 && weeks.len() <= max {
+                (Period::Week, weeks)
+            } else {
+                (Period::Month, months)
+            })
         })
         .await;
     match result {
