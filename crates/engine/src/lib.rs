@@ -162,6 +162,11 @@ impl Engine {
         Ok(self.store.captures()?)
     }
 
+    /// The `limit` captures ingested last, newest first, and how many captures there are.
+    pub fn newest_captures(&self, limit: u64) -> Result<(u64, Vec<Capture>)> {
+        Ok(self.store.newest_captures(limit)?)
+    }
+
     /// Problems with the archive's consistency (empty when consistent).
     pub fn check(&self) -> Result<Vec<String>> {
         Ok(self.store.check()?)

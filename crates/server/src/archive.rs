@@ -1,8 +1,10 @@
 //! What the API and the pages ask of the archive, each question a closure on a pooled engine.
 
+use std::collections::HashSet;
+
 use tgscope_engine::Period;
 use tgscope_engine::{
-    Capture, ChannelCount, ChannelSummary, PeriodCount, PostDetail, SearchPage, SortBy,
+    Capture, ChannelCount, ChannelSummary, Engine, PeriodCount, PostDetail, SearchPage, SortBy,
     SourceCount, TagCount,
 };
 
@@ -112,6 +114,56 @@ pub async fn post(state: &AppState, id: i64) -> Result<PostDetail, ApiError> {
     Ok(state.pool.run(move |engine| engine.post(id)).await?)
 }
 
+/// Which of a post's evidence files the archive keeps: its media files and its captures' bytes,
+/// by SHA-256 (a page links only to what it can serve).
+#[derive(Debug, Default)]
+pub struct KeptFiles {
+    media: HashSet<String>,
+    captures: HashSet<String>,
+}
+
+impl KeptFiles {
+    /// Whether the media file with this SHA-256 is kept.
+    pub fn media(&self, sha256: &str) -> bool {
+        self.media.contains(sha256)
+    }
+
+    /// Whether the bytes of the capture with this SHA-256 are kept.
+    pub fn capture(&self, sha256: &str) -> bool {
+        self.captures.contains(sha256)
+    }
+}
+
+/// One post with its history, and which of its files the archive keeps (looked up on the
+/// engine's thread, not the server's).
+pub async fn post_with_files(
+    state: &AppState,
+    id: i64,
+) -> Result<(PostDetail, KeptFiles), ApiError> {
+    let found = state.pool.run(move |engine| {
+        let detail = engine.post(id)?;
+        let dir = engine.dir();
+        let post = &detail.post;
+        let media = post
+            .current
+            .media
+            .iter()
+            .filter_map(|m| m.sha256.as_deref())
+            .filter(|sha| Engine::media_file(dir, sha).is_some())
+            .map(str::to_string)
+            .collect();
+        let captures = detail
+            .sightings
+            .iter()
+            .map(|s| s.capture_sha256.as_str())
+            .filter(|sha| Engine::raw_capture_kept(dir, sha))
+            .map(str::to_string)
+            .collect();
+        Ok((detail, KeptFiles { media, captures }))
+    });
+    Ok(found.await?)
+}
+
 /// Every channel, and whether the archive exists at all.
 pub async fn channels(state: &AppState) -> Result<Option<Vec<ChannelSummary>>, ApiError> {
     match state.pool.run(|engine| engine.channels()).await {
@@ -124,6 +176,21 @@ pub async fn channels(state: &AppState) -> Result<Option<Vec<ChannelSummary>>, A
 pub async fn captures(state: &AppState) -> Result<Vec<Capture>, ApiError> {
     match state.pool.run(|engine| engine.captures()).await {
         Err(PoolError::NoArchive(_)) => Ok(Vec::new()),
+        other => Ok(other?),
+    }
+}
+
+/// The `limit` captures ingested last, newest first, and how many there are.
+pub async fn newest_captures(
+    state: &AppState,
+    limit: u64,
+) -> Result<(u64, Vec<Capture>), ApiError> {
+    match state
+        .pool
+        .run(move |engine| engine.newest_captures(limit))
+        .await
+    {
+        Err(PoolError::NoArchive(_)) => Ok((0, Vec::new())),
         other => Ok(other?),
     }
 }

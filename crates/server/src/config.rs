@@ -23,6 +23,10 @@ pub struct ServerConfig {
     /// The largest request body accepted, in bytes (the API only reads; larger: problem
     /// `body_too_large`).
     pub max_body_bytes: u64,
+    /// Downloads of captures and media files streamed at once. A further download waits for
+    /// one to end, up to `query_timeout`, then is answered with the problem `timeout`. A
+    /// download holds no thread while its client is slow to read, only this place.
+    pub max_downloads: usize,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +39,7 @@ impl Default for ServerConfig {
             max_limit: 100,
             max_download_rows: 10_000,
             max_body_bytes: 16 * 1024,
+            max_downloads: 32,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! attachment too. Both are content-addressed, so their `ETag` is their SHA-256 and they may be
 //! cached for good.
 
+use std::future::Future;
 use std::io::{self, Read};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -16,12 +17,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tgscope_engine::{Engine, is_sha256};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::task::JoinHandle;
 
 use crate::AppState;
 use crate::params::PathText;
 use crate::problem::{ApiError, Problem};
 
-/// The bytes of one read of a streamed file.
+/// The most bytes of one read of a streamed file.
 const CHUNK: usize = 64 * 1024;
 
 /// The SHA-256 of a path: 64 hex digits (any case), else `bad_request`.
@@ -51,7 +54,8 @@ fn sha256_of(text: &str) -> Result<String, ApiError> {
         (status = 404, description = "`not_found`: no such capture, or the archive keeps only \
             its hash (it was ingested with `--no-keep-raw`)", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "`timeout`", body = Problem,
+        (status = 503, description = "`timeout`: no engine, or no place for a download, was \
+            free in time", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -61,11 +65,15 @@ pub async fn capture_raw(
     PathText(sha): PathText,
 ) -> Result<Response, ApiError> {
     let sha = sha256_of(&sha)?;
-    if Engine::raw_capture_kept(state.pool().dir(), &sha)
-        && let Some(unchanged) = not_modified(&request, &sha)
-    {
+    let dir = state.pool().dir().to_path_buf();
+    let asked = sha.clone();
+    let kept = tokio::task::spawn_blocking(move || Engine::raw_capture_kept(&dir, &asked))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    if kept && let Some(unchanged) = not_modified(&request, &sha) {
         return Ok(unchanged);
     }
+    let place = state.download_place().await?;
     let asked = sha.clone();
     let (capture, reader) = state
         .pool()
@@ -91,7 +99,8 @@ pub async fn capture_raw(
         )));
     };
     let file_name = format!("{sha}{}", extension_of(&capture.source));
-    let mut response = stream(reader).into_response();
+    let mut response =
+        Body::from_stream(FileBody::new(reader, capture.size, place)).into_response();
     let headers = response.headers_mut();
     insert(
         headers,
@@ -122,6 +131,8 @@ pub async fn capture_raw(
             content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: the archive keeps no such file", body = Problem,
             content_type = "application/problem+json"),
+        (status = 503, description = "`timeout`: every place for a download stayed busy",
+            body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn media(
@@ -130,13 +141,17 @@ pub async fn media(
     PathText(sha): PathText,
 ) -> Result<Response, ApiError> {
     let sha = sha256_of(&sha)?;
-    if Engine::media_file(state.pool().dir(), &sha).is_some()
-        && let Some(unchanged) = not_modified(&request, &sha)
-    {
+    let missing = || ApiError::not_found(format!("the archive keeps no media file {sha}"));
+    let dir = state.pool().dir().to_path_buf();
+    let asked = sha.clone();
+    let kept = tokio::task::spawn_blocking(move || Engine::media_file(&dir, &asked))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let path = kept.ok_or_else(missing)?;
+    if let Some(unchanged) = not_modified(&request, &sha) {
         return Ok(unchanged);
     }
-    let missing = || ApiError::not_found(format!("the archive keeps no media file {sha}"));
-    let path = Engine::media_file(state.pool().dir(), &sha).ok_or_else(missing)?;
+    let place = state.download_place().await?;
     let opened = tokio::task::spawn_blocking(move || {
         let mut file = std::fs::File::open(&path)?;
         let size = file.metadata()?.len();
@@ -154,7 +169,8 @@ pub async fn media(
     .map_err(|e| ApiError::internal(&e))?;
     let (size, head, file) = opened.map_err(|_| missing())?;
     let image = image_type(&head);
-    let mut response = stream(io::Cursor::new(head).chain(file)).into_response();
+    let body = FileBody::new(io::Cursor::new(head).chain(file), size, place);
+    let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     match image {
         Some(mime) => {
@@ -244,48 +260,187 @@ fn content_addressed(headers: &mut HeaderMap, sha: &str) {
     );
 }
 
-/// A body read from `reader` on a blocking thread, a chunk at a time (a multi-gigabyte export
-/// never sits in memory). A read error ends the body with that error, so the client sees a
-/// broken transfer, not a short file.
-fn stream(reader: impl Read + Send + 'static) -> Body {
-    let (chunks, received) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(4);
-    tokio::task::spawn_blocking(move || {
-        let mut reader = reader;
-        loop {
-            let mut buffer = vec![0u8; CHUNK];
-            let item = match reader.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Ok(buffer)
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(e),
-            };
-            let failed = item.is_err();
-            // The client went away: stop reading.
-            if chunks.blocking_send(item).is_err() || failed {
-                break;
-            }
-        }
-    });
-    Body::from_stream(Chunks(received))
+/// A streamed body: `reader` read a chunk at a time (a multi-gigabyte export never sits in
+/// memory), each read on a blocking thread that is let go as soon as the chunk is read. The
+/// next chunk is read only when the connection asks for it, so a client that reads slowly (or
+/// stops reading) holds no thread, only its download place, until it goes away.
+///
+/// The body must be exactly the `expected` bytes its `Content-Length` announces: a read error,
+/// a file that ends early or one that goes on past them ends the body with an error, so the
+/// client sees a broken transfer, never a short or a wrong file.
+pub struct FileBody<R> {
+    state: ReadState<R>,
+    expected: u64,
+    sent: u64,
+    _place: OwnedSemaphorePermit,
 }
 
-/// The chunks of a [`stream`] as they arrive.
-struct Chunks(tokio::sync::mpsc::Receiver<io::Result<Vec<u8>>>);
+enum ReadState<R> {
+    /// Waiting to be asked for the next chunk.
+    Idle(R),
+    /// A chunk being read on a blocking thread.
+    Reading(JoinHandle<(R, io::Result<Vec<u8>>)>),
+    /// Ended, well or not.
+    Done,
+}
 
-impl futures_core::Stream for Chunks {
+impl<R: Read + Send + Unpin + 'static> FileBody<R> {
+    /// The body of the `expected` bytes of `reader`, holding a download `place` until it is
+    /// done or dropped.
+    pub fn new(reader: R, expected: u64, place: OwnedSemaphorePermit) -> FileBody<R> {
+        FileBody {
+            state: ReadState::Idle(reader),
+            expected,
+            sent: 0,
+            _place: place,
+        }
+    }
+}
+
+/// Reads up to `want` bytes (fewer at the end).
+fn read_chunk(reader: &mut impl Read, want: usize) -> io::Result<Vec<u8>> {
+    let mut buffer = vec![0u8; want];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(n) => {
+                buffer.truncate(n);
+                return Ok(buffer);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl<R: Read + Send + Unpin + 'static> futures_core::Stream for FileBody<R> {
     type Item = io::Result<Vec<u8>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
+        let body = &mut *self;
+        loop {
+            match std::mem::replace(&mut body.state, ReadState::Done) {
+                ReadState::Done => return Poll::Ready(None),
+                ReadState::Idle(mut reader) => {
+                    // One byte past the announced end, to notice a file that goes on.
+                    let left = body.expected.saturating_sub(body.sent);
+                    let want = usize::try_from(left.saturating_add(1))
+                        .unwrap_or(CHUNK)
+                        .min(CHUNK);
+                    body.state = ReadState::Reading(tokio::task::spawn_blocking(move || {
+                        let chunk = read_chunk(&mut reader, want);
+                        (reader, chunk)
+                    }));
+                }
+                ReadState::Reading(mut task) => {
+                    let (reader, chunk) = match Pin::new(&mut task).poll(cx) {
+                        Poll::Pending => {
+                            body.state = ReadState::Reading(task);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(Err(join)) => {
+                            return Poll::Ready(Some(Err(io::Error::other(join))));
+                        }
+                        Poll::Ready(Ok(done)) => done,
+                    };
+                    let chunk = match chunk {
+                        Ok(chunk) => chunk,
+                        Err(e) => return Poll::Ready(Some(Err(e))),
+                    };
+                    if chunk.is_empty() {
+                        if body.sent < body.expected {
+                            return Poll::Ready(Some(Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                format!(
+                                    "the file ended after {} of its {} bytes",
+                                    body.sent, body.expected
+                                ),
+                            ))));
+                        }
+                        return Poll::Ready(None);
+                    }
+                    body.sent += chunk.len() as u64;
+                    if body.sent > body.expected {
+                        return Poll::Ready(Some(Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "the file is longer than its recorded {} bytes",
+                                body.expected
+                            ),
+                        ))));
+                    }
+                    body.state = ReadState::Idle(reader);
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_core::Stream;
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+
+    /// Everything `body` yields: its bytes, or the error it ended with.
+    async fn drain(mut body: FileBody<impl Read + Send + Unpin + 'static>) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
+            bytes.extend(chunk?);
+        }
+        Ok(bytes)
+    }
+
+    fn place(places: &Arc<Semaphore>) -> OwnedSemaphorePermit {
+        places.clone().try_acquire_owned().expect("a free place")
+    }
+
+    #[tokio::test]
+    async fn a_body_is_exactly_its_announced_bytes() {
+        let places = Arc::new(Semaphore::new(1));
+        let file: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let whole = drain(FileBody::new(
+            io::Cursor::new(file.clone()),
+            200_000,
+            place(&places),
+        ))
+        .await
+        .expect("the whole file");
+        assert_eq!(whole, file);
+        assert_eq!(places.available_permits(), 1, "the place is given back");
+
+        let short = drain(FileBody::new(
+            io::Cursor::new(file.clone()),
+            200_001,
+            place(&places),
+        ))
+        .await
+        .expect_err("a file shorter than announced");
+        assert_eq!(short.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(
+            short.to_string().contains("200000 of its 200001"),
+            "{short}"
+        );
+
+        let long = drain(FileBody::new(
+            io::Cursor::new(file),
+            199_999,
+            place(&places),
+        ))
+        .await
+        .expect_err("a file longer than announced");
+        assert_eq!(long.kind(), io::ErrorKind::InvalidData);
+
+        let empty = drain(FileBody::new(
+            io::Cursor::new(Vec::new()),
+            0,
+            place(&places),
+        ))
+        .await
+        .expect("an empty file");
+        assert!(empty.is_empty());
+    }
 
     #[test]
     fn images_are_known_by_their_first_bytes() {

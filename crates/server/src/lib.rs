@@ -84,6 +84,7 @@ pub enum ServerError {
 #[derive(Clone)]
 pub struct AppState {
     pool: Arc<EnginePool>,
+    downloads: Arc<tokio::sync::Semaphore>,
     config: Arc<ServerConfig>,
 }
 
@@ -94,6 +95,7 @@ impl AppState {
         let pool = EnginePool::new(&config.archive, config.engines, config.query_timeout);
         AppState {
             pool: Arc::new(pool),
+            downloads: Arc::new(tokio::sync::Semaphore::new(config.max_downloads.max(1))),
             config: Arc::new(config),
         }
     }
@@ -115,6 +117,17 @@ impl AppState {
     /// The settings.
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// A place for one more streamed download, waited for up to the query timeout (else the
+    /// problem `timeout`). The download holds it until its body is done or dropped.
+    pub async fn download_place(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let timeout = self.config.query_timeout;
+        match tokio::time::timeout(timeout, self.downloads.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(ApiError::internal(&closed)),
+            Err(_) => Err(ApiError::timeout(timeout.as_secs_f64())),
+        }
     }
 }
 

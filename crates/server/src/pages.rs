@@ -4,8 +4,6 @@
 //! `safe`: markup such as `<mark>`, `<ins>` and `<del>` comes from the templates around escaped
 //! pieces.
 
-use std::path::Path;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,7 +15,7 @@ use tgscope_engine::{
 };
 
 use crate::AppState;
-use crate::archive::{self, ChannelAsk, SearchAsk};
+use crate::archive::{self, ChannelAsk, KeptFiles, SearchAsk};
 use crate::chart::{self, Chart};
 use crate::config::DEFAULT_LIMIT;
 use crate::cursor::Paging;
@@ -205,14 +203,14 @@ struct HomePage {
     channels: Vec<ChannelRow>,
     sources: Vec<ChannelRow>,
     tags: Vec<TagRow>,
-    /// Every capture.
+    /// How many captures there are.
     capture_count: usize,
     /// The newest captures, newest first.
     captures: Vec<CaptureRow>,
 }
 
 /// How many captures the home page lists.
-const HOME_CAPTURES: usize = 20;
+const HOME_CAPTURES: u64 = 20;
 
 /// A capture as the home page lists it.
 struct CaptureRow {
@@ -238,13 +236,13 @@ pub async fn home(State(state): State<AppState>) -> Response {
 async fn home_page(state: &AppState) -> Result<HomePage, ApiError> {
     let all = archive::channels(state).await?.unwrap_or_default();
     let posts: u64 = all.iter().map(|c| c.posts).sum();
-    let (tags, captures) = if posts > 0 {
+    let (tags, (capture_count, captures)) = if posts > 0 {
         (
             archive::top_hashtags(state, 30, 0).await?,
-            archive::captures(state).await?,
+            archive::newest_captures(state, HOME_CAPTURES).await?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), (0, Vec::new()))
     };
     let row = |c: &tgscope_engine::ChannelSummary| ChannelRow {
         name: c.channel.name(),
@@ -274,11 +272,9 @@ async fn home_page(state: &AppState) -> Result<HomePage, ApiError> {
                 posts: t.posts,
             })
             .collect(),
-        capture_count: captures.len(),
+        capture_count: usize::try_from(capture_count).unwrap_or(usize::MAX),
         captures: captures
             .iter()
-            .rev()
-            .take(HOME_CAPTURES)
             .map(|c| CaptureRow {
                 sha256: c.sha256.clone(),
                 format: c.format.clone(),
@@ -588,7 +584,7 @@ fn size_text(bytes: u64) -> String {
     }
 }
 
-fn media_view(m: &tgscope_engine::model::Media, dir: &Path) -> MediaView {
+fn media_view(m: &tgscope_engine::model::Media, kept: &KeptFiles) -> MediaView {
     let mut details = Vec::new();
     if let Some(name) = &m.file_name {
         details.push(name.clone());
@@ -634,7 +630,7 @@ fn media_view(m: &tgscope_engine::model::Media, dir: &Path) -> MediaView {
         file: m
             .sha256
             .as_deref()
-            .filter(|sha| Engine::media_file(dir, sha).is_some())
+            .filter(|sha| kept.media(sha))
             .map(|sha| format!("/api/v1/media/{sha}")),
         // The server sends a kept file as an image only when its bytes are one.
         image: matches!(m.kind, MediaKind::Photo)
@@ -644,7 +640,7 @@ fn media_view(m: &tgscope_engine::model::Media, dir: &Path) -> MediaView {
     }
 }
 
-fn post_page(detail: &PostDetail, dir: &Path) -> PostPage {
+fn post_page(detail: &PostDetail, kept: &KeptFiles) -> PostPage {
     let post: &PostRecord = &detail.post;
     let v = &post.current;
     let permalink = links::telegram_post(post.channel.username.as_deref(), post.message_id);
@@ -705,7 +701,7 @@ fn post_page(detail: &PostDetail, dir: &Path) -> PostPage {
         unviewable: v.unviewable,
         text: segments::post_text(&v.text, &v.hashtags, &v.mentions, &v.links),
         raw_text: v.raw_text.clone(),
-        media: v.media.iter().map(|m| media_view(m, dir)).collect(),
+        media: v.media.iter().map(|m| media_view(m, kept)).collect(),
         links: v
             .links
             .iter()
@@ -731,7 +727,8 @@ fn post_page(detail: &PostDetail, dir: &Path) -> PostPage {
             .map(|s| SightingRow {
                 version: s.version_seq,
                 sha256: s.capture_sha256.clone(),
-                raw: Engine::raw_capture_kept(dir, &s.capture_sha256)
+                raw: kept
+                    .capture(&s.capture_sha256)
                     .then(|| format!("/api/v1/captures/{}/raw", s.capture_sha256)),
                 format: s.format.clone(),
                 source: s.capture_source.clone(),
@@ -773,11 +770,11 @@ pub async fn post(State(state): State<AppState>, id: Result<PathText, ApiError>)
             .trim()
             .parse()
             .map_err(|_| ApiError::not_found(format!("no post with id {id:?}")))?;
-        archive::post(&state, id).await
+        archive::post_with_files(&state, id).await
     }
     .await;
     match result {
-        Ok(detail) => render(&post_page(&detail, state.pool.dir()), StatusCode::OK),
+        Ok((detail, kept)) => render(&post_page(&detail, &kept), StatusCode::OK),
         Err(e) => error_page(&e),
     }
 }

@@ -154,10 +154,19 @@ impl EnginePool {
         let dir = self.dir.clone();
         let free = self.free.clone();
         let task_running = running.clone();
+        let timeout = self.timeout;
         let task = tokio::task::spawn_blocking(move || {
             let result = slot.open(&dir).and_then(|()| {
-                // The engine may have just been opened: only now is its interrupter known.
-                lock(&task_running).interrupter = slot.interrupter.clone();
+                {
+                    let mut running = lock(&task_running);
+                    // The request was answered while the engine opened: nobody waits for
+                    // the work, so it is not done.
+                    if running.timed_out {
+                        return Err(PoolError::Timeout(timeout));
+                    }
+                    // The engine may have just been opened: only now is its interrupter known.
+                    running.interrupter = slot.interrupter.clone();
+                }
                 match slot.engine.as_mut() {
                     Some(engine) => work(engine).map_err(PoolError::from),
                     None => Err(PoolError::NoArchive(dir.clone())),
@@ -179,7 +188,8 @@ impl EnginePool {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(PoolError::Panicked(join.to_string())),
             Err(_) => {
-                let running = lock(&running);
+                let mut running = lock(&running);
+                running.timed_out = true;
                 if !running.finished
                     && let Some(interrupter) = &running.interrupter
                 {
@@ -192,11 +202,13 @@ impl EnginePool {
 }
 
 /// What a request's deadline may interrupt: the engine's interrupter once it is open, unless
-/// the work has finished.
+/// the work has finished; and whether the deadline has passed, so that work not begun by then
+/// is never begun.
 #[derive(Default)]
 struct Running {
     interrupter: Option<Interrupter>,
     finished: bool,
+    timed_out: bool,
 }
 
 fn lock(running: &Mutex<Running>) -> std::sync::MutexGuard<'_, Running> {
@@ -239,5 +251,59 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let stats = pool.run(|engine| engine.stats()).await.expect("served");
         assert_eq!(stats.posts, 0);
+    }
+
+    #[test]
+    fn work_that_did_not_begin_by_the_deadline_never_begins() {
+        // One blocking thread, kept busy past the deadline: the request's task starts only
+        // after it was answered.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let tmp = tempfile::TempDir::new().expect("tmp");
+        let dir = tmp.path().join("archive");
+        drop(Engine::open(&dir).expect("archive"));
+        let pool = EnginePool::new(&dir, 1, Duration::from_millis(100));
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        runtime.block_on(async {
+            let busy =
+                tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(400)));
+            let flag = ran.clone();
+            let late = pool
+                .run(move |_| {
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok(())
+                })
+                .await;
+            assert!(
+                matches!(late, Err(PoolError::Timeout(_))),
+                "answered at the deadline"
+            );
+            busy.await.expect("the busy thread");
+            // The late task runs now: it opens the engine and gives it back.
+            for _ in 0..500 {
+                if pool.available.available_permits() == 1 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        assert_eq!(
+            pool.available.available_permits(),
+            1,
+            "the engine came back"
+        );
+        let free = pool.free.lock().expect("free list");
+        assert!(
+            free.iter().any(|slot| slot.engine.is_some()),
+            "the late task opened its engine"
+        );
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "the work of a request already answered was run"
+        );
     }
 }

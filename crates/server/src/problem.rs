@@ -11,7 +11,7 @@
 //! | `not_found` | 404 | no such post, channel, hashtag or route |
 //! | `method_not_allowed` | 405 | the route answers `GET` only |
 //! | `body_too_large` | 413 | the request has a body larger than the server accepts |
-//! | `timeout` | 503 | the query took longer than the server allows, or every engine was busy |
+//! | `timeout` | 503 | the query took longer than the server allows, or every engine (or every download place) was busy |
 //! | `internal` | 500 | the archive or the server failed (the server's log says why) |
 //!
 //! `type` is `/api/problems#<code>` (relative to the server), which the server describes at
@@ -126,8 +126,8 @@ impl ErrorCode {
                 "timeout",
                 503,
                 "The query took too long",
-                "The query ran longer than the server allows, or every engine stayed busy that \
-                 long; try a narrower query or later.",
+                "The query ran longer than the server allows, or every engine (or every place for \
+                 a download) stayed busy that long; try a narrower query or later.",
             ),
             ErrorCode::Internal => (
                 "internal",

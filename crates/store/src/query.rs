@@ -517,6 +517,18 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+
+    /// The `limit` captures ingested last, newest first, and how many captures there are.
+    pub fn newest_captures(&self, limit: u64) -> Result<(u64, Vec<Capture>)> {
+        let conn = self.conn();
+        let total: i64 = conn.query_row("SELECT COUNT(*) FROM captures", [], |r| r.get(0))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("{CAPTURE_SELECT} ORDER BY id DESC LIMIT ?1"))?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], capture_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((total as u64, rows))
+    }
 }
 
 const CAPTURE_SELECT: &str = "SELECT id, sha256, size, format, reader_version, source, channel_id,

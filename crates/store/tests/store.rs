@@ -167,6 +167,13 @@ fn versions_are_added_never_overwritten_and_sightings_are_unique_per_position() 
     );
     let caps = store.captures().expect("captures");
     assert!(caps.iter().all(|c| c.status == CaptureStatus::Complete));
+    let (total, newest) = store.newest_captures(1).expect("newest captures");
+    assert_eq!(total, 2);
+    assert_eq!(
+        newest.iter().map(|c| c.sha256.as_str()).collect::<Vec<_>>(),
+        [sha2.as_str()],
+        "the capture ingested last"
+    );
     assert!(store.check().expect("check").is_empty());
 }
 

@@ -8,6 +8,13 @@ use tgscope_engine::{Engine, IngestOptions, NoProgress};
 
 use crate::support::{CAPTURE, archive, config, get, router, send_bytes};
 
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_core::Stream;
+use tgscope_server::ServerConfig;
+use tower::ServiceExt;
+
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -224,4 +231,107 @@ async fn kept_media_are_served_images_inline_and_the_rest_as_attachments() {
         "{}",
         doc_page.body
     );
+}
+
+/// A Desktop export whose one post carries a document of `size` bytes; the archive it was
+/// ingested into, and the document's bytes.
+fn archive_with_document(root: &std::path::Path, size: usize) -> (std::path::PathBuf, Vec<u8>) {
+    let export = root.join("export");
+    std::fs::create_dir_all(export.join("files")).expect("files");
+    // Bytes that are no image, and do not compress to nothing.
+    let mut state = 0x2545_f491_u32;
+    let document: Vec<u8> = (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    std::fs::write(export.join("files/data.bin"), &document).expect("document");
+    let json = EXPORT
+        .replace("files/page.html", "files/data.bin")
+        .replace("text/html", "application/octet-stream");
+    std::fs::write(export.join("result.json"), json).expect("export");
+    let dir = root.join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    engine
+        .ingest(
+            &[export.join("result.json")],
+            &IngestOptions::default(),
+            &mut NoProgress,
+        )
+        .expect("ingest");
+    (dir, document)
+}
+
+/// The next chunk of a body, as a client reading it would get it.
+async fn next_chunk(body: &mut axum::body::BodyDataStream) -> Option<Vec<u8>> {
+    std::future::poll_fn(|cx| Pin::new(&mut *body).poll_next(cx))
+        .await
+        .map(|chunk| chunk.expect("a chunk").to_vec())
+}
+
+async fn request(app: &axum::Router, uri: &str) -> axum::response::Response {
+    let request = axum::http::Request::builder()
+        .uri(uri)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    app.clone().oneshot(request).await.expect("response")
+}
+
+#[test]
+fn clients_that_stop_reading_hold_no_thread_and_the_archive_still_answers() {
+    // Three blocking threads: before, three stalled downloads held them all, and every
+    // question to the archive then waited for its deadline.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(3)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let (dir, document) = archive_with_document(tmp.path(), 1 << 20);
+    let sha = sha256(&document);
+    let url = format!("/api/v1/media/{sha}");
+    runtime.block_on(async {
+        let app = router(ServerConfig {
+            max_downloads: 6,
+            query_timeout: Duration::from_secs(2),
+            ..config(&dir)
+        });
+        // Six clients read the first chunk of the megabyte, then stop reading.
+        let mut stalled = Vec::new();
+        for _ in 0..6 {
+            let response = request(&app, &url).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let mut body = response.into_body().into_data_stream();
+            let first = next_chunk(&mut body).await.expect("a first chunk");
+            assert!(first.len() < document.len(), "streamed, not sent whole");
+            stalled.push((first, body));
+        }
+        let channels = get(&app, "/api/v1/channels").await;
+        assert_eq!(channels.status, StatusCode::OK, "{}", channels.body);
+        let post = get(&app, "/posts/1").await;
+        assert_eq!(post.status, StatusCode::OK);
+
+        // Every place for a download is taken: a seventh waits its deadline, then is told so.
+        let seventh = get(&app, &url).await;
+        assert_eq!(seventh.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(seventh.json()["code"], "timeout");
+
+        // One stalled client reads on to the end and has the whole file.
+        let (mut bytes, mut resumed) = stalled.pop().expect("a stalled download");
+        while let Some(chunk) = next_chunk(&mut resumed).await {
+            bytes.extend(chunk);
+        }
+        assert_eq!(sha256(&bytes), sha, "the whole file, by its hash");
+        drop(resumed);
+
+        // The others go away; their places are free again.
+        drop(stalled);
+        let (status, _, bytes) = send_bytes(&app, Method::GET, &url, Vec::new()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(sha256(&bytes), sha, "the whole file, by its hash");
+    });
 }
