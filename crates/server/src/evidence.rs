@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tgscope_engine::{Engine, is_sha256};
 use tokio::sync::OwnedSemaphorePermit;
@@ -22,7 +22,8 @@ use tokio::task::JoinHandle;
 
 use crate::AppState;
 use crate::params::PathText;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::range::Asked;
 
 /// The most bytes of one read of a streamed file.
 const CHUNK: usize = 64 * 1024;
@@ -44,11 +45,20 @@ fn sha256_of(text: &str) -> Result<String, ApiError> {
     get,
     path = "/api/v1/captures/{sha256}/raw",
     tag = "captures",
-    params(("sha256" = String, Path, description = "The capture's SHA-256 (64 hex digits)")),
+    params(
+        ("sha256" = String, Path, description = "The capture's SHA-256 (64 hex digits)"),
+        ("Range" = Option<String>, Header, description = "One byte range (`bytes=1000-`), to \
+            resume a download; several ranges or an `If-Range` other than the ETag get the \
+            whole file"),
+    ),
     responses(
         (status = 200, description = "The capture's bytes; their SHA-256 is the one asked for \
             (also the ETag)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The one byte range the `Range` header asks for \
+            (`Content-Range` says which)", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "The client's `If-None-Match` already names it"),
+        (status = 416, description = "`range_not_satisfiable`: the range starts past the end",
+            body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "`bad_request`: not a SHA-256", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such capture, or the archive keeps only \
@@ -99,8 +109,7 @@ pub async fn capture_raw(
         )));
     };
     let file_name = format!("{sha}{}", extension_of(&capture.source));
-    let mut response =
-        Body::from_stream(FileBody::new(reader, capture.size, place)).into_response();
+    let mut response = ranged(&request, reader, capture.size, place, &sha)?;
     let headers = response.headers_mut();
     insert(
         headers,
@@ -112,8 +121,6 @@ pub async fn capture_raw(
         header::CONTENT_DISPOSITION,
         format!("attachment; filename=\"{file_name}\""),
     );
-    insert(headers, header::CONTENT_LENGTH, capture.size.to_string());
-    content_addressed(headers, &sha);
     Ok(response)
 }
 
@@ -122,11 +129,18 @@ pub async fn capture_raw(
     get,
     path = "/api/v1/media/{sha256}",
     tag = "posts",
-    params(("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)")),
+    params(
+        ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)"),
+        ("Range" = Option<String>, Header, description = "One byte range (`bytes=1000-`)"),
+    ),
     responses(
         (status = 200, description = "The file: inline for JPEG, PNG, GIF and WebP images, \
             else an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The one byte range the `Range` header asks for \
+            (`Content-Range` says which)", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "The client's `If-None-Match` already names it"),
+        (status = 416, description = "`range_not_satisfiable`: the range starts past the end",
+            body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "`bad_request`: not a SHA-256", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: the archive keeps no such file", body = Problem,
@@ -169,8 +183,8 @@ pub async fn media(
     .map_err(|e| ApiError::internal(&e))?;
     let (size, head, file) = opened.map_err(|_| missing())?;
     let image = image_type(&head);
-    let body = FileBody::new(io::Cursor::new(head).chain(file), size, place);
-    let mut response = Body::from_stream(body).into_response();
+    let reader = io::Cursor::new(head).chain(file);
+    let mut response = ranged(&request, reader, size, place, &sha)?;
     let headers = response.headers_mut();
     match image {
         Some(mime) => {
@@ -190,9 +204,83 @@ pub async fn media(
             );
         }
     }
-    insert(headers, header::CONTENT_LENGTH, size.to_string());
-    content_addressed(headers, &sha);
     Ok(response)
+}
+
+/// The response for the `size` bytes of `reader`, named `sha`: the whole file (`200`), or the
+/// one range the request asks for (`206` with `Content-Range`), or `416` when that range holds
+/// none of it. The status line and the length, range and cache headers are set; the type is
+/// the caller's.
+fn ranged(
+    request: &HeaderMap,
+    reader: impl Read + Send + Unpin + 'static,
+    size: u64,
+    place: OwnedSemaphorePermit,
+    sha: &str,
+) -> Result<Response, ApiError> {
+    let asked = Asked::of(request, size, &format!("\"{sha}\""));
+    let mut response = match asked {
+        Asked::Unsatisfiable => {
+            let mut response = ApiError::new(
+                ErrorCode::RangeNotSatisfiable,
+                format!("the file has {size} bytes; the range asked for starts past its end"),
+            )
+            .into_response();
+            insert(
+                response.headers_mut(),
+                header::CONTENT_RANGE,
+                format!("bytes */{size}"),
+            );
+            return Ok(response);
+        }
+        Asked::Whole => Body::from_stream(FileBody::new(reader, size, place)).into_response(),
+        Asked::Part { start, end } => {
+            let part = Skipping::new(reader, start).take(asked.len(size));
+            let mut response =
+                Body::from_stream(FileBody::new(part, asked.len(size), place)).into_response();
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            insert(
+                response.headers_mut(),
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{size}"),
+            );
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    insert(headers, header::CONTENT_LENGTH, asked.len(size).to_string());
+    insert(headers, header::ACCEPT_RANGES, "bytes".into());
+    content_addressed(headers, sha);
+    Ok(response)
+}
+
+/// A reader that first passes over `skip` bytes of `inner` (a range's start; a compressed
+/// capture cannot seek), on the blocking thread of its first read.
+struct Skipping<R> {
+    inner: R,
+    skip: u64,
+}
+
+impl<R: Read> Skipping<R> {
+    fn new(inner: R, skip: u64) -> Skipping<R> {
+        Skipping { inner, skip }
+    }
+}
+
+impl<R: Read> Read for Skipping<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.skip > 0 {
+            let skipped = io::copy(&mut (&mut self.inner).take(self.skip), &mut io::sink())?;
+            if skipped < self.skip {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the file ended after {skipped} bytes, before the range's start"),
+                ));
+            }
+            self.skip = 0;
+        }
+        self.inner.read(buffer)
+    }
 }
 
 /// The image type of a file by its first bytes, for the image types a browser shows safely.

@@ -15,7 +15,7 @@
 //! - [`serve`] (on a bound listener) and [`run_blocking`] (its own runtime, until Ctrl-C).
 //! - [`problem`]: the one table of error codes, and errors as `application/problem+json`.
 //! - [`pool::EnginePool`]: engines run on blocking threads, each request under a timeout.
-//! - [`evidence`]: captures and media files streamed by SHA-256.
+//! - [`evidence`]: captures and media files streamed by SHA-256, resumable by [`range`].
 //!
 //! What it does not do: write to the archive (the engines open it read-only; only the derived
 //! search index is brought up to date), talk to Telegram, or load anything from another site.
@@ -35,6 +35,7 @@ pub mod pages;
 pub mod params;
 pub mod pool;
 pub mod problem;
+pub mod range;
 pub mod security;
 pub mod segments;
 pub mod views;

@@ -11,6 +11,7 @@
 //! | `not_found` | 404 | no such post, channel, hashtag or route |
 //! | `method_not_allowed` | 405 | the route answers `GET` only |
 //! | `body_too_large` | 413 | the request has a body larger than the server accepts |
+//! | `range_not_satisfiable` | 416 | the `Range` of a download starts past the file's end |
 //! | `timeout` | 503 | the query took longer than the server allows, or every engine (or every download place) was busy |
 //! | `internal` | 500 | the archive or the server failed (the server's log says why) |
 //!
@@ -42,6 +43,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A request body over the limit.
     BodyTooLarge,
+    /// A download's `Range` holds none of the file.
+    RangeNotSatisfiable,
     /// Cut off: too slow, or no engine free in time.
     Timeout,
     /// The archive or the server failed.
@@ -63,7 +66,7 @@ pub struct CodeRow {
 
 impl ErrorCode {
     /// Every code, in the order of the table.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::BadQuery,
         ErrorCode::QueryTooLong,
         ErrorCode::BadRequest,
@@ -71,6 +74,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::BodyTooLarge,
+        ErrorCode::RangeNotSatisfiable,
         ErrorCode::Timeout,
         ErrorCode::Internal,
     ];
@@ -121,6 +125,13 @@ impl ErrorCode {
                 413,
                 "The request body is too large",
                 "The request carries a body larger than the server accepts.",
+            ),
+            ErrorCode::RangeNotSatisfiable => (
+                "range_not_satisfiable",
+                416,
+                "The range is outside the file",
+                "The `Range` of a download starts at or past the file's end; `Content-Range` \
+                 gives the file's size.",
             ),
             ErrorCode::Timeout => (
                 "timeout",

@@ -335,3 +335,101 @@ fn clients_that_stop_reading_hold_no_thread_and_the_archive_still_answers() {
         assert_eq!(sha256(&bytes), sha, "the whole file, by its hash");
     });
 }
+
+/// GETs `uri` with `headers`; the status, headers and bytes.
+async fn get_with(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = axum::http::Request::builder().uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(axum::body::Body::empty()).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, headers, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn a_broken_download_resumes_from_a_byte_range() {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let (dir, document) = archive_with_document(tmp.path(), 300_000);
+    let app = router(config(&dir));
+    let header = |headers: &axum::http::HeaderMap, name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().expect("header").to_string())
+            .unwrap_or_default()
+    };
+
+    // A media file: the first 100,000 bytes arrive, then the rest is asked for.
+    let sha = sha256(&document);
+    let url = format!("/api/v1/media/{sha}");
+    let (status, headers, first) = get_with(&app, &url, &[("range", "bytes=0-99999")]).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(header(&headers, "content-range"), "bytes 0-99999/300000");
+    assert_eq!(header(&headers, "content-length"), "100000");
+    assert_eq!(first, document[..100_000]);
+    let etag = header(&headers, "etag");
+    let (status, headers, rest) = get_with(
+        &app,
+        &url,
+        &[("range", "bytes=100000-"), ("if-range", etag.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        header(&headers, "content-range"),
+        "bytes 100000-299999/300000"
+    );
+    assert_eq!(
+        sha256(&[first, rest].concat()),
+        sha,
+        "the two parts are the file"
+    );
+
+    // A capture, kept compressed: a range of its bytes as ingested.
+    let captures = get(&app, "/api/v1/captures").await.json();
+    let raw = captures["captures"][0]["raw_url"]
+        .as_str()
+        .expect("raw kept")
+        .to_string();
+    let (status, headers, whole) = get_with(&app, &raw, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, "accept-ranges"), "bytes");
+    let size = whole.len();
+    let (status, headers, middle) = get_with(&app, &raw, &[("range", "bytes=10-19")]).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        header(&headers, "content-range"),
+        format!("bytes 10-19/{size}")
+    );
+    assert_eq!(middle, whole[10..20]);
+    let (status, _, tail) = get_with(&app, &raw, &[("range", "bytes=-7")]).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail, whole[size - 7..]);
+
+    // Past the end: 416, with the file's size.
+    let past = format!("bytes={size}-");
+    let (status, headers, body) = get_with(&app, &raw, &[("range", past.as_str())]).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(header(&headers, "content-range"), format!("bytes */{size}"));
+    let problem: serde_json::Value = serde_json::from_slice(&body).expect("problem");
+    assert_eq!(problem["code"], "range_not_satisfiable");
+
+    // A range under another file's ETag, or several ranges: the whole file.
+    for asked in [
+        vec![("range", "bytes=10-19"), ("if-range", "\"another\"")],
+        vec![("range", "bytes=0-1,5-6")],
+    ] {
+        let (status, _, body) = get_with(&app, &raw, &asked).await;
+        assert_eq!(status, StatusCode::OK, "{asked:?}");
+        assert_eq!(body, whole);
+    }
+}
