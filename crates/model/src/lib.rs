@@ -10,6 +10,8 @@
 //! - [`ChannelRef`]: how a capture names a channel (numeric id, username, title).
 //! - [`Forward`], [`Media`], [`Link`], [`Tag`], [`Country`]: what a post carries besides its text.
 //! - [`InferredDate`]: a date derived from a post's text or context, always with its basis.
+//! - [`CaptureTime`]: when a capture was made, with its [`CaptureTimeBasis`] (the user, a fetch,
+//!   the file itself, or only the ingest time).
 //! - [`Format`]: the capture formats tgscope knows.
 //!
 //! What it does not do: parse, clean, store or search anything.
@@ -456,6 +458,12 @@ pub enum DateBasis {
     /// The `date` of an old Telegram Desktop export that lacks `date_unixtime`: the exporting
     /// computer's local time, offset unknown.
     ExportLocalTime,
+    /// The time in a Telegram Desktop HTML export's `title` (`02.03.2024 09:15:00 UTC+02:00`),
+    /// read with the offset it writes. Telegram Desktop writes the exporting computer's
+    /// *standard-time* offset, also for times in daylight saving time, so in a zone with summer
+    /// time a summer time may read an hour late: it is never shown as observed. A JSON export of
+    /// the same message (its `date_unixtime`) replaces it.
+    HtmlExportTime,
 }
 
 impl DateBasis {
@@ -467,6 +475,7 @@ impl DateBasis {
             DateBasis::DaySeparator => "day_separator",
             DateBasis::DesktopCopyHeader => "desktop_copy_header",
             DateBasis::ExportLocalTime => "export_local_time",
+            DateBasis::HtmlExportTime => "html_export_time",
         }
     }
 
@@ -478,6 +487,7 @@ impl DateBasis {
             "day_separator" => DateBasis::DaySeparator,
             "desktop_copy_header" => DateBasis::DesktopCopyHeader,
             "export_local_time" => DateBasis::ExportLocalTime,
+            "html_export_time" => DateBasis::HtmlExportTime,
             _ => return None,
         })
     }
@@ -487,7 +497,10 @@ impl DateBasis {
 /// supports. Never shown as observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InferredDate {
-    /// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM` (local time, no offset) for a Desktop copy header.
+    /// `YYYY-MM-DD`; `YYYY-MM-DDTHH:MM` (local time, no offset) for a Desktop copy header;
+    /// `YYYY-MM-DDTHH:MM:SS` (local time, no offset) for an export's local time; an RFC 3339 UTC
+    /// time (`2024-03-02T07:15:00Z`) for [`DateBasis::HtmlExportTime`], as read with the
+    /// written offset.
     pub date: String,
     /// How it was inferred.
     pub basis: DateBasis,
@@ -495,6 +508,58 @@ pub struct InferredDate {
     pub evidence: String,
     /// More detail on the inference (which neighbours gave the year), when there is any.
     pub detail: Option<String>,
+}
+
+/// How the time a capture was made is known, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureTimeBasis {
+    /// The user said when it was made (`ingest --captured-at`).
+    User,
+    /// A collector fetched it over HTTP at that time.
+    Fetched,
+    /// The capture says it itself (a saved page's own date, the day in an export folder's
+    /// name); [`CaptureTime::evidence`] says what.
+    File,
+    /// Nothing says: the time it was ingested, a last resort (a saved file may be much older).
+    Ingested,
+}
+
+impl CaptureTimeBasis {
+    /// The stable name written to the archive and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureTimeBasis::User => "user",
+            CaptureTimeBasis::Fetched => "fetched",
+            CaptureTimeBasis::File => "file",
+            CaptureTimeBasis::Ingested => "ingested",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> Option<CaptureTimeBasis> {
+        Some(match s {
+            "user" => CaptureTimeBasis::User,
+            "fetched" => CaptureTimeBasis::Fetched,
+            "file" => CaptureTimeBasis::File,
+            "ingested" => CaptureTimeBasis::Ingested,
+            _ => return None,
+        })
+    }
+}
+
+/// When a capture was made, and how that is known: the time its view counts and what it shows
+/// were observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureTime {
+    /// RFC 3339 UTC (`2023-02-28T14:17:15Z`), or a day (`2024-03-01`) when only the day is
+    /// known.
+    pub at: String,
+    /// How it is known.
+    pub basis: CaptureTimeBasis,
+    /// What says so, as written (`saved date: ...` of a saved page, the export folder's name,
+    /// the URL fetched); `None` for the ingest time.
+    pub evidence: Option<String>,
 }
 
 /// Where in a capture a post was seen: lines for text formats, bytes for every format, and an

@@ -11,7 +11,7 @@
 //! - [`open`]: a [`Reader`] for a format over any [`BufRead`].
 //! - [`text::TextReader`]: plain-text captures (web-view copies and Telegram Desktop copies).
 //! - [`tme::TmeReader`]: pages of t.me's web preview (`t.me/s/<channel>`, single-post widgets),
-//!   saved or fetched.
+//!   saved or fetched, and when a page says it was made ([`Reader::made_at`]).
 //!
 //! What it does not do: identity, versions and storage (the engine and the store), or generic
 //! text work like extraction and date recognition (`tgscope-text`, which readers call).
@@ -27,7 +27,7 @@ pub mod tme;
 
 use std::io::BufRead;
 
-use tgscope_model::{ChannelInfo, ChannelRef, Format, ReadItem};
+use tgscope_model::{CaptureTime, ChannelInfo, ChannelRef, Format, ReadItem};
 
 pub use error::{DetectError, ReadError};
 pub use text::TextOptions;
@@ -48,6 +48,11 @@ pub trait Reader: Iterator<Item = Result<ReadItem, ReadError>> {
     }
     /// For a page of a Desktop HTML export: the state to pass to the reader of the next page.
     fn carry(&self) -> Option<desktop_html::Carry> {
+        None
+    }
+    /// When the capture says it was made (a saved t.me page's own time), with what says so
+    /// (basis [`tgscope_model::CaptureTimeBasis::File`]); `None` when it does not say.
+    fn made_at(&self) -> Option<CaptureTime> {
         None
     }
 }

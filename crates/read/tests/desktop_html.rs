@@ -164,13 +164,24 @@ fn every_fixture_file_has_a_test() {
 }
 
 #[test]
-fn channel_posts_have_ids_utc_times_and_senders_joined_ones_included() {
+fn channel_posts_have_ids_times_read_with_their_offset_and_senders_joined_ones_included() {
     let items = read(&fixture("channel_messages.html"));
     let ids: Vec<_> = posts(&items).iter().map(|p| p.message_id).collect();
     assert_eq!(ids, [Some(2), Some(3), Some(4), Some(5), Some(7)]);
     let p2 = post(&items, 2);
-    assert_eq!(p2.date.as_deref(), Some("2024-03-02T07:15:00Z"));
-    assert_eq!(p2.date_inferred, None);
+    // The written offset is the exporting computer's standard-time offset: the time may be an
+    // hour off in summer, so it is never an observed date; it says how it was read.
+    assert_eq!(p2.date, None);
+    let d2 = p2.date_inferred.as_ref().expect("the time as read");
+    assert_eq!(d2.date, "2024-03-02T07:15:00Z");
+    assert_eq!(d2.basis, tgscope_model::DateBasis::HtmlExportTime);
+    assert_eq!(d2.evidence, "02.03.2024 09:15:00 UTC+02:00");
+    let detail = d2.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains("UTC+02:00") && detail.contains("standard-time offset"),
+        "{detail}"
+    );
+    assert!(detail.contains("an hour off"), "{detail}");
     assert_eq!(
         p2.sender.as_ref().and_then(|s| s.name.as_deref()),
         Some("Baltic Wire 🇪🇪")
@@ -183,7 +194,11 @@ fn channel_posts_have_ids_utc_times_and_senders_joined_ones_included() {
     // Message 3 is `joined`: no from_name of its own, the sender is the one before.
     let p3 = post(&items, 3);
     assert_eq!(p3.sender, p2.sender);
-    assert_eq!(p3.date.as_deref(), Some("2024-03-02T07:20:41Z"));
+    assert_eq!(p3.date, None);
+    assert_eq!(
+        p3.date_inferred.as_ref().map(|d| d.date.as_str()),
+        Some("2024-03-02T07:20:41Z")
+    );
     assert_eq!(p3.author, None);
     // Byte ranges point at the message's element.
     let bytes = std::fs::read(fixture("channel_messages.html")).expect("page");
@@ -485,7 +500,6 @@ fn pages_read_in_order_carry_the_chat_and_the_last_sender() {
         carry.sender.as_ref().and_then(|s| s.name.as_deref()),
         Some("Baltic Wire 🇪🇪")
     );
-    assert!(carry.offset_note_given);
     let (items, second) = read_with(
         &fixture("channel_messages2.html"),
         HtmlOptions {
@@ -497,8 +511,16 @@ fn pages_read_in_order_carry_the_chat_and_the_last_sender() {
         second.channel().and_then(|c| c.title).as_deref(),
         Some("Baltic Wire 🇪🇪")
     );
-    // The note on offsets is given once per export, not once per page.
-    assert!(warnings(&items).is_empty(), "{:?}", warnings(&items));
+    // Each page is a capture of its own: the note on offsets is given on every page, once.
+    let notes: Vec<_> = warnings(&items)
+        .into_iter()
+        .filter(|w| w.contains("standard-time offset"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("channel_messages2.html: "),
+        "{notes:?}"
+    );
     // A joined message at the top of a page takes its sender from the page before.
     let carry = Carry {
         sender: Some(tgscope_model::Sender {
@@ -897,7 +919,16 @@ fn real_pages_give_the_details_read_off_the_files() {
     let f = p2.forward.as_ref().expect("forward");
     assert_eq!(f.title.as_deref(), Some("Hemant Jain"));
     assert_eq!(f.date.as_deref(), Some("2019-09-15T05:45:05Z"));
-    assert_eq!(p2.date.as_deref(), Some("2022-03-08T05:40:02Z"));
+    assert_eq!(p2.date, None);
+    assert_eq!(
+        p2.date_inferred
+            .as_ref()
+            .map(|d| (d.date.as_str(), d.basis)),
+        Some((
+            "2022-03-08T05:40:02Z",
+            tgscope_model::DateBasis::HtmlExportTime
+        ))
+    );
     assert_eq!(p2.media[0].placeholder, Some(Placeholder::NotIncluded));
     assert_eq!(
         p2.media[0].file_name.as_deref(),
@@ -994,7 +1025,8 @@ fn real_pages_give_the_details_read_off_the_files() {
 /// The personal chat exists as JSON too. Ids, senders and texts agree; the HTML times are one
 /// hour later than the JSON's `date_unixtime`, because Telegram Desktop writes the zone's
 /// standard offset (UTC-08:00) for a time in daylight saving time (UTC-07:00): the reader reads
-/// what the page says and warns that summer times may be an hour late.
+/// what the page says, keeps it as an inferred date that says how it was read (never as an
+/// observed one), and warns that summer times may be an hour late.
 #[test]
 fn the_html_and_json_exports_of_one_chat_agree_but_for_daylight_saving_time() {
     let Some(dir) = samples_dir() else {
@@ -1018,7 +1050,11 @@ fn the_html_and_json_exports_of_one_chat_agree_but_for_daylight_saving_time() {
             .as_str()
             .and_then(|s| s.parse().ok())
             .expect("date_unixtime");
-        let html_time = chrono::DateTime::parse_from_rfc3339(h.date.as_deref().expect("date"))
+        assert_eq!(h.date, None, "message {:?}: not observed", h.message_id);
+        let read = h.date_inferred.as_ref().expect("the time as read");
+        assert_eq!(read.basis, tgscope_model::DateBasis::HtmlExportTime);
+        assert!(read.evidence.ends_with("UTC-08:00"), "{}", read.evidence);
+        let html_time = chrono::DateTime::parse_from_rfc3339(&read.date)
             .expect("rfc 3339")
             .timestamp();
         assert_eq!(html_time - unix, 3600, "message {:?}", h.message_id);

@@ -1300,3 +1300,68 @@ proptest! {
         let _ = TmeReader::new(&wrapped, "p.html").count();
     }
 }
+
+#[test]
+fn a_page_says_when_telegram_served_it_and_a_saver_s_date_is_the_fallback() {
+    // The view tokens of a saved page carry the time Telegram served it.
+    let bytes = std::fs::read(fixture("saved_page.html")).expect("page");
+    let reader = TmeReader::new(&bytes, "saved_page.html");
+    let made = reader.made_at().expect("the page's own time");
+    assert_eq!(made.at, "2024-05-16T22:53:20Z");
+    assert_eq!(made.basis, tgscope_model::CaptureTimeBasis::File);
+    assert!(
+        made.evidence
+            .as_deref()
+            .is_some_and(|e| e.contains("data-view") && e.contains("1715900000")),
+        "{made:?}"
+    );
+    // Without tokens, SingleFile's header says when the page was saved (its offset applied);
+    // Chrome's `saved from url` comment names no date.
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let without_tokens = regex::Regex::new(r#"data-view="[^"]*""#)
+        .expect("regex")
+        .replace_all(&text, "");
+    assert_eq!(
+        TmeReader::new(without_tokens.as_bytes(), "p.html").made_at(),
+        None
+    );
+    let singlefile = format!(
+        "<!--\n Page saved with SingleFile \n url: https://t.me/s/harbor_notes \n saved date: \
+         Fri May 17 2024 09:30:00 GMT+0200 (Central European Summer Time)\n-->\n{without_tokens}"
+    );
+    let made = TmeReader::new(singlefile.as_bytes(), "p.html")
+        .made_at()
+        .expect("the saver's date");
+    assert_eq!(made.at, "2024-05-17T07:30:00Z");
+    assert!(
+        made.evidence
+            .as_deref()
+            .is_some_and(|e| e.starts_with("SingleFile header: saved date: Fri May 17 2024")),
+        "{made:?}"
+    );
+}
+
+#[test]
+fn real_saved_pages_were_served_after_their_newest_post() {
+    let Some(dir) = samples_dir() else {
+        return;
+    };
+    for (file, served) in [
+        ("any2feed_full_topwar_ru.html", "2023-02-28T14:17:15Z"),
+        ("feedjam_page_example.html", "2023-07-29T08:52:53Z"),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).expect("page");
+        let mut reader = TmeReader::new(&bytes, file);
+        let made = reader.made_at().expect("served time");
+        assert_eq!(made.at, served, "{file}");
+        let newest = reader
+            .by_ref()
+            .filter_map(|i| match i {
+                Ok(ReadItem::Post(p)) => p.date,
+                _ => None,
+            })
+            .max()
+            .expect("dated posts");
+        assert!(newest < made.at, "{file}: {newest} before {}", made.at);
+    }
+}

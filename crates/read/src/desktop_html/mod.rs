@@ -17,7 +17,10 @@
 //!   (older exports: no offset). The offset written is the exporting computer's standard-time
 //!   offset even when daylight saving time was in effect (Qt's
 //!   `displayName(QTimeZone::StandardTime, ...)`), so in a zone with daylight saving time the
-//!   summer times read one hour late; the reader says so once per export;
+//!   summer times read one hour late. Such a time is never given as observed: it is an
+//!   [`InferredDate`] with basis [`DateBasis::HtmlExportTime`] (the UTC time as read, the
+//!   `title` as evidence), and the reader warns once per page (each page is a capture of its
+//!   own);
 //! - a forward is `div.forwarded.body` holding its own `div.from_name` with the original date
 //!   in `span.date.details[title]`, and the forwarded content (reply, media, text, signature);
 //! - the HTML export marks no edits and no reactions (these stay unknown here).
@@ -74,8 +77,6 @@ pub struct Carry {
     pub forward: Option<Forward>,
     /// The bot the last message was sent via.
     pub via_bot: Option<String>,
-    /// Whether the note on standard-time offsets was given for this export.
-    pub offset_note_given: bool,
 }
 
 /// Reads one page of a Telegram Desktop HTML export.
@@ -147,6 +148,7 @@ impl DesktopHtmlReader {
             offsets: Offsets::scan(page),
             day: None,
             warned_local: false,
+            warned_offset: false,
         };
         let title = page_reader.read(&text);
         if !page.trim_ascii_end().ends_with(b"</html>") {
@@ -221,6 +223,8 @@ struct Page<'p> {
     day: Option<chrono::NaiveDate>,
     /// Whether the "no UTC offset" warning was given on this page.
     warned_local: bool,
+    /// Whether the note on standard-time offsets was given on this page.
+    warned_offset: bool,
 }
 
 impl Page<'_> {
@@ -372,16 +376,27 @@ impl Page<'_> {
     /// Observed or inferred time of a stamp, with the warnings it calls for.
     fn time_of(&mut self, stamp: &Stamp, title: &str) -> (Option<String>, Option<InferredDate>) {
         if let Some(offset) = &stamp.offset_text {
-            if !self.carry.offset_note_given {
-                self.carry.offset_note_given = true;
+            if !self.warned_offset {
+                self.warned_offset = true;
                 self.warn(format!(
                     "times are read with the offset the export writes ({offset}); Telegram \
                      Desktop writes the exporting computer's standard-time offset even for \
                      times in daylight saving time, so if that computer's time zone observes \
-                     daylight saving time, its summer times read one hour later than they were"
+                     daylight saving time, its summer times read one hour later than they were: \
+                     they are kept as inferred dates (basis html_export_time), and a JSON export \
+                     of the same messages replaces them with their exact times"
                 ));
             }
-            return (stamp.utc(None), None);
+            let inferred = stamp.utc(None).map(|utc| InferredDate {
+                date: utc,
+                basis: DateBasis::HtmlExportTime,
+                evidence: title.trim().to_string(),
+                detail: Some(format!(
+                    "Desktop HTML export time read with its written offset {offset}, the \
+                     exporting computer's standard-time offset: may be an hour off in summer"
+                )),
+            });
+            return (None, inferred);
         }
         if let Some(utc) = stamp.utc(self.options.utc_offset) {
             return (Some(utc), None);

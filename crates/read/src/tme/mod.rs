@@ -19,6 +19,9 @@
 //! - the footer holds the abbreviated view count ("214.4K"), the literal "edited", the
 //!   signature (`.tgme_widget_message_from_author`) and `time[datetime]` in UTC with its offset.
 //!
+//! When the page says it was made (the time Telegram served it, in its view tokens, or a saver's
+//! `saved date:`), [`TmeReader::made_at`] gives it: the engine records it as the capture's time.
+//!
 //! Albums are read as their members: one media item per photo or video, each marked
 //! `album` = `true` with its own message id (`message_id`, from its `?single` link); no
 //! separate album item is made.
@@ -29,6 +32,7 @@ mod counts;
 mod header;
 mod media;
 mod message;
+mod saved;
 mod service;
 
 #[cfg(test)]
@@ -38,7 +42,7 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 
 use scraper::Html;
-use tgscope_model::{CapturedPost, ChannelInfo, ChannelRef, Format, ReadItem};
+use tgscope_model::{CaptureTime, CapturedPost, ChannelInfo, ChannelRef, Format, ReadItem};
 
 use crate::desktop_html::offsets::Offsets;
 use crate::desktop_html::rich::{flat_text, has_class};
@@ -47,6 +51,7 @@ use header::{PageHeader, first_with_class, read_header};
 use message::{ElementOffsets, Lines, PageState, collect, fill_post, read_message};
 
 pub use counts::parse_count;
+pub use saved::page_made_at;
 
 /// The largest page read (a page of 20 posts is tens of kilobytes; a page saved by a browser
 /// with its images inlined may be a few megabytes).
@@ -78,6 +83,7 @@ pub struct TmeReader {
     items: VecDeque<Result<ReadItem, ReadError>>,
     channel: Option<ChannelRef>,
     info: Option<ChannelInfo>,
+    made_at: Option<CaptureTime>,
 }
 
 impl TmeReader {
@@ -88,6 +94,7 @@ impl TmeReader {
             items: VecDeque::new(),
             channel: None,
             info: None,
+            made_at: None,
         };
         let prefix = if source_name.is_empty() {
             "the page".to_string()
@@ -109,6 +116,7 @@ impl TmeReader {
         if let Some(w) = warning {
             reader.items.push_back(Ok(ReadItem::Warning(w)));
         }
+        reader.made_at = page_made_at(&text);
         let offsets = ElementOffsets {
             by_post: Offsets::scan_attr(page, "data-post", ""),
             by_id: Offsets::scan_attr(page, "id", "widget_message"),
@@ -133,6 +141,11 @@ impl TmeReader {
     /// What the page shows about its channel (title, username, description, subscribers).
     pub fn channel_info(&self) -> Option<ChannelInfo> {
         self.info.clone()
+    }
+
+    /// When the page says it was made (see [`page_made_at`]).
+    pub fn made_at(&self) -> Option<CaptureTime> {
+        self.made_at.clone()
     }
 
     /// Reads the page's tree: its channel, then its messages in page order.
@@ -289,6 +302,9 @@ impl Reader for TmeReader {
     fn channel_info(&self) -> Option<ChannelInfo> {
         self.info.clone()
     }
+    fn made_at(&self) -> Option<CaptureTime> {
+        self.made_at.clone()
+    }
 }
 
 /// The reader of one page: reads it whole, up to [`MAX_PAGE_BYTES`] (and one byte more, to
@@ -303,6 +319,7 @@ pub fn open<'a>(source: Box<dyn BufRead + 'a>, options: &ReadOptions) -> Box<dyn
             items: VecDeque::from([Err(ReadError::Io { line: 0, source })]),
             channel: None,
             info: None,
+            made_at: None,
         });
     }
     Box::new(TmeReader::new(&page, &options.source_name))
