@@ -1,5 +1,6 @@
 //! One polite HTTP client: a request at a time, a delay between requests, retries with backoff,
-//! `429 Retry-After` honoured, and no redirect followed off the collected site.
+//! `429 Retry-After` honoured, and no redirect followed off the collected site. What no retry
+//! can mend (a host that does not resolve, a refused connection) ends the run at once.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,8 @@ use crate::CollectError;
 pub struct FetchPolicy {
     /// Pause between two requests to the site.
     pub delay: Duration,
-    /// Retries of a request that failed (network error, 5xx, 429) before giving up.
+    /// Retries of a request that failed (timeout, dropped connection, 5xx, 429) before giving
+    /// up. A host that does not resolve and a refused connection are not retried.
     pub retries: u32,
     /// First pause before a retry; doubled at every retry.
     pub backoff: Duration,
@@ -243,6 +245,10 @@ impl Fetcher {
                     }
                 }
                 Err(e) => {
+                    if let Some(fatal) = self.unreachable(&url, &e) {
+                        self.fail(&url, None, fatal.to_string());
+                        return Err(fatal);
+                    }
                     let why = format!("network error: {e}");
                     self.fail(&url, None, why.clone());
                     Some((why, None))
@@ -277,6 +283,82 @@ impl Fetcher {
             attempt += 1;
         }
     }
+}
+
+impl Fetcher {
+    /// The error that ends the run at once when no retry can succeed: the site's host does not
+    /// resolve, or nothing accepts connections at its address. `None` for failures that can
+    /// pass (timeouts, a connection reset in the middle of a transfer, TLS trouble).
+    fn unreachable(&self, url: &str, error: &ureq::Error) -> Option<CollectError> {
+        let (host, port) = host_and_port(url)?;
+        match error {
+            ureq::Error::HostNotFound => Some(CollectError::HostNotFound {
+                url: url.to_string(),
+                host,
+                error: "no address found".to_string(),
+            }),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Some(CollectError::ConnectionRefused {
+                    url: url.to_string(),
+                    address: format!("{host}:{port}"),
+                })
+            }
+            // ureq reports a failed name lookup as a plain I/O error, like a dropped
+            // connection: asking the resolver again tells them apart.
+            ureq::Error::Io(_) => match lookup(&host, port, self.policy.timeout) {
+                Lookup::Failed(why) => Some(CollectError::HostNotFound {
+                    url: url.to_string(),
+                    host,
+                    error: why,
+                }),
+                Lookup::Resolved | Lookup::NoAnswer => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// What the system's resolver said about a host.
+#[derive(Debug, PartialEq, Eq)]
+enum Lookup {
+    /// It has an address.
+    Resolved,
+    /// It has none: the resolver's message.
+    Failed(String),
+    /// No answer in time: nothing can be concluded.
+    NoAnswer,
+}
+
+/// Asks the system's resolver for `host`, waiting at most `timeout`.
+fn lookup(host: &str, port: u16, timeout: Duration) -> Lookup {
+    use std::net::ToSocketAddrs;
+    let target = format!("{host}:{port}");
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    // A lookup cannot be cancelled; a thread lets the caller stop waiting for it.
+    std::thread::spawn(move || {
+        let answer = match target.to_socket_addrs().map(|mut addrs| addrs.next()) {
+            Ok(Some(_)) => Lookup::Resolved,
+            Ok(None) => Lookup::Failed("no address found".to_string()),
+            Err(e) => Lookup::Failed(e.to_string()),
+        };
+        tx.send(answer).ok();
+    });
+    rx.recv_timeout(timeout).unwrap_or(Lookup::NoAnswer)
+}
+
+/// The host (IPv6 addresses in brackets) and port of a URL, the port from the scheme when the
+/// URL has none.
+fn host_and_port(url: &str) -> Option<(String, u16)> {
+    let uri: Uri = url.parse().ok()?;
+    let host = uri.host()?.to_string();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("http") {
+            80
+        } else {
+            443
+        });
+    Some((host, port))
 }
 
 /// The time now, RFC 3339 UTC.
@@ -355,6 +437,35 @@ mod tests {
             resolve("https://t.me/s/mid", "other"),
             "https://t.me/s/other"
         );
+    }
+
+    #[test]
+    fn hosts_and_ports() {
+        assert_eq!(
+            host_and_port("https://t.me/s/mid"),
+            Some(("t.me".to_string(), 443))
+        );
+        assert_eq!(
+            host_and_port("http://127.0.0.1:9/s/mid"),
+            Some(("127.0.0.1".to_string(), 9))
+        );
+        assert_eq!(
+            host_and_port("http://[::1]/s/mid"),
+            Some(("[::1]".to_string(), 80))
+        );
+        assert_eq!(host_and_port("not a url"), None);
+    }
+
+    #[test]
+    fn lookups_of_addresses_and_of_names_that_never_resolve() {
+        let timeout = Duration::from_secs(120);
+        assert_eq!(lookup("127.0.0.1", 80, timeout), Lookup::Resolved);
+        assert_eq!(lookup("[::1]", 80, timeout), Lookup::Resolved);
+        // RFC 2606: `.invalid` never resolves, with or without a network.
+        assert!(matches!(
+            lookup("tgscope-test.invalid", 443, timeout),
+            Lookup::Failed(_)
+        ));
     }
 
     #[test]

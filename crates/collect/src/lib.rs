@@ -8,7 +8,8 @@
 //!
 //! Main items: [`collect`] runs one channel; [`CollectOptions`] says where to stop;
 //! [`fetch::Fetcher`] is the polite client (one request at a time, a delay between requests,
-//! retries with backoff, `429 Retry-After` honoured, nothing fetched off the site).
+//! retries with backoff, `429 Retry-After` honoured, nothing fetched off the site; a host that
+//! does not resolve or a refused connection ends the run at once).
 //!
 //! What it does not do: read pages (the `tme` reader of `tgscope-read`, through the engine),
 //! write SQL, log in to Telegram or use its API.
@@ -187,6 +188,26 @@ pub enum CollectError {
         url: String,
         /// What failed.
         error: String,
+    },
+    /// The site's host name does not resolve: not retried.
+    #[error(
+        "could not resolve host {host}: {error} (fetching {url}); check the site's name and the network"
+    )]
+    HostNotFound {
+        /// The URL.
+        url: String,
+        /// The host name.
+        host: String,
+        /// What the resolver said.
+        error: String,
+    },
+    /// Nothing accepts connections at the site's address: not retried.
+    #[error("connection refused by {address} (fetching {url}); check the site's address and port")]
+    ConnectionRefused {
+        /// The URL.
+        url: String,
+        /// `host:port` connected to.
+        address: String,
     },
     /// Every retry failed.
     #[error("{url}: gave up after {attempts} attempts; the last: {last} (run again to resume)")]

@@ -1,7 +1,8 @@
 //! The collector end to end against a real HTTP server on loopback serving recorded t.me/s
 //! pages: paging (with and without the "more" link), politeness, 429 and 5xx, redirects off the
-//! site and away from the preview, edits and deletions on a later run, and resuming an
-//! interrupted run.
+//! site and away from the preview, edits and deletions on a later run, resuming an
+//! interrupted run, and failing at once where no retry can succeed (a refused connection, a
+//! host that does not resolve).
 
 mod server;
 
@@ -18,8 +19,13 @@ const TITLE: &str = "Тестовый канал";
 
 /// Options for tests: no delay, quick retries.
 fn options(server: &Server) -> CollectOptions {
+    options_at(&server.base)
+}
+
+/// Options for tests against the site at `base_url`.
+fn options_at(base_url: &str) -> CollectOptions {
     CollectOptions {
-        base_url: server.base.clone(),
+        base_url: base_url.to_string(),
         policy: FetchPolicy {
             delay: Duration::ZERO,
             retries: 2,
@@ -358,4 +364,113 @@ fn since_and_until_bound_the_run() {
     assert_eq!(server.requests(), ["/s/test_channel?before=126"]);
     assert_eq!(report.stop, Stop::ReachedSince);
     assert_eq!(report.posts_new, 20);
+}
+
+/// Records the client's waits before retries.
+#[derive(Default)]
+struct Waits(Vec<(Duration, String)>);
+impl tgscope_collect::CollectProgress for Waits {
+    fn waiting(&mut self, wait: Duration, why: &str) {
+        self.0.push((wait, why.to_string()));
+    }
+}
+
+/// The archive's record of fetches: (url, status, error), oldest first.
+fn fetch_log(dir: &tempfile::TempDir) -> Vec<(String, Option<u16>, Option<String>)> {
+    let db = rusqlite::Connection::open(dir.path().join("archive").join("archive.sqlite"))
+        .expect("archive database");
+    let mut query = db
+        .prepare("SELECT url, status, error FROM fetches ORDER BY id")
+        .expect("fetches");
+    query
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("fetch rows")
+        .collect::<Result<_, _>>()
+        .expect("fetch rows")
+}
+
+/// Options that would retry five times, with a wait before each retry that the progress sees.
+fn retrying(base_url: &str) -> CollectOptions {
+    let mut opts = options_at(base_url);
+    opts.policy.retries = 5;
+    opts
+}
+
+#[test]
+fn a_refused_connection_ends_the_run_at_once_after_one_attempt() {
+    // A port nobody listens on: bound, then let go.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    let (dir, mut engine) = archive();
+    let mut waits = Waits::default();
+    let err = collect(
+        &mut engine,
+        CHANNEL,
+        &retrying(&format!("http://{address}")),
+        &mut waits,
+    )
+    .expect_err("nothing listens");
+    assert!(
+        matches!(err, CollectError::ConnectionRefused { .. }),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("connection refused by {address}")),
+        "{message}"
+    );
+    assert!(waits.0.is_empty(), "no retry: {:?}", waits.0);
+    let log = fetch_log(&dir);
+    assert_eq!(log.len(), 1, "one attempt: {log:?}");
+    assert_eq!(log[0].0, format!("http://{address}/s/{CHANNEL}"));
+    assert_eq!(log[0].1, None);
+    assert!(
+        log[0]
+            .2
+            .as_deref()
+            .is_some_and(|e| e.contains("connection refused")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_host_that_does_not_resolve_ends_the_run_at_once_after_one_attempt() {
+    // RFC 2606: names under .invalid never resolve, with or without a network.
+    let host = "tgscope-test.invalid";
+    let (dir, mut engine) = archive();
+    let mut opts = retrying(&format!("http://{host}"));
+    // Room for a resolver with no network to give its answer rather than time out.
+    opts.policy.timeout = Duration::from_secs(120);
+    let mut waits = Waits::default();
+    let err = collect(&mut engine, CHANNEL, &opts, &mut waits).expect_err("no such host");
+    assert!(matches!(err, CollectError::HostNotFound { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("could not resolve host {host}: ")),
+        "{message}"
+    );
+    assert!(waits.0.is_empty(), "no retry: {:?}", waits.0);
+    let log = fetch_log(&dir);
+    assert_eq!(log.len(), 1, "one attempt: {log:?}");
+    assert!(
+        log[0].2.as_deref().is_some_and(|e| e.contains(host)),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_server_error_is_still_retried_up_to_the_retries() {
+    let server = Server::start();
+    server.route("/s/test_channel", vec![Answer::status(502)]);
+    let (dir, mut engine) = archive();
+    let mut waits = Waits::default();
+    let err = collect(&mut engine, CHANNEL, &options(&server), &mut waits).expect_err("gives up");
+    assert!(
+        matches!(err, CollectError::GaveUp { attempts: 3, .. }),
+        "{err}"
+    );
+    assert_eq!(server.requests(), ["/s/test_channel"; 3]);
+    assert_eq!(waits.0.len(), 2, "{:?}", waits.0);
+    assert_eq!(fetch_log(&dir).len(), 3);
 }
