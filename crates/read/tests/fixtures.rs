@@ -3,8 +3,11 @@
 //!
 //! Plain-text captures (`text/`) snapshot their posts whole; t.me pages (`tme/`) snapshot the
 //! page's channel and every item (posts, service events, warnings) with empty fields left out.
+//! Beside the snapshots: dates across undated posts and countries once per post, on a fixture
+//! and on the real seed capture `mfa-cis-channel.txt` of `../shared/samples/text/` (skipped when
+//! the samples are missing, unless `TGSCOPE_REQUIRE_SAMPLES` is set).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use tgscope_model::{Format, ReadItem};
@@ -68,6 +71,141 @@ fixture!(desktop_copy_en_us, "text", "desktop_copy_en_us.txt");
 fixture!(desktop_copy_ru, "text", "desktop_copy_ru.txt");
 fixture!(lines_occurring_twice, "text", "lines_occurring_twice.txt");
 fixture!(no_markers_prose, "text", "no_markers_prose.txt");
+fixture!(
+    dates_across_undated_posts,
+    "text",
+    "dates_across_undated_posts.txt"
+);
+
+/// The end of the seed capture in small: a post of June 11, 2024; "On July 1" (its year from
+/// June 11); an undated post; "... on July 31." inside the first sentence. The last post takes
+/// its year from the nearest dated post, across the undated one: 2024-07-31, inferred.
+#[test]
+fn a_day_month_takes_its_year_from_the_nearest_dated_post_across_undated_ones() {
+    let posts = read_fixture("text", "dates_across_undated_posts.txt");
+    assert_eq!(posts.len(), 4);
+    let dates: Vec<Option<&str>> = posts
+        .iter()
+        .map(|p| p.date_inferred.as_ref().map(|d| d.date.as_str()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            Some("2024-06-11"),
+            Some("2024-07-01"),
+            None,
+            Some("2024-07-31")
+        ]
+    );
+    assert!(posts.iter().all(|p| p.date.is_none()), "never observed");
+    let last = posts[3].date_inferred.as_ref().expect("dated");
+    assert_eq!(
+        last.basis,
+        tgscope_model::DateBasis::TextDayMonthNeighbourYear
+    );
+    assert_eq!(last.evidence, "July 31");
+    assert_eq!(
+        last.detail.as_deref(),
+        Some(
+            "written inside the first sentence; year from the nearest dated posts: \
+             2024-07-01 (post at line 7)"
+        )
+    );
+    assert_eq!(posts[2].location.line_start, 17);
+    assert_eq!(posts[3].location.line_start, 27);
+}
+
+/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
+/// but empty or `0` (`.ci/run` sets it).
+fn samples_required() -> bool {
+    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The shared samples folder (not in the repository): `TGSCOPE_SAMPLES_DIR` when set, else
+/// `/work/shared/samples`, else `../shared/samples` beside the workspace. `None` (the test skips
+/// with a message) when there is none, a failure when [`samples_required`].
+fn samples() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let candidates = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            PathBuf::from("/work/shared/samples"),
+            root.join("../shared/samples"),
+        ],
+    };
+    let found = candidates.iter().find(|p| p.is_dir()).cloned();
+    if found.is_none() {
+        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        assert!(
+            !samples_required(),
+            "TGSCOPE_REQUIRE_SAMPLES is set but the samples folder is missing (looked in {})",
+            looked.join(", ")
+        );
+        eprintln!(
+            "skipping: the samples folder is missing (looked in {})",
+            looked.join(", ")
+        );
+    }
+    found
+}
+
+/// The real seed capture: its last post ("... on July 31.", after an undated post that follows
+/// "On July 1" of 2024) is dated 2024-07-31, inferred from the nearest dated post; flags name
+/// Russia once per post and the UN not at all.
+#[test]
+fn the_seed_capture_dates_its_last_post_from_the_nearest_dated_post() {
+    let Some(samples) = samples() else {
+        return;
+    };
+    let path = samples.join("text/mfa-cis-channel.txt");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let posts = TextReader::new(&bytes[..], TextOptions::default())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(posts.len(), 18);
+    let dates: Vec<Option<&str>> = posts[15..]
+        .iter()
+        .map(|p| p.date_inferred.as_ref().map(|d| d.date.as_str()))
+        .collect();
+    assert_eq!(dates, [Some("2024-07-01"), None, Some("2024-07-31")]);
+    let last = posts[17].date_inferred.as_ref().expect("dated");
+    assert_eq!(
+        last.basis,
+        tgscope_model::DateBasis::TextDayMonthNeighbourYear
+    );
+    assert_eq!(last.evidence, "July 31");
+    let detail = last.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.ends_with("year from the nearest dated posts: 2024-07-01 (post at line 235)"),
+        "{detail}"
+    );
+    // Post 16 flags 🇷🇺🇺🇳 and 🇷🇺 again; post 18 only 🇺🇳, twice (before: UN, UN).
+    let codes = |number: usize| -> Vec<&str> {
+        posts[number - 1]
+            .countries
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect()
+    };
+    assert_eq!(codes(16), ["RU"]);
+    assert!(codes(18).is_empty(), "{:?}", codes(18));
+}
+
+/// Flags of organisations are not countries, and a country is listed once per post.
+#[test]
+fn countries_are_listed_once_without_the_un() {
+    let posts = read_fixture("text", "dates_across_undated_posts.txt");
+    let codes: Vec<Vec<&str>> = posts
+        .iter()
+        .map(|p| p.countries.iter().map(|c| c.code.as_str()).collect())
+        .collect();
+    // Post 2 has 🇷🇺🇺🇳 and a later 🇷🇺; post 4 has 🇺🇳 twice and 🇷🇺 (its forward header's 🇷🇺
+    // is not its text).
+    assert_eq!(codes, [vec![], vec!["RU"], vec![], vec!["RU"]]);
+    let post = &posts[1];
+    let first = post.countries[0].span;
+    assert_eq!((first.start, &post.text[first.start..first.end]), (0, "🇷🇺"));
+}
 
 /// Every fixture file has its snapshot test above (a new fixture without one fails here).
 #[test]
@@ -80,6 +218,7 @@ fn every_fixture_file_has_a_test() {
         "desktop_copy_ru.txt",
         "lines_occurring_twice.txt",
         "no_markers_prose.txt",
+        "dates_across_undated_posts.txt",
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/text");
     let mut found: Vec<String> = std::fs::read_dir(&dir)

@@ -443,6 +443,121 @@ pub fn opening_day_month(line: &str) -> Option<FoundDate> {
     None
 }
 
+/// "on July 31", "on Jan. 10th" anywhere in a sentence.
+static ON_EN_MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?i)\bon\s+(?P<date>(?P<month>{})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)",
+        alternation(EN_MONTHS)
+    ))
+});
+
+/// "on 31 July", "on the 31st of July" anywhere in a sentence.
+static ON_EN_DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?i)\bon\s+(?:the\s+)?(?P<date>(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{})\b)",
+        alternation(EN_MONTHS)
+    ))
+});
+
+/// "31 июля", "5 сент." anywhere in a sentence.
+static RU_DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?i)(?P<date>\b(?P<day>\d{{1,2}})\s+(?P<month>{})\b)",
+        alternation(RU_MONTHS)
+    ))
+});
+
+/// Another day after a day-month date: a list ("July 26 and 31", "July 5, 6").
+static SECOND_DAY_FOLLOWS: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)^\s*(?:,|and|&|и)\s*\d"));
+
+/// Another day before a day-month date: a list or a period ("26 и 31 июля", "с 16 по 17 июля").
+static FIRST_DAY_PRECEDES: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)\d\s*(?:,|and|&|и|по|до|to)\s*$"));
+
+/// The first sentence of `line`: up to the first '.', '!', '?' or '…' followed by whitespace,
+/// except the dot of an abbreviated month ("Dec. 28").
+fn first_sentence(line: &str) -> &str {
+    let mut chars = line.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        if !chars.peek().is_none_or(|(_, next)| next.is_whitespace()) {
+            continue;
+        }
+        if c == '.' {
+            let word = line[..at]
+                .rsplit(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("");
+            if month_number(EN_MONTHS, word).is_some() || month_number(RU_MONTHS, word).is_some() {
+                continue;
+            }
+        }
+        return &line[..at];
+    }
+    line
+}
+
+/// A day and month without a year written in the first sentence of `line`, where it does not
+/// open the line: "🇺🇳 The Russian Federation completed its Presidency in the United Nations
+/// Security Council on July 31. Its packed agenda ..." gives July 31. For a post whose first
+/// line has no opening date (see [`opening_day_month`], which a reader tries first).
+///
+/// Recognised: English "on July 31", "on Jan. 10th", "on 31 July", "on the 31st of July" (the
+/// word "on" is required: "the July 31 deadline" gives `None`); Russian "31 июля", "5 сент."
+/// (not glued to a letter or digit). The first such date of the sentence counts; none when a
+/// year follows it (a full date: see [`full_dates`]), nor for ranges and lists of days
+/// ("on July 3-4", "on July 26 and 31", "16–17 июля", "26 и 31 июля"). The sentence ends at the first '.', '!',
+/// '?' or '…' before whitespace, except after an abbreviated month.
+///
+/// `span` and `evidence` cover the date itself ("July 31"); `year` is `None`.
+pub fn first_sentence_day_month(line: &str) -> Option<FoundDate> {
+    let sentence = first_sentence(line);
+    let patterns: [(&Regex, MonthForm); 3] = [
+        (&ON_EN_MONTH_DAY, MonthForm::English),
+        (&ON_EN_DAY_MONTH, MonthForm::English),
+        (&RU_DAY_MONTH, MonthForm::Russian),
+    ];
+    let mut candidates: Vec<(usize, Captures<'_>, MonthForm)> = patterns
+        .iter()
+        .flat_map(|(regex, form)| {
+            regex.captures_iter(sentence).filter_map(move |caps| {
+                let start = caps.name("date")?.start();
+                Some((start, caps, *form))
+            })
+        })
+        .collect();
+    candidates.sort_by_key(|(start, _, _)| *start);
+    let (_, caps, form) = candidates.into_iter().next()?;
+    let date = caps.name("date")?;
+    let after = sentence.get(date.end()..).unwrap_or("");
+    if after.starts_with(char::is_alphanumeric)
+        || YEAR_FOLLOWS.is_match(after)
+        || RANGE_FOLLOWS.is_match(after)
+        || SECOND_DAY_FOLLOWS.is_match(after)
+        || ends_a_range(sentence, date.start())
+        || FIRST_DAY_PRECEDES.is_match(sentence.get(..date.start()).unwrap_or(""))
+    {
+        return None;
+    }
+    let month = read_month(&caps, form)?;
+    let day: u32 = caps.name("day")?.as_str().parse().ok()?;
+    // 2000 is a leap year: 29 February is a valid day-month.
+    NaiveDate::from_ymd_opt(2000, month, day)?;
+    Some(FoundDate {
+        year: None,
+        month,
+        day,
+        span: Span {
+            start: date.start(),
+            end: date.end(),
+        },
+        evidence: date.as_str().to_string(),
+    })
+}
+
 /// The year of a day-month date, from the nearest full dates before (`prev`) and after (`next`)
 /// it in a capture whose posts are in time order (either direction).
 ///
@@ -665,6 +780,47 @@ mod tests {
         assert_eq!(opening_day_month("1️⃣ On July 1, Russia"), None);
         assert_eq!(opening_day_month("Mayor 17, the"), None);
         assert_eq!(opening_day_month(""), None);
+    }
+
+    #[test]
+    fn a_day_month_inside_the_first_sentence() {
+        let line = "🇺🇳 The Russian Federation completed its Presidency in the United Nations \
+                    Security Council on July 31. Its packed agenda revolved around three events.";
+        let d = first_sentence_day_month(line).expect("on July 31");
+        assert_eq!((d.year, d.month, d.day), (None, 7, 31));
+        assert_eq!(d.evidence, "July 31");
+        assert_eq!(&line[d.span.start..d.span.end], "July 31");
+        let d = first_sentence_day_month("The talks took place on the 5th of Sept. in Minsk")
+            .expect("on the 5th of Sept");
+        assert_eq!((d.month, d.day), (9, 5));
+        let d = first_sentence_day_month("Talks resumed on Dec. 28 in Geneva.").expect("Dec. 28");
+        assert_eq!((d.month, d.day, d.evidence.as_str()), (12, 28, "Dec. 28"));
+        let d = first_sentence_day_month("🇷🇺 Министр провёл переговоры 31 июля в Москве.")
+            .expect("31 июля");
+        assert_eq!((d.month, d.day, d.evidence.as_str()), (7, 31, "31 июля"));
+    }
+
+    #[test]
+    fn a_day_month_inside_the_first_sentence_only_when_it_stands_alone() {
+        for line in [
+            // After the first sentence.
+            "The Council met. It adopted a resolution on July 31.",
+            // Without "on".
+            "The July 31 deadline passed",
+            // A full date, a range, a list of days.
+            "The summit opened on July 31, 2024 in Astana",
+            "The summit on July 3-4 in Astana",
+            "Meetings on July 26 and 31 on Gaza",
+            "Переговоры 26 и 31 июля",
+            "Форум с 16 по 17 июля",
+            "Форум 16–17 июля",
+            // Not a date.
+            "Counted on May 45 votes",
+            "On February 30, nothing",
+            "",
+        ] {
+            assert_eq!(first_sentence_day_month(line), None, "{line}");
+        }
     }
 
     #[test]

@@ -244,8 +244,13 @@ fn urls_in(text: &str, start: usize, end: usize, found: &mut Vec<Link>) {
     }
 }
 
-/// Assigned ISO 3166-1 alpha-2 codes (249), plus EU, UN and XK (Kosovo, user-assigned), which
-/// have flag emoji.
+/// The codes of flags that name a country: the assigned ISO 3166-1 alpha-2 codes (249), plus XK
+/// (Kosovo: a user-assigned code, in general use for the country, with its own flag emoji).
+///
+/// Left out on purpose, though they have flag emoji: EU (the European Union) and UN (the United
+/// Nations), organisations; and the exceptionally reserved codes of territories that belong to a
+/// country listed here: AC (Ascension Island), CP (Clipperton Island), DG (Diego Garcia), EA
+/// (Ceuta and Melilla), IC (the Canary Islands) and TA (Tristan da Cunha).
 const FLAG_CODES: &[&str] = &[
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
     "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
@@ -263,7 +268,7 @@ const FLAG_CODES: &[&str] = &[
     "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
     "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW", // the assigned codes end here
-    "EU", "UN", "XK",
+    "XK",
 ];
 
 /// The letter ('A'..='Z') that a regional indicator symbol stands for.
@@ -276,13 +281,16 @@ fn regional_indicator_letter(c: char) -> Option<char> {
     }
 }
 
-/// Countries named by flag emoji, in order of appearance (duplicates kept).
+/// The countries a text names by flag emoji: each country once, in the order of its first flag.
 ///
 /// Regional indicator symbols (U+1F1E6..U+1F1FF) are paired left to right, as they render:
-/// "🇷🇺🇰🇬" gives RU then KG. A pair counts when it forms an assigned ISO 3166-1 alpha-2 code,
-/// or EU, UN or XK; a lone indicator counts for nothing. `span` covers the two indicators.
+/// "🇷🇺🇰🇬" gives RU then KG. A pair counts when it is a country's flag: an assigned ISO 3166-1
+/// alpha-2 code, or XK (Kosovo). The flags of organisations (🇪🇺 EU, 🇺🇳 UN) and of territories
+/// with exceptionally reserved codes (🇮🇨 IC, 🇦🇨 AC, ...) are not countries, and a lone
+/// indicator counts for nothing. A country flagged several times is listed once: `span` covers
+/// the two indicators of its first flag.
 pub fn countries(text: &str) -> Vec<Country> {
-    let mut found = Vec::new();
+    let mut found: Vec<Country> = Vec::new();
     // Regional indicators (U+1F1E6..U+1F1FF) all begin with these bytes in UTF-8.
     static PREFIX: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"\xF0\x9F\x87"));
@@ -302,7 +310,7 @@ pub fn countries(text: &str) -> Vec<Country> {
         };
         chars.next();
         let code: String = [first, second].iter().collect();
-        if FLAG_CODES.contains(&code.as_str()) {
+        if FLAG_CODES.contains(&code.as_str()) && !found.iter().any(|c| c.code == code) {
             found.push(Country {
                 code,
                 span: Span {
@@ -324,11 +332,11 @@ pub struct Extracted {
     pub mentions: Vec<Tag>,
     /// URLs ([`urls`]).
     pub links: Vec<Link>,
-    /// Countries named by flag emoji ([`countries`]).
+    /// Countries named by flag emoji, each once ([`countries`]).
     pub countries: Vec<Country>,
 }
 
-/// Hashtags, mentions, URLs and flag countries of a text. A hashtag or mention that starts
+/// Hashtags, mentions, URLs and flag countries (each country once) of a text. A hashtag or mention that starts
 /// inside a URL (`https://example.com/?q=#tag`) is part of the URL and is left out.
 pub fn all(text: &str) -> Extracted {
     let links = urls(text);
@@ -516,8 +524,31 @@ mod tests {
         assert_eq!(codes(&found), ["RU", "KG"]);
         assert_eq!(&text[found[0].span.start..found[0].span.end], "🇷🇺");
         assert_eq!(&text[found[1].span.start..found[1].span.end], "🇰🇬");
-        assert_eq!(codes(&countries("🇷🇺🇺🇳 On July 1")), ["RU", "UN"]);
-        assert_eq!(codes(&countries("🇪🇺 и 🇨🇳")), ["EU", "CN"]);
+        assert_eq!(codes(&countries("🇽🇰 Pristina")), ["XK"]);
+    }
+
+    #[test]
+    fn organisation_and_territory_flags_are_not_countries() {
+        assert_eq!(codes(&countries("🇷🇺🇺🇳 On July 1")), ["RU"]);
+        assert_eq!(codes(&countries("🇪🇺 и 🇨🇳")), ["CN"]);
+        // Exceptionally reserved codes with flag emoji: Ascension, Clipperton, Diego Garcia,
+        // Ceuta and Melilla, the Canary Islands, Tristan da Cunha.
+        assert!(countries("🇦🇨 🇨🇵 🇩🇬 🇪🇦 🇮🇨 🇹🇦 🇺🇳🇪🇺").is_empty());
+        // A non-country pair is still a pair: the indicators after it pair on their own.
+        let text = "🇺🇳🇰🇿 Astana";
+        let found = countries(text);
+        assert_eq!(codes(&found), ["KZ"]);
+        assert_eq!(&text[found[0].span.start..found[0].span.end], "🇰🇿");
+    }
+
+    #[test]
+    fn a_country_is_listed_once_with_its_first_flag() {
+        let text = "🇷🇺🇨🇳 Talks. 🇷🇺 Russia and 🇨🇳 China 🇷🇺";
+        let found = countries(text);
+        assert_eq!(codes(&found), ["RU", "CN"]);
+        assert_eq!((found[0].span.start, found[1].span.start), (0, 8));
+        assert_eq!(&text[found[1].span.start..found[1].span.end], "🇨🇳");
+        assert_eq!(codes(&all(text).countries), ["RU", "CN"]);
     }
 
     #[test]
@@ -531,7 +562,10 @@ mod tests {
 
     #[test]
     fn flag_code_list_has_every_assigned_code() {
-        assert_eq!(FLAG_CODES.len(), 249 + 3);
+        assert_eq!(FLAG_CODES.len(), 249 + 1);
+        for not_a_country in ["EU", "UN", "AC", "CP", "DG", "EA", "IC", "TA", "UK"] {
+            assert!(!FLAG_CODES.contains(&not_a_country), "{not_a_country}");
+        }
         let mut sorted = FLAG_CODES.to_vec();
         sorted.sort_unstable();
         sorted.dedup();

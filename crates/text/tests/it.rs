@@ -56,6 +56,44 @@ fn a_day_month_post_gets_its_year_from_neighbours() {
 }
 
 #[test]
+fn a_post_lists_each_country_once_and_no_organisations() {
+    let text = normalize::clean_text(
+        "🇷🇺🇺🇳 On July 1, Russia assumed the UN Security Council Presidency.\n\
+         🇷🇺🇨🇳 Russia and China agree; 🇪🇺 the EU does not.\n\
+         🇺🇳 Russia 🇷🇺 went to great lengths.",
+    );
+    let got = extract::all(&text);
+    let codes: Vec<&str> = got.countries.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes, ["RU", "CN"]);
+    // Each country keeps the span of its first flag.
+    assert_eq!(
+        (got.countries[0].span.start, got.countries[0].span.end),
+        (0, 8)
+    );
+    let china = got.countries[1].span;
+    assert_eq!(&text[china.start..china.end], "🇨🇳");
+    assert!(text[..china.start].ends_with("Presidency.\n🇷🇺"));
+}
+
+#[test]
+fn a_day_month_inside_the_first_sentence_takes_the_year_of_the_nearest_dated_post() {
+    let line = "🇺🇳 The Russian Federation completed its Presidency in the United Nations \
+                Security Council on July 31. Its packed agenda revolved around three central events.";
+    assert_eq!(dates::opening_day_month(line), None);
+    let found = dates::first_sentence_day_month(line).expect("on July 31");
+    assert_eq!(found.evidence, "July 31");
+    // The nearest dated post before it: "On July 1" of a post whose year came from June 11, 2024.
+    let june = dates::full_dates("(June 11, 2024, Nizhny Novgorod)")[0].date();
+    let opening = dates::opening_day_month("🇷🇺🇺🇳 On July 1, Russia assumed").expect("July 1");
+    let july_1 = dates::resolve_year(opening.month, opening.day, june, None);
+    assert_eq!(july_1, NaiveDate::from_ymd_opt(2024, 7, 1));
+    assert_eq!(
+        dates::resolve_year(found.month, found.day, july_1, None),
+        NaiveDate::from_ymd_opt(2024, 7, 31)
+    );
+}
+
+#[test]
 fn the_same_post_seen_twice_has_one_content_key() {
     let a = normalize::clean_text(POST);
     let b = POST.replace("\r\n", "\n").replace('\u{00A0}', "  ");
@@ -95,6 +133,11 @@ fn pieces() -> impl Strategy<Value = String> {
         Just("🇷"),
         Just("🇺"),
         Just("🇰🇬"),
+        Just("🇺🇳"),
+        Just("🇪🇺"),
+        Just("🇷🇺"),
+        Just("on"),
+        Just("июля"),
         Just("✍️"),
         Just("On"),
         Just("May"),
@@ -169,10 +212,15 @@ proptest! {
             prop_assert_eq!(&text[span.start..span.end], link.label.as_str());
             prop_assert!(link.url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("http")));
         }
-        for country in extract::countries(&text) {
+        let countries = extract::countries(&text);
+        for (i, country) in countries.iter().enumerate() {
             prop_assert!(span_ok(&text, country.span));
             prop_assert_eq!(country.code.len(), 2);
             prop_assert_eq!(text[country.span.start..country.span.end].chars().count(), 2);
+            prop_assert!(!["EU", "UN"].contains(&country.code.as_str()));
+            // Each country once, in the order of its first flag.
+            prop_assert!(countries[..i].iter().all(|c| c.code != country.code));
+            prop_assert!(countries[..i].iter().all(|c| c.span.end <= country.span.start));
         }
         let all = extract::all(&text);
         prop_assert!(all.hashtags.len() <= extract::hashtags(&text).len());
@@ -187,6 +235,12 @@ proptest! {
             prop_assert!(found.date().is_some());
         }
         for line in text.lines() {
+            if let Some(found) = dates::first_sentence_day_month(line) {
+                prop_assert!(span_ok(line, found.span));
+                prop_assert_eq!(&line[found.span.start..found.span.end], found.evidence.as_str());
+                prop_assert_eq!(found.year, None);
+                prop_assert!(NaiveDate::from_ymd_opt(2000, found.month, found.day).is_some());
+            }
             if let Some(found) = dates::opening_day_month(line) {
                 prop_assert!(span_ok(line, found.span));
                 prop_assert_eq!(&line[found.span.start..found.span.end], found.evidence.as_str());

@@ -6,9 +6,10 @@
 //! each segment is split into posts at the end of a repeated body (see [`repeat`]) and at
 //! "Please open Telegram to view this post". Interface labels become what they mean (forward
 //! source, media placeholders, view counts, lost links) and stay out of the clean text.
-//! Dates are inferred from the opening lines of each post and never invented; a day and month
-//! without a year take it from the nearest dated posts around them, so posts wait in a bounded
-//! buffer until the next dated post arrives.
+//! Dates are inferred from the opening lines of each post (or a day and month inside its first
+//! sentence) and never invented; a day and month without a year take it from the nearest dated
+//! posts around them (across undated posts, and including posts dated that way themselves), so
+//! posts wait in a bounded buffer until the next dated post arrives.
 
 pub mod labels;
 pub mod repeat;
@@ -79,8 +80,9 @@ struct Draft {
     post: CapturedPost,
     /// A day and month waiting for a year, with the evidence and basis.
     pending: Option<PendingDate>,
-    /// The full date this post gives, usable as a neighbour.
-    full: Option<NaiveDate>,
+    /// The day this post is dated (a full date it gives, or a day and month whose year is
+    /// settled), usable as a neighbour of the posts around it.
+    day: Option<NaiveDate>,
 }
 
 #[derive(Debug)]
@@ -89,8 +91,9 @@ struct PendingDate {
     day: u32,
     evidence: String,
     basis: DateBasis,
-    /// The nearest full date before the post, and the line where its post starts.
-    prev: Option<(NaiveDate, u64)>,
+    /// Where the date was written, when that is worth saying (a date inside the first sentence
+    /// rather than opening the post).
+    note: Option<&'static str>,
 }
 
 /// Reads posts from a plain-text capture, in the order they appear.
@@ -109,7 +112,9 @@ pub struct TextReader<R> {
     /// Bytes of text held by `waiting`.
     waiting_bytes: usize,
     ready: VecDeque<CapturedPost>,
-    last_full: Option<(NaiveDate, u64)>,
+    /// The day of the last dated post that left `waiting`, and the line where that post starts:
+    /// the nearest earlier neighbour of the first waiting post.
+    released_day: Option<(NaiveDate, u64)>,
     /// The current segment ended with a footer and waits for the next post's first line.
     closing: bool,
     finished: bool,
@@ -130,7 +135,7 @@ impl<R: BufRead> TextReader<R> {
             waiting: VecDeque::new(),
             waiting_bytes: 0,
             ready: VecDeque::new(),
-            last_full: None,
+            released_day: None,
             closing: false,
             finished: false,
             failed: false,
@@ -361,9 +366,9 @@ impl<R: BufRead> TextReader<R> {
         };
         let date = NaiveDate::from_ymd_opt(header.year, month, day);
         let datetime = date.and_then(|d| d.and_hms_opt(header.hour, header.minute, 0));
-        let mut full = None;
+        let mut dated = None;
         if let Some(local) = datetime {
-            full = Some(local.date());
+            dated = Some(local.date());
             match self.options.desktop_utc_offset {
                 Some(offset) => post.date = observed_utc(local, offset),
                 None => {
@@ -386,7 +391,7 @@ impl<R: BufRead> TextReader<R> {
         Draft {
             post,
             pending: None,
-            full,
+            day: dated,
         }
     }
 
@@ -509,7 +514,7 @@ impl<R: BufRead> TextReader<R> {
         let mut draft = Draft {
             post,
             pending: None,
-            full: None,
+            day: None,
         };
         if let Some((month, day, year, evidence)) = self.separator.clone() {
             // A separator without a year takes it from a full date of the same day written in
@@ -522,7 +527,7 @@ impl<R: BufRead> TextReader<R> {
             });
             match year.and_then(|y| NaiveDate::from_ymd_opt(y, month, day)) {
                 Some(date) => {
-                    draft.full = Some(date);
+                    draft.day = Some(date);
                     draft.post.date_inferred = Some(InferredDate {
                         date: date.to_string(),
                         basis: DateBasis::DaySeparator,
@@ -536,14 +541,14 @@ impl<R: BufRead> TextReader<R> {
                         day,
                         evidence,
                         basis: DateBasis::DaySeparator,
-                        prev: self.last_full,
+                        note: None,
                     })
                 }
             }
             return draft;
         }
         if let Some((date, evidence)) = opening_full_date(&draft.post.text) {
-            draft.full = Some(date);
+            draft.day = Some(date);
             draft.post.date_inferred = Some(InferredDate {
                 date: date.to_string(),
                 basis: DateBasis::TextDate,
@@ -553,27 +558,28 @@ impl<R: BufRead> TextReader<R> {
             return draft;
         }
         let first_line = draft.post.text.lines().find(|l| !l.trim().is_empty());
-        if let Some(found) = first_line.and_then(dates::opening_day_month) {
+        let found = first_line.and_then(|line| match dates::opening_day_month(line) {
+            Some(found) => Some((found, None)),
+            None => dates::first_sentence_day_month(line)
+                .map(|found| (found, Some("written inside the first sentence"))),
+        });
+        if let Some((found, note)) = found {
             draft.pending = Some(PendingDate {
                 month: found.month,
                 day: found.day,
                 evidence: found.evidence,
                 basis: DateBasis::TextDayMonthNeighbourYear,
-                prev: self.last_full,
+                note,
             });
         }
         draft
     }
 
-    /// Queues a draft; settles the years of waiting drafts when it brings a full date.
+    /// Queues a draft; settles the years of waiting drafts when it brings a date.
     fn push_draft(&mut self, draft: Draft) {
-        let line = draft.post.location.line_start;
-        if let Some(date) = draft.full {
-            let next = Some((date, line));
-            for waiting in self.waiting.iter_mut() {
-                settle(waiting, next);
-            }
-            self.last_full = next;
+        let next = draft.day.map(|date| (date, draft.post.location.line_start));
+        if next.is_some() {
+            self.settle_waiting(next);
         }
         self.waiting_bytes += draft.post.raw_text.len() + draft.post.text.len();
         self.waiting.push_back(draft);
@@ -586,17 +592,38 @@ impl<R: BufRead> TextReader<R> {
             }
             let mut front = self.waiting.pop_front().expect("front exists");
             self.waiting_bytes -= front.post.raw_text.len() + front.post.text.len();
-            settle(&mut front, None);
-            self.ready.push_back(front.post);
+            settle(&mut front, self.released_day, None);
+            self.release(front);
         }
+    }
+
+    /// Settles the waiting drafts in capture order, each from the nearest dated post before it
+    /// (across undated posts, and including a waiting post settled just before it) and `next`,
+    /// the nearest dated post after them.
+    fn settle_waiting(&mut self, next: Option<(NaiveDate, u64)>) {
+        let mut prev = self.released_day;
+        for draft in self.waiting.iter_mut() {
+            settle(draft, prev, next);
+            if let Some(day) = draft.day {
+                prev = Some((day, draft.post.location.line_start));
+            }
+        }
+    }
+
+    /// Moves a settled draft to the posts ready to be read.
+    fn release(&mut self, draft: Draft) {
+        if let Some(day) = draft.day {
+            self.released_day = Some((day, draft.post.location.line_start));
+        }
+        self.ready.push_back(draft.post);
     }
 
     /// Settles every waiting draft from earlier posts alone (end of input).
     fn drain(&mut self) {
+        self.settle_waiting(None);
         self.waiting_bytes = 0;
-        while let Some(mut draft) = self.waiting.pop_front() {
-            settle(&mut draft, None);
-            self.ready.push_back(draft.post);
+        while let Some(draft) = self.waiting.pop_front() {
+            self.release(draft);
         }
     }
 }
@@ -799,13 +826,13 @@ fn observed_utc(local: NaiveDateTime, offset: FixedOffset) -> Option<String> {
     )
 }
 
-/// Gives a waiting draft its year from its neighbours (`next` is the nearest full date after
-/// it, when one has arrived). Leaves the date unknown when the neighbours do not settle it.
-fn settle(draft: &mut Draft, next: Option<(NaiveDate, u64)>) {
+/// Gives a waiting draft its year from its neighbours: `prev` and `next` are the days of the
+/// nearest dated posts before and after it (with the lines where those posts start), when known.
+/// Leaves the date unknown when the neighbours do not settle it.
+fn settle(draft: &mut Draft, prev: Option<(NaiveDate, u64)>, next: Option<(NaiveDate, u64)>) {
     let Some(pending) = draft.pending.take() else {
         return;
     };
-    let prev = pending.prev;
     let Some(date) = dates::resolve_year(
         pending.month,
         pending.day,
@@ -819,14 +846,19 @@ fn settle(draft: &mut Draft, next: Option<(NaiveDate, u64)>) {
         .flatten()
         .map(|(d, line)| format!("{d} (post at line {line})"))
         .collect();
+    let year_from = format!(
+        "year from the nearest dated posts: {}",
+        around.join(" and ")
+    );
+    draft.day = Some(date);
     draft.post.date_inferred = Some(InferredDate {
         date: date.to_string(),
         basis: pending.basis,
         evidence: pending.evidence,
-        detail: Some(format!(
-            "year from the nearest dated posts: {}",
-            around.join(" and ")
-        )),
+        detail: Some(match pending.note {
+            Some(note) => format!("{note}; {year_from}"),
+            None => year_from,
+        }),
     });
 }
 
