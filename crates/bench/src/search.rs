@@ -93,9 +93,7 @@ fn plain_index(dir: &Path, docs: &[IndexDoc]) -> anyhow::Result<()> {
             text_raw => d.text.as_str(),
             date => d.date.unwrap_or(0),
         );
-        for name in &d.channel_names {
-            document.add_text(channel, name.to_lowercase());
-        }
+        document.add_text(channel, d.channel_id.to_string());
         for t in &d.hashtags {
             document.add_text(tag, t.to_lowercase());
         }

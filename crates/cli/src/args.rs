@@ -15,9 +15,11 @@ Environment: TGSCOPE_ARCHIVE (archive directory), RUST_LOG (log filter), NO_COLO
 
 /// tgscope: archive, search and analyse public Telegram channels.
 ///
-/// Ingest captures of channels (plain text copied from a channel's web view or from Telegram
-/// Desktop) into an archive of clean, deduplicated, dated posts that keeps the raw evidence and
-/// says where every post came from; then list, read, count and export them.
+/// Ingest captures of channels (Telegram Desktop's JSON and HTML exports, message dumps of
+/// scraping scripts, saved t.me/s web-preview pages, plain text copied from a channel's web view
+/// or from Telegram Desktop) or collect them live from t.me/s, into an archive of clean,
+/// deduplicated, dated posts that keeps the raw evidence and says where every post came from;
+/// then search, count, list, show and export them, or serve them in a browser and as a JSON API.
 #[derive(Debug, Parser)]
 #[command(name = "tgscope", version, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
@@ -139,9 +141,9 @@ pub struct SearchArgs {
     /// Order of the results.
     #[arg(long, value_enum, default_value = "relevance")]
     pub sort: SearchSort,
-    /// At most this many results.
-    #[arg(long, default_value_t = 20)]
-    pub limit: usize,
+    /// At most this many results (default: 20 in a table; every match in json, jsonl and csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// Skip this many results first.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
@@ -166,9 +168,9 @@ pub enum CountBy {
 pub enum CountFmt {
     /// Aligned columns with a bar.
     Table,
-    /// CSV: period,count.
+    /// CSV: period,count (the undated matches left out are said on stderr).
     Csv,
-    /// A JSON array of {period, count}.
+    /// One JSON object: the period, the matches, the undated ones left out, and the counts.
     Json,
 }
 
@@ -177,9 +179,10 @@ pub enum CountFmt {
 pub struct CountArgs {
     /// The query (as for `search`).
     pub query: String,
-    /// The period.
-    #[arg(long, value_enum, default_value = "day")]
-    pub by: CountBy,
+    /// The period (default: the one that fits the span of the matches: days for up to six
+    /// weeks, weeks up to two years, months beyond).
+    #[arg(long, value_enum)]
+    pub by: Option<CountBy>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CountFmt,
@@ -339,13 +342,15 @@ fn parse_offset(s: &str) -> Result<FixedOffset, String> {
 /// Filters shared by `posts` and `export`.
 #[derive(Debug, Args, Clone)]
 pub struct FilterArgs {
-    /// Only posts of this channel (username, title or archive id).
+    /// Only posts of this channel: its archive id, a username or title (any case, `@` or a
+    /// t.me link), or the same name in letters and digits. A name that fits several channels is
+    /// an error that lists them.
     #[arg(long, value_name = "NAME")]
     pub channel: Option<String>,
-    /// Only posts forwarded from this channel (its title or username).
+    /// Only posts forwarded from this channel (named as for --channel).
     #[arg(long = "from", value_name = "NAME")]
     pub from: Option<String>,
-    /// Only posts with this hashtag (with or without #, any case).
+    /// Only posts with this hashtag (with or without #, any case, ё as е).
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
     /// Only posts dated on or after this day (observed date, else inferred; undated posts are
@@ -391,9 +396,9 @@ pub struct PostsArgs {
     /// Filters.
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// At most this many posts.
-    #[arg(long, default_value_t = 100)]
-    pub limit: u64,
+    /// At most this many posts (default: 100 in a table; every match in json, jsonl and csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
     /// Skip this many posts first.
     #[arg(long, default_value_t = 0)]
     pub offset: u64,

@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod output;
 mod progress;
+mod terminal;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
                 Some(ErrorKind::NotFound) => exit::NOT_FOUND,
                 _ => exit::INTERNAL,
             };
-            eprintln!("tgscope: error: {}", error_chain(&e));
+            eprintln!("tgscope: error: {}", terminal::visible(&error_chain(&e)));
             ExitCode::from(code)
         }
     }
@@ -122,7 +123,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut bar = progress::Bar::new(cli.quiet);
             let report = engine.ingest(&a.paths, &options, &mut bar)?;
             bar.finish();
-            output::ingest_report(&mut out, &report, a.report)?;
+            match a.report {
+                args::ReportFmt::Table => output::ingest_report(
+                    &mut terminal::ForPeople::new(&mut out),
+                    &report,
+                    a.report,
+                )?,
+                args::ReportFmt::Json => output::ingest_report(&mut out, &report, a.report)?,
+            }
             out.flush()?;
             if !report.skipped.is_empty() {
                 return Ok(ExitCode::from(exit::BAD_INPUT));
@@ -130,22 +138,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Posts(a) => {
             let engine = open_existing(&archive)?;
-            let posts = engine.posts(&a.filter.to_filter(Some(a.limit), a.offset))?;
+            // Tables show a page; machine formats every match unless a limit is given.
+            let limit = match a.format {
+                Fmt::Table => Some(a.limit.unwrap_or(DEFAULT_TABLE_POSTS)),
+                _ => a.limit,
+            };
+            let filter = a.filter.to_filter(limit, a.offset);
             match a.format {
-                Fmt::Table => output::posts_table(&mut out, &posts)?,
-                Fmt::Json => output::json(&mut out, &records(&posts))?,
+                Fmt::Table => {
+                    let page = engine.posts_page(&filter)?;
+                    output::posts_table(&mut terminal::ForPeople::new(&mut out), &page)?;
+                }
+                Fmt::Json => {
+                    let page = engine.posts_page(&filter)?;
+                    output::json(&mut out, &output::posts_json(&page, limit))?;
+                }
                 Fmt::Jsonl => {
-                    for r in records(&posts) {
+                    let page = engine.posts_page(&filter)?;
+                    for r in records(&page.posts) {
                         serde_json::to_writer(&mut out, &r)?;
                         writeln!(out)?;
                     }
+                    note_cut(
+                        cli.quiet,
+                        page.posts.len() as u64,
+                        page.count.matching,
+                        a.offset,
+                    );
+                    note_undated(cli.quiet, page.count.undated_left_out);
                 }
                 Fmt::Csv => {
-                    engine.export(
-                        &a.filter.to_filter(Some(a.limit), a.offset),
-                        ExportFormat::Csv,
-                        &mut out,
-                    )?;
+                    let written = engine.export(&filter, ExportFormat::Csv, &mut out)?;
+                    let count = engine.count_posts(&filter)?;
+                    note_cut(cli.quiet, written, count.matching, a.offset);
+                    note_undated(cli.quiet, count.undated_left_out);
                 }
             }
         }
@@ -153,7 +179,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = open_existing(&archive)?;
             let detail = engine.post(a.id)?;
             match a.format {
-                args::ShowFmt::Text => output::show(&mut out, &detail)?,
+                args::ShowFmt::Text => {
+                    output::show(&mut terminal::ForPeople::new(&mut out), &detail)?
+                }
                 args::ShowFmt::Json => output::json(&mut out, &detail)?,
             }
         }
@@ -169,7 +197,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 Fmt::Csv => output::channels_csv(&mut out, &channels)?,
-                Fmt::Table => output::channels_table(&mut out, &channels)?,
+                Fmt::Table => {
+                    output::channels_table(&mut terminal::ForPeople::new(&mut out), &channels)?
+                }
             }
         }
         Command::Stats(a) => {
@@ -177,7 +207,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stats = engine.stats()?;
             match a.format {
                 args::StatsFmt::Json => output::json(&mut out, &stats)?,
-                args::StatsFmt::Table => output::stats_table(&mut out, &stats, engine.dir())?,
+                args::StatsFmt::Table => output::stats_table(
+                    &mut terminal::ForPeople::new(&mut out),
+                    &stats,
+                    engine.dir(),
+                )?,
             }
         }
         Command::Captures(a) => {
@@ -185,7 +219,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let captures = engine.captures()?;
             match a.format {
                 args::StatsFmt::Json => output::json(&mut out, &output::captures_json(&captures))?,
-                args::StatsFmt::Table => output::captures_table(&mut out, &captures)?,
+                args::StatsFmt::Table => {
+                    output::captures_table(&mut terminal::ForPeople::new(&mut out), &captures)?
+                }
             }
         }
         Command::Export(a) => {
@@ -238,10 +274,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args::SearchSort::Date => tgscope_engine::SortBy::Newest,
                 args::SearchSort::DateAsc => tgscope_engine::SortBy::Oldest,
             };
-            let page = engine.search(&a.query, sort, a.limit, a.offset)?;
+            // Tables show a page; machine formats every match unless a limit is given.
+            let limit = match a.format {
+                Fmt::Table => a.limit.unwrap_or(DEFAULT_TABLE_HITS),
+                _ => a.limit.unwrap_or(usize::MAX),
+            };
+            let page = engine.search(&a.query, sort, limit, a.offset)?;
+            note_catching_up(cli.quiet, page.index_catching_up);
             match a.format {
-                Fmt::Table => output::search_table(&mut out, &page)?,
-                Fmt::Json => output::json(&mut out, &output::search_json(&page))?,
+                Fmt::Table => output::search_table(&mut terminal::ForPeople::new(&mut out), &page)?,
+                Fmt::Json => output::json(&mut out, &output::search_json(&page, a.limit))?,
                 Fmt::Jsonl => {
                     for hit in output::search_records(&page) {
                         serde_json::to_writer(&mut out, &hit)?;
@@ -250,16 +292,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Fmt::Csv => output::search_csv(&mut out, &page)?,
             }
+            if !matches!(a.format, Fmt::Table | Fmt::Json) {
+                note_cut(
+                    cli.quiet,
+                    page.hits.len() as u64,
+                    page.total,
+                    a.offset as u64,
+                );
+            }
         }
         Command::Count(a) => {
             let mut engine = open_existing(&archive)?;
-            let period = match a.by {
+            let period = a.by.map(|by| match by {
                 args::CountBy::Day => tgscope_engine::Period::Day,
                 args::CountBy::Week => tgscope_engine::Period::Week,
                 args::CountBy::Month => tgscope_engine::Period::Month,
-            };
+            });
             let counts = engine.count(&a.query, period)?;
-            output::counts(&mut out, &counts, a.format)?;
+            note_catching_up(cli.quiet, counts.index_catching_up);
+            match a.format {
+                args::CountFmt::Table => output::counts(
+                    &mut terminal::ForPeople::new(&mut out),
+                    &a.query,
+                    &counts,
+                    a.format,
+                )?,
+                _ => {
+                    output::counts(&mut out, &a.query, &counts, a.format)?;
+                    if counts.undated > 0 && !cli.quiet {
+                        eprintln!("tgscope: {}", output::undated_note(&counts));
+                    }
+                }
+            }
         }
         Command::Reindex => {
             let mut engine = Engine::open(&archive)
@@ -309,7 +373,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = open_existing(&archive)?;
             let detail = engine.post(a.id)?;
             match a.format {
-                args::ShowFmt::Text => output::history(&mut out, &detail)?,
+                args::ShowFmt::Text => {
+                    output::history(&mut terminal::ForPeople::new(&mut out), &detail)?
+                }
                 args::ShowFmt::Json => output::json(&mut out, &detail)?,
             }
         }
@@ -317,7 +383,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = open_existing(&archive)?;
             let changes = engine.changes(a.channel.as_deref(), a.since.as_deref())?;
             match a.format {
-                Fmt::Table => output::changes_table(&mut out, &changes)?,
+                Fmt::Table => {
+                    output::changes_table(&mut terminal::ForPeople::new(&mut out), &changes)?
+                }
                 Fmt::Json => output::json(&mut out, &changes)?,
                 Fmt::Jsonl => {
                     for c in &changes {
@@ -385,14 +453,58 @@ fn collect(
                     }
                     _ => exit::BAD_INPUT,
                 };
-                eprintln!("tgscope: {channel}: {e}");
+                eprintln!("tgscope: {}", terminal::visible(&format!("{channel}: {e}")));
                 worst = worst.max(code);
             }
         }
     }
-    output::collect_reports(out, &reports, a.report)?;
+    match a.report {
+        args::ReportFmt::Table => {
+            output::collect_reports(&mut terminal::ForPeople::new(&mut *out), &reports, a.report)?
+        }
+        args::ReportFmt::Json => output::collect_reports(out, &reports, a.report)?,
+    }
     out.flush()?;
     Ok(ExitCode::from(worst))
+}
+
+/// Rows of a `posts` table when no `--limit` is given.
+const DEFAULT_TABLE_POSTS: u64 = 100;
+
+/// Results of a `search` table when no `--limit` is given.
+const DEFAULT_TABLE_HITS: usize = 20;
+
+/// Says on stderr when a machine format was cut short by `--limit`, and how to get the rest.
+fn note_cut(quiet: bool, written: u64, total: u64, offset: u64) {
+    let remaining = total.saturating_sub(offset.saturating_add(written));
+    if quiet || remaining == 0 {
+        return;
+    }
+    eprintln!(
+        "tgscope: wrote {written} of {total} matches (from --offset {offset}, cut by --limit); \
+         the next ones: --offset {}; without --limit every match is written",
+        offset + written
+    );
+}
+
+/// Says on stderr how many undated posts a date range left out.
+fn note_undated(quiet: bool, left_out: u64) {
+    if !quiet && left_out > 0 {
+        eprintln!(
+            "tgscope: {left_out} undated posts (no date, observed or inferred) are left out by \
+             the date range"
+        );
+    }
+}
+
+/// Says on stderr that a writer is still bringing the index up to the archive.
+fn note_catching_up(quiet: bool, catching_up: bool) {
+    if !quiet && catching_up {
+        eprintln!(
+            "tgscope: note: an ingest or collection run is at work and the search index is \
+             catching up with it: these results are those of the posts indexed so far"
+        );
+    }
 }
 
 fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {

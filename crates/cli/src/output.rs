@@ -4,9 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
+use tgscope_engine::export::CsvTable;
 use tgscope_engine::{
-    Capture, ChangeRecord, ChannelSummary, IngestReport, PostDetail, PostRecord, Stats,
-    VersionRecord,
+    Capture, ChangeRecord, ChannelSummary, IngestReport, PostDetail, PostsPage, QueryCounts,
+    SearchPage, Stats, VersionRecord,
 };
 
 use crate::args::ReportFmt;
@@ -117,13 +118,13 @@ fn one_line(text: &str, width: usize) -> String {
 }
 
 /// Posts as a table.
-pub fn posts_table(out: Out<'_>, posts: &[PostRecord]) -> anyhow::Result<()> {
+pub fn posts_table(out: Out<'_>, page: &PostsPage) -> anyhow::Result<()> {
     writeln!(
         out,
         "{:>6}  {:<18}  {:<17}  {:<18}  TEXT",
         "ID", "CHANNEL", "DATE (~inferred)", "FORWARDED FROM"
     )?;
-    for p in posts {
+    for p in &page.posts {
         let v = &p.current;
         let from = v
             .forward
@@ -145,7 +146,66 @@ pub fn posts_table(out: Out<'_>, posts: &[PostRecord]) -> anyhow::Result<()> {
             text
         )?;
     }
+    let total = page.count.matching;
+    let shown = page.posts.len() as u64;
+    if total == 0 {
+        writeln!(out, "(no posts match)")?;
+    } else if shown == 0 {
+        writeln!(
+            out,
+            "({total} posts match; none after --offset {})",
+            page.offset
+        )?;
+    } else {
+        let first = page.offset + 1;
+        let last = page.offset + shown;
+        write!(out, "{}", plural(total, "post matches", "posts match"))?;
+        write!(out, "; showing {first}-{last}")?;
+        if page.remaining() > 0 {
+            write!(
+                out,
+                "; the next {}: --offset {last} (--limit N for more at once; --format jsonl or csv \
+                 gives every match)",
+                page.remaining().min(shown.max(1))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if page.count.undated_left_out > 0 {
+        writeln!(
+            out,
+            "{} left out by the date range: no date, observed or inferred",
+            plural(
+                page.count.undated_left_out,
+                "undated post is",
+                "undated posts are"
+            )
+        )?;
+    }
     Ok(())
+}
+
+/// `1 post`, `2 posts`: the count with the noun for it.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// A page of posts as one JSON object: how many match, the page's place, and its records.
+pub fn posts_json(page: &PostsPage, limit: Option<u64>) -> serde_json::Value {
+    let records: Vec<tgscope_engine::export::ExportRecord> =
+        page.posts.iter().map(Into::into).collect();
+    serde_json::json!({
+        "total": page.count.matching,
+        "offset": page.offset,
+        "limit": limit,
+        "returned": page.posts.len(),
+        "undated_left_out": page.count.undated_left_out,
+        "posts": records,
+    })
 }
 
 /// One post in full, for people.
@@ -369,21 +429,23 @@ pub fn channels_table(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Resu
 
 /// Channels as CSV.
 pub fn channels_csv(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "id",
-        "username",
-        "title",
-        "tg_id",
-        "aliases",
-        "posts",
-        "forwards",
-        "forwarded_by_others",
-        "first_date",
-        "last_date",
-    ])?;
+    let mut w = CsvTable::new(
+        out,
+        &[
+            "id",
+            "username",
+            "title",
+            "tg_id",
+            "aliases",
+            "posts",
+            "forwards",
+            "forwarded_by_others",
+            "first_date",
+            "last_date",
+        ],
+    )?;
     for c in channels {
-        w.write_record([
+        w.row(&[
             c.channel.id.to_string(),
             c.channel.username.clone().unwrap_or_default(),
             c.channel.title.clone().unwrap_or_default(),
@@ -396,7 +458,7 @@ pub fn channels_csv(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Result
             c.last_date.clone().unwrap_or_default(),
         ])?;
     }
-    w.flush()?;
+    w.finish()?;
     Ok(())
 }
 
@@ -609,20 +671,22 @@ pub fn changes_table(out: Out<'_>, changes: &[ChangeRecord]) -> anyhow::Result<(
 
 /// Edits and deletions as CSV.
 pub fn changes_csv(out: Out<'_>, changes: &[ChangeRecord]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "observed_at",
-        "change",
-        "post_id",
-        "channel",
-        "message_id",
-        "version_seq",
-        "seen_again",
-        "capture_sha256",
-        "text",
-    ])?;
+    let mut w = CsvTable::new(
+        out,
+        &[
+            "observed_at",
+            "change",
+            "post_id",
+            "channel",
+            "message_id",
+            "version_seq",
+            "seen_again",
+            "capture_sha256",
+            "text",
+        ],
+    )?;
     for c in changes {
-        w.write_record([
+        w.row(&[
             c.observed_at.clone(),
             c.kind.clone(),
             c.post_id.to_string(),
@@ -634,7 +698,7 @@ pub fn changes_csv(out: Out<'_>, changes: &[ChangeRecord]) -> anyhow::Result<()>
             c.text.clone(),
         ])?;
     }
-    w.flush()?;
+    w.finish()?;
     Ok(())
 }
 
@@ -701,16 +765,28 @@ pub fn collect_reports(
     Ok(())
 }
 
-/// Search results as a table with marked snippets.
-pub fn search_table(out: Out<'_>, page: &tgscope_engine::SearchPage) -> anyhow::Result<()> {
+/// Search results as a table with marked snippets, with how many match and how to see the
+/// rest.
+pub fn search_table(out: Out<'_>, page: &SearchPage) -> anyhow::Result<()> {
     let shown = page.hits.len();
     let first = if shown == 0 { 0 } else { page.offset + 1 };
+    let order = match (page.ranked, page.sort) {
+        (true, _) => "best match first",
+        (false, tgscope_engine::SortBy::Oldest) => "oldest first",
+        (false, _) => "newest first",
+    };
     writeln!(
         out,
-        "{} posts match; showing {first}-{}",
-        page.total,
+        "{}; showing {first}-{}, {order}",
+        plural(page.total, "post matches", "posts match"),
         page.offset + shown
     )?;
+    if !page.ranked && page.sort != tgscope_engine::SortBy::Oldest {
+        writeln!(
+            out,
+            "(sorted by date: the query has only filters, no words to rank the posts by)"
+        )?;
+    }
     for hit in &page.hits {
         let p = &hit.post;
         let date = p
@@ -724,18 +800,31 @@ pub fn search_table(out: Out<'_>, page: &tgscope_engine::SearchPage) -> anyhow::
                     .map(|d| format!("~{}", d.date))
             })
             .unwrap_or_else(|| "-".into());
-        writeln!(
-            out,
-            "\n{:>6}  {}  {}  score {:.2}",
-            p.id,
-            p.channel.name(),
-            date,
-            hit.score
-        )?;
+        if page.ranked {
+            writeln!(
+                out,
+                "\n{:>6}  {}  {}  score {:.2}",
+                p.id,
+                p.channel.name(),
+                date,
+                hit.score
+            )?;
+        } else {
+            writeln!(out, "\n{:>6}  {}  {}", p.id, p.channel.name(), date)?;
+        }
         writeln!(
             out,
             "        {}",
             marked(&hit.snippet, &hit.highlights).replace('\n', " ")
+        )?;
+    }
+    if page.remaining() > 0 {
+        let last = page.offset + shown;
+        writeln!(
+            out,
+            "\n{} more: --offset {last} for the next ones (--limit N for more at once; --format \
+             jsonl or csv gives every match)",
+            page.remaining()
         )?;
     }
     Ok(())
@@ -770,7 +859,7 @@ pub struct SearchRecord {
 }
 
 /// Every hit of a page as a [`SearchRecord`].
-pub fn search_records(page: &tgscope_engine::SearchPage) -> Vec<SearchRecord> {
+pub fn search_records(page: &SearchPage) -> Vec<SearchRecord> {
     page.hits
         .iter()
         .map(|h| SearchRecord {
@@ -782,65 +871,113 @@ pub fn search_records(page: &tgscope_engine::SearchPage) -> Vec<SearchRecord> {
         .collect()
 }
 
-/// A page of results as one JSON object: total, offset and the hits.
-pub fn search_json(page: &tgscope_engine::SearchPage) -> serde_json::Value {
+/// A page of results as one JSON object: how many match, the page's place, its order and the
+/// hits.
+pub fn search_json(page: &SearchPage, limit: Option<usize>) -> serde_json::Value {
     serde_json::json!({
         "total": page.total,
         "offset": page.offset,
+        "limit": limit,
+        "returned": page.hits.len(),
+        "ranked": page.ranked,
+        "index_catching_up": page.index_catching_up,
         "hits": search_records(page),
     })
 }
 
 /// Search results as CSV: the export columns, then score and snippet.
-pub fn search_csv(out: Out<'_>, page: &tgscope_engine::SearchPage) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+pub fn search_csv(out: Out<'_>, page: &SearchPage) -> anyhow::Result<()> {
     let mut header: Vec<&str> = tgscope_engine::export::CSV_COLUMNS.to_vec();
     header.extend(["score", "snippet"]);
-    w.write_record(&header)?;
+    let mut table = CsvTable::new(out, &header)?;
     for hit in &page.hits {
         let record: tgscope_engine::export::ExportRecord = (&hit.post).into();
         let mut row = record.csv_row();
         row.push(format!("{:.4}", hit.score));
         row.push(hit.snippet.clone());
-        w.write_record(&row)?;
+        table.row(&row)?;
     }
-    w.flush()?;
+    table.finish()?;
     Ok(())
 }
 
-/// Counts per period.
+/// Counts per period, with what they leave out.
 pub fn counts(
     out: Out<'_>,
-    counts: &[tgscope_engine::PeriodCount],
+    query: &str,
+    counts: &QueryCounts,
     format: crate::args::CountFmt,
 ) -> anyhow::Result<()> {
     match format {
         crate::args::CountFmt::Json => {
             let rows: Vec<serde_json::Value> = counts
+                .counts
                 .iter()
                 .map(|c| serde_json::json!({"period": c.start, "count": c.count}))
                 .collect();
-            json(out, &rows)
+            json(
+                out,
+                &serde_json::json!({
+                    "query": query,
+                    "by": counts.period.as_str(),
+                    "by_chosen": counts.period_chosen,
+                    "matching": counts.matching,
+                    "dated": counts.dated,
+                    "undated": counts.undated,
+                    "index_catching_up": counts.index_catching_up,
+                    "counts": rows,
+                }),
+            )
         }
         crate::args::CountFmt::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(["period", "count"])?;
-            for c in counts {
-                w.write_record([c.start.clone(), c.count.to_string()])?;
+            let mut table = CsvTable::new(out, &["period", "count"])?;
+            for c in &counts.counts {
+                table.row(&[c.start.clone(), c.count.to_string()])?;
             }
-            w.flush()?;
+            table.finish()?;
             Ok(())
         }
         crate::args::CountFmt::Table => {
-            let most = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
-            for c in counts {
+            let by = counts.period.as_str();
+            write!(
+                out,
+                "{}; counted per {by}",
+                plural(counts.matching, "post matches", "posts match")
+            )?;
+            if counts.period_chosen {
+                write!(out, " (fits their span; --by day|week|month to choose)")?;
+            }
+            writeln!(out)?;
+            let most = counts
+                .counts
+                .iter()
+                .map(|c| c.count)
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            for c in &counts.counts {
                 let bar = "█".repeat(((c.count * 40).div_ceil(most)) as usize);
                 writeln!(out, "{:<10}  {:>7}  {bar}", c.start, c.count)?;
             }
-            if counts.is_empty() {
+            if counts.counts.is_empty() && counts.matching > 0 {
                 writeln!(out, "(no dated posts match)")?;
+            }
+            if counts.undated > 0 {
+                writeln!(out, "{}", undated_note(counts))?;
             }
             Ok(())
         }
     }
+}
+
+/// What a count leaves out: `6 of the 17 matches have no date …`.
+pub fn undated_note(counts: &QueryCounts) -> String {
+    format!(
+        "{} of the {} matches {} no date (observed or inferred) and {} not counted in any {}",
+        counts.undated,
+        counts.matching,
+        if counts.undated == 1 { "has" } else { "have" },
+        if counts.undated == 1 { "is" } else { "are" },
+        counts.period.as_str()
+    )
 }

@@ -20,10 +20,16 @@ mod collect; // collect, history and changes against a loopback server
 mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
 #[path = "cli/export.rs"]
 mod export; // export records: every field, CSV columns, --bom, -o
+#[path = "cli/hostile.rs"]
+mod hostile; // CSV cells defused as formulas, control characters escaped on the terminal
 #[path = "cli/ingest.rs"]
 mod ingest; // idempotence, edited copies as versions, the ingest summary
 #[path = "cli/kill.rs"]
 mod kill; // SIGKILL part-way through an ingest, then check and resume
+#[path = "cli/limits.rs"]
+mod limits; // nothing cut off silently: totals, --limit, undated posts left out of counts
+#[path = "cli/names.rs"]
+mod names; // channel and forward-source names: whole names, ambiguity, the same in search
 #[path = "cli/overview.rs"]
 mod overview; // stats, channels, captures, check
 #[path = "cli/posts.rs"]

@@ -82,11 +82,13 @@ impl Engine {
     }
 
     /// The channel `name` names (archive id, username, title, `@name` or a `t.me` link; see
-    /// [`tgscope_store::Store::channel_id_by_name`]) with its counts, if the archive knows it.
+    /// [`crate::filter`]) with its counts; `None` when no channel has the name, an error listing
+    /// them when several have it.
     pub fn channel(&self, name: &str) -> Result<Option<ChannelSummary>> {
-        match self.store.channel_id_by_name(name)? {
-            Some(id) => Ok(self.store.channel_summary(id)?),
-            None => Ok(None),
+        match self.resolve_channel(name, crate::ChannelRole::Channel) {
+            Ok(id) => Ok(self.store.channel_summary(id)?),
+            Err(crate::EngineError::NoSuchChannel { .. }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

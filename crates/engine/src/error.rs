@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use tgscope_store::StoreError;
+use tgscope_store::query::ChannelInfo;
+
+use crate::filter::{ChannelRole, describe_channel};
 
 /// Whose fault an error is: the CLI maps it to an exit code, a server to a status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +39,34 @@ pub enum EngineError {
     /// No post with this id.
     #[error("no post with id {0} in the archive")]
     NoSuchPost(i64),
+    /// No channel of the archive has this name.
+    #[error(
+        "no {noun} is named {name:?} in the archive (`tgscope channels` lists every channel \
+         and forward source with its names)",
+        noun = role.noun()
+    )]
+    NoSuchChannel {
+        /// The name as given.
+        name: String,
+        /// What the name was to stand for.
+        role: ChannelRole,
+    },
+    /// Several channels of the archive have this name: which one is meant must be said.
+    #[error(
+        "{name:?} names {n} channels: {list}; name the {noun} by its archive id (the number \
+         first) or its @username",
+        n = candidates.len(),
+        list = candidates.iter().map(describe_channel).collect::<Vec<_>>().join("; "),
+        noun = role.noun()
+    )]
+    AmbiguousChannel {
+        /// The name as given.
+        name: String,
+        /// What the name was to stand for.
+        role: ChannelRole,
+        /// The channels it names.
+        candidates: Vec<ChannelInfo>,
+    },
     /// A request that makes no sense (a bad date in a filter, say).
     #[error("{0}")]
     BadRequest(String),
@@ -59,10 +90,11 @@ impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Store(e) if e.is_user_fault() => ErrorKind::User,
-            EngineError::Input { .. } | EngineError::BadRequest(_) | EngineError::Query(_) => {
-                ErrorKind::User
-            }
-            EngineError::NoSuchPost(_) => ErrorKind::NotFound,
+            EngineError::Input { .. }
+            | EngineError::BadRequest(_)
+            | EngineError::Query(_)
+            | EngineError::AmbiguousChannel { .. } => ErrorKind::User,
+            EngineError::NoSuchPost(_) | EngineError::NoSuchChannel { .. } => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
         }
     }

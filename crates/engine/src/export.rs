@@ -384,3 +384,93 @@ pub fn write_jsonl(out: &mut dyn Write, record: &ExportRecord) -> Result<()> {
     out.write_all(b"\n")?;
     Ok(())
 }
+
+/// `cell`, with a `'` before it when a spreadsheet would read it as a formula (OWASP's advice
+/// against CSV injection): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is
+/// not a plain number (`-1001234`, `-2.5` stay as they are).
+///
+/// This is tgscope's one CSV policy: every CSV it writes (the command line's exports, searches,
+/// lists and counts, and the API's downloads) goes through [`CsvTable`], which applies it to
+/// every cell. JSON keeps the text as it is.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A CSV table being written: a header row, then rows whose every cell is made
+/// [`spreadsheet_safe`].
+pub struct CsvTable<W: Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: Write> CsvTable<W> {
+    /// A table with these columns, written to `out`.
+    pub fn new<S: AsRef<str>>(out: W, columns: &[S]) -> Result<CsvTable<W>> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer
+            .write_record(columns.iter().map(AsRef::as_ref))
+            .map_err(csv_error)?;
+        Ok(CsvTable { writer })
+    }
+
+    /// Adds a row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
+        self.writer
+            .write_record(
+                cells
+                    .iter()
+                    .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
+            )
+            .map_err(csv_error)
+    }
+
+    /// Flushes the table and gives back its output.
+    pub fn finish(self) -> Result<W> {
+        self.writer
+            .into_inner()
+            .map_err(|e| crate::EngineError::Output(std::io::Error::other(e.to_string())))
+    }
+}
+
+fn csv_error(e: csv::Error) -> crate::EngineError {
+    crate::EngineError::Output(std::io::Error::other(e))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(
+            spreadsheet_safe("=cmd|' /C calc'!A0"),
+            "'=cmd|' /C calc'!A0"
+        );
+        assert_eq!(spreadsheet_safe("+7 495 000"), "'+7 495 000");
+        assert_eq!(spreadsheet_safe("-США"), "'-США");
+        assert_eq!(spreadsheet_safe("@mid_ru"), "'@mid_ru");
+        assert_eq!(spreadsheet_safe("\tcmd"), "'\tcmd");
+        assert_eq!(spreadsheet_safe("\rcmd"), "'\rcmd");
+        assert_eq!(spreadsheet_safe("-1001234567890"), "-1001234567890");
+        assert_eq!(spreadsheet_safe("-2.5"), "-2.5");
+        assert_eq!(spreadsheet_safe("Москва"), "Москва");
+        assert_eq!(spreadsheet_safe("санкции = 5"), "санкции = 5");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
+
+    #[test]
+    fn every_cell_of_a_table_is_defused() {
+        let mut table = CsvTable::new(Vec::new(), &["a", "b"]).expect("table");
+        table.row(&["=1+1", "ok"]).expect("row");
+        let bytes = table.finish().expect("finish");
+        assert_eq!(String::from_utf8(bytes).expect("utf-8"), "a,b\n'=1+1,ok\n");
+    }
+}

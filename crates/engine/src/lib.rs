@@ -22,6 +22,7 @@
 pub mod browse;
 pub mod error;
 pub mod export;
+pub mod filter;
 pub mod ingest;
 pub mod search;
 pub mod watch;
@@ -34,10 +35,11 @@ pub use browse::{
     is_sha256,
 };
 pub use error::{EngineError, ErrorKind, Result};
+pub use filter::{ChannelRole, PostFilter, PostsPage};
 pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
-pub use search::{IndexUpdate, SearchHit, SearchPage, SortBy};
+pub use search::{IndexUpdate, QueryCounts, SearchHit, SearchPage, SortBy};
 pub use tgscope_index::{Period, PeriodCount};
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
@@ -46,8 +48,8 @@ pub use tgscope_read::dump::{DumpOptions, FieldMap};
 pub use tgscope_read::{ReadOptions, TextOptions};
 use tgscope_store::Store;
 pub use tgscope_store::query::{
-    ChannelInfo, ChannelSummary, Counted, PostDetail, PostFilter, PostRecord, SightingRecord,
-    Stats, VersionRecord,
+    ChannelInfo, ChannelSummary, Counted, PostCount, PostDetail, PostRecord, SightingRecord, Stats,
+    VersionRecord,
 };
 pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
 pub use tgscope_store::{Capture, CaptureStatus};
@@ -63,6 +65,14 @@ pub struct Engine {
     store: Store,
     /// The full-text index in `<archive>/index`, opened on first use.
     index: Option<tgscope_index::Index>,
+    /// A writing engine's shared lock on [`search::WRITERS_LOCK`]: while any writer holds it,
+    /// readers leave the index to the writers (`None` for a reading engine).
+    writers_lock: Option<std::fs::File>,
+    /// How long a writer waits for another writer's index update before it gives up.
+    index_wait: std::time::Duration,
+    /// Whether the last search found the index behind the archive while a writer was at work
+    /// (it searched what the index holds so far).
+    index_catching_up: bool,
 }
 
 /// Export formats.
@@ -76,23 +86,44 @@ pub enum ExportFormat {
 
 impl Engine {
     /// Opens (creating if needed) the archive in `dir` for ingest.
+    ///
+    /// The engine is a writer: it holds a shared lock on the archive's
+    /// [`search::WRITERS_LOCK`] until it is dropped, so that readers never take the index's
+    /// writer lock from under it (several writers may work at once).
     pub fn open(dir: &Path) -> Result<Engine> {
+        let store = Store::open(dir)?;
+        let writers_lock = Some(search::lock_as_writer(dir)?);
         let mut engine = Engine {
-            store: Store::open(dir)?,
+            store,
             index: None,
+            writers_lock,
+            index_wait: search::INDEX_WAIT,
+            index_catching_up: false,
         };
         engine.catch_up_existing_index()?;
         Ok(engine)
     }
 
-    /// Opens an existing archive for reading.
+    /// Opens an existing archive for reading. A reader brings the search index up to the
+    /// archive only when no writer is at work; otherwise it searches what the index holds
+    /// (and [`Engine::index_catching_up`] says so).
     pub fn open_existing(dir: &Path) -> Result<Engine> {
         let mut engine = Engine {
             store: Store::open_read_only(dir)?,
             index: None,
+            writers_lock: None,
+            index_wait: search::INDEX_WAIT,
+            index_catching_up: false,
         };
         engine.catch_up_existing_index()?;
         Ok(engine)
+    }
+
+    /// How long a writing engine waits for another writer's index update before its own ends
+    /// with [`EngineError::IndexBusy`] (the archive is committed either way; the index catches
+    /// up later).
+    pub fn set_index_wait(&mut self, wait: std::time::Duration) {
+        self.index_wait = wait;
     }
 
     /// The archive directory.
@@ -136,10 +167,10 @@ impl Engine {
         Ok(report)
     }
 
-    /// Posts matching a filter, in archive order.
+    /// Posts matching a filter, in archive order (see [`Engine::posts_page`] for the count).
     pub fn posts(&self, filter: &PostFilter) -> Result<Vec<PostRecord>> {
-        let filter = check_filter(filter)?;
-        Ok(self.store.posts(&filter)?)
+        let query = self.post_query(filter)?;
+        Ok(self.store.posts(&query)?)
     }
 
     /// One post with its versions and sightings.
@@ -184,7 +215,7 @@ impl Engine {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64> {
-        let filter = &check_filter(filter)?;
+        let filter = &self.post_query(filter)?;
         let mut count = 0u64;
         // The store's callback can only fail with a store error; an output error is kept
         // aside and returned instead.
@@ -195,15 +226,15 @@ impl Engine {
         };
         let walked = match format {
             ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(&mut *out);
-                w.write_record(CSV_COLUMNS).map_err(csv_error)?;
+                let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
                 let walked = self.store.for_each_post(filter, |post| {
-                    w.write_record(ExportRecord::from(&post).csv_row())
-                        .map_err(|e| stop(csv_error(e)))?;
+                    table
+                        .row(&ExportRecord::from(&post).csv_row())
+                        .map_err(&mut stop)?;
                     count += 1;
                     Ok(())
                 });
-                w.flush()?;
+                table.finish()?;
                 walked
             }
             ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
@@ -218,29 +249,4 @@ impl Engine {
         out.flush()?;
         Ok(count)
     }
-}
-
-fn csv_error(e: csv::Error) -> EngineError {
-    EngineError::Output(std::io::Error::other(e))
-}
-
-/// Checks a filter's dates and writes them as `YYYY-MM-DD` (dates are compared as text).
-fn check_filter(filter: &PostFilter) -> Result<PostFilter> {
-    let mut checked = filter.clone();
-    for (name, value) in [
-        ("--since", &mut checked.since),
-        ("--until", &mut checked.until),
-    ] {
-        if let Some(v) = value.as_mut() {
-            match chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
-                Ok(date) => *v = date.format("%Y-%m-%d").to_string(),
-                Err(_) => {
-                    return Err(EngineError::BadRequest(format!(
-                        "{name} {v:?} is not a date; write YYYY-MM-DD"
-                    )));
-                }
-            }
-        }
-    }
-    Ok(checked)
 }

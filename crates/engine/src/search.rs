@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use tgscope_index::{Index, IndexDoc, Period, PeriodCount, SearchOptions, Sort};
+use tgscope_index::{Index, IndexDoc, Period, PeriodCount, Query, SearchOptions, Sort};
 use tgscope_store::index_feed::PostForIndex;
 
 use crate::error::{EngineError, Result};
@@ -14,6 +14,46 @@ pub const INDEX_DIR: &str = "index";
 
 /// Posts analysed together (on every core) before they go to the index.
 const INDEX_BATCH: usize = 2048;
+
+/// The file in the archive directory whose lock says that writers are at work: each writing
+/// engine holds a shared lock on it; a reader catches the index up only when it can hold it
+/// exclusively (no writer at work).
+pub const WRITERS_LOCK: &str = "writers.lock";
+
+/// How long a writer waits by default for another writer's index update.
+pub const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A writer's shared lock on the archive's [`WRITERS_LOCK`] (waits while a reader catches the
+/// index up, which is short).
+pub(crate) fn lock_as_writer(dir: &std::path::Path) -> Result<std::fs::File> {
+    let path = dir.join(WRITERS_LOCK);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| EngineError::Archive(format!("{}: {e}", path.display())))?;
+    file.lock_shared()
+        .map_err(|e| EngineError::Archive(format!("locking {}: {e}", path.display())))?;
+    Ok(file)
+}
+
+/// A reader's exclusive lock on the archive's [`WRITERS_LOCK`], if no writer holds it now;
+/// `None` when a writer is at work (or the lock file cannot be made: a read-only archive is
+/// not written to).
+fn lock_as_sole_reader(dir: &std::path::Path) -> Option<std::fs::File> {
+    let path = dir.join(WRITERS_LOCK);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .ok()?;
+    file.try_lock().ok()?;
+    Some(file)
+}
 
 /// What bringing the index up to the archive did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -58,7 +98,49 @@ pub struct SearchPage {
     pub offset: usize,
     /// The page's results.
     pub hits: Vec<SearchHit>,
+    /// The order of the results: relevance was asked for but the query has no words to rank
+    /// by (only filters), the results are newest first (and [`SearchPage::ranked`] is false).
+    #[serde(skip)]
+    pub sort: SortBy,
+    /// Whether the scores rank the results (false when the query has no words: every score is
+    /// the same).
+    pub ranked: bool,
+    /// Whether a writer at work is still bringing the index up to the archive: the results are
+    /// those of the posts indexed so far.
+    pub index_catching_up: bool,
 }
+
+impl SearchPage {
+    /// How many matches come after this page.
+    pub fn remaining(&self) -> u64 {
+        self.total
+            .saturating_sub((self.offset as u64).saturating_add(self.hits.len() as u64))
+    }
+}
+
+/// Counts of the posts a query matches per period, with what the counts leave out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QueryCounts {
+    /// The period counted by.
+    pub period: Period,
+    /// Whether the period was chosen to fit the span of the matches (none was asked for).
+    pub period_chosen: bool,
+    /// Matching posts per period, from the first period with a match to the last.
+    pub counts: Vec<PeriodCount>,
+    /// Every post the query matches.
+    pub matching: u64,
+    /// Matching posts with a date (observed or inferred): what the periods add up to.
+    pub dated: u64,
+    /// Matching posts without a date: in no period, left out of the counts.
+    pub undated: u64,
+    /// Whether a writer at work is still bringing the index up to the archive: the counts are
+    /// those of the posts indexed so far.
+    pub index_catching_up: bool,
+}
+
+/// The most periods a chosen period may give while a coarser one is left (the web chart draws
+/// at most this many bars).
+pub const MAX_CHOSEN_PERIODS: usize = 1_000;
 
 /// Unix seconds of an archived date (observed `2024-03-01T10:00:00Z`, or inferred
 /// `2024-03-01T10:00:00` / `2024-03-01`, read as UTC).
@@ -79,8 +161,8 @@ fn index_doc(p: PostForIndex) -> IndexDoc {
     IndexDoc {
         post_id: p.post_id,
         channel_id: p.channel_id,
-        channel_names: p.channel_names,
-        forward_names: p.forward_names,
+        forwarded: p.forwarded,
+        forward_channel_id: p.forward_channel_id,
         date: p.date.as_deref().and_then(unix_seconds),
         text: p.text,
         hashtags: p.hashtags,
@@ -110,11 +192,7 @@ impl Engine {
 
     /// On opening the archive: an index that exists but fell behind is caught up now, so that
     /// no command serves stale results. (An archive without an index gets one on its first
-    /// search or ingest.)
-    ///
-    /// When another process holds the index's writer lock (an ingest running beside a search
-    /// or a server), that process brings the index up to date itself: the archive opens with
-    /// the index as it stands.
+    /// search or ingest.) A reader leaves it to a writer at work (see [`Engine::catch_up_index`]).
     pub(crate) fn catch_up_existing_index(&mut self) -> Result<()> {
         if self.index_dir().is_dir() {
             self.catch_up_index()?;
@@ -122,40 +200,103 @@ impl Engine {
         Ok(())
     }
 
-    /// [`Engine::update_index`] before a search: when another process holds the writer lock,
-    /// it is the one bringing the index up to date, and the search reads the index as it
-    /// stands.
+    /// Whether the index was found behind the archive while a writer (an ingest, a collection
+    /// run) was at work: searches then answer from what the index holds so far, and the writer
+    /// brings it up to date when it finishes.
+    pub fn index_catching_up(&self) -> bool {
+        self.index_catching_up
+    }
+
+    /// [`Engine::update_index`] before a search. A writer brings the index up to date itself.
+    /// A reader does only when no writer is at work: it never takes the index's writer lock
+    /// from under an ingest (whose own index update would then fail), and searches the index as
+    /// it stands instead.
     fn catch_up_index(&mut self) -> Result<()> {
         match self.update_index() {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.index_catching_up = false;
+                Ok(())
+            }
             Err(EngineError::IndexBusy(why)) => {
                 tracing::debug!("not catching up the index: {why}");
+                self.index_catching_up = true;
                 Ok(())
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Brings the index up to the archive: nothing when it is current, the posts with newer
-    /// versions when it fell behind (a crash between the archive's commit and the index's),
-    /// everything when it is new or was built by another version of tgscope.
-    pub fn update_index(&mut self) -> Result<IndexUpdate> {
+    /// Whether the index holds every version of the archive (and was built by this version of
+    /// tgscope); else the mark to catch up from and whether to rebuild.
+    fn index_behind(&mut self) -> Result<Option<(i64, bool, i64)>> {
         let mark = self.store.index_mark()?;
         let meta = self.index()?.meta().map_err(EngineError::index)?;
-        let (after, rebuilt) = match meta {
+        Ok(match meta {
             Some(m)
                 if m.schema_version == tgscope_index::SCHEMA_VERSION && m.archive_mark == mark =>
             {
-                return Ok(IndexUpdate::default());
+                None
             }
             Some(m)
                 if m.schema_version == tgscope_index::SCHEMA_VERSION && m.archive_mark < mark =>
             {
-                (m.archive_mark, false)
+                Some((m.archive_mark, false, mark))
             }
-            _ => (0, true),
+            _ => Some((0, true, mark)),
+        })
+    }
+
+    /// Brings the index up to the archive: nothing when it is current, the posts with newer
+    /// versions when it fell behind (a crash between the archive's commit and the index's),
+    /// everything when it is new or was built by another version of tgscope.
+    ///
+    /// A reading engine does it only when no writer is at work (it takes the archive's
+    /// [`WRITERS_LOCK`] exclusively for the time, so writers starting meanwhile wait for it);
+    /// otherwise, and when another writer holds the index longer than a writer waits, the
+    /// answer is [`EngineError::IndexBusy`] and the index stays readable as it stands.
+    pub fn update_index(&mut self) -> Result<IndexUpdate> {
+        let Some((after, rebuild, mark)) = self.index_behind()? else {
+            return Ok(IndexUpdate::default());
         };
-        self.write_index(after, rebuilt, mark)
+        if self.writers_lock.is_some() {
+            return self.write_index_waiting(after, rebuild, mark);
+        }
+        let Some(_alone) = lock_as_sole_reader(self.dir()) else {
+            return Err(EngineError::IndexBusy(
+                "a writer (an ingest or a collection run) is at work on the archive; it brings \
+                 the index up to date"
+                    .into(),
+            ));
+        };
+        // The writer may have finished between the first look and the lock.
+        let Some((after, rebuild, mark)) = self.index_behind()? else {
+            return Ok(IndexUpdate::default());
+        };
+        self.write_index(after, rebuild, mark)
+    }
+
+    /// A writer's index update: when another writer is updating the index, wait for it (up to
+    /// the engine's index wait), then update.
+    fn write_index_waiting(&mut self, after: i64, rebuild: bool, mark: i64) -> Result<IndexUpdate> {
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            match self.write_index(after, rebuild, mark) {
+                Err(EngineError::IndexBusy(why)) if started.elapsed() < self.index_wait => {
+                    tracing::debug!("waiting for the index: {why}");
+                    std::thread::sleep(
+                        pause.min(self.index_wait.saturating_sub(started.elapsed())),
+                    );
+                    pause = (pause * 2).min(std::time::Duration::from_secs(1));
+                    // The other writer may have indexed our versions too.
+                    match self.index_behind()? {
+                        None => return Ok(IndexUpdate::default()),
+                        Some(_) => continue,
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Rebuilds the whole index from the archive.
@@ -216,7 +357,16 @@ impl Engine {
         self.index()?.doc_count().map_err(EngineError::index)
     }
 
-    /// Searches the archive (query language: docs/search.md).
+    /// Parses a query and resolves its `channel:` and `from:` names to the archive's channels
+    /// (see [`crate::filter`]: an unknown name is not found, an ambiguous one an error).
+    pub fn parse_query(&self, query: &str) -> Result<Query> {
+        let mut parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
+        parsed.resolve_channels(|role, name| self.resolve_channel(name, role.into()))?;
+        Ok(parsed)
+    }
+
+    /// Searches the archive (query language: docs/search.md). A query of filters only has no
+    /// words to rank by: relevance then gives way to newest first, and the page says so.
     pub fn search(
         &mut self,
         query: &str,
@@ -224,8 +374,13 @@ impl Engine {
         limit: usize,
         offset: usize,
     ) -> Result<SearchPage> {
-        let parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
+        let parsed = self.parse_query(query)?;
         self.catch_up_index()?;
+        let ranked = parsed.has_words() && sort == SortBy::Relevance;
+        let sort = match sort {
+            SortBy::Relevance if !parsed.has_words() => SortBy::Newest,
+            other => other,
+        };
         let options = SearchOptions {
             sort: match sort {
                 SortBy::Relevance => Sort::Relevance,
@@ -257,19 +412,51 @@ impl Engine {
             total: results.total,
             offset,
             hits,
+            sort,
+            ranked,
+            index_catching_up: self.index_catching_up,
         })
     }
 
-    /// Counts of posts matching a query per day, week or month.
-    pub fn count(&mut self, query: &str, period: Period) -> Result<Vec<PeriodCount>> {
-        let mut counts = self.count_each(query, &[period])?;
-        Ok(counts.pop().unwrap_or_default())
+    /// Counts of the posts matching a query per `period`, or, without one, per the period that
+    /// fits the span of the matches ([`Period::fitting`]: days for a few weeks, weeks up to two
+    /// years, months beyond); with the number of matches and of the undated ones the counts
+    /// leave out.
+    pub fn count(&mut self, query: &str, period: Option<Period>) -> Result<QueryCounts> {
+        let periods: &[Period] = match &period {
+            Some(p) => std::slice::from_ref(p),
+            None => &[Period::Day, Period::Week, Period::Month],
+        };
+        let counted = self.count_each(query, periods)?;
+        let mut lists = counted.per_period.into_iter();
+        let (period, counts) = match period {
+            Some(p) => (p, lists.next().unwrap_or_default()),
+            None => {
+                let days = lists.next().unwrap_or_default();
+                let weeks = lists.next().unwrap_or_default();
+                let months = lists.next().unwrap_or_default();
+                match Period::fitting(&days, &weeks, MAX_CHOSEN_PERIODS) {
+                    Period::Day => (Period::Day, days),
+                    Period::Week => (Period::Week, weeks),
+                    Period::Month => (Period::Month, months),
+                }
+            }
+        };
+        Ok(QueryCounts {
+            period,
+            period_chosen: periods.len() > 1,
+            counts,
+            matching: counted.dated + counted.undated,
+            dated: counted.dated,
+            undated: counted.undated,
+            index_catching_up: self.index_catching_up,
+        })
     }
 
-    /// The counts of [`Engine::count`] per each of `periods`, from one pass over the matches
-    /// (a chart that picks its period by the span of the posts asks for several).
-    pub fn count_each(&mut self, query: &str, periods: &[Period]) -> Result<Vec<Vec<PeriodCount>>> {
-        let parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
+    /// The counts per each of `periods`, from one pass over the matches, with the number of
+    /// undated matches (see [`Engine::count`], which also chooses a period).
+    pub fn count_each(&mut self, query: &str, periods: &[Period]) -> Result<tgscope_index::Counts> {
+        let parsed = self.parse_query(query)?;
         self.catch_up_index()?;
         self.index()?
             .count_by_each(&parsed, periods)

@@ -140,13 +140,7 @@ impl Engine {
     /// Edits and deletions observed, oldest first, optionally for one channel and since a time.
     pub fn changes(&self, channel: Option<&str>, since: Option<&str>) -> Result<Vec<ChangeRecord>> {
         let channel_id = match channel {
-            Some(name) => Some(
-                self.store
-                    .find_channel(&ChannelRef::named(name))?
-                    .ok_or_else(|| {
-                        EngineError::BadRequest(format!("no channel named {name:?} in the archive"))
-                    })?,
-            ),
+            Some(name) => Some(self.resolve_channel(name, crate::ChannelRole::Channel)?),
             None => None,
         };
         if let Some(s) = since

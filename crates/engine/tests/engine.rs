@@ -417,7 +417,7 @@ fn errors_say_whose_fault_they_are() {
     assert_eq!(err.kind(), ErrorKind::User);
     assert_eq!(
         err.to_string(),
-        "--since \"2024-13-01\" is not a date; write YYYY-MM-DD"
+        "since \"2024-13-01\" is not a date; write YYYY-MM-DD"
     );
     let mut out = Vec::new();
     let bad = PostFilter {

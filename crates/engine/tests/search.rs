@@ -63,8 +63,12 @@ fn ingest_keeps_the_index_current_and_search_finds_every_word_form() {
         ["Россия и Китай обсудили торговлю (March 14, 2024)"]
     );
     assert_eq!(matches(&mut engine, "sanction").len(), 1);
-    let counts = engine.count("Россия", Period::Month).expect("count");
-    let months: Vec<(String, u64)> = counts.into_iter().map(|c| (c.start, c.count)).collect();
+    let counts = engine.count("Россия", Some(Period::Month)).expect("count");
+    let months: Vec<(String, u64)> = counts
+        .counts
+        .into_iter()
+        .map(|c| (c.start, c.count))
+        .collect();
     assert_eq!(
         months,
         [("2024-03-01".to_string(), 1), ("2024-04-01".to_string(), 1)]
@@ -138,6 +142,104 @@ fn an_index_another_process_is_writing_is_read_as_it_stands() {
     drop(writer);
     let mut engine = Engine::open_existing(&dir).expect("reopen");
     assert_eq!(matches(&mut engine, "Россия").len(), 2);
+}
+
+#[test]
+fn a_reader_never_takes_the_index_from_a_writer_at_work() {
+    let tmp = TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let a = write(tmp.path(), "a.txt", FIRST);
+    let b = write(tmp.path(), "b.txt", SECOND);
+    {
+        let mut engine = Engine::open(&dir).expect("archive");
+        engine
+            .ingest(&[a], &options(), &mut NoProgress)
+            .expect("first");
+    }
+    // A writer at work: it has committed the second capture to the archive and not yet to the
+    // index (here because another writer held the index when it tried).
+    let mut writer = Engine::open(&dir).expect("writer");
+    writer.set_index_wait(std::time::Duration::ZERO);
+    {
+        let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
+        let _held = index.writer().expect("the index's lock");
+        let ingest = writer.ingest(&[b], &options(), &mut NoProgress);
+        assert!(
+            matches!(ingest, Err(tgscope_engine::EngineError::IndexBusy(_))),
+            "{ingest:?}"
+        );
+    }
+
+    // Readers (search, stats, check, a starting server) leave the index to the writer: they
+    // search what it holds and say that it is catching up.
+    let mut reader = Engine::open_existing(&dir).expect("reader");
+    assert_eq!(matches(&mut reader, "Россия").len(), 1);
+    assert!(reader.index_catching_up());
+    let page = reader
+        .search("Россия", SortBy::Relevance, 10, 0)
+        .expect("search");
+    assert!(page.index_catching_up);
+    assert!(
+        matches!(
+            reader.update_index(),
+            Err(tgscope_engine::EngineError::IndexBusy(_))
+        ),
+        "a reader does not write the index while a writer is at work"
+    );
+    drop(reader);
+
+    // The writer's own update is never refused by a reader, and finishes the job.
+    let done = writer.update_index().expect("the writer indexes");
+    assert_eq!(done.indexed, 1);
+    drop(writer);
+    let mut reader = Engine::open_existing(&dir).expect("reader");
+    assert_eq!(matches(&mut reader, "Россия").len(), 2);
+    assert!(!reader.index_catching_up());
+}
+
+#[test]
+fn a_reader_catches_a_lagging_index_up_when_no_writer_is_at_work() {
+    let tmp = TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let a = write(tmp.path(), "a.txt", FIRST);
+    let b = write(tmp.path(), "b.txt", SECOND);
+    {
+        let mut engine = Engine::open(&dir).expect("archive");
+        engine
+            .ingest(&[a], &options(), &mut NoProgress)
+            .expect("first");
+    }
+    {
+        let mut writer = Engine::open(&dir).expect("writer");
+        writer.set_index_wait(std::time::Duration::ZERO);
+        let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
+        let _held = index.writer().expect("the index's lock");
+        assert!(writer.ingest(&[b], &options(), &mut NoProgress).is_err());
+    }
+    // The writer died before indexing: the next reader catches the index up itself.
+    let mut reader = Engine::open_existing(&dir).expect("reader");
+    assert!(!reader.index_catching_up());
+    assert_eq!(matches(&mut reader, "Россия").len(), 2);
+}
+
+#[test]
+fn counts_say_how_many_matches_have_no_date() {
+    let tmp = TempDir::new().expect("tmp");
+    let mut engine = Engine::open(&tmp.path().join("archive")).expect("archive");
+    let a = write(tmp.path(), "a.txt", FIRST);
+    let undated = write(
+        tmp.path(),
+        "c.txt",
+        "Россия и Индия подписали соглашение\nБез даты в тексте.\n",
+    );
+    engine
+        .ingest(&[a, undated], &options(), &mut NoProgress)
+        .expect("ingest");
+    let counts = engine.count("Россия", None).expect("count");
+    assert_eq!((counts.matching, counts.dated, counts.undated), (2, 1, 1));
+    assert_eq!(counts.period, Period::Day, "one day: counted per day");
+    assert!(counts.period_chosen);
+    assert_eq!(counts.counts.iter().map(|c| c.count).sum::<u64>(), 1);
 }
 
 #[test]

@@ -103,12 +103,8 @@ fn post(rng: &mut Rng, id: i64) -> IndexDoc {
     IndexDoc {
         post_id: id,
         channel_id: 1 + rng.below(20) as i64,
-        channel_names: vec![format!("channel{}", rng.below(20))],
-        forward_names: if rng.below(5) == 0 {
-            vec!["MFARussia".into()]
-        } else {
-            Vec::new()
-        },
+        forwarded: rng.below(5) == 0,
+        forward_channel_id: None,
         text,
         hashtags: vec!["Россия".into()],
         mentions: Vec::new(),

@@ -10,7 +10,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::exclusion::Excluded;
-use crate::query::{Expr, Filter};
+use crate::query::{ChannelName, Expr, Filter};
 use crate::schema::{Fields, flags};
 
 /// The tantivy query of an expression. Words score by BM25 over the exact and stemmed fields;
@@ -104,10 +104,19 @@ fn phrase<'a>(
     }
 }
 
+/// A channel filter: the channel's archive id. A name not resolved by the archive matches
+/// nothing (the index's search refuses such a query before it gets here).
+fn channel_term(field: Field, name: &ChannelName) -> Box<dyn TantivyQuery> {
+    match name {
+        ChannelName::Id(id) => key_term(field, &id.to_string()),
+        ChannelName::Written(_) => Box::new(BooleanQuery::new(Vec::new())),
+    }
+}
+
 fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn TantivyQuery> {
     match filter {
-        Filter::Channel(key) => key_term(fields.channel, key),
-        Filter::From(key) => key_term(fields.from, key),
+        Filter::Channel(name) => channel_term(fields.channel, name),
+        Filter::From(name) => channel_term(fields.from, name),
         Filter::Tag(key) => key_term(fields.tag, key),
         Filter::Mention(key) => key_term(fields.mention, key),
         Filter::Lang(lang) => key_term(fields.lang, lang.code()),

@@ -44,4 +44,8 @@ pub enum IndexError {
         /// The document's id in the segment.
         doc: u32,
     },
+    /// A query's `channel:` or `from:` name was not resolved to a channel id by the archive
+    /// before the search (a fault of the caller: see [`crate::Query::resolve_channels`]).
+    #[error("the channel name {0:?} of the query was not resolved to a channel of the archive")]
+    UnresolvedChannel(String),
 }

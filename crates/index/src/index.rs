@@ -11,7 +11,7 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::error::IndexError;
-use crate::period::{self, DayCounts, Period, PeriodCount};
+use crate::period::{self, Counts, DayCounts, Period, PeriodCount};
 use crate::query::Query;
 use crate::schema::{self, Fields, names};
 use crate::snippet::{self, Snippet};
@@ -216,6 +216,7 @@ impl Index {
 
     /// The posts matching `query`: the total, and one page of hits with snippets.
     pub fn search(&self, query: &Query, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
+        self.check_resolved(query)?;
         let searcher = self.searcher()?;
         let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
         let num_docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
@@ -294,21 +295,34 @@ impl Index {
     /// the last (empty periods between them as 0). Posts without a date are not counted.
     pub fn count_by(&self, query: &Query, period: Period) -> Result<Vec<PeriodCount>, IndexError> {
         let mut counts = self.count_by_each(query, &[period])?;
-        Ok(counts.pop().unwrap_or_default())
+        Ok(counts.per_period.pop().unwrap_or_default())
     }
 
-    /// The counts of [`Index::count_by`] per each of `periods`, from one pass over the matches.
-    pub fn count_by_each(
-        &self,
-        query: &Query,
-        periods: &[Period],
-    ) -> Result<Vec<Vec<PeriodCount>>, IndexError> {
+    /// The counts of [`Index::count_by`] per each of `periods`, from one pass over the matches,
+    /// with the number of matching posts that have no date (and so are in no period).
+    pub fn count_by_each(&self, query: &Query, periods: &[Period]) -> Result<Counts, IndexError> {
+        self.check_resolved(query)?;
         let searcher = self.searcher()?;
         let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
-        let days = searcher
+        let tally = searcher
             .search(&tantivy_query, &DayCounts)
             .map_err(|e| self.error(e))?;
-        Ok(periods.iter().map(|p| period::group(&days, *p)).collect())
+        Ok(Counts {
+            per_period: periods
+                .iter()
+                .map(|p| period::group(&tally.days, *p))
+                .collect(),
+            dated: tally.days.values().sum(),
+            undated: tally.undated,
+        })
+    }
+
+    /// A query whose channel names the archive has not resolved cannot be run.
+    fn check_resolved(&self, query: &Query) -> Result<(), IndexError> {
+        match query.unresolved_channel() {
+            Some(name) => Err(IndexError::UnresolvedChannel(name.to_owned())),
+            None => Ok(()),
+        }
     }
 
     /// The number of posts in the index (as of the last commit).

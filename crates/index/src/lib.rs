@@ -36,25 +36,27 @@ pub use error::IndexError;
 pub use index::{
     Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
 };
-pub use period::{MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod};
-pub use query::{Query, QueryError, parse_query};
+pub use period::{Counts, MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod};
+pub use query::{ChannelRole, Query, QueryError, parse_query};
 pub use snippet::Snippet;
 
 /// The version of the index's schema and analysis. Bump it whenever either changes (fields,
 /// folding, stemming, tokenizing): the engine then rebuilds the index from the archive.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One post as the index needs it (the engine builds it from the archive).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexDoc {
     /// The archive's post id: the document's key (unique).
     pub post_id: i64,
-    /// The archive's channel id (`channel:<id>` matches it).
+    /// The archive's channel id (`channel:` filters match it, once the archive has resolved
+    /// the name a query gives).
     pub channel_id: i64,
-    /// The channel's username and title(s), for `channel:`.
-    pub channel_names: Vec<String>,
-    /// The forward source's title and/or username, for `from:` (empty when not a forward).
-    pub forward_names: Vec<String>,
+    /// Whether the post is a forward.
+    pub forwarded: bool,
+    /// The archive's channel id of the forward's source, when the archive knows it as a
+    /// channel (`from:` filters match it).
+    pub forward_channel_id: Option<i64>,
     /// The post's clean current text.
     pub text: String,
     /// Hashtags, without `#`.

@@ -89,6 +89,32 @@ pub struct PeriodCount {
     pub count: u64,
 }
 
+/// Counts of the posts a query matches, per period, with what they leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// The counts per period, one list per period asked for (in the order asked).
+    pub per_period: Vec<Vec<PeriodCount>>,
+    /// Matching posts with a date (observed or inferred): every period list adds up to this.
+    pub dated: u64,
+    /// Matching posts without a date: in no period, so left out of every list.
+    pub undated: u64,
+}
+
+impl Period {
+    /// The period that fits a series best, given the series counted per day, week and month:
+    /// days when the posts span at most six weeks, weeks up to two years, months beyond; a
+    /// period whose series would be longer than `max_periods` gives way to a coarser one.
+    pub fn fitting(days: &[PeriodCount], weeks: &[PeriodCount], max_periods: usize) -> Period {
+        if weeks.len() <= 6 && days.len() <= max_periods {
+            Period::Day
+        } else if weeks.len() <= 104 && weeks.len() <= max_periods {
+            Period::Week
+        } else {
+            Period::Month
+        }
+    }
+}
+
 /// The longest series whose empty periods are listed (10,000 days is 27 years): beyond it (an
 /// archive with a post misdated by centuries, say) only the periods with posts are, so that the
 /// answer stays as small as the data.
@@ -135,18 +161,27 @@ pub(crate) fn group(days: &HashMap<i64, u64>, period: Period) -> Vec<PeriodCount
     out
 }
 
-/// Counts matching dated posts per day (days since 1970-01-01, UTC); posts without a date are
-/// left out.
+/// Matching posts per day (days since 1970-01-01, UTC), and how many matching posts have no
+/// date (so that a count can say what it leaves out).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DayTally {
+    /// Dated posts per day.
+    pub days: HashMap<i64, u64>,
+    /// Posts without a date.
+    pub undated: u64,
+}
+
+/// Counts matching posts per day (days since 1970-01-01, UTC), and the undated ones apart.
 pub(crate) struct DayCounts;
 
 /// [`DayCounts`] over one segment.
 pub(crate) struct SegmentDayCounts {
     dates: Column<i64>,
-    days: HashMap<i64, u64>,
+    tally: DayTally,
 }
 
 impl Collector for DayCounts {
-    type Fruit = HashMap<i64, u64>;
+    type Fruit = DayTally;
     type Child = SegmentDayCounts;
 
     fn for_segment(
@@ -156,7 +191,7 @@ impl Collector for DayCounts {
     ) -> tantivy::Result<SegmentDayCounts> {
         Ok(SegmentDayCounts {
             dates: segment.fast_fields().i64(names::DATE)?,
-            days: HashMap::new(),
+            tally: DayTally::default(),
         })
     }
 
@@ -164,31 +199,36 @@ impl Collector for DayCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashMap<i64, u64>>) -> tantivy::Result<HashMap<i64, u64>> {
-        let mut all = HashMap::new();
+    fn merge_fruits(&self, fruits: Vec<DayTally>) -> tantivy::Result<DayTally> {
+        let mut all = DayTally::default();
         for fruit in fruits {
-            for (day, count) in fruit {
-                *all.entry(day).or_default() += count;
+            for (day, count) in fruit.days {
+                *all.days.entry(day).or_default() += count;
             }
+            all.undated += fruit.undated;
         }
         Ok(all)
     }
 }
 
 impl SegmentCollector for SegmentDayCounts {
-    type Fruit = HashMap<i64, u64>;
+    type Fruit = DayTally;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(date) = self.dates.first(doc) {
-            *self
-                .days
-                .entry(date.div_euclid(SECONDS_PER_DAY))
-                .or_default() += 1;
+        match self.dates.first(doc) {
+            Some(date) => {
+                *self
+                    .tally
+                    .days
+                    .entry(date.div_euclid(SECONDS_PER_DAY))
+                    .or_default() += 1;
+            }
+            None => self.tally.undated += 1,
         }
     }
 
-    fn harvest(self) -> HashMap<i64, u64> {
-        self.days
+    fn harvest(self) -> DayTally {
+        self.tally
     }
 }
 

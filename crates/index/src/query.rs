@@ -23,6 +23,94 @@ impl Query {
     pub fn all() -> Query {
         Query { root: Expr::All }
     }
+
+    /// Resolves every `channel:` and `from:` name of the query to the archive id of the channel
+    /// it names, with `resolve` (the archive decides what a name names: the index keeps only
+    /// channel ids, so that search and every other filter of tgscope agree). A query must be
+    /// resolved before it is run; the first error of `resolve` is returned.
+    pub fn resolve_channels<E>(
+        &mut self,
+        mut resolve: impl FnMut(ChannelRole, &str) -> Result<i64, E>,
+    ) -> Result<(), E> {
+        resolve_in(&mut self.root, &mut resolve)
+    }
+
+    /// The first `channel:` or `from:` name not yet resolved to a channel id, if any.
+    pub fn unresolved_channel(&self) -> Option<&str> {
+        unresolved_in(&self.root)
+    }
+
+    /// Whether the query has words to rank posts by (a query of filters only gives every post
+    /// the same score: such results are best ordered by date).
+    pub fn has_words(&self) -> bool {
+        has_words_in(&self.root)
+    }
+}
+
+/// What a channel name of a query names: the post's own channel, or a forward's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelRole {
+    /// `channel:NAME`.
+    Channel,
+    /// `from:NAME`.
+    From,
+}
+
+/// A channel named in a query: as written (a name or link, not yet resolved) or as the
+/// archive's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ChannelName {
+    /// As written, with a `t.me` link or `@` taken off.
+    Written(String),
+    /// The archive id it was resolved to.
+    Id(i64),
+}
+
+fn resolve_in<E>(
+    expr: &mut Expr,
+    resolve: &mut impl FnMut(ChannelRole, &str) -> Result<i64, E>,
+) -> Result<(), E> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            for item in items {
+                resolve_in(item, resolve)?;
+            }
+        }
+        Expr::Not(inner) => resolve_in(inner, resolve)?,
+        Expr::Filter(Filter::Channel(name)) => resolve_name(ChannelRole::Channel, name, resolve)?,
+        Expr::Filter(Filter::From(name)) => resolve_name(ChannelRole::From, name, resolve)?,
+        Expr::All | Expr::Word(_) | Expr::Exact(_) | Expr::Filter(_) => {}
+    }
+    Ok(())
+}
+
+fn resolve_name<E>(
+    role: ChannelRole,
+    name: &mut ChannelName,
+    resolve: &mut impl FnMut(ChannelRole, &str) -> Result<i64, E>,
+) -> Result<(), E> {
+    if let ChannelName::Written(written) = name {
+        *name = ChannelName::Id(resolve(role, written)?);
+    }
+    Ok(())
+}
+
+fn unresolved_in(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => items.iter().find_map(unresolved_in),
+        Expr::Not(inner) => unresolved_in(inner),
+        Expr::Filter(Filter::Channel(ChannelName::Written(w)))
+        | Expr::Filter(Filter::From(ChannelName::Written(w))) => Some(w),
+        _ => None,
+    }
+}
+
+fn has_words_in(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => items.iter().any(has_words_in),
+        Expr::Word(_) | Expr::Exact(_) => true,
+        Expr::Not(_) | Expr::All | Expr::Filter(_) => false,
+    }
 }
 
 /// A query that cannot be read: where (a char offset into the query text) and why.
@@ -92,10 +180,10 @@ pub(crate) struct QueryWord {
 /// A filter of the query language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Filter {
-    /// `channel:NAME`: a name key of the post's channel (or its numeric id).
-    Channel(String),
-    /// `from:NAME`: a name key of the forward's source.
-    From(String),
+    /// `channel:NAME`: the post's channel.
+    Channel(ChannelName),
+    /// `from:NAME`: the forward's source.
+    From(ChannelName),
     /// `tag:X`, `#X`: a folded hashtag.
     Tag(String),
     /// `@name`, `mention:name`: a folded mention.
@@ -537,17 +625,18 @@ impl Parser<'_> {
     ) -> Parsed<Expr> {
         let filter = match kind {
             FilterKind::Channel | FilterKind::From => {
-                let key = analysis::name_key(strip_channel_link(value));
-                if key.is_empty() {
+                let written = tgscope_text::names::bare_name(value);
+                if tgscope_text::names::name_key(written).is_empty() {
                     return Err(self.error(
                         value_at,
                         format!("'{name}:' needs a name with letters or digits"),
                     ));
                 }
+                let written = ChannelName::Written(written.to_owned());
                 if matches!(kind, FilterKind::Channel) {
-                    Filter::Channel(key)
+                    Filter::Channel(written)
                 } else {
-                    Filter::From(key)
+                    Filter::From(written)
                 }
             }
             FilterKind::Tag | FilterKind::Mention => {
@@ -683,23 +772,6 @@ impl Parser<'_> {
     }
 }
 
-/// `@name`, `t.me/name`, `https://t.me/s/name` → `name`.
-fn strip_channel_link(value: &str) -> &str {
-    let mut v = value.trim();
-    for prefix in ["https://", "http://"] {
-        if let Some(rest) = v.strip_prefix(prefix) {
-            v = rest;
-        }
-    }
-    for prefix in ["t.me/s/", "t.me/", "telegram.me/"] {
-        if let Some(rest) = v.strip_prefix(prefix) {
-            v = rest;
-            break;
-        }
-    }
-    v.trim_start_matches('@').trim_end_matches('/')
-}
-
 fn trim_trailing_punctuation(word: &str) -> &str {
     word.trim_end_matches(['.', ',', ';', ':', '!', '?'])
 }
@@ -796,15 +868,15 @@ mod tests {
     fn filters() {
         assert_eq!(
             parsed("channel:@MFARussia"),
-            Expr::Filter(Filter::Channel("mfarussia".into()))
+            Expr::Filter(Filter::Channel(ChannelName::Written("MFARussia".into())))
         );
         assert_eq!(
             parsed("channel:https://t.me/s/MFARussia/"),
-            Expr::Filter(Filter::Channel("mfarussia".into()))
+            Expr::Filter(Filter::Channel(ChannelName::Written("MFARussia".into())))
         );
         assert_eq!(
             parsed("from:\"Russian MFA 🇷🇺\""),
-            Expr::Filter(Filter::From("russianmfa".into()))
+            Expr::Filter(Filter::From(ChannelName::Written("Russian MFA 🇷🇺".into())))
         );
         assert_eq!(
             parsed("#Россия"),

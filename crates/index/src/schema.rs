@@ -138,21 +138,10 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
         d.add_pre_tokenized_text(fields.stem_en, pre_tokenized(en));
     }
 
-    let mut channel_keys: Vec<String> = doc
-        .channel_names
-        .iter()
-        .map(|n| analysis::name_key(n))
-        .collect();
-    channel_keys.push(doc.channel_id.to_string());
-    add_keys(&mut d, fields.channel, channel_keys);
-    add_keys(
-        &mut d,
-        fields.from,
-        doc.forward_names
-            .iter()
-            .map(|n| analysis::name_key(n))
-            .collect(),
-    );
+    d.add_text(fields.channel, doc.channel_id.to_string());
+    if let Some(source) = doc.forward_channel_id {
+        d.add_text(fields.from, source.to_string());
+    }
     add_keys(
         &mut d,
         fields.tag,
@@ -177,7 +166,7 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
     if doc.has_link {
         d.add_text(fields.flag, flags::LINK);
     }
-    if !doc.forward_names.is_empty() {
+    if doc.forwarded {
         d.add_text(fields.flag, flags::FORWARD);
     }
     if doc.edited {

@@ -169,7 +169,7 @@ async fn search(
             },
         )
         .await?;
-        let counts = Counts::new(by.as_str(), &found.counts.unwrap_or_default());
+        let counts = Counts::new(&found.counts.unwrap_or_else(|| archive::no_counts(Some(by))));
         return download::counts(&counts, "counts.csv");
     }
     let found = archive::search(
@@ -198,15 +198,17 @@ async fn search(
                 ],
             )
         });
-        return download::hits(&hits, "search.csv", next);
+        return download::hits(&hits, found.page.total, "search.csv", next);
     }
     let counts = match (by, found.counts) {
-        (Some(by), Some(counts)) => Some(Counts::new(by.as_str(), &counts)),
+        (Some(_), Some(counts)) => Some(Counts::new(&counts)),
         _ => None,
     };
     Ok(Json(SearchResponse {
         query,
         sort: sort_name.to_string(),
+        ranked: found.page.ranked,
+        index_catching_up: found.page.index_catching_up,
         total: found.page.total,
         offset: paging.offset,
         limit,
@@ -387,7 +389,7 @@ async fn channel(
     .await?;
     Ok(Json(ChannelResponse {
         channel: ChannelView::from(&facts.summary),
-        activity: Counts::new(facts.activity.0.as_str(), &facts.activity.1),
+        activity: Counts::new(&facts.activity_counts),
         top_hashtags: facts.hashtags.iter().map(TagView::from).collect(),
         top_forward_sources: facts.sources.iter().map(SourceView::from).collect(),
     })
@@ -422,9 +424,8 @@ async fn channel_activity(
     let by = params::period(p.by.as_deref(), Some(Period::Week))?;
     let format = params::format(p.format.as_deref())?;
     let summary = archive::channel_summary(&state, name).await?;
-    let (by, periods) =
-        archive::counts_for_chart(&state, archive::channel_query(summary.channel.id), by).await?;
-    let activity = Counts::new(by.as_str(), &periods);
+    let counted = archive::counts(&state, archive::channel_query(summary.channel.id), by).await?;
+    let activity = Counts::new(&counted);
     if format == Format::Csv {
         return download::counts(&activity, "activity.csv");
     }
@@ -631,16 +632,13 @@ async fn hashtag(
     if format == Format::Csv {
         let path = format!("/api/v1/hashtags/{}", links::path_segment(&tag));
         let next = next_csv(&path, limit, next_cursor.as_deref());
-        return download::hits(&hits, "hashtag.csv", next);
+        return download::hits(&hits, result.page.total, "hashtag.csv", next);
     }
     Ok(Json(HashtagResponse {
         tag: found.tag,
         total: result.page.total,
         channels: channels.iter().map(TagChannelView::from).collect(),
-        counts: Counts::new(
-            by.unwrap_or(Period::Week).as_str(),
-            &result.counts.unwrap_or_default(),
-        ),
+        counts: Counts::new(&result.counts.unwrap_or_else(|| archive::no_counts(by))),
         hits,
         next_cursor,
     })

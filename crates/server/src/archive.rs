@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use tgscope_engine::Period;
 use tgscope_engine::{
-    Capture, ChannelCount, ChannelSummary, Engine, PeriodCount, PostDetail, SearchPage, SortBy,
-    SourceCount, TagCount,
+    Capture, ChannelCount, ChannelSummary, Engine, PeriodCount, PostDetail, QueryCounts,
+    SearchPage, SortBy, SourceCount, TagCount,
 };
 
 use crate::AppState;
@@ -16,8 +16,8 @@ use crate::problem::ApiError;
 pub struct Found {
     /// The page of results.
     pub page: SearchPage,
-    /// Counts per period, when asked for.
-    pub counts: Option<Vec<PeriodCount>>,
+    /// Counts per period (with the undated matches they leave out), when asked for.
+    pub counts: Option<QueryCounts>,
 }
 
 /// What a search asks.
@@ -40,6 +40,22 @@ fn empty_page(offset: usize) -> SearchPage {
         total: 0,
         offset,
         hits: Vec::new(),
+        sort: SortBy::Relevance,
+        ranked: false,
+        index_catching_up: false,
+    }
+}
+
+/// The counts of an empty archive.
+pub fn no_counts(by: Option<Period>) -> QueryCounts {
+    QueryCounts {
+        period: by.unwrap_or(Period::Week),
+        period_chosen: by.is_none(),
+        counts: Vec::new(),
+        matching: 0,
+        dated: 0,
+        undated: 0,
+        index_catching_up: false,
     }
 }
 
@@ -51,7 +67,7 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
         .run(move |engine| {
             let page = engine.search(&ask.query, ask.sort, ask.limit, ask.offset)?;
             let counts = match ask.by {
-                Some(by) => Some(engine.count(&ask.query, by)?),
+                Some(by) => Some(engine.count(&ask.query, Some(by))?),
                 None => None,
             };
             Ok(Found { page, counts })
@@ -60,53 +76,36 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
     match result {
         Err(PoolError::NoArchive(_)) => Ok(Found {
             page: empty_page(offset),
-            counts: Some(Vec::new()),
+            counts: Some(no_counts(None)),
         }),
         other => Ok(other?),
     }
 }
 
-/// Counts of a query per the period, choosing one when `by` is `None`: weeks, or days when the
-/// posts span a few weeks only, or months when weeks would be too many bars to read; a chosen
-/// period that would need more than [`crate::chart::MAX_BARS`] bars gives way to a coarser one.
-/// The three are counted in one pass over the matches. The counts of an asked period are
-/// bounded by the index (`MAX_FILLED_PERIODS`).
+/// Counts of a query per the period, choosing one when `by` is `None` (the engine's
+/// [`Engine::count`]: days for a few weeks, weeks up to two years, months beyond, and never
+/// more periods than a chart draws while a coarser period is left), with the undated matches
+/// the counts leave out. The three periods are counted in one pass over the matches.
+pub async fn counts(
+    state: &AppState,
+    query: String,
+    by: Option<Period>,
+) -> Result<QueryCounts, ApiError> {
+    let result = state.pool.run(move |engine| engine.count(&query, by)).await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(no_counts(by)),
+        other => Ok(other?),
+    }
+}
+
+/// [`counts`] as a chart draws them: the period and its counts.
 pub async fn counts_for_chart(
     state: &AppState,
     query: String,
     by: Option<Period>,
 ) -> Result<(Period, Vec<PeriodCount>), ApiError> {
-    let result = state
-        .pool
-        .run(move |engine| {
-            if let Some(by) = by {
-                // The period asked for is answered as it is (the chart draws what it can).
-                return Ok((by, engine.count(&query, by)?));
-            }
-            let mut each = engine
-                .count_each(&query, &[Period::Day, Period::Week, Period::Month])?
-                .into_iter();
-            let (days, weeks, months) = (
-                each.next().unwrap_or_default(),
-                each.next().unwrap_or_default(),
-                each.next().unwrap_or_default(),
-            );
-            // Days for a few weeks, months for more than two years, else weeks; and never
-            // more bars than a chart draws while a coarser period is left.
-            let max = crate::chart::MAX_BARS;
-            Ok(if weeks.len() <= 6 && days.len() <= max {
-                (Period::Day, days)
-            } else if weeks.len() <= 104 && weeks.len() <= max {
-                (Period::Week, weeks)
-            } else {
-                (Period::Month, months)
-            })
-        })
-        .await;
-    match result {
-        Err(PoolError::NoArchive(_)) => Ok((by.unwrap_or(Period::Week), Vec::new())),
-        other => Ok(other?),
-    }
+    let counted = counts(state, query, by).await?;
+    Ok((counted.period, counted.counts))
 }
 
 /// One post with its history.
@@ -217,6 +216,8 @@ pub struct ChannelFacts {
     pub summary: ChannelSummary,
     /// Its posts per period.
     pub activity: (Period, Vec<PeriodCount>),
+    /// The same counts with its undated posts, which they leave out.
+    pub activity_counts: QueryCounts,
     /// Its hashtags used most.
     pub hashtags: Vec<TagCount>,
     /// The sources it forwards most.
@@ -248,11 +249,12 @@ pub async fn channel(
         .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::not_found(missing))?;
     let id = summary.channel.id;
-    let activity = counts_for_chart(state, channel_query(id), ask.by).await?;
+    let counted = counts(state, channel_query(id), ask.by).await?;
     let (hashtags, sources) = channel_tops(state, id, ask.hashtags, ask.sources).await?;
     Ok(ChannelFacts {
         summary,
-        activity,
+        activity: (counted.period, counted.counts.clone()),
+        activity_counts: counted,
         hashtags,
         sources,
     })

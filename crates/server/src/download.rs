@@ -8,43 +8,43 @@
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tgscope_engine::export::CSV_COLUMNS;
+use tgscope_engine::export::{CSV_COLUMNS, CsvTable};
 
 use crate::problem::ApiError;
 use crate::views::{CaptureView, ChannelView, Counts, Hit, SourceView, TagView};
 
-/// A CSV table being written.
+/// A CSV table being written: the engine's [`CsvTable`], whose every cell is made
+/// spreadsheet-safe (tgscope's one CSV policy, `tgscope_engine::export::spreadsheet_safe`).
 pub struct Table {
-    writer: csv::Writer<Vec<u8>>,
+    table: CsvTable<Vec<u8>>,
 }
 
 impl Table {
     /// A table with these columns.
     pub fn new<S: AsRef<str>>(columns: &[S]) -> Result<Table, ApiError> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(columns.iter().map(AsRef::as_ref))
-            .map_err(|e| ApiError::internal(&e))?;
-        Ok(Table { writer })
+        let table = CsvTable::new(Vec::new(), columns).map_err(|e| ApiError::internal(&e))?;
+        Ok(Table { table })
     }
 
-    /// Adds a row, each cell made [`spreadsheet_safe`].
+    /// Adds a row, each cell made spreadsheet-safe.
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), ApiError> {
-        self.writer
-            .write_record(
-                cells
-                    .iter()
-                    .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
-            )
-            .map_err(|e| ApiError::internal(&e))
+        self.table.row(cells).map_err(|e| ApiError::internal(&e))
     }
 
     /// The response: `text/csv` as an attachment named `file`, with the next page's URL.
     pub fn response(self, file: &str, next: Option<String>) -> Result<Response, ApiError> {
-        let bytes = self
-            .writer
-            .into_inner()
-            .map_err(|e| ApiError::internal(&e.error().to_string()))?;
+        self.response_with(file, next, &[])
+    }
+
+    /// [`Table::response`] with more headers: what the rows leave out (`X-Total-Count`, the
+    /// number of matches of which the rows are a page; `X-Undated-Count`, matches in no period).
+    pub fn response_with(
+        self,
+        file: &str,
+        next: Option<String>,
+        counts: &[(&'static str, u64)],
+    ) -> Result<Response, ApiError> {
+        let bytes = self.table.finish().map_err(|e| ApiError::internal(&e))?;
         let mut response = bytes.into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -60,18 +60,10 @@ impl Table {
         {
             headers.insert(header::LINK, value);
         }
+        for (name, count) in counts {
+            headers.insert(*name, HeaderValue::from(*count));
+        }
         Ok(response)
-    }
-}
-
-/// `cell`, with a `'` before it when a spreadsheet would read it as a formula: it starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return and is not a plain number.
-pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && cell.parse::<f64>().is_err() {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -79,8 +71,20 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// Search results: the export's columns, then `score` and `snippet`.
-pub fn hits(hits: &[Hit], file: &str, next: Option<String>) -> Result<Response, ApiError> {
+/// The header with the number of matches a CSV page is part of.
+pub const TOTAL_COUNT: &str = "x-total-count";
+
+/// The header with the number of matches without a date, which counts per period leave out.
+pub const UNDATED_COUNT: &str = "x-undated-count";
+
+/// Search results: the export's columns, then `score` and `snippet`; `X-Total-Count` says how
+/// many posts match in all (the next page's URL is in the `Link` header).
+pub fn hits(
+    hits: &[Hit],
+    total: u64,
+    file: &str,
+    next: Option<String>,
+) -> Result<Response, ApiError> {
     let mut columns: Vec<&str> = CSV_COLUMNS.to_vec();
     columns.extend(["score", "snippet"]);
     let mut table = Table::new(&columns)?;
@@ -90,16 +94,24 @@ pub fn hits(hits: &[Hit], file: &str, next: Option<String>) -> Result<Response, 
         row.push(hit.snippet.clone());
         table.row(&row)?;
     }
-    table.response(file, next)
+    table.response_with(file, next, &[(TOTAL_COUNT, total)])
 }
 
-/// Posts per period: `period,count`.
+/// Posts per period: `period,count`; `X-Total-Count` says how many posts match and
+/// `X-Undated-Count` how many of them have no date and are in no period.
 pub fn counts(counts: &Counts, file: &str) -> Result<Response, ApiError> {
     let mut table = Table::new(&["period", "count"])?;
     for p in &counts.periods {
         table.row(&[p.start.clone(), p.count.to_string()])?;
     }
-    table.response(file, None)
+    table.response_with(
+        file,
+        None,
+        &[
+            (TOTAL_COUNT, counts.matching),
+            (UNDATED_COUNT, counts.undated),
+        ],
+    )
 }
 
 /// Channels with their counts.
@@ -200,25 +212,4 @@ pub fn captures(
         ])?;
     }
     table.response(file, next)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spreadsheet_safe;
-
-    #[test]
-    fn formulas_are_written_as_text_and_numbers_are_kept() {
-        assert_eq!(
-            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(spreadsheet_safe("+7 495 000"), "'+7 495 000");
-        assert_eq!(spreadsheet_safe("-США"), "'-США");
-        assert_eq!(spreadsheet_safe("@mid_ru"), "'@mid_ru");
-        assert_eq!(spreadsheet_safe("\tcmd"), "'\tcmd");
-        assert_eq!(spreadsheet_safe("-1001234567890"), "-1001234567890");
-        assert_eq!(spreadsheet_safe("-2.5"), "-2.5");
-        assert_eq!(spreadsheet_safe("санкции = 5"), "санкции = 5");
-        assert_eq!(spreadsheet_safe(""), "");
-    }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use tgscope_engine::export::ExportRecord;
 use tgscope_engine::export::{ExportForward, ExportLink, ExportMedia};
 use tgscope_engine::{
-    AbsenceRecord, Capture, ChannelCount, ChannelSummary, PeriodCount, SearchHit, SightingRecord,
+    AbsenceRecord, Capture, ChannelCount, ChannelSummary, QueryCounts, SearchHit, SightingRecord,
     SourceCount, TagCount, VersionRecord,
 };
 use utoipa::ToSchema;
@@ -44,8 +44,14 @@ impl From<&SearchHit> for Hit {
 pub struct Counts {
     /// `day`, `week` (from Monday) or `month`.
     pub by: String,
-    /// Every period from the first with a post to the last, 0 where none; posts without a date
-    /// are not counted.
+    /// Whether the period was chosen to fit the span of the matches (none was asked for).
+    pub by_chosen: bool,
+    /// Every post matching.
+    pub matching: u64,
+    /// Matching posts without a date (observed or inferred): in no period, so left out of
+    /// `periods`, which add up to `matching - undated`.
+    pub undated: u64,
+    /// Every period from the first with a post to the last, 0 where none.
     pub periods: Vec<PeriodView>,
 }
 
@@ -60,10 +66,14 @@ pub struct PeriodView {
 
 impl Counts {
     /// Counts from the engine's.
-    pub fn new(by: &str, periods: &[PeriodCount]) -> Counts {
+    pub fn new(counts: &QueryCounts) -> Counts {
         Counts {
-            by: by.to_string(),
-            periods: periods
+            by: counts.period.as_str().to_string(),
+            by_chosen: counts.period_chosen,
+            matching: counts.matching,
+            undated: counts.undated,
+            periods: counts
+                .counts
                 .iter()
                 .map(|p| PeriodView {
                     start: p.start.clone(),
@@ -79,8 +89,14 @@ impl Counts {
 pub struct SearchResponse {
     /// The query as run.
     pub query: String,
-    /// `relevance`, `date` (newest first) or `date-asc`.
+    /// `relevance`, `date` (newest first) or `date-asc`, as asked.
     pub sort: String,
+    /// Whether the hits are ranked by relevance: false when another order was asked for, or
+    /// when the query has only filters (no words to rank by), whose hits are then newest first.
+    pub ranked: bool,
+    /// Whether an ingest at work is still bringing the search index up to the archive: the
+    /// hits are those of the posts indexed so far.
+    pub index_catching_up: bool,
     /// Every post the query matches (not only this page).
     pub total: u64,
     /// Results skipped before this page.

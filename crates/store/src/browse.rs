@@ -10,14 +10,14 @@ use serde::Serialize;
 use crate::Store;
 use crate::error::Result;
 use crate::query::{ChannelInfo, ChannelSummary};
-use crate::write::{alias_key, loose_key};
+use tgscope_text::names::{alias_key, bare_name, name_key, tag_key};
 
 /// A hashtag with the number of posts (current versions) using it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TagCount {
     /// The hashtag without `#`, as first written in the archive.
     pub tag: String,
-    /// Its key: lower case (what `#X` and `#x` share).
+    /// Its key (`tgscope_text::names::tag_key`: what `#X`, `#x` and `#Ё`/`#Е` share).
     pub key: String,
     /// Posts using it.
     pub posts: u64,
@@ -71,50 +71,62 @@ impl Store {
         Interrupter(Arc::new(self.conn().get_interrupt_handle()))
     }
 
-    /// The archive id of the channel `name` names: its archive id (digits), one of its
-    /// usernames or titles (any case, `@` and `t.me/` links allowed), or failing that a name
-    /// equal to one of them in letters and digits only ("Russian MFA" for "Russian MFA 🇷🇺").
-    /// When several channels share the name, the one with the most posts.
-    pub fn channel_id_by_name(&self, name: &str) -> Result<Option<i64>> {
+    /// The channels `name` names, the rules of [`tgscope_text::names`] applied in order, the
+    /// first that finds any winning: its archive id (digits); one of its usernames or titles
+    /// (any case, `@` and `t.me/` links allowed: [`alias_key`]); a name equal to one of them
+    /// once both are folded to letters and digits ([`name_key`]: "Russian MFA" for "Russian MFA
+    /// 🇷🇺"). Empty when none; several when the name fits several channels (the caller decides:
+    /// never a silent union).
+    pub fn channels_named(&self, name: &str) -> Result<Vec<ChannelInfo>> {
         let conn = self.conn();
         let name = name.trim();
         if !name.is_empty()
             && name.bytes().all(|b| b.is_ascii_digit())
             && let Ok(id) = name.parse::<i64>()
+            && let Some(found) = self.channel_info(id)?
         {
-            let found = conn
-                .prepare_cached("SELECT id FROM channels WHERE id = ?1")?
-                .query_row(params![id], |r| r.get::<_, i64>(0))
-                .optional()?;
-            if found.is_some() {
+            return Ok(vec![found]);
+        }
+        let bare = bare_name(name);
+        for (column, key) in [
+            ("alias_key", alias_key(bare)),
+            ("alias_loose", name_key(bare)),
+        ] {
+            if key.is_empty() {
+                continue;
+            }
+            let ids = conn
+                .prepare_cached(&format!(
+                    "SELECT DISTINCT channel_id FROM channel_aliases WHERE {column} = ?1
+                     ORDER BY channel_id"
+                ))?
+                .query_map(params![key], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if !ids.is_empty() {
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    found.extend(self.channel_info(id)?);
+                }
                 return Ok(found);
             }
         }
-        let bare = strip_link(name);
-        let key = alias_key(bare);
-        if key.is_empty() {
-            return Ok(None);
-        }
-        let by_posts = "ORDER BY (SELECT COUNT(*) FROM posts p WHERE p.channel_id = a.channel_id)
-                        DESC, a.channel_id LIMIT 1";
-        let exact = conn
-            .prepare_cached(&format!(
-                "SELECT a.channel_id FROM channel_aliases a WHERE a.alias_key = ?1 {by_posts}"
-            ))?
-            .query_row(params![key], |r| r.get::<_, i64>(0))
-            .optional()?;
-        if exact.is_some() {
-            return Ok(exact);
-        }
-        let loose = loose_key(bare);
-        if loose.is_empty() {
-            return Ok(None);
-        }
-        Ok(conn
-            .prepare_cached(&format!(
-                "SELECT a.channel_id FROM channel_aliases a WHERE a.alias_loose = ?1 {by_posts}"
-            ))?
-            .query_row(params![loose], |r| r.get::<_, i64>(0))
+        Ok(Vec::new())
+    }
+
+    /// A channel's names by archive id.
+    pub fn channel_info(&self, id: i64) -> Result<Option<ChannelInfo>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT id, tg_id, username, title, kind FROM channels WHERE id = ?1")?
+            .query_row(params![id], |r| {
+                Ok(ChannelInfo {
+                    id: r.get(0)?,
+                    tg_id: r.get(1)?,
+                    username: r.get(2)?,
+                    title: r.get(3)?,
+                    kind: r.get(4)?,
+                })
+            })
             .optional()?)
     }
 
@@ -237,7 +249,7 @@ impl Store {
     /// How many posts (current versions) use a hashtag (`#` and case ignored), and its form
     /// as first written; `None` when no post uses it.
     pub fn hashtag(&self, tag: &str) -> Result<Option<TagCount>> {
-        let key = alias_key(tag);
+        let key = tag_key(tag);
         Ok(self
             .conn()
             .prepare_cached(
@@ -257,7 +269,7 @@ impl Store {
 
     /// The channels whose posts (current versions) use a hashtag most, most posts first.
     pub fn hashtag_channels(&self, tag: &str, limit: u64) -> Result<Vec<ChannelCount>> {
-        let key = alias_key(tag);
+        let key = tag_key(tag);
         Ok(self
             .conn()
             .prepare_cached(
@@ -285,33 +297,4 @@ impl Store {
 /// SQLite integers are signed: a limit beyond `i64::MAX` is "no limit" anyway.
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// `t.me/name`, `https://t.me/s/name` and `@name` name the channel `name`.
-fn strip_link(name: &str) -> &str {
-    let mut s = name.trim();
-    for prefix in ["https://", "http://"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            s = rest;
-        }
-    }
-    for prefix in ["t.me/s/", "t.me/", "telegram.me/s/", "telegram.me/"] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            s = rest.trim_end_matches('/');
-            break;
-        }
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strip_link;
-
-    #[test]
-    fn links_and_at_signs_name_the_channel() {
-        assert_eq!(strip_link("https://t.me/s/MFARussia"), "MFARussia");
-        assert_eq!(strip_link("t.me/MFARussia/"), "MFARussia");
-        assert_eq!(strip_link("Russian MFA 🇷🇺"), "Russian MFA 🇷🇺");
-    }
 }

@@ -1,7 +1,7 @@
 //! What the full-text index is fed: each post's current text and the fields search filters on,
 //! read in post order, and the archive's mark that says how far an index has caught up.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -31,10 +31,11 @@ pub struct PostForIndex {
     pub post_id: i64,
     /// Its channel.
     pub channel_id: i64,
-    /// The channel's names: username and titles (every alias).
-    pub channel_names: Vec<String>,
-    /// The forward source's names (title, username), when the current version is a forward.
-    pub forward_names: Vec<String>,
+    /// Whether the current version is a forward.
+    pub forwarded: bool,
+    /// The forward source's channel (archive id), when the current version is a forward from
+    /// a source the archive knows by a name.
+    pub forward_channel_id: Option<i64>,
     /// Clean text of the current version.
     pub text: String,
     /// Hashtags of the current version (without '#').
@@ -90,13 +91,8 @@ impl Store {
              WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
              ORDER BY p.id",
         )?;
-        let mut names = conn.prepare_cached(
-            "SELECT alias FROM channel_aliases WHERE channel_id = ?1 ORDER BY kind DESC, first_seen",
-        )?;
-        let mut forward = conn.prepare_cached(
-            "SELECT f.title, f.username, c.username, c.title FROM forwards f
-             LEFT JOIN channels c ON c.id = f.channel_id WHERE f.version_id = ?1",
-        )?;
+        let mut forward =
+            conn.prepare_cached("SELECT f.channel_id FROM forwards f WHERE f.version_id = ?1")?;
         let mut tags =
             conn.prepare_cached("SELECT tag FROM hashtags WHERE version_id = ?1 ORDER BY ord")?;
         let mut mentions = conn
@@ -105,34 +101,14 @@ impl Store {
             conn.prepare_cached("SELECT kind FROM media WHERE version_id = ?1 ORDER BY ord")?;
         let mut links =
             conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM links WHERE version_id = ?1)")?;
-        let mut channel_names: Option<(i64, Vec<String>)> = None;
         let mut rows = posts.query(params![after_mark])?;
         while let Some(r) = rows.next()? {
             let post_id: i64 = r.get(0)?;
             let channel_id: i64 = r.get(1)?;
             let version_id: i64 = r.get(3)?;
-            if channel_names.as_ref().map(|(id, _)| *id) != Some(channel_id) {
-                let list = names
-                    .query_map(params![channel_id], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                channel_names = Some((channel_id, list));
-            }
-            let mut forward_names = Vec::new();
-            let found = forward
-                .query_map(params![version_id], |r| {
-                    Ok([
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ])
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for name in found.into_iter().flatten().flatten() {
-                if !forward_names.contains(&name) {
-                    forward_names.push(name);
-                }
-            }
+            let forward_of: Option<Option<i64>> = forward
+                .query_row(params![version_id], |r| r.get(0))
+                .optional()?;
             let list = |stmt: &mut rusqlite::CachedStatement<'_>| -> rusqlite::Result<Vec<String>> {
                 stmt.query_map(params![version_id], |r| r.get::<_, String>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()
@@ -142,11 +118,8 @@ impl Store {
             f(PostForIndex {
                 post_id,
                 channel_id,
-                channel_names: channel_names
-                    .as_ref()
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
-                forward_names,
+                forwarded: forward_of.is_some(),
+                forward_channel_id: forward_of.flatten(),
                 text: r.get(4)?,
                 hashtags: list(&mut tags)?,
                 mentions: list(&mut mentions)?,

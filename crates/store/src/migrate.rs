@@ -5,19 +5,47 @@ use std::path::Path;
 
 use crate::error::{Result, StoreError};
 
-/// Every migration, in order: (version, name, SQL). Never edit a released one; add the next.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "archive", include_str!("migrations/0001_archive.sql")),
-    (2, "exports", include_str!("migrations/0002_exports.sql")),
+/// A step of a migration that SQL cannot express (keys computed by tgscope-text), run in the
+/// migration's transaction after its SQL.
+type Step = fn(&rusqlite::Transaction<'_>) -> Result<()>;
+
+/// Every migration, in order: (version, name, SQL, a Rust step after the SQL). Never edit a
+/// released one; add the next.
+const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
+    (
+        1,
+        "archive",
+        include_str!("migrations/0001_archive.sql"),
+        None,
+    ),
+    (
+        2,
+        "exports",
+        include_str!("migrations/0002_exports.sql"),
+        None,
+    ),
     (
         3,
         "web_preview",
         include_str!("migrations/0003_web_preview.sql"),
+        None,
+    ),
+    (
+        4,
+        "name_keys",
+        include_str!("migrations/0004_name_keys.sql"),
+        Some(rekey_names),
+    ),
+    (
+        5,
+        "capture_time",
+        include_str!("migrations/0005_capture_time.sql"),
+        None,
     ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
@@ -40,15 +68,44 @@ pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
+    for (version, name, sql, step) in MIGRATIONS.iter().filter(|(v, ..)| *v > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(step) = step {
+            step(&tx)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
             rusqlite::params![version, name, crate::now()],
         )?;
         tx.commit()?;
         tracing::info!(version, name, "applied archive migration");
+    }
+    Ok(())
+}
+
+/// Migration 4: the name, tag and mention keys of rows written before the keys came from
+/// tgscope-text's `names` module, recomputed.
+fn rekey_names(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    use tgscope_text::names::{name_key, tag_key};
+    for (table, value, key) in [
+        ("channel_aliases", "alias", "alias_loose"),
+        ("hashtags", "tag", "tag_key"),
+        ("mentions", "username", "username_key"),
+    ] {
+        let rows = tx
+            .prepare(&format!("SELECT rowid, {value} FROM {table}"))?
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut update = tx.prepare(&format!("UPDATE {table} SET {key} = ?2 WHERE rowid = ?1"))?;
+        for (rowid, text) in rows {
+            let new = if table == "channel_aliases" {
+                name_key(&text)
+            } else {
+                tag_key(&text)
+            };
+            update.execute(rusqlite::params![rowid, new])?;
+        }
     }
     Ok(())
 }

@@ -10,17 +10,18 @@ use tgscope_model::{
 
 use crate::Store;
 use crate::error::Result;
-use crate::write::{Capture, CaptureStatus, alias_key, loose_key};
+use crate::write::{Capture, CaptureStatus};
 
-/// Which posts to list.
+/// Which posts to list, with channels already resolved to archive ids (the engine resolves the
+/// names a user writes, so that an ambiguous name is an error, never a union).
 #[derive(Debug, Clone, Default)]
-pub struct PostFilter {
-    /// Channel username, title or archive id.
-    pub channel: Option<String>,
-    /// Forward source: title or username of the origin.
-    pub forwarded_from: Option<String>,
-    /// Hashtag, with or without `#` (case-insensitive).
-    pub hashtag: Option<String>,
+pub struct PostQuery {
+    /// Only posts of this channel (archive id).
+    pub channel_id: Option<i64>,
+    /// Only forwards from this channel (archive id).
+    pub forwarded_from_id: Option<i64>,
+    /// Only posts with a hashtag of this key (`tgscope_text::names::tag_key`).
+    pub tag_key: Option<String>,
     /// First day (`YYYY-MM-DD`, inclusive) of the post's date (observed, else inferred).
     pub since: Option<String>,
     /// Last day (inclusive).
@@ -30,6 +31,27 @@ pub struct PostFilter {
     /// Skip this many posts first.
     pub offset: u64,
 }
+
+/// How many posts a [`PostQuery`] matches (its limit and offset aside).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PostCount {
+    /// Posts matching every filter.
+    pub matching: u64,
+    /// Posts matching every filter but the date range, which have no date (observed or
+    /// inferred) and so are left out by it; 0 without a date range.
+    pub undated_left_out: u64,
+}
+
+/// The `WHERE` clause of a [`PostQuery`] over `posts p JOIN versions v` (current version),
+/// with parameters ?1 channel, ?2 forward source, ?3 tag key, ?4 since, ?5 until.
+const POST_QUERY_WHERE: &str = "
+     WHERE (?1 IS NULL OR p.channel_id = ?1)
+       AND (?2 IS NULL OR EXISTS (SELECT 1 FROM forwards f WHERE f.version_id = v.id
+                AND f.channel_id = ?2))
+       AND (?3 IS NULL OR EXISTS (SELECT 1 FROM hashtags h WHERE h.version_id = v.id
+                AND h.tag_key = ?3))
+       AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)
+       AND (?5 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) <= ?5)";
 
 /// A channel as posts name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,52 +267,30 @@ impl Store {
     /// Calls `each` for every post matching `filter`, in archive order.
     pub fn for_each_post(
         &self,
-        filter: &PostFilter,
+        filter: &PostQuery,
         mut each: impl FnMut(PostRecord) -> Result<()>,
     ) -> Result<()> {
         let conn = self.conn();
-        let channel = filter.channel.as_deref().map(alias_key);
-        let channel_loose = filter
-            .channel
-            .as_deref()
-            .map(loose_key)
-            .filter(|k| k.chars().count() >= 3);
-        let from = filter.forwarded_from.as_deref().map(alias_key);
-        let from_loose = filter
-            .forwarded_from
-            .as_deref()
-            .map(loose_key)
-            .filter(|k| k.chars().count() >= 3);
-        let tag = filter.hashtag.as_deref().map(alias_key);
-        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
-        let mut stmt = conn.prepare_cached(
+        let limit = filter
+            .limit
+            .map(|l| l.min(i64::MAX as u64) as i64)
+            .unwrap_or(-1);
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
-             WHERE (?1 IS NULL OR CAST(p.channel_id AS TEXT) = ?1 OR p.channel_id IN
-                        (SELECT channel_id FROM channel_aliases
-                         WHERE alias_key = ?1 OR instr(alias_loose, ?8) > 0))
-               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM forwards f WHERE f.version_id = v.id
-                        AND f.channel_id IN
-                            (SELECT channel_id FROM channel_aliases
-                             WHERE alias_key = ?2 OR instr(alias_loose, ?9) > 0)))
-               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM hashtags h WHERE h.version_id = v.id
-                        AND h.tag_key = ?3))
-               AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)
-               AND (?5 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) <= ?5)
+             {POST_QUERY_WHERE}
              ORDER BY p.id
-             LIMIT ?6 OFFSET ?7",
-        )?;
+             LIMIT ?6 OFFSET ?7"
+        ))?;
         let ids = stmt
             .query_map(
                 params![
-                    channel,
-                    from,
-                    tag,
+                    filter.channel_id,
+                    filter.forwarded_from_id,
+                    filter.tag_key,
                     filter.since,
                     filter.until,
                     limit,
-                    filter.offset as i64,
-                    channel_loose,
-                    from_loose
+                    filter.offset.min(i64::MAX as u64) as i64,
                 ],
                 |r| r.get::<_, i64>(0),
             )?
@@ -303,8 +303,46 @@ impl Store {
         Ok(())
     }
 
+    /// How many posts `filter` matches, whatever its limit and offset, and how many undated
+    /// posts its date range leaves out.
+    pub fn count_posts(&self, filter: &PostQuery) -> Result<PostCount> {
+        let conn = self.conn();
+        let count = |since: Option<&str>, until: Option<&str>, undated_only: bool| {
+            let undated = if undated_only {
+                "AND v.date IS NULL AND v.date_inferred IS NULL"
+            } else {
+                ""
+            };
+            conn.prepare_cached(&format!(
+                "SELECT COUNT(*) FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 {POST_QUERY_WHERE} {undated}"
+            ))?
+            .query_row(
+                params![
+                    filter.channel_id,
+                    filter.forwarded_from_id,
+                    filter.tag_key,
+                    since,
+                    until,
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        };
+        let matching = count(filter.since.as_deref(), filter.until.as_deref(), false)?;
+        let undated_left_out = if filter.since.is_some() || filter.until.is_some() {
+            count(None, None, true)?
+        } else {
+            0
+        };
+        Ok(PostCount {
+            matching,
+            undated_left_out,
+        })
+    }
+
     /// The posts matching `filter`.
-    pub fn posts(&self, filter: &PostFilter) -> Result<Vec<PostRecord>> {
+    pub fn posts(&self, filter: &PostQuery) -> Result<Vec<PostRecord>> {
         let mut out = Vec::new();
         self.for_each_post(filter, |p| {
             out.push(p);

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use tgscope_model::{CapturedPost, ChannelRef, Location, ServiceEvent};
+use tgscope_text::names::{alias_key, name_key, tag_key};
 
 use crate::error::Result;
 use crate::now;
@@ -201,7 +202,7 @@ impl<'a> Writer<'a> {
                              (channel_id, kind, alias, alias_key, alias_loose, first_seen)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
-                    .execute(params![id, kind, v, alias_key(v), loose_key(v), now()])?;
+                    .execute(params![id, kind, v, alias_key(v), name_key(v), now()])?;
                 let column = if kind == "username" {
                     "username"
                 } else {
@@ -539,7 +540,7 @@ impl<'a> Writer<'a> {
                 version_id,
                 i as i64,
                 t.value,
-                alias_key(&t.value),
+                tag_key(&t.value),
                 t.span.start as i64,
                 t.span.end as i64
             ])?;
@@ -553,7 +554,7 @@ impl<'a> Writer<'a> {
                 version_id,
                 i as i64,
                 t.value,
-                alias_key(&t.value),
+                tag_key(&t.value),
                 t.span.start as i64,
                 t.span.end as i64
             ])?;
@@ -681,18 +682,4 @@ pub(crate) fn find_channel(conn: &Connection, r: &ChannelRef) -> Result<Option<i
 /// A value as JSON text, for the columns that hold small structures.
 fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
-}
-
-/// The case-folded key under which names, tags and usernames are matched.
-pub(crate) fn alias_key(s: &str) -> String {
-    s.trim().trim_start_matches(['@', '#']).to_lowercase()
-}
-
-/// The looser key that filters also accept: letters and digits only, case-folded, so that
-/// "Russian MFA" finds "Russian MFA 🇷🇺" and "@mfarussia" finds "MFARussia".
-pub(crate) fn loose_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use tgscope_model::{CapturedPost, ChannelRef, Forward, Location, Media, MediaKind, Placeholder};
-use tgscope_store::query::PostFilter;
+use tgscope_store::query::PostQuery;
 use tgscope_store::{CaptureStatus, NewCapture, Store, StoreError, sha256_hex};
 
 fn capture<'a>(sha: &'a str) -> NewCapture<'a> {
@@ -155,11 +155,13 @@ fn versions_are_added_never_overwritten_and_sightings_are_unique_per_position() 
         detail.post.current.media[0].placeholder,
         Some(Placeholder::TooBig)
     );
+    let sources = store.channels_named("mfa").expect("names");
+    assert_eq!(sources.len(), 1, "one channel is named mfa: {sources:?}");
     assert_eq!(
         store
-            .posts(&PostFilter {
-                forwarded_from: Some("mfa".into()),
-                ..PostFilter::default()
+            .posts(&PostQuery {
+                forwarded_from_id: Some(sources[0].id),
+                ..PostQuery::default()
             })
             .expect("filter")
             .len(),

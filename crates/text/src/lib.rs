@@ -12,6 +12,11 @@
 //!   [`normalize::words`] and [`normalize::similarity`] to compare texts loosely.
 //! - [`extract::hashtags`], [`extract::mentions`], [`extract::urls`], [`extract::countries`]
 //!   (flag emoji) and [`extract::all`]: what a text names, each with its byte span.
+//! - [`fold::fold_word`]: the folded form in which words are compared (case, `ё`, accents,
+//!   Latin/Cyrillic look-alike letters); the search index folds every word with it.
+//! - [`names`]: channel names, forward sources, hashtags and mentions as keys
+//!   ([`names::name_key`], [`names::alias_key`], [`names::tag_key`]): the one implementation
+//!   behind every filter of the command line, the API and the search query language.
 //! - [`dates::full_dates`], [`dates::opening_day_month`], [`dates::resolve_year`]: dates written
 //!   in English and Russian, and the year of a day-month date from its neighbours.
 //!
@@ -23,4 +28,6 @@
 
 pub mod dates;
 pub mod extract;
+pub mod fold;
+pub mod names;
 pub mod normalize;

@@ -354,7 +354,7 @@ fn a_malformed_date_filter_exits_3_with_a_message() {
     let out = a.run(["posts", "--since", "2024-13-01"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("--since \"2024-13-01\" is not a date; write YYYY-MM-DD"),
+        stderr(&out).contains("since \"2024-13-01\" is not a date; write YYYY-MM-DD"),
         "{}",
         stderr(&out)
     );
@@ -362,7 +362,7 @@ fn a_malformed_date_filter_exits_3_with_a_message() {
     let out = a.run(["export", "--format", "jsonl", "--until", "2024-02-30"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("--until \"2024-02-30\" is not a date"),
+        stderr(&out).contains("until \"2024-02-30\" is not a date"),
         "{}",
         stderr(&out)
     );

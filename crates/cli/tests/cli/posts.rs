@@ -51,9 +51,13 @@ fn posts_filter_by_channel() {
         [1, 2, 3, 4, 5, 6],
         "by archive id"
     );
-    assert_eq!(
-        listed(&a, &["--channel", "no_such_channel"]),
-        Vec::<i64>::new()
+    // A name that names no channel is not found, not an empty list.
+    let out = a.run(["posts", "--channel", "no_such_channel"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        crate::common::stderr(&out).contains("no channel is named \"no_such_channel\""),
+        "{}",
+        crate::common::stderr(&out)
     );
     // A forward source is a channel too, but holds no posts of its own here.
     assert_eq!(
@@ -176,8 +180,11 @@ fn posts_formats_list_the_same_posts() {
     let jsonl = parse_jsonl(&run("jsonl"));
     assert_eq!(ids(&jsonl), [2, 3, 4, 5]);
 
-    let json: Value = serde_json::from_str(&run("json")).expect("JSON array");
-    let json = json.as_array().expect("array").clone();
+    let json: Value = serde_json::from_str(&run("json")).expect("JSON object");
+    assert_eq!(json["total"], 6, "every post of the channel");
+    assert_eq!(json["offset"], 1);
+    assert_eq!(json["returned"], 4);
+    let json = json["posts"].as_array().expect("array").clone();
     assert_eq!(json, jsonl, "json and jsonl give the same records");
 
     // The records are export records.
@@ -212,7 +219,11 @@ fn posts_formats_list_the_same_posts() {
 
     let table = run("table");
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 5, "a header and four rows:\n{table}");
+    assert_eq!(lines.len(), 6, "a header, four rows and a footer:\n{table}");
+    assert!(
+        lines[5].starts_with("6 posts match; showing 2-5; the next 1: --offset 5"),
+        "{table}"
+    );
     assert!(lines[0].trim_start().starts_with("ID  CHANNEL"), "{table}");
     assert!(lines[0].contains("FORWARDED FROM") && lines[0].contains("TEXT"));
     let row = |id: i64| {
@@ -246,7 +257,16 @@ fn posts_prints_a_table_by_default() {
     let out = a.run(["posts"]);
     assert!(out.status.success());
     let table = stdout(&out);
-    assert_eq!(table.lines().count(), 13, "{table}");
+    assert_eq!(
+        table.lines().count(),
+        14,
+        "a header, 12 rows, a footer:\n{table}"
+    );
+    assert_eq!(
+        table.lines().last(),
+        Some("12 posts match; showing 1-12"),
+        "{table}"
+    );
 }
 
 #[test]
