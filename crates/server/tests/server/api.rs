@@ -571,3 +571,108 @@ async fn searches_go_on_while_another_process_writes_the_index() {
     let after = get(&app, "/api/v1/search?q=Bergen").await;
     assert_eq!(total(&after), Some(1), "{}", after.body);
 }
+
+#[tokio::test]
+async fn a_channel_name_that_fits_several_channels_is_a_problem_that_lists_them() {
+    let a = archive();
+    // A second channel whose name is harbor_notes's in letters and digits.
+    let mut engine = tgscope_engine::Engine::open(&a.dir).expect("archive");
+    let capture = a.dir.parent().expect("tmp").join("other.jsonl");
+    std::fs::write(
+        &capture,
+        "{\"id\": 7, \"date\": \"2024-03-02T08:00:00Z\", \"channel\": \"Harbor Notes!\", \
+         \"text\": \"Another harbor\"}\n",
+    )
+    .expect("capture");
+    engine
+        .ingest(
+            &[capture],
+            &tgscope_engine::IngestOptions::default(),
+            &mut tgscope_engine::NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&a.dir));
+
+    for uri in [
+        "/api/v1/channels/harbornotes".to_string(),
+        format!("/api/v1/search?q={}", enc("harbor channel:harbornotes")),
+    ] {
+        let reply = get(&app, &uri).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            reply.body
+        );
+        let detail = problem(&reply)["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(detail.contains("names 2 channels"), "{uri}: {detail}");
+        assert!(
+            detail.contains("harbor_notes") && detail.contains("Harbor Notes!"),
+            "{uri}: {detail}"
+        );
+    }
+    // Each is reachable by its own name; a part of a name is no name.
+    let own = get(&app, "/api/v1/channels/harbor_notes").await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let part = get(&app, "/api/v1/channels/harbor").await;
+    assert_eq!(part.status, StatusCode::NOT_FOUND, "{}", part.body);
+    let search = get(
+        &app,
+        &format!("/api/v1/search?q={}", enc("channel:harbor_notes")),
+    )
+    .await;
+    assert_eq!(search.json()["total"], 4, "{}", search.body);
+}
+
+#[tokio::test]
+async fn counts_and_downloads_say_what_they_leave_out() {
+    let a = archive();
+    // A post of harbor_notes without a date.
+    let mut engine = tgscope_engine::Engine::open(&a.dir).expect("archive");
+    let capture = a.dir.parent().expect("tmp").join("undated.jsonl");
+    std::fs::write(
+        &capture,
+        "{\"id\": 110, \"channel\": \"harbor_notes\", \"text\": \"harbor log without a date\"}\n",
+    )
+    .expect("capture");
+    engine
+        .ingest(
+            &[capture],
+            &tgscope_engine::IngestOptions::default(),
+            &mut tgscope_engine::NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&a.dir));
+
+    let reply = get(&app, "/api/v1/search?q=harbor&by=month").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let json = reply.json();
+    assert_eq!(
+        json["total"], 4,
+        "three dated posts say harbor, and the undated one"
+    );
+    let counts = &json["counts"];
+    assert_eq!(counts["matching"], 4);
+    assert_eq!(counts["undated"], 1, "{counts}");
+    let periods: u64 = counts["periods"]
+        .as_array()
+        .expect("periods")
+        .iter()
+        .map(|p| p["count"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(periods, 3, "the dated matches: {counts}");
+    // The chart's data as CSV carries the same in its headers.
+    let csv = get(&app, "/api/v1/search?q=harbor&by=month&format=csv").await;
+    assert_eq!(csv.header("x-total-count"), "4");
+    assert_eq!(csv.header("x-undated-count"), "1");
+    // A page of a CSV download says how many match in all.
+    let page = get(&app, "/api/v1/search?q=harbor&format=csv&limit=1").await;
+    assert_eq!(page.body.lines().count(), 2, "{}", page.body);
+    assert_eq!(page.header("x-total-count"), "4");
+    assert!(page.header("link").contains("rel=\"next\""));
+}
