@@ -349,6 +349,51 @@ fn times_without_offset_are_inferred_once_warned_or_read_with_an_offset() {
 }
 
 #[test]
+fn times_outside_the_years_1_to_9999_are_refused_with_a_warning() {
+    // Numbers this large are milliseconds: 253402300800000 is 10000-01-01T00:00:00Z, and
+    // 253402300799000 the last second of the year 9999; 1e300 and -1e300 are far outside.
+    let input = b"{\"id\": 1, \"text\": \"a\", \"date\": 253402300800000}\n\
+{\"id\": 2, \"text\": \"b\", \"date\": 1e300}\n\
+{\"id\": 3, \"text\": \"c\", \"date\": -1e300}\n\
+{\"id\": 4, \"text\": \"d\", \"date\": 253402300799000}\n\
+{\"id\": 5, \"text\": \"e\", \"date\": 1732299139}\n";
+    let items = read_bytes(input, DumpOptions::default());
+    let warnings: Vec<&str> = items
+        .iter()
+        .filter_map(|i| match i {
+            Ok(ReadItem::Warning(w)) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("the time 253402300800000 is past the year 9999"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        !warnings[0].contains("not one tgscope reads"),
+        "{}",
+        warnings[0]
+    );
+    let got: Vec<(Option<i64>, Option<&str>)> = posts(&items)
+        .iter()
+        .map(|p| (p.message_id, p.date.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(1), None),
+            (Some(2), None),
+            (Some(3), None),
+            (Some(4), Some("9999-12-31T23:59:59Z")),
+            (Some(5), Some("2024-11-22T18:12:19Z")),
+        ]
+    );
+    assert!(posts(&items).iter().all(|p| p.date_inferred.is_none()));
+}
+
+#[test]
 fn field_map_parses_and_refuses() {
     let map = FieldMap::parse("id=msg_id, text=message,date=ts,forward=fwd.name").expect("parses");
     assert_eq!(map.id.as_deref(), Some("msg_id"));

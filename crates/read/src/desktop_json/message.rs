@@ -31,7 +31,8 @@ pub struct ReaderState {
 /// A message object as the export writes it (absent keys are `None`; names may be `null`).
 #[derive(Debug, Deserialize)]
 pub struct RawMessage<'a> {
-    id: Option<i64>,
+    /// Read whatever its type, so that a wrong one is a warning, not the end of the file.
+    id: Option<IdOrText>,
     #[serde(rename = "type", default, borrow)]
     kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -190,8 +191,9 @@ pub enum IdOrText {
     Num(i64),
     /// A JSON string, or a number that is not an integer, as text.
     Text(String),
-    /// Anything else (`true`, an object): kept as nothing, never an error.
-    Other,
+    /// Anything else, named ("a boolean", "an object", "a list"): kept as nothing, never an
+    /// error.
+    Other(&'static str),
 }
 
 impl<'de> Deserialize<'de> for IdOrText {
@@ -218,14 +220,14 @@ impl<'de> Deserialize<'de> for IdOrText {
                 Ok(IdOrText::Text(v))
             }
             fn visit_bool<E>(self, _: bool) -> Result<IdOrText, E> {
-                Ok(IdOrText::Other)
+                Ok(IdOrText::Other("a boolean"))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut a: A,
             ) -> Result<IdOrText, A::Error> {
                 while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(IdOrText::Other)
+                Ok(IdOrText::Other("a list"))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
@@ -235,7 +237,7 @@ impl<'de> Deserialize<'de> for IdOrText {
                     .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                     .is_some()
                 {}
-                Ok(IdOrText::Other)
+                Ok(IdOrText::Other("an object"))
             }
         }
         d.deserialize_any(Visit)
@@ -246,7 +248,7 @@ fn id_text(v: &IdOrText) -> Option<String> {
     match v {
         IdOrText::Text(s) => Some(s.clone()),
         IdOrText::Num(n) => Some(n.to_string()),
-        IdOrText::Other => None,
+        IdOrText::Other(_) => None,
     }
 }
 
@@ -258,24 +260,83 @@ fn sender_id(v: &Option<IdOrText>) -> Option<String> {
     }
 }
 
-fn unix_time(v: &Option<IdOrText>) -> Option<String> {
-    let secs: i64 = match v.as_ref()? {
-        IdOrText::Text(s) => s.parse().ok()?,
-        IdOrText::Num(n) => *n,
-        IdOrText::Other => return None,
+/// The message's id, and what was wrong with it when it is not a whole number.
+fn message_id(v: Option<&IdOrText>) -> (Option<i64>, Option<String>) {
+    match v {
+        None => (None, None),
+        Some(IdOrText::Num(n)) => (Some(*n), None),
+        Some(IdOrText::Text(s)) => match s.parse::<i64>() {
+            Ok(n) => (
+                Some(n),
+                Some(format!(
+                    "its id is the text {s:?}, not a number; read as the id {n}"
+                )),
+            ),
+            Err(_) => (
+                None,
+                Some(format!(
+                    "its id {:?} is not a whole number; the message is read without an id",
+                    shown(s)
+                )),
+            ),
+        },
+        Some(IdOrText::Other(kind)) => (
+            None,
+            Some(format!(
+                "its id is {kind}, not a number; the message is read without an id"
+            )),
+        ),
+    }
+}
+
+/// A value as a warning shows it: cut to 40 characters.
+fn shown(s: &str) -> String {
+    let mut cut: String = s.chars().take(40).collect();
+    if cut.len() < s.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Reads a `date_unixtime` or `edited_unixtime`: `Ok(None)` when absent, the time as RFC 3339
+/// UTC, or why it is refused (not a whole number of seconds, or outside the years 1 to 9999,
+/// which RFC 3339 cannot write).
+fn unix_time(v: &Option<IdOrText>) -> Result<Option<String>, String> {
+    let secs: i128 = match v {
+        None => return Ok(None),
+        Some(IdOrText::Num(n)) => i128::from(*n),
+        Some(IdOrText::Text(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{:?} is not a whole number of seconds", shown(s)))?,
+        Some(IdOrText::Other(kind)) => return Err(format!("is {kind}, not a number of seconds")),
     };
-    let at = DateTime::<Utc>::from_timestamp(secs, 0)?;
-    Some(utc_string(at))
+    // The first second of the year 1 and the last of the year 9999.
+    const FIRST: i128 = -62_135_596_800;
+    const LAST: i128 = 253_402_300_799;
+    if secs > LAST {
+        return Err(format!("{secs} is past the year 9999"));
+    }
+    if secs < FIRST {
+        return Err(format!("{secs} is before the year 1"));
+    }
+    i64::try_from(secs)
+        .ok()
+        .and_then(|secs| DateTime::<Utc>::from_timestamp(secs, 0))
+        .and_then(utc_string)
+        .map(Some)
+        .ok_or_else(|| format!("{secs} is not a time"))
 }
 
 /// `at` as `YYYY-MM-DDTHH:MM:SSZ` (what `format("%Y-%m-%dT%H:%M:%SZ")` writes, without parsing
-/// a format string for every message).
-fn utc_string(at: DateTime<Utc>) -> String {
+/// a format string for every message); `None` outside the years 1 to 9999, which RFC 3339
+/// cannot write.
+fn utc_string(at: DateTime<Utc>) -> Option<String> {
     use chrono::{Datelike, Timelike};
-    if !(0..=9999).contains(&at.year()) {
-        return at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if !(1..=9999).contains(&at.year()) {
+        return None;
     }
-    format!(
+    Some(format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
         at.month(),
@@ -283,11 +344,34 @@ fn utc_string(at: DateTime<Utc>) -> String {
         at.hour(),
         at.minute(),
         at.second()
-    )
+    ))
 }
 
+/// A local time as exports write it (`2024-07-01T10:00:00`), in the years 1 to 9999.
 fn local_time(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok()
+    use chrono::Datelike;
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .ok()
+        .filter(|t| (1..=9999).contains(&t.year()))
+}
+
+/// A local time read with a known UTC offset, as RFC 3339 UTC (`None` when that leaves the
+/// years 1 to 9999).
+fn local_to_utc(local: &NaiveDateTime, offset: Option<FixedOffset>) -> Option<String> {
+    let at = offset?.from_local_datetime(local).single()?;
+    utc_string(at.with_timezone(&Utc))
+}
+
+/// What kind of JSON value `raw` is ("a number", "an object", ...).
+fn kind_of(raw: &RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'"') => "a string",
+        Some(b'[') => "a list",
+        Some(b'{') => "an object",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
 }
 
 /// The plain text of a `text` value (a string, or an array of strings and runs).
@@ -315,12 +399,31 @@ fn text_value(raw: &RawMessage) -> Option<Value> {
     raw.text.and_then(|t| serde_json::from_str(t.get()).ok())
 }
 
-/// The runs of a message's text: `text_entities` when present, else the `text` array.
-fn runs<'a>(raw: &mut RawMessage<'a>) -> Vec<RawEntity<'a>> {
-    if let Some(entities) = raw.text_entities.take() {
-        return entities;
+/// What is wrong with a message's `text` when the post's text is read from it (no
+/// `text_entities`) and it is neither a string nor a list of runs.
+fn text_problem(raw: &RawMessage) -> Option<String> {
+    if raw.text_entities.is_some() {
+        return None;
     }
-    match text_value(raw) {
+    let text = raw.text?;
+    match kind_of(text) {
+        "a string" | "a list" | "null" => None,
+        kind => Some(format!(
+            "its text is {kind} ({}), not a string or a list of text runs; the message is read \
+             without text",
+            shown(text.get().trim())
+        )),
+    }
+}
+
+/// The runs of a message's text: `text_entities` when present, else the `text` array; and how
+/// many parts of a `text` array were neither text nor a run (left out).
+fn runs<'a>(raw: &mut RawMessage<'a>) -> (Vec<RawEntity<'a>>, usize) {
+    if let Some(entities) = raw.text_entities.take() {
+        return (entities, 0);
+    }
+    let mut left_out = 0;
+    let runs = match text_value(raw) {
         Some(Value::String(s)) => vec![RawEntity {
             kind: Some("plain".into()),
             text: s.into(),
@@ -342,11 +445,36 @@ fn runs<'a>(raw: &mut RawMessage<'a>) -> Vec<RawEntity<'a>> {
                     collapsed: None,
                     user_id: None,
                 }),
-                other => RawEntity::deserialize(other).ok(),
+                other => {
+                    let run = RawEntity::deserialize(other).ok();
+                    left_out += usize::from(run.is_none());
+                    run
+                }
             })
             .collect(),
         _ => Vec::new(),
+    };
+    (runs, left_out)
+}
+
+/// How warnings name a message: by its id and place in the export, or by its place and byte
+/// offset when it has no id.
+pub fn place_of(id: Option<i64>, locator: Option<&str>, byte: u64) -> String {
+    let locator = locator.unwrap_or_default();
+    match id {
+        Some(id) => format!("message {id} ({locator})"),
+        None => format!("the message at {locator} (byte {byte})"),
     }
+}
+
+/// The id of a message that cannot be read as a whole, for naming it in a warning.
+pub fn id_of_unreadable(object: &str) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct JustTheId {
+        id: Option<IdOrText>,
+    }
+    let just: JustTheId = serde_json::from_str(object).ok()?;
+    message_id(just.id.as_ref()).0
 }
 
 /// Turns one message into what it means: a post, or a service event (plus warnings).
@@ -358,33 +486,40 @@ pub fn convert(
     location: Location,
 ) -> Vec<ReadItem> {
     let mut items = Vec::new();
-    let (id, locator) = (raw.id, location.locator.clone());
-    let place = || {
-        format!(
-            "message {} ({})",
-            id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-            locator.as_deref().unwrap_or_default()
-        )
-    };
+    let (id, id_problem) = message_id(raw.id.as_ref());
+    let (locator, byte) = (location.locator.clone(), location.byte_start);
+    let place = || place_of(id, locator.as_deref(), byte);
     let warn = |items: &mut Vec<ReadItem>, text: String| items.push(ReadItem::Warning(text));
-    // Time: `date_unixtime` is UTC; an old export has only the local `date`.
-    let (date, date_inferred) = match unix_time(&raw.date_unixtime) {
-        Some(d) => (Some(d), None),
-        None => match raw.date.as_deref().and_then(local_time) {
-            Some(local) => match options
-                .utc_offset
-                .and_then(|o| o.from_local_datetime(&local).single())
-            {
-                Some(at) => (
-                    Some(
-                        at.with_timezone(&Utc)
-                            .format("%Y-%m-%dT%H:%M:%SZ")
-                            .to_string(),
-                    ),
-                    None,
-                ),
+    for problem in [id_problem, text_problem(&raw)].into_iter().flatten() {
+        warn(&mut items, format!("{}: {problem}", place()));
+    }
+    // Time: `date_unixtime` is UTC; an old export has only the local `date`. A `date_unixtime`
+    // that is not a time RFC 3339 can write is refused, and the `date` read instead.
+    let unix = unix_time(&raw.date_unixtime);
+    let local = raw.date.as_deref().and_then(local_time);
+    if let Err(why) = &unix {
+        warn(
+            &mut items,
+            format!(
+                "{}: date_unixtime {why}; {}",
+                place(),
+                if local.is_some() {
+                    "the local time of its date field is read instead"
+                } else {
+                    "the message is read without a date"
+                }
+            ),
+        );
+    }
+    let (date, date_inferred) = match unix {
+        Ok(Some(d)) => (Some(d), None),
+        _ => match local {
+            Some(local) => match local_to_utc(&local, options.utc_offset) {
+                Some(at) => (Some(at), None),
                 None => {
-                    if !state.warned_local_time {
+                    // Said once per export when the export has no `date_unixtime` at all; a
+                    // refused one was just reported.
+                    if unix.is_ok() && !state.warned_local_time {
                         state.warned_local_time = true;
                         warn(
                             &mut items,
@@ -439,7 +574,7 @@ pub fn convert(
         let text = plain_text(&text_value(&raw));
         items.push(ReadItem::Event(Box::new(ServiceEvent {
             channel: Some(chat.clone()),
-            message_id: raw.id,
+            message_id: id,
             date: date.or_else(|| date_inferred.map(|d| d.date)),
             actor: match (&raw.actor, &raw.actor_id) {
                 (None, None) => None,
@@ -457,7 +592,7 @@ pub fn convert(
     }
     let mut post = CapturedPost {
         channel: Some(chat.clone()),
-        message_id: raw.id,
+        message_id: id,
         date,
         date_inferred,
         author: raw.author.clone(),
@@ -468,19 +603,21 @@ pub fn convert(
     };
     // Edits: `edited_unixtime`, else an `edited` local time (exports before 2020-06 always write
     // `edited`, with a 1970 placeholder when the message was not edited).
-    post.edited_at = unix_time(&raw.edited_unixtime).or_else(|| {
+    let edited_unix = unix_time(&raw.edited_unixtime).unwrap_or_else(|why| {
+        warn(
+            &mut items,
+            format!(
+                "{}: edited_unixtime {why}; the edit time is read from its edited field, if any",
+                place()
+            ),
+        );
+        None
+    });
+    post.edited_at = edited_unix.or_else(|| {
         let local = raw.edited.as_deref().and_then(local_time)?;
         (local.and_utc().timestamp() > 0).then(|| {
-            match options
-                .utc_offset
-                .and_then(|o| o.from_local_datetime(&local).single())
-            {
-                Some(at) => at
-                    .with_timezone(&Utc)
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string(),
-                None => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
-            }
+            local_to_utc(&local, options.utc_offset)
+                .unwrap_or_else(|| local.format("%Y-%m-%dT%H:%M:%S").to_string())
         })
     });
     post.edited = Some(post.edited_at.is_some());
@@ -520,7 +657,17 @@ pub fn convert(
     let media = media_of(&raw, &mut |w| warn(&mut items, format!("{}: {w}", place())));
     post.media = media;
     // Text: the runs joined give the raw text; clean text and entity spans follow.
-    let runs = runs(&mut raw);
+    let (runs, left_out) = runs(&mut raw);
+    if left_out > 0 {
+        warn(
+            &mut items,
+            format!(
+                "{}: {left_out} part(s) of its text are neither text nor a text run; they are \
+                 left out",
+                place()
+            ),
+        );
+    }
     let raw_text: String = runs.iter().map(|r| r.text.as_ref()).collect();
     // Most text is already clean: then the clean text is the raw text, and each run's span is
     // where it lies, trimmed as cleaning trims it. Otherwise each run's clean form is looked for

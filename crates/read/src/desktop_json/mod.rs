@@ -6,7 +6,10 @@
 //! section it does not need, and each message object is parsed by serde_json where it lies in
 //! the window, borrowing its strings. Memory stays flat whatever the export's size. A truncated
 //! or corrupt file ends the stream with an error naming the byte offset, after every message
-//! before the damage.
+//! before the damage. Well-formed JSON with values of the wrong type is not damage: a warning
+//! names the message and the stream goes on (a wrong `id` or `text` keeps the message without
+//! it, another wrong value leaves the message out), and a unix time outside the years 1 to 9999
+//! is refused with a warning.
 
 mod message;
 mod window;
@@ -358,14 +361,40 @@ impl<R: Read> DesktopJsonReader<R> {
                     // over a stretch of a likely length that doubles until the message fits;
                     // when the window ends inside it, more is read.
                     let mut stretch = self.stretch;
-                    let (raw, len) = loop {
+                    let parsed = loop {
                         let bytes = self.input.bytes();
                         let limit = stretch.min(bytes.len());
                         let (text, not_utf8) = window::utf8_prefix(&bytes[..limit]);
                         let mut stream = serde_json::Deserializer::from_str(text)
                             .into_iter::<message::RawMessage<'_>>();
                         match stream.next() {
-                            Some(Ok(raw)) => break (raw, stream.byte_offset()),
+                            Some(Ok(raw)) => break Parsed::Message(raw, stream.byte_offset()),
+                            // Well-formed JSON with a value of the wrong type: once the whole
+                            // object is in the window, it is left out with a warning.
+                            Some(Err(e)) if e.is_data() => {
+                                let mut whole = serde_json::Deserializer::from_str(text)
+                                    .into_iter::<serde::de::IgnoredAny>();
+                                match whole.next() {
+                                    Some(Ok(_)) => {
+                                        let len = whole.byte_offset();
+                                        break Parsed::Unreadable {
+                                            len,
+                                            id: message::id_of_unreadable(&text[..len]),
+                                            reason: error_reason(&e),
+                                        };
+                                    }
+                                    Some(Err(e)) if !e.is_eof() => {
+                                        return Err(ReadError::Malformed {
+                                            byte: start + error_offset(text.as_bytes(), &e),
+                                            reason: format!(
+                                                "a message that cannot be read: {}",
+                                                error_reason(&e)
+                                            ),
+                                        });
+                                    }
+                                    _ => {}
+                                }
+                            }
                             Some(Err(e)) if !e.is_eof() => {
                                 return Err(ReadError::Malformed {
                                     byte: start + error_offset(text.as_bytes(), &e),
@@ -397,9 +426,6 @@ impl<R: Read> DesktopJsonReader<R> {
                             return Err(self.end_of_input("a message"));
                         }
                     };
-                    // The next stretch: this message and a half, at least 4 KiB.
-                    self.stretch = (len + len / 2).max(4096);
-                    let end = start + len as u64;
                     let locator = if in_list {
                         format!(
                             "{}.list[{}].messages[{}]",
@@ -409,18 +435,33 @@ impl<R: Read> DesktopJsonReader<R> {
                         format!("messages[{}]", self.message_index)
                     };
                     self.message_index += 1;
-                    let items = message::convert(
-                        raw,
-                        &self.chat,
-                        &self.options,
-                        &mut self.state,
-                        tgscope_model::Location {
-                            byte_start: start,
-                            byte_end: end,
-                            locator: Some(locator),
-                            ..Default::default()
-                        },
-                    );
+                    let (items, len) = match parsed {
+                        Parsed::Message(raw, len) => {
+                            let items = message::convert(
+                                raw,
+                                &self.chat,
+                                &self.options,
+                                &mut self.state,
+                                tgscope_model::Location {
+                                    byte_start: start,
+                                    byte_end: start + len as u64,
+                                    locator: Some(locator),
+                                    ..Default::default()
+                                },
+                            );
+                            (items, len)
+                        }
+                        Parsed::Unreadable { len, id, reason } => {
+                            let warning = format!(
+                                "{}: a value of the wrong type ({reason}); the message is left \
+                                 out, the rest of the export is read",
+                                message::place_of(id, Some(&locator), start)
+                            );
+                            (vec![ReadItem::Warning(warning)], len)
+                        }
+                    };
+                    // The next stretch: this message and a half, at least 4 KiB.
+                    self.stretch = (len + len / 2).max(4096);
                     self.input.consume(len);
                     self.pending.extend(items);
                     // What follows the message: damage there is reported after the message.
@@ -582,6 +623,23 @@ pub fn looks_like_export(head: &str) -> bool {
             || head.contains("_channel\"")
             || head.contains("_group\"")
             || head.contains("_supergroup\""))
+}
+
+/// A message object as parsed where it lies in the window.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value on the stack per message, moved once; boxing would allocate per message"
+)]
+enum Parsed<'a> {
+    /// Read, with its length in bytes.
+    Message(message::RawMessage<'a>, usize),
+    /// Well-formed JSON that is not a message tgscope can read (a value of the wrong type): its
+    /// length, its id when that can be read, and serde_json's reason.
+    Unreadable {
+        len: usize,
+        id: Option<i64>,
+        reason: String,
+    },
 }
 
 /// The longest message (or skipped value) held in memory: far beyond any real message, small

@@ -1,7 +1,7 @@
 //! Unit tests of the Desktop JSON reader on small exports written inline.
 
 use super::*;
-use tgscope_model::{CapturedPost, MediaKind, Placeholder, ServiceEvent};
+use tgscope_model::{CapturedPost, DateBasis, MediaKind, Placeholder, ServiceEvent};
 
 fn read_all(
     json: &str,
@@ -389,4 +389,200 @@ fn a_character_cut_by_the_end_of_a_block_is_read_whole() {
     assert!(error.is_none(), "{error:?}");
     let texts: Vec<String> = posts.into_iter().map(|p| p.text).collect();
     assert_eq!(texts, expected);
+}
+
+/// One export message per line, each with `date_unixtime` 1656141900 (2022-06-25T07:25:00Z)
+/// unless it gives its own.
+fn export_of(messages: &[&str]) -> String {
+    format!(
+        "{{\"name\": \"Channel\", \"type\": \"public_channel\", \"id\": 7, \"messages\": [\n{}\n]}}",
+        messages.join(",\n")
+    )
+}
+
+#[test]
+fn a_text_of_the_wrong_type_is_a_warning_naming_the_message() {
+    let json = export_of(&[
+        r#"{"id": 1, "type": "message", "date_unixtime": "1656141900", "text": 42}"#,
+        r#"{"id": 2, "type": "message", "date_unixtime": "1656141900", "text": {"type": "bold"}}"#,
+        r#"{"id": 3, "type": "message", "date_unixtime": "1656141900", "text": true}"#,
+        r#"{"id": 4, "type": "message", "date_unixtime": "1656141900", "text": ["ok ", 5, {"type": "bold", "text": "bold"}]}"#,
+        r#"{"id": 5, "type": "message", "date_unixtime": "1656141900", "text": "fine"}"#,
+    ]);
+    let (posts, _, warnings, error) = read_all(&json);
+    assert!(error.is_none(), "{error:?}");
+    let ids: Vec<Option<i64>> = posts.iter().map(|p| p.message_id).collect();
+    assert_eq!(ids, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+    assert_eq!(posts[3].text, "ok bold");
+    assert_eq!(posts[4].text, "fine");
+    assert_eq!(warnings.len(), 4, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("message 1 (messages[0]): its text is a number (42), not a string"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].starts_with("message 2 (messages[1]): its text is an object"),
+        "{}",
+        warnings[1]
+    );
+    assert!(
+        warnings[2].starts_with("message 3 (messages[2]): its text is a boolean (true)"),
+        "{}",
+        warnings[2]
+    );
+    assert!(
+        warnings[3].starts_with("message 4 (messages[3]): 1 part(s) of its text"),
+        "{}",
+        warnings[3]
+    );
+    // With `text_entities`, the text is read from them: a stray `text` changes nothing.
+    let json = export_of(&[
+        r#"{"id": 1, "type": "message", "text": 42, "text_entities": [{"type": "plain", "text": "x"}]}"#,
+    ]);
+    let (posts, _, warnings, _) = read_all(&json);
+    assert_eq!(posts[0].text, "x");
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn an_id_of_the_wrong_type_is_a_warning_and_the_rest_is_read() {
+    let json = export_of(&[
+        r#"{"id": "abc", "type": "message", "date_unixtime": "1656141900", "text": "one"}"#,
+        r#"{"id": {"n": 2}, "type": "message", "date_unixtime": "1656141900", "text": "two"}"#,
+        r#"{"id": true, "type": "service", "action": "pin_message", "date_unixtime": "1656141900", "text": ""}"#,
+        r#"{"id": "4", "type": "message", "date_unixtime": "1656141900", "text": "four"}"#,
+        r#"{"id": 5, "type": "message", "date_unixtime": "1656141900", "text": "five"}"#,
+    ]);
+    let (posts, events, warnings, error) = read_all(&json);
+    assert!(error.is_none(), "{error:?}");
+    let got: Vec<(Option<i64>, &str)> = posts
+        .iter()
+        .map(|p| (p.message_id, p.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, "one"),
+            (None, "two"),
+            (Some(4), "four"),
+            (Some(5), "five")
+        ]
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].message_id, None);
+    let start = |needle: &str| json.find(needle).expect("in the export");
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "the message at messages[0] (byte {}): its id \"abc\" is not a whole number; \
+                 the message is read without an id",
+                start("{\"id\": \"abc\"")
+            ),
+            format!(
+                "the message at messages[1] (byte {}): its id is an object, not a number; the \
+                 message is read without an id",
+                start("{\"id\": {")
+            ),
+            format!(
+                "the message at messages[2] (byte {}): its id is a boolean, not a number; the \
+                 message is read without an id",
+                start("{\"id\": true")
+            ),
+            "message 4 (messages[3]): its id is the text \"4\", not a number; read as the id 4"
+                .to_string(),
+        ]
+    );
+}
+
+#[test]
+fn a_message_with_another_value_of_the_wrong_type_is_left_out_with_a_warning() {
+    let json = export_of(&[
+        r#"{"id": 1, "type": "message", "date_unixtime": "1656141900", "width": "wide", "photo": "p.jpg", "text": "one"}"#,
+        r#"{"width": [1], "type": "message", "text": "no id"}"#,
+        r#"{"id": 3, "type": "message", "date_unixtime": "1656141900", "text": "three"}"#,
+    ]);
+    let (posts, _, warnings, error) = read_all(&json);
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].message_id, Some(3));
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("message 1 (messages[0]): a value of the wrong type (invalid type"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].ends_with("the message is left out, the rest of the export is read"));
+    let second = json.find("{\"width\": [1]").expect("second message");
+    assert!(
+        warnings[1].starts_with(&format!("the message at messages[1] (byte {second}): ")),
+        "{}",
+        warnings[1]
+    );
+    // The same read in small pieces: the messages are whole before they are judged.
+    for step in [1, 7, 64] {
+        let trickled = debug_items(DesktopJsonReader::new(
+            Trickle {
+                bytes: json.as_bytes(),
+                step,
+            },
+            JsonOptions::default(),
+        ));
+        let whole = debug_items(DesktopJsonReader::new(
+            json.as_bytes(),
+            JsonOptions::default(),
+        ));
+        assert_eq!(trickled, whole, "reads of {step} bytes");
+    }
+}
+
+#[test]
+fn a_unix_time_outside_the_years_1_to_9999_is_refused_with_a_warning() {
+    let json = export_of(&[
+        r#"{"id": 1, "type": "message", "date": "2022-06-25T10:25:00", "date_unixtime": "253402300800", "text": "past"}"#,
+        r#"{"id": 2, "type": "message", "date_unixtime": 253402300799, "text": "last second"}"#,
+        r#"{"id": 3, "type": "message", "date_unixtime": "-62135596801", "text": "before"}"#,
+        r#"{"id": 4, "type": "message", "date_unixtime": "soon", "text": "not a number"}"#,
+        r#"{"id": 5, "type": "message", "date_unixtime": "1656141900", "edited_unixtime": "99999999999999", "edited": "2022-06-25T11:00:00", "text": "edited"}"#,
+        r#"{"id": 6, "type": "message", "date_unixtime": 1656141900, "text": "fine"}"#,
+    ]);
+    let (posts, _, warnings, error) = read_all(&json);
+    assert!(error.is_none(), "{error:?}");
+    let dates: Vec<Option<&str>> = posts.iter().map(|p| p.date.as_deref()).collect();
+    assert_eq!(
+        dates,
+        [
+            None,
+            Some("9999-12-31T23:59:59Z"),
+            None,
+            None,
+            Some("2022-06-25T07:25:00Z"),
+            Some("2022-06-25T07:25:00Z"),
+        ]
+    );
+    // The refused time's `date` is read instead, as a local time of unknown offset.
+    let local = posts[0].date_inferred.as_ref().expect("local date");
+    assert_eq!(local.date, "2022-06-25T10:25:00");
+    assert_eq!(local.basis, DateBasis::ExportLocalTime);
+    assert!(posts[2].date_inferred.is_none() && posts[3].date_inferred.is_none());
+    assert_eq!(posts[4].edited_at.as_deref(), Some("2022-06-25T11:00:00"));
+    assert_eq!(
+        warnings,
+        [
+            "message 1 (messages[0]): date_unixtime 253402300800 is past the year 9999; the \
+             local time of its date field is read instead",
+            "message 3 (messages[2]): date_unixtime -62135596801 is before the year 1; the \
+             message is read without a date",
+            "message 4 (messages[3]): date_unixtime \"soon\" is not a whole number of seconds; \
+             the message is read without a date",
+            "message 5 (messages[4]): edited_unixtime 99999999999999 is past the year 9999; the \
+             edit time is read from its edited field, if any",
+        ]
+    );
+    for p in &posts {
+        for time in [&p.date, &p.edited_at].into_iter().flatten() {
+            assert!(!time.starts_with('+') && time.len() <= 20, "{time}");
+        }
+    }
 }

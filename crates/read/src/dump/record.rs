@@ -24,6 +24,7 @@ pub(crate) struct Converter {
     seen_first: bool,
     warned_local: bool,
     warned_bad_date: bool,
+    warned_out_of_range: bool,
     warned_long: bool,
 }
 
@@ -66,6 +67,7 @@ impl Converter {
             seen_first: false,
             warned_local: false,
             warned_bad_date: false,
+            warned_out_of_range: false,
             warned_long: false,
         }
     }
@@ -233,10 +235,8 @@ impl Converter {
         items: &mut Vec<ReadItem>,
     ) {
         let given = self.map.date.as_deref();
-        let value = pick(record, given, fields::DATE, |v| {
-            values::when(v) != When::Unknown
-        })
-        .or_else(|| pick(record, given, fields::DATE, |_| true));
+        let value = pick(record, given, fields::DATE, |v| values::when(v).is_time())
+            .or_else(|| pick(record, given, fields::DATE, |_| true));
         if let Some(v) = value {
             match values::when(v) {
                 When::Utc(at) => post.date = Some(at),
@@ -266,6 +266,22 @@ impl Converter {
                         evidence: v.as_str().unwrap_or_default().to_string(),
                         detail: Some("the dump gives a day without a time".into()),
                     });
+                }
+                When::OutOfRange { past } => {
+                    if !self.warned_out_of_range {
+                        self.warned_out_of_range = true;
+                        items.push(ReadItem::Warning(format!(
+                            "{place}: the time {} is {}, which RFC 3339 cannot write; posts with \
+                             times outside the years 1 to 9999 are kept without one (further \
+                             ones are not reported)",
+                            shown(v),
+                            if past {
+                                "past the year 9999"
+                            } else {
+                                "before the year 1"
+                            }
+                        )));
+                    }
                 }
                 When::Unknown => {
                     if !self.warned_bad_date {

@@ -204,14 +204,29 @@ fn times() {
         When::Local(_)
     ));
     assert!(matches!(values::when(&json!("2024-11-22")), When::Day(_)));
-    for bad in [
-        json!("2024"),
-        json!("yesterday"),
-        json!(null),
-        json!(1e300),
-        json!(true),
-    ] {
+    for bad in [json!("2024"), json!("yesterday"), json!(null), json!(true)] {
         assert_eq!(values::when(&bad), When::Unknown, "{bad}");
+    }
+    // Outside the years 1 to 9999, which RFC 3339 cannot write: refused, never "+10000-...".
+    let past = When::OutOfRange { past: true };
+    let before = When::OutOfRange { past: false };
+    assert_eq!(values::when(&json!(1e300)), past);
+    assert_eq!(values::when(&json!(253402300800000u64)), past);
+    assert_eq!(values::when(&json!("253402300800000")), past);
+    assert_eq!(values::when(&json!(-1e300)), before);
+    assert_eq!(
+        values::when(&json!(253402300799000u64)),
+        utc("9999-12-31T23:59:59Z")
+    );
+    for text in [
+        "+10000-01-01T00:00:00+00:00",
+        "+10000-01-01T00:00:00",
+        "+10000-01-01",
+        "-0001-01-01T00:00:00Z",
+        "0000-12-31T00:00:00",
+    ] {
+        let when = values::when(&json!(text));
+        assert!(!when.is_time(), "{text}: {when:?}");
     }
 }
 

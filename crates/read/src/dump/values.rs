@@ -2,7 +2,7 @@
 //!
 //! Numbers, Telegram peer ids, channels, senders, times, `t.me` links and media kinds.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use tgscope_model::{ChannelRef, MediaKind, Sender};
 
@@ -249,18 +249,61 @@ pub(crate) enum When {
     Local(NaiveDateTime),
     /// A day without a time.
     Day(NaiveDate),
+    /// A time outside the years 1 to 9999, which RFC 3339 cannot write: `past` when after the
+    /// year 9999, else before the year 1.
+    OutOfRange {
+        /// After the year 9999.
+        past: bool,
+    },
     /// Not a time tgscope reads.
     Unknown,
 }
 
-/// RFC 3339 UTC with whole seconds, as every reader writes observed times.
-pub(crate) fn utc_text(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+impl When {
+    /// True for a time tgscope reads (in range).
+    pub(crate) fn is_time(&self) -> bool {
+        !matches!(self, When::Unknown | When::OutOfRange { .. })
+    }
+}
+
+/// The years RFC 3339 writes.
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// RFC 3339 UTC with whole seconds, as every reader writes observed times; `None` outside the
+/// years 1 to 9999.
+pub(crate) fn utc_text(at: DateTime<Utc>) -> Option<String> {
+    YEARS
+        .contains(&at.year())
+        .then(|| at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// A UTC time, or out of range.
+fn utc(at: DateTime<Utc>) -> When {
+    match utc_text(at) {
+        Some(text) => When::Utc(text),
+        None => When::OutOfRange {
+            past: at.year() > *YEARS.end(),
+        },
+    }
+}
+
+/// A local time or day, or out of range.
+fn local(at: NaiveDateTime, day_only: bool) -> When {
+    match (YEARS.contains(&at.year()), day_only) {
+        (true, false) => When::Local(at),
+        (true, true) => When::Day(at.date()),
+        (false, _) => When::OutOfRange {
+            past: at.year() > *YEARS.end(),
+        },
+    }
 }
 
 /// Unix seconds (milliseconds when the number is too large to be seconds: beyond the year
-/// 5000).
+/// 5000); out of range outside the years 1 to 9999.
 fn unix(secs: f64) -> When {
+    // The first second of the year 1 and the last of the year 9999.
+    const FIRST: f64 = -62_135_596_800.0;
+    const LAST: f64 = 253_402_300_799.0;
     let secs = if secs.abs() >= 1.0e11 {
         secs / 1000.0
     } else {
@@ -269,8 +312,11 @@ fn unix(secs: f64) -> When {
     if !secs.is_finite() {
         return When::Unknown;
     }
-    DateTime::<Utc>::from_timestamp(secs.floor() as i64, 0)
-        .map_or(When::Unknown, |at| When::Utc(utc_text(at)))
+    let secs = secs.floor();
+    if !(FIRST..=LAST).contains(&secs) {
+        return When::OutOfRange { past: secs > LAST };
+    }
+    DateTime::<Utc>::from_timestamp(secs as i64, 0).map_or(When::Unknown, utc)
 }
 
 /// Reads a time: unix seconds (number or digits), RFC 3339 / ISO 8601 with an offset (`T` or a
@@ -303,7 +349,7 @@ fn when_text(s: &str) -> When {
         }
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(&t) {
-        return When::Utc(utc_text(at.with_timezone(&Utc)));
+        return utc(at.with_timezone(&Utc));
     }
     for format in [
         "%Y-%m-%dT%H:%M:%S%.f%z",
@@ -312,16 +358,16 @@ fn when_text(s: &str) -> When {
         "%Y-%m-%dT%H:%M:%S%.f%:z",
     ] {
         if let Ok(at) = DateTime::<FixedOffset>::parse_from_str(&t, format) {
-            return When::Utc(utc_text(at.with_timezone(&Utc)));
+            return utc(at.with_timezone(&Utc));
         }
     }
     for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(local) = NaiveDateTime::parse_from_str(&t, format) {
-            return When::Local(local);
+        if let Ok(at) = NaiveDateTime::parse_from_str(&t, format) {
+            return local(at, false);
         }
     }
     match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
-        Ok(day) => When::Day(day),
+        Ok(day) => local(day.and_time(chrono::NaiveTime::MIN), true),
         Err(_) => When::Unknown,
     }
 }
@@ -331,7 +377,7 @@ pub(crate) fn local_to_utc(local: NaiveDateTime, offset: FixedOffset) -> Option<
     offset
         .from_local_datetime(&local)
         .single()
-        .map(|at| utc_text(at.with_timezone(&Utc)))
+        .and_then(|at| utc_text(at.with_timezone(&Utc)))
 }
 
 /// The media kind a name gives (`photo`, `MessageMediaPhoto`, `MessageMediaType.VIDEO_NOTE`,
