@@ -6,12 +6,17 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use tgscope_model::{CapturedPost, ChannelInfo, ChannelRef, Format, ReadItem, ServiceEvent};
+use tgscope_model::{
+    CaptureTime, CaptureTimeBasis, CapturedPost, ChannelInfo, ChannelRef, DateBasis, Format,
+    ReadItem, ServiceEvent,
+};
 use tgscope_read::detect::{self, ContentScan};
-use tgscope_read::{ReadOptions, reader_version};
+use tgscope_read::text::labels::{Label, classify};
+use tgscope_read::{DetectError, ReadOptions, reader_version};
 use tgscope_store::{CaptureStatus, NewCapture, Store, Writer};
 use tgscope_text::normalize;
 
+use crate::Engine;
 use crate::error::{EngineError, InputError, Result};
 
 /// How long a batch of posts written in one transaction is.
@@ -37,6 +42,11 @@ pub struct IngestOptions {
     pub read: ReadOptions,
     /// Posts per transaction.
     pub batch: usize,
+    /// When the captures of this run were made, as the user states it (`ingest --captured-at`):
+    /// RFC 3339 UTC (`2023-05-17T09:00:00Z`) or a day (`2023-05-17`), as
+    /// [`parse_captured_at`] writes it. It outranks what a file says of itself; `None`: what
+    /// the file says, else the ingest time.
+    pub captured_at: Option<String>,
 }
 
 impl Default for IngestOptions {
@@ -48,7 +58,49 @@ impl Default for IngestOptions {
             keep_media: true,
             read: ReadOptions::default(),
             batch: DEFAULT_BATCH,
+            captured_at: None,
         }
+    }
+}
+
+/// Reads a capture time as a user writes it: an RFC 3339 time with its offset
+/// (`2023-05-17T12:00:00+03:00`, `2023-05-17 09:00Z`), written back in UTC
+/// (`2023-05-17T09:00:00Z`), or a day (`2023-05-17`), kept as the day. A time without an offset
+/// is refused (whose clock?), and so is a time in the future. The error says what to write.
+pub fn parse_captured_at(text: &str) -> std::result::Result<String, String> {
+    let t = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if day > chrono::Utc::now().date_naive() + chrono::Days::new(1) {
+            return Err(format!("{t:?} is in the future"));
+        }
+        return Ok(day.format("%Y-%m-%d").to_string());
+    }
+    let with_t = t.replacen(' ', "T", 1);
+    let parsed = chrono::DateTime::parse_from_rfc3339(&with_t).or_else(|_| {
+        // Seconds may be left out: 2023-05-17T12:00+03:00.
+        chrono::DateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M%#z")
+    });
+    match parsed {
+        Ok(at) => {
+            let utc = at.with_timezone(&chrono::Utc);
+            if utc > chrono::Utc::now() + chrono::Duration::hours(1) {
+                return Err(format!("{t:?} is in the future"));
+            }
+            Ok(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        }
+        Err(_)
+            if chrono::NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S").is_ok()
+                || chrono::NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M").is_ok() =>
+        {
+            Err(format!(
+                "{t:?} has no UTC offset: add one (Z for UTC, +03:00, -05:00) or give only the \
+                 day (YYYY-MM-DD)"
+            ))
+        }
+        Err(_) => Err(format!(
+            "{t:?} is not a time: write RFC 3339 (2023-05-17T09:00:00Z, \
+             2023-05-17T12:00:00+03:00) or a day (2023-05-17)"
+        )),
     }
 }
 
@@ -93,6 +145,10 @@ pub struct CaptureReport {
     /// preview pages): recorded as absences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent: Vec<i64>,
+    /// When the capture was made and how that is known (the user, a fetch, the file itself,
+    /// or only the ingest time): the time its view counts and sightings are dated by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured: Option<CaptureTime>,
 }
 
 /// An input that could not be ingested.
@@ -109,8 +165,14 @@ pub struct Skipped {
 pub struct IngestReport {
     /// Inputs ingested (or recognised as already archived).
     pub captures: Vec<CaptureReport>,
-    /// Inputs skipped, with the reason.
+    /// Inputs skipped, with the reason: inputs that are captures (or were named) and could not
+    /// be read, or only in part. Any of them makes the run a failure for its input.
     pub skipped: Vec<Skipped>,
+    /// Files found in a folder that are not captures (notes, READMEs, scripts, tables), left
+    /// out with the reason. Not a failure: a folder walk takes only what is recognisably a
+    /// capture. A file named on the command line is never passed over.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passed_over: Vec<Skipped>,
 }
 
 impl IngestReport {
@@ -132,14 +194,61 @@ impl IngestReport {
     }
 }
 
-/// Expands the paths given on the command line into files, in a stable order. Paths that do not
-/// exist, and folders with no files, are reported as skipped. Files inside `archive` (the
-/// archive's own database and raw captures) are never inputs.
+/// Expands the paths given on the command line into files, in a stable order: every file a
+/// folder holds, captures or not (a folder walk that takes only the captures is
+/// [`gather_inputs`], which [`run`] uses). Paths that do not exist, and folders with no files,
+/// are reported as skipped. Files inside `archive` (the archive's own database and raw
+/// captures) are never inputs.
 pub fn expand_inputs(
     paths: &[PathBuf],
     archive: &Path,
     skipped: &mut Vec<Skipped>,
 ) -> Vec<PathBuf> {
+    expand(paths, archive, skipped)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// Expands the paths given on the command line into the captures to read, in a stable order.
+/// A file named is read as asked, whatever it holds. A folder gives the files it holds that are
+/// recognisably captures: the pages and `result.json` of a Telegram Desktop export folder, a
+/// file whose content is a format tgscope reads (a Desktop JSON export or HTML page, a message
+/// dump, a t.me page), a plain text with the marks of a channel copy (see
+/// [`has_channel_copy_marks`]), or any file named `.txt`. The other files of a folder (notes,
+/// READMEs, scripts, tables) go to `passed_over` with the reason; paths that do not exist, and
+/// folders with no files, to `skipped`. Files inside `archive` are never inputs.
+pub fn gather_inputs(
+    paths: &[PathBuf],
+    archive: &Path,
+    skipped: &mut Vec<Skipped>,
+    passed_over: &mut Vec<Skipped>,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (path, found) in expand(paths, archive, skipped) {
+        match found {
+            Found::Named | Found::ExportFile => files.push(path),
+            Found::InFolder => match not_a_capture(&path) {
+                None => files.push(path),
+                Some(reason) => passed_over.push(Skipped { path, reason }),
+            },
+        }
+    }
+    files
+}
+
+/// How an input was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Named on the command line.
+    Named,
+    /// `result.json` or a page of a Telegram Desktop export folder.
+    ExportFile,
+    /// Any other file found in a folder.
+    InFolder,
+}
+
+fn expand(paths: &[PathBuf], archive: &Path, skipped: &mut Vec<Skipped>) -> Vec<(PathBuf, Found)> {
     let archive = fs::canonicalize(archive).ok();
     let mut files = Vec::new();
     for path in paths {
@@ -165,10 +274,76 @@ pub fn expand_inputs(
                     });
                 }
             }
-            Ok(_) => files.push(path.clone()),
+            Ok(_) => files.push((path.clone(), Found::Named)),
         }
     }
     files
+}
+
+/// How much of a file found in a folder is read to tell whether it is a capture.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// Why a file found in a folder is not a capture; `None` when it is one (see
+/// [`gather_inputs`]). A file that cannot be opened counts as a capture, so that its ingest
+/// says why it cannot be read.
+fn not_a_capture(path: &Path) -> Option<String> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+    {
+        return None;
+    }
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head))
+        .ok()?;
+    if head.len() as u64 == SNIFF_BYTES {
+        // The cut may split a character: end the head on the last whole one.
+        if let Err(e) = std::str::from_utf8(&head)
+            && e.error_len().is_none()
+        {
+            head.truncate(e.valid_up_to());
+        }
+    }
+    let mut scan = ContentScan::new();
+    scan.feed(&head);
+    scan.finish();
+    match detect::detect(&scan) {
+        Ok(found) if found.format != Format::Text => None,
+        Ok(_) if has_channel_copy_marks(&String::from_utf8_lossy(&head)) => None,
+        Ok(_) => Some(
+            "not a capture: plain text without the marks of a channel copy and not named .txt \
+             (name the file itself to read it anyway)"
+                .to_string(),
+        ),
+        Err(DetectError::Binary { what, .. }) => {
+            Some(format!("not a capture: binary data ({what})"))
+        }
+        Err(e) => Some(format!("not a capture: {e}")),
+    }
+}
+
+/// True when a text carries the interface labels of a copied channel: "Forwarded from X", a
+/// view count ("214.4K views"), "Media is too big", "VIEW IN TELEGRAM", "Please open Telegram
+/// to view this post", a Telegram Desktop copy's `Name, [25/06/2022 07:25]` header or its
+/// `[ Photo ]`, `[Forwarded from X]`, `[In reply to X]` lines. Day separators, link labels
+/// ("Read more") and footers with only a time or "edited" are left out: notes have such lines
+/// too. (The text reader's labels, English and Russian, decide each line.)
+pub fn has_channel_copy_marks(text: &str) -> bool {
+    text.lines().take(5000).any(|line| {
+        matches!(
+            classify(line.trim()),
+            Some(
+                Label::ForwardedFrom { .. }
+                    | Label::InReplyTo(_)
+                    | Label::DesktopHeader(_)
+                    | Label::Media(..)
+                    | Label::OpenInTelegram
+                    | Label::ViewInTelegram
+                    | Label::Footer { views: Some(_), .. }
+            )
+        )
+    })
 }
 
 /// The captures of a Telegram Desktop export folder, in reading order: `result.json`, then
@@ -202,7 +377,7 @@ fn export_files(entries: &[fs::DirEntry]) -> Vec<PathBuf> {
     json
 }
 
-fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Result<()> {
+fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<(PathBuf, Found)>) -> io::Result<()> {
     if archive.is_some() && fs::canonicalize(dir).ok().as_deref() == archive {
         return Ok(());
     }
@@ -212,7 +387,7 @@ fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Resul
     // media folders beside them are read through them, not as captures of their own.
     let export_files = export_files(&entries);
     if !export_files.is_empty() {
-        out.extend(export_files);
+        out.extend(export_files.into_iter().map(|p| (p, Found::ExportFile)));
         return Ok(());
     }
     for entry in entries {
@@ -225,10 +400,63 @@ fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Resul
         if kind.is_dir() {
             walk(&path, archive, out)?;
         } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            out.push(path);
+            out.push((path, Found::InFolder));
         }
     }
     Ok(())
+}
+
+/// Ingests files and folders into the engine's archive: what [`Engine::ingest`] does, with a
+/// folder walk that takes only the captures ([`gather_inputs`]) and lists the other files in
+/// [`IngestReport::passed_over`]. Inputs that cannot be read are skipped with the reason and the
+/// run goes on; only a failing archive stops it. The search index follows in the same run.
+pub fn run(
+    engine: &mut Engine,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    progress: &mut dyn Progress,
+) -> Result<IngestReport> {
+    if let Some(given) = &options.captured_at {
+        parse_captured_at(given)
+            .map_err(|e| EngineError::BadRequest(format!("--captured-at: {e}")))?;
+    }
+    let mut report = IngestReport::default();
+    let files = gather_inputs(
+        paths,
+        engine.store.dir(),
+        &mut report.skipped,
+        &mut report.passed_over,
+    );
+    let mut pages = PageChain::default();
+    for file in files {
+        let result = ingest_file(
+            &mut engine.store,
+            Source::File(&file),
+            options,
+            progress,
+            &mut pages,
+        );
+        progress.input_done();
+        match result? {
+            FileOutcome::Ingested(capture) => report.captures.push(capture),
+            FileOutcome::Skipped(reason) => report.skipped.push(Skipped { path: file, reason }),
+            FileOutcome::Damaged(capture, reason) => {
+                report.captures.push(capture);
+                report.skipped.push(Skipped { path: file, reason });
+            }
+        }
+    }
+    // The index follows in the same run (a crash before this is caught up on next open).
+    engine.update_index()?;
+    Ok(report)
+}
+
+impl Engine {
+    /// When each capture was made and how that is known, by capture id in ingest order (the
+    /// ids of [`Engine::captures`]).
+    pub fn capture_times(&self) -> Result<Vec<(i64, CaptureTime)>> {
+        Ok(self.store.capture_times()?)
+    }
 }
 
 /// A page fetched over HTTP by a collector: a capture that is not a file.
@@ -444,6 +672,7 @@ pub(crate) fn ingest_file(
             )?;
             w.commit()?;
         }
+        let captured = retime_archived(store, capture, source, options, &mut warnings)?;
         return Ok(FileOutcome::Ingested(CaptureReport {
             path: path.to_path_buf(),
             sha256: scanned.sha256,
@@ -456,6 +685,7 @@ pub(crate) fn ingest_file(
             posts_unchanged: capture.posts_seen,
             warnings,
             absent: Vec::new(),
+            captured,
         }));
     }
     let format = match options.format {
@@ -572,6 +802,41 @@ pub(crate) fn ingest_file(
         posts_unchanged: 0,
         warnings,
         absent: Vec::new(),
+        captured: None,
+    };
+    // When the capture was made: the user's word, else the fetch, else what the file says.
+    let stated = match source {
+        Source::File(path) if matches!(format, Format::DesktopJson | Format::DesktopHtml) => {
+            export_folder_day(path)
+        }
+        _ => None,
+    }
+    .or_else(|| reader.made_at());
+    let chosen = match (&options.captured_at, source) {
+        (Some(given), _) => {
+            let at = parse_captured_at(given)
+                .map_err(|e| EngineError::BadRequest(format!("--captured-at: {e}")))?;
+            if let Some(said) = &stated
+                && said.at.get(..10) != at.get(..10)
+            {
+                report.warnings.push(format!(
+                    "the capture says it was made {} ({}); --captured-at {at} is recorded",
+                    said.at,
+                    said.evidence.as_deref().unwrap_or_default()
+                ));
+            }
+            Some(CaptureTime {
+                at,
+                basis: CaptureTimeBasis::User,
+                evidence: Some("ingest --captured-at".to_string()),
+            })
+        }
+        (None, Source::Fetched(page)) => Some(CaptureTime {
+            at: page.fetched_at.clone(),
+            basis: CaptureTimeBasis::Fetched,
+            evidence: Some(page.url.clone()),
+        }),
+        (None, Source::File(_)) => stated,
     };
     let mut reconciler = Reconciler {
         capture_id,
@@ -586,6 +851,7 @@ pub(crate) fn ingest_file(
         channels: Default::default(),
         events: 0,
         id_less: Default::default(),
+        newest: None,
     };
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
@@ -612,6 +878,18 @@ pub(crate) fn ingest_file(
     drop(reader);
     let done = failure.is_none();
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
+    let chosen = check_capture_time(chosen, reconciler.newest.as_deref(), &mut report.warnings);
+    {
+        let w = store.writer()?;
+        match &chosen {
+            Some(t) => {
+                w.set_capture_time(capture_id, Some(&t.at), t.basis, t.evidence.as_deref())?
+            }
+            None => w.set_capture_time(capture_id, None, CaptureTimeBasis::Ingested, None)?,
+        }
+        w.commit()?;
+    }
+    report.captured = store.capture_time(capture_id)?;
     if done {
         reconciler.after_capture(store, format, channel_info.as_ref(), &mut report)?;
     }
@@ -659,6 +937,145 @@ fn channel_from_path(path: &Path) -> String {
         .unwrap_or_else(|| "unnamed".to_string())
 }
 
+/// What the place of an export's file says of when it was made: Telegram Desktop names an
+/// export folder by the day it was made (`ChatExport_2024-03-01`, `DataExport_2024-03-01`, with
+/// ` (2)` for a second one that day), in the exporting computer's local date. The folder holding
+/// the file, or one above it (a whole-account export's `chats/chat_001/`), is looked at.
+pub fn export_folder_day(path: &Path) -> Option<CaptureTime> {
+    path.ancestors().skip(1).take(4).find_map(|dir| {
+        let name = dir.file_name()?.to_str()?;
+        let rest = name
+            .strip_prefix("ChatExport_")
+            .or_else(|| name.strip_prefix("DataExport_"))?;
+        let day = chrono::NaiveDate::parse_from_str(rest.get(..10)?, "%Y-%m-%d").ok()?;
+        let tail = rest[10..].trim();
+        let numbered = tail.is_empty()
+            || (tail.starts_with('(')
+                && tail.ends_with(')')
+                && tail[1..tail.len() - 1].chars().all(|c| c.is_ascii_digit()));
+        numbered.then(|| CaptureTime {
+            at: day.format("%Y-%m-%d").to_string(),
+            basis: CaptureTimeBasis::File,
+            evidence: Some(format!(
+                "the export folder's name {name:?} (Telegram Desktop names an export by its \
+                 day, the exporting computer's local date)"
+            )),
+        })
+    })
+}
+
+/// Checks a capture time against the newest post the capture holds: a capture cannot be made
+/// before its newest post. What a file says is then not used (`None`: the ingest time stands
+/// in); what the user says is kept, with a warning. A day is compared with a day's slack (an
+/// export folder's day is a local date).
+fn check_capture_time(
+    chosen: Option<CaptureTime>,
+    newest: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Option<CaptureTime> {
+    let (Some(time), Some(newest)) = (&chosen, newest) else {
+        return chosen;
+    };
+    let too_early = if time.at.len() == 10 {
+        let day = chrono::NaiveDate::parse_from_str(&time.at, "%Y-%m-%d").ok();
+        let newest_day = newest
+            .get(..10)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        match (day, newest_day) {
+            (Some(day), Some(newest_day)) => day + chrono::Days::new(1) < newest_day,
+            _ => false,
+        }
+    } else {
+        time.at.as_str() < newest
+    };
+    if !too_early {
+        return chosen;
+    }
+    match time.basis {
+        CaptureTimeBasis::File => {
+            warnings.push(format!(
+                "the capture says it was made {} ({}), before its newest post ({newest}): not \
+                 used; its ingest time stands in (give --captured-at to say when it was made)",
+                time.at,
+                time.evidence.as_deref().unwrap_or_default()
+            ));
+            None
+        }
+        _ => {
+            warnings.push(format!(
+                "the capture time {} ({}) is before the capture's newest post ({newest})",
+                time.at,
+                time.basis.as_str()
+            ));
+            chosen
+        }
+    }
+}
+
+/// For a capture already archived: records the time the user now gives, or what the export
+/// folder's name says when only the ingest time was known; returns the capture's time.
+fn retime_archived(
+    store: &mut Store,
+    capture: &tgscope_store::Capture,
+    source: Source<'_>,
+    options: &IngestOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Option<CaptureTime>> {
+    let before = store.capture_time(capture.id)?;
+    let better = match (&options.captured_at, source) {
+        (Some(given), _) => {
+            let at = parse_captured_at(given)
+                .map_err(|e| EngineError::BadRequest(format!("--captured-at: {e}")))?;
+            Some(CaptureTime {
+                at,
+                basis: CaptureTimeBasis::User,
+                evidence: Some("ingest --captured-at".to_string()),
+            })
+        }
+        (None, Source::File(path))
+            if before
+                .as_ref()
+                .is_none_or(|b| b.basis == CaptureTimeBasis::Ingested)
+                && matches!(
+                    Format::parse(&capture.format),
+                    Some(Format::DesktopJson | Format::DesktopHtml)
+                ) =>
+        {
+            export_folder_day(path)
+        }
+        _ => None,
+    };
+    let Some(better) = better else {
+        return Ok(before);
+    };
+    if before
+        .as_ref()
+        .is_some_and(|b| b.at == better.at && b.basis == better.basis)
+    {
+        return Ok(before);
+    }
+    if let Some(b) = &before
+        && b.basis != CaptureTimeBasis::Ingested
+    {
+        warnings.push(format!(
+            "the capture time recorded before ({}, {}) is replaced by {} ({})",
+            b.at,
+            b.basis.as_str(),
+            better.at,
+            better.basis.as_str()
+        ));
+    }
+    let w = store.writer()?;
+    w.set_capture_time(
+        capture.id,
+        Some(&better.at),
+        better.basis,
+        better.evidence.as_deref(),
+    )?;
+    w.commit()?;
+    Ok(store.capture_time(capture.id)?)
+}
+
 /// Counts bytes read for the progress bar.
 struct CountingReader<'p, R> {
     inner: R,
@@ -695,6 +1112,9 @@ struct Reconciler {
     /// true as this capture adds such posts): when it holds none, a post with an id that is
     /// new skips the lookup by text that would adopt one.
     id_less: std::collections::HashMap<i64, bool>,
+    /// The newest time a post of this capture carries (RFC 3339 UTC, observed or read from an
+    /// HTML export): the capture cannot have been made before it.
+    newest: Option<String>,
 }
 
 /// How a post was reconciled.
@@ -737,6 +1157,17 @@ impl Reconciler {
                 continue;
             }
             self.keep_media_files(store_media.as_ref(), &mut post, report)?;
+            let time = post.date.as_deref().or_else(|| {
+                post.date_inferred
+                    .as_ref()
+                    .filter(|d| d.basis == DateBasis::HtmlExportTime)
+                    .map(|d| d.date.as_str())
+            });
+            if let Some(time) = time
+                && self.newest.as_deref().is_none_or(|n| n < time)
+            {
+                self.newest = Some(time.to_string());
+            }
             match self.reconcile(&w, &post, &key, this)? {
                 Outcome::New => report.posts_new += 1,
                 Outcome::Updated => report.posts_updated += 1,
@@ -907,6 +1338,31 @@ impl Reconciler {
                 None => (self.edited_post(w, channel_id, post, &lead, &tail)?, None),
             },
         };
+        // A message's date is its send time, the same in every capture: an observed one fills
+        // in the versions that had only an inferred one (a Desktop HTML export's time, read
+        // with a standard-time offset, gives way to the JSON export's `date_unixtime`), and a
+        // new version of a message whose date was observed takes that date.
+        let mut dated = None;
+        if post.message_id.is_some()
+            && let Some(existing) = post_id
+        {
+            match &post.date {
+                Some(date) => {
+                    w.observe_post_date(existing, date)?;
+                }
+                None if known_version.is_none() => {
+                    if let Some(date) = w.post_observed_date(existing)? {
+                        dated = Some(CapturedPost {
+                            date: Some(date),
+                            date_inferred: None,
+                            ..post.clone()
+                        });
+                    }
+                }
+                None => {}
+            }
+        }
+        let post = dated.as_ref().unwrap_or(post);
         let (version_id, outcome) = match (post_id, known_version) {
             (_, Some(version)) => (version, Outcome::Unchanged),
             (existing, None) => {

@@ -1,9 +1,13 @@
 //! What watching a channel over time records: HTTP fetches, channel profiles, posts found
 //! missing from a capture that covers their ids (absences), collection runs to resume, and the
-//! changes (edits, deletions) these show.
+//! changes (edits, deletions) these show; when each capture was made (its time and the basis of
+//! it: the user, a fetch, the file itself, or only the ingest time), which dates what it shows;
+//! and the observed date of a message filling in the versions that had only an inferred one.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+
+use tgscope_model::{CaptureTime, CaptureTimeBasis};
 
 use crate::error::Result;
 use crate::{Store, Writer};
@@ -75,9 +79,97 @@ pub struct ChangeFilter {
     pub since: Option<String>,
 }
 
-/// When a capture was made: its first fetch time when it was fetched, else its ingest time.
-pub(crate) const OBSERVED_AT: &str =
-    "COALESCE((SELECT MIN(f.fetched_at) FROM fetches f WHERE f.capture_id = c.id), c.ingested_at)";
+/// When a capture was made: the time recorded with it (`captured_at`: given by the user, its
+/// fetch time, or what the file says), else its first fetch time, else its ingest time.
+pub(crate) const OBSERVED_AT: &str = "COALESCE(c.captured_at,
+    (SELECT MIN(f.fetched_at) FROM fetches f WHERE f.capture_id = c.id), c.ingested_at)";
+
+impl Writer<'_> {
+    /// Records when a capture was made and how that is known; `at: None` records its ingest
+    /// time (basis `ingested`).
+    pub fn set_capture_time(
+        &self,
+        capture_id: i64,
+        at: Option<&str>,
+        basis: CaptureTimeBasis,
+        evidence: Option<&str>,
+    ) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "UPDATE captures SET captured_at = COALESCE(?2, ingested_at), captured_basis = ?3,
+                     captured_evidence = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![capture_id, at, basis.as_str(), evidence])?;
+        Ok(())
+    }
+
+    /// When a capture was made, as recorded.
+    pub fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
+        capture_time(self.tx(), capture_id)
+    }
+
+    /// Gives every version of a post that has no observed date the observed `date` of the same
+    /// message seen in another capture (a Telegram message's date is its send time, the same
+    /// in every capture and every version): an inferred date, such as a Desktop HTML export's
+    /// time read with a standard-time offset, gives way to it. Returns how many versions
+    /// changed. Only for posts with a message id.
+    pub fn observe_post_date(&self, post_id: i64, date: &str) -> Result<usize> {
+        Ok(self
+            .tx()
+            .prepare_cached(
+                "UPDATE versions SET date = ?2, date_inferred = NULL, date_basis = NULL,
+                     date_evidence = NULL, date_detail = NULL
+                 WHERE post_id = ?1 AND date IS NULL
+                   AND EXISTS (SELECT 1 FROM posts p WHERE p.id = ?1
+                               AND p.message_id IS NOT NULL)",
+            )?
+            .execute(params![post_id, date])?)
+    }
+
+    /// The observed date a post's versions hold (the earliest version's), if any.
+    pub fn post_observed_date(&self, post_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .tx()
+            .prepare_cached(
+                "SELECT date FROM versions WHERE post_id = ?1 AND date IS NOT NULL
+                 ORDER BY seq LIMIT 1",
+            )?
+            .query_row(params![post_id], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+/// When a capture was made, as recorded (`None` when there is no such capture).
+fn capture_time(conn: &rusqlite::Connection, capture_id: i64) -> Result<Option<CaptureTime>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {OBSERVED_AT}, c.captured_basis, c.captured_evidence,
+                    EXISTS (SELECT 1 FROM fetches f WHERE f.capture_id = c.id)
+             FROM captures c WHERE c.id = ?1"
+        ))?
+        .query_row(params![capture_id], capture_time_from_row)
+        .optional()?)
+}
+
+/// A capture time from `(at, basis, evidence, fetched)`; a capture recorded without a basis (by
+/// a build before migration 5's columns were written) was fetched or only ingested.
+fn capture_time_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaptureTime> {
+    let basis: Option<String> = r.get(1)?;
+    let fetched: bool = r.get(3)?;
+    Ok(CaptureTime {
+        at: r.get(0)?,
+        basis: basis
+            .as_deref()
+            .and_then(CaptureTimeBasis::parse)
+            .unwrap_or(if fetched {
+                CaptureTimeBasis::Fetched
+            } else {
+                CaptureTimeBasis::Ingested
+            }),
+        evidence: r.get(2)?,
+    })
+}
 
 impl Writer<'_> {
     /// Records an HTTP request of a collector (answered or not); returns its id.
@@ -222,6 +314,24 @@ impl Writer<'_> {
 }
 
 impl Store {
+    /// When a capture was made and how that is known (`None` when there is no such capture).
+    pub fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
+        capture_time(self.conn(), capture_id)
+    }
+
+    /// When every capture was made, by capture id, in ingest order.
+    pub fn capture_times(&self) -> Result<Vec<(i64, CaptureTime)>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {OBSERVED_AT}, c.captured_basis, c.captured_evidence,
+                        EXISTS (SELECT 1 FROM fetches f WHERE f.capture_id = c.id), c.id
+                 FROM captures c ORDER BY c.id"
+            ))?
+            .query_map([], |r| Ok((r.get(4)?, capture_time_from_row(r)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// The unfinished collection run of a channel from a site, if one was interrupted.
     pub fn unfinished_collect_run(
         &self,
