@@ -144,31 +144,37 @@ fn an_index_another_process_is_writing_is_read_as_it_stands() {
     assert_eq!(matches(&mut engine, "Россия").len(), 2);
 }
 
-#[test]
-fn a_reader_never_takes_the_index_from_a_writer_at_work() {
-    let tmp = TempDir::new().expect("tmp");
-    let dir = tmp.path().join("archive");
-    let a = write(tmp.path(), "a.txt", FIRST);
-    let b = write(tmp.path(), "b.txt", SECOND);
+/// An archive of the first capture, and a writer that has committed the second capture to the
+/// archive but not to the index (another writer held the index when it tried).
+fn writer_behind_the_archive(tmp: &Path, dir: &Path) -> Engine {
+    let a = write(tmp, "a.txt", FIRST);
+    let b = write(tmp, "b.txt", SECOND);
     {
-        let mut engine = Engine::open(&dir).expect("archive");
+        let mut engine = Engine::open(dir).expect("archive");
         engine
             .ingest(&[a], &options(), &mut NoProgress)
             .expect("first");
     }
+    let mut writer = Engine::open(dir).expect("writer");
+    writer.set_index_wait(std::time::Duration::ZERO);
+    let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
+    let held = index.writer().expect("the index's lock");
+    let ingest = writer.ingest(&[b], &options(), &mut NoProgress);
+    assert!(
+        matches!(ingest, Err(tgscope_engine::EngineError::IndexBusy(_))),
+        "{ingest:?}"
+    );
+    drop(held);
+    writer
+}
+
+#[test]
+fn a_reader_never_takes_the_index_from_a_writer_at_work() {
+    let tmp = TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
     // A writer at work: it has committed the second capture to the archive and not yet to the
     // index (here because another writer held the index when it tried).
-    let mut writer = Engine::open(&dir).expect("writer");
-    writer.set_index_wait(std::time::Duration::ZERO);
-    {
-        let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
-        let _held = index.writer().expect("the index's lock");
-        let ingest = writer.ingest(&[b], &options(), &mut NoProgress);
-        assert!(
-            matches!(ingest, Err(tgscope_engine::EngineError::IndexBusy(_))),
-            "{ingest:?}"
-        );
-    }
+    let mut writer = writer_behind_the_archive(tmp.path(), &dir);
 
     // Readers (search, stats, check, a starting server) leave the index to the writer: they
     // search what it holds and say that it is catching up.
@@ -201,21 +207,7 @@ fn a_reader_never_takes_the_index_from_a_writer_at_work() {
 fn a_reader_catches_a_lagging_index_up_when_no_writer_is_at_work() {
     let tmp = TempDir::new().expect("tmp");
     let dir = tmp.path().join("archive");
-    let a = write(tmp.path(), "a.txt", FIRST);
-    let b = write(tmp.path(), "b.txt", SECOND);
-    {
-        let mut engine = Engine::open(&dir).expect("archive");
-        engine
-            .ingest(&[a], &options(), &mut NoProgress)
-            .expect("first");
-    }
-    {
-        let mut writer = Engine::open(&dir).expect("writer");
-        writer.set_index_wait(std::time::Duration::ZERO);
-        let index = tgscope_index::Index::open_or_create(&dir.join("index")).expect("index");
-        let _held = index.writer().expect("the index's lock");
-        assert!(writer.ingest(&[b], &options(), &mut NoProgress).is_err());
-    }
+    drop(writer_behind_the_archive(tmp.path(), &dir));
     // The writer died before indexing: the next reader catches the index up itself.
     let mut reader = Engine::open_existing(&dir).expect("reader");
     assert!(!reader.index_catching_up());

@@ -83,7 +83,7 @@ impl Store {
         if !name.is_empty()
             && name.bytes().all(|b| b.is_ascii_digit())
             && let Ok(id) = name.parse::<i64>()
-            && let Some(found) = self.channel_info(id)?
+            && let Some(found) = self.channel(id)?
         {
             return Ok(vec![found]);
         }
@@ -105,29 +105,12 @@ impl Store {
             if !ids.is_empty() {
                 let mut found = Vec::with_capacity(ids.len());
                 for id in ids {
-                    found.extend(self.channel_info(id)?);
+                    found.extend(self.channel(id)?);
                 }
                 return Ok(found);
             }
         }
         Ok(Vec::new())
-    }
-
-    /// A channel's names by archive id.
-    pub fn channel_info(&self, id: i64) -> Result<Option<ChannelInfo>> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT id, tg_id, username, title, kind FROM channels WHERE id = ?1")?
-            .query_row(params![id], |r| {
-                Ok(ChannelInfo {
-                    id: r.get(0)?,
-                    tg_id: r.get(1)?,
-                    username: r.get(2)?,
-                    title: r.get(3)?,
-                    kind: r.get(4)?,
-                })
-            })
-            .optional()?)
     }
 
     /// One channel with its counts and names.

@@ -572,18 +572,11 @@ async fn searches_go_on_while_another_process_writes_the_index() {
     assert_eq!(total(&after), Some(1), "{}", after.body);
 }
 
-#[tokio::test]
-async fn a_channel_name_that_fits_several_channels_is_a_problem_that_lists_them() {
-    let a = archive();
-    // A second channel whose name is harbor_notes's in letters and digits.
+/// Ingests a message dump into the test archive.
+fn ingest_dump(a: &support::Archive, dump: &str) {
     let mut engine = tgscope_engine::Engine::open(&a.dir).expect("archive");
-    let capture = a.dir.parent().expect("tmp").join("other.jsonl");
-    std::fs::write(
-        &capture,
-        "{\"id\": 7, \"date\": \"2024-03-02T08:00:00Z\", \"channel\": \"Harbor Notes!\", \
-         \"text\": \"Another harbor\"}\n",
-    )
-    .expect("capture");
+    let capture = a.dir.parent().expect("tmp").join("more.jsonl");
+    std::fs::write(&capture, dump).expect("capture");
     engine
         .ingest(
             &[capture],
@@ -591,7 +584,17 @@ async fn a_channel_name_that_fits_several_channels_is_a_problem_that_lists_them(
             &mut tgscope_engine::NoProgress,
         )
         .expect("ingest");
-    drop(engine);
+}
+
+#[tokio::test]
+async fn a_channel_name_that_fits_several_channels_is_a_problem_that_lists_them() {
+    let a = archive();
+    // A second channel whose name is harbor_notes's in letters and digits.
+    ingest_dump(
+        &a,
+        "{\"id\": 7, \"date\": \"2024-03-02T08:00:00Z\", \"channel\": \"Harbor Notes!\", \
+         \"text\": \"Another harbor\"}\n",
+    );
     let app = router(config(&a.dir));
 
     for uri in [
@@ -632,21 +635,10 @@ async fn a_channel_name_that_fits_several_channels_is_a_problem_that_lists_them(
 async fn counts_and_downloads_say_what_they_leave_out() {
     let a = archive();
     // A post of harbor_notes without a date.
-    let mut engine = tgscope_engine::Engine::open(&a.dir).expect("archive");
-    let capture = a.dir.parent().expect("tmp").join("undated.jsonl");
-    std::fs::write(
-        &capture,
+    ingest_dump(
+        &a,
         "{\"id\": 110, \"channel\": \"harbor_notes\", \"text\": \"harbor log without a date\"}\n",
-    )
-    .expect("capture");
-    engine
-        .ingest(
-            &[capture],
-            &tgscope_engine::IngestOptions::default(),
-            &mut tgscope_engine::NoProgress,
-        )
-        .expect("ingest");
-    drop(engine);
+    );
     let app = router(config(&a.dir));
 
     let reply = get(&app, "/api/v1/search?q=harbor&by=month").await;
