@@ -270,6 +270,76 @@ impl Driver {
         }
     }
 
+    /// The boxes of the first element matching `css` (its border box) and of its text (the
+    /// union of its lines), and of the element after it, in CSS pixels; and its text.
+    fn cell_layout(&self, css: &str) -> CellLayout {
+        let script = format!(
+            "const el = document.querySelector({css});
+             if (!el || !el.nextElementSibling) return null;
+             const range = document.createRange();
+             range.selectNodeContents(el);
+             const text = range.getBoundingClientRect();
+             const box = el.getBoundingClientRect();
+             const next = el.nextElementSibling.getBoundingClientRect();
+             return [text.left, text.right, box.left, box.right, next.left, el.textContent];",
+            css = json!(css),
+        );
+        let found = self.script(&script);
+        let at = |i: usize| {
+            found[i]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {css} followed by a cell: {found}"))
+        };
+        CellLayout {
+            text: (at(0), at(1)),
+            cell: (at(2), at(3)),
+            next_left: at(4),
+            content: found[5].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// Where the chart inside `css` and its axis labels sit, in CSS pixels.
+    fn chart_layout(&self, css: &str) -> ChartLayout {
+        let script = format!(
+            "const figure = document.querySelector({css});
+             if (!figure) return null;
+             const box = r => {{ const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }};
+             const labels = sel => [...figure.querySelectorAll(sel)].map(e => [e.textContent].concat(box(e)));
+             return {{
+               figure: box(figure),
+               plot: box(figure.querySelector('svg#chart')),
+               y: labels('.y-axis span'),
+               x: labels('svg.x-axis text'),
+             }};",
+            css = json!(css),
+        );
+        let found = self.script(&script);
+        // Four numbers of `v` from `at`.
+        let rect = |v: &Value, at: usize| -> [f64; 4] {
+            let n = |i: usize| {
+                v[at + i]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no box in {css}: {found}"))
+            };
+            [n(0), n(1), n(2), n(3)]
+        };
+        // Each label is its text and its box.
+        let labels = |key: &str| -> Vec<(String, [f64; 4])> {
+            found[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("no chart in {css}: {found}"))
+                .iter()
+                .map(|l| (l[0].as_str().unwrap_or_default().to_string(), rect(l, 1)))
+                .collect()
+        };
+        ChartLayout {
+            figure: rect(&found["figure"], 0),
+            plot: rect(&found["plot"], 0),
+            y: labels("y"),
+            x: labels("x"),
+        }
+    }
+
     fn count(&self, css: &str) -> usize {
         let found = call(
             &self.agent,
@@ -365,6 +435,95 @@ struct Edges {
     right_gap: f64,
 }
 
+/// A table cell as laid out: its text's and its own left and right edges, the left edge of the
+/// cell after it, and its text.
+#[derive(Debug)]
+struct CellLayout {
+    text: (f64, f64),
+    cell: (f64, f64),
+    next_left: f64,
+    content: String,
+}
+
+impl CellLayout {
+    /// The text stays inside its cell, and the cell ends where the next begins.
+    fn assert_contained(&self, what: &str) {
+        let (text_left, text_right) = self.text;
+        let (cell_left, cell_right) = self.cell;
+        assert!(
+            text_left >= cell_left - 0.5 && text_right <= cell_right + 0.5,
+            "{what}: the text runs out of its cell: {self:?}"
+        );
+        assert!(
+            text_right <= self.next_left + 0.5 && cell_right <= self.next_left + 0.5,
+            "{what}: the text runs into the next column: {self:?}"
+        );
+    }
+}
+
+/// A chart as laid out: boxes as `[left, top, right, bottom]`.
+#[derive(Debug)]
+struct ChartLayout {
+    figure: [f64; 4],
+    plot: [f64; 4],
+    y: Vec<(String, [f64; 4])>,
+    x: Vec<(String, [f64; 4])>,
+}
+
+impl ChartLayout {
+    /// A y-axis of counts beside the bars, from the top of the drawing down to 0 on its
+    /// baseline; dates under the bars that do not run into each other or out of the figure.
+    fn assert_readable(&self, what: &str) {
+        let [plot_left, plot_top, _, plot_bottom] = self.plot;
+        let middle = |b: &[f64; 4]| (b[1] + b[3]) / 2.0;
+        assert!(self.y.len() >= 2, "{what}: a y-axis: {self:?}");
+        let (top_label, top) = &self.y[0];
+        let (zero, bottom) = self.y.last().expect("a label");
+        assert_eq!(zero, "0", "{what}: {self:?}");
+        assert!(
+            top_label.parse::<u64>().is_ok_and(|n| n > 0),
+            "{what}: {self:?}"
+        );
+        assert!(
+            (middle(top) - plot_top).abs() <= 3.0,
+            "{what}: the top count sits at the top of the bars: {self:?}"
+        );
+        assert!(
+            (middle(bottom) - plot_bottom).abs() <= 3.0,
+            "{what}: 0 sits on the baseline: {self:?}"
+        );
+        for pair in self.y.windows(2) {
+            assert!(
+                pair[0].1[3] <= pair[1].1[1] + 0.5,
+                "{what}: y labels overlap: {pair:?}"
+            );
+        }
+        for (label, b) in &self.y {
+            assert!(
+                b[2] <= plot_left + 0.5,
+                "{what}: {label} is beside the bars: {self:?}"
+            );
+        }
+        assert!(!self.x.is_empty(), "{what}: dates under the bars: {self:?}");
+        for pair in self.x.windows(2) {
+            assert!(
+                pair[0].1[2] <= pair[1].1[0] + 0.5,
+                "{what}: x labels overlap: {pair:?}"
+            );
+        }
+        for (label, b) in &self.x {
+            assert!(
+                b[1] >= plot_bottom - 0.5,
+                "{what}: {label} is under the bars: {self:?}"
+            );
+            assert!(
+                b[0] >= self.figure[0] - 0.5 && b[2] <= self.figure[2] + 0.5,
+                "{what}: {label} stays inside the figure: {self:?}"
+            );
+        }
+    }
+}
+
 /// Base64 of a screenshot to bytes (a tiny decoder: no crate for one use).
 mod base64_png {
     pub fn decode(text: &str) -> Vec<u8> {
@@ -400,6 +559,11 @@ const ARABIC: &str = "\
 English summary: talks resume in Cairo.
 ";
 
+/// A capture kept under a long path: its source, without a space, must wrap in its column.
+const LIGHTHOUSE: &str = "\
+Маяк на мысе снова светит каждую ночь после ремонта.
+";
+
 /// A capture whose post tries to run a script.
 const HOSTILE: &str = "\
 Новости дня <script>alert(1)</script> и \"><img src=x onerror=alert(2)>
@@ -425,6 +589,15 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
     std::fs::write(&hostile, HOSTILE).expect("capture");
     let arabic = tmp.path().join("arabic.txt");
     std::fs::write(&arabic, ARABIC).expect("capture");
+    // (Underscores, not hyphens: a browser may break a line after a hyphen, never at an
+    // underscore.)
+    let deep = tmp
+        .path()
+        .join("captures_of_coastal_channels_collected_during_the_spring_field_work")
+        .join("saved_from_the_web_view_on_a_laptop_without_network_access");
+    std::fs::create_dir_all(&deep).expect("folders");
+    let long_source = deep.join("lighthouse_channel_web_view_copied_after_the_repair_notice.txt");
+    std::fs::write(&long_source, LIGHTHOUSE).expect("capture");
     for (file, channel) in [
         (fixture("web-ru.txt"), "mid_ru"),
         (fixture("web-mfa.txt"), "mfa_en"),
@@ -432,6 +605,7 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
         (fixture("web-mfa-edited.txt"), "mfa_en"),
         (hostile, "test_xss"),
         (arabic, "ar_news"),
+        (long_source.clone(), "lighthouse"),
     ] {
         let out = tgscope()
             .args(["--archive"])
@@ -604,8 +778,40 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
     browser.screenshot("post-arabic.png");
     loaded.extend(browser.requests());
 
+    // A capture kept under a long path: its source wraps inside its column, whole.
+    browser.go(&format!("{base}/channels/lighthouse"));
+    let link = browser.find("#recent li.hit a.post-link");
+    browser.click(&link);
+    browser.find("#sightings td.source");
+    let source = browser.cell_layout("#sightings td.source");
+    assert_eq!(source.content, long_source.display().to_string());
+    source.assert_contained("the sightings' source on a wide screen");
+    // The post has one version: its text is shown once.
+    assert_eq!(browser.count("#versions article.version"), 0);
+    assert_eq!(browser.count("#versions .one-version"), 1);
+    browser.screenshot("post-long-source.png");
+    loaded.extend(browser.requests());
+
+    // Charts: counts beside the bars, dates under them.
+    browser.go(&format!("{base}/channels/mfa_en"));
+    browser
+        .chart_layout("#activity figure.chart")
+        .assert_readable("the channel's chart on a wide screen");
+
     // A phone-sized window.
     browser.resize(390, 844);
+    browser.go(&format!("{base}/channels/mfa_en"));
+    browser
+        .chart_layout("#activity figure.chart")
+        .assert_readable("the channel's chart on a phone");
+    browser.go(&format!("{base}/channels/lighthouse"));
+    let link = browser.find("#recent li.hit a.post-link");
+    browser.click(&link);
+    browser.find("#sightings td.source");
+    browser
+        .cell_layout("#sightings td.source")
+        .assert_contained("the sightings' source on a phone");
+    browser.screenshot("post-long-source-phone.png");
     browser.go(&format!("{base}/search?q=%D0%9C%D0%98%D0%94"));
     browser.find("#results");
     let width = browser.script("return document.documentElement.scrollWidth;");
@@ -635,6 +841,8 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
         "post-versions.png",
         "post-arabic.png",
         "search-phone.png",
+        "post-long-source.png",
+        "post-long-source-phone.png",
     ] {
         let shot = screenshot_dir().join(name);
         let bytes = std::fs::read(&shot).expect("screenshot saved");

@@ -1,4 +1,11 @@
-//! Bar charts of posts over time as inline SVG, each bar linking to its period's search.
+//! Bar charts of posts over time as inline SVG, each bar linking to its period's search, with a
+//! y-axis of a few round counts (gridlines across the bars) and x labels at regular dates that
+//! fit the span (days, week starts, month, quarter or year starts).
+//!
+//! The drawing of the bars stretches to the page's width; the labels are not drawn in it (they
+//! would stretch too): the y labels are HTML spaced evenly beside it, the x labels an SVG of
+//! their own placed in percent of the width. Nothing needs a `style` attribute (the pages' CSP
+//! allows none).
 
 use chrono::{Datelike, Duration, NaiveDate};
 use tgscope_engine::{Period, PeriodCount};
@@ -34,6 +41,26 @@ pub struct Bar {
     pub zero: bool,
 }
 
+/// A count on the y-axis, with its gridline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YTick {
+    /// The count.
+    pub label: String,
+    /// The gridline's height in the drawing's units.
+    pub y: String,
+}
+
+/// A date on the x-axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XLabel {
+    /// The date (`2024`, `2024-03` or `2024-03-04`, as fits the span).
+    pub label: String,
+    /// Where its period starts, in percent of the chart's width.
+    pub x: String,
+    /// How the text sits on `x` (`middle`; `start` or `end` near the edges).
+    pub anchor: &'static str,
+}
+
 /// A chart ready for the template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
@@ -57,6 +84,14 @@ pub struct Chart {
     pub left_out: String,
     /// Posts of the list the chart is about that have no date, so no period.
     pub undated: u64,
+    /// The y-axis from the top down: round counts from the top of the scale to 0, evenly
+    /// spaced (the top of the drawing is the first).
+    pub y_ticks: Vec<YTick>,
+    /// The x-axis: the bars where a regular date falls (every day, week, month, quarter or
+    /// year start, the finest that leaves room for the labels).
+    pub x_labels: Vec<XLabel>,
+    /// The chart described in words, for screen readers.
+    pub desc: String,
 }
 
 impl Chart {
@@ -102,6 +137,7 @@ pub fn chart(
     let first = counts.first()?;
     let last = counts.last()?;
     let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
+    let (step, top) = scale(max);
     // A few bars keep a bar's width (they are centred), so one period is not a wall.
     let n = counts.len() as f64;
     let slot = WIDTH / n.max(MIN_SLOTS);
@@ -114,7 +150,7 @@ pub fn chart(
             let h = if c.count == 0 {
                 1.0
             } else {
-                (c.count as f64 / max as f64 * (HEIGHT - 2.0)).max(2.0)
+                (c.count as f64 / top as f64 * HEIGHT).max(2.0)
             };
             let start = NaiveDate::parse_from_str(&c.start, "%Y-%m-%d").ok();
             let end = start.map(|s| period_end(s, by).format("%Y-%m-%d").to_string());
@@ -143,6 +179,35 @@ pub fn chart(
             }
         })
         .collect();
+    let y_ticks = (0..=top / step)
+        .rev()
+        .map(|i| YTick {
+            label: (i * step).to_string(),
+            y: format!("{:.2}", HEIGHT - (i * step) as f64 / top as f64 * HEIGHT),
+        })
+        .collect();
+    // A label of the bar's own period sits under its middle; a date inside a longer span (a
+    // month's first week, a year's first month) where the bar begins.
+    let x_labels = x_labels(&counts, by, |i, middle| {
+        let half = if middle { slot / 2.0 } else { 0.0 };
+        (left + i as f64 * slot + half) / WIDTH * 100.0
+    });
+    let bars_text = if counts.len() == 1 {
+        format!("1 bar, the {} of {}", period_name(by), first.start)
+    } else {
+        format!(
+            "{} bars, one per {} from {} to {}",
+            counts.len(),
+            period_name(by),
+            first.start,
+            last.start
+        )
+    };
+    let desc = format!(
+        "{bars_text}; the highest holds {max} post{}, the scale runs from 0 to {top}. Each bar \
+         links to the posts of its period.",
+        if max == 1 { "" } else { "s" }
+    );
     Some(Chart {
         title,
         by: period_name(by),
@@ -154,7 +219,202 @@ pub fn chart(
         view_box: format!("0 0 {WIDTH} {HEIGHT}"),
         left_out,
         undated: 0,
+        y_ticks,
+        x_labels,
+        desc,
     })
+}
+
+/// The y-axis of counts up to `max` (at least 1): a round step (1, 2, 2.5 or 5 times a power
+/// of ten, a whole number) giving about four intervals, and the top of the scale (the first
+/// multiple of the step at or above `max`).
+fn scale(max: u64) -> (u64, u64) {
+    let max = max.max(1);
+    let mut power = 1u64;
+    loop {
+        // 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, ...
+        let mut steps = vec![power, 2 * power];
+        if power >= 10 {
+            steps.push(power / 10 * 25);
+        }
+        steps.push(5 * power);
+        if let Some(step) = steps.into_iter().find(|s| s.saturating_mul(4) >= max) {
+            return (step, max.div_ceil(step).saturating_mul(step));
+        }
+        match power.checked_mul(10).filter(|p| p.checked_mul(5).is_some()) {
+            Some(next) => power = next,
+            None => return (max, max),
+        }
+    }
+}
+
+/// Regular dates an x-axis can be labelled with, finest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    /// Every n years (1, 2, 5, 10, ...).
+    Years(i32),
+}
+
+/// How many characters of the x labels fit across the chart on a phone (the labels' size is
+/// fixed, the chart's width is not: what fits a phone fits a wider screen).
+const LABEL_ROOM: f64 = 44.0;
+
+impl Unit {
+    /// The last date of this unit on or before `day`.
+    fn on_or_before(self, day: NaiveDate) -> Option<NaiveDate> {
+        match self {
+            Unit::Day => Some(day),
+            Unit::Week => day.checked_sub_signed(Duration::days(i64::from(
+                day.weekday().num_days_from_monday(),
+            ))),
+            Unit::Month => NaiveDate::from_ymd_opt(day.year(), day.month(), 1),
+            Unit::Quarter => NaiveDate::from_ymd_opt(day.year(), (day.month() - 1) / 3 * 3 + 1, 1),
+            Unit::Years(n) => {
+                NaiveDate::from_ymd_opt(day.year().div_euclid(n).checked_mul(n)?, 1, 1)
+            }
+        }
+    }
+
+    fn label(self, day: NaiveDate) -> String {
+        match self {
+            Unit::Day | Unit::Week => day.format("%b %-d").to_string(),
+            Unit::Month | Unit::Quarter => day.format("%Y-%m").to_string(),
+            Unit::Years(_) => day.format("%Y").to_string(),
+        }
+    }
+}
+
+/// The x labels of the bars `counts` per `by`: the finest regular unit (or every second day,
+/// week, month or quarter) whose labels leave room between them; `x_of(i, middle)` is where
+/// bar `i` starts (or its middle), in percent of the width.
+fn x_labels(counts: &[PeriodCount], by: Period, x_of: impl Fn(usize, bool) -> f64) -> Vec<XLabel> {
+    let mut units = match by {
+        Period::Day => vec![Unit::Day, Unit::Week, Unit::Month],
+        Period::Week => vec![Unit::Week, Unit::Month],
+        Period::Month => vec![Unit::Month],
+    };
+    units.push(Unit::Quarter);
+    units.extend(
+        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+            .into_iter()
+            .map(Unit::Years),
+    );
+    let periods: Vec<Option<(NaiveDate, NaiveDate)>> = counts
+        .iter()
+        .map(|c| {
+            let start = NaiveDate::parse_from_str(&c.start, "%Y-%m-%d").ok()?;
+            Some((start, period_end(start, by)))
+        })
+        .collect();
+    let mut fallback = Vec::new();
+    for unit in units {
+        // A bar is labelled with the date of the unit it reaches first: the last one up to its
+        // end, when that is after the bar before (a series without its empty periods has gaps).
+        let own = matches!(
+            (unit, by),
+            (Unit::Day, Period::Day) | (Unit::Week, Period::Week) | (Unit::Month, Period::Month)
+        );
+        let mut labelled: Vec<(f64, String)> = Vec::new();
+        let mut before: Option<NaiveDate> = None;
+        for (i, period) in periods.iter().enumerate() {
+            let Some((start, end)) = *period else {
+                continue;
+            };
+            let after = before.map_or(Some(start), |b| b.succ_opt());
+            if let (Some(day), Some(after)) = (unit.on_or_before(end), after)
+                && day >= after
+            {
+                labelled.push((x_of(i, own), unit.label(day)));
+            }
+            before = Some(end);
+        }
+        if labelled.is_empty() {
+            continue;
+        }
+        // Every second day, week, month or quarter; years have steps of their own.
+        let thinned: &[usize] = if matches!(unit, Unit::Years(_)) {
+            &[1]
+        } else {
+            &[1, 2]
+        };
+        for &every in thinned {
+            let kept: Vec<(f64, String)> = labelled.iter().step_by(every).cloned().collect();
+            if let Some(placed) = place(&kept) {
+                return placed;
+            }
+            fallback = kept;
+        }
+    }
+    place_apart(&fallback)
+}
+
+/// Where a label's text runs, in characters from the chart's left edge, and its anchor: a
+/// label near an edge starts or ends at its place, so that it stays inside the chart.
+fn extent(x: f64, label: &str) -> (f64, f64, &'static str) {
+    let at = x / 100.0 * LABEL_ROOM;
+    let len = label.chars().count() as f64;
+    if at - len / 2.0 < 0.0 {
+        (at, at + len, "start")
+    } else if at + len / 2.0 > LABEL_ROOM {
+        (at - len, at, "end")
+    } else {
+        (at - len / 2.0, at + len / 2.0, "middle")
+    }
+}
+
+fn x_label(x: f64, label: &str, anchor: &'static str) -> XLabel {
+    XLabel {
+        label: label.to_string(),
+        x: format!("{x:.2}%"),
+        anchor,
+    }
+}
+
+/// The labels at their places (in percent of the width) when they stand apart, but for the
+/// first or the last, left out when it would touch its neighbour (at an edge, a label runs to
+/// one side); `None` when other labels touch.
+fn place(labels: &[(f64, String)]) -> Option<Vec<XLabel>> {
+    let extents: Vec<(f64, f64, &'static str)> =
+        labels.iter().map(|(x, l)| extent(*x, l)).collect();
+    let touch = |a: usize, b: usize| extents[b].0 < extents[a].1 + 1.0;
+    let n = extents.len();
+    let mut keep = vec![true; n];
+    if n >= 3 {
+        match (touch(0, 1), touch(n - 2, n - 1)) {
+            (true, true) => return None,
+            (first, last) => {
+                keep[0] = !first;
+                keep[n - 1] = !last;
+            }
+        }
+    }
+    let kept: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    if kept.windows(2).any(|pair| touch(pair[0], pair[1])) {
+        return None;
+    }
+    Some(
+        kept.into_iter()
+            .map(|i| x_label(labels[i].0, &labels[i].1, extents[i].2))
+            .collect(),
+    )
+}
+
+/// The labels, each left out that would touch the one kept before it.
+fn place_apart(labels: &[(f64, String)]) -> Vec<XLabel> {
+    let mut placed = Vec::with_capacity(labels.len());
+    let mut last_end = f64::NEG_INFINITY;
+    for (x, label) in labels {
+        let (from, to, anchor) = extent(*x, label);
+        if from >= last_end + 1.0 {
+            last_end = to;
+            placed.push(x_label(*x, label, anchor));
+        }
+    }
+    placed
 }
 
 const GAPS_LEFT_OUT: &str =
@@ -224,7 +484,12 @@ mod tests {
         assert_eq!(c.bars.len(), 3);
         assert_eq!(c.max, 2);
         assert_eq!(c.total, 3);
-        assert_eq!(c.bars[2].h, "158.00");
+        // The highest bar reaches the top of the scale (here the highest count, 2).
+        assert_eq!(c.bars[2].h, "160.00");
+        let ticks: Vec<&str> = c.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(ticks, ["2", "1", "0"]);
+        assert_eq!(c.y_ticks[0].y, "0.00");
+        assert_eq!(c.y_ticks[2].y, "160.00");
         assert!(c.bars[1].zero);
         assert_eq!(
             c.bars[0].href,
@@ -284,6 +549,158 @@ mod tests {
         let gappy = counts(&[("1000-01-01", 1), ("2024-05-02", 1), ("2024-05-03", 1)]);
         let c = chart("t".into(), Period::Day, &gappy, &[]).expect("a chart");
         assert_eq!(c.left_out, GAPS_LEFT_OUT);
+    }
+
+    #[test]
+    fn the_y_axis_counts_in_round_steps_up_to_the_highest_bar() {
+        // (highest count) -> (step, top of the scale)
+        for (max, step, top) in [
+            (1, 1, 1),
+            (3, 1, 3),
+            (5, 2, 6),
+            (7, 2, 8),
+            (10, 5, 10),
+            (13, 5, 15),
+            (100, 25, 100),
+            (101, 50, 150),
+            (1234, 500, 1500),
+            (250_000, 100_000, 300_000),
+        ] {
+            assert_eq!(scale(max), (step, top), "highest {max}");
+        }
+        let (step, top) = scale(u64::MAX);
+        assert!(step > 0 && top >= step, "{step} {top}");
+        let c = chart(
+            "t".into(),
+            Period::Month,
+            &counts(&[("2024-01-01", 3), ("2024-02-01", 7)]),
+            &[],
+        )
+        .expect("a chart");
+        let ticks: Vec<&str> = c.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(ticks, ["8", "6", "4", "2", "0"]);
+        // A bar of 7 is 7/8 of the height; the gridline of 4 halfway down.
+        assert_eq!(c.bars[1].h, format!("{:.2}", HEIGHT * 7.0 / 8.0));
+        assert_eq!(c.y_ticks[2].y, format!("{:.2}", HEIGHT / 2.0));
+        assert!(c.desc.contains("2 bars, one per month"), "{}", c.desc);
+        assert!(c.desc.contains("from 0 to 8"), "{}", c.desc);
+    }
+
+    /// The x labels of a contiguous series of `n` periods per `by` from `first`.
+    fn labels_of(first: &str, n: usize, by: Period) -> Vec<String> {
+        let mut day = NaiveDate::parse_from_str(first, "%Y-%m-%d").expect("date");
+        let mut series = Vec::new();
+        for _ in 0..n {
+            series.push(PeriodCount {
+                start: day.format("%Y-%m-%d").to_string(),
+                count: 1,
+            });
+            day = period_end(day, by).succ_opt().expect("next");
+        }
+        chart("t".into(), by, &series, &[])
+            .expect("a chart")
+            .x_labels
+            .into_iter()
+            .map(|l| l.label)
+            .collect()
+    }
+
+    #[test]
+    fn x_labels_fall_on_regular_dates_that_fit_the_span() {
+        // Three days, drawn narrow (centred): every second day.
+        assert_eq!(labels_of("2024-03-01", 3, Period::Day), ["Mar 1", "Mar 3"]);
+        // Four weeks of days: each Monday.
+        assert_eq!(
+            labels_of("2024-03-01", 28, Period::Day),
+            ["Mar 4", "Mar 11", "Mar 18", "Mar 25"]
+        );
+        // A season of days: each month.
+        assert_eq!(
+            labels_of("2024-02-10", 100, Period::Day),
+            ["2024-03", "2024-04", "2024-05"]
+        );
+        // Weeks over a quarter: each month start, at the week holding it.
+        assert_eq!(
+            labels_of("2024-01-01", 14, Period::Week),
+            ["2024-01", "2024-02", "2024-03", "2024-04"]
+        );
+        // Fifteen months: each quarter (the last, at the right edge, would touch the one
+        // before it: it is left out).
+        assert_eq!(
+            labels_of("2023-11-01", 15, Period::Month),
+            ["2024-01", "2024-04", "2024-07", "2024-10"]
+        );
+        // Two years of months: every second quarter.
+        assert_eq!(
+            labels_of("2023-11-01", 24, Period::Month),
+            ["2024-01", "2024-07", "2025-01", "2025-07"]
+        );
+        // Decades of months: round years.
+        assert_eq!(
+            labels_of("1995-06-01", 12 * 30, Period::Month),
+            ["2000", "2005", "2010", "2015", "2020", "2025"]
+        );
+        // Days without posts left out (a series too long to fill): a bar is labelled with the
+        // quarter it is the first to reach.
+        let fifteenths: Vec<PeriodCount> = (0..15)
+            .map(|i| PeriodCount {
+                start: format!("{}-{:02}-15", 2024 + i / 12, i % 12 + 1),
+                count: 1,
+            })
+            .collect();
+        let c = chart("t".into(), Period::Day, &fifteenths, &[]).expect("a chart");
+        let labels: Vec<(&str, &str)> = c
+            .x_labels
+            .iter()
+            .map(|l| (l.label.as_str(), l.x.as_str()))
+            .collect();
+        let at = |bar: usize| format!("{:.2}%", bar as f64 / 15.0 * 100.0);
+        assert_eq!(
+            labels,
+            [
+                ("2024-04", at(3).as_str()),
+                ("2024-07", at(6).as_str()),
+                ("2024-10", at(9).as_str()),
+                ("2025-01", at(12).as_str())
+            ]
+        );
+        // The x of a label is where its bar starts; labels at the edges start or end there.
+        let c = chart(
+            "t".into(),
+            Period::Month,
+            &counts(&[
+                ("2024-01-01", 1),
+                ("2024-02-01", 1),
+                ("2024-03-01", 1),
+                ("2024-04-01", 1),
+                ("2024-05-01", 1),
+                ("2024-06-01", 1),
+                ("2024-07-01", 1),
+                ("2024-08-01", 1),
+                ("2024-09-01", 1),
+                ("2024-10-01", 1),
+                ("2024-11-01", 1),
+                ("2024-12-01", 1),
+                ("2025-01-01", 1),
+            ]),
+            &[],
+        )
+        .expect("a chart");
+        let xs: Vec<(&str, &str, &str)> = c
+            .x_labels
+            .iter()
+            .map(|l| (l.label.as_str(), l.x.as_str(), l.anchor))
+            .collect();
+        // (Quarters would crowd the edges on a phone: every second one.)
+        let at = |bar: usize| format!("{:.2}%", bar as f64 / 13.0 * 100.0);
+        assert_eq!(
+            xs,
+            [
+                ("2024-01", at(0).as_str(), "start"),
+                ("2024-07", at(6).as_str(), "middle"),
+                ("2025-01", at(12).as_str(), "end"),
+            ]
+        );
     }
 
     #[test]

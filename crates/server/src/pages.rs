@@ -308,7 +308,13 @@ struct SearchPage {
     csv_url: String,
     /// The chart's counts per period as CSV.
     chart_csv: String,
+    /// The order of the results when it is not the one asked for, and why.
+    order_note: Option<&'static str>,
 }
+
+/// What the search page says when relevance was asked for and the query has only filters.
+pub const UNRANKED_NOTE: &str =
+    "Sorted by date, newest first: the query has no words to rank by (only filters).";
 
 fn total_text(total: u64) -> String {
     match total {
@@ -343,6 +349,7 @@ pub async fn search(
         json_url: String::new(),
         csv_url: String::new(),
         chart_csv: String::new(),
+        order_note: None,
     };
     let status = match run_search(&state, &form, &mut page).await {
         Ok(()) => StatusCode::OK,
@@ -366,13 +373,9 @@ async fn run_search(
         return Ok(());
     }
     params::query(&query, &state.config)?;
-    let default_sort = if form.q.trim().is_empty() { "date" } else { "" };
-    let sort_value = if form.sort.trim().is_empty() {
-        default_sort
-    } else {
-        form.sort.as_str()
-    };
-    let (sort, sort_name) = params::sort(Some(sort_value))?;
+    // Relevance by default; a query of filters only has nothing to rank by, and the engine
+    // gives its results newest first.
+    let (sort, sort_name) = params::sort(Some(form.sort.as_str()))?;
     let by = params::period(Some(&form.by), None)?;
     let limit = DEFAULT_LIMIT.min(state.config.max_limit);
     let paging = Paging::from_cursor(Some(&form.cursor), &["search", &query, sort_name])?;
@@ -397,6 +400,7 @@ async fn run_search(
     )
     .map(|c| c.of_posts(found.page.total));
     page.searched = true;
+    page.order_note = (sort == SortBy::Relevance && !found.page.ranked).then_some(UNRANKED_NOTE);
     page.total_text = total_text(found.page.total);
     page.hits = found.page.hits.iter().map(HitView::from).collect();
     page.start = paging.offset + 1;
@@ -523,7 +527,8 @@ struct VersionView {
     first_capture: String,
     archived_at: String,
     views: Option<u64>,
-    edited: Option<bool>,
+    /// Telegram's "edited" mark in words.
+    edited: Option<&'static str>,
     text: String,
     diff: Vec<DiffPiece>,
 }
@@ -562,7 +567,8 @@ struct PostPage {
     permalink: Option<String>,
     no_permalink: &'static str,
     views: Option<u64>,
-    edited: Option<bool>,
+    /// Telegram's "edited" mark in words.
+    edited: Option<&'static str>,
     author: Option<String>,
     forward: Option<ForwardView>,
     unviewable: bool,
@@ -574,6 +580,17 @@ struct PostPage {
     sightings: Vec<SightingRow>,
     absences: Vec<AbsenceRow>,
     json_url: String,
+}
+
+/// Telegram's "edited" mark as a reader says it (the capture may not tell).
+fn edited_mark(edited: Option<bool>) -> Option<&'static str> {
+    edited.map(|e| {
+        if e {
+            "marked “edited” by Telegram"
+        } else {
+            "not marked “edited”"
+        }
+    })
 }
 
 fn size_text(bytes: u64) -> String {
@@ -677,7 +694,7 @@ fn post_page(detail: &PostDetail, kept: &KeptFiles) -> PostPage {
             first_capture: version.first_capture.clone(),
             archived_at: version.archived_at.clone(),
             views: version.views,
-            edited: version.edited,
+            edited: edited_mark(version.edited),
             text: version.text.clone(),
             diff: previous
                 .map(|p| diff::words(&p.text, &version.text))
@@ -695,7 +712,7 @@ fn post_page(detail: &PostDetail, kept: &KeptFiles) -> PostPage {
         permalink,
         no_permalink,
         views: v.views,
-        edited: v.edited,
+        edited: edited_mark(v.edited),
         author: v.author.clone(),
         forward,
         unviewable: v.unviewable,

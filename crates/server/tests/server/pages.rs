@@ -552,3 +552,216 @@ async fn a_chart_says_how_many_posts_it_cannot_place_in_time() {
         );
     }
 }
+
+/// An archive of one message dump (JSON Lines) in a temporary directory.
+fn dump_archive(lines: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let dir = tmp.path().join("archive");
+    let dump = tmp.path().join("dump.jsonl");
+    std::fs::write(&dump, lines).expect("dump");
+    let mut engine = tgscope_engine::Engine::open(&dir).expect("archive");
+    engine
+        .ingest(
+            &[dump],
+            &tgscope_engine::IngestOptions::default(),
+            &mut tgscope_engine::NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    (tmp, dir)
+}
+
+/// The id of the one post `q` finds.
+async fn post_found(app: &axum::Router, q: &str) -> i64 {
+    let found = get(app, &format!("/api/v1/search?q={}", enc(q)))
+        .await
+        .json();
+    assert_eq!(found["total"], 1, "{q}: {found}");
+    found["hits"][0]["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_post_seen_in_one_version_shows_its_text_once_and_its_marks_in_words() {
+    let (_tmp, dir) = dump_archive(
+        "{\"id\": 1, \"date\": \"2024-05-01T10:00:00Z\", \"channel\": \"lighthouse\", \
+         \"edited\": true, \"views\": 40, \"text\": \"Lamp repaired at the northern cape\"}\n\
+         {\"id\": 2, \"date\": \"2024-05-02T10:00:00Z\", \"channel\": \"lighthouse\", \
+         \"edited\": false, \"text\": \"Fog horn tested at dawn\"}\n",
+    );
+    let app = router(config(&dir));
+    let id = post_found(&app, "lamp").await;
+    let reply = get(&app, &format!("/posts/{id}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let doc = page(&reply);
+    assert_eq!(
+        text(&select(&doc, "div#post-text")[0]),
+        "Lamp repaired at the northern cape"
+    );
+    // One version: said in words, the text not shown a second time.
+    assert!(select(&doc, "section#versions article.version").is_empty());
+    assert!(select(&doc, ".version-text").is_empty());
+    let versions = text(&select(&doc, "section#versions")[0]);
+    assert!(versions.contains("One version"), "{versions}");
+    assert!(!versions.contains("Lamp repaired"), "{versions}");
+    // Telegram's "edited" mark in words, never true or false.
+    assert_eq!(
+        text(&select(&doc, "dd#edited")[0]),
+        "marked “edited” by Telegram"
+    );
+    // Every fact and every cell of the sightings, each on its own.
+    let cells = |doc: &Html| -> Vec<String> {
+        select(doc, "dl.facts dd, section#sightings td, section#versions p")
+            .iter()
+            .map(|e| text(e).trim().to_string())
+            .collect()
+    };
+    let shown = cells(&doc);
+    for word in ["true", "false"] {
+        assert!(
+            !shown
+                .iter()
+                .any(|cell| cell.split_whitespace().any(|w| w == word)),
+            "{word:?} in {shown:?}"
+        );
+    }
+    assert!(shown.iter().any(|cell| cell == "yes"), "{shown:?}");
+
+    let id = post_found(&app, "horn").await;
+    let doc = page(&get(&app, &format!("/posts/{id}")).await);
+    assert_eq!(text(&select(&doc, "dd#edited")[0]), "not marked “edited”");
+    let shown = cells(&doc);
+    assert!(shown.iter().any(|cell| cell == "no"), "{shown:?}");
+}
+
+#[tokio::test]
+async fn a_post_seen_in_two_versions_shows_both_with_their_marks_in_words() {
+    let a = archive();
+    let app = router(config(&a.dir));
+    let id = post_found(&app, "Forum").await;
+    let doc = page(&get(&app, &format!("/posts/{id}")).await);
+    assert_eq!(
+        text(&select(&doc, "section#versions h2")[0]),
+        "Versions (2)"
+    );
+    assert_eq!(select(&doc, "section#versions article.version").len(), 2);
+    assert!(select(&doc, "p.one-version").is_empty());
+    let versions = text(&select(&doc, "section#versions")[0]);
+    assert!(
+        !versions.contains("true") && !versions.contains("false"),
+        "{versions}"
+    );
+}
+
+#[tokio::test]
+async fn a_search_of_filters_only_is_newest_first_and_says_why() {
+    let a = archive();
+    let app = router(config(&a.dir));
+    // The dump's posts of harbor_notes, newest first.
+    let newest_first = [
+        "2024-04-02 08:00 UTC",
+        "2024-03-15 12:00 UTC",
+        "2024-03-08 09:30 UTC",
+        "2024-03-01 10:00 UTC",
+    ];
+    for uri in [
+        format!("/search?q={}", enc("channel:harbor_notes")),
+        format!("/search?q={}&sort=relevance", enc("channel:harbor_notes")),
+        "/search?channel=harbor_notes".to_string(),
+        format!("/search?q={}", enc("#tides OR #ميناء")),
+    ] {
+        let reply = get(&app, &uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+        let doc = page(&reply);
+        let dates: Vec<String> = select(&doc, "li.hit .date").iter().map(text).collect();
+        assert_eq!(dates, newest_first, "{uri}");
+        let note = select(&doc, "p#order");
+        assert_eq!(note.len(), 1, "{uri}: the page says how it is sorted");
+        assert_eq!(
+            text(&note[0]),
+            "Sorted by date, newest first: the query has no words to rank by (only filters).",
+            "{uri}"
+        );
+        let results = text(&select(&doc, "ol#results")[0]);
+        assert!(!results.contains("score"), "{uri}: {results}");
+    }
+    // Asked for oldest first: as asked, nothing to explain.
+    let doc = page(&get(&app, "/search?channel=harbor_notes&sort=date-asc").await);
+    let dates: Vec<String> = select(&doc, "li.hit .date").iter().map(text).collect();
+    let oldest_first: Vec<&str> = newest_first.iter().rev().copied().collect();
+    assert_eq!(dates, oldest_first);
+    assert!(select(&doc, "p#order").is_empty());
+    // Words rank the results: no note.
+    let doc = page(&get(&app, "/search?q=harbor").await);
+    assert!(select(&doc, "p#order").is_empty());
+}
+
+#[tokio::test]
+async fn a_chart_has_a_y_axis_of_round_counts_and_dates_at_regular_intervals() {
+    // Fifteen months from November 2023, a post a month, and seven on a day of March 2024.
+    let mut lines = String::new();
+    let mut id = 0;
+    for (year, month, posts) in [
+        (2023, 11, 1),
+        (2023, 12, 1),
+        (2024, 1, 1),
+        (2024, 2, 1),
+        (2024, 3, 7),
+        (2024, 4, 1),
+        (2024, 5, 1),
+        (2024, 6, 1),
+        (2024, 7, 1),
+        (2024, 8, 1),
+        (2024, 9, 1),
+        (2024, 10, 1),
+        (2024, 11, 1),
+        (2024, 12, 1),
+        (2025, 1, 1),
+    ] {
+        for n in 0..posts {
+            id += 1;
+            // The month's posts on one day: seven in a day, a week and a month.
+            lines.push_str(&format!(
+                "{{\"id\": {id}, \"date\": \"{year}-{month:02}-15T{:02}:00:00Z\", \
+                 \"channel\": \"tides_log\", \"text\": \"tide report {id} #tides\"}}\n",
+                8 + n
+            ));
+        }
+    }
+    let (_tmp, dir) = dump_archive(&lines);
+    let app = router(config(&dir));
+    for uri in [
+        "/search?q=tide&by=month",
+        "/channels/tides_log",
+        "/hashtags/tides",
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+        let doc = page(&reply);
+        // A y-axis from the top of the scale down to 0 in round steps, a gridline each.
+        let ys: Vec<String> = select(&doc, "figure.chart .y-axis span")
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(ys, ["8", "6", "4", "2", "0"], "{uri}");
+        assert_eq!(select(&doc, "svg#chart line.grid").len(), 5, "{uri}");
+        // Dates at every quarter, not only the two ends (the last quarter, at the right edge,
+        // would touch the one before it).
+        let xs: Vec<String> = select(&doc, "figure.chart svg.x-axis text")
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(xs, ["2024-01", "2024-04", "2024-07", "2024-10"], "{uri}");
+        // Still accessible: a title, a description, each bar's count in its own title.
+        assert_eq!(select(&doc, "svg#chart > title#chart-title").len(), 1);
+        let desc = text(&select(&doc, "svg#chart > desc#chart-desc")[0]);
+        assert!(desc.contains("the highest holds 7 posts"), "{uri}: {desc}");
+        let bar_titles: Vec<String> = select(&doc, "svg#chart rect > title")
+            .iter()
+            .map(text)
+            .collect();
+        assert!(
+            bar_titles.iter().any(|t| t.ends_with(": 7 posts")),
+            "{uri}: {bar_titles:?}"
+        );
+    }
+}
