@@ -1,5 +1,7 @@
 //! Format detection by content: a single streaming scan of the input (done while it is hashed)
-//! that checks encoding, binary data and line lengths and keeps the head for sniffing.
+//! that checks encoding, binary data and line lengths and keeps the head for sniffing. Text in
+//! UTF-16 or UTF-32 (known by its byte-order mark, or by where the NUL bytes of its head fall) is
+//! refused with its encoding named, not as binary data.
 
 use tgscope_model::Format;
 
@@ -215,10 +217,22 @@ fn check_lines(scan: &ContentScan) -> Result<(), DetectError> {
     Ok(())
 }
 
-/// Checks what every format tgscope reads needs: bytes, UTF-8, no NULs, no binary signature.
+/// Checks what every format tgscope reads needs: bytes, UTF-8 (not UTF-16 or UTF-32: those are
+/// named), no NULs, no binary signature.
 pub fn check_encoding(scan: &ContentScan) -> Result<(), DetectError> {
     if scan.size == 0 {
         return Err(DetectError::Empty);
+    }
+    if let Some(wide) = wide_text(&scan.head, scan.first_nul.is_some()) {
+        return Err(DetectError::WideText {
+            encoding: wide.name.to_string(),
+            bom: wide.bom,
+            iconv: if wide.bom {
+                wide.iconv_with_bom.to_string()
+            } else {
+                wide.iconv.to_string()
+            },
+        });
     }
     if let Some(what) = binary_signature(&scan.head) {
         return Err(DetectError::Binary {
@@ -236,6 +250,158 @@ pub fn check_encoding(scan: &ContentScan) -> Result<(), DetectError> {
         return Err(DetectError::NotUtf8 { byte, line });
     }
     Ok(())
+}
+
+/// A UTF-16 or UTF-32 encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Wide {
+    /// As people name it.
+    name: &'static str,
+    /// Its `iconv` name when the text has no byte-order mark.
+    iconv: &'static str,
+    /// Its `iconv` name when a byte-order mark says the byte order.
+    iconv_with_bom: &'static str,
+    /// Bytes per code unit.
+    unit: usize,
+    /// Little-endian.
+    le: bool,
+    /// Whether the text starts with a byte-order mark.
+    bom: bool,
+}
+
+/// The encodings tgscope names, UTF-32 first (its little-endian mark starts like UTF-16's).
+const WIDE: [Wide; 4] = [
+    Wide {
+        name: "UTF-32 LE",
+        iconv: "UTF-32LE",
+        iconv_with_bom: "UTF-32",
+        unit: 4,
+        le: true,
+        bom: false,
+    },
+    Wide {
+        name: "UTF-32 BE",
+        iconv: "UTF-32BE",
+        iconv_with_bom: "UTF-32",
+        unit: 4,
+        le: false,
+        bom: false,
+    },
+    Wide {
+        name: "UTF-16 LE",
+        iconv: "UTF-16LE",
+        iconv_with_bom: "UTF-16",
+        unit: 2,
+        le: true,
+        bom: false,
+    },
+    Wide {
+        name: "UTF-16 BE",
+        iconv: "UTF-16BE",
+        iconv_with_bom: "UTF-16",
+        unit: 2,
+        le: false,
+        bom: false,
+    },
+];
+
+impl Wide {
+    /// This encoding's byte-order mark.
+    fn mark(&self) -> &'static [u8] {
+        match (self.unit, self.le) {
+            (4, true) => b"\xFF\xFE\x00\x00",
+            (4, false) => b"\x00\x00\xFE\xFF",
+            (_, true) => b"\xFF\xFE",
+            (_, false) => b"\xFE\xFF",
+        }
+    }
+
+    /// The code units of `bytes` (a last incomplete one left out).
+    fn units<'a>(&self, bytes: &'a [u8]) -> impl Iterator<Item = u32> + 'a {
+        let (unit, le) = (self.unit, self.le);
+        bytes.chunks_exact(unit).map(move |c| {
+            let mut v = 0u32;
+            for i in 0..unit {
+                let b = if le { c[unit - 1 - i] } else { c[i] };
+                v = (v << 8) | u32::from(b);
+            }
+            v
+        })
+    }
+
+    /// Whether `bytes` read in this encoding are text: `None` unless every character is valid
+    /// (no lone surrogate, nothing past U+10FFFF) and none is a NUL, a control character other
+    /// than tab, line feed, form feed and carriage return, or U+FFFE / U+FFFF, and there is at
+    /// least one; else `Some(true)` when a line feed is among them.
+    fn reads_as_text(&self, bytes: &[u8]) -> Option<bool> {
+        let text_char = |c: char| {
+            (!c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+                && !matches!(c, '\u{fffe}' | '\u{ffff}')
+        };
+        let (mut any, mut newline) = (false, false);
+        let mut take = |c: Option<char>| match c {
+            Some(c) if text_char(c) => {
+                any = true;
+                newline |= c == '\n';
+                true
+            }
+            _ => false,
+        };
+        if self.unit == 4 {
+            if !self.units(bytes).all(|v| take(char::from_u32(v))) {
+                return None;
+            }
+            return any.then_some(newline);
+        }
+        let units: Vec<u16> = self.units(bytes).map(|v| v as u16).collect();
+        // A character cut by the end of the head: its first half is left out.
+        let whole = match units.last() {
+            Some(last) if (0xD800..0xDC00).contains(last) => &units[..units.len() - 1],
+            _ => &units[..],
+        };
+        if !char::decode_utf16(whole.iter().copied()).all(|c| take(c.ok())) {
+            return None;
+        }
+        any.then_some(newline)
+    }
+
+    /// True when the NUL bytes of `bytes` fall where this encoding's text puts them: UTF-16 text
+    /// in a script written with ASCII spaces and punctuation has a NUL in the high byte of at
+    /// least one unit of 16; UTF-32 has one in every unit. At least four such NULs.
+    fn nul_pattern(&self, bytes: &[u8]) -> bool {
+        let units = bytes.len() / self.unit;
+        let high = if self.le { self.unit - 1 } else { 0 };
+        let mut in_high = 0usize;
+        for (i, &b) in bytes[..units * self.unit].iter().enumerate() {
+            if b == 0 && i % self.unit == high {
+                in_high += 1;
+            }
+        }
+        in_high >= 4
+            && match self.unit {
+                4 => in_high == units,
+                _ => in_high * 16 >= units,
+            }
+    }
+}
+
+/// The UTF-16 or UTF-32 encoding of a text, from its byte-order mark, or (when `has_nul`) from
+/// the places of the NUL bytes in its head and a decoding of the head that gives only text, with
+/// a line break (a byte-order mark is sure enough; without one, UTF-8 with a few stray NULs
+/// must not pass for UTF-16).
+fn wide_text(head: &[u8], has_nul: bool) -> Option<Wide> {
+    for wide in WIDE {
+        if let Some(rest) = head.strip_prefix(wide.mark())
+            && (rest.is_empty() || wide.reads_as_text(rest).is_some())
+        {
+            return Some(Wide { bom: true, ..wide });
+        }
+    }
+    if !has_nul {
+        return None;
+    }
+    WIDE.into_iter()
+        .find(|wide| wide.nul_pattern(head) && wide.reads_as_text(head) == Some(true))
 }
 
 fn binary_signature(head: &[u8]) -> Option<&'static str> {
@@ -323,6 +489,124 @@ mod tests {
         let s = scan(b"Just some words a channel wrote.\nAnd more words.\n", 5);
         let d = detect(&s).expect("prose is text");
         assert!(d.note.is_some());
+    }
+
+    /// `text` in UTF-16 or UTF-32, either byte order, with or without a byte-order mark.
+    fn encode(text: &str, unit: usize, le: bool, bom: bool) -> Vec<u8> {
+        let text = if bom {
+            format!("\u{feff}{text}")
+        } else {
+            text.to_string()
+        };
+        let units: Vec<u32> = if unit == 2 {
+            text.encode_utf16().map(u32::from).collect()
+        } else {
+            text.chars().map(u32::from).collect()
+        };
+        let mut out = Vec::new();
+        for u in units {
+            let bytes = u.to_be_bytes();
+            let mut bytes = bytes[4 - unit..].to_vec();
+            if le {
+                bytes.reverse();
+            }
+            out.extend(bytes);
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named_with_how_to_convert_them() {
+        let text = "Forwarded from Russian MFA 🇷🇺\nМИД России: заявление от 1 июля.\n1.2K views\n";
+        for (unit, le, name, iconv) in [
+            (2, true, "UTF-16 LE", "UTF-16LE"),
+            (2, false, "UTF-16 BE", "UTF-16BE"),
+            (4, true, "UTF-32 LE", "UTF-32LE"),
+            (4, false, "UTF-32 BE", "UTF-32BE"),
+        ] {
+            for bom in [true, false] {
+                let bytes = encode(text, unit, le, bom);
+                let got = detect(&scan(&bytes, 5));
+                let iconv = match (bom, unit) {
+                    (false, _) => iconv,
+                    (true, 2) => "UTF-16",
+                    (true, _) => "UTF-32",
+                };
+                assert_eq!(
+                    got,
+                    Err(DetectError::WideText {
+                        encoding: name.to_string(),
+                        bom,
+                        iconv: iconv.to_string()
+                    }),
+                    "{name}, mark {bom}"
+                );
+                let message = got.expect_err("refused").to_string();
+                let opening = if bom {
+                    format!("{name} text (with a byte-order mark), not UTF-8")
+                } else {
+                    format!("{name} text, not UTF-8")
+                };
+                assert!(message.starts_with(&opening), "{message}");
+                assert!(
+                    message.contains("save the file as UTF-8")
+                        && message.contains(&format!("iconv -f {iconv} -t UTF-8")),
+                    "{message}"
+                );
+                // Forcing a format checks the encoding the same way.
+                assert!(matches!(
+                    check_text(&scan(&bytes, 4096)),
+                    Err(DetectError::WideText { .. })
+                ));
+            }
+        }
+        // What `ingest` prints after "skipped <file>: " (docs/text-captures.md shows it).
+        assert_eq!(
+            detect(&scan(&encode(text, 2, true, true), 4096))
+                .expect_err("refused")
+                .to_string(),
+            "UTF-16 LE text (with a byte-order mark), not UTF-8: tgscope reads UTF-8 only; save \
+             the file as UTF-8 and ingest that (for instance: iconv -f UTF-16 -t UTF-8 FILE > \
+             FILE.utf8.txt)"
+        );
+        // A text of one character, and a head that ends inside a surrogate pair.
+        assert!(matches!(
+            detect(&scan(&encode("a", 2, true, true), 8)),
+            Err(DetectError::WideText { .. })
+        ));
+        let mut cut = encode(&"мир 🇷🇺\n".repeat(10), 2, true, false);
+        cut.truncate(cut.len() - 4);
+        assert!(matches!(
+            detect(&scan(&cut, 8)),
+            Err(DetectError::WideText { encoding, .. }) if encoding == "UTF-16 LE"
+        ));
+    }
+
+    #[test]
+    fn binary_data_with_nul_bytes_is_not_taken_for_utf16() {
+        // UTF-8 text with one stray NUL: binary data, as before.
+        let mut bytes = "Forwarded from Russian MFA\nSome words of a post.\n"
+            .repeat(20)
+            .into_bytes();
+        bytes.insert(301, 0);
+        assert_eq!(
+            detect(&scan(&bytes, 64)),
+            Err(DetectError::Binary {
+                what: "a NUL byte".into(),
+                byte: 301
+            })
+        );
+        // Bytes with NULs at both parities, or decoding to control characters.
+        for bytes in [
+            b"\x00\x01\x02\x03\x04\x05\x06\x07".repeat(8),
+            b"ab\x00\x00cd\x00\x00\x00e".to_vec(),
+            b"\x01\x00\x02\x00\x03\x00".repeat(4),
+        ] {
+            assert!(
+                matches!(detect(&scan(&bytes, 8)), Err(DetectError::Binary { .. })),
+                "{bytes:?}"
+            );
+        }
     }
 
     #[test]

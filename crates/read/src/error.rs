@@ -70,6 +70,20 @@ pub enum DetectError {
         /// Where.
         byte: u64,
     },
+    /// Text in UTF-16 or UTF-32 (with or without a byte-order mark): tgscope reads UTF-8 only.
+    #[error(
+        "{encoding} text{}, not UTF-8: tgscope reads UTF-8 only; save the file as UTF-8 and \
+         ingest that (for instance: iconv -f {iconv} -t UTF-8 FILE > FILE.utf8.txt)",
+        if *.bom { " (with a byte-order mark)" } else { "" }
+    )]
+    WideText {
+        /// The encoding as people name it ("UTF-16 LE", "UTF-32 BE").
+        encoding: String,
+        /// Whether the file starts with a byte-order mark.
+        bom: bool,
+        /// Its name for `iconv -f` ("UTF-16" with a byte-order mark, else "UTF-16LE", ...).
+        iconv: String,
+    },
     /// Not valid UTF-8.
     #[error("not valid UTF-8 at byte {byte} (line {line}); save the capture as UTF-8")]
     NotUtf8 {
