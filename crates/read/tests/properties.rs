@@ -1,10 +1,13 @@
 //! Property tests of the plain-text reader against a simple reference: captures rendered from
 //! known posts (with forward headers, placeholders, lost links and the web view's repeated
 //! bodies) read back to exactly those posts; reading is idempotent; spans stay on char
-//! boundaries; no input makes the reader panic.
+//! boundaries; no input makes the reader panic. And detection: any text saved as UTF-16 or
+//! UTF-32 is named as such, never taken for binary data or read.
 
 use proptest::prelude::*;
 use tgscope_model::CapturedPost;
+use tgscope_read::DetectError;
+use tgscope_read::detect::{ContentScan, detect};
 use tgscope_read::text::{TextOptions, TextReader};
 
 fn read(text: &str) -> Vec<CapturedPost> {
@@ -196,5 +199,58 @@ proptest! {
     fn no_bytes_make_the_reader_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         // Errors are fine; panics are not.
         let _ = TextReader::new(&bytes[..], TextOptions::default()).count();
+    }
+
+    #[test]
+    fn any_text_in_utf16_or_utf32_is_named(
+        lines in prop::collection::vec("[^\\p{C}]{0,40}", 1..8),
+        wide in prop::sample::select(vec![(2usize, true), (2, false), (4, true), (4, false)]),
+        bom in any::<bool>(),
+        chunk in 1usize..100,
+    ) {
+        let (unit, le) = wide;
+        // ASCII spaces and line breaks, as in any capture.
+        let mut text = lines.join(" \n");
+        text.push('\n');
+        if bom {
+            text.insert(0, '\u{feff}');
+        }
+        let units: Vec<u32> = if unit == 2 {
+            text.encode_utf16().map(u32::from).collect()
+        } else {
+            text.chars().map(u32::from).collect()
+        };
+        let mut bytes = Vec::new();
+        for u in units {
+            let mut b = u.to_be_bytes()[4 - unit..].to_vec();
+            if le {
+                b.reverse();
+            }
+            bytes.extend(b);
+        }
+        let mut scan = ContentScan::new();
+        for c in bytes.chunks(chunk) {
+            scan.feed(c);
+        }
+        scan.finish();
+        let expected = match (unit, le) {
+            (2, true) => "UTF-16 LE",
+            (2, false) => "UTF-16 BE",
+            (_, true) => "UTF-32 LE",
+            (_, false) => "UTF-32 BE",
+        };
+        let got = detect(&scan);
+        // Without a mark, a text in a script without ASCII may have too few NULs to tell: then
+        // it is never read, only refused.
+        match &got {
+            Err(DetectError::WideText { encoding, bom: marked, .. }) => {
+                prop_assert_eq!(encoding.as_str(), expected);
+                prop_assert_eq!(*marked, bom);
+            }
+            other => {
+                prop_assert!(!bom, "{:?}", other);
+                prop_assert!(other.is_err(), "{:?}", other);
+            }
+        }
     }
 }
