@@ -280,7 +280,10 @@ impl InputFormat {
 /// Arguments of `ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Files or folders (folders are walked; hidden files are skipped).
+    /// Files or folders. A file named is read as asked; a folder gives the files that are
+    /// recognisably captures (by their content, or plain text with a channel copy's marks, or a
+    /// .txt name) and lists the others it passed over (notes, READMEs, scripts) with why; hidden
+    /// files are skipped.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The format of the inputs.
@@ -305,9 +308,20 @@ pub struct IngestArgs {
     /// forwarded_from=fwd` (a dotted path reaches into objects: `channel=peer.name`).
     #[arg(long, value_name = "SPEC", value_parser = parse_map)]
     pub map: Option<tgscope_engine::FieldMap>,
+    /// When the captures were made (a saved page saved, an export exported): RFC 3339 with an
+    /// offset (2023-05-14T09:30:00Z, 2023-05-14T12:30:00+03:00) or a day (2023-05-14). It dates
+    /// the view counts and edited marks the captures show, and outranks what a file says of
+    /// itself (a t.me page's serving time, a Desktop export folder's day); without it, what the
+    /// file says, else the ingest time, and each capture records which.
+    #[arg(long, value_name = "TIME", value_parser = parse_captured_at)]
+    pub captured_at: Option<String>,
     /// How to print the summary.
     #[arg(long, value_enum, default_value = "table")]
     pub report: ReportFmt,
+}
+
+fn parse_captured_at(s: &str) -> Result<String, String> {
+    tgscope_engine::ingest::parse_captured_at(s)
 }
 
 /// Summary formats of `ingest`.

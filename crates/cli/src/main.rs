@@ -118,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     },
                     ..Default::default()
                 },
+                captured_at: a.captured_at.clone(),
                 ..IngestOptions::default()
             };
             let mut bar = progress::Bar::new(cli.quiet);
@@ -217,6 +218,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Captures(a) => {
             let engine = open_existing(&archive)?;
             let captures = engine.captures()?;
+            let times: std::collections::HashMap<i64, tgscope_engine::model::CaptureTime> =
+                engine.capture_times()?.into_iter().collect();
+            let captures: Vec<output::CaptureWithTime<'_>> =
+                captures.iter().map(|c| (c, times.get(&c.id))).collect();
             match a.format {
                 args::StatsFmt::Json => output::json(&mut out, &output::captures_json(&captures))?,
                 args::StatsFmt::Table => {

@@ -36,6 +36,7 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
             skipped: usize,
             inputs: &'a [tgscope_engine::CaptureReport],
             skipped_inputs: &'a [tgscope_engine::Skipped],
+            passed_over: &'a [tgscope_engine::Skipped],
         }
         return json(
             out,
@@ -48,6 +49,7 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
                 skipped: report.skipped.len(),
                 inputs: &report.captures,
                 skipped_inputs: &report.skipped,
+                passed_over: &report.passed_over,
             },
         );
     }
@@ -76,12 +78,23 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
             c.channel,
             what
         )?;
+        // When the capture was made, where the user or the file said (the ingest time of a
+        // capture that says nothing of itself is in `captures`).
+        if let Some(t) = &c.captured
+            && !c.already_archived
+            && t.basis != tgscope_engine::model::CaptureTimeBasis::Ingested
+        {
+            writeln!(out, "  captured {}", capture_time_text(t))?;
+        }
         for w in &c.warnings {
             writeln!(out, "  warning: {w}")?;
         }
     }
     for s in &report.skipped {
         writeln!(out, "skipped {}: {}", s.path.display(), s.reason)?;
+    }
+    for s in &report.passed_over {
+        writeln!(out, "passed over {}: {}", s.path.display(), s.reason)?;
     }
     writeln!(
         out,
@@ -93,7 +106,31 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
         report.warnings(),
         report.skipped.len()
     )?;
+    if !report.passed_over.is_empty() {
+        writeln!(
+            out,
+            "passed over: {} of the folders that {} not captures (name a file to read it anyway)",
+            match report.passed_over.len() {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            },
+            if report.passed_over.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        )?;
+    }
     Ok(())
+}
+
+/// When a capture was made, and how that is known: `2023-05-14T09:30:00Z (file: saved date:
+/// ...)`.
+fn capture_time_text(t: &tgscope_engine::model::CaptureTime) -> String {
+    match &t.evidence {
+        Some(e) => format!("{} ({}: {e})", t.at, t.basis.as_str()),
+        None => format!("{} ({})", t.at, t.basis.as_str()),
+    }
 }
 
 /// The date of a version for a table: observed, or inferred marked with `~`.
@@ -520,17 +557,23 @@ pub struct CaptureJson<'a> {
     source: &'a str,
     raw_kept: bool,
     ingested_at: &'a str,
+    captured_at: Option<&'a str>,
+    captured_basis: Option<&'static str>,
+    captured_evidence: Option<&'a str>,
     completed_at: Option<&'a str>,
     status: &'static str,
     posts_seen: u64,
     warnings: u64,
 }
 
+/// A capture with when it was made, if the archive knows.
+pub type CaptureWithTime<'a> = (&'a Capture, Option<&'a tgscope_engine::model::CaptureTime>);
+
 /// Captures as JSON values.
-pub fn captures_json(captures: &[Capture]) -> Vec<CaptureJson<'_>> {
+pub fn captures_json<'a>(captures: &[CaptureWithTime<'a>]) -> Vec<CaptureJson<'a>> {
     captures
         .iter()
-        .map(|c| CaptureJson {
+        .map(|(c, t)| CaptureJson {
             id: c.id,
             sha256: &c.sha256,
             size: c.size,
@@ -539,6 +582,9 @@ pub fn captures_json(captures: &[Capture]) -> Vec<CaptureJson<'_>> {
             source: &c.source,
             raw_kept: c.raw_kept,
             ingested_at: &c.ingested_at,
+            captured_at: t.map(|t| t.at.as_str()),
+            captured_basis: t.map(|t| t.basis.as_str()),
+            captured_evidence: t.and_then(|t| t.evidence.as_deref()),
             completed_at: c.completed_at.as_deref(),
             status: c.status.as_str(),
             posts_seen: c.posts_seen,
@@ -548,22 +594,24 @@ pub fn captures_json(captures: &[Capture]) -> Vec<CaptureJson<'_>> {
 }
 
 /// Captures as a table.
-pub fn captures_table(out: Out<'_>, captures: &[Capture]) -> anyhow::Result<()> {
+pub fn captures_table(out: Out<'_>, captures: &[CaptureWithTime<'_>]) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  SOURCE",
-        "ID", "SHA256", "STATUS", "BYTES", "POSTS", "INGESTED"
+        "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {:<20}  {:<8}  SOURCE",
+        "ID", "SHA256", "STATUS", "BYTES", "POSTS", "INGESTED", "CAPTURED", "BASIS"
     )?;
-    for c in captures {
+    for (c, t) in captures {
         writeln!(
             out,
-            "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {}",
+            "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {:<20}  {:<8}  {}",
             c.id,
             &c.sha256[..16.min(c.sha256.len())],
             c.status.as_str(),
             c.size,
             c.posts_seen,
             c.ingested_at,
+            t.map(|t| t.at.as_str()).unwrap_or("-"),
+            t.map(|t| t.basis.as_str()).unwrap_or("-"),
             c.source
         )?;
     }

@@ -20,6 +20,8 @@ mod collect; // collect, history and changes against a loopback server
 mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
 #[path = "cli/export.rs"]
 mod export; // export records: every field, CSV columns, --bom, -o
+#[path = "cli/folders.rs"]
+mod folders; // a folder's notes passed over and listed; --captured-at and the captures list
 #[path = "cli/hostile.rs"]
 mod hostile; // CSV cells defused as formulas, control characters escaped on the terminal
 #[path = "cli/ingest.rs"]

@@ -194,22 +194,6 @@ impl IngestReport {
     }
 }
 
-/// Expands the paths given on the command line into files, in a stable order: every file a
-/// folder holds, captures or not (a folder walk that takes only the captures is
-/// [`gather_inputs`], which [`run`] uses). Paths that do not exist, and folders with no files,
-/// are reported as skipped. Files inside `archive` (the archive's own database and raw
-/// captures) are never inputs.
-pub fn expand_inputs(
-    paths: &[PathBuf],
-    archive: &Path,
-    skipped: &mut Vec<Skipped>,
-) -> Vec<PathBuf> {
-    expand(paths, archive, skipped)
-        .into_iter()
-        .map(|(path, _)| path)
-        .collect()
-}
-
 /// Expands the paths given on the command line into the captures to read, in a stable order.
 /// A file named is read as asked, whatever it holds. A folder gives the files it holds that are
 /// recognisably captures: the pages and `result.json` of a Telegram Desktop export folder, a
@@ -225,13 +209,46 @@ pub fn gather_inputs(
     passed_over: &mut Vec<Skipped>,
 ) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for (path, found) in expand(paths, archive, skipped) {
-        match found {
-            Found::Named | Found::ExportFile => files.push(path),
-            Found::InFolder => match not_a_capture(&path) {
-                None => files.push(path),
-                Some(reason) => passed_over.push(Skipped { path, reason }),
-            },
+    for named in paths {
+        let (taken, passed) = (files.len(), passed_over.len());
+        for (path, found) in expand(std::slice::from_ref(named), archive, skipped) {
+            match found {
+                Found::Named | Found::ExportFile => files.push(path),
+                Found::InFolder => match not_a_capture(&path) {
+                    None => files.push(path),
+                    Some(reason) => passed_over.push(Skipped { path, reason }),
+                },
+            }
+        }
+        // A folder named that holds no capture at all is an input that could not be read:
+        // the run says so (and fails), naming the files it passed over in the reason.
+        if files.len() == taken && passed_over.len() > passed {
+            let of_folder: Vec<Skipped> = passed_over.drain(passed..).collect();
+            let named_files: Vec<String> = of_folder
+                .iter()
+                .take(3)
+                .map(|s| {
+                    let name = s.path.file_name().unwrap_or_default().to_string_lossy();
+                    format!("{name}: {}", s.reason)
+                })
+                .collect();
+            let more = of_folder.len().saturating_sub(named_files.len());
+            skipped.push(Skipped {
+                path: named.clone(),
+                reason: format!(
+                    "the folder holds no capture ({} passed over: {}{})",
+                    match of_folder.len() {
+                        1 => "1 file".to_string(),
+                        n => format!("{n} files"),
+                    },
+                    named_files.join("; "),
+                    if more > 0 {
+                        format!("; and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            });
         }
     }
     files
@@ -1491,10 +1508,11 @@ mod tests {
             fs::write(root.join(f), "x").expect("write");
         }
         let mut skipped = Vec::new();
-        let files = expand_inputs(
+        let files = gather_inputs(
             &[root.to_path_buf(), root.join("missing.txt")],
             &root.join("archive"),
             &mut skipped,
+            &mut Vec::new(),
         );
         let names: Vec<String> = files
             .iter()
@@ -1523,10 +1541,11 @@ mod tests {
             fs::write(path, "x").expect("write");
         }
         let mut skipped = Vec::new();
-        let files = expand_inputs(
+        let files = gather_inputs(
             &[dir.path().to_path_buf()],
             &dir.path().join("archive"),
             &mut skipped,
+            &mut Vec::new(),
         );
         let names: Vec<String> = files
             .iter()

@@ -131,40 +131,16 @@ impl Engine {
         self.store.dir()
     }
 
-    /// Ingests files and folders. Inputs that cannot be read are skipped with the reason and
-    /// the run goes on; only a failing archive stops it.
+    /// Ingests files and folders (see [`ingest::run`]): a folder gives the files that are
+    /// recognisably captures, and lists the others it passed over with why. Inputs that cannot
+    /// be read are skipped with the reason and the run goes on; only a failing archive stops it.
     pub fn ingest(
         &mut self,
         paths: &[PathBuf],
         options: &IngestOptions,
         progress: &mut dyn Progress,
     ) -> Result<IngestReport> {
-        let mut report = IngestReport::default();
-        let files = ingest::expand_inputs(paths, self.store.dir(), &mut report.skipped);
-        let mut pages = ingest::PageChain::default();
-        for file in files {
-            let result = ingest::ingest_file(
-                &mut self.store,
-                ingest::Source::File(&file),
-                options,
-                progress,
-                &mut pages,
-            );
-            progress.input_done();
-            match result? {
-                ingest::FileOutcome::Ingested(capture) => report.captures.push(capture),
-                ingest::FileOutcome::Skipped(reason) => {
-                    report.skipped.push(Skipped { path: file, reason })
-                }
-                ingest::FileOutcome::Damaged(capture, reason) => {
-                    report.captures.push(capture);
-                    report.skipped.push(Skipped { path: file, reason });
-                }
-            }
-        }
-        // The index follows in the same run (a crash before this is caught up on next open).
-        self.update_index()?;
-        Ok(report)
+        ingest::run(self, paths, options, progress)
     }
 
     /// Posts matching a filter, in archive order (see [`Engine::posts_page`] for the count).

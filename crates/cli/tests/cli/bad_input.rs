@@ -99,9 +99,25 @@ fn a_folder_holding_only_hidden_files_is_skipped() {
 #[test]
 fn a_folder_holding_only_a_binary_file_names_the_file() {
     let a = archive_with_posts();
-    let blob = a.write("binary-folder/blob.bin", b"abc\x00\x01\x02\xff\xfe");
+    a.write("binary-folder/blob.bin", b"abc\x00\x01\x02\xff\xfe");
     let dir = a.path("binary-folder");
-    assert_skipped(&a, &dir, &blob, &["binary data", "a NUL byte", "at byte 3"]);
+    // A folder is walked for captures: the binary file is passed over, and a folder that holds
+    // no capture at all is an input that could not be read.
+    assert_skipped(
+        &a,
+        &dir,
+        &dir,
+        &["holds no capture", "blob.bin", "binary data", "a NUL byte"],
+    );
+    // Named on the command line, the file itself is read as asked and refused with the place.
+    let b = archive_with_posts();
+    let blob = b.write("blob.bin", b"abc\x00\x01\x02\xff\xfe");
+    assert_skipped(
+        &b,
+        &blob,
+        &blob,
+        &["binary data", "a NUL byte", "at byte 3"],
+    );
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn collect_then_history_and_changes_show_an_edit_and_a_deletion() {
     assert!(kinds.contains(&("deleted".to_string(), 4)), "{kinds:?}");
 
     let posts = archive.json(args!["posts", "--format", "json"]);
-    let id = posts
+    let id = posts["posts"]
         .as_array()
         .expect("array")
         .iter()

@@ -549,7 +549,17 @@ fn export_takes_the_posts_filters() {
     assert_eq!(crate::common::ids(&by_date), [4, 5, 6]);
     let by_from = a.jsonl(["export", "--format", "jsonl", "--from", "zakharova channel"]);
     assert_eq!(crate::common::ids(&by_from), [3, 4]);
+    // A channel that is not in the archive is not found: no file with only a header.
     let out = a.run(["export", "--format", "csv", "--channel", "nobody"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("no channel is named \"nobody\""),
+        "{}",
+        stderr(&out)
+    );
+    // A filter that matches nothing gives the header alone.
+    let out = a.run(["export", "--format", "csv", "--tag", "nosuchtag"]);
     assert!(out.status.success());
     let full = a.ok(["export", "--format", "csv"]);
     let header_line = full.lines().next().expect("header");

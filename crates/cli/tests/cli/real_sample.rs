@@ -1,5 +1,11 @@
-//! The real sample capture `mfa-cis-channel.txt` (shared samples, not in the repository):
-//! 18 posts with forwards, placeholders, repeats, lost links and inferred dates.
+//! The real sample captures (shared samples, not in the repository): the plain-text capture
+//! `mfa-cis-channel.txt` (18 posts with forwards, placeholders, repeats, lost links and inferred
+//! dates), every Desktop JSON export and every saved t.me page.
+//!
+//! The samples are looked up in `TGSCOPE_SAMPLES_DIR` when it is set, else in
+//! `/work/shared/samples` or `../shared/samples` beside the repository. A user's checkout has none:
+//! the tests then skip with a message, except when `TGSCOPE_REQUIRE_SAMPLES` is set (`.ci/run`
+//! sets it), where a missing folder fails them, so that CI cannot pass without having run them.
 
 use std::path::{Path, PathBuf};
 
@@ -7,16 +13,38 @@ use serde_json::{Value, json};
 
 use crate::common::{Archive, forward_title, inferred_date};
 
-/// The shared samples folder: `/work/shared/samples`, else `../shared/samples` next to the
-/// workspace root.
+/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
+/// but empty or `0`.
+fn samples_required() -> bool {
+    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The shared samples folder: `TGSCOPE_SAMPLES_DIR` when set, else `/work/shared/samples`, else
+/// `../shared/samples` next to the workspace root. `None` (the test skips) when there is none;
+/// a panic when there is none and [`samples_required`].
 fn samples() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    [
-        PathBuf::from("/work/shared/samples"),
-        root.join("../shared/samples"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+    let candidates = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            PathBuf::from("/work/shared/samples"),
+            root.join("../shared/samples"),
+        ],
+    };
+    let found = candidates.iter().find(|p| p.is_dir()).cloned();
+    if found.is_none() {
+        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        assert!(
+            !samples_required(),
+            "TGSCOPE_REQUIRE_SAMPLES is set but the samples folder is missing (looked in {})",
+            looked.join(", ")
+        );
+        eprintln!(
+            "skipping: the samples folder is missing (looked in {}); set TGSCOPE_SAMPLES_DIR",
+            looked.join(", ")
+        );
+    }
+    found
 }
 
 /// Labels that must never be in a clean text.
@@ -32,7 +60,6 @@ const LABELS: &[&str] = &[
 #[test]
 fn the_mfa_cis_sample_reads_as_18_clean_dated_posts() {
     let Some(samples) = samples() else {
-        eprintln!("skipping: ../shared/samples not found");
         return;
     };
     let capture = samples.join("text/mfa-cis-channel.txt");
@@ -145,10 +172,28 @@ fn the_mfa_cis_sample_reads_as_18_clean_dated_posts() {
         Some("2024-06-11"),
         Some("2024-07-01"),
         None,
-        None,
+        // "on July 31", no year: the nearest dated post before it, across the undated one
+        // between them, is 2024-07-01.
+        Some("2024-07-31"),
     ];
     let dates: Vec<Option<&str>> = posts.iter().map(inferred_date).collect();
     assert_eq!(dates, expected);
+    assert_eq!(
+        posts[17]["date_inferred"]["basis"],
+        "text_day_month_neighbour_year"
+    );
+    assert_eq!(posts[17]["date_inferred"]["evidence"], "July 31");
+    assert!(
+        posts[17]["date_inferred"]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("year from the nearest dated posts: 2024-07-01 (post at line 235)"),
+        "{}",
+        posts[17]["date_inferred"]
+    );
+    // A country once per post, and the UN flag is no country.
+    assert_eq!(posts[15]["countries"], serde_json::json!(["RU"]));
+    assert_eq!(posts[17]["countries"], serde_json::json!([]));
     assert_eq!(
         posts[7]["date_inferred"]["basis"],
         "text_day_month_neighbour_year"
@@ -181,7 +226,6 @@ const DESKTOP_JSON: &[(&str, u64, u64)] = &[
 #[test]
 fn every_real_desktop_json_export_ingests_whole() {
     let Some(samples) = samples() else {
-        eprintln!("skipping: ../shared/samples not found");
         return;
     };
     let a = Archive::new();
@@ -226,7 +270,6 @@ fn every_real_desktop_json_export_ingests_whole() {
 #[test]
 fn every_saved_tme_page_ingests_with_its_posts_views_and_forwards() {
     let Some(samples) = samples() else {
-        eprintln!("skipping: ../shared/samples not found");
         return;
     };
     let folder = samples.join("tme-html");
@@ -255,7 +298,8 @@ fn every_saved_tme_page_ingests_with_its_posts_views_and_forwards() {
     let a = Archive::new();
     a.ok(args!["ingest", folder.join("any2feed_full_topwar_ru.html")]);
     let posts = a.json(args!["posts", "--limit", "100", "--format", "json"]);
-    let page = posts.as_array().expect("posts");
+    assert_eq!(posts["total"], 12);
+    let page = posts["posts"].as_array().expect("posts");
     assert_eq!(page.len(), 12, "{page:#?}");
     assert_eq!(
         page.iter().filter(|p| forward_title(p).is_some()).count(),
