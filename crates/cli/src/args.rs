@@ -212,7 +212,8 @@ pub struct CollectArgs {
     /// Seconds between two requests.
     #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
     pub delay: f64,
-    /// Retries of a failed request (network error, 5xx, 429) before giving up.
+    /// Retries of a failed request (timeout, dropped connection, 5xx, 429) before giving up; a
+    /// host that does not resolve or a refused connection ends the run at once.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub retries: u32,
     /// Seconds before the first retry (doubled at each retry; a 429's Retry-After wins).

@@ -179,10 +179,10 @@ pub fn open<'a>(
 /// traced to the code that read it. Bump it when a reader's output changes.
 pub fn reader_version(format: Format) -> &'static str {
     match format {
-        Format::Text => "text/1",
-        Format::DesktopJson => "desktop-json/1",
-        Format::DesktopHtml => "desktop-html/1",
-        Format::Dump => "dump/1",
-        Format::TmeHtml => "tme-html/1",
+        Format::Text => "text/2",
+        Format::DesktopJson => "desktop-json/2",
+        Format::DesktopHtml => "desktop-html/2",
+        Format::Dump => "dump/2",
+        Format::TmeHtml => "tme-html/2",
     }
 }

@@ -17,8 +17,9 @@
 //! - [`names`]: channel names, forward sources, hashtags and mentions as keys
 //!   ([`names::name_key`], [`names::alias_key`], [`names::tag_key`]): the one implementation
 //!   behind every filter of the command line, the API and the search query language.
-//! - [`dates::full_dates`], [`dates::opening_day_month`], [`dates::resolve_year`]: dates written
-//!   in English and Russian, and the year of a day-month date from its neighbours.
+//! - [`dates::full_dates`], [`dates::opening_day_month`], [`dates::first_sentence_day_month`],
+//!   [`dates::resolve_year`]: dates written in English and Russian, and the year of a day-month
+//!   date from its neighbours.
 //!
 //! Every span is a byte range of the text passed in, on char boundaries. No function panics on
 //! any input.
