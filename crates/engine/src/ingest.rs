@@ -149,6 +149,10 @@ pub struct CaptureReport {
     /// or only the ingest time): the time its view counts and sightings are dated by.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub captured: Option<CaptureTime>,
+    /// Posts of the archive whose versions took an observed date from this capture in place
+    /// (an HTML export's inferred time giving way to a JSON export's): the index re-reads them.
+    #[serde(skip)]
+    pub redated_posts: Vec<i64>,
 }
 
 /// An input that could not be ingested.
@@ -463,8 +467,17 @@ pub fn run(
             }
         }
     }
-    // The index follows in the same run (a crash before this is caught up on next open).
+    // The index follows in the same run (a crash before this is caught up on next open), and
+    // re-reads the posts whose dates changed in place, which the archive's mark does not see.
     engine.update_index()?;
+    let mut redated: Vec<i64> = report
+        .captures
+        .iter()
+        .flat_map(|c| c.redated_posts.iter().copied())
+        .collect();
+    redated.sort_unstable();
+    redated.dedup();
+    engine.reindex_posts(&redated)?;
     Ok(report)
 }
 
@@ -703,6 +716,7 @@ pub(crate) fn ingest_file(
             warnings,
             absent: Vec::new(),
             captured,
+            redated_posts: Vec::new(),
         }));
     }
     let format = match options.format {
@@ -820,6 +834,7 @@ pub(crate) fn ingest_file(
         warnings,
         absent: Vec::new(),
         captured: None,
+        redated_posts: Vec::new(),
     };
     // When the capture was made: the user's word, else the fetch, else what the file says.
     let stated = match source {
@@ -869,6 +884,7 @@ pub(crate) fn ingest_file(
         events: 0,
         id_less: Default::default(),
         newest: None,
+        redated: Vec::new(),
     };
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
@@ -910,6 +926,7 @@ pub(crate) fn ingest_file(
     if done {
         reconciler.after_capture(store, format, channel_info.as_ref(), &mut report)?;
     }
+    report.redated_posts = std::mem::take(&mut reconciler.redated);
     if reconciler.missing_media > 0 {
         report.warnings.push(format!(
             "{} media files that the export names are not in its folder (exported without \
@@ -1132,6 +1149,9 @@ struct Reconciler {
     /// The newest time a post of this capture carries (RFC 3339 UTC, observed or read from an
     /// HTML export): the capture cannot have been made before it.
     newest: Option<String>,
+    /// Posts whose versions took an observed date in place (see
+    /// [`CaptureReport::redated_posts`]).
+    redated: Vec<i64>,
 }
 
 /// How a post was reconciled.
@@ -1365,7 +1385,9 @@ impl Reconciler {
         {
             match &post.date {
                 Some(date) => {
-                    w.observe_post_date(existing, date)?;
+                    if w.observe_post_date(existing, date)? > 0 {
+                        self.redated.push(existing);
+                    }
                 }
                 None if known_version.is_none() => {
                     if let Some(date) = w.post_observed_date(existing)? {

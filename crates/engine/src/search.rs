@@ -299,6 +299,36 @@ impl Engine {
         }
     }
 
+    /// Re-reads these posts into the index (posts whose versions changed in place, which the
+    /// archive's mark does not see); the index keeps its mark. Nothing to do for no posts; a
+    /// writer at work on the index makes it [`EngineError::IndexBusy`] (the posts are then
+    /// right after the next `reindex`).
+    pub fn reindex_posts(&mut self, post_ids: &[i64]) -> Result<u64> {
+        if post_ids.is_empty() {
+            return Ok(0);
+        }
+        let Some(meta) = self.index()?.meta().map_err(EngineError::index)? else {
+            return Ok(0);
+        };
+        let mut writer = match self.index()?.writer() {
+            Ok(writer) => writer,
+            Err(e @ tgscope_index::IndexError::Locked { .. }) => {
+                return Err(EngineError::IndexBusy(e.to_string()));
+            }
+            Err(e) => return Err(EngineError::index(e)),
+        };
+        let mut docs = Vec::with_capacity(post_ids.len());
+        self.store.for_each_post_for_index_of(post_ids, |post| {
+            docs.push(index_doc(post));
+            Ok::<(), EngineError>(())
+        })?;
+        writer.add_batch(&docs, true).map_err(EngineError::index)?;
+        writer
+            .commit(meta.archive_mark)
+            .map_err(EngineError::index)?;
+        Ok(docs.len() as u64)
+    }
+
     /// Rebuilds the whole index from the archive.
     pub fn reindex(&mut self) -> Result<IndexUpdate> {
         let mark = self.store.index_mark()?;

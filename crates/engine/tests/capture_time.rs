@@ -322,6 +322,40 @@ fn a_json_export_s_date_wins_over_the_html_one_in_both_orders() {
 }
 
 #[test]
+fn the_index_follows_a_date_that_an_observed_one_replaced() {
+    // Sent 2024-07-01T23:30:00Z: the HTML export, written with the standard-time offset in
+    // summer, reads an hour late and on the next day; the JSON export then gives the observed
+    // time, and searches and counts by day follow it.
+    let f = Fixture::new();
+    let html = f.write(
+        "html/messages.html",
+        page(2, "02.07.2024 02:30:00 UTC+02:00", "Polls open"),
+    );
+    let json = f.write("json/result.json", export(2, 1_719_876_600, "Polls open"));
+    let mut engine = f.engine("archive");
+    run(&mut engine, &[&html], &IngestOptions::default());
+    let total = |engine: &mut Engine, query: &str| {
+        engine
+            .search(query, tgscope_engine::SortBy::Newest, 10, 0)
+            .expect("search")
+            .total
+    };
+    assert_eq!(
+        total(&mut engine, "polls date:2024-07-02"),
+        1,
+        "as the HTML reads"
+    );
+    run(&mut engine, &[&json], &IngestOptions::default());
+    assert_eq!(total(&mut engine, "polls date:2024-07-01"), 1);
+    assert_eq!(total(&mut engine, "polls date:2024-07-02"), 0);
+    let counts = engine
+        .count("polls", Some(tgscope_engine::Period::Day))
+        .expect("count");
+    assert_eq!(counts.counts.len(), 1);
+    assert_eq!(counts.counts[0].start, "2024-07-01");
+}
+
+#[test]
 fn a_new_html_version_of_a_message_takes_the_observed_date() {
     // The HTML export shows another text (an edit): a new version, dated by the message's
     // observed date, not by the page's reading.

@@ -24,6 +24,14 @@ impl<E> From<StoreError> for Stop<E> {
     }
 }
 
+/// Which posts a walk for the index reads.
+enum Which<'a> {
+    /// Those with a version newer than the mark (every post for 0).
+    AfterMark(i64),
+    /// These, by archive id.
+    Posts(&'a [i64]),
+}
+
 /// One post as the index needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostForIndex {
@@ -71,26 +79,57 @@ impl Store {
         after_mark: i64,
         mut f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        self.walk_posts_for_index(after_mark, &mut |post| f(post).map_err(Stop::Callback))
-            .map_err(|stop| match stop {
-                Stop::Store(e) => E::from(e),
-                Stop::Callback(e) => e,
-            })
+        self.walk_posts_for_index(Which::AfterMark(after_mark), &mut |post| {
+            f(post).map_err(Stop::Callback)
+        })
+        .map_err(|stop| match stop {
+            Stop::Store(e) => E::from(e),
+            Stop::Callback(e) => e,
+        })
+    }
+
+    /// Calls `f` for each of these posts (by archive id, in post order) as the index needs it:
+    /// for posts whose versions changed in place (an observed date replacing an inferred one),
+    /// which the archive's mark does not see.
+    pub fn for_each_post_for_index_of<E: From<StoreError>>(
+        &self,
+        post_ids: &[i64],
+        mut f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.walk_posts_for_index(Which::Posts(post_ids), &mut |post| {
+            f(post).map_err(Stop::Callback)
+        })
+        .map_err(|stop| match stop {
+            Stop::Store(e) => E::from(e),
+            Stop::Callback(e) => e,
+        })
     }
 
     fn walk_posts_for_index<E>(
         &self,
-        after_mark: i64,
+        which: Which<'_>,
         f: &mut dyn FnMut(PostForIndex) -> std::result::Result<(), Stop<E>>,
     ) -> std::result::Result<(), Stop<E>> {
         let conn = self.conn();
-        let mut posts = conn.prepare(
+        let (filter, param) = match which {
+            Which::AfterMark(after_mark) => (
+                "?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)",
+                rusqlite::types::Value::Integer(after_mark),
+            ),
+            Which::Posts(ids) => (
+                "p.id IN (SELECT value FROM json_each(?1))",
+                rusqlite::types::Value::Text(
+                    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()),
+                ),
+            ),
+        };
+        let mut posts = conn.prepare(&format!(
             "SELECT p.id, p.channel_id, p.message_id, v.id, v.text, COALESCE(v.date, v.date_inferred),
                     COALESCE(v.edited, 0), (SELECT COUNT(*) FROM versions w WHERE w.post_id = p.id)
              FROM posts p JOIN versions v ON v.id = p.current_version_id
-             WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
-             ORDER BY p.id",
-        )?;
+             WHERE {filter}
+             ORDER BY p.id"
+        ))?;
         let mut forward =
             conn.prepare_cached("SELECT f.channel_id FROM forwards f WHERE f.version_id = ?1")?;
         let mut tags =
@@ -101,7 +140,7 @@ impl Store {
             conn.prepare_cached("SELECT kind FROM media WHERE version_id = ?1 ORDER BY ord")?;
         let mut links =
             conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM links WHERE version_id = ?1)")?;
-        let mut rows = posts.query(params![after_mark])?;
+        let mut rows = posts.query(params![param])?;
         while let Some(r) = rows.next()? {
             let post_id: i64 = r.get(0)?;
             let channel_id: i64 = r.get(1)?;
