@@ -226,7 +226,7 @@ pub fn latency(archive: &Path, rounds: usize) -> anyhow::Result<LatencyMeasure> 
             mine.push(start.elapsed().as_secs_f64() * 1000.0);
             total = page.total;
             let start = Instant::now();
-            engine.count(query, tgscope_engine::Period::Month)?;
+            engine.count(query, Some(tgscope_engine::Period::Month))?;
             count_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         }
         mine.sort_by(f64::total_cmp);
