@@ -1,21 +1,27 @@
 //! The full-text index of the archive's posts: text analysis for Russian and English, the query
-//! language, search and counts over time. The only crate that imports tantivy.
+//! language, search and counts over time. The only library crate that imports tantivy (the
+//! benchmark tool `tgscope-bench` also does, to compare it with a plain tantivy indexer).
 //!
-//! Place in the pipeline: below the engine, which feeds it. After each ingest the engine hands
+//! Place in the pipeline: below the engine, which feeds it, and above `text`, whose word folding
+//! and name keys it uses so that a word or a name means the same here as everywhere else. After each ingest the engine hands
 //! every new or changed post to an [`IndexWriter`] as an [`IndexDoc`] (keyed by the archive's
 //! post id) and commits with the archive's mark; [`Index::meta`] tells it later how far the
 //! index got and with which [`SCHEMA_VERSION`], so it can catch up or rebuild. A search returns
 //! post ids, which the engine maps back to archived posts.
 //!
 //! Main items:
-//! - [`Index`] (`open_or_create`, `meta`, `writer`, `search`, `count_by`, `doc_count`) and
-//!   [`IndexWriter`] (`upsert`, `delete`, `clear`, `commit`).
+//! - [`Index`] (`open_or_create`, `meta`, `writer`, `search`, `count_by`, `count_by_each`,
+//!   `doc_count`) and [`IndexWriter`] (`upsert`, `add_batch`, which analyses a batch of posts
+//!   on every core, `delete`, `clear`, `commit`).
 //! - [`parse_query`] → [`Query`], or a [`QueryError`] with the char position of the problem;
-//!   the language is described in `docs/search.md`.
+//!   the language is described in `docs/search.md`. The `channel:` and `from:` names of a query
+//!   are resolved to archive ids by the engine ([`Query::resolve_channels`]) before it runs.
 //! - [`SearchOptions`] (relevance or date order, paging, snippet length) → [`SearchResults`]
 //!   with the total and [`Hit`]s, each with a [`Snippet`] whose highlights cover every matched
 //!   form of a word.
-//! - [`Period`] and [`PeriodCount`]: matching posts per day, week or month.
+//! - [`Period`] and [`PeriodCount`]: matching posts per day, week or month; [`Counts`]: the
+//!   counts for several periods from one pass, with the matches that have no date and so are
+//!   in no period.
 //! - [`analysis`]: how text becomes words (folding, stems, languages), also for callers that
 //!   need the same notion of a word.
 //!

@@ -3,7 +3,9 @@
 //!
 //! Place in the pipeline: a reader finds a post's lines in a capture, then calls this crate to
 //! normalise the text, extract what the text names and recognise dates written in it. The engine
-//! uses the comparison keys to recognise the same post across captures.
+//! uses the comparison keys to recognise the same post across captures; the store and the
+//! search index use [`names`] and [`fold`], so that a name or a word is matched the same way by
+//! every filter and by search.
 //!
 //! Main items:
 //! - [`normalize::clean_text`]: the canonical clean form of a text (NFC, `\n` line endings,
