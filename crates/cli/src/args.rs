@@ -13,13 +13,14 @@ Exit codes: 0 success; 1 internal failure (archive or machine); 2 usage error;
 
 Environment: TGSCOPE_ARCHIVE (archive directory), RUST_LOG (log filter), NO_COLOR.";
 
-/// tgscope: archive, search and analyse public Telegram channels.
+/// tgscope: archive and search public Telegram channels.
 ///
 /// Ingest captures of channels (Telegram Desktop's JSON and HTML exports, message dumps of
 /// scraping scripts, saved t.me/s web-preview pages, plain text copied from a channel's web view
 /// or from Telegram Desktop) or collect them live from t.me/s, into an archive of clean,
 /// deduplicated, dated posts that keeps the raw evidence and says where every post came from;
-/// then search, count, list, show and export them, or serve them in a browser and as a JSON API.
+/// then list, read, search, count and export them, or browse them with `tgscope serve` (a web
+/// interface and a JSON API).
 #[derive(Debug, Parser)]
 #[command(name = "tgscope", version, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {

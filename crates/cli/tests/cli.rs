@@ -39,8 +39,8 @@ mod posts; // posts filters (channel, from, tag, dates, paging) and formats
 #[path = "cli/raw.rs"]
 mod raw; // raw captures kept under raw/<aa>/<sha>.zst, or not with --no-keep-raw
 #[path = "cli/real_sample.rs"]
-mod real_sample;
+mod real_sample; // the shared samples (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES)
 #[path = "cli/search.rs"]
 mod search; // search, count and reindex: word forms, filters, formats, bad queries
 #[path = "cli/show.rs"]
-mod show; // show ID: clean and raw text, forward, lost links, dates, versions, sightings // the shared sample mfa-cis-channel.txt (skipped when absent)
+mod show; // show ID: clean and raw text, forward, lost links, dates, versions, sightings

@@ -1384,11 +1384,10 @@ impl Reconciler {
             && let Some(existing) = post_id
         {
             match &post.date {
-                Some(date) => {
-                    if w.observe_post_date(existing, date)? > 0 {
-                        self.redated.push(existing);
-                    }
+                Some(date) if w.observe_post_date(existing, date)? > 0 => {
+                    self.redated.push(existing);
                 }
+                Some(_) => {}
                 None if known_version.is_none() => {
                     if let Some(date) = w.post_observed_date(existing)? {
                         dated = Some(CapturedPost {

@@ -1,13 +1,21 @@
-//! The engine: the one API that front ends (the CLI, later the server) use. It runs ingest
-//! (hash and keep, detect, read, reconcile into the archive) and answers questions about the
-//! archive.
+//! The engine: the one API that front ends (the CLI, the server and `collect`) use. It runs
+//! ingest (hash and keep, detect, read, reconcile into the archive), keeps the search index
+//! caught up with the archive, and answers questions about the archive.
 //!
-//! Place in the pipeline: on top of `read`, `text` and `store`; below the front ends.
+//! Place in the pipeline: on top of `read`, `text`, `store` and `index`; below the front ends.
 //!
 //! Main items:
-//! - [`Engine`]: an open archive; [`Engine::ingest`] takes files and folders.
+//! - [`Engine`]: an open archive; [`Engine::ingest`] takes files and folders
+//!   ([`ingest::run`]: a folder gives the files that are recognisably captures).
 //! - [`IngestOptions`], [`IngestReport`]: what to do and what happened, input by input.
-//! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`).
+//! - [`filter`]: filters as users write them ([`PostFilter`]) and the one place where channel
+//!   names become channels ([`Engine::resolve_channel`]: a whole name, never a part of one; an
+//!   ambiguous name is an error listing the channels).
+//! - [`search`]: [`Engine::search`] and [`Engine::count`] over the index, with what a count
+//!   leaves out; readers never take the index from a writer at work (`writers.lock`).
+//! - [`watch`]: pages a collector fetched, absences, collection runs, edits and deletions.
+//! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`),
+//!   and [`export::CsvTable`]: the one CSV policy (cells a spreadsheet would run defused).
 //! - [`EngineError`] with [`ErrorKind`]: the user's faults apart from the archive's.
 //!
 //! Identity: a post with a message id is `(channel, message_id)`. A post without one (plain

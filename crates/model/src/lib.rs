@@ -304,7 +304,7 @@ pub enum Placeholder {
     NotSupported,
     /// "Please open Telegram to view this post": the whole post is hidden from the web view.
     OpenInTelegram,
-    /// The capture names the media ("[ Photo ]", "(File not included...)") but does not hold
+    /// The capture names the media ("\[ Photo \]", "(File not included...)") but does not hold
     /// it.
     NotIncluded,
     /// The file was over the export's size limit ("(File exceeds maximum size...)").
@@ -347,7 +347,7 @@ pub struct Media {
     pub kind: MediaKind,
     /// Set when the capture holds a placeholder instead of the media.
     pub placeholder: Option<Placeholder>,
-    /// The interface text the capture shows for it ("Media is too big", "[ Photo ]").
+    /// The interface text the capture shows for it ("Media is too big", "\[ Photo \]").
     pub label: Option<String>,
     /// File name, when known.
     pub file_name: Option<String>,

@@ -1,5 +1,6 @@
-//! Readers: turn a capture's bytes into a stream of [`CapturedPost`]s, one module per format
-//! behind the [`Reader`] trait, plus format detection by content.
+//! Readers: turn a capture's bytes into a stream of
+//! [`CapturedPost`](tgscope_model::CapturedPost)s, one module per format behind the [`Reader`]
+//! trait, plus format detection by content.
 //!
 //! Place in the pipeline: after the engine has hashed and kept a capture's raw bytes and before
 //! reconciliation into the archive. Readers stream: they hold at most a bounded window of the
@@ -9,6 +10,12 @@
 //! - [`detect::ContentScan`] and [`detect::detect`]: one pass over the bytes that checks encoding,
 //!   binary data and line lengths, then names the format or says why it cannot be read.
 //! - [`open`]: a [`Reader`] for a format over any [`BufRead`].
+//! - [`desktop_json::DesktopJsonReader`]: Telegram Desktop JSON exports (a chat or a whole
+//!   account), streamed over a window of blocks.
+//! - [`desktop_html::DesktopHtmlReader`]: one page of a Desktop HTML export, with the `Carry`
+//!   the next page needs.
+//! - [`dump::DumpReader`]: JSON and JSON Lines message dumps of scraping scripts, their fields
+//!   found or mapped ([`dump::FieldMap`]).
 //! - [`text::TextReader`]: plain-text captures (web-view copies and Telegram Desktop copies).
 //! - [`tme::TmeReader`]: pages of t.me's web preview (`t.me/s/<channel>`, single-post widgets),
 //!   saved or fetched, and when a page says it was made ([`Reader::made_at`]).

@@ -1,6 +1,6 @@
 //! The Desktop HTML reader: one snapshot test per fixture page the project writes, tests of what
 //! a user checks in those pages, and a test over every real page in
-//! `../shared/samples/desktop-html/` (skipped when absent).
+//! `../shared/samples/desktop-html/` (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES is set).
 
 use std::path::{Path, PathBuf};
 
@@ -794,14 +794,31 @@ const SAMPLES: &[Sample] = &[
     },
 ];
 
+/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
+/// but empty or `0` (`.ci/run` sets it).
+fn samples_required() -> bool {
+    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
+/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
+/// is missing, a failure when [`samples_required`].
 fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/desktop-html");
+    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
+    };
+    let dir = base.join("desktop-html");
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/samples not found");
-        None
+        return Some(dir);
     }
+    assert!(
+        !samples_required(),
+        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
+        dir.display()
+    );
+    eprintln!("skipping: {} not found", dir.display());
+    None
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The t.me web preview reader: tests of what a user checks in the project's fixture pages
 //! (their snapshots are in `fixtures.rs`), detection, a test over every real page in
-//! `../shared/samples/tme-html/` (skipped when absent), and a property test that no damage to
+//! `../shared/samples/tme-html/` (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES is set), and a property test that no damage to
 //! a page makes the reader panic or put a span off a char boundary.
 
 use std::path::{Path, PathBuf};
@@ -885,14 +885,31 @@ const SAMPLES: &[Sample] = &[
     },
 ];
 
+/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
+/// but empty or `0` (`.ci/run` sets it).
+fn samples_required() -> bool {
+    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
+/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
+/// is missing, a failure when [`samples_required`].
 fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/tme-html");
+    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
+    };
+    let dir = base.join("tme-html");
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/samples not found");
-        None
+        return Some(dir);
     }
+    assert!(
+        !samples_required(),
+        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
+        dir.display()
+    );
+    eprintln!("skipping: {} not found", dir.display());
+    None
 }
 
 #[test]

@@ -73,8 +73,8 @@ fn nfc_stable(c: char) -> bool {
         || ('\u{1F000}'..='\u{1FAFF}').contains(&c)
 }
 
-/// True when [`clean_text_slow`] would return `s` unchanged, decided in one pass without
-/// allocating. `false` may also mean "not sure" (a character outside [`nfc_stable`]).
+/// True when `clean_text_slow` would return `s` unchanged, decided in one pass without
+/// allocating. `false` may also mean "not sure" (a character outside `nfc_stable`).
 pub fn is_clean(s: &str) -> bool {
     let bytes = s.as_bytes();
     if bytes.first() == Some(&b'\n') || bytes.last() == Some(&b'\n') {

@@ -20,7 +20,7 @@ pub enum Label {
     InReplyTo(String),
     /// "Name, [25/06/2022 07:25]": the header of a message in a Telegram Desktop copy.
     DesktopHeader(DesktopHeader),
-    /// A media placeholder ("Media is too big", "[ Photo ]").
+    /// A media placeholder ("Media is too big", "\[ Photo \]").
     Media(MediaKind, Placeholder),
     /// "Please open Telegram to view this post": the whole post is hidden from the web view.
     OpenInTelegram,
