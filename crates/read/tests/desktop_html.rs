@@ -2,6 +2,9 @@
 //! a user checks in those pages, and a test over every real page in
 //! `../shared/samples/desktop-html/` (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES is set).
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -794,36 +797,9 @@ const SAMPLES: &[Sample] = &[
     },
 ];
 
-/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
-/// but empty or `0` (`.ci/run` sets it).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
-/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
-/// is missing, a failure when [`samples_required`].
-fn samples_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
-    };
-    let dir = base.join("desktop-html");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        !samples_required(),
-        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
-
 #[test]
 fn every_real_page_reads_with_its_messages_events_forwards_and_media() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("desktop-html") else {
         return;
     };
     let mut listed: Vec<&str> = SAMPLES.iter().map(|s| s.file).collect();
@@ -912,7 +888,7 @@ fn every_real_page_reads_with_its_messages_events_forwards_and_media() {
 
 #[test]
 fn real_pages_give_the_details_read_off_the_files() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("desktop-html") else {
         return;
     };
     // A channel made of forwards: a forward's original date, joined forwards, documents not
@@ -1046,7 +1022,7 @@ fn real_pages_give_the_details_read_off_the_files() {
 /// observed one), and warns that summer times may be an hour late.
 #[test]
 fn the_html_and_json_exports_of_one_chat_agree_but_for_daylight_saving_time() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("desktop-html") else {
         return;
     };
     let json_path = dir.join("../desktop-json/langchain_personal-chat_result.json");

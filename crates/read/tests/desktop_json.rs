@@ -2,6 +2,9 @@
 //! over every real export in `../shared/samples/desktop-json/` (skipped when absent, unless
 //! `TGSCOPE_REQUIRE_SAMPLES` is set).
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use std::path::{Path, PathBuf};
 
 use tgscope_model::ReadItem;
@@ -12,33 +15,6 @@ fn read(path: &Path) -> Vec<ReadItem> {
     DesktopJsonReader::new(&bytes[..], JsonOptions::default())
         .collect::<Result<Vec<_>, _>>()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
-/// but empty or `0` (`.ci/run` sets it).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
-/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
-/// is missing, a failure when [`samples_required`].
-fn samples_dir(sub: &str) -> Option<PathBuf> {
-    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
-    };
-    let dir = base.join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        !samples_required(),
-        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -102,7 +78,7 @@ const SAMPLES: &[(&str, usize, usize, usize, usize)] = &[
 
 #[test]
 fn every_real_export_reads_with_its_messages_events_forwards_and_media() {
-    let Some(dir) = samples_dir("desktop-json") else {
+    let Some(dir) = samples::dir("desktop-json") else {
         return;
     };
     let mut listed: Vec<&str> = SAMPLES.iter().map(|s| s.0).collect();

@@ -3,6 +3,9 @@
 //! `TGSCOPE_REQUIRE_SAMPLES` is set), a truncated dump, streaming, format sniffing, the field
 //! map, times out of range, and inputs that must not make it panic.
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -11,33 +14,6 @@ use serde_json::{Value, json};
 use tgscope_model::{CapturedPost, ReadItem};
 use tgscope_read::ReadError;
 use tgscope_read::dump::{DumpOptions, DumpReader, FieldMap, looks_like_dump};
-
-/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
-/// but empty or `0` (`.ci/run` sets it).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
-/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
-/// is missing, a failure when [`samples_required`].
-fn samples_dir(sub: &str) -> Option<PathBuf> {
-    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
-    };
-    let dir = base.join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        !samples_required(),
-        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -567,7 +543,7 @@ const SAMPLES: &[(&str, usize, &str, &str)] = &[
 
 #[test]
 fn real_telethon_dumps() {
-    let Some(dir) = samples_dir("text") else {
+    let Some(dir) = samples::dir("text") else {
         return;
     };
     let link = regex::Regex::new(r"\[([^\]]+)\]\((https?://[^)\s]+)\)").expect("pattern");

@@ -7,7 +7,10 @@
 //! and on the real seed capture `mfa-cis-channel.txt` of `../shared/samples/text/` (skipped when
 //! the samples are missing, unless `TGSCOPE_REQUIRE_SAMPLES` is set).
 
-use std::path::{Path, PathBuf};
+#[path = "support/samples.rs"]
+mod samples;
+
+use std::path::Path;
 
 use serde_json::{Value, json};
 use tgscope_model::{Format, ReadItem};
@@ -115,46 +118,12 @@ fn a_day_month_takes_its_year_from_the_nearest_dated_post_across_undated_ones() 
     assert_eq!(posts[3].location.line_start, 27);
 }
 
-/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
-/// but empty or `0` (`.ci/run` sets it).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// The shared samples folder (not in the repository): `TGSCOPE_SAMPLES_DIR` when set, else
-/// `/work/shared/samples`, else `../shared/samples` beside the workspace. `None` (the test skips
-/// with a message) when there is none, a failure when [`samples_required`].
-fn samples() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from("/work/shared/samples"),
-            root.join("../shared/samples"),
-        ],
-    };
-    let found = candidates.iter().find(|p| p.is_dir()).cloned();
-    if found.is_none() {
-        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        assert!(
-            !samples_required(),
-            "TGSCOPE_REQUIRE_SAMPLES is set but the samples folder is missing (looked in {})",
-            looked.join(", ")
-        );
-        eprintln!(
-            "skipping: the samples folder is missing (looked in {})",
-            looked.join(", ")
-        );
-    }
-    found
-}
-
 /// The real seed capture: its last post ("... on July 31.", after an undated post that follows
 /// "On July 1" of 2024) is dated 2024-07-31, inferred from the nearest dated post; flags name
 /// Russia once per post and the UN not at all.
 #[test]
 fn the_seed_capture_dates_its_last_post_from_the_nearest_dated_post() {
-    let Some(samples) = samples() else {
+    let Some(samples) = samples::dir("") else {
         return;
     };
     let path = samples.join("text/mfa-cis-channel.txt");

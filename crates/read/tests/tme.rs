@@ -3,6 +3,9 @@
 //! `../shared/samples/tme-html/` (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES is set), and a property test that no damage to
 //! a page makes the reader panic or put a span off a char boundary.
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -885,36 +888,9 @@ const SAMPLES: &[Sample] = &[
     },
 ];
 
-/// Whether a missing samples folder is a failure: `TGSCOPE_REQUIRE_SAMPLES` is set to anything
-/// but empty or `0` (`.ci/run` sets it).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// A folder of the shared samples (not in the repository), under `TGSCOPE_SAMPLES_DIR` when set,
-/// else `../shared/samples` beside the workspace. `None` (the test skips with a message) when it
-/// is missing, a failure when [`samples_required`].
-fn samples_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples"),
-    };
-    let dir = base.join("tme-html");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        !samples_required(),
-        "TGSCOPE_REQUIRE_SAMPLES is set but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: {} not found", dir.display());
-    None
-}
-
 #[test]
 fn every_real_page_reads_with_its_posts_events_forwards_and_media() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("tme-html") else {
         return;
     };
     let mut listed: Vec<&str> = SAMPLES.iter().map(|s| s.file).collect();
@@ -972,7 +948,7 @@ fn every_real_page_reads_with_its_posts_events_forwards_and_media() {
 
 #[test]
 fn real_pages_give_the_values_read_off_the_files() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("tme-html") else {
         return;
     };
     let read_sample = |name: &str| read_path(&dir.join(name));
@@ -1360,7 +1336,7 @@ fn a_page_says_when_telegram_served_it_and_a_saver_s_date_is_the_fallback() {
 
 #[test]
 fn real_saved_pages_were_served_after_their_newest_post() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = samples::dir("tme-html") else {
         return;
     };
     for (file, served) in [
