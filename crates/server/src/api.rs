@@ -323,7 +323,10 @@ async fn channels(
     let (page, next_cursor) = page_of(&all, &paging, limit);
     if format == Format::Csv {
         let next = next_csv("/api/v1/channels", limit, next_cursor.as_deref());
-        return download::channels(&page, "channels.csv", next);
+        return download::with_total(
+            download::channels(&page, "channels.csv", next)?,
+            all.len() as u64,
+        );
     }
     Ok(Json(ChannelsResponse {
         total: all.len() as u64,
@@ -675,7 +678,10 @@ async fn captures(
     let (page, next_cursor) = page_of(&all, &paging, limit);
     if format == Format::Csv {
         let next = next_csv("/api/v1/captures", limit, next_cursor.as_deref());
-        return download::captures(&page, "captures.csv", next);
+        return download::with_total(
+            download::captures(&page, "captures.csv", next)?,
+            all.len() as u64,
+        );
     }
     Ok(Json(CapturesResponse {
         total: all.len() as u64,

@@ -74,6 +74,15 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 /// The header with the number of matches a CSV page is part of.
 pub const TOTAL_COUNT: &str = "x-total-count";
 
+/// A download with the number of items of the whole list in `X-Total-Count` (its rows are one
+/// page of it; the next page's URL is in the `Link` header).
+pub fn with_total(mut response: Response, total: u64) -> Result<Response, ApiError> {
+    response
+        .headers_mut()
+        .insert(TOTAL_COUNT, HeaderValue::from(total));
+    Ok(response)
+}
+
 /// The header with the number of matches without a date, which counts per period leave out.
 pub const UNDATED_COUNT: &str = "x-undated-count";
 

@@ -667,4 +667,12 @@ async fn counts_and_downloads_say_what_they_leave_out() {
     assert_eq!(page.body.lines().count(), 2, "{}", page.body);
     assert_eq!(page.header("x-total-count"), "4");
     assert!(page.header("link").contains("rel=\"next\""));
+    // Lists too: a page of one row, and the whole list's size, as the JSON gives it.
+    for list in ["channels", "captures"] {
+        let csv = get(&app, &format!("/api/v1/{list}?format=csv&limit=1")).await;
+        assert_eq!(csv.body.lines().count(), 2, "{list}: {}", csv.body);
+        let total = get(&app, &format!("/api/v1/{list}")).await.json()["total"].clone();
+        assert!(total.as_u64().unwrap_or(0) > 1, "{list}: {total}");
+        assert_eq!(csv.header("x-total-count"), total.to_string(), "{list}");
+    }
 }
