@@ -49,9 +49,10 @@ impl Progress for Bar {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
+        // A file name comes from strangers: its control characters are shown escaped.
         bar.set_message(
             path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| crate::terminal::visible(&n.to_string_lossy()).into_owned())
                 .unwrap_or_default(),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -85,7 +86,7 @@ impl CollectBar {
             ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_prefix(channel.to_string());
+        bar.set_prefix(crate::terminal::visible(channel).into_owned());
         bar.set_message("fetching the newest page");
         bar.enable_steady_tick(Duration::from_millis(200));
         CollectBar { bar: Some(bar) }
