@@ -105,12 +105,6 @@ pub fn describe_channel(c: &ChannelInfo) -> String {
 }
 
 impl Engine {
-    /// The channels `name` names (see the module's doc): empty when none, several when it is
-    /// ambiguous.
-    pub fn channels_named(&self, name: &str) -> Result<Vec<ChannelInfo>> {
-        Ok(self.store.channels_named(name)?)
-    }
-
     /// The archive id of the one channel `name` names in `role`: an error that says so when
     /// no channel has that name, and an error listing them when several have it.
     pub fn resolve_channel(&self, name: &str, role: ChannelRole) -> Result<i64> {

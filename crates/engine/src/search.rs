@@ -27,12 +27,7 @@ pub const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// index up, which is short).
 pub(crate) fn lock_as_writer(dir: &std::path::Path) -> Result<std::fs::File> {
     let path = dir.join(WRITERS_LOCK);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
+    let file = open_writers_lock(&path)
         .map_err(|e| EngineError::Archive(format!("{}: {e}", path.display())))?;
     file.lock_shared()
         .map_err(|e| EngineError::Archive(format!("locking {}: {e}", path.display())))?;
@@ -43,16 +38,19 @@ pub(crate) fn lock_as_writer(dir: &std::path::Path) -> Result<std::fs::File> {
 /// `None` when a writer is at work (or the lock file cannot be made: a read-only archive is
 /// not written to).
 fn lock_as_sole_reader(dir: &std::path::Path) -> Option<std::fs::File> {
-    let path = dir.join(WRITERS_LOCK);
-    let file = std::fs::OpenOptions::new()
+    let file = open_writers_lock(&dir.join(WRITERS_LOCK)).ok()?;
+    file.try_lock().ok()?;
+    Some(file)
+}
+
+/// The [`WRITERS_LOCK`] file, made when missing (its content is never read or written).
+fn open_writers_lock(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
-        .ok()?;
-    file.try_lock().ok()?;
-    Some(file)
+        .open(path)
 }
 
 /// What bringing the index up to the archive did.
@@ -310,13 +308,7 @@ impl Engine {
         let Some(meta) = self.index()?.meta().map_err(EngineError::index)? else {
             return Ok(0);
         };
-        let mut writer = match self.index()?.writer() {
-            Ok(writer) => writer,
-            Err(e @ tgscope_index::IndexError::Locked { .. }) => {
-                return Err(EngineError::IndexBusy(e.to_string()));
-            }
-            Err(e) => return Err(EngineError::index(e)),
-        };
+        let mut writer = self.index_writer()?;
         let mut docs = Vec::with_capacity(post_ids.len());
         self.store.for_each_post_for_index_of(post_ids, |post| {
             docs.push(index_doc(post));
@@ -329,6 +321,14 @@ impl Engine {
         Ok(docs.len() as u64)
     }
 
+    /// The index's writer: [`EngineError::IndexBusy`] when another writer holds its lock.
+    fn index_writer(&mut self) -> Result<tgscope_index::IndexWriter> {
+        self.index()?.writer().map_err(|e| match e {
+            tgscope_index::IndexError::Locked { .. } => EngineError::IndexBusy(e.to_string()),
+            e => EngineError::index(e),
+        })
+    }
+
     /// Rebuilds the whole index from the archive.
     pub fn reindex(&mut self) -> Result<IndexUpdate> {
         let mark = self.store.index_mark()?;
@@ -336,13 +336,7 @@ impl Engine {
     }
 
     fn write_index(&mut self, after: i64, rebuild: bool, mark: i64) -> Result<IndexUpdate> {
-        let mut writer = match self.index()?.writer() {
-            Ok(writer) => writer,
-            Err(e @ tgscope_index::IndexError::Locked { .. }) => {
-                return Err(EngineError::IndexBusy(e.to_string()));
-            }
-            Err(e) => return Err(EngineError::index(e)),
-        };
+        let mut writer = self.index_writer()?;
         if rebuild {
             writer.clear().map_err(EngineError::index)?;
         }
@@ -485,7 +479,7 @@ impl Engine {
 
     /// The counts per each of `periods`, from one pass over the matches, with the number of
     /// undated matches (see [`Engine::count`], which also chooses a period).
-    pub fn count_each(&mut self, query: &str, periods: &[Period]) -> Result<tgscope_index::Counts> {
+    fn count_each(&mut self, query: &str, periods: &[Period]) -> Result<tgscope_index::Counts> {
         let parsed = self.parse_query(query)?;
         self.catch_up_index()?;
         self.index()?

@@ -384,25 +384,13 @@ impl<R: Read> DesktopJsonReader<R> {
                                         };
                                     }
                                     Some(Err(e)) if !e.is_eof() => {
-                                        return Err(ReadError::Malformed {
-                                            byte: start + error_offset(text.as_bytes(), &e),
-                                            reason: format!(
-                                                "a message that cannot be read: {}",
-                                                error_reason(&e)
-                                            ),
-                                        });
+                                        return Err(unreadable_message(start, text, &e));
                                     }
                                     _ => {}
                                 }
                             }
                             Some(Err(e)) if !e.is_eof() => {
-                                return Err(ReadError::Malformed {
-                                    byte: start + error_offset(text.as_bytes(), &e),
-                                    reason: format!(
-                                        "a message that cannot be read: {}",
-                                        error_reason(&e)
-                                    ),
-                                });
+                                return Err(unreadable_message(start, text, &e));
                             }
                             _ => {}
                         }
@@ -647,6 +635,15 @@ enum Parsed<'a> {
 const MAX_VALUE: usize = 64 << 20;
 
 /// Where in `object` serde_json's error points (its line and column are the object's own).
+/// A message starting at byte `start` whose JSON (`text`) cannot be read: the error at its
+/// place.
+fn unreadable_message(start: u64, text: &str, e: &serde_json::Error) -> ReadError {
+    ReadError::Malformed {
+        byte: start + error_offset(text.as_bytes(), e),
+        reason: format!("a message that cannot be read: {}", error_reason(e)),
+    }
+}
+
 fn error_offset(object: &[u8], e: &serde_json::Error) -> u64 {
     if e.line() == 0 {
         return 0;
