@@ -5,14 +5,12 @@
 //! both sides always agree on what a word is.
 
 use frostem::{Algorithm, Stemmer};
+/// Words longer than this (in bytes, after folding) are not indexed: they are base64, hashes or
+/// runs of letters, never something a person searches for.
+pub use tgscope_text::fold::MAX_WORD_BYTES;
 pub use tgscope_text::fold::{fold_lookalikes, fold_word};
 use tgscope_text::fold::{is_cyrillic_letter, is_latin_letter};
 pub use tgscope_text::names::{name_key, tag_key};
-use unicode_segmentation::UnicodeSegmentation;
-
-/// Words longer than this (in bytes, after folding) are not indexed: they are base64, hashes or
-/// runs of letters, never something a person searches for.
-pub const MAX_WORD_BYTES: usize = 96;
 
 /// A language with its own stemmed field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,22 +97,18 @@ impl Word {
 /// positions. Words longer than [`MAX_WORD_BYTES`] are skipped but keep their position, so that
 /// a phrase never matches across them.
 pub fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    for (position, (start, raw)) in text.unicode_word_indices().enumerate() {
-        let folded = fold_word(raw);
-        if folded.is_empty() || folded.len() > MAX_WORD_BYTES {
-            continue;
-        }
-        let script = script_of(&folded);
-        out.push(Word {
-            start,
-            end: start + raw.len(),
-            position,
-            folded,
-            script,
-        });
-    }
-    out
+    tgscope_text::fold::words(text)
+        .map(|w| {
+            let script = script_of(&w.folded);
+            Word {
+                start: w.start,
+                end: w.start + w.raw.len(),
+                position: w.position,
+                folded: w.folded,
+                script,
+            }
+        })
+        .collect()
 }
 
 /// The stem of a folded word: Russian for Cyrillic words, English for Latin ones, none for

@@ -9,6 +9,42 @@ use std::borrow::Cow;
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Longest folded word kept, in bytes: longer "words" (a base64 blob, a run of digits) are
+/// skipped by [`words`] but keep their position.
+pub const MAX_WORD_BYTES: usize = 96;
+
+/// A word of a text as tgscope compares it: where it lies and its folded form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldedWord<'a> {
+    /// Byte offset of the word in the text.
+    pub start: usize,
+    /// The word as written.
+    pub raw: &'a str,
+    /// Its place among the text's words (skipped words count too).
+    pub position: usize,
+    /// [`fold_word`] of it.
+    pub folded: String,
+}
+
+/// The words of `text` (Unicode word boundaries, UAX #29), folded with [`fold_word`]: the one
+/// notion of a word that the search index and the copy analysis share. Punctuation, emoji and
+/// a hashtag's `#` are not words; words longer than [`MAX_WORD_BYTES`] are skipped but keep
+/// their position, so that a phrase never matches across them.
+pub fn words(text: &str) -> impl Iterator<Item = FoldedWord<'_>> {
+    text.unicode_word_indices()
+        .enumerate()
+        .filter_map(|(position, (start, raw))| {
+            let folded = fold_word(raw);
+            (!folded.is_empty() && folded.len() <= MAX_WORD_BYTES).then_some(FoldedWord {
+                start,
+                raw,
+                position,
+                folded,
+            })
+        })
+}
 
 /// Folds a word (or a hashtag, or a name) to the form the index compares:
 ///

@@ -1,0 +1,590 @@
+//! What the copy analysis compares of a post: its text without the channel's boilerplate, URLs
+//! and mentions, folded as the search index folds words, then hashed three ways (the whole
+//! text, MinHash signatures over shingles, and long paragraphs).
+
+use rustc_hash::FxHashSet as HashSet;
+
+use tgscope_text::extract;
+use tgscope_text::fold;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use super::Params;
+
+/// How many of a post's first and last lines are looked at for boilerplate (headers, footers,
+/// signatures).
+const HEAD_LINES: usize = 1;
+const TAIL_LINES: usize = 3;
+
+/// The seed every MinHash permutation is derived from: fixed, so that the same archive always
+/// gives the same signatures (and the same clusters).
+const SEED: u64 = 0x7467_7363_6f70_6531;
+
+/// Which shingles a signature was made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ShingleKind {
+    /// Word n-grams ([`Params::word_shingle`] words), for longer posts.
+    Words,
+    /// Character n-grams ([`Params::char_shingle`] characters of the folded words), for
+    /// shorter posts, where one changed word would change most word n-grams.
+    Chars,
+}
+
+impl ShingleKind {
+    fn tag(self) -> u64 {
+        match self {
+            ShingleKind::Words => 1,
+            ShingleKind::Chars => 2,
+        }
+    }
+}
+
+/// A set of shingles: sorted, distinct 64-bit hashes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shingles(pub Vec<u64>);
+
+impl Shingles {
+    fn from_hashes(mut hashes: Vec<u64>) -> Shingles {
+        hashes.sort_unstable();
+        hashes.dedup();
+        Shingles(hashes)
+    }
+
+    /// How many distinct shingles.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many shingles both sets hold.
+    pub fn common(&self, other: &Shingles) -> usize {
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        let (a, b) = (&self.0, &other.0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Jaccard similarity |a ∩ b| / |a ∪ b| (0 when both are empty).
+    pub fn jaccard(&self, other: &Shingles) -> f64 {
+        let common = self.common(other);
+        let union = self.len() + other.len() - common;
+        if union == 0 {
+            0.0
+        } else {
+            common as f64 / union as f64
+        }
+    }
+
+    /// Containment of the smaller set in the larger: |a ∩ b| / min(|a|, |b|).
+    pub fn containment(&self, other: &Shingles) -> f64 {
+        let smaller = self.len().min(other.len());
+        if smaller == 0 {
+            0.0
+        } else {
+            self.common(other) as f64 / smaller as f64
+        }
+    }
+}
+
+/// The MinHash permutations: `h_i(x) = (a_i · x + b_i) >> 32` over 64-bit shingle hashes
+/// (multiply-shift), `a_i` odd; fixed by [`SEED`].
+#[derive(Debug, Clone)]
+pub struct Permutations {
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+impl Permutations {
+    /// `n` permutations.
+    pub fn new(n: usize) -> Permutations {
+        let mut state = SEED;
+        let mut next = || {
+            // splitmix64
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let mut a = Vec::with_capacity(n);
+        let mut b = Vec::with_capacity(n);
+        for _ in 0..n {
+            a.push(next() | 1);
+            b.push(next());
+        }
+        Permutations { a, b }
+    }
+
+    /// The signature of a shingle set: per permutation, the least value (`u32::MAX` for none).
+    pub fn signature(&self, shingles: &Shingles) -> Vec<u32> {
+        let mut sig = vec![u32::MAX; self.a.len()];
+        for &x in &shingles.0 {
+            for (slot, (a, b)) in sig.iter_mut().zip(self.a.iter().zip(&self.b)) {
+                let h = (a.wrapping_mul(x).wrapping_add(*b) >> 32) as u32;
+                if h < *slot {
+                    *slot = h;
+                }
+            }
+        }
+        sig
+    }
+}
+
+/// The LSH band keys of a signature: band `j` hashes rows `j·r .. (j+1)·r` (with the band's
+/// number and the shingle kind, so that keys of different bands and kinds never meet).
+pub fn band_keys(signature: &[u32], rows: usize, kind: ShingleKind) -> Vec<u32> {
+    signature
+        .chunks(rows.max(1))
+        .enumerate()
+        .map(|(band, values)| {
+            let mut bytes = Vec::with_capacity(values.len() * 4);
+            for v in values {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            let key = xxh3_64_with_seed(&bytes, kind.tag() << 32 | band as u64);
+            (key ^ (key >> 32)) as u32
+        })
+        .collect()
+}
+
+/// One post as the copy analysis sees it, with everything needed to compare it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// Hash of the compared words: posts with the same value have the same text, as far as
+    /// copies go (the exact tier). `None` for posts too short to compare.
+    pub exact: Option<u64>,
+    /// How many words are compared.
+    pub words: usize,
+    /// Word shingles, for every post with at least [`Params::near_min_words`] words.
+    pub word_shingles: Option<Shingles>,
+    /// Character shingles, when the post is short enough for them.
+    pub char_shingles: Option<Shingles>,
+    /// Hashes of the post's long paragraphs (partial reuse).
+    pub paragraphs: Vec<u64>,
+    /// Hashes of the numbers in the compared text (two posts of one template differ by them).
+    pub numbers: Vec<u64>,
+    /// Hashes of capitalised words that do not open a sentence: names.
+    pub names: Vec<u64>,
+    /// Keys of the header and footer lines: what the channel's boilerplate is learned from.
+    pub edge_lines: Vec<u32>,
+    /// Whether lines were left out as the channel's boilerplate.
+    pub boilerplate_removed: bool,
+}
+
+impl Features {
+    /// The shingles of a kind.
+    pub fn shingles(&self, kind: ShingleKind) -> Option<&Shingles> {
+        match kind {
+            ShingleKind::Words => self.word_shingles.as_ref(),
+            ShingleKind::Chars => self.char_shingles.as_ref(),
+        }
+    }
+
+    /// The kind two posts are compared by: characters when both have them (short posts),
+    /// else words (`None` when either is too short to compare but by its exact key).
+    pub fn common_kind(&self, other: &Features) -> Option<ShingleKind> {
+        if self.char_shingles.is_some() && other.char_shingles.is_some() {
+            Some(ShingleKind::Chars)
+        } else if self.word_shingles.is_some() && other.word_shingles.is_some() {
+            Some(ShingleKind::Words)
+        } else {
+            None
+        }
+    }
+}
+
+/// The key of a line for boilerplate: its folded words, hashed (`None` for a line without
+/// words, or with more than `max_words`).
+fn line_key(line: &str, max_words: usize) -> Option<u32> {
+    let mut joined = String::new();
+    let mut n = 0;
+    for w in fold::words(line) {
+        n += 1;
+        if n > max_words {
+            return None;
+        }
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(&w.folded);
+    }
+    (n > 0).then(|| xxh3_64(joined.as_bytes()) as u32)
+}
+
+/// The keys of a text's header and footer lines: its first [`HEAD_LINES`] and last
+/// [`TAIL_LINES`] lines with words, each of at most `max_words` words. A one-line post has
+/// none (its line is its content).
+pub fn edge_lines(text: &str, max_words: usize) -> Vec<u32> {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| fold::words(l).next().is_some())
+        .collect();
+    if lines.len() < 2 {
+        return Vec::new();
+    }
+    let mut keys: Vec<u32> = Vec::new();
+    let head = lines.iter().take(HEAD_LINES);
+    let tail = lines
+        .iter()
+        .skip(lines.len().saturating_sub(TAIL_LINES).max(HEAD_LINES));
+    for line in head.chain(tail) {
+        if let Some(k) = line_key(line, max_words)
+            && !keys.contains(&k)
+        {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// Whether the char before byte `at` ends a sentence (or there is none): a capitalised word
+/// there is a sentence's first word, not a name.
+fn opens_sentence(text: &str, at: usize) -> bool {
+    for c in text[..at].chars().rev() {
+        if c.is_whitespace() || matches!(c, '«' | '"' | '(' | '“' | '„' | '\'' | '—' | '-') {
+            continue;
+        }
+        return matches!(c, '.' | '!' | '?' | ':' | '…' | '•' | '*') || !c.is_alphanumeric();
+    }
+    true
+}
+
+/// Computes a post's features, given its channel's boilerplate (the keys of lines learned to
+/// recur in the channel, see [`super::Boilerplate`]).
+pub fn features(
+    text: &str,
+    boilerplate: &HashSet<u32>,
+    params: &Params,
+    perms: &Permutations,
+) -> (Features, Vec<(ShingleKind, Vec<u32>)>) {
+    let edge = edge_lines(text, params.boilerplate_max_words);
+    // Leave out the boilerplate lines, unless nothing with words would be left.
+    let mut kept: Vec<&str> = Vec::new();
+    let mut removed = false;
+    if !boilerplate.is_empty() && !edge.is_empty() {
+        for line in text.lines() {
+            match line_key(line, params.boilerplate_max_words) {
+                Some(k) if boilerplate.contains(&k) => removed = true,
+                _ => kept.push(line),
+            }
+        }
+        if !kept.iter().any(|l| fold::words(l).next().is_some()) {
+            kept = text.lines().collect();
+            removed = false;
+        }
+    } else {
+        kept = text.lines().collect();
+    }
+    let content = kept.join("\n");
+    // URLs and mentions are left out (copies swap them; attribution looks at them apart).
+    let mut blanked = content.clone().into_bytes();
+    let found = extract::all(&content);
+    let spans = found
+        .links
+        .iter()
+        .filter_map(|l| l.span)
+        .chain(found.mentions.iter().map(|m| m.span));
+    for span in spans {
+        if let Some(bytes) = blanked.get_mut(span.start..span.end) {
+            bytes.fill(b' ');
+        }
+    }
+    let content = String::from_utf8(blanked).unwrap_or(content);
+
+    let mut words: Vec<String> = Vec::new();
+    let mut numbers: Vec<u64> = Vec::new();
+    let mut names: Vec<u64> = Vec::new();
+    for w in fold::words(&content) {
+        let h = xxh3_64(w.folded.as_bytes());
+        if w.folded.chars().any(|c| c.is_ascii_digit()) {
+            numbers.push(h);
+        } else if w.raw.chars().next().is_some_and(char::is_uppercase)
+            && !opens_sentence(&content, w.start)
+        {
+            names.push(h);
+        }
+        words.push(w.folded);
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    names.sort_unstable();
+    names.dedup();
+
+    let mut f = Features {
+        words: words.len(),
+        numbers,
+        names,
+        edge_lines: edge,
+        boilerplate_removed: removed,
+        ..Features::default()
+    };
+    if words.len() < params.min_words {
+        return (f, Vec::new());
+    }
+    let joined = words.join(" ");
+    f.exact = Some(xxh3_64(joined.as_bytes()));
+
+    // Long paragraphs (lines), for partial reuse.
+    for line in content.lines() {
+        let folded: Vec<String> = fold::words(line).map(|w| w.folded).collect();
+        let para = folded.join(" ");
+        if para.chars().count() >= params.paragraph_min_chars {
+            let h = xxh3_64_with_seed(para.as_bytes(), 3);
+            if !f.paragraphs.contains(&h) {
+                f.paragraphs.push(h);
+            }
+        }
+    }
+    f.paragraphs.sort_unstable();
+
+    if words.len() < params.near_min_words {
+        return (f, Vec::new());
+    }
+    let mut bands = Vec::new();
+    // Word shingles for every post compared (containment and longer posts' Jaccard); a
+    // signature of them only for posts long enough that one changed word leaves most intact.
+    let n = params.word_shingle.max(1);
+    let hashes = if words.len() <= n {
+        vec![xxh3_64_with_seed(
+            joined.as_bytes(),
+            ShingleKind::Words.tag(),
+        )]
+    } else {
+        words
+            .windows(n)
+            .map(|w| xxh3_64_with_seed(w.join("\u{1f}").as_bytes(), ShingleKind::Words.tag()))
+            .collect()
+    };
+    let s = Shingles::from_hashes(hashes);
+    if words.len() >= params.word_shingle_min_words {
+        bands.push((
+            ShingleKind::Words,
+            band_keys(&perms.signature(&s), params.rows, ShingleKind::Words),
+        ));
+    }
+    f.word_shingles = Some(s);
+    if words.len() < params.char_shingle_max_words {
+        let chars: Vec<char> = joined.chars().collect();
+        let n = params.char_shingle.max(1);
+        let hashes = if chars.len() <= n {
+            vec![xxh3_64_with_seed(
+                joined.as_bytes(),
+                ShingleKind::Chars.tag(),
+            )]
+        } else {
+            chars
+                .windows(n)
+                .map(|w| {
+                    let s: String = w.iter().collect();
+                    xxh3_64_with_seed(s.as_bytes(), ShingleKind::Chars.tag())
+                })
+                .collect()
+        };
+        let s = Shingles::from_hashes(hashes);
+        bands.push((
+            ShingleKind::Chars,
+            band_keys(&perms.signature(&s), params.rows, ShingleKind::Chars),
+        ));
+        f.char_shingles = Some(s);
+    }
+    (f, bands)
+}
+
+/// Whether two sorted hash lists each hold a value the other lacks.
+fn both_have_own(a: &[u64], b: &[u64]) -> bool {
+    let a_own = a.iter().any(|x| b.binary_search(x).is_err());
+    let b_own = b.iter().any(|x| a.binary_search(x).is_err());
+    a_own && b_own
+}
+
+/// Whether every value of sorted `small` is in sorted `large`.
+fn all_in(small: &[u64], large: &[u64]) -> bool {
+    small.iter().all(|x| large.binary_search(x).is_ok())
+}
+
+/// How two posts' texts relate, when they do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Match {
+    /// The same text or nearly (Jaccard at least [`Params::jaccard`]).
+    Full {
+        /// Jaccard similarity of the shingles.
+        jaccard: f64,
+        /// Containment of the smaller shingle set in the larger.
+        containment: f64,
+    },
+    /// One text reused inside a longer one: a shared long paragraph, or the smaller text's
+    /// shingles at least [`Params::containment`] contained in the larger's.
+    Partial {
+        /// Jaccard similarity of the shingles (0 when no kind is common).
+        jaccard: f64,
+        /// Containment of the smaller shingle set in the larger.
+        containment: f64,
+    },
+}
+
+impl Match {
+    /// The Jaccard similarity.
+    pub fn jaccard(&self) -> f64 {
+        match self {
+            Match::Full { jaccard, .. } | Match::Partial { jaccard, .. } => *jaccard,
+        }
+    }
+
+    /// The containment.
+    pub fn containment(&self) -> f64 {
+        match self {
+            Match::Full { containment, .. } | Match::Partial { containment, .. } => *containment,
+        }
+    }
+}
+
+/// Compares two posts exactly (the verification of every candidate pair): `None` when they
+/// are not copies of each other.
+///
+/// Two posts of one template (the same text with another number, or another name in place of
+/// a name) are not copies: a full match needs them not to differ by numbers or names on both
+/// sides, and a partial one needs the smaller text's numbers and names in the larger.
+pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
+    let (Some(ea), Some(eb)) = (a.exact, b.exact) else {
+        return None;
+    };
+    if ea == eb {
+        return Some(Match::Full {
+            jaccard: 1.0,
+            containment: 1.0,
+        });
+    }
+    let (jaccard, containment) = match a.common_kind(b) {
+        Some(kind) => {
+            let (sa, sb) = (a.shingles(kind)?, b.shingles(kind)?);
+            (sa.jaccard(sb), sa.containment(sb))
+        }
+        None => (0.0, 0.0),
+    };
+    if jaccard >= params.jaccard
+        && !both_have_own(&a.numbers, &b.numbers)
+        && !both_have_own(&a.names, &b.names)
+    {
+        return Some(Match::Full {
+            jaccard,
+            containment,
+        });
+    }
+    let (small, large) = if a.words <= b.words { (a, b) } else { (b, a) };
+    let template_free =
+        all_in(&small.numbers, &large.numbers) && all_in(&small.names, &large.names);
+    let shared_paragraph = a
+        .paragraphs
+        .iter()
+        .any(|p| b.paragraphs.binary_search(p).is_ok());
+    if shared_paragraph
+        || (containment >= params.containment
+            && small.words >= params.near_min_words
+            && template_free)
+    {
+        return Some(Match::Partial {
+            jaccard,
+            containment,
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feats(text: &str) -> Features {
+        let params = Params::default();
+        features(
+            text,
+            &HashSet::default(),
+            &params,
+            &Permutations::new(params.permutations()),
+        )
+        .0
+    }
+
+    #[test]
+    fn case_yo_lookalikes_emoji_urls_and_hash_signs_do_not_change_the_exact_key() {
+        let a = feats("Сергей Лавров провёл переговоры с министром иностранных дел Китая #СНГ");
+        let b = feats(
+            "🇷🇺 СЕРГЕЙ ЛАВРОВ провел переговоры с министрoм иностранных дел Китая СНГ https://t.me/x/1",
+        );
+        assert!(a.exact.is_some());
+        assert_eq!(a.exact, b.exact);
+    }
+
+    #[test]
+    fn very_short_posts_have_nothing_to_compare() {
+        for text in [
+            "👍",
+            "Video",
+            "",
+            "   ",
+            "🔥🔥🔥",
+            "https://example.com/a",
+            "@channel",
+        ] {
+            let f = feats(text);
+            assert_eq!(f.exact, None, "{text:?}");
+            assert!(f.word_shingles.is_none() && f.char_shingles.is_none());
+        }
+    }
+
+    #[test]
+    fn jaccard_and_containment_of_shingle_sets() {
+        let a = Shingles::from_hashes(vec![1, 2, 3, 4]);
+        let b = Shingles::from_hashes(vec![3, 4, 5, 6]);
+        assert_eq!(a.common(&b), 2);
+        assert!((a.jaccard(&b) - 2.0 / 6.0).abs() < 1e-9);
+        assert!((a.containment(&b) - 0.5).abs() < 1e-9);
+        let c = Shingles::from_hashes(vec![2, 3]);
+        assert!((c.containment(&a) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn signatures_estimate_jaccard() {
+        let perms = Permutations::new(256);
+        let a = Shingles::from_hashes((0..200u64).map(|x| xxh3_64(&x.to_le_bytes())).collect());
+        let b = Shingles::from_hashes((50..250u64).map(|x| xxh3_64(&x.to_le_bytes())).collect());
+        let (sa, sb) = (perms.signature(&a), perms.signature(&b));
+        let same = sa.iter().zip(&sb).filter(|(x, y)| x == y).count() as f64 / 256.0;
+        let exact = a.jaccard(&b);
+        assert!((same - exact).abs() < 0.1, "estimate {same} vs {exact}");
+    }
+
+    #[test]
+    fn numbers_and_names_that_differ_on_both_sides_make_a_template_not_a_copy() {
+        let base = "Air raid alert in the region. Everyone must go to the nearest shelter now \
+                    and stay there until the all clear is given by the regional administration \
+                    of the city, reported at 14:00 today by the duty officer";
+        let a = feats(base);
+        let b = feats(&base.replace("14:00", "16:30"));
+        assert_eq!(compare(&a, &b, &Params::default()), None);
+        let c = feats(&format!("{base}. Stay safe."));
+        assert!(matches!(
+            compare(&a, &c, &Params::default()),
+            Some(Match::Full { .. })
+        ));
+    }
+
+    #[test]
+    fn a_sentence_opening_capital_is_not_a_name() {
+        let f = feats("Today the minister met Lavrov. Then he left for Moscow and spoke");
+        assert_eq!(f.names.len(), 2, "Lavrov and Moscow, not Today or Then");
+    }
+}

@@ -1,0 +1,465 @@
+//! The copy analysis on disk: one file, written whole to a temporary name and renamed (a
+//! reader never sees half of it), ending with a checksum. A file that is damaged, or written
+//! by another version of the format or with other parameters, is not used: the analysis is
+//! derived data and is rebuilt from the archive instead.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::{Boilerplate, CopyState, Edge, Node, Params, PostEntry};
+
+/// The first bytes of the file.
+const MAGIC: &[u8; 8] = b"TGSCOPY\0";
+/// Bumped whenever the format, or what the analysis computes, changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The file is not a copy analysis this version of tgscope wrote, or it is damaged.
+    #[error("{path}: {what}")]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+struct Out<W: Write> {
+    w: W,
+    hash: Xxh3,
+}
+
+impl<W: Write> Out<W> {
+    fn bytes(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.hash.update(b);
+        self.w.write_all(b)
+    }
+    fn u8(&mut self, v: u8) -> std::io::Result<()> {
+        self.bytes(&[v])
+    }
+    fn u32(&mut self, v: u32) -> std::io::Result<()> {
+        self.bytes(&v.to_le_bytes())
+    }
+    fn u64(&mut self, v: u64) -> std::io::Result<()> {
+        self.bytes(&v.to_le_bytes())
+    }
+    fn i64(&mut self, v: i64) -> std::io::Result<()> {
+        self.bytes(&v.to_le_bytes())
+    }
+    fn f64(&mut self, v: f64) -> std::io::Result<()> {
+        self.bytes(&v.to_le_bytes())
+    }
+    fn len(&mut self, n: usize) -> std::io::Result<()> {
+        self.u64(n as u64)
+    }
+}
+
+struct In<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl In<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.b.len())
+            .ok_or_else(|| format!("ends early at byte {}", self.at))?;
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(a))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(self.u64()? as i64)
+    }
+    fn f64(&mut self) -> Result<f64, String> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    /// A count, checked against what the rest of the file could hold.
+    fn len(&mut self, each: usize) -> Result<usize, String> {
+        let n = self.u64()?;
+        let left = (self.b.len() - self.at) as u64;
+        if n.saturating_mul(each.max(1) as u64) > left {
+            return Err(format!(
+                "a count of {n} at byte {} exceeds the file",
+                self.at
+            ));
+        }
+        Ok(n as usize)
+    }
+}
+
+fn write_params<W: Write>(o: &mut Out<W>, p: &Params) -> std::io::Result<()> {
+    for v in [
+        p.min_words,
+        p.near_min_words,
+        p.word_shingle_min_words,
+        p.char_shingle_max_words,
+        p.word_shingle,
+        p.char_shingle,
+        p.bands,
+        p.rows,
+        p.paragraph_min_chars,
+        p.max_bucket,
+        p.boilerplate_min_posts,
+        p.boilerplate_max_words,
+    ] {
+        o.u64(v as u64)?;
+    }
+    o.f64(p.jaccard)?;
+    o.f64(p.containment)?;
+    o.f64(p.boilerplate_min_share)
+}
+
+fn read_params(i: &mut In<'_>) -> Result<Params, String> {
+    let mut v = [0usize; 12];
+    for slot in &mut v {
+        *slot = usize::try_from(i.u64()?).map_err(|e| e.to_string())?;
+    }
+    Ok(Params {
+        min_words: v[0],
+        near_min_words: v[1],
+        word_shingle_min_words: v[2],
+        char_shingle_max_words: v[3],
+        word_shingle: v[4],
+        char_shingle: v[5],
+        bands: v[6],
+        rows: v[7],
+        paragraph_min_chars: v[8],
+        max_bucket: v[9],
+        boilerplate_min_posts: v[10],
+        boilerplate_max_words: v[11],
+        jaccard: i.f64()?,
+        containment: i.f64()?,
+        boilerplate_min_share: i.f64()?,
+    })
+}
+
+impl CopyState {
+    /// Writes the state to `path` (through a temporary file in the same folder, renamed).
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let io = |source| StateError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let tmp = path.with_extension("tmp");
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let mut o = Out {
+            w: BufWriter::with_capacity(1 << 20, file),
+            hash: Xxh3::new(),
+        };
+        self.write_to(&mut o).map_err(io)?;
+        let sum = o.hash.digest();
+        o.w.write_all(&sum.to_le_bytes()).map_err(io)?;
+        let file = o.w.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    fn write_to<W: Write>(&self, o: &mut Out<W>) -> std::io::Result<()> {
+        o.bytes(MAGIC)?;
+        o.u32(FORMAT_VERSION)?;
+        write_params(o, &self.params)?;
+        o.i64(self.mark)?;
+        // In a canonical order, so that equal states give equal files.
+        let mut posts: Vec<(&i64, &PostEntry)> = self.posts.iter().collect();
+        posts.sort_unstable_by_key(|(id, _)| **id);
+        o.len(posts.len())?;
+        for (id, e) in posts {
+            o.i64(*id)?;
+            o.i64(e.channel)?;
+            match e.exact {
+                Some(x) => {
+                    o.u8(1)?;
+                    o.u64(x)?;
+                }
+                None => o.u8(0)?,
+            }
+            o.len(e.edge_lines.len())?;
+            for l in e.edge_lines.iter() {
+                o.u32(*l)?;
+            }
+        }
+        let mut nodes: Vec<(&u64, &Node)> = self.nodes.iter().collect();
+        nodes.sort_unstable_by_key(|(e, _)| **e);
+        o.len(nodes.len())?;
+        for (exact, n) in nodes {
+            o.u64(*exact)?;
+            o.len(n.posts.len())?;
+            for p in &n.posts {
+                o.i64(*p)?;
+            }
+            for bands in [&n.word_bands, &n.char_bands] {
+                match bands {
+                    Some(b) => {
+                        o.len(b.len())?;
+                        for k in b.iter() {
+                            o.u32(*k)?;
+                        }
+                    }
+                    None => o.u64(u64::MAX)?,
+                }
+            }
+            o.len(n.paragraphs.len())?;
+            for p in n.paragraphs.iter() {
+                o.u64(*p)?;
+            }
+        }
+        let mut edges: Vec<(&(u64, u64), &Edge)> = self.edges.iter().collect();
+        edges.sort_unstable_by_key(|(k, _)| **k);
+        o.len(edges.len())?;
+        for ((a, b), e) in edges {
+            o.u64(*a)?;
+            o.u64(*b)?;
+            o.u8(u8::from(e.full))?;
+            o.u32(e.jaccard.to_bits())?;
+            o.u32(e.containment.to_bits())?;
+        }
+        let mut channels: Vec<(&i64, &Boilerplate)> = self.channels.iter().collect();
+        channels.sort_unstable_by_key(|(id, _)| **id);
+        o.len(channels.len())?;
+        for (id, b) in channels {
+            o.i64(*id)?;
+            o.u64(b.posts)?;
+            let mut counts: Vec<(&u32, &u32)> = b.counts.iter().collect();
+            counts.sort_unstable();
+            o.len(counts.len())?;
+            for (l, c) in counts {
+                o.u32(*l)?;
+                o.u32(*c)?;
+            }
+            let mut lines: Vec<&u32> = b.lines.iter().collect();
+            lines.sort_unstable();
+            o.len(lines.len())?;
+            for l in lines {
+                o.u32(*l)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a state written by [`CopyState::save`]. `Ok(None)` when there is no file.
+    pub fn load(path: &Path) -> Result<Option<CopyState>, StateError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StateError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let unusable = |what: String| StateError::Unusable {
+            path: path.to_path_buf(),
+            what,
+        };
+        if bytes.len() < MAGIC.len() + 12 || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(unusable("not a copy analysis file".into()));
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - 8);
+        let mut expected = [0u8; 8];
+        expected.copy_from_slice(sum);
+        if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(expected) {
+            return Err(unusable(
+                "the checksum does not match: the file is damaged".into(),
+            ));
+        }
+        let mut i = In {
+            b: body,
+            at: MAGIC.len(),
+        };
+        let version = i.u32().map_err(unusable)?;
+        if version != FORMAT_VERSION {
+            return Err(unusable(format!(
+                "written in format {version}; this tgscope reads format {FORMAT_VERSION}"
+            )));
+        }
+        Self::read_from(&mut i).map(Some).map_err(unusable)
+    }
+
+    fn read_from(i: &mut In<'_>) -> Result<CopyState, String> {
+        let params = read_params(i)?;
+        let mut state = CopyState::new(params);
+        state.mark = i.i64()?;
+        let n = i.len(17)?;
+        state.posts.reserve(n);
+        for _ in 0..n {
+            let id = i.i64()?;
+            let channel = i.i64()?;
+            let exact = match i.u8()? {
+                0 => None,
+                _ => Some(i.u64()?),
+            };
+            let k = i.len(4)?;
+            let mut lines = Vec::with_capacity(k);
+            for _ in 0..k {
+                lines.push(i.u32()?);
+            }
+            state.posts.insert(
+                id,
+                PostEntry {
+                    channel,
+                    exact,
+                    edge_lines: lines.into_boxed_slice(),
+                },
+            );
+        }
+        let n = i.len(32)?;
+        state.nodes.reserve(n);
+        for _ in 0..n {
+            let exact = i.u64()?;
+            let k = i.len(8)?;
+            let mut posts = Vec::with_capacity(k);
+            for _ in 0..k {
+                posts.push(i.i64()?);
+            }
+            let mut bands: [Option<Box<[u32]>>; 2] = [None, None];
+            for slot in &mut bands {
+                let k = i.u64()?;
+                if k != u64::MAX {
+                    let k = usize::try_from(k).map_err(|e| e.to_string())?;
+                    if k.saturating_mul(4) > i.b.len() - i.at {
+                        return Err(format!("a band count at byte {} exceeds the file", i.at));
+                    }
+                    let mut b = Vec::with_capacity(k);
+                    for _ in 0..k {
+                        b.push(i.u32()?);
+                    }
+                    *slot = Some(b.into_boxed_slice());
+                }
+            }
+            let k = i.len(8)?;
+            let mut paragraphs = Vec::with_capacity(k);
+            for _ in 0..k {
+                paragraphs.push(i.u64()?);
+            }
+            let [word_bands, char_bands] = bands;
+            state.nodes.insert(
+                exact,
+                Node {
+                    posts,
+                    word_bands,
+                    char_bands,
+                    paragraphs: paragraphs.into_boxed_slice(),
+                },
+            );
+        }
+        let n = i.len(25)?;
+        state.edges.reserve(n);
+        for _ in 0..n {
+            let a = i.u64()?;
+            let b = i.u64()?;
+            let full = i.u8()? != 0;
+            let jaccard = f32::from_bits(i.u32()?);
+            let containment = f32::from_bits(i.u32()?);
+            state.edges.insert(
+                (a, b),
+                Edge {
+                    full,
+                    jaccard,
+                    containment,
+                },
+            );
+        }
+        let n = i.len(24)?;
+        for _ in 0..n {
+            let id = i.i64()?;
+            let mut b = Boilerplate {
+                posts: i.u64()?,
+                ..Boilerplate::default()
+            };
+            let k = i.len(8)?;
+            for _ in 0..k {
+                let l = i.u32()?;
+                let c = i.u32()?;
+                b.counts.insert(l, c);
+            }
+            let k = i.len(4)?;
+            for _ in 0..k {
+                b.lines.insert(i.u32()?);
+            }
+            state.channels.insert(id, b);
+        }
+        if i.at != i.b.len() {
+            return Err(format!("{} bytes after the end", i.b.len() - i.at));
+        }
+        state.recluster();
+        Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::copies::CopyPost;
+
+    fn post(id: i64, channel: i64, text: &str) -> CopyPost {
+        CopyPost {
+            post_id: id,
+            channel_id: channel,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_state_loads_as_it_was_and_damage_is_refused() {
+        let text = "The minister held talks with his counterpart on regional security, trade \
+                    and the transport corridor that links the two countries by rail";
+        let state = CopyState::rebuild(
+            Params::default(),
+            7,
+            vec![
+                Ok::<_, ()>(vec![post(1, 1, text)]),
+                Ok(vec![post(2, 2, &format!("{text}. Subscribe!"))]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(state.cluster_count(), 1);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("copies.bin");
+        state.save(&path).unwrap();
+        let loaded = CopyState::load(&path).unwrap().unwrap();
+        assert_eq!(loaded.fingerprint(), state.fingerprint());
+        assert_eq!(loaded.mark(), 7);
+
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xFF;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = CopyState::load(&path).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        assert!(
+            CopyState::load(&dir.path().join("none.bin"))
+                .unwrap()
+                .is_none()
+        );
+    }
+}
