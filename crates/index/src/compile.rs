@@ -5,12 +5,12 @@ use std::ops::Bound;
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, RangeQuery,
-    TermQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::exclusion::Excluded;
-use crate::query::{ChannelName, Expr, Filter};
+use crate::query::{ChannelName, CopyFilter, Expr, Filter};
 use crate::schema::{Fields, flags};
 
 /// The tantivy query of an expression. Words score by BM25 over the exact and stemmed fields;
@@ -113,6 +113,18 @@ fn channel_term(field: Field, name: &ChannelName) -> Box<dyn TantivyQuery> {
     }
 }
 
+/// A copy filter: the posts the copy analysis resolved it to, by their `post_id` terms. No
+/// posts (or a filter not resolved, which the index's search refuses before it gets here)
+/// match nothing.
+fn copy_posts(field: Field, filter: &CopyFilter) -> Box<dyn TantivyQuery> {
+    match filter.posts.as_deref() {
+        Some(posts) if !posts.is_empty() => Box::new(TermSetQuery::new(
+            posts.iter().map(|&id| Term::from_field_i64(field, id)),
+        )),
+        _ => Box::new(BooleanQuery::new(Vec::new())),
+    }
+}
+
 fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn TantivyQuery> {
     match filter {
         Filter::Channel(name) => channel_term(fields.channel, name),
@@ -121,6 +133,7 @@ fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn TantivyQuery> {
         Filter::Mention(key) => key_term(fields.mention, key),
         Filter::Lang(lang) => key_term(fields.lang, lang.code()),
         Filter::Has(flag) => key_term(fields.flag, flag),
+        Filter::Copies(filter) => copy_posts(fields.post_id, filter),
         Filter::Media(kind) => key_term(fields.media, kind),
         Filter::Edited(true) => key_term(fields.flag, flags::EDITED),
         Filter::Edited(false) => Box::new(BooleanQuery::new(vec![

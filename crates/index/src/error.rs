@@ -48,4 +48,11 @@ pub enum IndexError {
     /// before the search (a fault of the caller: see [`crate::Query::resolve_channels`]).
     #[error("the channel name {0:?} of the query was not resolved to a channel of the archive")]
     UnresolvedChannel(String),
+    /// A query's `has:copies` or `cluster:ID` was not resolved to posts by the archive's copy
+    /// analysis before the search (a fault of the caller: see
+    /// [`crate::Query::resolve_copies`]).
+    #[error(
+        "the copy filter {0} of the query was not resolved to posts by the archive's copy analysis"
+    )]
+    UnresolvedCopies(crate::query::CopySelector),
 }

@@ -317,10 +317,13 @@ impl Index {
         })
     }
 
-    /// A query whose channel names the archive has not resolved cannot be run.
+    /// A query whose channel names or copy filters the archive has not resolved cannot be run.
     fn check_resolved(&self, query: &Query) -> Result<(), IndexError> {
-        match query.unresolved_channel() {
-            Some(name) => Err(IndexError::UnresolvedChannel(name.to_owned())),
+        if let Some(name) = query.unresolved_channel() {
+            return Err(IndexError::UnresolvedChannel(name.to_owned()));
+        }
+        match query.unresolved_copies() {
+            Some(selector) => Err(IndexError::UnresolvedCopies(selector)),
             None => Ok(()),
         }
     }

@@ -15,7 +15,9 @@
 //!   on every core, `delete`, `clear`, `commit`).
 //! - [`parse_query`] → [`Query`], or a [`QueryError`] with the char position of the problem;
 //!   the language is described in `docs/search.md`. The `channel:` and `from:` names of a query
-//!   are resolved to archive ids by the engine ([`Query::resolve_channels`]) before it runs.
+//!   are resolved to archive ids by the engine ([`Query::resolve_channels`]) before it runs, and
+//!   its copy filters (`has:copies`, `cluster:ID`: the index does not store copy clusters) to
+//!   the ids of the posts they select ([`Query::resolve_copies`]).
 //! - [`SearchOptions`] (relevance or date order, paging, snippet length) → [`SearchResults`]
 //!   with the total and [`Hit`]s, each with a [`Snippet`] whose highlights cover every matched
 //!   form of a word.
@@ -43,7 +45,7 @@ pub use index::{
     Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
 };
 pub use period::{Counts, MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod};
-pub use query::{ChannelRole, Query, QueryError, parse_query};
+pub use query::{ChannelRole, CopySelector, Query, QueryError, parse_query};
 pub use snippet::Snippet;
 
 /// The version of the index's schema and analysis. Bump it whenever either changes (fields,

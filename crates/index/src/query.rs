@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -40,6 +41,31 @@ impl Query {
         unresolved_in(&self.root)
     }
 
+    /// Resolves every `has:copies` and `cluster:ID` to the post ids they select, with `resolve`
+    /// (the index does not store copy clusters: they change whenever a later copy arrives, so
+    /// the archive's copy analysis says which posts a filter selects when the query runs).
+    /// `resolve` is asked once for each distinct selector of the query; filters resolved before
+    /// are resolved again. A query must be resolved before it is run; the first error of
+    /// `resolve` is returned.
+    pub fn resolve_copies<E>(
+        &mut self,
+        mut resolve: impl FnMut(CopySelector) -> Result<Vec<i64>, E>,
+    ) -> Result<(), E> {
+        let mut resolved = Vec::new();
+        resolve_copies_in(&mut self.root, &mut resolve, &mut resolved)
+    }
+
+    /// Whether the query has a copy filter, `has:copies` or `cluster:ID`, resolved or not (so
+    /// the engine knows it must load the copy analysis to resolve it).
+    pub fn has_copy_filter(&self) -> bool {
+        copy_filter_in(&self.root, &|_| true).is_some()
+    }
+
+    /// The first copy filter not yet resolved to post ids, if any.
+    pub(crate) fn unresolved_copies(&self) -> Option<CopySelector> {
+        copy_filter_in(&self.root, &|filter| filter.posts.is_none())
+    }
+
     /// Whether the query has words to rank posts by (a query of filters only gives every post
     /// the same score: such results are best ordered by date).
     pub fn has_words(&self) -> bool {
@@ -54,6 +80,35 @@ pub enum ChannelRole {
     Channel,
     /// `from:NAME`.
     From,
+}
+
+/// What a copy filter of a query selects (resolved by the archive's copy analysis). Its
+/// `Display` is the filter as a query writes it: `has:copies`, `cluster:12`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CopySelector {
+    /// `has:copies`: the posts in any copy cluster.
+    Any,
+    /// `cluster:ID`: the posts of the copy cluster with that id.
+    Cluster(i64),
+}
+
+impl fmt::Display for CopySelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CopySelector::Any => f.write_str("has:copies"),
+            CopySelector::Cluster(id) => write!(f, "cluster:{id}"),
+        }
+    }
+}
+
+/// A copy filter of a query: what it selects and, once the copy analysis has resolved it, the
+/// archive ids of the posts it selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CopyFilter {
+    /// What it selects.
+    pub selector: CopySelector,
+    /// The posts it selects; `None` until resolved.
+    pub posts: Option<Arc<[i64]>>,
 }
 
 /// A channel named in a query: as written (a name or link, not yet resolved) or as the
@@ -93,6 +148,52 @@ fn resolve_name<E>(
         *name = ChannelName::Id(resolve(role, written)?);
     }
     Ok(())
+}
+
+/// Resolves the copy filters of `expr`, asking `resolve` once per selector (`resolved` holds
+/// the answers so far).
+fn resolve_copies_in<E>(
+    expr: &mut Expr,
+    resolve: &mut impl FnMut(CopySelector) -> Result<Vec<i64>, E>,
+    resolved: &mut Vec<(CopySelector, Arc<[i64]>)>,
+) -> Result<(), E> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            for item in items {
+                resolve_copies_in(item, resolve, resolved)?;
+            }
+        }
+        Expr::Not(inner) => resolve_copies_in(inner, resolve, resolved)?,
+        Expr::Filter(Filter::Copies(filter)) => {
+            let known = resolved
+                .iter()
+                .find(|(selector, _)| *selector == filter.selector)
+                .map(|(_, posts)| Arc::clone(posts));
+            let posts = match known {
+                Some(posts) => posts,
+                None => {
+                    let posts: Arc<[i64]> = resolve(filter.selector)?.into();
+                    resolved.push((filter.selector, Arc::clone(&posts)));
+                    posts
+                }
+            };
+            filter.posts = Some(posts);
+        }
+        Expr::All | Expr::Word(_) | Expr::Exact(_) | Expr::Filter(_) => {}
+    }
+    Ok(())
+}
+
+/// The selector of the first copy filter of `expr` that `wanted` accepts.
+fn copy_filter_in(expr: &Expr, wanted: &impl Fn(&CopyFilter) -> bool) -> Option<CopySelector> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            items.iter().find_map(|item| copy_filter_in(item, wanted))
+        }
+        Expr::Not(inner) => copy_filter_in(inner, wanted),
+        Expr::Filter(Filter::Copies(filter)) if wanted(filter) => Some(filter.selector),
+        _ => None,
+    }
 }
 
 fn unresolved_in(expr: &Expr) -> Option<&str> {
@@ -192,6 +293,8 @@ pub(crate) enum Filter {
     Lang(Lang),
     /// `has:media|link|forward|date`: a value of the `flag` field.
     Has(&'static str),
+    /// `has:copies`, `cluster:ID`: posts of the archive's copy clusters.
+    Copies(CopyFilter),
     /// `media:KIND`: a media kind, lower case.
     Media(String),
     /// `date:...`: unix seconds, `from` included, `until` excluded.
@@ -280,7 +383,8 @@ pub fn parse_query(text: &str) -> Result<Query, QueryError> {
 }
 
 /// The filters, as written before the colon.
-const FILTER_NAMES: &str = "channel:, from:, tag:, mention:, lang:, has:, media:, date:, edited:";
+const FILTER_NAMES: &str =
+    "channel:, from:, tag:, mention:, lang:, has:, media:, date:, edited:, cluster:";
 
 #[derive(Debug, Clone, Copy)]
 enum FilterKind {
@@ -293,6 +397,7 @@ enum FilterKind {
     Media,
     Date,
     Edited,
+    Cluster,
 }
 
 impl FilterKind {
@@ -307,6 +412,7 @@ impl FilterKind {
             "media" => FilterKind::Media,
             "date" => FilterKind::Date,
             "edited" => FilterKind::Edited,
+            "cluster" => FilterKind::Cluster,
             _ => return None,
         })
     }
@@ -656,21 +762,44 @@ impl Parser<'_> {
                     format!("unknown language '{value}': write lang:ru or lang:en"),
                 )
             })?),
-            FilterKind::Has => Filter::Has(match value.to_ascii_lowercase().as_str() {
-                "media" => flags::MEDIA,
-                "link" => flags::LINK,
-                "forward" => flags::FORWARD,
-                "date" => flags::DATE,
+            FilterKind::Has => match value.to_ascii_lowercase().as_str() {
+                "media" => Filter::Has(flags::MEDIA),
+                "link" => Filter::Has(flags::LINK),
+                "forward" => Filter::Has(flags::FORWARD),
+                "date" => Filter::Has(flags::DATE),
+                "copies" => Filter::Copies(CopyFilter {
+                    selector: CopySelector::Any,
+                    posts: None,
+                }),
                 _ => {
                     return Err(self.error(
                         value_at,
                         format!(
-                            "unknown has:{value}: write has:media, has:link, has:forward or \
-                             has:date"
+                            "unknown has:{value}: write has:media, has:link, has:forward, \
+                             has:date or has:copies"
                         ),
                     ));
                 }
-            }),
+            },
+            FilterKind::Cluster => {
+                let id = Some(value)
+                    .filter(|v| v.chars().all(|c| c.is_ascii_digit()))
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| {
+                        self.error(
+                            value_at,
+                            format!(
+                                "cluster:{value}: write the cluster's number, as `tgscope \
+                                 clusters` shows it (cluster:12)"
+                            ),
+                        )
+                    })?;
+                Filter::Copies(CopyFilter {
+                    selector: CopySelector::Cluster(id),
+                    posts: None,
+                })
+            }
             FilterKind::Media => Filter::Media(value.to_lowercase()),
             FilterKind::Edited => Filter::Edited(match value.to_ascii_lowercase().as_str() {
                 "yes" | "true" => true,
@@ -897,10 +1026,108 @@ mod tests {
             Expr::Filter(Filter::Media("video".into()))
         );
         assert_eq!(parsed("edited:no"), Expr::Filter(Filter::Edited(false)));
+        assert_eq!(parsed("has:copies"), unresolved_copies(CopySelector::Any));
+        assert_eq!(parsed("HAS:Copies"), unresolved_copies(CopySelector::Any));
+        assert_eq!(
+            parsed("cluster:12"),
+            unresolved_copies(CopySelector::Cluster(12))
+        );
+        assert_eq!(
+            parsed("Cluster:\"007\""),
+            unresolved_copies(CopySelector::Cluster(7))
+        );
         // Not filters: a link, a word ending with a colon, a time.
         assert!(matches!(parsed("https://t.me/mfa"), Expr::Word(_)));
         assert!(matches!(parsed("Note:"), Expr::Word(_)));
         assert!(matches!(parsed("10:30"), Expr::Word(_)));
+    }
+
+    fn unresolved_copies(selector: CopySelector) -> Expr {
+        Expr::Filter(Filter::Copies(CopyFilter {
+            selector,
+            posts: None,
+        }))
+    }
+
+    /// The copy filters of a query, in order, with the posts each was resolved to.
+    fn copy_filters(expr: &Expr) -> Vec<(CopySelector, Option<Vec<i64>>)> {
+        match expr {
+            Expr::And(items) | Expr::Or(items) => items.iter().flat_map(copy_filters).collect(),
+            Expr::Not(inner) => copy_filters(inner),
+            Expr::Filter(Filter::Copies(f)) => {
+                vec![(f.selector, f.posts.as_deref().map(<[i64]>::to_vec))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn copy_filters_combine_and_negate_like_any_filter() {
+        let Expr::And(items) = parsed("-has:copies санкции (cluster:5 OR #россия)")
+        else {
+            panic!("not an AND");
+        };
+        assert_eq!(
+            items[0],
+            Expr::Not(Box::new(unresolved_copies(CopySelector::Any)))
+        );
+        assert!(matches!(&items[2], Expr::Or(branches)
+            if branches[0] == unresolved_copies(CopySelector::Cluster(5))));
+        assert_eq!(CopySelector::Any.to_string(), "has:copies");
+        assert_eq!(CopySelector::Cluster(5).to_string(), "cluster:5");
+    }
+
+    #[test]
+    fn copy_filters_are_resolved_to_post_ids_once_per_selector() {
+        let mut query = parse_query("has:copies (cluster:5 OR -cluster:9) -(cluster:5 санкции)")
+            .expect("parses");
+        assert!(query.has_copy_filter());
+        assert_eq!(query.unresolved_copies(), Some(CopySelector::Any));
+        let mut asked = Vec::new();
+        let resolved: Result<(), String> = query.resolve_copies(|selector| {
+            asked.push(selector);
+            Ok(match selector {
+                CopySelector::Any => vec![1, 2, 3, 4],
+                CopySelector::Cluster(5) => vec![1, 2],
+                CopySelector::Cluster(_) => Vec::new(),
+            })
+        });
+        assert_eq!(resolved, Ok(()));
+        assert_eq!(
+            asked,
+            [
+                CopySelector::Any,
+                CopySelector::Cluster(5),
+                CopySelector::Cluster(9)
+            ]
+        );
+        assert_eq!(
+            copy_filters(&query.root),
+            [
+                (CopySelector::Any, Some(vec![1, 2, 3, 4])),
+                (CopySelector::Cluster(5), Some(vec![1, 2])),
+                (CopySelector::Cluster(9), Some(vec![])),
+                (CopySelector::Cluster(5), Some(vec![1, 2])),
+            ]
+        );
+        assert_eq!(query.unresolved_copies(), None);
+        // Still a query with a copy filter once resolved; channel names are left alone.
+        assert!(query.has_copy_filter());
+        let mut other = parse_query("channel:mfa санкции").expect("parses");
+        assert!(!other.has_copy_filter());
+        assert_eq!(other.resolve_copies(|_| Err("not asked")), Ok(()));
+        assert_eq!(other.unresolved_channel(), Some("mfa"));
+    }
+
+    #[test]
+    fn the_first_error_of_resolving_copies_is_returned() {
+        let mut query = parse_query("cluster:5 OR cluster:6").expect("parses");
+        let resolved = query.resolve_copies(|selector| match selector {
+            CopySelector::Cluster(6) => Err(format!("no copy cluster {selector}")),
+            _ => Ok(vec![5]),
+        });
+        assert_eq!(resolved, Err("no copy cluster cluster:6".to_owned()));
+        assert_eq!(query.unresolved_copies(), Some(CopySelector::Cluster(6)));
     }
 
     fn day(y: i32, m: u32, d: u32) -> i64 {
@@ -968,6 +1195,15 @@ mod tests {
             ("channel:", 0, "needs a value"),
             ("lang:de", 5, "unknown language 'de'"),
             ("has:video", 4, "unknown has:video"),
+            ("has:video", 4, "has:date or has:copies"),
+            ("x foo:bar", 2, "edited:, cluster:"),
+            ("cluster:x", 8, "cluster:x: write the cluster's number"),
+            ("a cluster:12b", 10, "cluster:12b"),
+            ("-cluster:0", 9, "cluster:0"),
+            ("cluster:-3", 8, "cluster:-3"),
+            ("cluster:+3", 8, "cluster:+3"),
+            ("cluster:99999999999999999999", 8, "cluster's number"),
+            ("cluster:", 0, "needs a value"),
             ("edited:maybe", 7, "edited:yes or edited:no"),
             ("date:2024-13", 5, "no such date '2024-13'"),
             ("date:2024-02-30", 5, "no such date"),
@@ -1033,7 +1269,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_text_parses_or_fails_at_a_place_inside_it(
-            text in "([a-zа-яё:()\"=#@ .\\-]|OR|AND|date:|channel:|\\PC){0,40}",
+            text in "([a-zа-яё:()\"=#@ .\\-]|OR|AND|date:|channel:|cluster:|has:copies|\\PC){0,40}",
         ) {
             match parse_query(&text) {
                 Ok(_) => {}

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use tempfile::TempDir;
 use tgscope_index::analysis::fold_word;
 use tgscope_index::{
-    Index, IndexDoc, IndexError, IndexMeta, Period, Query, SCHEMA_VERSION, SearchOptions,
-    SearchResults, Sort, parse_query,
+    CopySelector, Index, IndexDoc, IndexError, IndexMeta, Period, Query, SCHEMA_VERSION,
+    SearchOptions, SearchResults, Sort, parse_query,
 };
 
 /// 2024-03-01T12:00:00Z.
@@ -388,6 +388,143 @@ fn or_exclusion_and_grouping() {
     assert_eq!(ids(&index, "москва OR -санкции"), [3, 4, 5]);
 }
 
+/// The copy clusters of [`copy_posts`] as the archive's copy analysis would give them: cluster 2
+/// holds posts 2 and 3, cluster 5 posts 5, 7, 8 and 9 (9 is not in the index: a post the index
+/// has not caught up with).
+fn copies_of(selector: CopySelector) -> Result<Vec<i64>, String> {
+    match selector {
+        CopySelector::Any => Ok(vec![2, 3, 5, 7, 8, 9]),
+        CopySelector::Cluster(2) => Ok(vec![3, 2]),
+        CopySelector::Cluster(5) => Ok(vec![8, 5, 7, 9]),
+        CopySelector::Cluster(id) => Err(format!("no copy cluster {id}")),
+    }
+}
+
+/// Posts 1 to 8, in two segments, post N dated March N + 1, 2024; posts 1, 3, 5 and 6 have the
+/// hashtag `#x`, the odd ones the word `санкции`.
+fn copy_posts() -> (TempDir, Index) {
+    let posts: Vec<IndexDoc> = (1..=8)
+        .map(|id| {
+            let word = if id % 2 == 1 {
+                "санкции"
+            } else {
+                "погода"
+            };
+            let mut p = post(id, &format!("Пост {id}: {word}"));
+            if [1, 3, 5, 6].contains(&id) {
+                p.hashtags = vec!["x".into()];
+            }
+            p.date = Some(MARCH_1 + id * DAY);
+            p
+        })
+        .collect();
+    let (dir, index) = index_of(&posts[..4]);
+    let mut writer = index.writer().expect("writer");
+    for p in &posts[4..] {
+        writer.upsert(p).expect("upsert");
+    }
+    writer.commit(2).expect("commit");
+    (dir, index)
+}
+
+/// The ids of every post the query finds, its copy filters resolved by `resolve`.
+fn ids_with_copies(
+    index: &Index,
+    text: &str,
+    resolve: impl FnMut(CopySelector) -> Result<Vec<i64>, String>,
+) -> Vec<i64> {
+    let mut query = query(text);
+    query
+        .resolve_copies(resolve)
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    let opts = SearchOptions {
+        limit: 1000,
+        ..SearchOptions::default()
+    };
+    let results = index.search(&query, &opts).expect("search");
+    let mut ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
+    assert_eq!(
+        results.total as usize,
+        ids.len(),
+        "{text}: total and hits differ"
+    );
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn copy_filters_find_the_posts_the_copy_analysis_resolves_them_to() {
+    let (_dir, index) = copy_posts();
+    let found = |text: &str| ids_with_copies(&index, text, copies_of);
+    assert_eq!(found("cluster:5"), [5, 7, 8]);
+    assert_eq!(found("cluster:2"), [2, 3]);
+    assert_eq!(found("has:copies"), [2, 3, 5, 7, 8]);
+    assert_eq!(found("-has:copies"), [1, 4, 6]);
+    assert_eq!(found("-cluster:5"), [1, 2, 3, 4, 6]);
+    // With other filters, words and each other.
+    assert_eq!(found("has:copies tag:x"), [3, 5]);
+    assert_eq!(found("-has:copies #x"), [1, 6]);
+    assert_eq!(found("санкции cluster:5"), [5, 7]);
+    assert_eq!(found("cluster:2 OR cluster:5"), [2, 3, 5, 7, 8]);
+    assert_eq!(found("has:copies -cluster:2"), [5, 7, 8]);
+    assert_eq!(found("-(cluster:5 OR tag:x)"), [2, 4]);
+    assert_eq!(found("date:2024-03-05..2024-03-07 -has:copies"), [4, 6]);
+    // Counts over time see the same posts.
+    let mut query = query("санкции has:copies");
+    query.resolve_copies(copies_of).expect("resolves");
+    let counts = index.count_by_each(&query, &[Period::Day]).expect("counts");
+    assert_eq!((counts.dated, counts.undated), (3, 0));
+    // A cluster the analysis does not know is its error, not an empty result.
+    let mut unknown = parse_query("cluster:4").expect("parses");
+    assert_eq!(
+        unknown.resolve_copies(copies_of),
+        Err("no copy cluster 4".to_owned())
+    );
+}
+
+#[test]
+fn a_copy_filter_resolved_to_no_posts_matches_nothing() {
+    let (_dir, index) = copy_posts();
+    let none = |_| Ok(Vec::new());
+    assert_eq!(
+        ids_with_copies(&index, "has:copies", none),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids_with_copies(&index, "санкции OR has:copies", none),
+        [1, 3, 5, 7]
+    );
+    assert_eq!(
+        ids_with_copies(&index, "-has:copies", none),
+        [1, 2, 3, 4, 5, 6, 7, 8]
+    );
+}
+
+#[test]
+fn a_query_with_unresolved_copy_filters_is_refused() {
+    let (_dir, index) = copy_posts();
+    let unresolved = query("санкции -cluster:5");
+    assert!(unresolved.has_copy_filter());
+    assert!(!query("санкции channel:mfarussia").has_copy_filter());
+    let refused = index.search(&unresolved, &SearchOptions::default());
+    match refused {
+        Err(e @ IndexError::UnresolvedCopies(CopySelector::Cluster(5))) => {
+            assert!(e.to_string().contains("cluster:5"), "{e}");
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    assert!(matches!(
+        index.count_by(&unresolved, Period::Day),
+        Err(IndexError::UnresolvedCopies(CopySelector::Cluster(5)))
+    ));
+    // An unresolved channel name is still reported as such.
+    let both = parse_query("channel:mfarussia has:copies").expect("parses");
+    assert!(matches!(
+        index.search(&both, &SearchOptions::default()),
+        Err(IndexError::UnresolvedChannel(name)) if name == "mfarussia"
+    ));
+}
+
 #[test]
 fn a_malformed_query_is_an_error_with_its_place_never_an_empty_result() {
     for (text, position) in [
@@ -397,6 +534,8 @@ fn a_malformed_query_is_an_error_with_its_place_never_an_empty_result() {
         ("Россия foo:bar", 7),
         ("date:2024-02-30", 5),
         ("()", 0),
+        ("санкции cluster:x", 16),
+        ("has:copy", 4),
     ] {
         let e = parse_query(text).expect_err(text);
         assert_eq!(e.position, position, "{text}: {e}");
