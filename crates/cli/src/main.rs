@@ -138,7 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Posts(a) => {
-            let engine = open_existing(&archive)?;
+            let mut engine = open_existing(&archive)?;
             // Tables show a page; machine formats every match unless a limit is given.
             let limit = match a.format {
                 Fmt::Table => Some(a.limit.unwrap_or(DEFAULT_TABLE_POSTS)),
@@ -230,7 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Export(a) => {
-            let engine = open_existing(&archive)?;
+            let mut engine = open_existing(&archive)?;
             let format = match a.format {
                 args::ExportFmt::Jsonl => ExportFormat::Jsonl,
                 args::ExportFmt::Csv => ExportFormat::Csv,

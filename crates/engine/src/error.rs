@@ -39,6 +39,15 @@ pub enum EngineError {
     /// No post with this id.
     #[error("no post with id {0} in the archive")]
     NoSuchPost(i64),
+    /// No copy cluster with this id.
+    #[error(
+        "no copy cluster with id {0} in the archive (`tgscope clusters` lists them; a cluster's \
+         id is the lowest post id among its posts)"
+    )]
+    NoSuchCluster(i64),
+    /// Parameters of the copy analysis that cannot be used.
+    #[error("copy analysis: {0}")]
+    BadCopyParams(String),
     /// No channel of the archive has this name.
     #[error(
         "no {noun} is named {name:?} in the archive (`tgscope channels` lists every channel \
@@ -93,8 +102,11 @@ impl EngineError {
             EngineError::Input { .. }
             | EngineError::BadRequest(_)
             | EngineError::Query(_)
-            | EngineError::AmbiguousChannel { .. } => ErrorKind::User,
-            EngineError::NoSuchPost(_) | EngineError::NoSuchChannel { .. } => ErrorKind::NotFound,
+            | EngineError::AmbiguousChannel { .. }
+            | EngineError::BadCopyParams(_) => ErrorKind::User,
+            EngineError::NoSuchPost(_)
+            | EngineError::NoSuchCluster(_)
+            | EngineError::NoSuchChannel { .. } => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
         }
     }

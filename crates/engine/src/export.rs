@@ -216,6 +216,11 @@ pub struct ExportRecord {
     pub reactions: Vec<Reaction>,
     /// Formatting and meaning entities of `text`.
     pub entities: Vec<ExportEntity>,
+    /// The copy cluster the post is in (its id), null when the archive holds no copy of it.
+    pub cluster: Option<i64>,
+    /// The first post seen in this archive of its cluster and the post's relation to it
+    /// (`first` for that post itself), null when the post has no copies.
+    pub copy_of: Option<crate::copies::CopyOf>,
 }
 
 impl From<&PostRecord> for ExportRecord {
@@ -269,7 +274,24 @@ impl From<&PostRecord> for ExportRecord {
                 .iter()
                 .map(|e| ExportEntity::new(e, &v.text))
                 .collect(),
+            cluster: None,
+            copy_of: None,
         }
+    }
+}
+
+impl ExportRecord {
+    /// The record of a post with its place among copies (from [`crate::Engine::copy_relations`]).
+    pub fn with_copies(
+        p: &PostRecord,
+        copies: &std::collections::HashMap<i64, (i64, crate::copies::CopyOf)>,
+    ) -> ExportRecord {
+        let mut record = ExportRecord::from(p);
+        if let Some((cluster, of)) = copies.get(&p.id) {
+            record.cluster = Some(*cluster);
+            record.copy_of = Some(of.clone());
+        }
+        record
     }
 }
 
@@ -316,6 +338,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "forwarded_from_sender_id",
     "reactions",
     "entities",
+    "cluster",
+    "copy_of",
+    "copy_relation",
 ];
 
 impl ExportRecord {
@@ -374,6 +399,12 @@ impl ExportRecord {
             fwd.and_then(|f| f.sender_id.clone()).unwrap_or_default(),
             serde_json::to_string(&self.reactions).unwrap_or_default(),
             serde_json::to_string(&self.entities).unwrap_or_default(),
+            num(self.cluster),
+            num(self.copy_of.as_ref().map(|c| c.post)),
+            self.copy_of
+                .as_ref()
+                .map(|c| c.relation.to_string())
+                .unwrap_or_default(),
         ]
     }
 }

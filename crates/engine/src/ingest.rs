@@ -478,6 +478,8 @@ pub fn run(
     redated.sort_unstable();
     redated.dedup();
     engine.reindex_posts(&redated)?;
+    // So does the copy analysis.
+    engine.update_copies()?;
     Ok(report)
 }
 

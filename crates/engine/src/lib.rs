@@ -28,6 +28,7 @@
 //! tables (the CLI).
 
 pub mod browse;
+pub mod copies;
 pub mod error;
 pub mod export;
 pub mod filter;
@@ -41,6 +42,10 @@ use std::path::{Path, PathBuf};
 pub use browse::{
     ChannelCount, Interrupter, QueryProblem, RawReader, SourceCount, TagCount, check_query,
     is_sha256,
+};
+pub use copies::{
+    ChannelCopies, ClusterDetail, ClusterFilter, ClusterSort, ClusterSummary, ClustersPage,
+    CopyAttribution, CopyCounterpart, CopyItem, CopyOf, CopyParams, CopyUpdate, PostCopies,
 };
 pub use error::{EngineError, ErrorKind, Result};
 pub use filter::{ChannelRole, PostFilter, PostsPage};
@@ -81,6 +86,10 @@ pub struct Engine {
     /// Whether the last search found the index behind the archive while a writer was at work
     /// (it searched what the index holds so far).
     index_catching_up: bool,
+    /// The copy analysis of `<archive>/copies`, loaded on first use.
+    copies: Option<tgscope_analyze::copies::CopyState>,
+    /// Whether the copy analysis was found behind the archive while a writer was at work.
+    copies_catching_up: bool,
 }
 
 /// Export formats.
@@ -107,8 +116,11 @@ impl Engine {
             writers_lock,
             index_wait: search::INDEX_WAIT,
             index_catching_up: false,
+            copies: None,
+            copies_catching_up: false,
         };
         engine.catch_up_existing_index()?;
+        engine.catch_up_existing_copies()?;
         Ok(engine)
     }
 
@@ -122,8 +134,11 @@ impl Engine {
             writers_lock: None,
             index_wait: search::INDEX_WAIT,
             index_catching_up: false,
+            copies: None,
+            copies_catching_up: false,
         };
         engine.catch_up_existing_index()?;
+        engine.catch_up_existing_copies()?;
         Ok(engine)
     }
 
@@ -194,11 +209,12 @@ impl Engine {
 
     /// Writes the posts matching `filter` to `out`; returns how many.
     pub fn export(
-        &self,
+        &mut self,
         filter: &PostFilter,
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64> {
+        let copies = self.copy_relations()?;
         let filter = &self.post_query(filter)?;
         let mut count = 0u64;
         // The store's callback can only fail with a store error; an output error is kept
@@ -213,7 +229,7 @@ impl Engine {
                 let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
                 let walked = self.store.for_each_post(filter, |post| {
                     table
-                        .row(&ExportRecord::from(&post).csv_row())
+                        .row(&ExportRecord::with_copies(&post, &copies).csv_row())
                         .map_err(&mut stop)?;
                     count += 1;
                     Ok(())
@@ -222,7 +238,8 @@ impl Engine {
                 walked
             }
             ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
-                export::write_jsonl(out, &ExportRecord::from(&post)).map_err(&mut stop)?;
+                export::write_jsonl(out, &ExportRecord::with_copies(&post, &copies))
+                    .map_err(&mut stop)?;
                 count += 1;
                 Ok(())
             }),

@@ -37,7 +37,7 @@ pub(crate) fn lock_as_writer(dir: &std::path::Path) -> Result<std::fs::File> {
 /// A reader's exclusive lock on the archive's [`WRITERS_LOCK`], if no writer holds it now;
 /// `None` when a writer is at work (or the lock file cannot be made: a read-only archive is
 /// not written to).
-fn lock_as_sole_reader(dir: &std::path::Path) -> Option<std::fs::File> {
+pub(crate) fn lock_as_sole_reader(dir: &std::path::Path) -> Option<std::fs::File> {
     let file = open_writers_lock(&dir.join(WRITERS_LOCK)).ok()?;
     file.try_lock().ok()?;
     Some(file)
@@ -142,7 +142,7 @@ pub const MAX_CHOSEN_PERIODS: usize = 1_000;
 
 /// Unix seconds of an archived date (observed `2024-03-01T10:00:00Z`, or inferred
 /// `2024-03-01T10:00:00` / `2024-03-01`, read as UTC).
-fn unix_seconds(date: &str) -> Option<i64> {
+pub(crate) fn unix_seconds(date: &str) -> Option<i64> {
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(date) {
         return Some(at.timestamp());
     }
@@ -382,10 +382,22 @@ impl Engine {
     }
 
     /// Parses a query and resolves its `channel:` and `from:` names to the archive's channels
-    /// (see [`crate::filter`]: an unknown name is not found, an ambiguous one an error).
-    pub fn parse_query(&self, query: &str) -> Result<Query> {
+    /// (see [`crate::filter`]: an unknown name is not found, an ambiguous one an error), and
+    /// its `has:copies` and `cluster:ID` to the posts the copy analysis puts there (an unknown
+    /// cluster is not found).
+    pub fn parse_query(&mut self, query: &str) -> Result<Query> {
         let mut parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
         parsed.resolve_channels(|role, name| self.resolve_channel(name, role.into()))?;
+        if parsed.has_copy_filter() {
+            let state = self.copy_state()?;
+            parsed.resolve_copies(|selector| match selector {
+                tgscope_index::CopySelector::Any => Ok(state.clustered_posts()),
+                tgscope_index::CopySelector::Cluster(id) => state
+                    .cluster(id)
+                    .map(|c| c.posts.clone())
+                    .ok_or(EngineError::NoSuchCluster(id)),
+            })?;
+        }
         Ok(parsed)
     }
 

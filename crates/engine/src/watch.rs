@@ -57,6 +57,7 @@ impl Engine {
             }
         };
         self.update_index()?;
+        self.update_copies()?;
         let posts = self.store.capture_posts(&capture.sha256)?;
         Ok(PageReport {
             capture,

@@ -1,5 +1,6 @@
-//! What the full-text index is fed: each post's current text and the fields search filters on,
-//! read in post order, and the archive's mark that says how far an index has caught up.
+//! What derived data is fed: for the full-text index, each post's current text and the fields
+//! search filters on, read in post order; for the copy analysis, current texts channel by
+//! channel or by id; and the archive's mark that says how far derived data has caught up.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -171,4 +172,131 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Calls `f` with the current text of every post, one channel at a time (a channel's
+    /// posts together, in post order; channels by id): the copy analysis learns each
+    /// channel's boilerplate from its posts. An error of `f` stops the walk.
+    pub fn for_each_channel_texts<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(Vec<PostText>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT p.id, p.channel_id, v.text
+                 FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 ORDER BY p.channel_id, p.id",
+            )
+            .map_err(|e| E::from(e.into()))?;
+        let mut rows = stmt.query([]).map_err(|e| E::from(e.into()))?;
+        let mut batch: Vec<PostText> = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| E::from(e.into()))? {
+            let post = post_text(r).map_err(|e| E::from(e.into()))?;
+            if batch
+                .last()
+                .is_some_and(|b| b.channel_id != post.channel_id)
+            {
+                f(std::mem::take(&mut batch))?;
+            }
+            batch.push(post);
+        }
+        if !batch.is_empty() {
+            f(batch)?;
+        }
+        Ok(())
+    }
+
+    /// The current text of these posts (those the archive has), in post order.
+    pub fn post_texts(&self, post_ids: &[i64]) -> Result<Vec<PostText>> {
+        let mut out = Vec::with_capacity(post_ids.len());
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.id, p.channel_id, v.text
+             FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE p.id IN (SELECT value FROM json_each(?1))
+             ORDER BY p.id",
+        )?;
+        // In slices, so that a statement's parameter stays small.
+        for ids in post_ids.chunks(10_000) {
+            let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            let rows = stmt.query_map(params![json], post_text)?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.sort_by_key(|p| p.post_id);
+        Ok(out)
+    }
+
+    /// The dates of these posts' current versions (those the archive has), in post order.
+    pub fn post_dates(&self, post_ids: &[i64]) -> Result<Vec<PostDate>> {
+        let mut out = Vec::with_capacity(post_ids.len());
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.id, p.channel_id, v.date, CASE WHEN v.date IS NULL THEN v.date_inferred END
+             FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE p.id IN (SELECT value FROM json_each(?1))",
+        )?;
+        for ids in post_ids.chunks(10_000) {
+            let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            let rows = stmt.query_map(params![json], |r| {
+                Ok(PostDate {
+                    post_id: r.get(0)?,
+                    channel_id: r.get(1)?,
+                    date: r.get(2)?,
+                    date_inferred: r.get(3)?,
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.sort_by_key(|p| p.post_id);
+        Ok(out)
+    }
+
+    /// The current text of the posts with a version newer than `after_mark`, in post order.
+    pub fn post_texts_after(&self, after_mark: i64) -> Result<Vec<PostText>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.id, p.channel_id, v.text
+             FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
+             ORDER BY p.id",
+        )?;
+        let rows = stmt.query_map(params![after_mark], post_text)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// When a post was published, as its current version says, for the copy analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostDate {
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Observed date (RFC 3339 UTC).
+    pub date: Option<String>,
+    /// Inferred date, as stored, when there is no observed one.
+    pub date_inferred: Option<String>,
+}
+
+/// A post's current text, for the copy analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostText {
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Clean text of its current version.
+    pub text: String,
+}
+
+fn post_text(r: &rusqlite::Row<'_>) -> rusqlite::Result<PostText> {
+    Ok(PostText {
+        post_id: r.get(0)?,
+        channel_id: r.get(1)?,
+        text: r.get(2)?,
+    })
 }

@@ -21,6 +21,7 @@ pub mod index_feed;
 pub mod migrate;
 pub mod query;
 pub mod raw;
+pub mod settings;
 pub mod watch;
 mod write;
 

@@ -42,10 +42,16 @@ const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("migrations/0005_capture_time.sql"),
         None,
     ),
+    (
+        6,
+        "settings",
+        include_str!("migrations/0006_settings.sql"),
+        None,
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {

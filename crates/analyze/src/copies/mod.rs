@@ -26,7 +26,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub use features::{Features, Match, Permutations, ShingleKind, Shingles};
 pub use relation::{
-    Attribution, ClusterView, Member, MemberFacts, Relation, describe_cluster, word_changes,
+    Attribution, ClusterView, Member, MemberFacts, PostTime, Relation, describe_cluster,
+    first_seen, word_changes,
 };
 pub use store::StateError;
 
@@ -402,6 +403,67 @@ fn verify<'f>(
     })
 }
 
+/// A rebuild from scratch, fed one channel at a time (for callers that walk the archive and
+/// hand each channel's posts over as they go): [`CopyState::rebuild`] in steps.
+pub struct Rebuild {
+    state: CopyState,
+    perms: Permutations,
+    /// Features of each node's lowest post, for the verification at the end.
+    node_features: HashMap<u64, (i64, Features)>,
+}
+
+impl Rebuild {
+    /// A rebuild at the archive's `mark`.
+    pub fn new(params: Params, mark: i64) -> Rebuild {
+        let mut state = CopyState::new(params);
+        state.mark = mark;
+        let perms = Permutations::new(state.params.permutations());
+        Rebuild {
+            state,
+            perms,
+            node_features: HashMap::default(),
+        }
+    }
+
+    /// Adds every post of one channel (all of them at once: the channel's boilerplate is
+    /// learned from them).
+    pub fn add_channel(&mut self, batch: Vec<CopyPost>) {
+        let state = &mut self.state;
+        let mut lines_of = Vec::with_capacity(batch.len());
+        let mut in_batch: BTreeSet<i64> = BTreeSet::new();
+        for p in &batch {
+            let lines = features::edge_lines(&p.text, state.params.boilerplate_max_words);
+            state.channels.entry(p.channel_id).or_default().add(&lines);
+            in_batch.insert(p.channel_id);
+            lines_of.push(lines);
+        }
+        for channel in in_batch {
+            if let Some(b) = state.channels.get_mut(&channel) {
+                b.relearn(&state.params);
+            }
+        }
+        let computed = features_of_all(&batch, &state.channels, &state.params, &self.perms);
+        for ((p, lines), (f, bands)) in batch.iter().zip(lines_of).zip(computed) {
+            state.add_post(p, lines, f, bands, Some(&mut self.node_features));
+        }
+    }
+
+    /// Finds and verifies the pairs, and makes the clusters.
+    pub fn finish(self) -> CopyState {
+        let Rebuild {
+            mut state,
+            node_features,
+            ..
+        } = self;
+        let pairs = state.all_candidates();
+        let features_of = |exact: u64| node_features.get(&exact).map(|(_, f)| f);
+        let found = verify(&pairs, &features_of, &state.params);
+        state.edges.extend(found);
+        state.recluster();
+        state
+    }
+}
+
 impl CopyState {
     /// An empty analysis (of an empty archive).
     pub fn new(params: Params) -> CopyState {
@@ -454,37 +516,11 @@ impl CopyState {
         mark: i64,
         channels: impl IntoIterator<Item = Result<Vec<CopyPost>, E>>,
     ) -> Result<CopyState, E> {
-        let mut state = CopyState::new(params);
-        state.mark = mark;
-        let perms = Permutations::new(state.params.permutations());
-        // Features of each node's lowest post, for the verification below.
-        let mut node_features: HashMap<u64, (i64, Features)> = HashMap::default();
+        let mut builder = Rebuild::new(params, mark);
         for batch in channels {
-            let batch = batch?;
-            let mut lines_of = Vec::with_capacity(batch.len());
-            let mut in_batch: BTreeSet<i64> = BTreeSet::new();
-            for p in &batch {
-                let lines = features::edge_lines(&p.text, state.params.boilerplate_max_words);
-                state.channels.entry(p.channel_id).or_default().add(&lines);
-                in_batch.insert(p.channel_id);
-                lines_of.push(lines);
-            }
-            for channel in in_batch {
-                if let Some(b) = state.channels.get_mut(&channel) {
-                    b.relearn(&state.params);
-                }
-            }
-            let computed = features_of_all(&batch, &state.channels, &state.params, &perms);
-            for ((p, lines), (f, bands)) in batch.iter().zip(lines_of).zip(computed) {
-                state.add_post(p, lines, f, bands, Some(&mut node_features));
-            }
+            builder.add_channel(batch?);
         }
-        let pairs = state.all_candidates();
-        let features_of = |exact: u64| node_features.get(&exact).map(|(_, f)| f);
-        let found = verify(&pairs, &features_of, &state.params);
-        state.edges.extend(found);
-        state.recluster();
-        Ok(state)
+        Ok(builder.finish())
     }
 
     /// Files a post's computed features: its entry, its node (created when new).

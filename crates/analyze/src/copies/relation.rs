@@ -237,6 +237,40 @@ fn attribution(m: &MemberFacts, sources: &[&MemberFacts]) -> Option<Attribution>
     source_line(&m.text).map(Attribution::SourceLine)
 }
 
+/// When a post was published, as far as the archive knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostTime {
+    /// Archive id.
+    pub post_id: i64,
+    /// Unix seconds, observed or inferred.
+    pub date: Option<i64>,
+    /// Whether the date was observed (else inferred).
+    pub observed: bool,
+}
+
+/// The post first seen in the archive among `posts`, and what that rests on: the earliest
+/// observed date (`observed`); when no post has one, the earliest inferred date (`inferred`);
+/// when none is dated, the lowest archive id (`undated`). Ties go to the lowest archive id, so
+/// the same archive always gives the same answer. `None` for no posts.
+pub fn first_seen(posts: &[PostTime]) -> Option<(i64, &'static str)> {
+    let key = |p: &&PostTime| (p.date, p.post_id);
+    if let Some(p) = posts
+        .iter()
+        .filter(|p| p.date.is_some() && p.observed)
+        .min_by_key(key)
+    {
+        return Some((p.post_id, "observed"));
+    }
+    if let Some(p) = posts.iter().filter(|p| p.date.is_some()).min_by_key(key) {
+        return Some((p.post_id, "inferred"));
+    }
+    posts
+        .iter()
+        .map(|p| p.post_id)
+        .min()
+        .map(|id| (id, "undated"))
+}
+
 /// Sorting key of a post in time: dated first by date, then undated; ties by archive id.
 fn time_key(m: &MemberFacts) -> (bool, i64, i64) {
     (m.date.is_none(), m.date.unwrap_or(0), m.post_id)
@@ -247,24 +281,15 @@ fn time_key(m: &MemberFacts) -> (bool, i64, i64) {
 /// normalisation and parameters the cluster was found with).
 pub fn describe_cluster(state: &CopyState, mut facts: Vec<MemberFacts>) -> ClusterView {
     facts.sort_by_key(time_key);
-    let observed = facts
+    let times: Vec<PostTime> = facts
         .iter()
-        .filter(|m| m.date.is_some() && m.date_observed)
-        .min_by_key(|m| time_key(m));
-    let (first, basis) = match observed {
-        Some(m) => (m.post_id, "observed"),
-        None => match facts
-            .iter()
-            .filter(|m| m.date.is_some())
-            .min_by_key(|m| time_key(m))
-        {
-            Some(m) => (m.post_id, "inferred"),
-            None => (
-                facts.iter().map(|m| m.post_id).min().unwrap_or_default(),
-                "undated",
-            ),
-        },
-    };
+        .map(|m| PostTime {
+            post_id: m.post_id,
+            date: m.date,
+            observed: m.date_observed,
+        })
+        .collect();
+    let (first, basis) = first_seen(&times).unwrap_or((0, "undated"));
     // The first post leads; the others follow in time order.
     if let Some(at) = facts.iter().position(|m| m.post_id == first) {
         let f = facts.remove(at);

@@ -1,0 +1,841 @@
+//! Copies: the copy analysis ([`tgscope_analyze::copies`]) kept as derived data in
+//! `<archive>/copies/`, caught up to the archive's mark like the search index, and the questions
+//! front ends ask of it: a post's copies, a channel's copying, the largest clusters.
+//!
+//! "First seen" is always first seen *in this archive* (the earliest observed date, then
+//! inferred dates, then the lowest archive id), and every answer says what it rests on.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tgscope_analyze::copies::{
+    self, Cluster, CopyPost, CopyState, MemberFacts, Params, PostTime, Rebuild, StateError,
+};
+use tgscope_store::index_feed::PostText;
+
+use crate::error::{EngineError, Result};
+use crate::search::unix_seconds;
+use crate::{ChannelInfo, Engine, PostRecord};
+
+pub use tgscope_analyze::copies::{Params as CopyParams, Relation};
+
+/// The folder of the copy analysis inside an archive.
+pub const COPIES_DIR: &str = "copies";
+/// The analysis's file in [`COPIES_DIR`].
+const STATE_FILE: &str = "state.bin";
+/// Held while the analysis is updated and saved (one updater at a time).
+const LOCK_FILE: &str = "update.lock";
+/// The archive setting that holds the parameters a user chose.
+const PARAMS_SETTING: &str = "copies.params";
+
+/// What bringing the copy analysis up to the archive did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CopyUpdate {
+    /// Posts (re)compared.
+    pub compared: u64,
+    /// Whether it was built from scratch.
+    pub rebuilt: bool,
+}
+
+/// The parameters a user may change, as the archive keeps them (JSON).
+fn params_to_json(p: &Params) -> String {
+    serde_json::json!({
+        "jaccard": p.jaccard,
+        "containment": p.containment,
+        "min_words": p.min_words,
+        "near_min_words": p.near_min_words,
+        "word_shingle": p.word_shingle,
+        "char_shingle": p.char_shingle,
+        "bands": p.bands,
+        "rows": p.rows,
+        "paragraph_min_chars": p.paragraph_min_chars,
+        "max_bucket": p.max_bucket,
+        "boilerplate_min_posts": p.boilerplate_min_posts,
+        "boilerplate_min_share": p.boilerplate_min_share,
+    })
+    .to_string()
+}
+
+fn params_from_json(json: &str) -> Option<Params> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let mut p = Params::default();
+    let f = |k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    let u = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    if let Some(x) = f("jaccard") {
+        p.jaccard = x;
+    }
+    if let Some(x) = f("containment") {
+        p.containment = x;
+    }
+    if let Some(x) = f("boilerplate_min_share") {
+        p.boilerplate_min_share = x;
+    }
+    for (key, slot) in [
+        ("min_words", &mut p.min_words),
+        ("near_min_words", &mut p.near_min_words),
+        ("word_shingle", &mut p.word_shingle),
+        ("char_shingle", &mut p.char_shingle),
+        ("bands", &mut p.bands),
+        ("rows", &mut p.rows),
+        ("paragraph_min_chars", &mut p.paragraph_min_chars),
+        ("max_bucket", &mut p.max_bucket),
+        ("boilerplate_min_posts", &mut p.boilerplate_min_posts),
+    ] {
+        if let Some(x) = u(key) {
+            *slot = x;
+        }
+    }
+    p.validate().ok().map(|()| p)
+}
+
+fn copy_post(p: PostText) -> CopyPost {
+    CopyPost {
+        post_id: p.post_id,
+        channel_id: p.channel_id,
+        text: p.text,
+    }
+}
+
+/// One post of a cluster as front ends show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopyItem {
+    /// Archive id of the post.
+    pub id: i64,
+    /// Its channel.
+    pub channel: ChannelInfo,
+    /// Its date (RFC 3339 UTC, observed; else inferred, as stored).
+    pub date: Option<String>,
+    /// Whether that date was inferred (not observed).
+    pub date_inferred: bool,
+    /// Whether it is the first post seen in this archive.
+    pub first_seen: bool,
+    /// `first`, `forward`, `attributed`, `unattributed` or `partial`.
+    pub relation: &'static str,
+    /// How it names its source (`forward_header`, `link`, `mention`, `source_line`), when it
+    /// does.
+    pub attribution: Option<CopyAttribution>,
+    /// Jaccard similarity of its text and the first post's (shingles, after normalisation).
+    pub similarity: f64,
+    /// Containment of the smaller text in the larger.
+    pub containment: f64,
+    /// Seconds after the first post, when both are dated.
+    pub delay_seconds: Option<i64>,
+    /// Words it adds to the first post's text.
+    pub added: Vec<String>,
+    /// Words of the first post's text it lacks.
+    pub removed: Vec<String>,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// The start of its text (for tables).
+    pub excerpt: String,
+}
+
+/// How a copy names its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopyAttribution {
+    /// `forward_header`, `link`, `mention` or `source_line`.
+    pub kind: &'static str,
+    /// What it names.
+    pub names: String,
+}
+
+/// A cluster in time order, described against its first post.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterDetail {
+    /// The cluster's id (the lowest archive id among its posts).
+    pub cluster: i64,
+    /// Archive id of the first post seen in this archive.
+    pub first_post: i64,
+    /// What "first" rests on: `observed` (the earliest observed date), `inferred` (no post
+    /// has an observed date) or `undated` (none is dated: the lowest archive id).
+    pub first_seen_basis: &'static str,
+    /// How many channels.
+    pub channel_count: usize,
+    /// Every post: the first, then the others by date (undated last).
+    pub posts: Vec<CopyItem>,
+}
+
+/// A post's copies: its cluster, from the post's side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostCopies {
+    /// The post asked about.
+    pub post: i64,
+    /// Its cluster.
+    #[serde(flatten)]
+    pub detail: ClusterDetail,
+}
+
+/// One cluster in a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterSummary {
+    /// The cluster's id.
+    pub cluster: i64,
+    /// Its posts, by archive id.
+    pub posts: Vec<i64>,
+    /// How many posts.
+    pub size: usize,
+    /// Its channels.
+    pub channels: Vec<ChannelInfo>,
+    /// The first post seen in this archive.
+    pub first_post: i64,
+    /// What that rests on (`observed`, `inferred`, `undated`).
+    pub first_seen_basis: &'static str,
+    /// The first post's date.
+    pub first_date: Option<String>,
+    /// The last post's date.
+    pub last_date: Option<String>,
+    /// Posts with no date (not in the time span).
+    pub undated_posts: usize,
+}
+
+/// How clusters are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClusterSort {
+    /// The most posts first.
+    #[default]
+    Size,
+    /// The most channels first.
+    Channels,
+    /// The earliest first post first.
+    First,
+}
+
+/// Which clusters to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterFilter {
+    /// Clusters with at least this many channels.
+    pub min_channels: usize,
+    /// Clusters first seen at or after this date (`YYYY-MM-DD` or RFC 3339).
+    pub since: Option<String>,
+    /// ...and before this one.
+    pub until: Option<String>,
+    /// The order.
+    pub sort: ClusterSort,
+    /// At most this many.
+    pub limit: Option<usize>,
+    /// Skipping this many.
+    pub offset: usize,
+}
+
+/// A page of clusters, with how many there are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClustersPage {
+    /// Clusters matching the filter.
+    pub total: usize,
+    /// Clusters left out by a date range because their first post has no date.
+    pub undated_left_out: usize,
+    /// Where this page starts.
+    pub offset: usize,
+    /// The page.
+    pub clusters: Vec<ClusterSummary>,
+}
+
+/// Who a channel copies from, or who copies it, with how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CopyCounterpart {
+    /// The other channel.
+    pub channel: ChannelInfo,
+    /// Posts copied (of this channel's, or from it).
+    pub posts: u64,
+    /// Of which forwards.
+    pub forward: u64,
+    /// Attributed copies.
+    pub attributed: u64,
+    /// Unattributed copies.
+    pub unattributed: u64,
+    /// Partial copies.
+    pub partial: u64,
+    /// The median delay after the first post, in seconds, over the dated pairs.
+    pub median_delay_seconds: Option<i64>,
+}
+
+/// A channel's copying.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelCopies {
+    /// The channel.
+    pub channel: ChannelInfo,
+    /// Clusters with a post of the channel.
+    pub clusters: usize,
+    /// Channels whose posts it has copies of (it was not first), the most first.
+    pub copies_from: Vec<CopyCounterpart>,
+    /// Channels that have copies of its posts (it was first), the most first.
+    pub copied_by: Vec<CopyCounterpart>,
+}
+
+/// A post's place among copies, for the export record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopyOf {
+    /// The first post seen in the archive of the post's cluster.
+    pub post: i64,
+    /// The post's relation to it.
+    pub relation: &'static str,
+}
+
+fn excerpt(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut out: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+fn record_date(r: &PostRecord) -> (Option<String>, bool) {
+    match (&r.current.date, &r.current.date_inferred) {
+        (Some(d), _) => (Some(d.clone()), false),
+        (None, Some(i)) => (Some(i.date.clone()), true),
+        (None, None) => (None, false),
+    }
+}
+
+fn member_facts(r: &PostRecord, partial: bool) -> MemberFacts {
+    let (date, inferred) = record_date(r);
+    let mut channel_names = Vec::new();
+    channel_names.extend(r.channel.username.clone());
+    channel_names.extend(r.channel.title.clone());
+    MemberFacts {
+        post_id: r.id,
+        channel_id: r.channel.id,
+        channel_names,
+        date: date.as_deref().and_then(unix_seconds),
+        date_observed: !inferred,
+        forward_from: r.current.forward.as_ref().map(|f| {
+            f.username
+                .clone()
+                .or_else(|| f.title.clone())
+                .unwrap_or_else(|| "a hidden source".into())
+        }),
+        links: r
+            .current
+            .links
+            .iter()
+            .filter_map(|l| l.url.clone())
+            .collect(),
+        mentions: r.current.mentions.iter().map(|m| m.value.clone()).collect(),
+        text: r.current.text.clone(),
+        partial,
+    }
+}
+
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    })
+}
+
+impl Engine {
+    fn copies_dir(&self) -> PathBuf {
+        self.dir().join(COPIES_DIR)
+    }
+
+    /// The copy analysis's parameters: those chosen for the archive, else the defaults.
+    pub fn copy_params(&self) -> Result<Params> {
+        Ok(self
+            .store
+            .setting(PARAMS_SETTING)?
+            .and_then(|json| params_from_json(&json))
+            .unwrap_or_default())
+    }
+
+    /// Chooses the copy analysis's parameters for the archive (`None`: the defaults again) and
+    /// rebuilds the analysis with them when they changed. Needs a writing engine.
+    pub fn set_copy_params(&mut self, params: Option<Params>) -> Result<bool> {
+        if let Some(p) = &params {
+            p.validate().map_err(EngineError::BadCopyParams)?;
+        }
+        let current = self.copy_params()?;
+        let wanted = params.clone().unwrap_or_default();
+        let json = params
+            .filter(|p| *p != Params::default())
+            .map(|p| params_to_json(&p));
+        self.store.set_setting(PARAMS_SETTING, json.as_deref())?;
+        if current == wanted {
+            return Ok(false);
+        }
+        self.copies = None;
+        self.update_copies()?;
+        Ok(true)
+    }
+
+    /// Brings the copy analysis up to the archive (built when missing, or when it was made
+    /// with other parameters or by another version of tgscope; else the posts with newer
+    /// versions compared again). A reader does it only when no writer is at work; otherwise
+    /// it answers from the analysis as it stands (see [`Engine::copies_catching_up`]).
+    pub fn update_copies(&mut self) -> Result<CopyUpdate> {
+        let mark = self.store.index_mark()?;
+        let params = self.copy_params()?;
+        if self.copies.is_none() {
+            self.copies = self.load_copies()?;
+        }
+        if let Some(state) = &self.copies
+            && state.mark() == mark
+            && *state.params() == params
+        {
+            self.copies_catching_up = false;
+            return Ok(CopyUpdate::default());
+        }
+        // Readers leave the work to a writer at work.
+        let _alone = if self.writers_lock.is_none() {
+            match crate::search::lock_as_sole_reader(self.dir()) {
+                Some(lock) => Some(lock),
+                None => {
+                    self.copies_catching_up = true;
+                    return Ok(CopyUpdate::default());
+                }
+            }
+        } else {
+            None
+        };
+        let dir = self.copies_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| EngineError::Archive(format!("{}: {e}", dir.display())))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| EngineError::Archive(format!("{}: {e}", lock_path.display())))?;
+        lock.lock()
+            .map_err(|e| EngineError::Archive(format!("locking {}: {e}", lock_path.display())))?;
+        // Another process may have brought it up meanwhile.
+        self.copies = self.load_copies()?;
+        let mark = self.store.index_mark()?;
+        let mut report = CopyUpdate::default();
+        let state = match self.copies.take() {
+            Some(mut state) if *state.params() == params && state.mark() <= mark => {
+                if state.mark() < mark {
+                    let changed: Vec<CopyPost> = self
+                        .store
+                        .post_texts_after(state.mark())?
+                        .into_iter()
+                        .map(copy_post)
+                        .collect();
+                    let store = &self.store;
+                    let mut fetch = |ids: &[i64]| -> Result<Vec<CopyPost>> {
+                        Ok(store.post_texts(ids)?.into_iter().map(copy_post).collect())
+                    };
+                    let done = state.update(mark, changed, &mut fetch)?;
+                    report.compared = done.compared;
+                    if done.needs_rebuild {
+                        state = self.rebuild_copies(params, mark)?;
+                        report.rebuilt = true;
+                        report.compared = state.post_count() as u64;
+                    }
+                }
+                state
+            }
+            _ => {
+                let state = self.rebuild_copies(params, mark)?;
+                report.rebuilt = true;
+                report.compared = state.post_count() as u64;
+                state
+            }
+        };
+        state
+            .save(&dir.join(STATE_FILE))
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
+        drop(lock);
+        self.copies = Some(state);
+        self.copies_catching_up = false;
+        Ok(report)
+    }
+
+    fn rebuild_copies(&self, params: Params, mark: i64) -> Result<CopyState> {
+        // A channel at a time, so that no more than one channel's texts are held.
+        let mut rebuild = Rebuild::new(params, mark);
+        self.store
+            .for_each_channel_texts(|batch: Vec<PostText>| -> Result<()> {
+                rebuild.add_channel(batch.into_iter().map(copy_post).collect());
+                Ok(())
+            })?;
+        Ok(rebuild.finish())
+    }
+
+    fn load_copies(&self) -> Result<Option<CopyState>> {
+        let path = self.copies_dir().join(STATE_FILE);
+        match CopyState::load(&path) {
+            Ok(state) => Ok(state),
+            Err(StateError::Unusable { path, what }) => {
+                tracing::info!("rebuilding the copy analysis: {}: {what}", path.display());
+                Ok(None)
+            }
+            Err(e) => Err(EngineError::Archive(e.to_string())),
+        }
+    }
+
+    /// On opening the archive: a copy analysis that exists but fell behind is caught up now.
+    /// (An archive without one gets it on its first ingest or question about copies.)
+    pub(crate) fn catch_up_existing_copies(&mut self) -> Result<()> {
+        if self.copies_dir().join(STATE_FILE).is_file() {
+            self.update_copies()?;
+        }
+        Ok(())
+    }
+
+    /// Whether the copy analysis was found behind the archive while a writer was at work (the
+    /// answers come from the analysis as it stands; the writer brings it up to date).
+    pub fn copies_catching_up(&self) -> bool {
+        self.copies_catching_up
+    }
+
+    /// The copy analysis, caught up first.
+    pub fn copy_state(&mut self) -> Result<&CopyState> {
+        self.update_copies()?;
+        if self.copies.is_none() {
+            // A writer at work and no analysis yet: an empty one answers for now.
+            self.copies = Some(CopyState::new(self.copy_params()?));
+        }
+        self.copies
+            .as_ref()
+            .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))
+    }
+
+    fn describe(&mut self, cluster: &Cluster) -> Result<ClusterDetail> {
+        let partial: BTreeSet<i64> = cluster.partial.iter().copied().collect();
+        let mut records: HashMap<i64, PostRecord> = HashMap::new();
+        for id in &cluster.posts {
+            if let Some(r) = self.store.post_record(*id)? {
+                records.insert(*id, r);
+            }
+        }
+        let facts: Vec<MemberFacts> = records
+            .values()
+            .map(|r| member_facts(r, partial.contains(&r.id)))
+            .collect();
+        let state = self.copy_state()?;
+        let view = copies::describe_cluster(state, facts);
+        let channels: BTreeSet<i64> = records.values().map(|r| r.channel.id).collect();
+        let posts = view
+            .members
+            .iter()
+            .filter_map(|m| {
+                let r = records.get(&m.post_id)?;
+                let (date, inferred) = record_date(r);
+                Some(CopyItem {
+                    id: m.post_id,
+                    channel: r.channel.clone(),
+                    date,
+                    date_inferred: inferred,
+                    first_seen: m.first_seen,
+                    relation: m.relation.as_str(),
+                    attribution: m.attribution.as_ref().map(|a| CopyAttribution {
+                        kind: a.kind(),
+                        names: a.names().to_string(),
+                    }),
+                    similarity: m.similarity,
+                    containment: m.containment,
+                    delay_seconds: m.delay_seconds,
+                    added: m.added.clone(),
+                    removed: m.removed.clone(),
+                    message_id: r.message_id,
+                    excerpt: excerpt(&r.current.text),
+                })
+            })
+            .collect();
+        Ok(ClusterDetail {
+            cluster: cluster.id,
+            first_post: view.first,
+            first_seen_basis: view.first_basis,
+            channel_count: channels.len(),
+            posts,
+        })
+    }
+
+    /// A post's copies: its cluster in time order, described against the first post seen in
+    /// the archive. `None` when the post has no copies in the archive.
+    pub fn copies_of(&mut self, post_id: i64) -> Result<Option<PostCopies>> {
+        if self.store.post_record(post_id)?.is_none() {
+            return Err(EngineError::NoSuchPost(post_id));
+        }
+        let Some(cluster) = self.copy_state()?.cluster_of(post_id).cloned() else {
+            return Ok(None);
+        };
+        Ok(Some(PostCopies {
+            post: post_id,
+            detail: self.describe(&cluster)?,
+        }))
+    }
+
+    /// A cluster by id, described.
+    pub fn cluster(&mut self, id: i64) -> Result<ClusterDetail> {
+        let cluster = self
+            .copy_state()?
+            .cluster(id)
+            .cloned()
+            .ok_or(EngineError::NoSuchCluster(id))?;
+        self.describe(&cluster)
+    }
+
+    /// The clusters matching a filter, with how many there are.
+    pub fn clusters(&mut self, filter: &ClusterFilter) -> Result<ClustersPage> {
+        let clusters: Vec<Cluster> = self.copy_state()?.clusters().cloned().collect();
+        let ids: Vec<i64> = clusters
+            .iter()
+            .flat_map(|c| c.posts.iter().copied())
+            .collect();
+        let dates: HashMap<i64, tgscope_store::index_feed::PostDate> = self
+            .store
+            .post_dates(&ids)?
+            .into_iter()
+            .map(|d| (d.post_id, d))
+            .collect();
+        let since = filter.since.as_deref().and_then(unix_seconds);
+        let until = filter.until.as_deref().and_then(unix_seconds);
+        let mut channel_infos: HashMap<i64, ChannelInfo> = HashMap::new();
+        let mut out = Vec::new();
+        let mut undated_left_out = 0;
+        for c in &clusters {
+            let times: Vec<PostTime> = c
+                .posts
+                .iter()
+                .map(|id| {
+                    let d = dates.get(id);
+                    let observed = d.and_then(|d| d.date.as_deref());
+                    let any = observed.or_else(|| d.and_then(|d| d.date_inferred.as_deref()));
+                    PostTime {
+                        post_id: *id,
+                        date: any.and_then(unix_seconds),
+                        observed: observed.is_some(),
+                    }
+                })
+                .collect();
+            let channels: BTreeSet<i64> = c
+                .posts
+                .iter()
+                .filter_map(|id| dates.get(id).map(|d| d.channel_id))
+                .collect();
+            if channels.len() < filter.min_channels {
+                continue;
+            }
+            let Some((first, basis)) = copies::first_seen(&times) else {
+                continue;
+            };
+            let first_time = times
+                .iter()
+                .find(|t| t.post_id == first)
+                .and_then(|t| t.date);
+            if since.is_some() || until.is_some() {
+                match first_time {
+                    None => {
+                        undated_left_out += 1;
+                        continue;
+                    }
+                    Some(t) => {
+                        if since.is_some_and(|s| t < s) || until.is_some_and(|u| t >= u) {
+                            continue;
+                        }
+                    }
+                }
+            }
+            let date_of = |id: i64| {
+                dates
+                    .get(&id)
+                    .and_then(|d| d.date.clone().or_else(|| d.date_inferred.clone()))
+            };
+            let last = times
+                .iter()
+                .filter(|t| t.date.is_some())
+                .max_by_key(|t| (t.date, t.post_id))
+                .map(|t| t.post_id);
+            let mut infos = Vec::new();
+            for ch in &channels {
+                if !channel_infos.contains_key(ch)
+                    && let Some(info) = self.store.channel(*ch)?
+                {
+                    channel_infos.insert(*ch, info);
+                }
+                if let Some(info) = channel_infos.get(ch) {
+                    infos.push(info.clone());
+                }
+            }
+            out.push(ClusterSummary {
+                cluster: c.id,
+                posts: c.posts.clone(),
+                size: c.posts.len(),
+                channels: infos,
+                first_post: first,
+                first_seen_basis: basis,
+                first_date: date_of(first),
+                last_date: last.and_then(date_of),
+                undated_posts: times.iter().filter(|t| t.date.is_none()).count(),
+            });
+        }
+        match filter.sort {
+            ClusterSort::Size => {
+                out.sort_by(|a, b| b.size.cmp(&a.size).then(a.cluster.cmp(&b.cluster)))
+            }
+            ClusterSort::Channels => out.sort_by(|a, b| {
+                b.channels
+                    .len()
+                    .cmp(&a.channels.len())
+                    .then(b.size.cmp(&a.size))
+                    .then(a.cluster.cmp(&b.cluster))
+            }),
+            ClusterSort::First => out.sort_by(|a, b| {
+                let ka = (
+                    a.first_date.is_none(),
+                    a.first_date.as_deref().and_then(unix_seconds),
+                );
+                let kb = (
+                    b.first_date.is_none(),
+                    b.first_date.as_deref().and_then(unix_seconds),
+                );
+                ka.cmp(&kb).then(a.cluster.cmp(&b.cluster))
+            }),
+        }
+        let total = out.len();
+        let page: Vec<ClusterSummary> = out
+            .into_iter()
+            .skip(filter.offset)
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .collect();
+        Ok(ClustersPage {
+            total,
+            undated_left_out,
+            offset: filter.offset,
+            clusters: page,
+        })
+    }
+
+    /// Whom a channel copies from and who copies it: over every cluster with a post of the
+    /// channel, the channel of the first post seen against the channels of the others.
+    pub fn channel_copies(&mut self, channel: &str) -> Result<ChannelCopies> {
+        let channel_id = self.resolve_channel(channel, crate::ChannelRole::Channel)?;
+        let info = self
+            .store
+            .channel(channel_id)?
+            .ok_or_else(|| EngineError::NoSuchChannel {
+                name: channel.to_string(),
+                role: crate::ChannelRole::Channel,
+            })?;
+        let state = self.copy_state()?;
+        let mut of_channel: BTreeMap<i64, Cluster> = BTreeMap::new();
+        let channel_posts: Vec<i64> = state.clustered_posts();
+        let dates = self.store.post_dates(&channel_posts)?;
+        let state = self.copy_state()?;
+        for d in dates.iter().filter(|d| d.channel_id == channel_id) {
+            if let Some(c) = state.cluster_of(d.post_id) {
+                of_channel.entry(c.id).or_insert_with(|| c.clone());
+            }
+        }
+        #[derive(Default)]
+        struct Tally {
+            posts: u64,
+            by: BTreeMap<&'static str, u64>,
+            delays: Vec<i64>,
+        }
+        let mut from: BTreeMap<i64, Tally> = BTreeMap::new();
+        let mut by: BTreeMap<i64, Tally> = BTreeMap::new();
+        let mut infos: HashMap<i64, ChannelInfo> = HashMap::new();
+        for cluster in of_channel.values() {
+            let detail = self.describe(cluster)?;
+            let Some(first) = detail.posts.first() else {
+                continue;
+            };
+            let first_channel = first.channel.clone();
+            for item in detail.posts.iter().skip(1) {
+                let (key, tally_map, other) =
+                    if item.channel.id == channel_id && first_channel.id != channel_id {
+                        (first_channel.id, &mut from, first_channel.clone())
+                    } else if first_channel.id == channel_id && item.channel.id != channel_id {
+                        (item.channel.id, &mut by, item.channel.clone())
+                    } else {
+                        continue;
+                    };
+                infos.entry(key).or_insert(other);
+                let t = tally_map.entry(key).or_default();
+                t.posts += 1;
+                *t.by.entry(item.relation).or_default() += 1;
+                if let Some(d) = item.delay_seconds {
+                    t.delays.push(d);
+                }
+            }
+        }
+        let counterparts = |m: BTreeMap<i64, Tally>, infos: &HashMap<i64, ChannelInfo>| {
+            let mut v: Vec<CopyCounterpart> = m
+                .into_iter()
+                .filter_map(|(id, t)| {
+                    Some(CopyCounterpart {
+                        channel: infos.get(&id)?.clone(),
+                        posts: t.posts,
+                        forward: t.by.get("forward").copied().unwrap_or(0),
+                        attributed: t.by.get("attributed").copied().unwrap_or(0),
+                        unattributed: t.by.get("unattributed").copied().unwrap_or(0),
+                        partial: t.by.get("partial").copied().unwrap_or(0),
+                        median_delay_seconds: median(t.delays),
+                    })
+                })
+                .collect();
+            v.sort_by(|a, b| b.posts.cmp(&a.posts).then(a.channel.id.cmp(&b.channel.id)));
+            v
+        };
+        Ok(ChannelCopies {
+            channel: info,
+            clusters: of_channel.len(),
+            copies_from: counterparts(from, &infos),
+            copied_by: counterparts(by, &infos),
+        })
+    }
+
+    /// For the export record: each clustered post's cluster and its relation to the first
+    /// post seen (every cluster described once).
+    pub fn copy_relations(&mut self) -> Result<HashMap<i64, (i64, CopyOf)>> {
+        let clusters: Vec<Cluster> = self.copy_state()?.clusters().cloned().collect();
+        let mut out = HashMap::new();
+        for c in &clusters {
+            let detail = self.describe(c)?;
+            for item in &detail.posts {
+                out.insert(
+                    item.id,
+                    (
+                        c.id,
+                        CopyOf {
+                            post: detail.first_post,
+                            relation: item.relation,
+                        },
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chosen_parameters_survive_the_round_trip_and_bad_ones_are_refused() {
+        let p = Params {
+            jaccard: 0.8,
+            bands: 16,
+            rows: 8,
+            ..Params::default()
+        };
+        assert_eq!(params_from_json(&params_to_json(&p)), Some(p));
+        assert_eq!(params_from_json(r#"{"jaccard": 3.0}"#), None);
+        assert_eq!(params_from_json("{}"), Some(Params::default()));
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![5, 1, 3]), Some(3));
+        assert_eq!(median(vec![4, 1, 3, 2]), Some(2));
+    }
+}
