@@ -98,6 +98,18 @@ pub enum Command {
     Search(SearchArgs),
     /// Count the posts matching a query per day, week or month (the curve to plot).
     Count(CountArgs),
+    /// Show where a post's text appears in other posts, or whom a channel copies and who
+    /// copies it.
+    ///
+    /// `tgscope copies POST_ID`: the post's copy cluster in time order: the first post seen in
+    /// this archive, then every copy with its channel, date, delay after the first, similarity,
+    /// relation (forward, attributed, unattributed, partial) and the words that changed.
+    /// `tgscope copies --channel NAME`: the channels it copies from and those that copy it,
+    /// with counts, the share of each relation and the median delay. See docs/copies.md.
+    Copies(CopiesArgs),
+    /// List the largest copy clusters: posts of the archive with the same or nearly the same
+    /// text, each with its first post seen in this archive, channels, size and time span.
+    Clusters(ClustersArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).
@@ -187,6 +199,134 @@ pub struct CountArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CountFmt,
+}
+
+/// The copy analysis's parameters (docs/copies.md). Given, they become the archive's
+/// settings (kept for every later ingest) and the analysis is rebuilt with them.
+#[derive(Debug, Args, Default)]
+pub struct CopyParamArgs {
+    /// Least Jaccard similarity of two texts' shingles for a full copy (default 0.7).
+    #[arg(long, value_name = "X")]
+    pub jaccard: Option<f64>,
+    /// Least containment of the smaller text in the larger for a partial copy (default 0.9).
+    #[arg(long, value_name = "X")]
+    pub containment: Option<f64>,
+    /// Posts with fewer words are never compared (default 5).
+    #[arg(long, value_name = "N")]
+    pub min_words: Option<usize>,
+    /// LSH bands (default 32); more bands find more pairs at lower similarity.
+    #[arg(long, value_name = "N")]
+    pub bands: Option<usize>,
+    /// Signature values per band (default 4); more rows find fewer, closer pairs.
+    #[arg(long, value_name = "N")]
+    pub rows: Option<usize>,
+    /// Buckets shared by more distinct texts give no pairs (default 500).
+    #[arg(long, value_name = "N")]
+    pub max_bucket: Option<usize>,
+    /// Go back to the default parameters.
+    #[arg(long, conflicts_with_all = ["jaccard", "containment", "min_words", "bands", "rows", "max_bucket"])]
+    pub default_params: bool,
+}
+
+impl CopyParamArgs {
+    /// Whether any parameter was given.
+    pub fn given(&self) -> bool {
+        self.default_params
+            || self.jaccard.is_some()
+            || self.containment.is_some()
+            || self.min_words.is_some()
+            || self.bands.is_some()
+            || self.rows.is_some()
+            || self.max_bucket.is_some()
+    }
+
+    /// The parameters given, over `current`; `None` for the defaults.
+    pub fn apply(
+        &self,
+        current: &tgscope_engine::CopyParams,
+    ) -> Option<tgscope_engine::CopyParams> {
+        if self.default_params {
+            return None;
+        }
+        let mut p = current.clone();
+        if let Some(x) = self.jaccard {
+            p.jaccard = x;
+        }
+        if let Some(x) = self.containment {
+            p.containment = x;
+        }
+        if let Some(x) = self.min_words {
+            p.min_words = x;
+            p.near_min_words = p.near_min_words.max(x);
+        }
+        if let Some(x) = self.bands {
+            p.bands = x;
+        }
+        if let Some(x) = self.rows {
+            p.rows = x;
+        }
+        if let Some(x) = self.max_bucket {
+            p.max_bucket = x;
+        }
+        Some(p)
+    }
+}
+
+/// Arguments of `copies`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["post", "channel"])))]
+pub struct CopiesArgs {
+    /// The post (its archive id, as `posts` and `search` show it).
+    pub post: Option<i64>,
+    /// A channel (username, title or archive id) instead of a post.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+    /// Parameters of the analysis.
+    #[command(flatten)]
+    pub params: CopyParamArgs,
+}
+
+/// Orders of `clusters`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ClusterOrder {
+    /// The most posts first.
+    Size,
+    /// The most channels first.
+    Channels,
+    /// The earliest first post first.
+    First,
+}
+
+/// Arguments of `clusters`.
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    /// Only clusters with posts in at least this many channels.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_channels: usize,
+    /// Only clusters first seen on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only clusters first seen before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Order.
+    #[arg(long, value_enum, default_value = "size")]
+    pub sort: ClusterOrder,
+    /// At most this many (default: 20 in a table; every cluster in json, jsonl and csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Skip this many first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+    /// Parameters of the analysis.
+    #[command(flatten)]
+    pub params: CopyParamArgs,
 }
 
 /// Arguments of `collect`.

@@ -11,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod copies;
 mod output;
 mod progress;
 mod terminal;
@@ -330,6 +331,84 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Copies(a) => {
+            let mut engine = open_for_copies(&archive, &a.params, cli.quiet)?;
+            note_copies_catching_up(cli.quiet, &engine);
+            match (&a.channel, a.post) {
+                (Some(channel), _) => {
+                    let c = engine.channel_copies(channel)?;
+                    note_copies_catching_up(cli.quiet, &engine);
+                    if matches!(a.format, Fmt::Table) {
+                        copies::channel_copies(
+                            &mut terminal::ForPeople::new(&mut out),
+                            &c,
+                            a.format,
+                        )?;
+                    } else {
+                        copies::channel_copies(&mut out, &c, a.format)?;
+                    }
+                }
+                (None, Some(post)) => {
+                    let c = engine.copies_of(post)?;
+                    note_copies_catching_up(cli.quiet, &engine);
+                    if matches!(a.format, Fmt::Table) {
+                        copies::post_copies(
+                            &mut terminal::ForPeople::new(&mut out),
+                            post,
+                            c.as_ref(),
+                            a.format,
+                        )?;
+                    } else {
+                        copies::post_copies(&mut out, post, c.as_ref(), a.format)?;
+                    }
+                }
+                (None, None) => anyhow::bail!("name a post or --channel"),
+            }
+        }
+        Command::Clusters(a) => {
+            let mut engine = open_for_copies(&archive, &a.params, cli.quiet)?;
+            let limit = match a.format {
+                Fmt::Table => a.limit.or(Some(DEFAULT_TABLE_HITS)),
+                _ => a.limit,
+            };
+            let page = engine.clusters(&tgscope_engine::ClusterFilter {
+                min_channels: a.min_channels,
+                since: a.since.clone(),
+                until: a.until.clone(),
+                sort: match a.sort {
+                    args::ClusterOrder::Size => tgscope_engine::ClusterSort::Size,
+                    args::ClusterOrder::Channels => tgscope_engine::ClusterSort::Channels,
+                    args::ClusterOrder::First => tgscope_engine::ClusterSort::First,
+                },
+                limit,
+                offset: a.offset,
+            })?;
+            note_copies_catching_up(cli.quiet, &engine);
+            if matches!(a.format, Fmt::Table) {
+                copies::clusters(
+                    &mut terminal::ForPeople::new(&mut out),
+                    &page,
+                    a.limit,
+                    a.format,
+                )?;
+            } else {
+                copies::clusters(&mut out, &page, a.limit, a.format)?;
+                if !matches!(a.format, Fmt::Json) {
+                    note_cut(
+                        cli.quiet,
+                        page.clusters.len() as u64,
+                        page.total as u64,
+                        a.offset as u64,
+                    );
+                }
+                if page.undated_left_out > 0 && !cli.quiet {
+                    eprintln!(
+                        "tgscope: {} clusters left out by the date range: no post of them is dated",
+                        page.undated_left_out
+                    );
+                }
+            }
+        }
         Command::Reindex => {
             let mut engine = Engine::open(&archive)
                 .with_context(|| format!("opening archive {}", archive.display()))?;
@@ -508,6 +587,45 @@ fn note_catching_up(quiet: bool, catching_up: bool) {
         eprintln!(
             "tgscope: note: an ingest or collection run is at work and the search index is \
              catching up with it: these results are those of the posts indexed so far"
+        );
+    }
+}
+
+/// Opens the archive for `copies` and `clusters`: for reading, or for writing when the
+/// analysis's parameters are to change (they become the archive's setting, and the analysis is
+/// rebuilt with them).
+fn open_for_copies(
+    archive: &std::path::Path,
+    params: &args::CopyParamArgs,
+    quiet: bool,
+) -> anyhow::Result<Engine> {
+    if !params.given() {
+        return open_existing(archive);
+    }
+    if !Engine::archive_exists(archive) {
+        return open_existing(archive);
+    }
+    let mut engine =
+        Engine::open(archive).with_context(|| format!("opening archive {}", archive.display()))?;
+    let current = engine.copy_params()?;
+    let wanted = params.apply(&current);
+    if engine.set_copy_params(wanted.clone())? && !quiet {
+        let p = wanted.unwrap_or_default();
+        eprintln!(
+            "tgscope: copy analysis rebuilt with jaccard {}, containment {}, min-words {}, {} \
+             bands × {} rows, max-bucket {} (kept for later ingests; --default-params goes back)",
+            p.jaccard, p.containment, p.min_words, p.bands, p.rows, p.max_bucket
+        );
+    }
+    Ok(engine)
+}
+
+/// Says when the copy analysis is behind the archive because a writer is at work.
+fn note_copies_catching_up(quiet: bool, engine: &Engine) {
+    if !quiet && engine.copies_catching_up() {
+        eprintln!(
+            "tgscope: note: an ingest or collection run is at work and the copy analysis is \
+             catching up with it: these are the copies found so far"
         );
     }
 }

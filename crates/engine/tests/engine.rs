@@ -95,7 +95,7 @@ fn all() -> PostFilter {
     PostFilter::default()
 }
 
-fn export_jsonl(engine: &Engine, filter: &PostFilter) -> Vec<Value> {
+fn export_jsonl(engine: &mut Engine, filter: &PostFilter) -> Vec<Value> {
     let mut out = Vec::new();
     let count = engine
         .export(filter, ExportFormat::Jsonl, &mut out)
@@ -149,7 +149,7 @@ fn the_same_bytes_again_add_nothing() {
     let copy = f.write("copy under another name.txt", CAPTURE);
     let mut engine = f.engine();
     ingest(&mut engine, &[&path], &options("mfa_test"));
-    let before = export_jsonl(&engine, &all());
+    let before = export_jsonl(&mut engine, &all());
     let stats_before = engine.stats().expect("stats");
 
     let report = ingest(&mut engine, &[&path, &copy], &options("other_name"));
@@ -158,7 +158,7 @@ fn the_same_bytes_again_add_nothing() {
         assert!(c.already_archived, "{c:?}");
         assert_eq!((c.posts_new, c.posts_updated), (0, 0));
     }
-    assert_eq!(export_jsonl(&engine, &all()), before);
+    assert_eq!(export_jsonl(&mut engine, &all()), before);
     assert_eq!(engine.stats().expect("stats"), stats_before);
     assert_eq!(engine.captures().expect("captures").len(), 1);
 }
@@ -290,7 +290,7 @@ fn export_writes_jsonl_and_csv_records() {
     ingest(&mut engine, &[&path], &options("mfa_test"));
     ingest(&mut engine, &[&desktop], &options("mid_ru"));
 
-    let records = export_jsonl(&engine, &all());
+    let records = export_jsonl(&mut engine, &all());
     assert_eq!(records.len(), 5);
     let first = &records[0];
     assert_eq!(first["forwarded_from"]["title"], "Russian MFA 🇷🇺");
@@ -335,7 +335,7 @@ fn export_writes_jsonl_and_csv_records() {
 
     // Filters apply to export.
     let tagged = export_jsonl(
-        &engine,
+        &mut engine,
         &PostFilter {
             hashtag: Some("#мид".into()),
             ..all()
@@ -344,7 +344,7 @@ fn export_writes_jsonl_and_csv_records() {
     assert_eq!(tagged.len(), 1);
     assert_eq!(tagged[0]["channel"], "mid_ru");
     let dated = export_jsonl(
-        &engine,
+        &mut engine,
         &PostFilter {
             since: Some("2022-06-26".into()),
             until: Some("2024-03-19".into()),
@@ -387,7 +387,7 @@ fn batch_size_does_not_change_what_is_archived() {
         },
     );
     ingest(&mut e2, &[&b], &options("mfa_test"));
-    assert_eq!(export_jsonl(&e1, &all()), export_jsonl(&e2, &all()));
+    assert_eq!(export_jsonl(&mut e1, &all()), export_jsonl(&mut e2, &all()));
     assert_eq!(e1.stats().expect("stats"), e2.stats().expect("stats"));
 }
 

@@ -458,6 +458,10 @@ impl Rebuild {
         let pairs = state.all_candidates();
         let features_of = |exact: u64| node_features.get(&exact).map(|(_, f)| f);
         let found = verify(&pairs, &features_of, &state.params);
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
+            .collect();
         state.edges.extend(found);
         state.recluster();
         state
@@ -830,6 +834,10 @@ impl CopyState {
             })
         };
         let found = verify(&pairs, &features_of, &self.params);
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|((a, b), e)| e.full || self.across_channels(*a, *b))
+            .collect();
         self.edges.extend(found);
         self.mark = mark;
         self.recluster();
@@ -837,6 +845,25 @@ impl CopyState {
             compared,
             needs_rebuild: false,
         })
+    }
+
+    /// Whether two nodes have posts in different channels. Partial reuse is looked for between
+    /// channels only: within one channel, a repeated paragraph is the channel's template or
+    /// boilerplate (a quiz bot's heading, a daily summary's opening), not a copy.
+    fn across_channels(&self, a: u64, b: u64) -> bool {
+        let channels = |e: u64| -> BTreeSet<i64> {
+            self.nodes
+                .get(&e)
+                .map(|n| {
+                    n.posts
+                        .iter()
+                        .filter_map(|p| self.posts.get(p).map(|e| e.channel))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (ca, cb) = (channels(a), channels(b));
+        !(ca.len() == 1 && ca == cb)
     }
 
     /// Features of archived posts, fetched and computed with their channel's boilerplate.
