@@ -93,8 +93,9 @@ pub enum Command {
     ///
     /// Words must all match, in any form ("Россия" finds "России", "=Россия" only that form);
     /// "quoted phrases" match words in order; OR, -exclude and (grouping) combine them; filters:
-    /// channel:, from: (forward source), tag: or #tag, lang:ru|en, has:media|link|forward,
-    /// media:video, date:2024-01-01..2024-03-31, edited:yes. See docs/search.md.
+    /// channel:, from: (forward source), tag: or #tag, lang:ru|en, has:media|link|forward|copies,
+    /// cluster:ID (a copy cluster), media:video, date:2024-01-01..2024-03-31, edited:yes. See
+    /// docs/search.md.
     Search(SearchArgs),
     /// Count the posts matching a query per day, week or month (the curve to plot).
     Count(CountArgs),

@@ -208,17 +208,32 @@ fn post_copies_table(out: Out<'_>, post: i64, copies: Option<&PostCopies>) -> an
         .max()
         .unwrap_or(7)
         .clamp(7, 28);
+    let date_width = d
+        .posts
+        .iter()
+        .map(|i| date_text(i).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let relation_width = d
+        .posts
+        .iter()
+        .map(|i| relation_text(i).chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 48);
     writeln!(
         out,
-        "{:>7}  {:<channel_width$}  {:<21}  {:>9}  {:>5}  {:<28}  CHANGED",
+        "{:>7}  {:<channel_width$}  {:<date_width$}  {:>9}  {:>5}  {:<relation_width$}  CHANGED",
         "POST", "CHANNEL", "DATE", "DELAY", "SIM", "RELATION"
     )?;
     for item in &d.posts {
         let mark = if item.id == post { "*" } else { " " };
         let name: String = item.channel.name().chars().take(channel_width).collect();
+        let relation: String = relation_text(item).chars().take(relation_width).collect();
         writeln!(
             out,
-            "{:>6}{mark}  {:<channel_width$}  {:<21}  {:>9}  {:>4.0}%  {:<28}  {}",
+            "{:>6}{mark}  {:<channel_width$}  {:<date_width$}  {:>9}  {:>4.0}%  {:<relation_width$}  {}",
             item.id,
             name,
             date_text(item),
@@ -228,7 +243,7 @@ fn post_copies_table(out: Out<'_>, post: i64, copies: Option<&PostCopies>) -> an
                 delay(item.delay_seconds)
             },
             item.similarity * 100.0,
-            relation_text(item),
+            relation,
             changes_text(item, 40)
         )?;
     }
@@ -371,6 +386,7 @@ const CLUSTER_COLUMNS: &[&str] = &[
     "first_seen_basis",
     "first_date",
     "last_date",
+    "last_date_inferred",
     "undated_posts",
     "posts",
 ];
@@ -421,6 +437,7 @@ pub fn clusters(
                     c.first_seen_basis.to_string(),
                     c.first_date.clone().unwrap_or_default(),
                     c.last_date.clone().unwrap_or_default(),
+                    c.last_date_inferred.to_string(),
                     c.undated_posts.to_string(),
                     c.posts
                         .iter()
@@ -481,7 +498,11 @@ pub fn clusters(
                     c.channels.len(),
                     c.first_post,
                     first_date,
-                    c.last_date.clone().unwrap_or_else(|| "-".into()),
+                    match (&c.last_date, c.last_date_inferred) {
+                        (Some(d), true) => format!("~{d}"),
+                        (Some(d), false) => d.clone(),
+                        (None, _) => "-".into(),
+                    },
                     names
                 )?;
             }

@@ -187,8 +187,10 @@ pub struct ClusterSummary {
     pub first_seen_basis: &'static str,
     /// The first post's date.
     pub first_date: Option<String>,
-    /// The last post's date.
+    /// The latest dated post's date.
     pub last_date: Option<String>,
+    /// Whether that date was inferred (not observed).
+    pub last_date_inferred: bool,
     /// Posts with no date (not in the time span).
     pub undated_posts: usize,
 }
@@ -671,6 +673,9 @@ impl Engine {
                 first_seen_basis: basis,
                 first_date: date_of(first),
                 last_date: last.and_then(date_of),
+                last_date_inferred: last
+                    .and_then(|id| dates.get(&id))
+                    .is_some_and(|d| d.date.is_none()),
                 undated_posts: times.iter().filter(|t| t.date.is_none()).count(),
             });
         }
