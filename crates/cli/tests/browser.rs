@@ -1,7 +1,8 @@
 //! The web interface in a real browser: `tgscope serve` over a small archive, driven through
 //! Debian's Chromium by chromedriver (W3C WebDriver over HTTP). A person opens the home page,
-//! searches, opens a post, and sees what they should; a post that carries a script shows it as
-//! text; nothing is requested from outside the machine. Screenshots of the pages are saved
+//! searches, opens a post, and sees what they should; follows a post to the cluster of its
+//! copies; a post that carries a script shows it as text; nothing is requested from outside the
+//! machine. Screenshots of the pages are saved
 //! under `target/browser-screenshots/` for anyone to look at.
 //!
 //! `.ci/run` installs `chromium` and `chromium-driver`; without them this test says so and
@@ -68,6 +69,50 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// chromedriver and Chromium, or `None` when they are not installed (the test then skips,
+/// unless `TGSCOPE_REQUIRE_BROWSER=1` makes their absence a failure).
+fn browser_programs() -> Option<(PathBuf, PathBuf)> {
+    let (Some(chromedriver), Some(chromium)) = (
+        find_program(&["chromedriver"]),
+        find_program(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        assert!(
+            std::env::var_os("TGSCOPE_REQUIRE_BROWSER").is_none_or(|v| v != "1"),
+            "TGSCOPE_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH"
+        );
+        eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+        return None;
+    };
+    Some((chromedriver, chromium))
+}
+
+/// `tgscope serve` over `archive` on a free loopback port, and its address (the server prints
+/// it on its first line).
+fn serve(archive: &Path) -> (Running, String) {
+    let mut server = tgscope()
+        .args(["--archive"])
+        .arg(archive)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = server.stdout.take().expect("stdout");
+    let server = Running(server);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("the address line");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "loopback: {base}");
+    (server, base)
 }
 
 /// A minimal W3C WebDriver client.
@@ -572,15 +617,7 @@ const HOSTILE: &str = "\
 
 #[test]
 fn a_person_searches_and_reads_a_post_in_a_real_browser() {
-    let (Some(chromedriver), Some(chromium)) = (
-        find_program(&["chromedriver"]),
-        find_program(&["chromium", "chromium-browser", "google-chrome"]),
-    ) else {
-        assert!(
-            std::env::var_os("TGSCOPE_REQUIRE_BROWSER").is_none_or(|v| v != "1"),
-            "TGSCOPE_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH"
-        );
-        eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+    let Some((chromedriver, chromium)) = browser_programs() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -621,28 +658,7 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
         );
     }
 
-    // The server prints its address on its first line.
-    let mut server = tgscope()
-        .args(["--archive"])
-        .arg(&archive)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let server = Running(server);
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("the address line");
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    assert!(base.starts_with("http://127.0.0.1:"), "loopback: {base}");
+    let (server, base) = serve(&archive);
 
     let (_driver_process, browser) = Driver::start(&chromedriver, &chromium);
     // Every URL any page loaded (the document and its resources), checked at the end.
@@ -847,5 +863,117 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
         let shot = screenshot_dir().join(name);
         let bytes = std::fs::read(&shot).expect("screenshot saved");
         assert!(bytes.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());
+    }
+}
+
+/// A message dump of three channels with one storm warning: `coast_watch` first, `bay_relay`
+/// copying it an hour and a half later, `tide_echo` forwarding it the next day; and a post of
+/// `coast_watch` nobody copied.
+const COPIES: &str = r#"{"id": 501, "date": "2024-05-01T08:00:00Z", "channel": "coast_watch", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines."}
+{"id": 502, "date": "2024-05-01T10:00:00Z", "channel": "coast_watch", "text": "The harbour office is closed on Monday for the national holiday and opens again on Tuesday."}
+{"id": 77, "date": "2024-05-01T09:30:00Z", "channel": "bay_relay", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines.\nSource: @coast_watch"}
+{"id": 12, "date": "2024-05-02T07:15:00Z", "channel": "tide_echo", "forwarded_from": {"username": "coast_watch", "title": "Coast Watch", "channel_post": 501}, "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines."}
+"#;
+
+#[test]
+fn a_person_follows_a_post_to_its_copies_in_a_real_browser() {
+    let Some((chromedriver, chromium)) = browser_programs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let archive = tmp.path().join("archive");
+    let dump = tmp.path().join("storm.jsonl");
+    std::fs::write(&dump, COPIES).expect("capture");
+    let out = tgscope()
+        .args(["--archive"])
+        .arg(&archive)
+        .args(["ingest", "-q"])
+        .arg(&dump)
+        .output()
+        .expect("ingest runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (server, base) = serve(&archive);
+    let (_driver_process, browser) = Driver::start(&chromedriver, &chromium);
+    let mut loaded: Vec<String> = Vec::new();
+
+    // Search for the warning and open one of its posts.
+    browser.go(&format!("{base}/"));
+    let q = browser.find("form#search input[name=q]");
+    browser.type_text(&q, "ferries\u{E007}");
+    browser.find("#results");
+    assert_eq!(browser.count("#results li.hit"), 3);
+    let link = browser.find("#results li.hit a.post-link");
+    browser.click(&link);
+    // Its copies: who posted the text when, the first seen in this archive first.
+    let copies = browser.text(&browser.find("section#copies"));
+    assert!(copies.contains("posted 3 times in 3 channels"), "{copies}");
+    assert!(copies.contains("First seen in this archive"), "{copies}");
+    assert_eq!(browser.count("section#copies table.copies tbody tr"), 3);
+    assert_eq!(
+        browser.count("section#copies tr.this"),
+        1,
+        "this post marked"
+    );
+    let rows = browser.text(&browser.find("section#copies table.copies tbody"));
+    assert!(rows.contains("+1 h 30 min"), "{rows}");
+    assert!(rows.contains("forward"), "{rows}");
+    browser.screenshot("post-copies.png");
+    loaded.extend(browser.requests());
+
+    // Follow the link to the cluster: both channels that posted the text, and the one that
+    // forwarded it, in the timeline and the tables.
+    let cluster = browser.find("a#cluster-link");
+    browser.click(&cluster);
+    let title = browser.text(&browser.find("h1"));
+    assert!(title.starts_with("Cluster #"), "{title}");
+    let channels = browser.text(&browser.find("#cluster-channels"));
+    for name in ["coast_watch", "bay_relay", "tide_echo"] {
+        assert!(channels.contains(name), "{name} in {channels}");
+    }
+    assert_eq!(browser.count("svg#timeline line.mark"), 3);
+    // Each lane's name sits beside its lane.
+    let lanes = browser.script(
+        "const names = [...document.querySelectorAll('figure.timeline .lanes span')];
+         const lines = [...document.querySelectorAll('svg#timeline line.lane')];
+         return names.map((n, i) => {
+           const a = n.getBoundingClientRect(), b = lines[i].getBoundingClientRect();
+           return [n.textContent, (a.top + a.bottom) / 2 - (b.top + b.bottom) / 2];
+         });",
+    );
+    let lanes = lanes.as_array().expect("lanes").clone();
+    assert_eq!(lanes.len(), 3, "{lanes:?}");
+    assert_eq!(lanes[0][0], "coast_watch", "the first seen on top");
+    for lane in &lanes {
+        let off = lane[1].as_f64().expect("offset");
+        assert!(off.abs() <= 3.0, "a lane's name beside its lane: {lanes:?}");
+    }
+    browser.screenshot("cluster.png");
+    loaded.extend(browser.requests());
+
+    // A phone-sized window: the page keeps to its width (tables scroll in their own box).
+    browser.resize(390, 844);
+    let here = browser.script("return location.href;");
+    browser.go(here.as_str().unwrap_or_default());
+    browser.find("svg#timeline");
+    let width = browser.script("return document.documentElement.scrollWidth;");
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "the cluster page fits the phone's width: {width}"
+    );
+    browser.screenshot("cluster-phone.png");
+    loaded.extend(browser.requests());
+
+    for url in &loaded {
+        assert!(url.starts_with(&base), "a request left the machine: {url}");
+    }
+    browser.quit();
+    drop(server);
+    for name in ["post-copies.png", "cluster.png", "cluster-phone.png"] {
+        let bytes = std::fs::read(screenshot_dir().join(name)).expect("screenshot saved");
+        assert!(bytes.starts_with(b"\x89PNG"), "{name} is a PNG");
     }
 }

@@ -18,10 +18,11 @@ use crate::links;
 use crate::params::{self, Format, Params, PathText};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::views::{
-    ActivityResponse, CaptureView, CapturesResponse, ChannelHashtagsResponse, ChannelResponse,
-    ChannelView, ChannelsResponse, Counts, ForwardsResponse, HashtagResponse, HashtagsResponse,
-    Hit, PostResponse, SearchResponse, SightingView, SourceView, TagChannelView, TagView,
-    VersionView,
+    ActivityResponse, CaptureView, CapturesResponse, ChannelCopiesResponse,
+    ChannelHashtagsResponse, ChannelResponse, ChannelView, ChannelsResponse, ClusterResponse,
+    ClusterSummaryView, ClustersResponse, Counts, ForwardsResponse, HashtagResponse,
+    HashtagsResponse, Hit, PostCopiesResponse, PostResponse, SearchResponse, SightingView,
+    SourceView, TagChannelView, TagView, VersionView,
 };
 
 /// The OpenAPI document's frame: title, version, tags; the paths come from the routes.
@@ -30,12 +31,15 @@ use crate::views::{
     info(
         title = "tgscope",
         description = "Read-only API over a tgscope archive of public Telegram channels: search, \
-                       posts with their history and provenance, channels, hashtags, captures."
+                       posts with their history and provenance, copies of posts across \
+                       channels, channels, hashtags, captures."
     ),
     tags(
         (name = "search", description = "Full-text search (query language: docs/search.md)"),
         (name = "posts", description = "Posts with their versions, sightings and absences"),
         (name = "channels", description = "Channels, their activity, hashtags and forwards"),
+        (name = "copies", description = "Clusters of copies: the same or nearly the same text \
+            posted in several places, first seen in this archive"),
         (name = "hashtags", description = "Hashtags and their use over time"),
         (name = "captures", description = "The captures the archive was built from"),
     ),
@@ -48,11 +52,15 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(search))
         .routes(routes!(post))
+        .routes(routes!(post_copies))
+        .routes(routes!(clusters))
+        .routes(routes!(cluster))
         .routes(routes!(channels))
         .routes(routes!(channel))
         .routes(routes!(channel_activity))
         .routes(routes!(channel_hashtags))
         .routes(routes!(channel_forwards))
+        .routes(routes!(channel_copies))
         .routes(routes!(hashtags))
         .routes(routes!(hashtag))
         .routes(routes!(captures))
@@ -166,6 +174,7 @@ async fn search(
                 limit: 1,
                 offset: 0,
                 by: Some(by),
+                copies: false,
             },
         )
         .await?;
@@ -180,10 +189,16 @@ async fn search(
             limit,
             offset: paging.offset,
             by: if format == Format::Json { by } else { None },
+            copies: true,
         },
     )
     .await?;
-    let hits: Vec<Hit> = found.page.hits.iter().map(Hit::from).collect();
+    let hits: Vec<Hit> = found
+        .page
+        .hits
+        .iter()
+        .map(|h| Hit::new(h, &found.copies))
+        .collect();
     let next_cursor = paging.next(limit, found.page.total);
     if format == Format::Csv {
         let next = next_cursor.as_deref().map(|cursor| {
@@ -244,9 +259,9 @@ fn post_id(text: &str) -> Result<i64, ApiError> {
 )]
 async fn post(State(state): State<AppState>, PathText(id): PathText) -> Result<Response, ApiError> {
     let id = post_id(&id)?;
-    let detail = archive::post(&state, id).await?;
+    let (detail, copies) = archive::post(&state, id).await?;
     Ok(Json(PostResponse {
-        post: tgscope_engine::export::ExportRecord::from(&detail.post),
+        post: tgscope_engine::export::ExportRecord::with_copies(&detail.post, &copies),
         versions: detail.versions.iter().map(VersionView::from).collect(),
         sightings: detail.sightings.iter().map(SightingView::from).collect(),
         absences: detail.absences.iter().map(Into::into).collect(),
@@ -627,10 +642,16 @@ async fn hashtag(
             limit,
             offset: paging.offset,
             by,
+            copies: true,
         },
     )
     .await?;
-    let hits: Vec<Hit> = result.page.hits.iter().map(Hit::from).collect();
+    let hits: Vec<Hit> = result
+        .page
+        .hits
+        .iter()
+        .map(|h| Hit::new(h, &result.copies))
+        .collect();
     let next_cursor = paging.next(limit, result.page.total);
     if format == Format::Csv {
         let path = format!("/api/v1/hashtags/{}", links::path_segment(&tag));
@@ -689,4 +710,229 @@ async fn captures(
         next_cursor,
     })
     .into_response())
+}
+
+/// A post's copies: the cluster of posts with the same or nearly the same text, in time order,
+/// each described against the first post seen in this archive (its channel, date, delay,
+/// similarity, relation and attribution, the words it adds and lacks). A post without copies
+/// is answered 200 with `cluster`, `first_post` and `first_seen_basis` null and `posts` empty.
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts/{id}/copies",
+    tag = "posts",
+    params(("id" = i64, Path, description = "The post's archive id")),
+    responses(
+        (status = 200, description = "The post's cluster, or none (`cluster: null`, \
+            `posts: []`)", body = PostCopiesResponse),
+        (status = 400, description = "`bad_request`: the id is not a number", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such post", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "`timeout`", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn post_copies(
+    State(state): State<AppState>,
+    PathText(id): PathText,
+) -> Result<Response, ApiError> {
+    let id = post_id(&id)?;
+    let found = archive::copies_of(&state, id).await?;
+    let detail = found.answer.as_ref().map(|c| &c.detail);
+    Ok(Json(PostCopiesResponse::new(id, detail, found.catching_up)).into_response())
+}
+
+/// Parameters of the list of clusters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClustersParams {
+    /// Clusters with posts in at least this many channels (default: every cluster).
+    pub min_channels: Option<usize>,
+    /// Clusters whose first post (first seen in this archive) is dated at or after this day
+    /// (`YYYY-MM-DD`, UTC) or time (RFC 3339). A date range leaves out the clusters whose
+    /// first post has no date (`undated_left_out` counts them).
+    pub since: Option<String>,
+    /// ...and before this day or time (not included).
+    pub until: Option<String>,
+    /// `size` (the most posts first, the default), `channels` (the most channels first) or
+    /// `first` (the earliest first post first).
+    pub sort: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Clusters per page (default 20, at most the server's maximum; with `format=csv`, every
+    /// cluster up to the server's download maximum).
+    pub limit: Option<usize>,
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The clusters of copies, largest first (or by channels, or by date), with how many there
+/// are.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters",
+    tag = "copies",
+    params(ClustersParams),
+    responses(
+        (status = 200, description = "A page of clusters (CSV: `X-Total-Count` is every \
+            matching cluster)",
+            content((ClustersResponse = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`bad_request` or `bad_cursor`", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "`timeout`", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn clusters(
+    State(state): State<AppState>,
+    Params(p): Params<ClustersParams>,
+) -> Result<Response, ApiError> {
+    let format = params::format(p.format.as_deref())?;
+    let limit = params::list_limit(p.limit, format, &state.config)?;
+    let (sort, sort_name) = params::cluster_sort(p.sort.as_deref())?;
+    let since = params::date_bound("since", p.since.as_deref())?;
+    let until = params::date_bound("until", p.until.as_deref())?;
+    let min_channels = p.min_channels.unwrap_or(0);
+    let min_text = if min_channels > 1 {
+        min_channels.to_string()
+    } else {
+        String::new()
+    };
+    let since_text = since.clone().unwrap_or_default();
+    let until_text = until.clone().unwrap_or_default();
+    let paging = Paging::from_cursor(
+        p.cursor.as_deref(),
+        &["clusters", &min_text, &since_text, &until_text, sort_name],
+    )?;
+    let found = archive::clusters(
+        &state,
+        tgscope_engine::ClusterFilter {
+            min_channels,
+            since,
+            until,
+            sort,
+            limit: Some(limit),
+            offset: paging.offset,
+        },
+        false,
+    )
+    .await?;
+    let (page, _) = found.answer;
+    let views: Vec<ClusterSummaryView> = page.clusters.iter().map(Into::into).collect();
+    let next_cursor = paging.next(limit, page.total as u64);
+    if format == Format::Csv {
+        let next = next_cursor.as_deref().map(|cursor| {
+            links::with_query(
+                "/api/v1/clusters",
+                &[
+                    ("min_channels", &min_text),
+                    ("since", &since_text),
+                    ("until", &until_text),
+                    ("sort", sort_name),
+                    ("limit", &limit.to_string()),
+                    ("format", "csv"),
+                    ("cursor", cursor),
+                ],
+            )
+        });
+        return download::with_total(
+            download::clusters(&views, "clusters.csv", next)?,
+            page.total as u64,
+        );
+    }
+    Ok(Json(ClustersResponse {
+        total: page.total,
+        undated_left_out: page.undated_left_out,
+        offset: paging.offset,
+        limit,
+        sort: sort_name.to_string(),
+        clusters: views,
+        next_cursor,
+        copies_catching_up: found.catching_up,
+    })
+    .into_response())
+}
+
+/// Parameters of a download that is one table.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParams {
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// One cluster of copies, in time order: every post described against the first post seen in
+/// this archive.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clusters/{id}",
+    tag = "copies",
+    params(
+        ("id" = i64, Path, description = "The cluster's id (the lowest archive id of its posts)"),
+        FormatParams
+    ),
+    responses(
+        (status = 200, description = "The cluster (CSV: its posts)",
+            content((ClusterResponse = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`bad_request`: the id is not a number", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such cluster", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "`timeout`", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn cluster(
+    State(state): State<AppState>,
+    PathText(id): PathText,
+    Params(p): Params<FormatParams>,
+) -> Result<Response, ApiError> {
+    let format = params::format(p.format.as_deref())?;
+    let id = id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::bad_request(format!("cluster id {id:?} is not a number")))?;
+    let found = archive::cluster(&state, id).await?;
+    let response = ClusterResponse::new(&found.answer, found.catching_up);
+    if format == Format::Csv {
+        return download::copy_items(&response.posts, &format!("cluster-{id}.csv"));
+    }
+    Ok(Json(response).into_response())
+}
+
+/// A channel's copying: the channels whose posts it has copies of (it was not first) and
+/// those that have copies of its posts (it was first), each with how many posts, how
+/// (forwards, attributed, unattributed, partial copies) and the median delay.
+#[utoipa::path(
+    get,
+    path = "/api/v1/channels/{name}/copies",
+    tag = "channels",
+    params(
+        ("name" = String, Path, description = "Username, title or archive id of the channel"),
+        FormatParams
+    ),
+    responses(
+        (status = 200, description = "Copies from and copied by (CSV: one row per channel \
+            and `direction`)",
+            content((ChannelCopiesResponse = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`bad_request`", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "`timeout`", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn channel_copies(
+    State(state): State<AppState>,
+    PathText(name): PathText,
+    Params(p): Params<FormatParams>,
+) -> Result<Response, ApiError> {
+    let format = params::format(p.format.as_deref())?;
+    let found = archive::channel_copies(&state, name).await?;
+    let response = ChannelCopiesResponse::new(&found.answer, found.catching_up);
+    if format == Format::Csv {
+        return download::counterparts(&response.copies_from, &response.copied_by, "copies.csv");
+    }
+    Ok(Json(response).into_response())
 }

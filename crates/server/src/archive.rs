@@ -1,16 +1,46 @@
 //! What the API and the pages ask of the archive, each question a closure on a pooled engine.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tgscope_engine::Period;
 use tgscope_engine::{
-    Capture, ChannelCount, ChannelSummary, Engine, PeriodCount, PostDetail, QueryCounts,
-    SearchPage, SortBy, SourceCount, TagCount,
+    Capture, ChannelCopies, ChannelCount, ChannelSummary, ClusterDetail, ClusterFilter,
+    ClustersPage, CopyOf, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts, SearchPage,
+    SortBy, SourceCount, TagCount,
 };
 
 use crate::AppState;
 use crate::pool::PoolError;
 use crate::problem::ApiError;
+
+/// Posts' clusters and relations to their cluster's first post, by post id (what the export
+/// records' `cluster` and `copy_of` say).
+pub type CopyRelations = HashMap<i64, (i64, CopyOf)>;
+
+/// The clusters of the posts `ids` and their relations (each cluster described once, however
+/// many of its posts are asked about); posts without copies are not in the map.
+pub fn copy_relations_of(
+    engine: &mut Engine,
+    ids: impl IntoIterator<Item = i64>,
+) -> tgscope_engine::Result<CopyRelations> {
+    let mut relations = CopyRelations::new();
+    for id in ids {
+        if relations.contains_key(&id) {
+            continue;
+        }
+        if let Some(copies) = engine.copies_of(id)? {
+            let detail = &copies.detail;
+            for item in &detail.posts {
+                let of = CopyOf {
+                    post: detail.first_post,
+                    relation: item.relation,
+                };
+                relations.insert(item.id, (detail.cluster, of));
+            }
+        }
+    }
+    Ok(relations)
+}
 
 /// A search with its counts per period.
 pub struct Found {
@@ -18,6 +48,8 @@ pub struct Found {
     pub page: SearchPage,
     /// Counts per period (with the undated matches they leave out), when asked for.
     pub counts: Option<QueryCounts>,
+    /// The clusters of the hits that have copies, when asked for.
+    pub copies: CopyRelations,
 }
 
 /// What a search asks.
@@ -33,6 +65,8 @@ pub struct SearchAsk {
     pub offset: usize,
     /// Counts per this period too.
     pub by: Option<Period>,
+    /// The hits' clusters of copies too (for their export records).
+    pub copies: bool,
 }
 
 fn empty_page(offset: usize) -> SearchPage {
@@ -70,13 +104,23 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
                 Some(by) => Some(engine.count(&ask.query, Some(by))?),
                 None => None,
             };
-            Ok(Found { page, counts })
+            let copies = if ask.copies {
+                copy_relations_of(engine, page.hits.iter().map(|h| h.post.id))?
+            } else {
+                CopyRelations::new()
+            };
+            Ok(Found {
+                page,
+                counts,
+                copies,
+            })
         })
         .await;
     match result {
         Err(PoolError::NoArchive(_)) => Ok(Found {
             page: empty_page(offset),
             counts: Some(no_counts(None)),
+            copies: CopyRelations::new(),
         }),
         other => Ok(other?),
     }
@@ -108,9 +152,16 @@ pub async fn counts_for_chart(
     Ok((counted.period, counted.counts))
 }
 
-/// One post with its history.
-pub async fn post(state: &AppState, id: i64) -> Result<PostDetail, ApiError> {
-    Ok(state.pool.run(move |engine| engine.post(id)).await?)
+/// One post with its history, and its cluster of copies (for its export record).
+pub async fn post(state: &AppState, id: i64) -> Result<(PostDetail, CopyRelations), ApiError> {
+    Ok(state
+        .pool
+        .run(move |engine| {
+            let detail = engine.post(id)?;
+            let copies = copy_relations_of(engine, [id])?;
+            Ok((detail, copies))
+        })
+        .await?)
 }
 
 /// Which of a post's evidence files the archive keeps: its media files and its captures' bytes,
@@ -323,4 +374,85 @@ pub fn hashtag_query(tag: &str) -> String {
 /// The query that finds a channel's posts.
 pub fn channel_query(id: i64) -> String {
     format!("channel:{id}")
+}
+
+/// An answer of the copy analysis, and whether an ingest at work is still bringing the
+/// analysis up to the archive (the answer is then that of the analysis as it stands).
+pub struct Copies<T> {
+    /// The answer.
+    pub answer: T,
+    /// Whether the analysis was behind the archive.
+    pub catching_up: bool,
+}
+
+/// Runs a question of the copy analysis on a pooled engine.
+async fn ask_copies<T, F>(state: &AppState, ask: F) -> Result<Copies<T>, PoolError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Engine) -> tgscope_engine::Result<T> + Send + 'static,
+{
+    state
+        .pool
+        .run(move |engine| {
+            let answer = ask(engine)?;
+            Ok(Copies {
+                answer,
+                catching_up: engine.copies_catching_up(),
+            })
+        })
+        .await
+}
+
+/// A post's copies (`None`: it has none); not found when there is no such post.
+pub async fn copies_of(state: &AppState, id: i64) -> Result<Copies<Option<PostCopies>>, ApiError> {
+    Ok(ask_copies(state, move |engine| engine.copies_of(id)).await?)
+}
+
+/// A cluster of copies by id; not found when there is none.
+pub async fn cluster(state: &AppState, id: i64) -> Result<Copies<ClusterDetail>, ApiError> {
+    Ok(ask_copies(state, move |engine| engine.cluster(id)).await?)
+}
+
+/// The clusters matching a filter, with the first post of each (for its text), and how many
+/// match; none before anything is archived.
+pub async fn clusters(
+    state: &AppState,
+    filter: ClusterFilter,
+    with_first_posts: bool,
+) -> Result<Copies<(ClustersPage, Vec<PostDetail>)>, ApiError> {
+    let offset = filter.offset;
+    let result = ask_copies(state, move |engine| {
+        let page = engine.clusters(&filter)?;
+        let mut firsts = Vec::new();
+        if with_first_posts {
+            for c in &page.clusters {
+                firsts.push(engine.post(c.first_post)?);
+            }
+        }
+        Ok((page, firsts))
+    })
+    .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(Copies {
+            answer: (
+                ClustersPage {
+                    total: 0,
+                    undated_left_out: 0,
+                    offset,
+                    clusters: Vec::new(),
+                },
+                Vec::new(),
+            ),
+            catching_up: false,
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Whom a channel (by name) copies from and who copies it.
+pub async fn channel_copies(
+    state: &AppState,
+    name: String,
+) -> Result<Copies<ChannelCopies>, ApiError> {
+    Ok(ask_copies(state, move |engine| engine.channel_copies(&name)).await?)
 }

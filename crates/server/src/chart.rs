@@ -6,8 +6,11 @@
 //! would stretch too): the y labels are HTML spaced evenly beside it, the x labels an SVG of
 //! their own placed in percent of the width. Nothing needs a `style` attribute (the pages' CSP
 //! allows none).
+//!
+//! A [`Timeline`] draws posts on a time axis, one lane per channel (the posts of a cluster of
+//! copies: who posted the text when), with x labels at regular times from minutes to years.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use tgscope_engine::{Period, PeriodCount};
 
 use crate::links;
@@ -417,6 +420,374 @@ fn place_apart(labels: &[(f64, String)]) -> Vec<XLabel> {
     placed
 }
 
+/// The height of one lane of a timeline, in pixels: a timeline is stretched across the page's
+/// width only, so its SVG units are pixels upright.
+pub const LANE: f64 = 28.0;
+/// The most lanes (channels) a timeline draws; the posts of further channels are left to the
+/// table beside it (the caption says how many).
+pub const MAX_LANES: usize = 40;
+/// The time axis starts and ends this far inside the drawing, in percent of its width, so
+/// the first and last marks are not on its edges.
+const TIME_PAD: f64 = 4.0;
+
+/// One post to draw on a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelinePost {
+    /// Its page.
+    pub href: String,
+    /// Its lane's key (the channel's archive id).
+    pub lane: i64,
+    /// Its lane's name (the channel's).
+    pub lane_name: String,
+    /// Its date: RFC 3339, or an inferred `YYYY-MM-DD` / `YYYY-MM-DDTHH:MM` (taken as UTC).
+    pub date: Option<String>,
+    /// Whether that date was inferred (drawn dashed).
+    pub inferred: bool,
+    /// Its kind, a class of the mark (`first`, `forward`, `attributed`, ...).
+    pub kind: &'static str,
+    /// The tooltip: what the post is.
+    pub label: String,
+}
+
+/// A lane of a timeline: one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    /// The channel's name (untrusted, escaped by the template).
+    pub name: String,
+    /// The lane's middle, in the drawing's units.
+    pub mid: String,
+}
+
+/// A post on a timeline: a short upright line in its lane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    /// Where in time, in the drawing's units.
+    pub x: String,
+    /// Its top.
+    pub y1: String,
+    /// Its bottom.
+    pub y2: String,
+    /// The post's page.
+    pub href: String,
+    /// The tooltip.
+    pub title: String,
+    /// `mark KIND`, and `inferred` for an inferred date.
+    pub class: String,
+}
+
+/// A timeline ready for the template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// What it shows (untrusted text, escaped by the template).
+    pub title: String,
+    /// The view box (`0 0 WIDTH height`).
+    pub view_box: String,
+    /// The drawing's height in pixels (`LANE` a lane).
+    pub height: String,
+    /// The lanes from the top.
+    pub lanes: Vec<Lane>,
+    /// The posts drawn.
+    pub marks: Vec<Mark>,
+    /// Times on the x-axis.
+    pub x_labels: Vec<XLabel>,
+    /// The earliest time drawn (`YYYY-MM-DD HH:MM UTC`; `~` and the date when inferred).
+    pub first: String,
+    /// The latest.
+    pub last: String,
+    /// Posts without a date, not drawn.
+    pub undated: usize,
+    /// Channels beyond [`MAX_LANES`], not drawn.
+    pub lanes_left_out: usize,
+    /// The timeline described in words, for screen readers.
+    pub desc: String,
+}
+
+/// Unix seconds of a date as the archive keeps it: RFC 3339; an inferred date and time (its
+/// clock unknown, taken as UTC); an inferred day (at its noon: some time that day).
+pub fn seconds_of(date: &str) -> Option<i64> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(date) {
+        return Some(at.timestamp());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(date, format) {
+            return Some(at.and_utc().timestamp());
+        }
+    }
+    // A day: some time that day, drawn at its noon.
+    NaiveDate::parse_from_str(date.get(..10)?, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(12, 0, 0)
+        .map(|at| at.and_utc().timestamp())
+}
+
+fn utc(seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds, 0)
+}
+
+fn minute_text(seconds: i64) -> String {
+    utc(seconds)
+        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A timeline of `posts` (in the order of their lanes' first posts), `None` when none is
+/// dated.
+pub fn timeline(title: String, posts: &[TimelinePost]) -> Option<Timeline> {
+    let mut lane_keys: Vec<i64> = Vec::new();
+    let mut lanes: Vec<Lane> = Vec::new();
+    let mut dated: Vec<(usize, i64, &TimelinePost)> = Vec::new();
+    let mut undated = 0;
+    let mut all_lanes: Vec<i64> = Vec::new();
+    for post in posts {
+        if !all_lanes.contains(&post.lane) {
+            all_lanes.push(post.lane);
+        }
+        let Some(at) = post.date.as_deref().and_then(seconds_of) else {
+            undated += 1;
+            continue;
+        };
+        let lane = match lane_keys.iter().position(|k| *k == post.lane) {
+            Some(i) => i,
+            None if lane_keys.len() < MAX_LANES => {
+                lane_keys.push(post.lane);
+                lanes.push(Lane {
+                    name: post.lane_name.clone(),
+                    mid: format!("{:.1}", (lanes.len() as f64 + 0.5) * LANE),
+                });
+                lane_keys.len() - 1
+            }
+            None => continue,
+        };
+        dated.push((lane, at, post));
+    }
+    let lanes_left_out = all_lanes.iter().filter(|k| !lane_keys.contains(k)).count();
+    let earliest = dated.iter().map(|d| d.1).min()?;
+    let latest = dated.iter().map(|d| d.1).max()?;
+    // The ends as the posts give them: an inferred date as it was inferred.
+    let end_text = |at: i64| {
+        dated
+            .iter()
+            .filter(|d| d.1 == at)
+            .find_map(|d| {
+                d.2.inferred
+                    .then(|| d.2.date.as_ref().map(|date| format!("~{date}")))
+                    .flatten()
+            })
+            .unwrap_or_else(|| minute_text(at))
+    };
+    // One moment is drawn in the middle of two days (an inferred day's noon, between its
+    // day's start and the next).
+    let (t0, t1) = if latest > earliest {
+        (earliest, latest)
+    } else {
+        (earliest - 86_400, latest + 86_400)
+    };
+    let span = (t1 - t0) as f64;
+    let percent_of = |t: i64| TIME_PAD + (t - t0) as f64 / span * (100.0 - 2.0 * TIME_PAD);
+    let marks = dated
+        .iter()
+        .map(|(lane, at, post)| {
+            let top = *lane as f64 * LANE;
+            Mark {
+                x: format!("{:.2}", percent_of(*at) / 100.0 * WIDTH),
+                y1: format!("{:.1}", top + 5.0),
+                y2: format!("{:.1}", top + LANE - 5.0),
+                href: post.href.clone(),
+                title: post.label.clone(),
+                class: if post.inferred {
+                    format!("mark {} inferred", post.kind)
+                } else {
+                    format!("mark {}", post.kind)
+                },
+            }
+        })
+        .collect::<Vec<_>>();
+    // The axis reaches into the padding on either side.
+    let pad = (span * TIME_PAD / (100.0 - 2.0 * TIME_PAD)) as i64;
+    let x_labels = time_labels(t0 - pad, t1 + pad, percent_of);
+    let height = lanes.len() as f64 * LANE;
+    let desc = format!(
+        "{} post{} in {} lane{}, one per channel, from {} to {}; each mark links to its post.",
+        marks.len(),
+        if marks.len() == 1 { "" } else { "s" },
+        lanes.len(),
+        if lanes.len() == 1 { "" } else { "s" },
+        end_text(earliest),
+        end_text(latest),
+    );
+    Some(Timeline {
+        title,
+        view_box: format!("0 0 {WIDTH} {height}"),
+        height: format!("{height}"),
+        lanes,
+        marks,
+        x_labels,
+        first: end_text(earliest),
+        last: end_text(latest),
+        undated,
+        lanes_left_out,
+        desc,
+    })
+}
+
+/// Regular times a time axis can be labelled with, finest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeUnit {
+    Minutes(i64),
+    Hours(i64),
+    Days(i64),
+    Week,
+    Months(u32),
+    Years(i32),
+}
+
+const TIME_UNITS: [TimeUnit; 22] = [
+    TimeUnit::Minutes(1),
+    TimeUnit::Minutes(5),
+    TimeUnit::Minutes(15),
+    TimeUnit::Minutes(30),
+    TimeUnit::Hours(1),
+    TimeUnit::Hours(3),
+    TimeUnit::Hours(6),
+    TimeUnit::Hours(12),
+    TimeUnit::Days(1),
+    TimeUnit::Days(2),
+    TimeUnit::Week,
+    TimeUnit::Months(1),
+    TimeUnit::Months(3),
+    TimeUnit::Months(6),
+    TimeUnit::Years(1),
+    TimeUnit::Years(2),
+    TimeUnit::Years(5),
+    TimeUnit::Years(10),
+    TimeUnit::Years(20),
+    TimeUnit::Years(50),
+    TimeUnit::Years(100),
+    TimeUnit::Years(1000),
+];
+
+/// The most ticks of a unit worth trying to place.
+const MAX_TICKS: i64 = 60;
+
+impl TimeUnit {
+    /// About how long one step is, in seconds.
+    fn seconds(self) -> i64 {
+        match self {
+            TimeUnit::Minutes(n) => n * 60,
+            TimeUnit::Hours(n) => n * 3600,
+            TimeUnit::Days(n) => n * 86_400,
+            TimeUnit::Week => 7 * 86_400,
+            TimeUnit::Months(n) => i64::from(n) * 30 * 86_400,
+            TimeUnit::Years(n) => i64::from(n) * 365 * 86_400,
+        }
+    }
+
+    /// The ticks from `from` to `to` (Unix seconds), with their labels.
+    fn ticks(self, from: i64, to: i64) -> Vec<(i64, String)> {
+        let mut out = Vec::new();
+        match self {
+            TimeUnit::Minutes(_) | TimeUnit::Hours(_) | TimeUnit::Days(_) | TimeUnit::Week => {
+                let step = self.seconds();
+                // Weeks start on Monday: 1970-01-05 was one.
+                let origin = if self == TimeUnit::Week {
+                    4 * 86_400
+                } else {
+                    0
+                };
+                let mut t = (from - origin).div_euclid(step) * step + origin;
+                if t < from {
+                    t += step;
+                }
+                while t <= to {
+                    if let Some(at) = utc(t) {
+                        let label = match self {
+                            TimeUnit::Minutes(_) | TimeUnit::Hours(_)
+                                if at.hour() != 0 || at.minute() != 0 =>
+                            {
+                                at.format("%H:%M").to_string()
+                            }
+                            _ => at.format("%b %-d").to_string(),
+                        };
+                        out.push((t, label));
+                    }
+                    t += step;
+                }
+            }
+            TimeUnit::Months(n) => {
+                let Some(start) = utc(from) else {
+                    return out;
+                };
+                let (mut year, mut month) = (start.year(), start.month0() / n * n);
+                while let Some(t) = NaiveDate::from_ymd_opt(year, month + 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc().timestamp())
+                {
+                    if t > to {
+                        break;
+                    }
+                    if t >= from {
+                        out.push((t, format!("{year}-{:02}", month + 1)));
+                    }
+                    month += n;
+                    if month >= 12 {
+                        month -= 12;
+                        year += 1;
+                    }
+                }
+            }
+            TimeUnit::Years(n) => {
+                let Some(start) = utc(from) else {
+                    return out;
+                };
+                let mut year = start.year().div_euclid(n) * n;
+                while let Some(t) = NaiveDate::from_ymd_opt(year, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc().timestamp())
+                {
+                    if t > to {
+                        break;
+                    }
+                    if t >= from {
+                        out.push((t, year.to_string()));
+                    }
+                    year += n;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The x labels of a time axis from `from` to `to`: the finest regular unit whose labels
+/// stand apart; `percent_of` places a time in percent of the width.
+fn time_labels(from: i64, to: i64, percent_of: impl Fn(i64) -> f64) -> Vec<XLabel> {
+    let span = (to - from).max(1);
+    let mut fallback: Vec<(f64, String)> = Vec::new();
+    for unit in TIME_UNITS {
+        if span / unit.seconds() > MAX_TICKS {
+            continue;
+        }
+        let labelled: Vec<(f64, String)> = unit
+            .ticks(from, to)
+            .into_iter()
+            .map(|(t, label)| (percent_of(t), label))
+            .filter(|(x, _)| (0.0..=100.0).contains(x))
+            .collect();
+        if labelled.is_empty() {
+            continue;
+        }
+        if let Some(placed) = place(&labelled)
+            && placed.len() >= 2
+        {
+            return placed;
+        }
+        if fallback.is_empty() || labelled.len() >= 2 {
+            fallback = labelled;
+        }
+    }
+    place_apart(&fallback)
+}
+
 const GAPS_LEFT_OUT: &str =
     "periods without posts are not drawn, so bars are not evenly spaced in time";
 
@@ -700,6 +1071,120 @@ mod tests {
                 ("2024-07", at(6).as_str(), "middle"),
                 ("2025-01", at(12).as_str(), "end"),
             ]
+        );
+    }
+
+    fn post(lane: i64, date: Option<&str>, inferred: bool) -> TimelinePost {
+        TimelinePost {
+            href: format!("/posts/{lane}"),
+            lane,
+            lane_name: format!("channel {lane}"),
+            date: date.map(str::to_string),
+            inferred,
+            kind: "unattributed",
+            label: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_timeline_has_a_lane_per_channel_and_marks_placed_in_time() {
+        let posts = [
+            post(1, Some("2024-05-01T08:00:00Z"), false),
+            post(2, Some("2024-05-01T09:30:00Z"), false),
+            post(1, Some("2024-05-02T08:00:00Z"), false),
+            post(3, None, false),
+        ];
+        let t = timeline("t".into(), &posts).expect("a timeline");
+        let lanes: Vec<&str> = t.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            lanes,
+            ["channel 1", "channel 2"],
+            "the undated post's lane is not drawn"
+        );
+        assert_eq!(t.undated, 1);
+        assert_eq!(t.height, format!("{}", 2.0 * LANE));
+        let xs: Vec<f64> = t.marks.iter().map(|m| m.x.parse().expect("x")).collect();
+        // The first and last at the padding's edges, the second 1.5 h into 24 h.
+        let at = |p: f64| (TIME_PAD + p * (100.0 - 2.0 * TIME_PAD)) / 100.0 * WIDTH;
+        assert!((xs[0] - at(0.0)).abs() < 0.01, "{xs:?}");
+        assert!((xs[1] - at(1.5 / 24.0)).abs() < 0.01, "{xs:?}");
+        assert!((xs[2] - at(1.0)).abs() < 0.01, "{xs:?}");
+        assert_eq!(
+            t.marks[1].y1,
+            format!("{:.1}", LANE + 5.0),
+            "in the second lane"
+        );
+        let labels: Vec<&str> = t.x_labels.iter().map(|l| l.label.as_str()).collect();
+        assert!(
+            labels.contains(&"May 2"),
+            "midnight says the day: {labels:?}"
+        );
+        assert!(labels.iter().any(|l| l.ends_with(":00")), "{labels:?}");
+        assert_eq!(
+            (t.first.as_str(), t.last.as_str()),
+            ("2024-05-01 08:00 UTC", "2024-05-02 08:00 UTC")
+        );
+        assert!(timeline("t".into(), &[post(1, None, false)]).is_none());
+    }
+
+    #[test]
+    fn a_timeline_of_inferred_days_draws_them_dashed_at_noon() {
+        let posts = [
+            post(1, Some("2024-04-09"), true),
+            post(2, Some("2024-04-09"), true),
+        ];
+        let t = timeline("t".into(), &posts).expect("a timeline");
+        assert!(
+            t.marks
+                .iter()
+                .all(|m| m.class == "mark unattributed inferred")
+        );
+        // One moment, in the middle of the two days around it.
+        assert_eq!(t.marks[0].x, format!("{:.2}", WIDTH / 2.0));
+        assert_eq!(t.first, "~2024-04-09");
+        assert_eq!(seconds_of("2024-04-09"), seconds_of("2024-04-09T12:00:00Z"));
+        assert_eq!(
+            seconds_of("2024-04-09T07:30"),
+            seconds_of("2024-04-09T07:30:00Z")
+        );
+        assert_eq!(seconds_of("April"), None);
+    }
+
+    #[test]
+    fn a_timeline_has_room_for_many_lanes_only() {
+        let posts: Vec<TimelinePost> = (0..MAX_LANES as i64 + 3)
+            .map(|i| post(i, Some("2024-05-01T08:00:00Z"), false))
+            .collect();
+        let t = timeline("t".into(), &posts).expect("a timeline");
+        assert_eq!(t.lanes.len(), MAX_LANES);
+        assert_eq!(t.lanes_left_out, 3);
+    }
+
+    #[test]
+    fn time_labels_fit_spans_from_minutes_to_decades() {
+        let at = |s: &str| seconds_of(s).expect("time");
+        let labels = |from: &str, to: &str| -> Vec<String> {
+            let (a, b) = (at(from), at(to));
+            time_labels(a, b, |t| (t - a) as f64 / (b - a) as f64 * 100.0)
+                .into_iter()
+                .map(|l| l.label)
+                .collect()
+        };
+        assert_eq!(
+            labels("2024-05-01T08:00:00Z", "2024-05-01T08:40:00Z"),
+            ["08:00", "08:15", "08:30"]
+        );
+        assert_eq!(
+            labels("2024-05-01T00:00:00Z", "2024-05-05T00:00:00Z"),
+            ["May 1", "May 2", "May 3", "May 4", "May 5"]
+        );
+        assert_eq!(
+            labels("2024-01-10T00:00:00Z", "2024-12-20T00:00:00Z"),
+            ["2024-04", "2024-07", "2024-10"]
+        );
+        assert_eq!(
+            labels("1995-06-01T00:00:00Z", "2024-06-01T00:00:00Z"),
+            ["2000", "2005", "2010", "2015", "2020"]
         );
     }
 

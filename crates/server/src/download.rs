@@ -11,7 +11,10 @@ use axum::response::{IntoResponse, Response};
 use tgscope_engine::export::{CSV_COLUMNS, CsvTable};
 
 use crate::problem::ApiError;
-use crate::views::{CaptureView, ChannelView, Counts, Hit, SourceView, TagView};
+use crate::views::{
+    CaptureView, ChannelView, ClusterSummaryView, CopyCounterpartView, CopyItemView, Counts, Hit,
+    SourceView, TagView,
+};
 
 /// A CSV table being written: the engine's [`CsvTable`], whose every cell is made
 /// spreadsheet-safe (tgscope's one CSV policy, `tgscope_engine::export::spreadsheet_safe`).
@@ -221,4 +224,129 @@ pub fn captures(
         ])?;
     }
     table.response(file, next)
+}
+
+/// Clusters of copies: one row each, its channels and posts joined by `;`.
+pub fn clusters(
+    clusters: &[ClusterSummaryView],
+    file: &str,
+    next: Option<String>,
+) -> Result<Response, ApiError> {
+    let mut table = Table::new(&[
+        "cluster",
+        "size",
+        "channel_count",
+        "channels",
+        "first_post",
+        "first_seen_basis",
+        "first_date",
+        "last_date",
+        "undated_posts",
+        "posts",
+    ])?;
+    for c in clusters {
+        let channels: Vec<&str> = c.channels.iter().map(|ch| ch.name.as_str()).collect();
+        let posts: Vec<String> = c.posts.iter().map(ToString::to_string).collect();
+        table.row(&[
+            c.cluster.to_string(),
+            c.size.to_string(),
+            c.channel_count.to_string(),
+            channels.join(";"),
+            c.first_post.to_string(),
+            c.first_seen_basis.clone(),
+            opt(&c.first_date),
+            opt(&c.last_date),
+            c.undated_posts.to_string(),
+            posts.join(";"),
+        ])?;
+    }
+    table.response(file, next)
+}
+
+/// The posts of a cluster, in time order (the words added and removed joined by spaces).
+pub fn copy_items(items: &[CopyItemView], file: &str) -> Result<Response, ApiError> {
+    let mut table = Table::new(&[
+        "id",
+        "channel",
+        "channel_id",
+        "message_id",
+        "date",
+        "date_inferred",
+        "first_seen",
+        "relation",
+        "attribution_kind",
+        "attribution_names",
+        "similarity",
+        "containment",
+        "delay_seconds",
+        "added",
+        "removed",
+        "excerpt",
+    ])?;
+    for c in items {
+        table.row(&[
+            c.id.to_string(),
+            c.channel.name.clone(),
+            c.channel.id.to_string(),
+            opt(&c.message_id),
+            opt(&c.date),
+            c.date_inferred.to_string(),
+            c.first_seen.to_string(),
+            c.relation.clone(),
+            c.attribution
+                .as_ref()
+                .map(|a| a.kind.clone())
+                .unwrap_or_default(),
+            c.attribution
+                .as_ref()
+                .map(|a| a.names.clone())
+                .unwrap_or_default(),
+            format!("{:.4}", c.similarity),
+            format!("{:.4}", c.containment),
+            opt(&c.delay_seconds),
+            c.added.join(" "),
+            c.removed.join(" "),
+            c.excerpt.clone(),
+        ])?;
+    }
+    table.response_with(file, None, &[(TOTAL_COUNT, items.len() as u64)])
+}
+
+/// A channel's copying: `direction` is `copies_from` (it copied them) or `copied_by` (they
+/// copied it).
+pub fn counterparts(
+    copies_from: &[CopyCounterpartView],
+    copied_by: &[CopyCounterpartView],
+    file: &str,
+) -> Result<Response, ApiError> {
+    let mut table = Table::new(&[
+        "direction",
+        "channel",
+        "channel_id",
+        "posts",
+        "forward",
+        "attributed",
+        "unattributed",
+        "partial",
+        "median_delay_seconds",
+    ])?;
+    let rows = copies_from
+        .iter()
+        .map(|c| ("copies_from", c))
+        .chain(copied_by.iter().map(|c| ("copied_by", c)));
+    for (direction, c) in rows {
+        table.row(&[
+            direction.to_string(),
+            c.channel.name.clone(),
+            c.channel.id.to_string(),
+            c.posts.to_string(),
+            c.forward.to_string(),
+            c.attributed.to_string(),
+            c.unattributed.to_string(),
+            c.partial.to_string(),
+            opt(&c.median_delay_seconds),
+        ])?;
+    }
+    let total = (copies_from.len() + copied_by.len()) as u64;
+    table.response_with(file, None, &[(TOTAL_COUNT, total)])
 }

@@ -3,7 +3,8 @@
 //! Place in the pipeline: a front end beside the CLI, on top of the engine (the only crate it
 //! imports from the workspace). It answers questions of one archive: full-text search with
 //! counts over time, posts with their versions, sightings (with the captures' SHA-256) and
-//! absences, channels, hashtags and captures, and the evidence itself (a capture's exact bytes,
+//! absences, copies of posts across channels (clusters, first seen in the archive), channels,
+//! hashtags and captures, and the evidence itself (a capture's exact bytes,
 //! kept media files, by SHA-256); as JSON under `/api/v1/` (described by the
 //! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
 //! charts as inline SVG, no JavaScript).
@@ -25,6 +26,7 @@ pub mod archive;
 pub mod assets;
 pub mod chart;
 pub mod config;
+pub mod copies;
 pub mod cursor;
 pub mod diff;
 pub mod download;
@@ -144,6 +146,8 @@ pub fn app(state: AppState) -> Router {
         .route("/posts/{id}", get(pages::post))
         .route("/channels/{name}", get(pages::channel))
         .route("/hashtags/{tag}", get(pages::hashtag))
+        .route("/clusters", get(copies::clusters))
+        .route("/clusters/{id}", get(copies::cluster))
         .route("/static/{file}", get(assets::file))
         .route("/api/problems", get(api::problems))
         .route(

@@ -1,4 +1,5 @@
-//! The web pages (home, search, post, channel, hashtag) rendered with askama templates.
+//! The web pages (home, search, post, channel, hashtag) rendered with askama templates (the
+//! pages and sections about copies are in [`crate::copies`]).
 //!
 //! Every value is escaped by askama (in text, attributes and SVG); no template marks anything
 //! `safe`: markup such as `<mark>`, `<ins>` and `<del>` comes from the templates around escaped
@@ -18,6 +19,7 @@ use crate::AppState;
 use crate::archive::{self, ChannelAsk, KeptFiles, SearchAsk};
 use crate::chart::{self, Chart};
 use crate::config::DEFAULT_LIMIT;
+use crate::copies::{self, ChannelCopiesView, CopiesSection, PostCopiesView};
 use crate::cursor::Paging;
 use crate::diff::{self, DiffPiece};
 use crate::form::{MEDIA_CHOICES, SORT_CHOICES, SearchForm};
@@ -28,9 +30,9 @@ use crate::segments::{self, Linked, Marked};
 
 /// A choice of a `<select>`.
 pub struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
+    pub(crate) value: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) selected: bool,
 }
 
 /// The search form as shown.
@@ -149,7 +151,7 @@ pub struct NamedCount {
     posts: u64,
 }
 
-fn date_span(first: &Option<String>, last: &Option<String>) -> Option<String> {
+pub(crate) fn date_span(first: &Option<String>, last: &Option<String>) -> Option<String> {
     match (first, last) {
         (Some(a), Some(b)) if a == b => Some(a.clone()),
         (Some(a), Some(b)) => Some(format!("{a} – {b}")),
@@ -158,7 +160,7 @@ fn date_span(first: &Option<String>, last: &Option<String>) -> Option<String> {
 }
 
 /// Renders a template, or the failure as a plain 500.
-fn render<T: Template>(page: &T, status: StatusCode) -> Response {
+pub(crate) fn render<T: Template>(page: &T, status: StatusCode) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -387,6 +389,7 @@ async fn run_search(
             limit,
             offset: paging.offset,
             by: None,
+            copies: false,
         },
     )
     .await?;
@@ -434,7 +437,7 @@ struct DateView {
     basis: String,
 }
 
-fn observed(date: &str) -> String {
+pub(crate) fn observed(date: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(date) {
         Ok(at) => at
             .with_timezone(&chrono::Utc)
@@ -580,6 +583,8 @@ struct PostPage {
     sightings: Vec<SightingRow>,
     absences: Vec<AbsenceRow>,
     json_url: String,
+    /// Its copies in the archive.
+    copies: CopiesSection<PostCopiesView>,
 }
 
 /// Telegram's "edited" mark as a reader says it (the capture may not tell).
@@ -657,7 +662,11 @@ fn media_view(m: &tgscope_engine::model::Media, kept: &KeptFiles) -> MediaView {
     }
 }
 
-fn post_page(detail: &PostDetail, kept: &KeptFiles) -> PostPage {
+fn post_page(
+    detail: &PostDetail,
+    kept: &KeptFiles,
+    copies: CopiesSection<PostCopiesView>,
+) -> PostPage {
     let post: &PostRecord = &detail.post;
     let v = &post.current;
     let permalink = links::telegram_post(post.channel.username.as_deref(), post.message_id);
@@ -775,11 +784,12 @@ fn post_page(detail: &PostDetail, kept: &KeptFiles) -> PostPage {
             })
             .collect(),
         json_url: format!("/api/v1/posts/{}", post.id),
+        copies,
     }
 }
 
 /// `/posts/{id}`: a post with its text, media, links, versions and their differences, every
-/// sighting with its capture's hash, absences, and its Telegram permalink.
+/// sighting with its capture's hash, absences, its Telegram permalink, and its copies.
 pub async fn post(State(state): State<AppState>, id: Result<PathText, ApiError>) -> Response {
     let result = async {
         let PathText(id) = id?;
@@ -787,11 +797,13 @@ pub async fn post(State(state): State<AppState>, id: Result<PathText, ApiError>)
             .trim()
             .parse()
             .map_err(|_| ApiError::not_found(format!("no post with id {id:?}")))?;
-        archive::post_with_files(&state, id).await
+        let (detail, kept) = archive::post_with_files(&state, id).await?;
+        let copies = copies::post_section(&state, id).await;
+        Ok::<_, ApiError>((detail, kept, copies))
     }
     .await;
     match result {
-        Ok((detail, kept)) => render(&post_page(&detail, &kept), StatusCode::OK),
+        Ok((detail, kept, copies)) => render(&post_page(&detail, &kept, copies), StatusCode::OK),
         Err(e) => error_page(&e),
     }
 }
@@ -829,6 +841,7 @@ async fn post_list(
             limit,
             offset: paging.offset,
             by: None,
+            copies: false,
         },
     )
     .await?;
@@ -871,6 +884,8 @@ struct ChannelPage {
     next: Option<String>,
     posts_json: String,
     posts_csv: String,
+    /// Whom it copies and who copies it.
+    copies: CopiesSection<ChannelCopiesView>,
 }
 
 /// The counts per `by` of the posts matching `query`, as CSV (the data behind a chart).
@@ -939,6 +954,7 @@ async fn channel_page(
     let posts_query = archive::channel_query(c.id);
     let (posts_json, posts_csv) =
         api_pair("/api/v1/search", &[("q", &posts_query), ("sort", "date")]);
+    let copies = copies::channel_section(state, c.id).await;
     Ok(ChannelPage {
         name: c.name(),
         title: c.title.clone().filter(|t| Some(t) != c.username.as_ref()),
@@ -992,6 +1008,7 @@ async fn channel_page(
         next: list.next,
         posts_json,
         posts_csv,
+        copies,
     })
 }
 

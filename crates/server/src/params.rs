@@ -3,7 +3,7 @@
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use tgscope_engine::{Period, SortBy, check_query};
+use tgscope_engine::{ClusterSort, Period, SortBy, check_query};
 
 use crate::config::{DEFAULT_LIMIT, ServerConfig};
 use crate::problem::ApiError;
@@ -114,6 +114,36 @@ pub fn list_limit(
     }
 }
 
+/// The orders of clusters: `size` (the most posts first, the default), `channels` (the most
+/// channels first), `first` (the earliest first post first).
+pub fn cluster_sort(value: Option<&str>) -> Result<(ClusterSort, &'static str), ApiError> {
+    match value.map(str::trim).unwrap_or("") {
+        "" | "size" => Ok((ClusterSort::Size, "size")),
+        "channels" => Ok((ClusterSort::Channels, "channels")),
+        "first" | "date" => Ok((ClusterSort::First, "first")),
+        other => Err(ApiError::bad_request(format!(
+            "sort {other:?} is not an order of clusters: use size, channels or first"
+        ))),
+    }
+}
+
+/// A date bound (`since`, `until`): a day `YYYY-MM-DD` (its midnight, UTC) or an RFC 3339 time;
+/// `None` when not given.
+pub fn date_bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let value = value.map(str::trim).unwrap_or("");
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
+    if day || chrono::DateTime::parse_from_rfc3339(value).is_ok() {
+        Ok(Some(value.to_string()))
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{name} {value:?} is not a date: use YYYY-MM-DD or an RFC 3339 time"
+        )))
+    }
+}
+
 /// Checks a search query before it runs: not longer than the server accepts, and readable by
 /// the query language (else the problem says where it goes wrong).
 pub fn query(text: &str, config: &ServerConfig) -> Result<(), ApiError> {
@@ -163,6 +193,24 @@ mod tests {
         assert_eq!(bad.code, ErrorCode::BadQuery);
         assert_eq!(bad.problem().position, Some(2));
         assert!(query("россия", &config).is_ok());
+    }
+
+    #[test]
+    fn cluster_orders_and_date_bounds() {
+        assert_eq!(cluster_sort(None).map(|s| s.1), Ok("size"));
+        assert_eq!(cluster_sort(Some("channels")).map(|s| s.1), Ok("channels"));
+        assert_eq!(cluster_sort(Some(" first ")).map(|s| s.1), Ok("first"));
+        assert!(cluster_sort(Some("sideways")).is_err());
+        assert_eq!(date_bound("since", Some("")), Ok(None));
+        assert_eq!(
+            date_bound("since", Some("2024-05-01")),
+            Ok(Some("2024-05-01".into()))
+        );
+        assert!(date_bound("since", Some("2024-05-01T08:00:00Z")).is_ok());
+        for bad in ["May 1", "2024-13-01", "2024-05-01 08:00"] {
+            let e = date_bound("until", Some(bad)).map_err(|e| e.code);
+            assert_eq!(e, Err(ErrorCode::BadRequest), "{bad}");
+        }
     }
 
     #[test]

@@ -107,15 +107,22 @@ impl EnginePool {
     }
 
     /// Prepares the archive for serving, without a deadline: opens one engine and brings the
-    /// search index up to the archive (building it if it is missing), so that requests never
-    /// wait on a rebuild and engines opened later share a current index. Does nothing when
-    /// there is no archive yet.
+    /// search index and the copy analysis up to the archive (building them if they are
+    /// missing), so that requests never wait on a rebuild and engines opened later share
+    /// current ones. Does nothing when there is no archive yet.
     pub fn warm_up(&self) -> Result<(), PoolError> {
         let mut slot = self.take_slot();
         let result = match slot.engine(&self.dir) {
             Ok(engine) => match engine.update_index() {
                 // An ingest in another process is writing the index and brings it up to date.
-                Ok(_) | Err(EngineError::IndexBusy(_)) => Ok(()),
+                Ok(_) | Err(EngineError::IndexBusy(_)) => {
+                    // The copy analysis too (a writer at work brings it up itself); a failure
+                    // here is left for the pages about copies to report.
+                    if let Err(e) = engine.update_copies() {
+                        tracing::warn!("bringing the copy analysis up to date failed: {e}");
+                    }
+                    Ok(())
+                }
                 Err(e) => Err(PoolError::from(e)),
             },
             Err(PoolError::NoArchive(_)) => Ok(()),

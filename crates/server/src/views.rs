@@ -4,11 +4,13 @@ use serde::Serialize;
 use tgscope_engine::export::ExportRecord;
 use tgscope_engine::export::{ExportForward, ExportLink, ExportMedia};
 use tgscope_engine::{
-    AbsenceRecord, Capture, ChannelCount, ChannelSummary, QueryCounts, SearchHit, SightingRecord,
-    SourceCount, TagCount, VersionRecord,
+    AbsenceRecord, Capture, ChannelCopies, ChannelCount, ChannelInfo, ChannelSummary,
+    ClusterDetail, ClusterSummary, CopyCounterpart, CopyItem, QueryCounts, SearchHit,
+    SightingRecord, SourceCount, TagCount, VersionRecord,
 };
 use utoipa::ToSchema;
 
+use crate::archive::CopyRelations;
 use crate::links;
 
 /// One search result: the post as an export record (every field of `docs/export.md`), with
@@ -28,10 +30,11 @@ pub struct Hit {
     pub highlights: Vec<(usize, usize)>,
 }
 
-impl From<&SearchHit> for Hit {
-    fn from(hit: &SearchHit) -> Hit {
+impl Hit {
+    /// A hit with its cluster of copies, when `copies` has the post.
+    pub fn new(hit: &SearchHit, copies: &CopyRelations) -> Hit {
         Hit {
-            record: ExportRecord::from(&hit.post),
+            record: ExportRecord::with_copies(&hit.post, copies),
             score: hit.score,
             snippet: hit.snippet.clone(),
             highlights: hit.highlights.clone(),
@@ -544,4 +547,326 @@ pub struct CapturesResponse {
     pub captures: Vec<CaptureView>,
     /// The cursor of the next page; null on the last.
     pub next_cursor: Option<String>,
+}
+
+/// A channel as the copy analysis names it (the engine's channel fields, with its name and
+/// API path).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelRef {
+    /// Archive id.
+    pub id: i64,
+    /// The best name (username, else title), as used in this API's paths.
+    pub name: String,
+    /// Username, when known.
+    pub username: Option<String>,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// Telegram's numeric id, when known.
+    pub tg_id: Option<i64>,
+    /// The chat's kind (`public_channel`, ...), when a capture said.
+    pub kind: Option<String>,
+    /// Its API path.
+    pub api_url: String,
+}
+
+impl From<&ChannelInfo> for ChannelRef {
+    fn from(c: &ChannelInfo) -> Self {
+        ChannelRef {
+            id: c.id,
+            name: c.name(),
+            username: c.username.clone(),
+            title: c.title.clone(),
+            tg_id: c.tg_id,
+            kind: c.kind.clone(),
+            api_url: format!(
+                "/api/v1/channels/{}",
+                links::path_segment(&links::channel_key(c))
+            ),
+        }
+    }
+}
+
+/// How a copy names its source.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyAttributionView {
+    /// `forward_header`, `link` (a `t.me` link), `mention` (an @mention) or `source_line`
+    /// (a line such as "Source: ...").
+    pub kind: String,
+    /// What it names.
+    pub names: String,
+}
+
+/// One post of a cluster, described against the first post seen in the archive.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyItemView {
+    /// Archive id of the post.
+    pub id: i64,
+    /// Its channel.
+    pub channel: ChannelRef,
+    /// Its date: RFC 3339 UTC when observed; when inferred, as the archive keeps it
+    /// (`YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM` local time) and `date_inferred` is true.
+    pub date: Option<String>,
+    /// Whether `date` was inferred (not given by a capture).
+    pub date_inferred: bool,
+    /// Whether it is the first post seen in this archive (not necessarily the first
+    /// anywhere).
+    pub first_seen: bool,
+    /// Its relation to the first post: `first`, `forward`, `attributed` (names its source),
+    /// `unattributed` or `partial` (reuses a part).
+    pub relation: String,
+    /// How it names its source, when it does.
+    pub attribution: Option<CopyAttributionView>,
+    /// Jaccard similarity of its text and the first post's (0 to 1; shingles after
+    /// normalisation).
+    pub similarity: f64,
+    /// Containment of the smaller text in the larger (0 to 1).
+    pub containment: f64,
+    /// Seconds after the first post, when both are dated (negative when its own date, an
+    /// inferred one, is earlier).
+    pub delay_seconds: Option<i64>,
+    /// Words it adds to the first post's text (as written, each once).
+    pub added: Vec<String>,
+    /// Words of the first post's text it lacks.
+    pub removed: Vec<String>,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// The start of its text.
+    pub excerpt: String,
+    /// Its API path.
+    pub api_url: String,
+}
+
+impl From<&CopyItem> for CopyItemView {
+    fn from(c: &CopyItem) -> Self {
+        CopyItemView {
+            id: c.id,
+            channel: ChannelRef::from(&c.channel),
+            date: c.date.clone(),
+            date_inferred: c.date_inferred,
+            first_seen: c.first_seen,
+            relation: c.relation.to_string(),
+            attribution: c.attribution.as_ref().map(|a| CopyAttributionView {
+                kind: a.kind.to_string(),
+                names: a.names.clone(),
+            }),
+            similarity: c.similarity,
+            containment: c.containment,
+            delay_seconds: c.delay_seconds,
+            added: c.added.clone(),
+            removed: c.removed.clone(),
+            message_id: c.message_id,
+            excerpt: c.excerpt.clone(),
+            api_url: format!("/api/v1/posts/{}", c.id),
+        }
+    }
+}
+
+/// A post's copies: its cluster, in time order. A post without copies has `cluster`,
+/// `first_post` and `first_seen_basis` null and no `posts`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostCopiesResponse {
+    /// The post asked about.
+    pub post: i64,
+    /// Its cluster's id (the lowest archive id among its posts); null when it has no copies.
+    pub cluster: Option<i64>,
+    /// The first post seen in this archive.
+    pub first_post: Option<i64>,
+    /// What "first" rests on: `observed` (the earliest observed date), `inferred` (no post
+    /// has an observed date: the earliest inferred one) or `undated` (no post is dated: the
+    /// lowest archive id).
+    pub first_seen_basis: Option<String>,
+    /// How many channels posted it.
+    pub channel_count: usize,
+    /// Every post of the cluster (this one too): the first, then the others by date, undated
+    /// last. Empty when the post has no copies.
+    pub posts: Vec<CopyItemView>,
+    /// Its cluster's API path.
+    pub cluster_url: Option<String>,
+    /// Whether an ingest at work is still bringing the copy analysis up to the archive (the
+    /// answer is that of the analysis as it stands).
+    pub copies_catching_up: bool,
+}
+
+impl PostCopiesResponse {
+    /// The answer for `post`: its cluster, or none.
+    pub fn new(post: i64, detail: Option<&ClusterDetail>, catching_up: bool) -> Self {
+        PostCopiesResponse {
+            post,
+            cluster: detail.map(|d| d.cluster),
+            first_post: detail.map(|d| d.first_post),
+            first_seen_basis: detail.map(|d| d.first_seen_basis.to_string()),
+            channel_count: detail.map_or(0, |d| d.channel_count),
+            posts: detail
+                .map(|d| d.posts.iter().map(CopyItemView::from).collect())
+                .unwrap_or_default(),
+            cluster_url: detail.map(|d| format!("/api/v1/clusters/{}", d.cluster)),
+            copies_catching_up: catching_up,
+        }
+    }
+}
+
+/// A cluster of copies in time order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClusterResponse {
+    /// The cluster's id (the lowest archive id among its posts).
+    pub cluster: i64,
+    /// The first post seen in this archive.
+    pub first_post: i64,
+    /// What "first" rests on: `observed`, `inferred` or `undated` (see `/posts/{id}/copies`).
+    pub first_seen_basis: String,
+    /// How many channels.
+    pub channel_count: usize,
+    /// Every post: the first, then the others by date, undated last.
+    pub posts: Vec<CopyItemView>,
+    /// The search query that finds its posts (`cluster:ID`).
+    pub search_query: String,
+    /// Whether an ingest at work is still bringing the copy analysis up to the archive.
+    pub copies_catching_up: bool,
+}
+
+impl ClusterResponse {
+    /// The answer for a cluster.
+    pub fn new(detail: &ClusterDetail, catching_up: bool) -> Self {
+        ClusterResponse {
+            cluster: detail.cluster,
+            first_post: detail.first_post,
+            first_seen_basis: detail.first_seen_basis.to_string(),
+            channel_count: detail.channel_count,
+            posts: detail.posts.iter().map(CopyItemView::from).collect(),
+            search_query: format!("cluster:{}", detail.cluster),
+            copies_catching_up: catching_up,
+        }
+    }
+}
+
+/// One cluster in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClusterSummaryView {
+    /// The cluster's id.
+    pub cluster: i64,
+    /// Its posts, by archive id.
+    pub posts: Vec<i64>,
+    /// How many posts.
+    pub size: usize,
+    /// How many channels.
+    pub channel_count: usize,
+    /// Its channels.
+    pub channels: Vec<ChannelRef>,
+    /// The first post seen in this archive.
+    pub first_post: i64,
+    /// What that rests on (`observed`, `inferred`, `undated`).
+    pub first_seen_basis: String,
+    /// The first post's date (observed, else inferred).
+    pub first_date: Option<String>,
+    /// The latest dated post's date.
+    pub last_date: Option<String>,
+    /// Whether that date was inferred (not observed).
+    pub last_date_inferred: bool,
+    /// Posts without a date (outside the span from `first_date` to `last_date`).
+    pub undated_posts: usize,
+    /// Its API path.
+    pub api_url: String,
+}
+
+impl From<&ClusterSummary> for ClusterSummaryView {
+    fn from(c: &ClusterSummary) -> Self {
+        ClusterSummaryView {
+            cluster: c.cluster,
+            posts: c.posts.clone(),
+            size: c.size,
+            channel_count: c.channels.len(),
+            channels: c.channels.iter().map(ChannelRef::from).collect(),
+            first_post: c.first_post,
+            first_seen_basis: c.first_seen_basis.to_string(),
+            first_date: c.first_date.clone(),
+            last_date: c.last_date.clone(),
+            last_date_inferred: c.last_date_inferred,
+            undated_posts: c.undated_posts,
+            api_url: format!("/api/v1/clusters/{}", c.cluster),
+        }
+    }
+}
+
+/// A page of clusters.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClustersResponse {
+    /// Every cluster matching the filters (not only this page).
+    pub total: usize,
+    /// Clusters a date range left out because their first post has no date.
+    pub undated_left_out: usize,
+    /// Clusters skipped before this page.
+    pub offset: usize,
+    /// The page size used.
+    pub limit: usize,
+    /// `size` (the most posts first), `channels` (the most channels first) or `first` (the
+    /// earliest first post first), as asked.
+    pub sort: String,
+    /// This page.
+    pub clusters: Vec<ClusterSummaryView>,
+    /// The cursor of the next page; null on the last.
+    pub next_cursor: Option<String>,
+    /// Whether an ingest at work is still bringing the copy analysis up to the archive.
+    pub copies_catching_up: bool,
+}
+
+/// Who a channel copies from, or who copies it, and how.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyCounterpartView {
+    /// The other channel.
+    pub channel: ChannelRef,
+    /// Posts copied (of the channel's, or from it).
+    pub posts: u64,
+    /// Of which forwards.
+    pub forward: u64,
+    /// Copies that name their source.
+    pub attributed: u64,
+    /// Copies that do not.
+    pub unattributed: u64,
+    /// Partial copies (a part reused).
+    pub partial: u64,
+    /// The median delay after the first post, in seconds, over the pairs with both dates.
+    pub median_delay_seconds: Option<i64>,
+}
+
+impl From<&CopyCounterpart> for CopyCounterpartView {
+    fn from(c: &CopyCounterpart) -> Self {
+        CopyCounterpartView {
+            channel: ChannelRef::from(&c.channel),
+            posts: c.posts,
+            forward: c.forward,
+            attributed: c.attributed,
+            unattributed: c.unattributed,
+            partial: c.partial,
+            median_delay_seconds: c.median_delay_seconds,
+        }
+    }
+}
+
+/// A channel's copying: whom it copies from and who copies it, over every cluster with a post
+/// of it (the first post seen in this archive against the others).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelCopiesResponse {
+    /// The channel.
+    pub channel: ChannelRef,
+    /// Clusters with a post of the channel.
+    pub clusters: usize,
+    /// Channels whose posts it has copies of (it was not first), the most first.
+    pub copies_from: Vec<CopyCounterpartView>,
+    /// Channels that have copies of its posts (it was first), the most first.
+    pub copied_by: Vec<CopyCounterpartView>,
+    /// Whether an ingest at work is still bringing the copy analysis up to the archive.
+    pub copies_catching_up: bool,
+}
+
+impl ChannelCopiesResponse {
+    /// The answer for a channel.
+    pub fn new(c: &ChannelCopies, catching_up: bool) -> Self {
+        ChannelCopiesResponse {
+            channel: ChannelRef::from(&c.channel),
+            clusters: c.clusters,
+            copies_from: c.copies_from.iter().map(Into::into).collect(),
+            copied_by: c.copied_by.iter().map(Into::into).collect(),
+            copies_catching_up: catching_up,
+        }
+    }
 }

@@ -431,11 +431,15 @@ async fn the_openapi_document_parses_and_lists_every_route() {
     let expected: BTreeSet<&str> = [
         "/api/v1/search",
         "/api/v1/posts/{id}",
+        "/api/v1/posts/{id}/copies",
+        "/api/v1/clusters",
+        "/api/v1/clusters/{id}",
         "/api/v1/channels",
         "/api/v1/channels/{name}",
         "/api/v1/channels/{name}/activity",
         "/api/v1/channels/{name}/hashtags",
         "/api/v1/channels/{name}/forwards",
+        "/api/v1/channels/{name}/copies",
         "/api/v1/hashtags",
         "/api/v1/hashtags/{tag}",
         "/api/v1/captures",
@@ -454,7 +458,7 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         let get = &doc["paths"][path]["get"];
         assert!(get["responses"]["200"].is_object(), "{path}");
         // Every documented path answers (placeholders filled with real names; this archive
-        // keeps no media file, so that route answers its documented 404).
+        // keeps no media file and has no copies, so those routes answer their documented 404).
         let uri = path
             .replace("{id}", "1")
             .replace("{name}", "mfa_test")
@@ -465,19 +469,22 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         } else {
             uri
         };
-        let expected_status = if path.starts_with("/api/v1/media/") {
-            assert!(
-                get["responses"]["404"].is_object(),
-                "{path} documents its 404"
-            );
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::OK
-        };
+        let expected_status =
+            if path.starts_with("/api/v1/media/") || path.starts_with("/api/v1/clusters/") {
+                assert!(
+                    get["responses"]["404"].is_object(),
+                    "{path} documents its 404"
+                );
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::OK
+            };
         assert_eq!(get_status(&app, &uri).await, expected_status, "{uri}");
         // Every route takes parameters, and documents the 400 a malformed one gets.
         let bad = match *path {
-            "/api/v1/posts/{id}" => path.replace("{id}", "not-a-number"),
+            "/api/v1/posts/{id}" | "/api/v1/posts/{id}/copies" | "/api/v1/clusters/{id}" => {
+                path.replace("{id}", "not-a-number")
+            }
             "/api/v1/search" => format!("{uri}&sort=sideways"),
             "/api/v1/channels/{name}" => format!("{uri}?by=year"),
             p if p.contains("{sha256}") => p.replace("{sha256}", "not-a-sha"),
@@ -495,6 +502,26 @@ async fn the_openapi_document_parses_and_lists_every_route() {
     }
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     assert!(schemas.contains_key("Problem") && schemas.contains_key("SearchResponse"));
+    for copies in [
+        "PostCopiesResponse",
+        "ClustersResponse",
+        "ClusterResponse",
+        "ChannelCopiesResponse",
+        "CopyItemView",
+    ] {
+        assert!(schemas.contains_key(copies), "{copies}");
+    }
+    let item = &schemas["CopyItemView"]["properties"];
+    for field in [
+        "id",
+        "channel",
+        "date",
+        "relation",
+        "similarity",
+        "first_seen",
+    ] {
+        assert!(item.get(field).is_some(), "CopyItemView.{field}");
+    }
     let description = doc["info"]["description"].as_str().expect("description");
     for code in [
         "bad_query",

@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod copies;
 mod evidence;
 mod pages;
 mod serve;

@@ -172,3 +172,46 @@ pub async fn get(app: &Router, uri: &str) -> Reply {
 pub fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A message dump of five channels carrying one storm warning: `coast_watch` posts it first,
+/// `bay_relay` copies it naming its source, `tide_echo` forwards it, `night_desk` copies it
+/// without saying so and adds a script, and a channel whose name is [`IMG`] copies it with a
+/// source line that is [`SCRIPT`]; and a post of `coast_watch` nobody copied.
+pub const COPIES_DUMP: &str = r#"{"id": 501, "date": "2024-05-01T08:00:00Z", "channel": "coast_watch", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines and to stay ashore until the wind drops."}
+{"id": 502, "date": "2024-05-01T10:00:00Z", "channel": "coast_watch", "text": "The harbour office is closed on Monday for the national holiday and opens again on Tuesday at nine."}
+{"id": 77, "date": "2024-05-01T09:30:00Z", "channel": "bay_relay", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines and to stay ashore until the wind drops.\nSource: @coast_watch"}
+{"id": 12, "date": "2024-05-02T07:15:00Z", "channel": "tide_echo", "forwarded_from": {"username": "coast_watch", "title": "Coast Watch", "channel_post": 501}, "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines and to stay ashore until the wind drops."}
+{"id": 5, "date": "2024-05-01T12:45:00Z", "channel": "night_desk", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines and to stay ashore until the wind drops. <script>alert(1)</script>"}
+{"id": 9, "date": "2024-05-01T15:00:00Z", "channel": "\"><img src=x onerror=alert(1)>", "text": "Storm warning for the northern coast: winds up to ninety kilometres an hour are expected tonight, and the ferries between Tromso and Bodo are cancelled until Friday morning. Harbour masters ask boat owners to double their mooring lines and to stay ashore until the wind drops.\nSource: <script>alert(1)</script>"}
+"#;
+
+/// A web-view text of a lighthouse notice dated only in its text (the date is inferred), as
+/// `fjord_wire` and `valley_post` both posted it.
+pub const LIGHTHOUSE: &str = "\
+The lighthouse at Skomvaer will be dark for repairs from April 9, 2024 for two weeks; ships passing the southern cape are asked to keep to the marked channel and to listen on channel sixteen for notices.
+";
+
+/// An archive of copies: [`COPIES_DUMP`], and [`LIGHTHOUSE`] in two channels.
+pub fn copies_archive() -> Archive {
+    let tmp = TempDir::new().expect("temporary directory");
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    let dump = write(tmp.path(), "copies.jsonl", COPIES_DUMP);
+    engine
+        .ingest(&[dump], &IngestOptions::default(), &mut NoProgress)
+        .expect("ingest dump");
+    // (Each capture its own bytes: the same bytes are one capture, ingested once.)
+    for (channel, views) in [("fjord_wire", "1.2K views"), ("valley_post", "310 views")] {
+        let text = format!("{LIGHTHOUSE}{views}\n");
+        let capture = write(tmp.path(), &format!("{channel}.txt"), &text);
+        let options = IngestOptions {
+            channel: Some(channel.into()),
+            ..IngestOptions::default()
+        };
+        engine
+            .ingest(&[capture], &options, &mut NoProgress)
+            .expect("ingest text");
+    }
+    drop(engine);
+    Archive { _tmp: tmp, dir }
+}
