@@ -38,6 +38,8 @@ const FIELDS: &[&str] = &[
     "saved_from",
     "reactions",
     "entities",
+    "cluster",
+    "copy_of",
 ];
 
 /// The CSV columns (docs/export.md), in order.
@@ -83,6 +85,9 @@ const CSV_COLUMNS: &[&str] = &[
     "forwarded_from_sender_id",
     "reactions",
     "entities",
+    "cluster",
+    "copy_of",
+    "copy_relation",
 ];
 
 /// `web-mfa.txt` then its edited copy as `mfa_test`, and `desktop-ru.txt` as `mid_ru`.
