@@ -9,6 +9,8 @@
 //! - `search-index` indexes an archive's posts with tgscope's index and with a plain tantivy
 //!   indexer of the same documents; `search-latency` times a mixed query set ([`search`]).
 //! - `load` load-tests a running `tgscope serve` ([`load`]).
+//! - `copies-corpus` writes a labelled corpus of posts with copy chains and hard negatives, and
+//!   its ground truth; `copies-run` measures tgscope's copy analysis on it ([`copies`]).
 //!
 //! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
 //! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
@@ -19,6 +21,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod copies;
 mod load;
 mod rng;
 mod search;
@@ -108,6 +111,35 @@ enum Command {
         /// does not speak tgscope's query language.
         #[arg(long)]
         plain_queries: bool,
+    },
+    /// Write a labelled corpus for the copies benchmark: DIR/posts.jsonl with copy chains and
+    /// hard negatives, and (unless --no-truth) DIR/shingles.jsonl and DIR/truth_pairs.jsonl.
+    CopiesCorpus {
+        /// Posts.
+        #[arg(long)]
+        posts: usize,
+        /// The seed: the same seed and count give the same corpus.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write only the posts (for time and memory runs at scale).
+        #[arg(long)]
+        no_truth: bool,
+    },
+    /// Measure tgscope's copy analysis on a corpus: signatures and candidates (one thread),
+    /// the full rebuild (every core), accuracy against the truth, and an update.
+    CopiesRun {
+        /// The corpus folder (from copies-corpus).
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// The newest posts held back from the rebuild and added by an update.
+        #[arg(long, default_value_t = 1000)]
+        update_posts: usize,
+        /// Time and memory only: stream the posts one channel at a time, no ground truth.
+        #[arg(long)]
+        scale: bool,
     },
     /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
     Raw {
@@ -251,6 +283,17 @@ fn main() -> anyhow::Result<()> {
             };
             serde_json::to_string(&load::run(&target, *clients, *requests, *posts)?)?
         }
+        Command::CopiesCorpus {
+            posts,
+            seed,
+            out,
+            no_truth,
+        } => serde_json::to_string(&copies::generate(out, *posts, *seed, !*no_truth)?)?,
+        Command::CopiesRun {
+            corpus,
+            update_posts,
+            scale,
+        } => serde_json::to_string(&copies::run(corpus, *update_posts, *scale)?)?,
         Command::SearchIndex { archive } => serde_json::to_string(&search::index(archive)?)?,
         Command::SearchLatency { archive, rounds } => {
             serde_json::to_string(&search::latency(archive, *rounds)?)?
