@@ -153,11 +153,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Fmt::Json => {
                     let page = engine.posts_page(&filter)?;
-                    output::json(&mut out, &output::posts_json(&page, limit))?;
+                    let records = records(&mut engine, &page.posts)?;
+                    output::json(&mut out, &output::posts_json(&page, limit, records))?;
                 }
                 Fmt::Jsonl => {
                     let page = engine.posts_page(&filter)?;
-                    for r in records(&page.posts) {
+                    for r in records(&mut engine, &page.posts)? {
                         serde_json::to_writer(&mut out, &r)?;
                         writeln!(out)?;
                     }
@@ -289,14 +290,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note_catching_up(cli.quiet, page.index_catching_up);
             match a.format {
                 Fmt::Table => output::search_table(&mut terminal::ForPeople::new(&mut out), &page)?,
-                Fmt::Json => output::json(&mut out, &output::search_json(&page, a.limit))?,
+                Fmt::Json => {
+                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
+                    output::json(&mut out, &output::search_json(&page, a.limit, &copies))?
+                }
                 Fmt::Jsonl => {
-                    for hit in output::search_records(&page) {
+                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
+                    for hit in output::search_records(&page, &copies) {
                         serde_json::to_writer(&mut out, &hit)?;
                         writeln!(out)?;
                     }
                 }
-                Fmt::Csv => output::search_csv(&mut out, &page)?,
+                Fmt::Csv => {
+                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
+                    output::search_csv(&mut out, &page, &copies)?
+                }
             }
             if !matches!(a.format, Fmt::Table | Fmt::Json) {
                 note_cut(
@@ -634,6 +642,23 @@ fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {
     Ok(Engine::open_existing(archive)?)
 }
 
-fn records(posts: &[tgscope_engine::PostRecord]) -> Vec<tgscope_engine::export::ExportRecord> {
-    posts.iter().map(Into::into).collect()
+/// Export records of posts, with their clusters (`cluster`, `copy_of`).
+fn records(
+    engine: &mut Engine,
+    posts: &[tgscope_engine::PostRecord],
+) -> anyhow::Result<Vec<tgscope_engine::export::ExportRecord>> {
+    let copies = copy_relations(engine, posts.iter())?;
+    Ok(posts
+        .iter()
+        .map(|p| tgscope_engine::export::ExportRecord::with_copies(p, &copies))
+        .collect())
+}
+
+/// The clusters of these posts and their relations to their clusters' first posts.
+fn copy_relations<'a>(
+    engine: &mut Engine,
+    posts: impl Iterator<Item = &'a tgscope_engine::PostRecord>,
+) -> anyhow::Result<output::CopyRelations> {
+    let ids: Vec<i64> = posts.map(|p| p.id).collect();
+    Ok(engine.copy_relations_of(&ids)?)
 }

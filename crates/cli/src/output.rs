@@ -231,10 +231,15 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// Posts' clusters and relations to their clusters' first posts, by post id.
+pub type CopyRelations = std::collections::HashMap<i64, (i64, tgscope_engine::CopyOf)>;
+
 /// A page of posts as one JSON object: how many match, the page's place, and its records.
-pub fn posts_json(page: &PostsPage, limit: Option<u64>) -> serde_json::Value {
-    let records: Vec<tgscope_engine::export::ExportRecord> =
-        page.posts.iter().map(Into::into).collect();
+pub fn posts_json(
+    page: &PostsPage,
+    limit: Option<u64>,
+    records: Vec<tgscope_engine::export::ExportRecord>,
+) -> serde_json::Value {
     serde_json::json!({
         "total": page.count.matching,
         "offset": page.offset,
@@ -906,12 +911,12 @@ pub struct SearchRecord {
     highlights: Vec<(usize, usize)>,
 }
 
-/// Every hit of a page as a [`SearchRecord`].
-pub fn search_records(page: &SearchPage) -> Vec<SearchRecord> {
+/// Every hit of a page as a [`SearchRecord`] (with the hits' clusters).
+pub fn search_records(page: &SearchPage, copies: &CopyRelations) -> Vec<SearchRecord> {
     page.hits
         .iter()
         .map(|h| SearchRecord {
-            record: (&h.post).into(),
+            record: tgscope_engine::export::ExportRecord::with_copies(&h.post, copies),
             score: h.score,
             snippet: h.snippet.clone(),
             highlights: h.highlights.clone(),
@@ -921,7 +926,11 @@ pub fn search_records(page: &SearchPage) -> Vec<SearchRecord> {
 
 /// A page of results as one JSON object: how many match, the page's place, its order and the
 /// hits.
-pub fn search_json(page: &SearchPage, limit: Option<usize>) -> serde_json::Value {
+pub fn search_json(
+    page: &SearchPage,
+    limit: Option<usize>,
+    copies: &CopyRelations,
+) -> serde_json::Value {
     serde_json::json!({
         "total": page.total,
         "offset": page.offset,
@@ -929,17 +938,17 @@ pub fn search_json(page: &SearchPage, limit: Option<usize>) -> serde_json::Value
         "returned": page.hits.len(),
         "ranked": page.ranked,
         "index_catching_up": page.index_catching_up,
-        "hits": search_records(page),
+        "hits": search_records(page, copies),
     })
 }
 
 /// Search results as CSV: the export columns, then score and snippet.
-pub fn search_csv(out: Out<'_>, page: &SearchPage) -> anyhow::Result<()> {
+pub fn search_csv(out: Out<'_>, page: &SearchPage, copies: &CopyRelations) -> anyhow::Result<()> {
     let mut header: Vec<&str> = tgscope_engine::export::CSV_COLUMNS.to_vec();
     header.extend(["score", "snippet"]);
     let mut table = CsvTable::new(out, &header)?;
     for hit in &page.hits {
-        let record: tgscope_engine::export::ExportRecord = (&hit.post).into();
+        let record = tgscope_engine::export::ExportRecord::with_copies(&hit.post, copies);
         let mut row = record.csv_row();
         row.push(format!("{:.4}", hit.score));
         row.push(hit.snippet.clone());

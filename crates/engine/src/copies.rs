@@ -6,7 +6,8 @@
 //! inferred dates, then the lowest archive id), and every answer says what it rests on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tgscope_analyze::copies::{
@@ -28,6 +29,37 @@ const STATE_FILE: &str = "state.bin";
 const LOCK_FILE: &str = "update.lock";
 /// The archive setting that holds the parameters a user chose.
 const PARAMS_SETTING: &str = "copies.params";
+
+/// Analyses in memory, by file, with the file's size and modification time when read: every
+/// engine of a process (the server keeps several) uses one copy of an archive's analysis.
+static SHARED: Mutex<Vec<(PathBuf, FileStamp, Arc<CopyState>)>> = Mutex::new(Vec::new());
+
+/// What identifies one version of a file.
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()))
+}
+
+/// The analysis in memory for this file, when the file has not changed since it was read.
+fn shared(path: &Path) -> Option<Arc<CopyState>> {
+    let now = stamp(path)?;
+    let shared = SHARED.lock().ok()?;
+    shared
+        .iter()
+        .find(|(p, s, _)| p == path && *s == now)
+        .map(|(_, _, state)| Arc::clone(state))
+}
+
+/// Keeps the analysis just read or written for this file (one per file).
+fn share(path: &Path, state: &Arc<CopyState>) {
+    let Some(now) = stamp(path) else { return };
+    if let Ok(mut shared) = SHARED.lock() {
+        shared.retain(|(p, _, _)| p != path);
+        shared.push((path.to_path_buf(), now, Arc::clone(state)));
+    }
+}
 
 /// What bringing the copy analysis up to the archive did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -417,7 +449,7 @@ impl Engine {
         self.copies = self.load_copies()?;
         let mark = self.store.index_mark()?;
         let mut report = CopyUpdate::default();
-        let state = match self.copies.take() {
+        let state = match self.copies.take().map(Arc::unwrap_or_clone) {
             Some(mut state) if *state.params() == params && state.mark() <= mark => {
                 if state.mark() < mark {
                     let changed: Vec<CopyPost> = self
@@ -447,9 +479,12 @@ impl Engine {
                 state
             }
         };
+        let path = dir.join(STATE_FILE);
         state
-            .save(&dir.join(STATE_FILE))
+            .save(&path)
             .map_err(|e| EngineError::Archive(e.to_string()))?;
+        let state = Arc::new(state);
+        share(&path, &state);
         drop(lock);
         self.copies = Some(state);
         self.copies_catching_up = false;
@@ -467,10 +502,20 @@ impl Engine {
         Ok(rebuild.finish())
     }
 
-    fn load_copies(&self) -> Result<Option<CopyState>> {
+    /// The analysis on disk: the one already in memory in this process when the file is the
+    /// same (the engines of a server share it), else read (and shared).
+    fn load_copies(&self) -> Result<Option<Arc<CopyState>>> {
         let path = self.copies_dir().join(STATE_FILE);
+        if let Some(state) = shared(&path) {
+            return Ok(Some(state));
+        }
         match CopyState::load(&path) {
-            Ok(state) => Ok(state),
+            Ok(Some(state)) => {
+                let state = Arc::new(state);
+                share(&path, &state);
+                Ok(Some(state))
+            }
+            Ok(None) => Ok(None),
             Err(StateError::Unusable { path, what }) => {
                 tracing::info!("rebuilding the copy analysis: {}: {what}", path.display());
                 Ok(None)
@@ -499,10 +544,10 @@ impl Engine {
         self.update_copies()?;
         if self.copies.is_none() {
             // A writer at work and no analysis yet: an empty one answers for now.
-            self.copies = Some(CopyState::new(self.copy_params()?));
+            self.copies = Some(Arc::new(CopyState::new(self.copy_params()?)));
         }
         self.copies
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))
     }
 
@@ -799,9 +844,23 @@ impl Engine {
     /// For the export record: each clustered post's cluster and its relation to the first
     /// post seen (every cluster described once).
     pub fn copy_relations(&mut self) -> Result<HashMap<i64, (i64, CopyOf)>> {
-        let clusters: Vec<Cluster> = self.copy_state()?.clusters().cloned().collect();
+        let ids = self.copy_state()?.clustered_posts();
+        self.copy_relations_of(&ids)
+    }
+
+    /// For the export records of these posts: the cluster of each post that has copies and
+    /// its relation to the cluster's first post seen (each cluster described once, however
+    /// many of its posts are asked about; posts without copies are not in the map).
+    pub fn copy_relations_of(&mut self, post_ids: &[i64]) -> Result<HashMap<i64, (i64, CopyOf)>> {
+        let state = self.copy_state()?;
+        let mut clusters: BTreeMap<i64, Cluster> = BTreeMap::new();
+        for id in post_ids {
+            if let Some(c) = state.cluster_of(*id) {
+                clusters.entry(c.id).or_insert_with(|| c.clone());
+            }
+        }
         let mut out = HashMap::new();
-        for c in &clusters {
+        for c in clusters.values() {
             let detail = self.describe(c)?;
             for item in &detail.posts {
                 out.insert(

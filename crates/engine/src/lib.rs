@@ -87,7 +87,7 @@ pub struct Engine {
     /// (it searched what the index holds so far).
     index_catching_up: bool,
     /// The copy analysis of `<archive>/copies`, loaded on first use.
-    copies: Option<tgscope_analyze::copies::CopyState>,
+    copies: Option<std::sync::Arc<tgscope_analyze::copies::CopyState>>,
     /// Whether the copy analysis was found behind the archive while a writer was at work.
     copies_catching_up: bool,
 }

@@ -23,23 +23,8 @@ pub fn copy_relations_of(
     engine: &mut Engine,
     ids: impl IntoIterator<Item = i64>,
 ) -> tgscope_engine::Result<CopyRelations> {
-    let mut relations = CopyRelations::new();
-    for id in ids {
-        if relations.contains_key(&id) {
-            continue;
-        }
-        if let Some(copies) = engine.copies_of(id)? {
-            let detail = &copies.detail;
-            for item in &detail.posts {
-                let of = CopyOf {
-                    post: detail.first_post,
-                    relation: item.relation,
-                };
-                relations.insert(item.id, (detail.cluster, of));
-            }
-        }
-    }
-    Ok(relations)
+    let ids: Vec<i64> = ids.into_iter().collect();
+    engine.copy_relations_of(&ids)
 }
 
 /// A search with its counts per period.
