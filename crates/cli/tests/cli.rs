@@ -18,6 +18,8 @@ mod bad_input; // unreadable inputs, usage errors, bad filters, missing archive 
 mod collect; // collect, history and changes against a loopback server
 #[path = "cli/common.rs"]
 mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
+#[path = "cli/copies.rs"]
+mod copies; // copy clusters across channels and formats: copies, clusters, export, search
 #[path = "cli/export.rs"]
 mod export; // export records: every field, CSV columns, --bom, -o
 #[path = "cli/folders.rs"]
