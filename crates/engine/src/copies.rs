@@ -13,7 +13,7 @@ use serde::Serialize;
 use tgscope_analyze::copies::{
     self, Cluster, CopyPost, CopyState, MemberFacts, Params, PostTime, Rebuild, StateError,
 };
-use tgscope_store::index_feed::PostText;
+use tgscope_store::index_feed::{PostDate, PostText};
 
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
@@ -327,7 +327,21 @@ fn record_date(r: &PostRecord) -> (Option<String>, bool) {
     }
 }
 
-fn member_facts(r: &PostRecord, partial: bool) -> MemberFacts {
+/// When a post was published and what it forwards, from its dates in the archive.
+fn post_time(post_id: i64, d: Option<&PostDate>) -> PostTime {
+    let observed = d.and_then(|d| d.date.as_deref());
+    let any = observed.or_else(|| d.and_then(|d| d.date_inferred.as_deref()));
+    PostTime {
+        post_id,
+        date: any.and_then(unix_seconds),
+        observed: observed.is_some(),
+        channel_id: d.map_or(0, |d| d.channel_id),
+        message_id: d.and_then(|d| d.message_id),
+        forward_of: d.and_then(|d| d.forward_channel_id.map(|c| (c, d.forward_message_id))),
+    }
+}
+
+fn member_facts(r: &PostRecord, partial: bool, time: Option<&PostDate>) -> MemberFacts {
     let (date, inferred) = record_date(r);
     let mut channel_names = Vec::new();
     channel_names.extend(r.channel.username.clone());
@@ -353,6 +367,8 @@ fn member_facts(r: &PostRecord, partial: bool) -> MemberFacts {
         mentions: r.current.mentions.iter().map(|m| m.value.clone()).collect(),
         text: r.current.text.clone(),
         partial,
+        message_id: r.message_id,
+        forward_of: time.and_then(|d| d.forward_channel_id.map(|c| (c, d.forward_message_id))),
     }
 }
 
@@ -559,9 +575,15 @@ impl Engine {
                 records.insert(*id, r);
             }
         }
+        let times: HashMap<i64, PostDate> = self
+            .store
+            .post_dates(&cluster.posts)?
+            .into_iter()
+            .map(|d| (d.post_id, d))
+            .collect();
         let facts: Vec<MemberFacts> = records
             .values()
-            .map(|r| member_facts(r, partial.contains(&r.id)))
+            .map(|r| member_facts(r, partial.contains(&r.id), times.get(&r.id)))
             .collect();
         let state = self.copy_state()?;
         let view = copies::describe_cluster(state, facts);
@@ -634,7 +656,7 @@ impl Engine {
             .iter()
             .flat_map(|c| c.posts.iter().copied())
             .collect();
-        let dates: HashMap<i64, tgscope_store::index_feed::PostDate> = self
+        let dates: HashMap<i64, PostDate> = self
             .store
             .post_dates(&ids)?
             .into_iter()
@@ -649,16 +671,7 @@ impl Engine {
             let times: Vec<PostTime> = c
                 .posts
                 .iter()
-                .map(|id| {
-                    let d = dates.get(id);
-                    let observed = d.and_then(|d| d.date.as_deref());
-                    let any = observed.or_else(|| d.and_then(|d| d.date_inferred.as_deref()));
-                    PostTime {
-                        post_id: *id,
-                        date: any.and_then(unix_seconds),
-                        observed: observed.is_some(),
-                    }
-                })
+                .map(|id| post_time(*id, dates.get(id)))
                 .collect();
             let channels: BTreeSet<i64> = c
                 .posts

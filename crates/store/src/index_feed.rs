@@ -233,8 +233,10 @@ impl Store {
         let mut out = Vec::with_capacity(post_ids.len());
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT p.id, p.channel_id, v.date, CASE WHEN v.date IS NULL THEN v.date_inferred END
+            "SELECT p.id, p.channel_id, v.date, CASE WHEN v.date IS NULL THEN v.date_inferred END,
+                    p.message_id, f.channel_id, f.message_id
              FROM posts p JOIN versions v ON v.id = p.current_version_id
+             LEFT JOIN forwards f ON f.version_id = v.id
              WHERE p.id IN (SELECT value FROM json_each(?1))",
         )?;
         for ids in post_ids.chunks(10_000) {
@@ -245,6 +247,9 @@ impl Store {
                     channel_id: r.get(1)?,
                     date: r.get(2)?,
                     date_inferred: r.get(3)?,
+                    message_id: r.get(4)?,
+                    forward_channel_id: r.get(5)?,
+                    forward_message_id: r.get(6)?,
                 })
             })?;
             for row in rows {
@@ -280,6 +285,13 @@ pub struct PostDate {
     pub date: Option<String>,
     /// Inferred date, as stored, when there is no observed one.
     pub date_inferred: Option<String>,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// When the current version is a forward: the source's channel (archive id), when the
+    /// archive knows it by a name...
+    pub forward_channel_id: Option<i64>,
+    /// ...and the source post's message id, when known.
+    pub forward_message_id: Option<i64>,
 }
 
 /// A post's current text, for the copy analysis.

@@ -32,6 +32,11 @@ pub struct MemberFacts {
     pub text: String,
     /// Whether the cluster holds it as a partial copy (it reuses a part).
     pub partial: bool,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// When it is a forward: the source's channel (archive id) and message id, as far as
+    /// known.
+    pub forward_of: Option<(i64, Option<i64>)>,
 }
 
 /// A post's relation to the first post of its cluster.
@@ -237,7 +242,7 @@ fn attribution(m: &MemberFacts, sources: &[&MemberFacts]) -> Option<Attribution>
     source_line(&m.text).map(Attribution::SourceLine)
 }
 
-/// When a post was published, as far as the archive knows.
+/// When a post was published, as far as the archive knows, and what it forwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PostTime {
     /// Archive id.
@@ -246,25 +251,61 @@ pub struct PostTime {
     pub date: Option<i64>,
     /// Whether the date was observed (else inferred).
     pub observed: bool,
+    /// Its channel (archive id).
+    pub channel_id: i64,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// When it is a forward: the source's channel (archive id) and message id, as far as
+    /// known.
+    pub forward_of: Option<(i64, Option<i64>)>,
+}
+
+impl PostTime {
+    /// Whether this post is a forward of `other` (its header names `other`'s channel, and
+    /// `other`'s message id when it gives one).
+    fn forwards(&self, other: &PostTime) -> bool {
+        match self.forward_of {
+            Some((channel, message)) => {
+                channel == other.channel_id
+                    && other.post_id != self.post_id
+                    && message.is_none_or(|m| other.message_id == Some(m))
+            }
+            None => false,
+        }
+    }
 }
 
 /// The post first seen in the archive among `posts`, and what that rests on: the earliest
 /// observed date (`observed`); when no post has one, the earliest inferred date (`inferred`);
 /// when none is dated, the lowest archive id (`undated`). Ties go to the lowest archive id, so
-/// the same archive always gives the same answer. `None` for no posts.
+/// the same archive always gives the same answer. A forward of another of the posts is never
+/// first, whatever its date says (the post it forwards came before it). `None` for no posts.
 pub fn first_seen(posts: &[PostTime]) -> Option<(i64, &'static str)> {
-    let key = |p: &&PostTime| (p.date, p.post_id);
-    if let Some(p) = posts
+    let not_forwards: Vec<&PostTime> = posts
+        .iter()
+        .filter(|p| !posts.iter().any(|o| p.forwards(o)))
+        .collect();
+    let candidates: Vec<&PostTime> = if not_forwards.is_empty() {
+        posts.iter().collect()
+    } else {
+        not_forwards
+    };
+    let key = |p: &&&PostTime| (p.date, p.post_id);
+    if let Some(p) = candidates
         .iter()
         .filter(|p| p.date.is_some() && p.observed)
         .min_by_key(key)
     {
         return Some((p.post_id, "observed"));
     }
-    if let Some(p) = posts.iter().filter(|p| p.date.is_some()).min_by_key(key) {
+    if let Some(p) = candidates
+        .iter()
+        .filter(|p| p.date.is_some())
+        .min_by_key(key)
+    {
         return Some((p.post_id, "inferred"));
     }
-    posts
+    candidates
         .iter()
         .map(|p| p.post_id)
         .min()
@@ -287,6 +328,9 @@ pub fn describe_cluster(state: &CopyState, mut facts: Vec<MemberFacts>) -> Clust
             post_id: m.post_id,
             date: m.date,
             observed: m.date_observed,
+            channel_id: m.channel_id,
+            message_id: m.message_id,
+            forward_of: m.forward_of,
         })
         .collect();
     let (first, basis) = first_seen(&times).unwrap_or((0, "undated"));

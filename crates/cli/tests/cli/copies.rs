@@ -1036,9 +1036,6 @@ fn a_stricter_jaccard_rebuilds_and_drops_near_copies_and_default_params_restore(
 /// inferred one (a Desktop HTML export's time) and the forward's an observed one (a t.me page):
 /// the forward names its source, so the source came first.
 #[test]
-#[ignore = "the first-seen rule puts any observed date before any inferred one, so a forward \
-            seen on a t.me page is first seen before the Desktop HTML post it forwards \
-            (reported; run with --ignored once fixed)"]
 fn a_forward_is_never_first_seen_before_the_post_it_forwards() {
     let a = Archive::new();
     ingest(
