@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use serde::Serialize;
+use tgscope_engine::copies::{CLUSTER_COLUMNS, COPY_COLUMNS, COUNTERPART_COLUMNS};
 use tgscope_engine::export::CsvTable;
 use tgscope_engine::{ChannelCopies, ClustersPage, CopyCounterpart, CopyItem, PostCopies};
 
@@ -104,10 +105,10 @@ pub fn post_copies(
             Ok(())
         }
         Fmt::Csv => {
-            let mut table = CsvTable::new(&mut *out, ITEM_COLUMNS)?;
+            let mut table = CsvTable::new(&mut *out, COPY_COLUMNS)?;
             if let Some(c) = copies {
                 for item in &c.detail.posts {
-                    table.row(&item_row(c.detail.cluster, item))?;
+                    table.row(&item.csv_row(c.detail.cluster))?;
                 }
             }
             table.finish()?;
@@ -122,54 +123,6 @@ struct Line<'a> {
     cluster: Option<i64>,
     #[serde(flatten)]
     item: &'a CopyItem,
-}
-
-const ITEM_COLUMNS: &[&str] = &[
-    "cluster",
-    "id",
-    "channel",
-    "channel_id",
-    "message_id",
-    "date",
-    "date_inferred",
-    "first_seen",
-    "relation",
-    "attribution",
-    "attributed_to",
-    "similarity",
-    "containment",
-    "delay_seconds",
-    "added",
-    "removed",
-];
-
-fn item_row(cluster: i64, item: &CopyItem) -> Vec<String> {
-    vec![
-        cluster.to_string(),
-        item.id.to_string(),
-        item.channel.name(),
-        item.channel.id.to_string(),
-        item.message_id.map(|m| m.to_string()).unwrap_or_default(),
-        item.date.clone().unwrap_or_default(),
-        item.date_inferred.to_string(),
-        item.first_seen.to_string(),
-        item.relation.to_string(),
-        item.attribution
-            .as_ref()
-            .map(|a| a.kind.to_string())
-            .unwrap_or_default(),
-        item.attribution
-            .as_ref()
-            .map(|a| a.names.clone())
-            .unwrap_or_default(),
-        format!("{:.4}", item.similarity),
-        format!("{:.4}", item.containment),
-        item.delay_seconds
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        item.added.join(" "),
-        item.removed.join(" "),
-    ]
 }
 
 fn post_copies_table(out: Out<'_>, post: i64, copies: Option<&PostCopies>) -> anyhow::Result<()> {
@@ -277,11 +230,8 @@ pub fn channel_copies(out: Out<'_>, c: &ChannelCopies, format: Fmt) -> anyhow::R
         }
         Fmt::Csv => {
             let mut table = CsvTable::new(&mut *out, COUNTERPART_COLUMNS)?;
-            for (direction, list) in [("copies_from", &c.copies_from), ("copied_by", &c.copied_by)]
-            {
-                for cp in list {
-                    table.row(&counterpart_row(direction, cp))?;
-                }
+            for row in c.csv_rows() {
+                table.row(&row)?;
             }
             table.finish()?;
             Ok(())
@@ -349,48 +299,6 @@ struct CounterpartLine<'a> {
     counterpart: &'a CopyCounterpart,
 }
 
-const COUNTERPART_COLUMNS: &[&str] = &[
-    "direction",
-    "channel",
-    "channel_id",
-    "posts",
-    "forward",
-    "attributed",
-    "unattributed",
-    "partial",
-    "median_delay_seconds",
-];
-
-fn counterpart_row(direction: &str, cp: &CopyCounterpart) -> Vec<String> {
-    vec![
-        direction.to_string(),
-        cp.channel.name(),
-        cp.channel.id.to_string(),
-        cp.posts.to_string(),
-        cp.forward.to_string(),
-        cp.attributed.to_string(),
-        cp.unattributed.to_string(),
-        cp.partial.to_string(),
-        cp.median_delay_seconds
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    ]
-}
-
-const CLUSTER_COLUMNS: &[&str] = &[
-    "cluster",
-    "size",
-    "channels",
-    "channel_ids",
-    "first_post",
-    "first_seen_basis",
-    "first_date",
-    "last_date",
-    "last_date_inferred",
-    "undated_posts",
-    "posts",
-];
-
 /// A page of clusters.
 pub fn clusters(
     out: Out<'_>,
@@ -420,31 +328,7 @@ pub fn clusters(
         Fmt::Csv => {
             let mut table = CsvTable::new(&mut *out, CLUSTER_COLUMNS)?;
             for c in &page.clusters {
-                table.row(&[
-                    c.cluster.to_string(),
-                    c.size.to_string(),
-                    c.channels
-                        .iter()
-                        .map(|ch| ch.name())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    c.channels
-                        .iter()
-                        .map(|ch| ch.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    c.first_post.to_string(),
-                    c.first_seen_basis.to_string(),
-                    c.first_date.clone().unwrap_or_default(),
-                    c.last_date.clone().unwrap_or_default(),
-                    c.last_date_inferred.to_string(),
-                    c.undated_posts.to_string(),
-                    c.posts
-                        .iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                ])?;
+                table.row(&c.csv_row())?;
             }
             table.finish()?;
             Ok(())

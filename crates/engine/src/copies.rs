@@ -310,6 +310,139 @@ pub struct CopyOf {
     pub relation: &'static str,
 }
 
+/// The CSV columns of a cluster's posts (the command line's `copies --format csv` and the
+/// API's cluster download): [`CopyItem::csv_row`].
+pub const COPY_COLUMNS: &[&str] = &[
+    "cluster",
+    "id",
+    "channel",
+    "channel_id",
+    "message_id",
+    "date",
+    "date_inferred",
+    "first_seen",
+    "relation",
+    "attribution",
+    "attributed_to",
+    "similarity",
+    "containment",
+    "delay_seconds",
+    "added",
+    "removed",
+    "excerpt",
+];
+
+/// The CSV columns of a channel's copying: [`CopyCounterpart::csv_row`].
+pub const COUNTERPART_COLUMNS: &[&str] = &[
+    "direction",
+    "channel",
+    "channel_id",
+    "posts",
+    "forward",
+    "attributed",
+    "unattributed",
+    "partial",
+    "median_delay_seconds",
+];
+
+/// The CSV columns of a list of clusters: [`ClusterSummary::csv_row`].
+pub const CLUSTER_COLUMNS: &[&str] = &[
+    "cluster",
+    "size",
+    "channel_count",
+    "channels",
+    "channel_ids",
+    "first_post",
+    "first_seen_basis",
+    "first_date",
+    "last_date",
+    "last_date_inferred",
+    "undated_posts",
+    "posts",
+];
+
+fn cell<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn joined<T: ToString>(items: impl Iterator<Item = T>, sep: &str) -> String {
+    items.map(|t| t.to_string()).collect::<Vec<_>>().join(sep)
+}
+
+impl CopyItem {
+    /// The post as a row of [`COPY_COLUMNS`] (`added` and `removed` joined by spaces).
+    pub fn csv_row(&self, cluster: i64) -> Vec<String> {
+        vec![
+            cluster.to_string(),
+            self.id.to_string(),
+            self.channel.name(),
+            self.channel.id.to_string(),
+            cell(&self.message_id),
+            cell(&self.date),
+            self.date_inferred.to_string(),
+            self.first_seen.to_string(),
+            self.relation.to_string(),
+            cell(&self.attribution.as_ref().map(|a| a.kind)),
+            cell(&self.attribution.as_ref().map(|a| a.names.clone())),
+            format!("{:.4}", self.similarity),
+            format!("{:.4}", self.containment),
+            cell(&self.delay_seconds),
+            self.added.join(" "),
+            self.removed.join(" "),
+            self.excerpt.clone(),
+        ]
+    }
+}
+
+impl CopyCounterpart {
+    /// The channel as a row of [`COUNTERPART_COLUMNS`]; `direction` is `copies_from` or
+    /// `copied_by`.
+    pub fn csv_row(&self, direction: &str) -> Vec<String> {
+        vec![
+            direction.to_string(),
+            self.channel.name(),
+            self.channel.id.to_string(),
+            self.posts.to_string(),
+            self.forward.to_string(),
+            self.attributed.to_string(),
+            self.unattributed.to_string(),
+            self.partial.to_string(),
+            cell(&self.median_delay_seconds),
+        ]
+    }
+}
+
+impl ChannelCopies {
+    /// Both lists as rows of [`COUNTERPART_COLUMNS`]: `copies_from` first, then `copied_by`.
+    pub fn csv_rows(&self) -> Vec<Vec<String>> {
+        self.copies_from
+            .iter()
+            .map(|c| c.csv_row("copies_from"))
+            .chain(self.copied_by.iter().map(|c| c.csv_row("copied_by")))
+            .collect()
+    }
+}
+
+impl ClusterSummary {
+    /// The cluster as a row of [`CLUSTER_COLUMNS`] (lists joined by `;`).
+    pub fn csv_row(&self) -> Vec<String> {
+        vec![
+            self.cluster.to_string(),
+            self.size.to_string(),
+            self.channels.len().to_string(),
+            joined(self.channels.iter().map(ChannelInfo::name), ";"),
+            joined(self.channels.iter().map(|c| c.id), ";"),
+            self.first_post.to_string(),
+            self.first_seen_basis.to_string(),
+            cell(&self.first_date),
+            cell(&self.last_date),
+            self.last_date_inferred.to_string(),
+            self.undated_posts.to_string(),
+            joined(self.posts.iter(), ";"),
+        ]
+    }
+}
+
 fn excerpt(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let mut out: String = line.chars().take(80).collect();

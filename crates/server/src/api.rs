@@ -836,7 +836,7 @@ async fn clusters(
             )
         });
         return download::with_total(
-            download::clusters(&views, "clusters.csv", next)?,
+            download::clusters(&page.clusters, "clusters.csv", next)?,
             page.total as u64,
         );
     }
@@ -895,7 +895,7 @@ async fn cluster(
     let found = archive::cluster(&state, id).await?;
     let response = ClusterResponse::new(&found.answer, found.catching_up);
     if format == Format::Csv {
-        return download::copy_items(&response.posts, &format!("cluster-{id}.csv"));
+        return download::copy_items(&found.answer, &format!("cluster-{id}.csv"));
     }
     Ok(Json(response).into_response())
 }
@@ -932,7 +932,7 @@ async fn channel_copies(
     let found = archive::channel_copies(&state, name).await?;
     let response = ChannelCopiesResponse::new(&found.answer, found.catching_up);
     if format == Format::Csv {
-        return download::counterparts(&response.copies_from, &response.copied_by, "copies.csv");
+        return download::counterparts(&found.answer, "copies.csv");
     }
     Ok(Json(response).into_response())
 }

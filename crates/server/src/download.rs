@@ -8,13 +8,12 @@
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use tgscope_engine::copies::{CLUSTER_COLUMNS, COPY_COLUMNS, COUNTERPART_COLUMNS};
 use tgscope_engine::export::{CSV_COLUMNS, CsvTable};
+use tgscope_engine::{ChannelCopies, ClusterDetail, ClusterSummary};
 
 use crate::problem::ApiError;
-use crate::views::{
-    CaptureView, ChannelView, ClusterSummaryView, CopyCounterpartView, CopyItemView, Counts, Hit,
-    SourceView, TagView,
-};
+use crate::views::{CaptureView, ChannelView, Counts, Hit, SourceView, TagView};
 
 /// A CSV table being written: the engine's [`CsvTable`], whose every cell is made
 /// spreadsheet-safe (tgscope's one CSV policy, `tgscope_engine::export::spreadsheet_safe`).
@@ -226,127 +225,37 @@ pub fn captures(
     table.response(file, next)
 }
 
-/// Clusters of copies: one row each, its channels and posts joined by `;`.
+/// Clusters of copies: one row each, its channels and posts joined by `;` (the engine's
+/// [`CLUSTER_COLUMNS`], as the command line writes them).
 pub fn clusters(
-    clusters: &[ClusterSummaryView],
+    clusters: &[ClusterSummary],
     file: &str,
     next: Option<String>,
 ) -> Result<Response, ApiError> {
-    let mut table = Table::new(&[
-        "cluster",
-        "size",
-        "channel_count",
-        "channels",
-        "first_post",
-        "first_seen_basis",
-        "first_date",
-        "last_date",
-        "undated_posts",
-        "posts",
-    ])?;
+    let mut table = Table::new(CLUSTER_COLUMNS)?;
     for c in clusters {
-        let channels: Vec<&str> = c.channels.iter().map(|ch| ch.name.as_str()).collect();
-        let posts: Vec<String> = c.posts.iter().map(ToString::to_string).collect();
-        table.row(&[
-            c.cluster.to_string(),
-            c.size.to_string(),
-            c.channel_count.to_string(),
-            channels.join(";"),
-            c.first_post.to_string(),
-            c.first_seen_basis.clone(),
-            opt(&c.first_date),
-            opt(&c.last_date),
-            c.undated_posts.to_string(),
-            posts.join(";"),
-        ])?;
+        table.row(&c.csv_row())?;
     }
     table.response(file, next)
 }
 
-/// The posts of a cluster, in time order (the words added and removed joined by spaces).
-pub fn copy_items(items: &[CopyItemView], file: &str) -> Result<Response, ApiError> {
-    let mut table = Table::new(&[
-        "id",
-        "channel",
-        "channel_id",
-        "message_id",
-        "date",
-        "date_inferred",
-        "first_seen",
-        "relation",
-        "attribution_kind",
-        "attribution_names",
-        "similarity",
-        "containment",
-        "delay_seconds",
-        "added",
-        "removed",
-        "excerpt",
-    ])?;
-    for c in items {
-        table.row(&[
-            c.id.to_string(),
-            c.channel.name.clone(),
-            c.channel.id.to_string(),
-            opt(&c.message_id),
-            opt(&c.date),
-            c.date_inferred.to_string(),
-            c.first_seen.to_string(),
-            c.relation.clone(),
-            c.attribution
-                .as_ref()
-                .map(|a| a.kind.clone())
-                .unwrap_or_default(),
-            c.attribution
-                .as_ref()
-                .map(|a| a.names.clone())
-                .unwrap_or_default(),
-            format!("{:.4}", c.similarity),
-            format!("{:.4}", c.containment),
-            opt(&c.delay_seconds),
-            c.added.join(" "),
-            c.removed.join(" "),
-            c.excerpt.clone(),
-        ])?;
+/// The posts of a cluster, in time order (the engine's [`COPY_COLUMNS`]).
+pub fn copy_items(detail: &ClusterDetail, file: &str) -> Result<Response, ApiError> {
+    let mut table = Table::new(COPY_COLUMNS)?;
+    for item in &detail.posts {
+        table.row(&item.csv_row(detail.cluster))?;
     }
-    table.response_with(file, None, &[(TOTAL_COUNT, items.len() as u64)])
+    let total = detail.posts.len() as u64;
+    table.response_with(file, None, &[(TOTAL_COUNT, total)])
 }
 
 /// A channel's copying: `direction` is `copies_from` (it copied them) or `copied_by` (they
-/// copied it).
-pub fn counterparts(
-    copies_from: &[CopyCounterpartView],
-    copied_by: &[CopyCounterpartView],
-    file: &str,
-) -> Result<Response, ApiError> {
-    let mut table = Table::new(&[
-        "direction",
-        "channel",
-        "channel_id",
-        "posts",
-        "forward",
-        "attributed",
-        "unattributed",
-        "partial",
-        "median_delay_seconds",
-    ])?;
-    let rows = copies_from
-        .iter()
-        .map(|c| ("copies_from", c))
-        .chain(copied_by.iter().map(|c| ("copied_by", c)));
-    for (direction, c) in rows {
-        table.row(&[
-            direction.to_string(),
-            c.channel.name.clone(),
-            c.channel.id.to_string(),
-            c.posts.to_string(),
-            c.forward.to_string(),
-            c.attributed.to_string(),
-            c.unattributed.to_string(),
-            c.partial.to_string(),
-            opt(&c.median_delay_seconds),
-        ])?;
+/// copied it) (the engine's [`COUNTERPART_COLUMNS`]).
+pub fn counterparts(copies: &ChannelCopies, file: &str) -> Result<Response, ApiError> {
+    let mut table = Table::new(COUNTERPART_COLUMNS)?;
+    let rows = copies.csv_rows();
+    for row in &rows {
+        table.row(row)?;
     }
-    let total = (copies_from.len() + copied_by.len()) as u64;
-    table.response_with(file, None, &[(TOTAL_COUNT, total)])
+    table.response_with(file, None, &[(TOTAL_COUNT, rows.len() as u64)])
 }

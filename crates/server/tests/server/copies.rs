@@ -284,6 +284,7 @@ async fn clusters_download_as_csv_with_the_whole_count() {
         .iter()
         .map(str::to_string)
         .collect();
+    // The columns the command line writes too (docs/export.md, "Copies").
     assert_eq!(
         header,
         [
@@ -291,10 +292,12 @@ async fn clusters_download_as_csv_with_the_whole_count() {
             "size",
             "channel_count",
             "channels",
+            "channel_ids",
             "first_post",
             "first_seen_basis",
             "first_date",
             "last_date",
+            "last_date_inferred",
             "undated_posts",
             "posts"
         ]
@@ -352,8 +355,9 @@ async fn one_cluster_by_id_as_json_and_csv() {
     let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
     let header = rows.headers().expect("header").clone();
     assert_eq!(
-        header.iter().take(8).collect::<Vec<_>>(),
+        header.iter().take(9).collect::<Vec<_>>(),
         [
+            "cluster",
             "id",
             "channel",
             "channel_id",
@@ -366,7 +370,7 @@ async fn one_cluster_by_id_as_json_and_csv() {
     );
     let relations: Vec<String> = rows
         .records()
-        .map(|r| r.expect("row")[7].to_string())
+        .map(|r| r.expect("row")[8].to_string())
         .collect();
     assert_eq!(relations, ["first", "unattributed"]);
 
