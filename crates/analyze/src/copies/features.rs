@@ -1,6 +1,7 @@
 //! What the copy analysis compares of a post: its text without the channel's boilerplate, URLs
-//! and mentions, folded as the search index folds words, then hashed three ways (the whole
-//! text, MinHash signatures over shingles, and long paragraphs).
+//! and mentions, folded as the search index folds words (and words made only of Latin/Cyrillic
+//! look-alike letters written in the text's script), then hashed three ways (the whole text,
+//! MinHash signatures over shingles, and long paragraphs).
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -174,6 +175,9 @@ pub struct Features {
     pub char_shingles: Option<Shingles>,
     /// Hashes of the post's long paragraphs (partial reuse).
     pub paragraphs: Vec<u64>,
+    /// Hashes of the distinct compared words, sorted: the words one post has of its own
+    /// against another.
+    pub vocabulary: Vec<u64>,
     /// Hashes of the numbers in the compared text (two posts of one template differ by them).
     pub numbers: Vec<u64>,
     /// Hashes of capitalised words that do not open a sentence: names.
@@ -207,13 +211,15 @@ impl Features {
 }
 
 /// The key of a line for boilerplate: its folded words, hashed (`None` for a line without
-/// words, or with more than `max_words`).
+/// words, with more than `max_words`, or with a number).
 fn line_key(line: &str, max_words: usize) -> Option<u32> {
     let mut joined = String::new();
     let mut n = 0;
     for w in fold::words(line) {
         n += 1;
-        if n > max_words {
+        // A line with a number is content (a count, a date, a score), never boilerplate: a
+        // template's varying line must stay in the comparison.
+        if n > max_words || w.folded.chars().any(|c| c.is_ascii_digit()) {
             return None;
         }
         if !joined.is_empty() {
@@ -228,20 +234,10 @@ fn line_key(line: &str, max_words: usize) -> Option<u32> {
 /// [`TAIL_LINES`] lines with words, each of at most `max_words` words. A one-line post has
 /// none (its line is its content).
 pub fn edge_lines(text: &str, max_words: usize) -> Vec<u32> {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| fold::words(l).next().is_some())
-        .collect();
-    if lines.len() < 2 {
-        return Vec::new();
-    }
+    let lines: Vec<&str> = text.lines().collect();
     let mut keys: Vec<u32> = Vec::new();
-    let head = lines.iter().take(HEAD_LINES);
-    let tail = lines
-        .iter()
-        .skip(lines.len().saturating_sub(TAIL_LINES).max(HEAD_LINES));
-    for line in head.chain(tail) {
-        if let Some(k) = line_key(line, max_words)
+    for at in edge_positions(&lines) {
+        if let Some(k) = line_key(lines[at], max_words)
             && !keys.contains(&k)
         {
             keys.push(k);
@@ -250,10 +246,165 @@ pub fn edge_lines(text: &str, max_words: usize) -> Vec<u32> {
     keys
 }
 
-/// Whether the char before byte `at` ends a sentence (or there is none): a capitalised word
-/// there is a sentence's first word, not a name.
+/// Where the header and footer lines of [`edge_lines`] are among `lines` (a text's lines),
+/// ascending.
+fn edge_positions(lines: &[&str]) -> Vec<usize> {
+    let with_words: Vec<usize> = (0..lines.len())
+        .filter(|i| fold::words(lines[*i]).next().is_some())
+        .collect();
+    if with_words.len() < 2 {
+        return Vec::new();
+    }
+    let tail_from = with_words.len().saturating_sub(TAIL_LINES).max(HEAD_LINES);
+    with_words
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n < HEAD_LINES || *n >= tail_from)
+        .map(|(_, at)| *at)
+        .collect()
+}
+
+/// Latin letters with a Cyrillic look-alike, with it (the pairs `tgscope_text::fold` folds).
+const LATIN_LOOKALIKES: &[(char, char)] = &[
+    ('a', 'а'),
+    ('b', 'в'),
+    ('c', 'с'),
+    ('e', 'е'),
+    ('h', 'н'),
+    ('i', 'і'),
+    ('k', 'к'),
+    ('m', 'м'),
+    ('o', 'о'),
+    ('p', 'р'),
+    ('t', 'т'),
+    ('x', 'х'),
+    ('y', 'у'),
+];
+
+/// Cyrillic letters with a Latin look-alike, with it (the pairs `tgscope_text::fold` folds).
+const CYRILLIC_LOOKALIKES: &[(char, char)] = &[
+    ('а', 'a'),
+    ('в', 'b'),
+    ('е', 'e'),
+    ('і', 'i'),
+    ('ј', 'j'),
+    ('к', 'k'),
+    ('м', 'm'),
+    ('н', 'h'),
+    ('һ', 'h'),
+    ('о', 'o'),
+    ('р', 'p'),
+    ('с', 'c'),
+    ('ѕ', 's'),
+    ('т', 't'),
+    ('у', 'y'),
+    ('х', 'x'),
+    ('ԁ', 'd'),
+    ('ԛ', 'q'),
+    ('ԝ', 'w'),
+];
+
+/// The script of a text's letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cyrillic,
+}
+
+fn latin_lookalike(c: char) -> Option<char> {
+    LATIN_LOOKALIKES
+        .iter()
+        .find_map(|(l, cyr)| (*l == c).then_some(*cyr))
+}
+
+fn cyrillic_lookalike(c: char) -> Option<char> {
+    CYRILLIC_LOOKALIKES
+        .iter()
+        .find_map(|(cyr, l)| (*cyr == c).then_some(*l))
+}
+
+/// The script of most of the folded words' letters that have no look-alike in the other
+/// script (`n`, `r`, `s` against `и`, `л`, `я`): a copy that swaps look-alike letters keeps
+/// it. `None` when even.
+fn main_script<'a>(folded: impl Iterator<Item = &'a str>) -> Option<Script> {
+    let (mut latin, mut cyrillic) = (0usize, 0usize);
+    for c in folded.flat_map(str::chars) {
+        if fold::is_latin_letter(c) && latin_lookalike(c).is_none() {
+            latin += 1;
+        } else if fold::is_cyrillic_letter(c) && cyrillic_lookalike(c).is_none() {
+            cyrillic += 1;
+        }
+    }
+    match latin.cmp(&cyrillic) {
+        std::cmp::Ordering::Greater => Some(Script::Latin),
+        std::cmp::Ordering::Less => Some(Script::Cyrillic),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// A folded word as compared in a text of `script`. A word whose letters all have a
+/// look-alike in the other script (`москва`, `a`, `to`) may be written in either script, or in
+/// both, and folding a word alone cannot tell which it is (`тo` folds to `то`, `mосква` stays
+/// Latin): it is written in the text's script. Other words stay as folded.
+fn in_script(folded: String, script: Option<Script>) -> String {
+    let Some(script) = script else {
+        return folded;
+    };
+    let mut letters = 0;
+    for c in folded.chars() {
+        if fold::is_latin_letter(c) {
+            if latin_lookalike(c).is_none() {
+                return folded;
+            }
+            letters += 1;
+        } else if fold::is_cyrillic_letter(c) {
+            if cyrillic_lookalike(c).is_none() {
+                return folded;
+            }
+            letters += 1;
+        }
+    }
+    if letters == 0 {
+        return folded;
+    }
+    folded
+        .chars()
+        .map(|c| match script {
+            Script::Latin => cyrillic_lookalike(c).unwrap_or(c),
+            Script::Cyrillic => latin_lookalike(c).unwrap_or(c),
+        })
+        .collect()
+}
+
+/// The sentences of a line when it has more than one: split after `.`, `!`, `?`, `…` or `:`
+/// followed by a space (an abbreviation splits too: only long sentences are used).
+fn sentences(line: &str) -> impl Iterator<Item = &str> {
+    let mut cuts = vec![0];
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | '…' | ':')
+            && chars.peek().is_some_and(|(_, n)| n.is_whitespace())
+        {
+            cuts.push(i + c.len_utf8());
+        }
+    }
+    cuts.push(line.len());
+    let several = cuts.len() > 2;
+    cuts.windows(2)
+        .filter(move |_| several)
+        .map(move |w| line[w[0]..w[1]].trim())
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// Whether the char before byte `at` ends a sentence or a line (or there is none): a
+/// capitalised word there is a sentence's or a line's first word (a headline's, a footer's),
+/// not a name.
 fn opens_sentence(text: &str, at: usize) -> bool {
     for c in text[..at].chars().rev() {
+        if c == '\n' {
+            return true;
+        }
         if c.is_whitespace() || matches!(c, '«' | '"' | '(' | '“' | '„' | '\'' | '—' | '-') {
             continue;
         }
@@ -271,14 +422,22 @@ pub fn features(
     perms: &Permutations,
 ) -> (Features, Vec<(ShingleKind, Vec<u32>)>) {
     let edge = edge_lines(text, params.boilerplate_max_words);
-    // Leave out the boilerplate lines, unless nothing with words would be left.
+    // Leave out the header and footer lines that are boilerplate (those the channel's counts
+    // are learned from: a line elsewhere in the post is content), unless nothing with words
+    // would be left.
     let mut kept: Vec<&str> = Vec::new();
     let mut removed = false;
     if !boilerplate.is_empty() && !edge.is_empty() {
-        for line in text.lines() {
-            match line_key(line, params.boilerplate_max_words) {
-                Some(k) if boilerplate.contains(&k) => removed = true,
-                _ => kept.push(line),
+        let lines: Vec<&str> = text.lines().collect();
+        let edges = edge_positions(&lines);
+        for (at, line) in lines.iter().enumerate() {
+            let is_boilerplate = edges.binary_search(&at).is_ok()
+                && line_key(line, params.boilerplate_max_words)
+                    .is_some_and(|k| boilerplate.contains(&k));
+            if is_boilerplate {
+                removed = true;
+            } else {
+                kept.push(line);
             }
         }
         if !kept.iter().any(|l| fold::words(l).next().is_some()) {
@@ -304,20 +463,27 @@ pub fn features(
     }
     let content = String::from_utf8(blanked).unwrap_or(content);
 
+    let folded: Vec<fold::FoldedWord<'_>> = fold::words(&content).collect();
+    let script = main_script(folded.iter().map(|w| w.folded.as_str()));
     let mut words: Vec<String> = Vec::new();
+    let mut vocabulary: Vec<u64> = Vec::new();
     let mut numbers: Vec<u64> = Vec::new();
     let mut names: Vec<u64> = Vec::new();
-    for w in fold::words(&content) {
-        let h = xxh3_64(w.folded.as_bytes());
-        if w.folded.chars().any(|c| c.is_ascii_digit()) {
+    for w in folded {
+        let word = in_script(w.folded, script);
+        let h = xxh3_64(word.as_bytes());
+        if word.chars().any(|c| c.is_ascii_digit()) {
             numbers.push(h);
         } else if w.raw.chars().next().is_some_and(char::is_uppercase)
             && !opens_sentence(&content, w.start)
         {
             names.push(h);
         }
-        words.push(w.folded);
+        vocabulary.push(h);
+        words.push(word);
     }
+    vocabulary.sort_unstable();
+    vocabulary.dedup();
     numbers.sort_unstable();
     numbers.dedup();
     names.sort_unstable();
@@ -325,6 +491,7 @@ pub fn features(
 
     let mut f = Features {
         words: words.len(),
+        vocabulary,
         numbers,
         names,
         edge_lines: edge,
@@ -337,14 +504,20 @@ pub fn features(
     let joined = words.join(" ");
     f.exact = Some(xxh3_64(joined.as_bytes()));
 
-    // Long paragraphs (lines), for partial reuse.
+    // Long paragraphs (lines) and long sentences, for partial reuse: a quoted sentence is
+    // often set inside a line of the quoting post's own words.
     for line in content.lines() {
-        let folded: Vec<String> = fold::words(line).map(|w| w.folded).collect();
-        let para = folded.join(" ");
-        if para.chars().count() >= params.paragraph_min_chars {
-            let h = xxh3_64_with_seed(para.as_bytes(), 3);
-            if !f.paragraphs.contains(&h) {
-                f.paragraphs.push(h);
+        let units = std::iter::once(line).chain(sentences(line));
+        for unit in units {
+            let folded: Vec<String> = fold::words(unit)
+                .map(|w| in_script(w.folded, script))
+                .collect();
+            let para = folded.join(" ");
+            if para.chars().count() >= params.paragraph_min_chars {
+                let h = xxh3_64_with_seed(para.as_bytes(), 3);
+                if !f.paragraphs.contains(&h) {
+                    f.paragraphs.push(h);
+                }
             }
         }
     }
@@ -403,11 +576,29 @@ pub fn features(
     (f, bands)
 }
 
-/// Whether two sorted hash lists each hold a value the other lacks.
-fn both_have_own(a: &[u64], b: &[u64]) -> bool {
-    let a_own = a.iter().any(|x| b.binary_search(x).is_err());
-    let b_own = b.iter().any(|x| a.binary_search(x).is_err());
-    a_own && b_own
+/// Whether two posts are of one template: each has words of its own (words the other lacks),
+/// and numbers or names make at least half of them (the same text with another number, or
+/// another name in place of a name). A copy that also left out or added other words (a
+/// sentence, its channel's footer) is not.
+fn one_template(a: &Features, b: &Features) -> bool {
+    /// How many of `x`'s own words against `y` are numbers or names, and how many are not.
+    fn own_words(x: &Features, y: &Features) -> (usize, usize) {
+        let (mut marked, mut other) = (0, 0);
+        for w in &x.vocabulary {
+            if y.vocabulary.binary_search(w).is_ok() {
+                continue;
+            }
+            if x.numbers.binary_search(w).is_ok() || x.names.binary_search(w).is_ok() {
+                marked += 1;
+            } else {
+                other += 1;
+            }
+        }
+        (marked, other)
+    }
+    let (a_marked, a_other) = own_words(a, b);
+    let (b_marked, b_other) = own_words(b, a);
+    a_marked > 0 && b_marked > 0 && a_other <= a_marked && b_other <= b_marked
 }
 
 /// Whether every value of sorted `small` is in sorted `large`.
@@ -455,8 +646,9 @@ impl Match {
 /// are not copies of each other.
 ///
 /// Two posts of one template (the same text with another number, or another name in place of
-/// a name) are not copies: a full match needs them not to differ by numbers or names on both
-/// sides, and a partial one needs the smaller text's numbers and names in the larger.
+/// a name) are not copies: a full match needs them not to differ mainly by numbers or names on
+/// both sides (see [`one_template`]), and a partial one needs the smaller text's numbers and
+/// names in the larger.
 pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
     let (Some(ea), Some(eb)) = (a.exact, b.exact) else {
         return None;
@@ -474,10 +666,7 @@ pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
         }
         None => (0.0, 0.0),
     };
-    if jaccard >= params.jaccard
-        && !both_have_own(&a.numbers, &b.numbers)
-        && !both_have_own(&a.names, &b.names)
-    {
+    if jaccard >= params.jaccard && !one_template(a, b) {
         return Some(Match::Full {
             jaccard,
             containment,

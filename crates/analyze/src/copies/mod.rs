@@ -292,6 +292,8 @@ pub struct CopyState {
     posts: HashMap<i64, PostEntry>,
     nodes: HashMap<u64, Node>,
     edges: HashMap<(u64, u64), Edge>,
+    /// Each node's partners in `edges` (derived from them).
+    adjacency: HashMap<u64, Vec<u64>>,
     channels: HashMap<i64, Boilerplate>,
     clusters: Clusters,
 }
@@ -462,7 +464,9 @@ impl Rebuild {
             .into_iter()
             .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
             .collect();
-        state.edges.extend(found);
+        for (key, edge) in found {
+            state.link(key, edge);
+        }
         state.recluster();
         state
     }
@@ -477,6 +481,7 @@ impl CopyState {
             posts: HashMap::default(),
             nodes: HashMap::default(),
             edges: HashMap::default(),
+            adjacency: HashMap::default(),
             channels: HashMap::default(),
             clusters: Clusters::default(),
         }
@@ -734,8 +739,18 @@ impl CopyState {
         }
         // Nodes that are gone lose their pairs; the others take the paragraphs of their
         // lowest post.
-        self.edges
-            .retain(|(a, b), _| !dirty.contains(a) && !dirty.contains(b));
+        // The clusters to recompute are those of the dirty nodes' partners before (a cluster
+        // that loses a pair may split) and after.
+        let mut seeds: HashSet<u64> = dirty.clone();
+        for d in &dirty {
+            if let Some(partners) = self.adjacency.get(d) {
+                seeds.extend(partners.iter().copied());
+            }
+        }
+        let dirty_list: Vec<u64> = dirty.iter().copied().collect();
+        for d in dirty_list {
+            self.unlink(d);
+        }
         dirty.retain(|e| self.nodes.contains_key(e));
         let need: Vec<i64> = dirty
             .iter()
@@ -838,9 +853,12 @@ impl CopyState {
             .into_iter()
             .filter(|((a, b), e)| e.full || self.across_channels(*a, *b))
             .collect();
-        self.edges.extend(found);
+        for (key, edge) in found {
+            self.link(key, edge);
+        }
         self.mark = mark;
-        self.recluster();
+        let moved: Vec<i64> = posts.iter().map(|p| p.post_id).collect();
+        self.recluster_around(&seeds, &moved);
         Ok(UpdateReport {
             compared,
             needs_rebuild: false,
@@ -885,14 +903,114 @@ impl CopyState {
             .collect())
     }
 
-    /// Recomputes the clusters from the nodes and pairs.
+    /// Adds a verified pair.
+    fn link(&mut self, key: (u64, u64), edge: Edge) {
+        if self.edges.insert(key, edge).is_none() {
+            self.adjacency.entry(key.0).or_default().push(key.1);
+            self.adjacency.entry(key.1).or_default().push(key.0);
+        }
+    }
+
+    /// Removes every pair of a node.
+    fn unlink(&mut self, node: u64) {
+        for partner in self.adjacency.remove(&node).unwrap_or_default() {
+            self.edges.remove(&pair(node, partner));
+            if let Some(list) = self.adjacency.get_mut(&partner) {
+                list.retain(|n| *n != node);
+                if list.is_empty() {
+                    self.adjacency.remove(&partner);
+                }
+            }
+        }
+    }
+
+    /// Derives [`CopyState::adjacency`] from the pairs (after reading them).
+    fn relink(&mut self) {
+        self.adjacency.clear();
+        for (a, b) in self.edges.keys() {
+            self.adjacency.entry(*a).or_default().push(*b);
+            self.adjacency.entry(*b).or_default().push(*a);
+        }
+    }
+
+    /// Recomputes every cluster from the nodes and pairs.
     fn recluster(&mut self) {
-        let mut exacts: Vec<u64> = self.nodes.keys().copied().collect();
+        // A node alone (one post, no pair) is in no cluster.
+        let region: Vec<u64> = self
+            .nodes
+            .iter()
+            .filter(|(e, n)| n.posts.len() > 1 || self.adjacency.contains_key(e))
+            .map(|(e, _)| *e)
+            .collect();
+        let mut clusters = Clusters::default();
+        for c in self.clusters_of(region) {
+            for p in &c.posts {
+                clusters.of_post.insert(*p, c.id);
+            }
+            clusters.by_id.insert(c.id, c);
+        }
+        self.clusters = clusters;
+    }
+
+    /// Recomputes the clusters an update touched: those of every node connected (by any pair)
+    /// to `seeds`, and those that held the `moved` posts. Clusters are decided within each
+    /// connected part of the pairs alone, so the others stay as they are.
+    fn recluster_around(&mut self, seeds: &HashSet<u64>, moved: &[i64]) {
+        let mut region: HashSet<u64> = HashSet::default();
+        let mut stack: Vec<u64> = seeds
+            .iter()
+            .copied()
+            .filter(|e| self.nodes.contains_key(e))
+            .collect();
+        while let Some(e) = stack.pop() {
+            if !region.insert(e) {
+                continue;
+            }
+            if let Some(partners) = self.adjacency.get(&e) {
+                stack.extend(partners.iter().copied().filter(|p| !region.contains(p)));
+            }
+        }
+        // The old clusters of the region's posts and of the moved posts go.
+        let mut old: BTreeSet<i64> = BTreeSet::new();
+        for e in &region {
+            if let Some(n) = self.nodes.get(e) {
+                old.extend(n.posts.iter().filter_map(|p| self.clusters.of_post.get(p)));
+            }
+        }
+        old.extend(moved.iter().filter_map(|p| self.clusters.of_post.get(p)));
+        for id in old {
+            if let Some(c) = self.clusters.by_id.remove(&id) {
+                for p in &c.posts {
+                    self.clusters.of_post.remove(p);
+                }
+            }
+        }
+        for c in self.clusters_of(region.into_iter().collect()) {
+            for p in &c.posts {
+                self.clusters.of_post.insert(*p, c.id);
+            }
+            self.clusters.by_id.insert(c.id, c);
+        }
+    }
+
+    /// The clusters of a set of nodes closed under the pairs (every partner of a node of the
+    /// set is in it): the connected components of the full copies, with the posts that only
+    /// reuse a part attached to their best partner's (see `docs/copies.md`).
+    fn clusters_of(&self, mut exacts: Vec<u64>) -> Vec<Cluster> {
         exacts.sort_unstable_by_key(|e| (self.nodes[e].first_post(), *e));
         let index: HashMap<u64, usize> = exacts.iter().enumerate().map(|(i, e)| (*e, i)).collect();
         let mut uf = UnionFind::new(exacts.len());
-        let mut edges: Vec<(&(u64, u64), &Edge)> = self.edges.iter().collect();
-        edges.sort_unstable_by_key(|(k, _)| **k);
+        let mut edges: Vec<((u64, u64), Edge)> = Vec::new();
+        for a in &exacts {
+            for b in self.adjacency.get(a).into_iter().flatten() {
+                if a < b
+                    && let Some(e) = self.edges.get(&(*a, *b))
+                {
+                    edges.push(((*a, *b), *e));
+                }
+            }
+        }
+        edges.sort_unstable_by_key(|(k, _)| *k);
         for ((a, b), e) in &edges {
             if e.full
                 && let (Some(i), Some(j)) = (index.get(a), index.get(b))
@@ -952,7 +1070,7 @@ impl CopyState {
         for i in 0..exacts.len() {
             members.entry(uf.find(i)).or_default().push(i);
         }
-        let mut clusters = Clusters::default();
+        let mut out = Vec::new();
         for nodes in members.values() {
             let mut posts: Vec<i64> = Vec::new();
             let mut partial: Vec<i64> = Vec::new();
@@ -969,12 +1087,9 @@ impl CopyState {
             posts.sort_unstable();
             partial.sort_unstable();
             let id = posts[0];
-            for p in &posts {
-                clusters.of_post.insert(*p, id);
-            }
-            clusters.by_id.insert(id, Cluster { id, posts, partial });
+            out.push(Cluster { id, posts, partial });
         }
-        self.clusters = clusters;
+        out
     }
 
     /// The cluster a post is in (`None` when it has no copies in the archive).

@@ -13,7 +13,7 @@ use super::{Boilerplate, CopyState, Edge, Node, Params, PostEntry};
 /// The first bytes of the file.
 const MAGIC: &[u8; 8] = b"TGSCOPY\0";
 /// Bumped whenever the format, or what the analysis computes, changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -411,6 +411,7 @@ impl CopyState {
         if i.at != i.b.len() {
             return Err(format!("{} bytes after the end", i.b.len() - i.at));
         }
+        state.relink();
         state.recluster();
         Ok(state)
     }
