@@ -176,14 +176,16 @@ const LATIN_TO_CYRILLIC: &[(char, char)] = &[
     ('y', 'у'),
 ];
 
-fn to_latin(c: char) -> Option<char> {
+/// The Latin letter a lower-case Cyrillic letter looks like (`с` → `c`), if any.
+pub fn to_latin(c: char) -> Option<char> {
     CYRILLIC_TO_LATIN
         .iter()
         .find(|(cyr, _)| *cyr == c)
         .map(|(_, lat)| *lat)
 }
 
-fn to_cyrillic(c: char) -> Option<char> {
+/// The Cyrillic letter a lower-case Latin letter looks like (`p` → `р`), if any.
+pub fn to_cyrillic(c: char) -> Option<char> {
     LATIN_TO_CYRILLIC
         .iter()
         .find(|(lat, _)| *lat == c)

@@ -264,46 +264,6 @@ fn edge_positions(lines: &[&str]) -> Vec<usize> {
         .collect()
 }
 
-/// Latin letters with a Cyrillic look-alike, with it (the pairs `tgscope_text::fold` folds).
-const LATIN_LOOKALIKES: &[(char, char)] = &[
-    ('a', 'а'),
-    ('b', 'в'),
-    ('c', 'с'),
-    ('e', 'е'),
-    ('h', 'н'),
-    ('i', 'і'),
-    ('k', 'к'),
-    ('m', 'м'),
-    ('o', 'о'),
-    ('p', 'р'),
-    ('t', 'т'),
-    ('x', 'х'),
-    ('y', 'у'),
-];
-
-/// Cyrillic letters with a Latin look-alike, with it (the pairs `tgscope_text::fold` folds).
-const CYRILLIC_LOOKALIKES: &[(char, char)] = &[
-    ('а', 'a'),
-    ('в', 'b'),
-    ('е', 'e'),
-    ('і', 'i'),
-    ('ј', 'j'),
-    ('к', 'k'),
-    ('м', 'm'),
-    ('н', 'h'),
-    ('һ', 'h'),
-    ('о', 'o'),
-    ('р', 'p'),
-    ('с', 'c'),
-    ('ѕ', 's'),
-    ('т', 't'),
-    ('у', 'y'),
-    ('х', 'x'),
-    ('ԁ', 'd'),
-    ('ԛ', 'q'),
-    ('ԝ', 'w'),
-];
-
 /// The script of a text's letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Script {
@@ -311,16 +271,14 @@ enum Script {
     Cyrillic,
 }
 
+/// The Cyrillic look-alike of a Latin letter (the pairs `tgscope_text::fold` folds).
 fn latin_lookalike(c: char) -> Option<char> {
-    LATIN_LOOKALIKES
-        .iter()
-        .find_map(|(l, cyr)| (*l == c).then_some(*cyr))
+    fold::to_cyrillic(c)
 }
 
+/// The Latin look-alike of a Cyrillic letter.
 fn cyrillic_lookalike(c: char) -> Option<char> {
-    CYRILLIC_LOOKALIKES
-        .iter()
-        .find_map(|(cyr, l)| (*cyr == c).then_some(*l))
+    fold::to_latin(c)
 }
 
 /// The script of most of the folded words' letters that have no look-alike in the other
