@@ -101,7 +101,7 @@ impl Shingles {
 }
 
 /// The MinHash permutations: `h_i(x) = (a_i · x + b_i) >> 32` over 64-bit shingle hashes
-/// (multiply-shift), `a_i` odd; fixed by [`SEED`].
+/// (multiply-shift), `a_i` odd; fixed by a constant seed.
 #[derive(Debug, Clone)]
 pub struct Permutations {
     a: Vec<u64>,
@@ -230,8 +230,8 @@ fn line_key(line: &str, max_words: usize) -> Option<u32> {
     (n > 0).then(|| xxh3_64(joined.as_bytes()) as u32)
 }
 
-/// The keys of a text's header and footer lines: its first [`HEAD_LINES`] and last
-/// [`TAIL_LINES`] lines with words, each of at most `max_words` words. A one-line post has
+/// The keys of a text's header and footer lines: its first line and last three lines with
+/// words, each of at most `max_words` words. A one-line post has
 /// none (its line is its content).
 pub fn edge_lines(text: &str, max_words: usize) -> Vec<u32> {
     let lines: Vec<&str> = text.lines().collect();
@@ -424,6 +424,7 @@ pub fn features(
     let folded: Vec<fold::FoldedWord<'_>> = fold::words(&content).collect();
     let script = main_script(folded.iter().map(|w| w.folded.as_str()));
     let mut words: Vec<String> = Vec::new();
+    let mut starts: Vec<usize> = Vec::new();
     let mut vocabulary: Vec<u64> = Vec::new();
     let mut numbers: Vec<u64> = Vec::new();
     let mut names: Vec<u64> = Vec::new();
@@ -438,6 +439,7 @@ pub fn features(
             names.push(h);
         }
         vocabulary.push(h);
+        starts.push(w.start);
         words.push(word);
     }
     vocabulary.sort_unstable();
@@ -463,21 +465,36 @@ pub fn features(
     f.exact = Some(xxh3_64(joined.as_bytes()));
 
     // Long paragraphs (lines) and long sentences, for partial reuse: a quoted sentence is
-    // often set inside a line of the quoting post's own words.
-    for line in content.lines() {
+    // often set inside a line of the quoting post's own words. The words of each are those of
+    // the content already folded, taken by their place (no word is folded twice).
+    let mut unit = String::new();
+    let mut line_start = 0;
+    for line in content.split('\n') {
+        let line_end = line_start + line.len();
         let units = std::iter::once(line).chain(sentences(line));
-        for unit in units {
-            let folded: Vec<String> = fold::words(unit)
-                .map(|w| in_script(w.folded, script))
-                .collect();
-            let para = folded.join(" ");
-            if para.chars().count() >= params.paragraph_min_chars {
-                let h = xxh3_64_with_seed(para.as_bytes(), 3);
+        for part in units {
+            // Where the part lies in the content (it is a slice of `line`).
+            let at = line_start + (part.as_ptr() as usize - line.as_ptr() as usize);
+            let end = at + part.len();
+            unit.clear();
+            let first = starts.partition_point(|s| *s < at);
+            for (start, word) in starts[first..].iter().zip(&words[first..]) {
+                if *start >= end || *start >= line_end {
+                    break;
+                }
+                if !unit.is_empty() {
+                    unit.push(' ');
+                }
+                unit.push_str(word);
+            }
+            if unit.chars().count() >= params.paragraph_min_chars {
+                let h = xxh3_64_with_seed(unit.as_bytes(), 3);
                 if !f.paragraphs.contains(&h) {
                     f.paragraphs.push(h);
                 }
             }
         }
+        line_start = line_end + 1;
     }
     f.paragraphs.sort_unstable();
 
@@ -494,9 +511,19 @@ pub fn features(
             ShingleKind::Words.tag(),
         )]
     } else {
+        let mut shingle = String::new();
         words
             .windows(n)
-            .map(|w| xxh3_64_with_seed(w.join("\u{1f}").as_bytes(), ShingleKind::Words.tag()))
+            .map(|w| {
+                shingle.clear();
+                for (i, word) in w.iter().enumerate() {
+                    if i > 0 {
+                        shingle.push('\u{1f}');
+                    }
+                    shingle.push_str(word);
+                }
+                xxh3_64_with_seed(shingle.as_bytes(), ShingleKind::Words.tag())
+            })
             .collect()
     };
     let s = Shingles::from_hashes(hashes);
@@ -508,19 +535,20 @@ pub fn features(
     }
     f.word_shingles = Some(s);
     if words.len() < params.char_shingle_max_words {
-        let chars: Vec<char> = joined.chars().collect();
+        // Every n characters of the joined words, hashed where they lie.
+        let mut bounds: Vec<usize> = joined.char_indices().map(|(i, _)| i).collect();
+        bounds.push(joined.len());
         let n = params.char_shingle.max(1);
-        let hashes = if chars.len() <= n {
+        let hashes = if bounds.len() - 1 <= n {
             vec![xxh3_64_with_seed(
                 joined.as_bytes(),
                 ShingleKind::Chars.tag(),
             )]
         } else {
-            chars
-                .windows(n)
+            bounds
+                .windows(n + 1)
                 .map(|w| {
-                    let s: String = w.iter().collect();
-                    xxh3_64_with_seed(s.as_bytes(), ShingleKind::Chars.tag())
+                    xxh3_64_with_seed(&joined.as_bytes()[w[0]..w[n]], ShingleKind::Chars.tag())
                 })
                 .collect()
         };
@@ -605,7 +633,7 @@ impl Match {
 ///
 /// Two posts of one template (the same text with another number, or another name in place of
 /// a name) are not copies: a full match needs them not to differ mainly by numbers or names on
-/// both sides (see [`one_template`]), and a partial one needs the smaller text's numbers and
+/// both sides (see `one_template`), and a partial one needs the smaller text's numbers and
 /// names in the larger.
 pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
     let (Some(ea), Some(eb)) = (a.exact, b.exact) else {
