@@ -385,6 +385,20 @@ impl Driver {
         }
     }
 
+    /// How many elements match, waiting (up to 10 s) for there to be `expected`: after a form
+    /// is submitted by a key, the new page may still be loading when an element of it is found
+    /// (WebDriver waits for page loads after navigation commands only).
+    fn count_when(&self, css: &str, expected: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = self.count(css);
+            if n == expected || Instant::now() > deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn count(&self, css: &str) -> usize {
         let found = call(
             &self.agent,
@@ -679,9 +693,9 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
     let q = browser.find("form#search input[name=q]");
     browser.type_text(&q, "министерство\u{E007}");
     browser.find("#results");
+    assert_eq!(browser.count_when("#results li.hit", 1), 1);
     let total = browser.text(&browser.find("#total"));
     assert!(total.contains('1'), "{total}");
-    assert_eq!(browser.count("#results li.hit"), 1);
     let snippet = browser.text(&browser.find("#results li.hit .snippet"));
     assert!(snippet.contains("министерства"), "{snippet}");
     assert!(
@@ -905,9 +919,13 @@ fn a_person_follows_a_post_to_its_copies_in_a_real_browser() {
     let q = browser.find("form#search input[name=q]");
     browser.type_text(&q, "ferries\u{E007}");
     browser.find("#results");
-    assert_eq!(browser.count("#results li.hit"), 3);
+    assert_eq!(browser.count_when("#results li.hit", 3), 3);
     let link = browser.find("#results li.hit a.post-link");
     browser.click(&link);
+    // The post page, loaded to its end (a click is no navigation command: WebDriver does not
+    // wait for the page).
+    browser.find("section#copies");
+    browser.find("footer");
     // Its copies: who posted the text when, the first seen in this archive first.
     let copies = browser.text(&browser.find("section#copies"));
     assert!(copies.contains("posted 3 times in 3 channels"), "{copies}");
@@ -928,6 +946,8 @@ fn a_person_follows_a_post_to_its_copies_in_a_real_browser() {
     // forwarded it, in the timeline and the tables.
     let cluster = browser.find("a#cluster-link");
     browser.click(&cluster);
+    browser.find("#cluster-channels");
+    browser.find("footer");
     let title = browser.text(&browser.find("h1"));
     assert!(title.starts_with("Cluster #"), "{title}");
     let channels = browser.text(&browser.find("#cluster-channels"));
