@@ -918,16 +918,12 @@ impl Engine {
                 name: channel.to_string(),
                 role: crate::ChannelRole::Channel,
             })?;
-        let state = self.copy_state()?;
-        let mut of_channel: BTreeMap<i64, Cluster> = BTreeMap::new();
-        let channel_posts: Vec<i64> = state.clustered_posts();
-        let dates = self.store.post_dates(&channel_posts)?;
-        let state = self.copy_state()?;
-        for d in dates.iter().filter(|d| d.channel_id == channel_id) {
-            if let Some(c) = state.cluster_of(d.post_id) {
-                of_channel.entry(c.id).or_insert_with(|| c.clone());
-            }
-        }
+        let of_channel: BTreeMap<i64, Cluster> = self
+            .copy_state()?
+            .clusters_of_channel(channel_id)
+            .into_iter()
+            .map(|c| (c.id, c.clone()))
+            .collect();
         #[derive(Default)]
         struct Tally {
             posts: u64,

@@ -314,6 +314,26 @@ pub type Fetch<'a, E> = dyn FnMut(&[i64]) -> Result<Vec<CopyPost>, E> + 'a;
 
 type Computed = (Features, Vec<(ShingleKind, Vec<u32>)>);
 
+/// `f` of every item, on every core (in order).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 /// Computes features on every core (posts in order).
 fn features_of_all(
     posts: &[CopyPost],
@@ -322,33 +342,12 @@ fn features_of_all(
     perms: &Permutations,
 ) -> Vec<Computed> {
     let empty = HashSet::default();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(posts.len().max(1));
-    let chunk = posts.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = posts
-            .chunks(chunk)
-            .map(|part| {
-                let empty = &empty;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| {
-                            let lines = boilerplate
-                                .get(&p.channel_id)
-                                .map(|b| &b.lines)
-                                .unwrap_or(empty);
-                            features::features(&p.text, lines, params, perms)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    parallel_map(posts, |p| {
+        let lines = boilerplate
+            .get(&p.channel_id)
+            .map(|b| &b.lines)
+            .unwrap_or(&empty);
+        Some(features::features(&p.text, lines, params, perms))
     })
 }
 
@@ -380,28 +379,9 @@ fn verify<'f>(
     features_of: &(dyn Fn(u64) -> Option<&'f Features> + Sync),
     params: &Params,
 ) -> Vec<((u64, u64), Edge)> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let chunk = pairs.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter_map(|(a, b)| {
-                            let m = features::compare(features_of(*a)?, features_of(*b)?, params)?;
-                            Some(((*a, *b), edge_of(m)))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    parallel_map(pairs, |(a, b)| {
+        let m = features::compare(features_of(*a)?, features_of(*b)?, params)?;
+        Some(((*a, *b), edge_of(m)))
     })
 }
 
@@ -1113,6 +1093,24 @@ impl CopyState {
     /// How many clusters.
     pub fn cluster_count(&self) -> usize {
         self.clusters.by_id.len()
+    }
+
+    /// The clusters with a post of this channel, by id.
+    pub fn clusters_of_channel(&self, channel_id: i64) -> Vec<&Cluster> {
+        let ids: BTreeSet<i64> = self
+            .clusters
+            .of_post
+            .iter()
+            .filter(|(post, _)| {
+                self.posts
+                    .get(post)
+                    .is_some_and(|e| e.channel == channel_id)
+            })
+            .map(|(_, id)| *id)
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.clusters.by_id.get(id))
+            .collect()
     }
 
     /// Every post that is in a cluster, by id.

@@ -16,7 +16,7 @@
 //!   changed in each long line), and short posts.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -1056,43 +1056,9 @@ fn a_forward_is_never_first_seen_before_the_post_it_forwards() {
     assert_eq!(check_forwards_land_with_their_sources(&posts.0), 2);
 }
 
-/// Whether a missing samples folder is a failure (`TGSCOPE_REQUIRE_SAMPLES`, as in
-/// `real_sample.rs`).
-fn samples_required() -> bool {
-    std::env::var_os("TGSCOPE_REQUIRE_SAMPLES").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// The shared samples folder, looked up as `real_sample.rs` does: `TGSCOPE_SAMPLES_DIR`, else
-/// `/work/shared/samples`, else `../shared/samples` beside the workspace. `None` (skip, with a
-/// message) when absent, a panic when absent and required.
-fn samples() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from("/work/shared/samples"),
-            root.join("../shared/samples"),
-        ],
-    };
-    let found = candidates.iter().find(|p| p.is_dir()).cloned();
-    if found.is_none() {
-        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        assert!(
-            !samples_required(),
-            "TGSCOPE_REQUIRE_SAMPLES is set but the samples folder is missing (looked in {})",
-            looked.join(", ")
-        );
-        eprintln!(
-            "skipping: the samples folder is missing (looked in {}); set TGSCOPE_SAMPLES_DIR",
-            looked.join(", ")
-        );
-    }
-    found
-}
-
 #[test]
 fn the_real_samples_together_keep_forwards_with_their_sources() {
-    let Some(samples) = samples() else {
+    let Some(samples) = super::real_sample::samples() else {
         return;
     };
     let folders: Vec<PathBuf> = ["desktop-html", "desktop-json", "tme-html", "text"]

@@ -22,7 +22,7 @@ fn samples_required() -> bool {
 /// The shared samples folder: `TGSCOPE_SAMPLES_DIR` when set, else `/work/shared/samples`, else
 /// `../shared/samples` next to the workspace root. `None` (the test skips) when there is none;
 /// a panic when there is none and [`samples_required`].
-fn samples() -> Option<PathBuf> {
+pub(crate) fn samples() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let candidates = match std::env::var_os("TGSCOPE_SAMPLES_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => vec![PathBuf::from(dir)],
