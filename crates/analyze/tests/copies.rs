@@ -17,7 +17,7 @@ use tgscope_analyze::copies::{
 use tgscope_text::extract;
 
 use support::news::{self, Draws, Lang, Post};
-use support::{all_clusters, analyse, cluster_posts, post, rebuild};
+use support::{all_clusters, analyse, cluster_posts, post, rebuild, rebuild_spilling};
 
 /// The channel of the original post, and its username.
 const SOURCE: (i64, &str) = (1, "source_news");
@@ -756,6 +756,12 @@ fn same_as_rebuild(
     params: &Params,
 ) -> Result<(), TestCaseError> {
     let rebuilt = rebuild(params, state.mark(), &archive.all());
+    let spilled = rebuild_spilling(params, state.mark(), &archive.all());
+    prop_assert_eq!(
+        spilled.fingerprint(),
+        rebuilt.fingerprint(),
+        "a rebuild through a spill file, channels in another order"
+    );
     for channel in 1..=4 {
         prop_assert_eq!(
             state.boilerplate(channel),

@@ -53,7 +53,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tgscope_analyze::copies::{
-    CopyPost, CopyState, Params, Permutations, ShingleKind, Shingles, features,
+    CopyPost, CopyState, Params, Permutations, Rebuild, ShingleKind, Shingles, StateError, features,
 };
 
 use crate::rng::Rng;
@@ -112,7 +112,7 @@ pub struct ShingleRecord {
     /// [`Params::word_shingle_min_words`] words; other word sets serve verification only).
     pub signed: bool,
     /// The shingle hashes, ascending and distinct.
-    pub hashes: Vec<u64>,
+    pub hashes: Vec<u32>,
 }
 
 /// One line of `truth_pairs.jsonl`: a pair of posts with exact Jaccard ≥ the threshold.
@@ -1317,7 +1317,7 @@ fn ground_truth(posts: &[CopyPost], params: &Params) -> anyhow::Result<Truth> {
 /// first `|x| − ⌈t·|x|⌉ + 1` tokens of each set in a global order, rarest first), each
 /// candidate verified exactly. Returns (lower id, higher id, Jaccard).
 fn similarity_join(sets: &[(i64, Shingles)], t: f64) -> Vec<(i64, i64, f64)> {
-    let mut freq: HashMap<u64, u32> = HashMap::new();
+    let mut freq: HashMap<u32, u32> = HashMap::new();
     for (_, s) in sets {
         for x in &s.0 {
             *freq.entry(*x).or_default() += 1;
@@ -1326,7 +1326,7 @@ fn similarity_join(sets: &[(i64, Shingles)], t: f64) -> Vec<(i64, i64, f64)> {
     // Sets by size, each with its tokens in the global order.
     let mut order: Vec<usize> = (0..sets.len()).collect();
     order.sort_unstable_by_key(|i| (sets[*i].1.len(), sets[*i].0));
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
     let mut seen = vec![usize::MAX; sets.len()];
     let mut out = Vec::new();
     for &x in &order {
@@ -1335,7 +1335,7 @@ fn similarity_join(sets: &[(i64, Shingles)], t: f64) -> Vec<(i64, i64, f64)> {
         if n == 0 {
             continue;
         }
-        let mut tokens: Vec<u64> = sx.0.clone();
+        let mut tokens: Vec<u32> = sx.0.clone();
         tokens.sort_unstable_by_key(|tok| (freq[tok], *tok));
         // Least overlap a partner needs: ⌈t·n⌉, taken a hair low so that no pair is lost to
         // rounding (the prefix only grows).
@@ -1374,13 +1374,8 @@ fn rebuild_in_memory(posts: &[CopyPost], params: Params) -> CopyState {
     for p in posts {
         by_channel.entry(p.channel_id).or_default().push(p.clone());
     }
-    let batches = by_channel
-        .into_values()
-        .map(Ok::<_, std::convert::Infallible>);
-    match CopyState::rebuild(params, 1, batches) {
-        Ok(s) => s,
-        Err(e) => match e {},
-    }
+    let batches = by_channel.into_values().map(Ok::<_, StateError>);
+    CopyState::rebuild(params, 1, batches).expect("an in-memory rebuild")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1628,6 +1623,10 @@ pub struct RebuildStage {
     pub cpu_seconds: f64,
     /// Reading and parsing the posts alone (`--scale`: one pass over posts.jsonl).
     pub read_seconds: f64,
+    /// `--scale`: wall seconds of reading the channels and adding them (features, signatures,
+    /// boilerplate), and of the finish (candidates, verification, clusters).
+    pub add_seconds: f64,
+    pub finish_seconds: f64,
     /// Peak resident memory during the rebuild (VmHWM after a reset just before it).
     pub peak_rss_bytes: u64,
     /// Resident memory before the rebuild.
@@ -1642,6 +1641,8 @@ pub struct RebuildStage {
     pub clusters: u64,
     /// Posts in clusters.
     pub clustered_posts: u64,
+    /// Approximate heap bytes of the state by part.
+    pub heap_bytes: BTreeMap<String, u64>,
 }
 
 /// The update.
@@ -1855,8 +1856,16 @@ pub fn run(dir: &Path, update_posts: usize, scale: bool) -> anyhow::Result<RunSu
         reset_peak_rss();
         let cpu = cpu_seconds(false);
         let start = Instant::now();
+        // As the engine rebuilds: the sketches wait in a temporary file beside the corpus.
         let mut batches = ChannelBatches::open(dir, newest)?;
-        let state = CopyState::rebuild(params.clone(), 1, &mut batches)?;
+        let mut rebuild = Rebuild::spilling(params.clone(), 1, dir)?;
+        for batch in &mut batches {
+            rebuild.add_channel(batch?)?;
+        }
+        summary.rebuild.add_seconds = secs(start);
+        let finish = Instant::now();
+        let state = rebuild.finish()?;
+        summary.rebuild.finish_seconds = secs(finish);
         summary.rebuild.seconds = secs(start);
         summary.rebuild.cpu_seconds = cpu_seconds(false) - cpu;
         summary.rebuild.peak_rss_bytes = peak_rss();
@@ -1937,6 +1946,11 @@ fn fill_rebuild(r: &mut RebuildStage, state: &CopyState) {
     r.pairs = state.pair_count() as u64;
     r.clusters = state.cluster_count() as u64;
     r.clustered_posts = state.clusters().map(|c| c.posts.len() as u64).sum();
+    r.heap_bytes = state
+        .heap_bytes()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v as u64))
+        .collect();
 }
 
 fn update_stage(

@@ -641,14 +641,18 @@ impl Engine {
     }
 
     fn rebuild_copies(&self, params: Params, mark: i64) -> Result<CopyState> {
-        // A channel at a time, so that no more than one channel's texts are held.
-        let mut rebuild = Rebuild::new(params, mark);
+        // A channel at a time, so that no more than one channel's texts are held; what the
+        // verification compares of each text waits in a temporary file beside the analysis.
+        let state_error = |e: StateError| EngineError::Archive(e.to_string());
+        let mut rebuild =
+            Rebuild::spilling(params, mark, &self.copies_dir()).map_err(state_error)?;
         self.store
             .for_each_channel_texts(|batch: Vec<PostText>| -> Result<()> {
-                rebuild.add_channel(batch.into_iter().map(copy_post).collect());
-                Ok(())
+                rebuild
+                    .add_channel(batch.into_iter().map(copy_post).collect())
+                    .map_err(state_error)
             })?;
-        Ok(rebuild.finish())
+        rebuild.finish().map_err(state_error)
     }
 
     /// The analysis on disk: the one already in memory in this process when the file is the

@@ -15,6 +15,8 @@ use super::Params;
 /// signatures).
 const HEAD_LINES: usize = 1;
 const TAIL_LINES: usize = 3;
+/// The most header and footer lines a post has.
+pub(super) const EDGE_LINES: usize = HEAD_LINES + TAIL_LINES;
 
 /// The seed every MinHash permutation is derived from: fixed, so that the same archive always
 /// gives the same signatures (and the same clusters).
@@ -39,12 +41,18 @@ impl ShingleKind {
     }
 }
 
-/// A set of shingles: sorted, distinct 64-bit hashes.
+/// A 64-bit hash in 32 bits (both halves folded): what the analysis keeps of a shingle or a
+/// word. Sets of a few hundred values among 2^32 practically never share a value by chance.
+pub fn hash32(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
+}
+
+/// A set of shingles: sorted, distinct 32-bit hashes ([`hash32`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Shingles(pub Vec<u64>);
+pub struct Shingles(pub Vec<u32>);
 
 impl Shingles {
-    fn from_hashes(mut hashes: Vec<u64>) -> Shingles {
+    fn from_hashes(mut hashes: Vec<u32>) -> Shingles {
         hashes.sort_unstable();
         hashes.dedup();
         Shingles(hashes)
@@ -62,46 +70,61 @@ impl Shingles {
 
     /// How many shingles both sets hold.
     pub fn common(&self, other: &Shingles) -> usize {
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        let (a, b) = (&self.0, &other.0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n
+        common(&self.0, &other.0)
     }
 
     /// Jaccard similarity |a ∩ b| / |a ∪ b| (0 when both are empty).
     pub fn jaccard(&self, other: &Shingles) -> f64 {
-        let common = self.common(other);
-        let union = self.len() + other.len() - common;
-        if union == 0 {
-            0.0
-        } else {
-            common as f64 / union as f64
-        }
+        jaccard(&self.0, &other.0)
     }
 
     /// Containment of the smaller set in the larger: |a ∩ b| / min(|a|, |b|).
     pub fn containment(&self, other: &Shingles) -> f64 {
-        let smaller = self.len().min(other.len());
-        if smaller == 0 {
-            0.0
-        } else {
-            self.common(other) as f64 / smaller as f64
-        }
+        containment(&self.0, &other.0)
     }
 }
 
-/// The MinHash permutations: `h_i(x) = (a_i · x + b_i) >> 32` over 64-bit shingle hashes
-/// (multiply-shift), `a_i` odd; fixed by a constant seed.
+/// How many values two sorted, distinct sets share.
+fn common(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Jaccard similarity of two sorted, distinct sets (0 when both are empty).
+fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let shared = common(a, b);
+    let union = a.len() + b.len() - shared;
+    if union == 0 {
+        0.0
+    } else {
+        shared as f64 / union as f64
+    }
+}
+
+/// Containment of the smaller of two sorted, distinct sets in the larger.
+fn containment(a: &[u32], b: &[u32]) -> f64 {
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        0.0
+    } else {
+        common(a, b) as f64 / smaller as f64
+    }
+}
+
+/// The MinHash permutations: `h_i(x) = (a_i · x + b_i) >> 32` over 32-bit shingle hashes, with
+/// 64-bit `a_i` (odd) and `b_i` (multiply-add-shift, a strongly universal family); fixed by a
+/// constant seed.
 #[derive(Debug, Clone)]
 pub struct Permutations {
     a: Vec<u64>,
@@ -131,14 +154,29 @@ impl Permutations {
 
     /// The signature of a shingle set: per permutation, the least value (`u32::MAX` for none).
     pub fn signature(&self, shingles: &Shingles) -> Vec<u32> {
-        let mut sig = vec![u32::MAX; self.a.len()];
-        for &x in &shingles.0 {
-            for (slot, (a, b)) in sig.iter_mut().zip(self.a.iter().zip(&self.b)) {
-                let h = (a.wrapping_mul(x).wrapping_add(*b) >> 32) as u32;
-                if h < *slot {
-                    *slot = h;
+        let xs = &shingles.0;
+        let mut sig = Vec::with_capacity(self.a.len());
+        // Four permutations at a time over the shingles, their minimums in registers: each
+        // shingle is loaded once per four permutations, and the four chains run side by side.
+        let (a4, a_rest) = self.a.as_chunks::<4>();
+        let (b4, b_rest) = self.b.as_chunks::<4>();
+        for (a, b) in a4.iter().zip(b4) {
+            let mut min = [u64::MAX; 4];
+            for &x in xs {
+                let x = u64::from(x);
+                for k in 0..4 {
+                    min[k] = min[k].min(a[k].wrapping_mul(x).wrapping_add(b[k]) >> 32);
                 }
             }
+            sig.extend(min.iter().map(|m| (*m).min(u64::from(u32::MAX)) as u32));
+        }
+        for (a, b) in a_rest.iter().zip(b_rest) {
+            let m = xs
+                .iter()
+                .map(|x| a.wrapping_mul(u64::from(*x)).wrapping_add(*b) >> 32)
+                .min()
+                .unwrap_or(u64::MAX);
+            sig.push(m.min(u64::from(u32::MAX)) as u32);
         }
         sig
     }
@@ -151,12 +189,19 @@ pub fn band_keys(signature: &[u32], rows: usize, kind: ShingleKind) -> Vec<u32> 
         .chunks(rows.max(1))
         .enumerate()
         .map(|(band, values)| {
-            let mut bytes = Vec::with_capacity(values.len() * 4);
-            for v in values {
-                bytes.extend_from_slice(&v.to_le_bytes());
+            // The band's values as bytes, on the stack for the usual few rows.
+            let mut stack = [0u8; 64];
+            let mut heap = Vec::new();
+            let bytes: &mut [u8] = if values.len() * 4 <= stack.len() {
+                &mut stack[..values.len() * 4]
+            } else {
+                heap.resize(values.len() * 4, 0);
+                &mut heap
+            };
+            for (chunk, v) in bytes.chunks_exact_mut(4).zip(values) {
+                chunk.copy_from_slice(&v.to_le_bytes());
             }
-            let key = xxh3_64_with_seed(&bytes, kind.tag() << 32 | band as u64);
-            (key ^ (key >> 32)) as u32
+            hash32(xxh3_64_with_seed(bytes, kind.tag() << 32 | band as u64))
         })
         .collect()
 }
@@ -177,11 +222,11 @@ pub struct Features {
     pub paragraphs: Vec<u64>,
     /// Hashes of the distinct compared words, sorted: the words one post has of its own
     /// against another.
-    pub vocabulary: Vec<u64>,
+    pub vocabulary: Vec<u32>,
     /// Hashes of the numbers in the compared text (two posts of one template differ by them).
-    pub numbers: Vec<u64>,
+    pub numbers: Vec<u32>,
     /// Hashes of capitalised words that do not open a sentence: names.
-    pub names: Vec<u64>,
+    pub names: Vec<u32>,
     /// Keys of the header and footer lines: what the channel's boilerplate is learned from.
     pub edge_lines: Vec<u32>,
     /// Whether lines were left out as the channel's boilerplate.
@@ -200,6 +245,60 @@ impl Features {
     /// The kind two posts are compared by: characters when both have them (short posts),
     /// else words (`None` when either is too short to compare but by its exact key).
     pub fn common_kind(&self, other: &Features) -> Option<ShingleKind> {
+        self.sketch().common_kind(&other.sketch())
+    }
+
+    /// What [`compare`] looks at, borrowed.
+    pub fn sketch(&self) -> Sketch<'_> {
+        Sketch {
+            exact: self.exact,
+            words: self.words,
+            word_shingles: self.word_shingles.as_ref().map(|s| s.0.as_slice()),
+            char_shingles: self.char_shingles.as_ref().map(|s| s.0.as_slice()),
+            paragraphs: &self.paragraphs,
+            vocabulary: &self.vocabulary,
+            numbers: &self.numbers,
+            names: &self.names,
+        }
+    }
+}
+
+/// What the verification of a pair compares of a post ([`compare_sketches`]): a view of its
+/// [`Features`], or of their packed form ([`Sketch::pack`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sketch<'a> {
+    /// [`Features::exact`].
+    pub exact: Option<u64>,
+    /// [`Features::words`].
+    pub words: usize,
+    /// [`Features::word_shingles`].
+    pub word_shingles: Option<&'a [u32]>,
+    /// [`Features::char_shingles`].
+    pub char_shingles: Option<&'a [u32]>,
+    /// [`Features::paragraphs`].
+    pub paragraphs: &'a [u64],
+    /// [`Features::vocabulary`].
+    pub vocabulary: &'a [u32],
+    /// [`Features::numbers`].
+    pub numbers: &'a [u32],
+    /// [`Features::names`].
+    pub names: &'a [u32],
+}
+
+/// Marks an absent shingle set in a [`PackedSketch`].
+const ABSENT: u32 = u32::MAX;
+
+impl<'a> Sketch<'a> {
+    /// The shingles of a kind.
+    fn shingles(&self, kind: ShingleKind) -> Option<&[u32]> {
+        match kind {
+            ShingleKind::Words => self.word_shingles,
+            ShingleKind::Chars => self.char_shingles,
+        }
+    }
+
+    /// See [`Features::common_kind`].
+    fn common_kind(&self, other: &Sketch<'_>) -> Option<ShingleKind> {
         if self.char_shingles.is_some() && other.char_shingles.is_some() {
             Some(ShingleKind::Chars)
         } else if self.word_shingles.is_some() && other.word_shingles.is_some() {
@@ -208,7 +307,82 @@ impl Features {
             None
         }
     }
+
+    /// The sketch in one block of 32-bit values, a header of lengths and then each list
+    /// (without the paragraphs: the analysis keeps those of every text anyway). A rebuild keeps
+    /// this compact form of every text until its pairs are verified ([`Sketch::unpack`]).
+    pub fn pack(&self) -> Vec<u32> {
+        let len = |s: Option<&[u32]>| s.map_or(ABSENT, |s| s.len() as u32);
+        let exact = self.exact.unwrap_or(0);
+        let mut v = Vec::with_capacity(
+            PACKED_HEADER
+                + self.word_shingles.map_or(0, <[u32]>::len)
+                + self.char_shingles.map_or(0, <[u32]>::len)
+                + self.vocabulary.len()
+                + self.numbers.len()
+                + self.names.len(),
+        );
+        v.extend([
+            u32::from(self.exact.is_some()),
+            exact as u32,
+            (exact >> 32) as u32,
+            self.words.min(u32::MAX as usize) as u32,
+            len(self.word_shingles),
+            len(self.char_shingles),
+            self.vocabulary.len() as u32,
+            self.numbers.len() as u32,
+            self.names.len() as u32,
+        ]);
+        v.extend_from_slice(self.word_shingles.unwrap_or_default());
+        v.extend_from_slice(self.char_shingles.unwrap_or_default());
+        v.extend_from_slice(self.vocabulary);
+        v.extend_from_slice(self.numbers);
+        v.extend_from_slice(self.names);
+        v
+    }
+
+    /// How many values a packed sketch that starts with this header has (`None` when the
+    /// header is too short).
+    pub fn packed_len(header: &[u32]) -> Option<usize> {
+        let h = header.get(..PACKED_HEADER)?;
+        let opt = |n: u32| if n == ABSENT { 0 } else { n as usize };
+        Some(PACKED_HEADER + opt(h[4]) + opt(h[5]) + h[6] as usize + h[7] as usize + h[8] as usize)
+    }
+
+    /// The sketch that [`Sketch::pack`] made `values` of, with the text's paragraph hashes
+    /// (`None` when the values are not a packed sketch).
+    pub fn unpack(values: &'a [u32], paragraphs: &'a [u64]) -> Option<Sketch<'a>> {
+        let v = values;
+        if Self::packed_len(v) != Some(v.len()) {
+            return None;
+        }
+        let mut at = PACKED_HEADER;
+        let mut take = |n: usize| {
+            let s = &v[at..at + n];
+            at += n;
+            s
+        };
+        let opt = |n: u32| (n != ABSENT).then_some(n as usize);
+        let word_shingles = opt(v[4]).map(&mut take);
+        let char_shingles = opt(v[5]).map(&mut take);
+        let vocabulary = take(v[6] as usize);
+        let numbers = take(v[7] as usize);
+        let names = take(v[8] as usize);
+        Some(Sketch {
+            exact: (v[0] == 1).then(|| u64::from(v[1]) | u64::from(v[2]) << 32),
+            words: v[3] as usize,
+            word_shingles,
+            char_shingles,
+            paragraphs,
+            vocabulary,
+            numbers,
+            names,
+        })
+    }
 }
+
+/// The header of a packed sketch: 9 values.
+pub(super) const PACKED_HEADER: usize = 9;
 
 /// The key of a line for boilerplate: its folded words, hashed (`None` for a line without
 /// words, with more than `max_words`, or with a number).
@@ -234,16 +408,50 @@ fn line_key(line: &str, max_words: usize) -> Option<u32> {
 /// words, each of at most `max_words` words. A one-line post has
 /// none (its line is its content).
 pub fn edge_lines(text: &str, max_words: usize) -> Vec<u32> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut keys: Vec<u32> = Vec::new();
-    for at in edge_positions(&lines) {
-        if let Some(k) = line_key(lines[at], max_words)
-            && !keys.contains(&k)
-        {
-            keys.push(k);
+    EdgeLines::of(text, max_words).keys
+}
+
+/// A text's header and footer lines ([`edge_lines`]): where they are among its lines, with
+/// their keys. Computed once per post: the channel's boilerplate is learned from the keys, and
+/// [`features_with_edges`] leaves out the lines that are boilerplate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EdgeLines {
+    /// Places among the text's lines (`str::lines`), ascending, with the line's key.
+    at: Vec<(usize, Option<u32>)>,
+    /// The distinct keys, in the lines' order.
+    keys: Vec<u32>,
+}
+
+impl EdgeLines {
+    /// The header and footer lines of a text.
+    pub fn of(text: &str, max_words: usize) -> EdgeLines {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut out = EdgeLines::default();
+        for at in edge_positions(&lines) {
+            let key = line_key(lines[at], max_words);
+            if let Some(k) = key
+                && !out.keys.contains(&k)
+            {
+                out.keys.push(k);
+            }
+            out.at.push((at, key));
         }
+        out
     }
-    keys
+
+    /// The distinct keys of the lines.
+    pub fn keys(&self) -> &[u32] {
+        &self.keys
+    }
+
+    /// Whether line `at` is a header or footer line whose key is in `boilerplate`.
+    fn is_boilerplate(&self, at: usize, boilerplate: &HashSet<u32>) -> bool {
+        self.at
+            .binary_search_by_key(&at, |(line, _)| *line)
+            .ok()
+            .and_then(|i| self.at[i].1)
+            .is_some_and(|k| boilerplate.contains(&k))
+    }
 }
 
 /// Where the header and footer lines of [`edge_lines`] are among `lines` (a text's lines),
@@ -379,20 +587,26 @@ pub fn features(
     params: &Params,
     perms: &Permutations,
 ) -> (Features, Vec<(ShingleKind, Vec<u32>)>) {
-    let edge = edge_lines(text, params.boilerplate_max_words);
+    let edges = EdgeLines::of(text, params.boilerplate_max_words);
+    features_with_edges(text, &edges, boilerplate, params, perms)
+}
+
+/// [`features`] of a text whose header and footer lines are already known.
+pub fn features_with_edges(
+    text: &str,
+    edges: &EdgeLines,
+    boilerplate: &HashSet<u32>,
+    params: &Params,
+    perms: &Permutations,
+) -> (Features, Vec<(ShingleKind, Vec<u32>)>) {
     // Leave out the header and footer lines that are boilerplate (those the channel's counts
     // are learned from: a line elsewhere in the post is content), unless nothing with words
     // would be left.
     let mut kept: Vec<&str> = Vec::new();
     let mut removed = false;
-    if !boilerplate.is_empty() && !edge.is_empty() {
-        let lines: Vec<&str> = text.lines().collect();
-        let edges = edge_positions(&lines);
-        for (at, line) in lines.iter().enumerate() {
-            let is_boilerplate = edges.binary_search(&at).is_ok()
-                && line_key(line, params.boilerplate_max_words)
-                    .is_some_and(|k| boilerplate.contains(&k));
-            if is_boilerplate {
+    if !boilerplate.is_empty() && !edges.keys.is_empty() {
+        for (at, line) in text.lines().enumerate() {
+            if edges.is_boilerplate(at, boilerplate) {
                 removed = true;
             } else {
                 kept.push(line);
@@ -405,32 +619,51 @@ pub fn features(
     } else {
         kept = text.lines().collect();
     }
-    let content = kept.join("\n");
-    // URLs and mentions are left out (copies swap them; attribution looks at them apart).
-    let mut blanked = content.clone().into_bytes();
-    let found = extract::all(&content);
-    let spans = found
+    let joined_lines = kept.join("\n");
+    // URLs and mentions are left out (copies swap them; attribution looks at them apart): each
+    // is written over with spaces, so that every other word keeps its place.
+    let found = extract::all(&joined_lines);
+    let mut spans: Vec<std::ops::Range<usize>> = found
         .links
         .iter()
         .filter_map(|l| l.span)
-        .chain(found.mentions.iter().map(|m| m.span));
-    for span in spans {
-        if let Some(bytes) = blanked.get_mut(span.start..span.end) {
-            bytes.fill(b' ');
+        .chain(found.mentions.iter().map(|m| m.span))
+        .map(|s| s.start..s.end)
+        .filter(|r| {
+            r.start <= r.end
+                && joined_lines.is_char_boundary(r.start)
+                && joined_lines.is_char_boundary(r.end)
+        })
+        .collect();
+    spans.sort_unstable_by_key(|r| (r.start, r.end));
+    let content = if spans.is_empty() {
+        joined_lines
+    } else {
+        let mut out = String::with_capacity(joined_lines.len());
+        let mut at = 0;
+        for r in spans {
+            if r.end <= at {
+                continue;
+            }
+            let start = r.start.max(at);
+            out.push_str(&joined_lines[at..start]);
+            out.extend(std::iter::repeat_n(' ', r.end - start));
+            at = r.end;
         }
-    }
-    let content = String::from_utf8(blanked).unwrap_or(content);
+        out.push_str(&joined_lines[at..]);
+        out
+    };
 
     let folded: Vec<fold::FoldedWord<'_>> = fold::words(&content).collect();
     let script = main_script(folded.iter().map(|w| w.folded.as_str()));
     let mut words: Vec<String> = Vec::new();
     let mut starts: Vec<usize> = Vec::new();
-    let mut vocabulary: Vec<u64> = Vec::new();
-    let mut numbers: Vec<u64> = Vec::new();
-    let mut names: Vec<u64> = Vec::new();
+    let mut vocabulary: Vec<u32> = Vec::new();
+    let mut numbers: Vec<u32> = Vec::new();
+    let mut names: Vec<u32> = Vec::new();
     for w in folded {
         let word = in_script(w.folded, script);
-        let h = xxh3_64(word.as_bytes());
+        let h = hash32(xxh3_64(word.as_bytes()));
         if word.chars().any(|c| c.is_ascii_digit()) {
             numbers.push(h);
         } else if w.raw.chars().next().is_some_and(char::is_uppercase)
@@ -454,7 +687,7 @@ pub fn features(
         vocabulary,
         numbers,
         names,
-        edge_lines: edge,
+        edge_lines: edges.keys.clone(),
         boilerplate_removed: removed,
         ..Features::default()
     };
@@ -506,10 +739,10 @@ pub fn features(
     // signature of them only for posts long enough that one changed word leaves most intact.
     let n = params.word_shingle.max(1);
     let hashes = if words.len() <= n {
-        vec![xxh3_64_with_seed(
+        vec![hash32(xxh3_64_with_seed(
             joined.as_bytes(),
             ShingleKind::Words.tag(),
-        )]
+        ))]
     } else {
         let mut shingle = String::new();
         words
@@ -522,7 +755,10 @@ pub fn features(
                     }
                     shingle.push_str(word);
                 }
-                xxh3_64_with_seed(shingle.as_bytes(), ShingleKind::Words.tag())
+                hash32(xxh3_64_with_seed(
+                    shingle.as_bytes(),
+                    ShingleKind::Words.tag(),
+                ))
             })
             .collect()
     };
@@ -540,15 +776,18 @@ pub fn features(
         bounds.push(joined.len());
         let n = params.char_shingle.max(1);
         let hashes = if bounds.len() - 1 <= n {
-            vec![xxh3_64_with_seed(
+            vec![hash32(xxh3_64_with_seed(
                 joined.as_bytes(),
                 ShingleKind::Chars.tag(),
-            )]
+            ))]
         } else {
             bounds
                 .windows(n + 1)
                 .map(|w| {
-                    xxh3_64_with_seed(&joined.as_bytes()[w[0]..w[n]], ShingleKind::Chars.tag())
+                    hash32(xxh3_64_with_seed(
+                        &joined.as_bytes()[w[0]..w[n]],
+                        ShingleKind::Chars.tag(),
+                    ))
                 })
                 .collect()
         };
@@ -566,11 +805,11 @@ pub fn features(
 /// and numbers or names make at least half of them (the same text with another number, or
 /// another name in place of a name). A copy that also left out or added other words (a
 /// sentence, its channel's footer) is not.
-fn one_template(a: &Features, b: &Features) -> bool {
+fn one_template(a: &Sketch<'_>, b: &Sketch<'_>) -> bool {
     /// How many of `x`'s own words against `y` are numbers or names, and how many are not.
-    fn own_words(x: &Features, y: &Features) -> (usize, usize) {
+    fn own_words(x: &Sketch<'_>, y: &Sketch<'_>) -> (usize, usize) {
         let (mut marked, mut other) = (0, 0);
-        for w in &x.vocabulary {
+        for w in x.vocabulary {
             if y.vocabulary.binary_search(w).is_ok() {
                 continue;
             }
@@ -588,7 +827,7 @@ fn one_template(a: &Features, b: &Features) -> bool {
 }
 
 /// Whether every value of sorted `small` is in sorted `large`.
-fn all_in(small: &[u64], large: &[u64]) -> bool {
+fn all_in(small: &[u32], large: &[u32]) -> bool {
     small.iter().all(|x| large.binary_search(x).is_ok())
 }
 
@@ -636,6 +875,11 @@ impl Match {
 /// both sides (see `one_template`), and a partial one needs the smaller text's numbers and
 /// names in the larger.
 pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
+    compare_sketches(&a.sketch(), &b.sketch(), params)
+}
+
+/// [`compare`] of two sketches.
+pub fn compare_sketches(a: &Sketch<'_>, b: &Sketch<'_>, params: &Params) -> Option<Match> {
     let (Some(ea), Some(eb)) = (a.exact, b.exact) else {
         return None;
     };
@@ -648,7 +892,7 @@ pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
     let (jaccard, containment) = match a.common_kind(b) {
         Some(kind) => {
             let (sa, sb) = (a.shingles(kind)?, b.shingles(kind)?);
-            (sa.jaccard(sb), sa.containment(sb))
+            (jaccard(sa, sb), containment(sa, sb))
         }
         None => (0.0, 0.0),
     };
@@ -659,8 +903,7 @@ pub fn compare(a: &Features, b: &Features, params: &Params) -> Option<Match> {
         });
     }
     let (small, large) = if a.words <= b.words { (a, b) } else { (b, a) };
-    let template_free =
-        all_in(&small.numbers, &large.numbers) && all_in(&small.names, &large.names);
+    let template_free = all_in(small.numbers, large.numbers) && all_in(small.names, large.names);
     let shared_paragraph = a
         .paragraphs
         .iter()
@@ -734,8 +977,16 @@ mod tests {
     #[test]
     fn signatures_estimate_jaccard() {
         let perms = Permutations::new(256);
-        let a = Shingles::from_hashes((0..200u64).map(|x| xxh3_64(&x.to_le_bytes())).collect());
-        let b = Shingles::from_hashes((50..250u64).map(|x| xxh3_64(&x.to_le_bytes())).collect());
+        let a = Shingles::from_hashes(
+            (0..200u64)
+                .map(|x| hash32(xxh3_64(&x.to_le_bytes())))
+                .collect(),
+        );
+        let b = Shingles::from_hashes(
+            (50..250u64)
+                .map(|x| hash32(xxh3_64(&x.to_le_bytes())))
+                .collect(),
+        );
         let (sa, sb) = (perms.signature(&a), perms.signature(&b));
         let same = sa.iter().zip(&sb).filter(|(x, y)| x == y).count() as f64 / 256.0;
         let exact = a.jaccard(&b);

@@ -17,14 +17,19 @@
 //! copies, with posts that only reuse a part attached to the cluster they reuse from.
 
 pub mod features;
+mod nodes;
 pub mod relation;
 mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-pub use features::{Features, Match, Permutations, ShingleKind, Shingles};
+use nodes::{NodeId, Nodes, ParkedKeys};
+
+pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
     Attribution, ClusterView, Member, MemberFacts, PostTime, Relation, describe_cluster,
     first_seen, word_changes,
@@ -201,43 +206,36 @@ impl Boilerplate {
 #[derive(Debug, Clone, PartialEq)]
 struct PostEntry {
     channel: i64,
-    /// The text node (by exact key), `None` for posts too short to compare.
-    exact: Option<u64>,
-    /// Keys of its header and footer lines (for the channel's boilerplate counts).
-    edge_lines: Box<[u32]>,
+    /// Its text node, `NO_NODE` for posts too short to compare.
+    node: NodeId,
+    /// Keys of its header and footer lines (for the channel's boilerplate counts): the first
+    /// `line_count`.
+    lines: [u32; features::EDGE_LINES],
+    line_count: u8,
 }
 
-/// One distinct compared text and the posts that have it.
-#[derive(Debug, Clone, PartialEq)]
-struct Node {
-    /// Its posts, ascending.
-    posts: Vec<i64>,
-    /// LSH band keys of word shingles, when it has a word signature.
-    word_bands: Option<Box<[u32]>>,
-    /// LSH band keys of character shingles, when it has a character signature.
-    char_bands: Option<Box<[u32]>>,
-    /// Paragraph hashes of its lowest post.
-    paragraphs: Box<[u64]>,
-}
+/// A post's node when it has none.
+const NO_NODE: NodeId = NodeId::MAX;
 
-impl Node {
-    fn first_post(&self) -> i64 {
-        self.posts.first().copied().unwrap_or(i64::MAX)
+impl PostEntry {
+    fn new(channel: i64, node: NodeId, edge_lines: &[u32]) -> PostEntry {
+        let mut lines = [0; features::EDGE_LINES];
+        let n = edge_lines.len().min(lines.len());
+        lines[..n].copy_from_slice(&edge_lines[..n]);
+        PostEntry {
+            channel,
+            node,
+            lines,
+            line_count: n as u8,
+        }
     }
 
-    /// Its band buckets, as [`band_bucket`] keys.
-    fn band_buckets(&self) -> impl Iterator<Item = u64> + '_ {
-        let words = self.word_bands.iter().flat_map(|b| {
-            b.iter()
-                .enumerate()
-                .map(|(i, k)| band_bucket(ShingleKind::Words, i, *k))
-        });
-        let chars = self.char_bands.iter().flat_map(|b| {
-            b.iter()
-                .enumerate()
-                .map(|(i, k)| band_bucket(ShingleKind::Chars, i, *k))
-        });
-        words.chain(chars)
+    fn node(&self) -> Option<NodeId> {
+        (self.node != NO_NODE).then_some(self.node)
+    }
+
+    fn edge_lines(&self) -> &[u32] {
+        &self.lines[..usize::from(self.line_count)]
     }
 }
 
@@ -290,10 +288,11 @@ pub struct CopyState {
     params: Params,
     mark: i64,
     posts: HashMap<i64, PostEntry>,
-    nodes: HashMap<u64, Node>,
-    edges: HashMap<(u64, u64), Edge>,
+    nodes: Nodes,
+    /// Verified pairs of nodes (lower number first).
+    edges: HashMap<(NodeId, NodeId), Edge>,
     /// Each node's partners in `edges` (derived from them).
-    adjacency: HashMap<u64, Vec<u64>>,
+    adjacency: HashMap<NodeId, Vec<NodeId>>,
     channels: HashMap<i64, Boilerplate>,
     clusters: Clusters,
 }
@@ -305,7 +304,7 @@ struct Clusters {
     by_id: BTreeMap<i64, Cluster>,
 }
 
-fn pair(a: u64, b: u64) -> (u64, u64) {
+fn pair<T: Ord>(a: T, b: T) -> (T, T) {
     if a < b { (a, b) } else { (b, a) }
 }
 
@@ -334,26 +333,41 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Syn
     })
 }
 
-/// Computes features on every core (posts in order).
+/// Computes features on every core (posts in order), given each post's header and footer
+/// lines.
 fn features_of_all(
-    posts: &[CopyPost],
+    posts: &[(CopyPost, EdgeLines)],
     boilerplate: &HashMap<i64, Boilerplate>,
     params: &Params,
     perms: &Permutations,
 ) -> Vec<Computed> {
     let empty = HashSet::default();
-    parallel_map(posts, |p| {
+    parallel_map(posts, |(p, edges)| {
         let lines = boilerplate
             .get(&p.channel_id)
             .map(|b| &b.lines)
             .unwrap_or(&empty);
-        Some(features::features(&p.text, lines, params, perms))
+        Some(features::features_with_edges(
+            &p.text, edges, lines, params, perms,
+        ))
     })
+}
+
+/// Each post with its header and footer lines, on every core.
+fn with_edges(posts: Vec<CopyPost>, params: &Params) -> Vec<(CopyPost, EdgeLines)> {
+    let edges = parallel_map(&posts, |p| {
+        Some(EdgeLines::of(&p.text, params.boilerplate_max_words))
+    });
+    posts.into_iter().zip(edges).collect()
 }
 
 /// Pairs of every run of equal keys in sorted `(key, node)` entries, for runs of 2 to `max`
 /// members (a larger run is a hot bucket and gives none).
-fn pairs_of_runs<K: Ord + Copy>(entries: &mut [(K, u64)], max: usize, out: &mut Vec<(u64, u64)>) {
+fn pairs_of_runs<K: Ord + Copy>(
+    entries: &mut [(K, NodeId)],
+    max: usize,
+    out: &mut Vec<(NodeId, NodeId)>,
+) {
     entries.sort_unstable();
     let mut i = 0;
     while i < entries.len() {
@@ -375,27 +389,276 @@ fn pairs_of_runs<K: Ord + Copy>(entries: &mut [(K, u64)], max: usize, out: &mut 
 
 /// Verifies candidate pairs on every core: the pairs that are copies, with their edge.
 fn verify<'f>(
-    pairs: &[(u64, u64)],
-    features_of: &(dyn Fn(u64) -> Option<&'f Features> + Sync),
+    pairs: &[(NodeId, NodeId)],
+    sketch_of: &(dyn Fn(NodeId) -> Option<Sketch<'f>> + Sync),
     params: &Params,
-) -> Vec<((u64, u64), Edge)> {
+) -> Vec<((NodeId, NodeId), Edge)> {
     parallel_map(pairs, |(a, b)| {
-        let m = features::compare(features_of(*a)?, features_of(*b)?, params)?;
+        let m = features::compare_sketches(&sketch_of(*a)?, &sketch_of(*b)?, params)?;
         Some(((*a, *b), edge_of(m)))
     })
 }
 
 /// A rebuild from scratch, fed one channel at a time (for callers that walk the archive and
 /// hand each channel's posts over as they go): [`CopyState::rebuild`] in steps.
+///
+/// Until the pairs are verified at the end, a rebuild keeps what verification compares of each
+/// text's lowest post in packed form ([`Sketch::pack`]): in memory, or, with
+/// [`Rebuild::spilling`], in an unnamed temporary file, read back at the end for the texts that
+/// have a candidate pair only (about half of them), so that memory stays bounded.
 pub struct Rebuild {
     state: CopyState,
     perms: Permutations,
-    /// Features of each node's lowest post, for the verification at the end.
-    node_features: HashMap<u64, (i64, Features)>,
+    sketches: Sketches,
+    /// Posts of channels handed over and not yet computed: channels are computed together,
+    /// a few thousand posts at a time, so that the cores share out large pieces of work.
+    pending: Vec<CopyPost>,
+}
+
+/// How many posts a rebuild gathers before it computes them.
+const REBUILD_STEP: usize = 16_384;
+
+/// Where a rebuild keeps the packed sketches.
+enum Sketches {
+    /// By node: its lowest post's packed sketch.
+    Memory(Vec<Box<[u32]>>),
+    /// In a temporary file: by node, where its lowest post's packed sketch starts.
+    File {
+        out: Option<BufWriter<std::fs::File>>,
+        file: Option<std::fs::File>,
+        written: u64,
+        at: Vec<u64>,
+        /// The folder, for errors.
+        dir: PathBuf,
+    },
+}
+
+/// A node without a sketch in the file.
+const NO_SKETCH: u64 = u64::MAX;
+
+/// Band keys parked while the pairs are verified: kept as they are, or written to the file.
+enum Parked {
+    Memory(ParkedKeys),
+    File {
+        at: u64,
+        block_lens: Vec<usize>,
+        words: usize,
+    },
+}
+
+fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn le_bytes(values: &[u32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+impl Sketches {
+    fn io_error(dir: &Path) -> impl Fn(std::io::Error) -> StateError + '_ {
+        move |source| StateError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }
+    }
+
+    fn put(&mut self, node: NodeId, packed: Vec<u32>) -> Result<(), StateError> {
+        let i = node as usize;
+        match self {
+            Sketches::Memory(v) => {
+                if v.len() <= i {
+                    v.resize(i + 1, Box::default());
+                }
+                v[i] = packed.into_boxed_slice();
+            }
+            Sketches::File {
+                out,
+                written,
+                at,
+                dir,
+                ..
+            } => {
+                if at.len() <= i {
+                    at.resize(i + 1, NO_SKETCH);
+                }
+                at[i] = *written;
+                let bytes = le_bytes(&packed);
+                if let Some(out) = out {
+                    out.write_all(&bytes).map_err(Self::io_error(dir))?;
+                }
+                *written += bytes.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// The file, written out and ready to be read (`None` in memory).
+    fn file(&mut self) -> Result<Option<&mut std::fs::File>, StateError> {
+        let Sketches::File { out, file, dir, .. } = self else {
+            return Ok(None);
+        };
+        if let Some(w) = out.take() {
+            let f = w
+                .into_inner()
+                .map_err(|e| Self::io_error(dir)(e.into_error()))?;
+            *file = Some(f);
+        }
+        Ok(file.as_mut())
+    }
+
+    /// Parks the band keys: written at the end of the file, or kept in memory.
+    fn park(&mut self, keys: ParkedKeys) -> Result<Parked, StateError> {
+        let Sketches::File { written, dir, .. } = self else {
+            return Ok(Parked::Memory(keys));
+        };
+        let (at, dir) = (*written, dir.clone());
+        let Some(file) = self.file()? else {
+            return Ok(Parked::Memory(keys));
+        };
+        file.seek(SeekFrom::Start(at))
+            .map_err(Self::io_error(&dir))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let mut block_lens = Vec::with_capacity(keys.blocks.len());
+        for block in &keys.blocks {
+            w.write_all(&le_bytes(block))
+                .map_err(Self::io_error(&dir))?;
+            block_lens.push(block.len());
+        }
+        w.flush().map_err(Self::io_error(&dir))?;
+        Ok(Parked::File {
+            at,
+            block_lens,
+            words: keys.words,
+        })
+    }
+
+    /// The parked band keys, back.
+    fn unpark(&mut self, parked: Parked) -> Result<ParkedKeys, StateError> {
+        let (at, block_lens, words) = match parked {
+            Parked::Memory(keys) => return Ok(keys),
+            Parked::File {
+                at,
+                block_lens,
+                words,
+            } => (at, block_lens, words),
+        };
+        let dir = match self {
+            Sketches::File { dir, .. } => dir.clone(),
+            Sketches::Memory(_) => PathBuf::new(),
+        };
+        let file = self.file()?.ok_or_else(|| {
+            Self::io_error(&dir)(std::io::Error::other("the parked band keys are gone"))
+        })?;
+        file.seek(SeekFrom::Start(at))
+            .map_err(Self::io_error(&dir))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut blocks = Vec::with_capacity(block_lens.len());
+        let mut bytes = Vec::new();
+        for len in block_lens {
+            bytes.resize(len * 4, 0);
+            reader
+                .read_exact(&mut bytes)
+                .map_err(Self::io_error(&dir))?;
+            blocks.push(u32s_from_le(&bytes).collect::<Vec<_>>().into_boxed_slice());
+        }
+        Ok(ParkedKeys { blocks, words })
+    }
+
+    /// The packed sketches of these nodes, as one block of values and each node's range in it.
+    fn take(&mut self, nodes: &[NodeId]) -> Result<Packed, StateError> {
+        let mut packed = Packed::default();
+        let wanted: Vec<(u64, NodeId)> = match self {
+            Sketches::Memory(v) => {
+                for n in nodes {
+                    if let Some(s) = v.get(*n as usize).filter(|s| !s.is_empty()) {
+                        packed.push(*n, s);
+                    }
+                }
+                return Ok(packed);
+            }
+            Sketches::File { at, .. } => {
+                let mut w: Vec<(u64, NodeId)> = nodes
+                    .iter()
+                    .filter_map(|n| at.get(*n as usize).map(|a| (*a, *n)))
+                    .filter(|(a, _)| *a != NO_SKETCH)
+                    .collect();
+                w.sort_unstable();
+                w
+            }
+        };
+        let dir = match self {
+            Sketches::File { dir, .. } => dir.clone(),
+            Sketches::Memory(_) => PathBuf::new(),
+        };
+        let Some(file) = self.file()? else {
+            return Ok(packed);
+        };
+        let io = Sketches::io_error(&dir);
+        file.seek(SeekFrom::Start(0)).map_err(&io)?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut pos = 0u64;
+        let mut header = [0u8; 4 * features::PACKED_HEADER];
+        let mut values: Vec<u32> = Vec::new();
+        let mut rest: Vec<u8> = Vec::new();
+        for (offset, node) in wanted {
+            reader
+                .seek_relative(offset as i64 - pos as i64)
+                .map_err(&io)?;
+            reader.read_exact(&mut header).map_err(&io)?;
+            values.clear();
+            values.extend(u32s_from_le(&header));
+            let len = Sketch::packed_len(&values).unwrap_or(values.len());
+            rest.resize((len - values.len()) * 4, 0);
+            reader.read_exact(&mut rest).map_err(&io)?;
+            values.extend(u32s_from_le(&rest));
+            pos = offset + len as u64 * 4;
+            packed.push(node, &values);
+        }
+        Ok(packed)
+    }
+}
+
+/// Packed sketches of some nodes, in blocks of a few megabytes (so that gathering them never
+/// copies what is gathered, nor holds it twice).
+#[derive(Default)]
+struct Packed {
+    blocks: Vec<Vec<u32>>,
+    /// By node: its block and range in it.
+    range: HashMap<NodeId, (u32, u32, u32)>,
+}
+
+/// Values per block of [`Packed`].
+const PACKED_BLOCK: usize = 1 << 20;
+
+impl Packed {
+    fn push(&mut self, node: NodeId, values: &[u32]) {
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() - b.len() >= values.len());
+        if !fits {
+            self.blocks
+                .push(Vec::with_capacity(PACKED_BLOCK.max(values.len())));
+        }
+        let block = self.blocks.len() - 1;
+        let b = &mut self.blocks[block];
+        let start = b.len();
+        b.extend_from_slice(values);
+        self.range
+            .insert(node, (block as u32, start as u32, b.len() as u32));
+    }
+
+    fn get(&self, node: NodeId) -> Option<&[u32]> {
+        self.range
+            .get(&node)
+            .map(|(b, s, e)| &self.blocks[*b as usize][*s as usize..*e as usize])
+    }
 }
 
 impl Rebuild {
-    /// A rebuild at the archive's `mark`.
+    /// A rebuild at the archive's `mark` that keeps the sketches in memory.
     pub fn new(params: Params, mark: i64) -> Rebuild {
         let mut state = CopyState::new(params);
         state.mark = mark;
@@ -403,21 +666,56 @@ impl Rebuild {
         Rebuild {
             state,
             perms,
-            node_features: HashMap::default(),
+            sketches: Sketches::Memory(Vec::new()),
+            pending: Vec::new(),
         }
+    }
+
+    /// A rebuild that keeps the sketches in an unnamed temporary file in `dir` (removed when
+    /// the rebuild ends, however it ends).
+    pub fn spilling(params: Params, mark: i64, dir: &Path) -> Result<Rebuild, StateError> {
+        let file = tempfile::tempfile_in(dir).map_err(|source| StateError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut rebuild = Rebuild::new(params, mark);
+        rebuild.sketches = Sketches::File {
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            file: None,
+            written: 0,
+            at: Vec::new(),
+            dir: dir.to_path_buf(),
+        };
+        Ok(rebuild)
     }
 
     /// Adds every post of one channel (all of them at once: the channel's boilerplate is
     /// learned from them).
-    pub fn add_channel(&mut self, batch: Vec<CopyPost>) {
+    pub fn add_channel(&mut self, batch: Vec<CopyPost>) -> Result<(), StateError> {
+        if self.pending.is_empty() {
+            self.pending = batch;
+        } else {
+            self.pending.extend(batch);
+        }
+        if self.pending.len() >= REBUILD_STEP {
+            self.compute_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Computes the posts gathered so far: their channels' boilerplate, their features, their
+    /// nodes.
+    fn compute_pending(&mut self) -> Result<(), StateError> {
         let state = &mut self.state;
-        let mut lines_of = Vec::with_capacity(batch.len());
+        let batch = with_edges(std::mem::take(&mut self.pending), &state.params);
         let mut in_batch: BTreeSet<i64> = BTreeSet::new();
-        for p in &batch {
-            let lines = features::edge_lines(&p.text, state.params.boilerplate_max_words);
-            state.channels.entry(p.channel_id).or_default().add(&lines);
+        for (p, edges) in &batch {
+            state
+                .channels
+                .entry(p.channel_id)
+                .or_default()
+                .add(edges.keys());
             in_batch.insert(p.channel_id);
-            lines_of.push(lines);
         }
         for channel in in_batch {
             if let Some(b) = state.channels.get_mut(&channel) {
@@ -425,30 +723,58 @@ impl Rebuild {
             }
         }
         let computed = features_of_all(&batch, &state.channels, &state.params, &self.perms);
-        for ((p, lines), (f, bands)) in batch.iter().zip(lines_of).zip(computed) {
-            state.add_post(p, lines, f, bands, Some(&mut self.node_features));
+        for ((p, _), (f, bands)) in batch.iter().zip(computed) {
+            if let Some(node) = state.add_post(p, &f, &bands) {
+                self.sketches.put(node, f.sketch().pack())?;
+            }
         }
+        Ok(())
     }
 
     /// Finds and verifies the pairs, and makes the clusters.
-    pub fn finish(self) -> CopyState {
+    pub fn finish(mut self) -> Result<CopyState, StateError> {
+        self.compute_pending()?;
         let Rebuild {
             mut state,
-            node_features,
+            mut sketches,
             ..
         } = self;
-        let pairs = state.all_candidates();
-        let features_of = |exact: u64| node_features.get(&exact).map(|(_, f)| f);
-        let found = verify(&pairs, &features_of, &state.params);
+        let pairs = state.nodes.candidates(state.params.max_bucket);
+        let mut needed: Vec<NodeId> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        // While the sketches are read and compared, the band keys wait in the file.
+        let parked = sketches.park(state.nodes.park_keys())?;
+        let packed = sketches.take(&needed)?;
+        drop(needed);
+        let nodes = &state.nodes;
+        let sketch_of = |n: NodeId| Sketch::unpack(packed.get(n)?, nodes.paragraphs(n));
+        let found = verify(&pairs, &sketch_of, &state.params);
+        drop(pairs);
+        drop(packed);
+        let keys = sketches.unpark(parked)?;
+        state.nodes.unpark_keys(keys);
+        drop(sketches);
         let found: Vec<_> = found
             .into_iter()
             .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
             .collect();
+        // Every list of partners allocated once, at its size.
+        let mut degree: HashMap<NodeId, usize> = HashMap::default();
+        for ((a, b), _) in &found {
+            *degree.entry(*a).or_default() += 1;
+            *degree.entry(*b).or_default() += 1;
+        }
+        state.adjacency.reserve(degree.len());
+        for (n, d) in degree {
+            state.adjacency.insert(n, Vec::with_capacity(d));
+        }
+        state.edges.reserve(found.len());
         for (key, edge) in found {
             state.link(key, edge);
         }
         state.recluster();
-        state
+        Ok(state)
     }
 }
 
@@ -456,10 +782,10 @@ impl CopyState {
     /// An empty analysis (of an empty archive).
     pub fn new(params: Params) -> CopyState {
         CopyState {
+            nodes: Nodes::new(params.bands),
             params,
             mark: 0,
             posts: HashMap::default(),
-            nodes: HashMap::default(),
             edges: HashMap::default(),
             adjacency: HashMap::default(),
             channels: HashMap::default(),
@@ -497,122 +823,45 @@ impl CopyState {
         self.channels.get(&channel_id)
     }
 
-    /// Builds the analysis from scratch: `channels` yields every post of the archive, one
-    /// channel at a time (all of a channel's posts in one batch: its boilerplate is learned
-    /// from them), and `mark` is the archive's mark they were read at.
-    pub fn rebuild<E>(
+    /// Builds the analysis from scratch in memory: `channels` yields every post of the
+    /// archive, one channel at a time (all of a channel's posts in one batch: its boilerplate
+    /// is learned from them), and `mark` is the archive's mark they were read at. (A caller
+    /// that walks a large archive uses [`Rebuild::spilling`].)
+    pub fn rebuild<E: From<StateError>>(
         params: Params,
         mark: i64,
         channels: impl IntoIterator<Item = Result<Vec<CopyPost>, E>>,
     ) -> Result<CopyState, E> {
         let mut builder = Rebuild::new(params, mark);
         for batch in channels {
-            builder.add_channel(batch?);
+            builder.add_channel(batch?)?;
         }
-        Ok(builder.finish())
+        Ok(builder.finish()?)
     }
 
-    /// Files a post's computed features: its entry, its node (created when new).
+    /// Files a post's computed features: its entry, its node (created when new). Returns its
+    /// node when the post is now that node's lowest post (whose features the node keeps).
     fn add_post(
         &mut self,
         p: &CopyPost,
-        edge_lines: Vec<u32>,
-        f: Features,
-        bands: Vec<(ShingleKind, Vec<u32>)>,
-        node_features: Option<&mut HashMap<u64, (i64, Features)>>,
-    ) {
-        let exact = f.exact;
+        f: &Features,
+        bands: &[(ShingleKind, Vec<u32>)],
+    ) -> Option<NodeId> {
+        let node = f.exact.map(|exact| match self.nodes.get(exact) {
+            Some(id) => id,
+            None => self.nodes.insert(exact, bands, &f.paragraphs),
+        });
         self.posts.insert(
             p.post_id,
-            PostEntry {
-                channel: p.channel_id,
-                exact,
-                edge_lines: edge_lines.into_boxed_slice(),
-            },
+            PostEntry::new(p.channel_id, node.unwrap_or(NO_NODE), &f.edge_lines),
         );
-        let Some(exact) = exact else { return };
-        let node = self.nodes.entry(exact).or_insert_with(|| {
-            let mut node = Node {
-                posts: Vec::new(),
-                word_bands: None,
-                char_bands: None,
-                paragraphs: f.paragraphs.clone().into_boxed_slice(),
-            };
-            for (kind, keys) in bands {
-                match kind {
-                    ShingleKind::Words => node.word_bands = Some(keys.into_boxed_slice()),
-                    ShingleKind::Chars => node.char_bands = Some(keys.into_boxed_slice()),
-                }
-            }
-            node
-        });
-        if let Err(at) = node.posts.binary_search(&p.post_id) {
-            node.posts.insert(at, p.post_id);
+        let node = node?;
+        if self.nodes.add_post(node, p.post_id) {
+            self.nodes.set_paragraphs(node, &f.paragraphs);
+            Some(node)
+        } else {
+            None
         }
-        if node.first_post() == p.post_id {
-            node.paragraphs = f.paragraphs.clone().into_boxed_slice();
-            if let Some(nf) = node_features {
-                nf.insert(exact, (p.post_id, f));
-            }
-        }
-    }
-
-    /// Every candidate pair of the archive: nodes sharing a band bucket or a paragraph, in a
-    /// bucket of at most [`Params::max_bucket`] nodes. One band at a time (bounded memory).
-    fn all_candidates(&self) -> Vec<(u64, u64)> {
-        let max = self.params.max_bucket;
-        let mut pairs = Vec::new();
-        let mut entries: Vec<(u32, u64)> = Vec::with_capacity(self.nodes.len());
-        for kind in [ShingleKind::Words, ShingleKind::Chars] {
-            for band in 0..self.params.bands {
-                entries.clear();
-                for (exact, node) in &self.nodes {
-                    let keys = match kind {
-                        ShingleKind::Words => node.word_bands.as_deref(),
-                        ShingleKind::Chars => node.char_bands.as_deref(),
-                    };
-                    if let Some(k) = keys.and_then(|k| k.get(band)) {
-                        entries.push((*k, *exact));
-                    }
-                }
-                pairs_of_runs(&mut entries, max, &mut pairs);
-            }
-            pairs.sort_unstable();
-            pairs.dedup();
-        }
-        let mut paragraphs: Vec<(u64, u64)> = self
-            .nodes
-            .iter()
-            .flat_map(|(e, n)| n.paragraphs.iter().map(move |p| (*p, *e)))
-            .collect();
-        pairs_of_runs(&mut paragraphs, max, &mut pairs);
-        pairs.sort_unstable();
-        pairs.dedup();
-        pairs
-    }
-
-    /// Every node in these buckets (all nodes are scanned once): band buckets and paragraph
-    /// buckets, each with its members.
-    fn members_of(
-        &self,
-        band_keys: &HashSet<u64>,
-        para_keys: &HashSet<u64>,
-    ) -> (HashMap<u64, Vec<u64>>, HashMap<u64, Vec<u64>>) {
-        let mut bands: HashMap<u64, Vec<u64>> = HashMap::default();
-        let mut paras: HashMap<u64, Vec<u64>> = HashMap::default();
-        for (exact, node) in &self.nodes {
-            for k in node.band_buckets() {
-                if band_keys.contains(&k) {
-                    bands.entry(k).or_default().push(*exact);
-                }
-            }
-            for p in node.paragraphs.iter() {
-                if para_keys.contains(p) {
-                    paras.entry(*p).or_default().push(*exact);
-                }
-            }
-        }
-        (bands, paras)
     }
 
     /// Brings the analysis up to the archive: `changed` are the posts with a version newer
@@ -629,6 +878,17 @@ impl CopyState {
         changed: Vec<CopyPost>,
         fetch: &mut Fetch<'_, E>,
     ) -> Result<UpdateReport, E> {
+        let report = self.update_nodes(mark, changed, fetch);
+        self.nodes.release_emptied();
+        report
+    }
+
+    fn update_nodes<E>(
+        &mut self,
+        mark: i64,
+        changed: Vec<CopyPost>,
+        fetch: &mut Fetch<'_, E>,
+    ) -> Result<UpdateReport, E> {
         if changed.is_empty() {
             self.mark = self.mark.max(mark);
             return Ok(UpdateReport::default());
@@ -636,117 +896,112 @@ impl CopyState {
         let perms = Permutations::new(self.params.permutations());
         // 1. The boilerplate counts follow the changed posts' header and footer lines.
         let mut touched: BTreeSet<i64> = BTreeSet::new();
-        let mut recompute: BTreeMap<i64, CopyPost> = BTreeMap::new();
-        for p in changed {
-            let lines = features::edge_lines(&p.text, self.params.boilerplate_max_words);
+        let mut recompute: BTreeMap<i64, (CopyPost, EdgeLines)> = BTreeMap::new();
+        for (p, edges) in with_edges(changed, &self.params) {
             if let Some(old) = self.posts.get(&p.post_id) {
-                let (old_channel, old_lines) = (old.channel, old.edge_lines.clone());
+                let (old_channel, old_lines) = (old.channel, old.edge_lines().to_vec());
                 if let Some(b) = self.channels.get_mut(&old_channel) {
                     b.remove(&old_lines);
                 }
                 touched.insert(old_channel);
             }
-            self.channels.entry(p.channel_id).or_default().add(&lines);
+            self.channels
+                .entry(p.channel_id)
+                .or_default()
+                .add(edges.keys());
             touched.insert(p.channel_id);
-            recompute.insert(p.post_id, p);
+            recompute.insert(p.post_id, (p, edges));
         }
         // 2. Channels whose boilerplate changed: their posts with a changed line, again.
-        let mut affected: Vec<i64> = Vec::new();
+        let mut changed_lines: HashMap<i64, HashSet<u32>> = HashMap::default();
         for channel in &touched {
-            let Some(b) = self.channels.get_mut(channel) else {
-                continue;
-            };
-            let changed_lines = b.relearn(&self.params);
-            if changed_lines.is_empty() {
-                continue;
+            if let Some(b) = self.channels.get_mut(channel) {
+                let lines = b.relearn(&self.params);
+                if !lines.is_empty() {
+                    changed_lines.insert(*channel, lines);
+                }
             }
+        }
+        let mut affected: Vec<i64> = Vec::new();
+        if !changed_lines.is_empty() {
             for (id, entry) in &self.posts {
-                if entry.channel == *channel
+                if let Some(lines) = changed_lines.get(&entry.channel)
                     && !recompute.contains_key(id)
-                    && entry.edge_lines.iter().any(|l| changed_lines.contains(l))
+                    && entry.edge_lines().iter().any(|l| lines.contains(l))
                 {
                     affected.push(*id);
                 }
             }
         }
         affected.sort_unstable();
-        for p in fetch(&affected)? {
-            recompute.insert(p.post_id, p);
+        let fetched_affected = fetch(&affected)?;
+        for (p, edges) in with_edges(fetched_affected, &self.params) {
+            recompute.insert(p.post_id, (p, edges));
         }
         let compared = recompute.len() as u64;
 
         // 3. Recompute their features and move them between nodes.
-        let posts: Vec<CopyPost> = recompute.into_values().collect();
+        let posts: Vec<(CopyPost, EdgeLines)> = recompute.into_values().collect();
         let computed = features_of_all(&posts, &self.channels, &self.params, &perms);
         // Nodes whose pairs must be found again, with their buckets before the change.
-        let mut dirty: HashSet<u64> = HashSet::default();
+        let mut dirty: HashSet<NodeId> = HashSet::default();
         let mut before_bands: HashMap<u64, usize> = HashMap::default();
         let mut before_paras: HashMap<u64, usize> = HashMap::default();
-        let mut seen_before: HashSet<u64> = HashSet::default();
+        let mut seen_before: HashSet<NodeId> = HashSet::default();
         let mut fresh: HashMap<i64, Features> = HashMap::default();
-        let mut note_before = |state: &CopyState, e: u64, seen: &mut HashSet<u64>| {
-            if !seen.insert(e) {
+        let mut note_before = |nodes: &Nodes, n: NodeId, seen: &mut HashSet<NodeId>| {
+            if !nodes.is_live(n) || !seen.insert(n) {
                 return;
             }
-            if let Some(n) = state.nodes.get(&e) {
-                for k in n.band_buckets() {
-                    *before_bands.entry(k).or_default() += 1;
-                }
-                for p in n.paragraphs.iter() {
-                    *before_paras.entry(*p).or_default() += 1;
-                }
+            for k in nodes.band_buckets(n) {
+                *before_bands.entry(k).or_default() += 1;
+            }
+            for p in nodes.paragraphs(n) {
+                *before_paras.entry(*p).or_default() += 1;
             }
         };
-        for (p, (f, bands)) in posts.iter().zip(computed) {
-            let old = self.posts.get(&p.post_id).and_then(|e| e.exact);
-            if let Some(old) = old {
-                note_before(self, old, &mut seen_before);
-                if let Some(node) = self.nodes.get_mut(&old) {
-                    node.posts.retain(|id| *id != p.post_id);
-                    if node.posts.is_empty() {
-                        self.nodes.remove(&old);
-                    }
-                }
+        for ((p, _), (f, bands)) in posts.iter().zip(computed) {
+            if let Some(old) = self.posts.get(&p.post_id).and_then(PostEntry::node) {
+                note_before(&self.nodes, old, &mut seen_before);
+                self.nodes.remove_post(old, p.post_id);
                 dirty.insert(old);
             }
-            if let Some(e) = f.exact {
-                note_before(self, e, &mut seen_before);
-                dirty.insert(e);
+            if let Some(n) = f.exact.and_then(|e| self.nodes.get(e)) {
+                note_before(&self.nodes, n, &mut seen_before);
             }
-            fresh.insert(p.post_id, f.clone());
-            let lines = features::edge_lines(&p.text, self.params.boilerplate_max_words);
-            self.add_post(p, lines, f, bands, None);
+            self.add_post(p, &f, &bands);
+            if let Some(n) = f.exact.and_then(|e| self.nodes.get(e)) {
+                dirty.insert(n);
+            }
+            fresh.insert(p.post_id, f);
         }
         // Nodes that are gone lose their pairs; the others take the paragraphs of their
         // lowest post.
         // The clusters to recompute are those of the dirty nodes' partners before (a cluster
         // that loses a pair may split) and after.
-        let mut seeds: HashSet<u64> = dirty.clone();
+        let mut seeds: HashSet<NodeId> = dirty.clone();
         for d in &dirty {
             if let Some(partners) = self.adjacency.get(d) {
                 seeds.extend(partners.iter().copied());
             }
         }
-        let dirty_list: Vec<u64> = dirty.iter().copied().collect();
+        let dirty_list: Vec<NodeId> = dirty.iter().copied().collect();
         for d in dirty_list {
             self.unlink(d);
         }
-        dirty.retain(|e| self.nodes.contains_key(e));
+        dirty.retain(|n| self.nodes.is_live(*n));
         let need: Vec<i64> = dirty
             .iter()
-            .filter_map(|e| self.nodes.get(e).map(Node::first_post))
+            .map(|n| self.nodes.first_post(*n))
             .filter(|id| !fresh.contains_key(id))
             .collect();
         let fetched = self.features_of_posts(&need, fetch, &perms)?;
-        let mut dirty_features: HashMap<u64, Features> = HashMap::default();
-        for e in &dirty {
-            let Some(node) = self.nodes.get_mut(e) else {
-                continue;
-            };
-            let first = node.first_post();
+        let mut dirty_features: HashMap<NodeId, Features> = HashMap::default();
+        for n in &dirty {
+            let first = self.nodes.first_post(*n);
             if let Some(f) = fresh.get(&first).or_else(|| fetched.get(&first)) {
-                node.paragraphs = f.paragraphs.clone().into_boxed_slice();
-                dirty_features.insert(*e, f.clone());
+                self.nodes.set_paragraphs(*n, &f.paragraphs);
+                dirty_features.insert(*n, f.clone());
             }
         }
 
@@ -754,14 +1009,12 @@ impl CopyState {
         let limit = self.params.max_bucket;
         let mut after_bands: HashMap<u64, usize> = HashMap::default();
         let mut after_paras: HashMap<u64, usize> = HashMap::default();
-        for e in &dirty {
-            if let Some(n) = self.nodes.get(e) {
-                for k in n.band_buckets() {
-                    *after_bands.entry(k).or_default() += 1;
-                }
-                for p in n.paragraphs.iter() {
-                    *after_paras.entry(*p).or_default() += 1;
-                }
+        for n in &dirty {
+            for k in self.nodes.band_buckets(*n) {
+                *after_bands.entry(k).or_default() += 1;
+            }
+            for p in self.nodes.paragraphs(*n) {
+                *after_paras.entry(*p).or_default() += 1;
             }
         }
         let band_keys: HashSet<u64> = before_bands
@@ -774,8 +1027,8 @@ impl CopyState {
             .chain(after_paras.keys())
             .copied()
             .collect();
-        let (bands, paras) = self.members_of(&band_keys, &para_keys);
-        let crossed = |members: &HashMap<u64, Vec<u64>>,
+        let (bands, paras) = self.nodes.members_of(&band_keys, &para_keys);
+        let crossed = |members: &HashMap<u64, Vec<NodeId>>,
                        before: &HashMap<u64, usize>,
                        after: &HashMap<u64, usize>| {
             before.keys().chain(after.keys()).any(|k| {
@@ -796,7 +1049,7 @@ impl CopyState {
         }
 
         // 5. The dirty nodes' pairs, found and verified again.
-        let mut pairs: Vec<(u64, u64)> = Vec::new();
+        let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
         for members in bands.values().chain(paras.values()) {
             if members.len() < 2 || members.len() > limit {
                 continue;
@@ -814,21 +1067,20 @@ impl CopyState {
         let partners: Vec<i64> = pairs
             .iter()
             .flat_map(|(a, b)| [*a, *b])
-            .filter(|e| !dirty_features.contains_key(e))
-            .filter_map(|e| self.nodes.get(&e).map(Node::first_post))
+            .filter(|n| !dirty_features.contains_key(n))
+            .map(|n| self.nodes.first_post(n))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         let partner_features = self.features_of_posts(&partners, fetch, &perms)?;
         let nodes = &self.nodes;
-        let features_of = |e: u64| -> Option<&Features> {
-            dirty_features.get(&e).or_else(|| {
-                nodes
-                    .get(&e)
-                    .and_then(|n| partner_features.get(&n.first_post()))
-            })
+        let sketch_of = |n: NodeId| -> Option<Sketch<'_>> {
+            dirty_features
+                .get(&n)
+                .or_else(|| partner_features.get(&nodes.first_post(n)))
+                .map(Features::sketch)
         };
-        let found = verify(&pairs, &features_of, &self.params);
+        let found = verify(&pairs, &sketch_of, &self.params);
         let found: Vec<_> = found
             .into_iter()
             .filter(|((a, b), e)| e.full || self.across_channels(*a, *b))
@@ -837,7 +1089,7 @@ impl CopyState {
             self.link(key, edge);
         }
         self.mark = mark;
-        let moved: Vec<i64> = posts.iter().map(|p| p.post_id).collect();
+        let moved: Vec<i64> = posts.iter().map(|(p, _)| p.post_id).collect();
         self.recluster_around(&seeds, &moved);
         Ok(UpdateReport {
             compared,
@@ -848,17 +1100,12 @@ impl CopyState {
     /// Whether two nodes have posts in different channels. Partial reuse is looked for between
     /// channels only: within one channel, a repeated paragraph is the channel's template or
     /// boilerplate (a quiz bot's heading, a daily summary's opening), not a copy.
-    fn across_channels(&self, a: u64, b: u64) -> bool {
-        let channels = |e: u64| -> BTreeSet<i64> {
+    fn across_channels(&self, a: NodeId, b: NodeId) -> bool {
+        let channels = |n: NodeId| -> BTreeSet<i64> {
             self.nodes
-                .get(&e)
-                .map(|n| {
-                    n.posts
-                        .iter()
-                        .filter_map(|p| self.posts.get(p).map(|e| e.channel))
-                        .collect()
-                })
-                .unwrap_or_default()
+                .posts(n)
+                .filter_map(|p| self.posts.get(&p).map(|e| e.channel))
+                .collect()
         };
         let (ca, cb) = (channels(a), channels(b));
         !(ca.len() == 1 && ca == cb)
@@ -874,17 +1121,17 @@ impl CopyState {
         if ids.is_empty() {
             return Ok(HashMap::default());
         }
-        let posts = fetch(ids)?;
+        let posts = with_edges(fetch(ids)?, &self.params);
         let computed = features_of_all(&posts, &self.channels, &self.params, perms);
         Ok(posts
             .iter()
             .zip(computed)
-            .map(|(p, (f, _))| (p.post_id, f))
+            .map(|((p, _), (f, _))| (p.post_id, f))
             .collect())
     }
 
     /// Adds a verified pair.
-    fn link(&mut self, key: (u64, u64), edge: Edge) {
+    fn link(&mut self, key: (NodeId, NodeId), edge: Edge) {
         if self.edges.insert(key, edge).is_none() {
             self.adjacency.entry(key.0).or_default().push(key.1);
             self.adjacency.entry(key.1).or_default().push(key.0);
@@ -892,7 +1139,7 @@ impl CopyState {
     }
 
     /// Removes every pair of a node.
-    fn unlink(&mut self, node: u64) {
+    fn unlink(&mut self, node: NodeId) {
         for partner in self.adjacency.remove(&node).unwrap_or_default() {
             self.edges.remove(&pair(node, partner));
             if let Some(list) = self.adjacency.get_mut(&partner) {
@@ -916,11 +1163,10 @@ impl CopyState {
     /// Recomputes every cluster from the nodes and pairs.
     fn recluster(&mut self) {
         // A node alone (one post, no pair) is in no cluster.
-        let region: Vec<u64> = self
+        let region: Vec<NodeId> = self
             .nodes
-            .iter()
-            .filter(|(e, n)| n.posts.len() > 1 || self.adjacency.contains_key(e))
-            .map(|(e, _)| *e)
+            .ids()
+            .filter(|n| self.nodes.post_count(*n) > 1 || self.adjacency.contains_key(n))
             .collect();
         let mut clusters = Clusters::default();
         for c in self.clusters_of(region) {
@@ -935,27 +1181,29 @@ impl CopyState {
     /// Recomputes the clusters an update touched: those of every node connected (by any pair)
     /// to `seeds`, and those that held the `moved` posts. Clusters are decided within each
     /// connected part of the pairs alone, so the others stay as they are.
-    fn recluster_around(&mut self, seeds: &HashSet<u64>, moved: &[i64]) {
-        let mut region: HashSet<u64> = HashSet::default();
-        let mut stack: Vec<u64> = seeds
+    fn recluster_around(&mut self, seeds: &HashSet<NodeId>, moved: &[i64]) {
+        let mut region: HashSet<NodeId> = HashSet::default();
+        let mut stack: Vec<NodeId> = seeds
             .iter()
             .copied()
-            .filter(|e| self.nodes.contains_key(e))
+            .filter(|n| self.nodes.is_live(*n))
             .collect();
-        while let Some(e) = stack.pop() {
-            if !region.insert(e) {
+        while let Some(n) = stack.pop() {
+            if !region.insert(n) {
                 continue;
             }
-            if let Some(partners) = self.adjacency.get(&e) {
+            if let Some(partners) = self.adjacency.get(&n) {
                 stack.extend(partners.iter().copied().filter(|p| !region.contains(p)));
             }
         }
         // The old clusters of the region's posts and of the moved posts go.
         let mut old: BTreeSet<i64> = BTreeSet::new();
-        for e in &region {
-            if let Some(n) = self.nodes.get(e) {
-                old.extend(n.posts.iter().filter_map(|p| self.clusters.of_post.get(p)));
-            }
+        for n in &region {
+            old.extend(
+                self.nodes
+                    .posts(*n)
+                    .filter_map(|p| self.clusters.of_post.get(&p)),
+            );
         }
         old.extend(moved.iter().filter_map(|p| self.clusters.of_post.get(p)));
         for id in old {
@@ -976,49 +1224,48 @@ impl CopyState {
     /// The clusters of a set of nodes closed under the pairs (every partner of a node of the
     /// set is in it): the connected components of the full copies, with the posts that only
     /// reuse a part attached to their best partner's (see `docs/copies.md`).
-    fn clusters_of(&self, mut exacts: Vec<u64>) -> Vec<Cluster> {
-        exacts.sort_unstable_by_key(|e| (self.nodes[e].first_post(), *e));
-        let index: HashMap<u64, usize> = exacts.iter().enumerate().map(|(i, e)| (*e, i)).collect();
-        let mut uf = UnionFind::new(exacts.len());
-        let mut edges: Vec<((u64, u64), Edge)> = Vec::new();
-        for a in &exacts {
+    fn clusters_of(&self, mut members: Vec<NodeId>) -> Vec<Cluster> {
+        let nodes = &self.nodes;
+        members.sort_unstable_by_key(|n| (nodes.first_post(*n), nodes.exact(*n)));
+        let index: HashMap<NodeId, usize> =
+            members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut uf = UnionFind::new(members.len());
+        // The pairs by the members' places (independent of the nodes' numbers).
+        let mut edges: Vec<((usize, usize), Edge)> = Vec::new();
+        for a in &members {
             for b in self.adjacency.get(a).into_iter().flatten() {
                 if a < b
                     && let Some(e) = self.edges.get(&(*a, *b))
+                    && let (Some(i), Some(j)) = (index.get(a), index.get(b))
                 {
-                    edges.push(((*a, *b), *e));
+                    edges.push((pair(*i, *j), *e));
                 }
             }
         }
         edges.sort_unstable_by_key(|(k, _)| *k);
-        for ((a, b), e) in &edges {
-            if e.full
-                && let (Some(i), Some(j)) = (index.get(a), index.get(b))
-            {
+        for ((i, j), e) in &edges {
+            if e.full {
                 uf.union(*i, *j);
             }
         }
         // Component sizes in nodes.
         let mut size: HashMap<usize, usize> = HashMap::default();
-        for i in 0..exacts.len() {
+        for i in 0..members.len() {
             *size.entry(uf.find(i)).or_default() += 1;
         }
-        let singleton: Vec<bool> = (0..exacts.len()).map(|i| size[&uf.find(i)] == 1).collect();
+        let singleton: Vec<bool> = (0..members.len()).map(|i| size[&uf.find(i)] == 1).collect();
         // Each singleton's best partial partner: the highest containment, then the lowest
         // first post.
         let mut best: HashMap<usize, (usize, f32, i64)> = HashMap::default();
-        for ((a, b), e) in &edges {
+        for ((i, j), e) in &edges {
             if e.full {
                 continue;
             }
-            let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) else {
-                continue;
-            };
-            for (me, other) in [(i, j), (j, i)] {
+            for (me, other) in [(*i, *j), (*j, *i)] {
                 if !singleton[me] {
                     continue;
                 }
-                let first = self.nodes[&exacts[other]].first_post();
+                let first = nodes.first_post(members[other]);
                 let better = match best.get(&me) {
                     None => true,
                     Some((_, c, f)) => e.containment > *c || (e.containment == *c && first < *f),
@@ -1034,8 +1281,8 @@ impl CopyState {
         let mut attach: Vec<(usize, usize)> = Vec::new();
         for (me, other) in &chosen {
             let mutual = chosen.get(other) == Some(me);
-            let first_me = self.nodes[&exacts[*me]].first_post();
-            let first_other = self.nodes[&exacts[*other]].first_post();
+            let first_me = nodes.first_post(members[*me]);
+            let first_other = nodes.first_post(members[*other]);
             if hubs.contains(me) && !(mutual && first_me > first_other) {
                 continue;
             }
@@ -1046,19 +1293,19 @@ impl CopyState {
         for (me, other) in attach {
             uf.union(me, other);
         }
-        let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for i in 0..exacts.len() {
-            members.entry(uf.find(i)).or_default().push(i);
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..members.len() {
+            groups.entry(uf.find(i)).or_default().push(i);
         }
         let mut out = Vec::new();
-        for nodes in members.values() {
+        for group in groups.values() {
             let mut posts: Vec<i64> = Vec::new();
             let mut partial: Vec<i64> = Vec::new();
-            for i in nodes {
-                let n = &self.nodes[&exacts[*i]];
-                posts.extend(n.posts.iter().copied());
+            for i in group {
+                let n = members[*i];
+                posts.extend(nodes.posts(n));
                 if attached.contains(i) {
-                    partial.extend(n.posts.iter().copied());
+                    partial.extend(nodes.posts(n));
                 }
             }
             if posts.len() < 2 {
@@ -1123,15 +1370,15 @@ impl CopyState {
     /// The verified pair of two posts' texts, when there is one (`None` for the same text:
     /// see [`CopyState::same_text`]).
     pub fn edge(&self, a: i64, b: i64) -> Option<Edge> {
-        let ea = self.posts.get(&a)?.exact?;
-        let eb = self.posts.get(&b)?.exact?;
-        self.edges.get(&pair(ea, eb)).copied()
+        let na = self.posts.get(&a)?.node()?;
+        let nb = self.posts.get(&b)?.node()?;
+        self.edges.get(&pair(na, nb)).copied()
     }
 
     /// Whether two posts have the same compared text.
     pub fn same_text(&self, a: i64, b: i64) -> bool {
         match (self.posts.get(&a), self.posts.get(&b)) {
-            (Some(x), Some(y)) => x.exact.is_some() && x.exact == y.exact,
+            (Some(x), Some(y)) => x.node().is_some() && x.node == y.node,
             _ => false,
         }
     }
@@ -1149,18 +1396,68 @@ impl CopyState {
         features::features(&post.text, lines, &self.params, &perms).0
     }
 
+    /// Approximate heap bytes of the analysis by part (what a benchmark reports of its memory).
+    pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
+        let slot = |n: usize, each: usize| n * (each + 1);
+        let mut out = vec![
+            (
+                "posts",
+                slot(self.posts.capacity(), 8 + std::mem::size_of::<PostEntry>()),
+            ),
+            ("edges", slot(self.edges.capacity(), 20)),
+            (
+                "adjacency",
+                slot(self.adjacency.capacity(), 32)
+                    + self
+                        .adjacency
+                        .values()
+                        .map(|v| v.capacity() * 4)
+                        .sum::<usize>(),
+            ),
+            (
+                "channels",
+                self.channels
+                    .values()
+                    .map(|b| slot(b.counts.capacity(), 8) + slot(b.lines.capacity(), 4))
+                    .sum(),
+            ),
+            (
+                "clusters",
+                slot(self.clusters.of_post.capacity(), 16)
+                    + self
+                        .clusters
+                        .by_id
+                        .values()
+                        .map(|c| 80 + (c.posts.capacity() + c.partial.capacity()) * 8)
+                        .sum::<usize>(),
+            ),
+        ];
+        out.extend(self.nodes.heap_bytes());
+        out
+    }
+
     /// The state's content in a canonical order, for comparing an update with a rebuild.
     pub fn fingerprint(&self) -> String {
         let mut out = String::new();
         for c in self.clusters() {
             out.push_str(&format!("{}:{:?}/{:?}\n", c.id, c.posts, c.partial));
         }
-        let mut edges: Vec<_> = self.edges.iter().collect();
-        edges.sort_by_key(|(k, _)| **k);
-        for (k, e) in edges {
-            out.push_str(&format!("{k:?}={e:?}\n"));
+        for ((a, b), e) in self.exact_edges() {
+            out.push_str(&format!("{:?}={e:?}\n", (a, b)));
         }
         out
+    }
+
+    /// The verified pairs by the nodes' exact keys, sorted (what a fingerprint or the saved
+    /// file holds: independent of the nodes' numbers).
+    fn exact_edges(&self) -> Vec<((u64, u64), Edge)> {
+        let mut edges: Vec<((u64, u64), Edge)> = self
+            .edges
+            .iter()
+            .map(|((a, b), e)| (pair(self.nodes.exact(*a), self.nodes.exact(*b)), *e))
+            .collect();
+        edges.sort_unstable_by_key(|(k, _)| *k);
+        edges
     }
 }
 

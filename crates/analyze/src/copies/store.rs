@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::{Boilerplate, CopyState, Edge, Node, Params, PostEntry};
+use super::{Boilerplate, CopyState, Edge, NO_NODE, Params, PostEntry, ShingleKind};
 
 /// The first bytes of the file.
 const MAGIC: &[u8; 8] = b"TGSCOPY\0";
 /// Bumped whenever the format, or what the analysis computes, changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -195,49 +195,50 @@ impl CopyState {
         for (id, e) in posts {
             o.i64(*id)?;
             o.i64(e.channel)?;
-            match e.exact {
+            match e.node().map(|n| self.nodes.exact(n)) {
                 Some(x) => {
                     o.u8(1)?;
                     o.u64(x)?;
                 }
                 None => o.u8(0)?,
             }
-            o.len(e.edge_lines.len())?;
-            for l in e.edge_lines.iter() {
+            o.len(e.edge_lines().len())?;
+            for l in e.edge_lines() {
                 o.u32(*l)?;
             }
         }
-        let mut nodes: Vec<(&u64, &Node)> = self.nodes.iter().collect();
-        nodes.sort_unstable_by_key(|(e, _)| **e);
+        let mut nodes: Vec<(u64, u32)> =
+            self.nodes.ids().map(|n| (self.nodes.exact(n), n)).collect();
+        nodes.sort_unstable();
         o.len(nodes.len())?;
         for (exact, n) in nodes {
-            o.u64(*exact)?;
-            o.len(n.posts.len())?;
-            for p in &n.posts {
-                o.i64(*p)?;
+            o.u64(exact)?;
+            o.len(self.nodes.post_count(n))?;
+            for p in self.nodes.posts(n) {
+                o.i64(p)?;
             }
-            for bands in [&n.word_bands, &n.char_bands] {
-                match bands {
+            for kind in [ShingleKind::Words, ShingleKind::Chars] {
+                match self.nodes.band_keys(n, kind) {
                     Some(b) => {
                         o.len(b.len())?;
-                        for k in b.iter() {
+                        for k in b {
                             o.u32(*k)?;
                         }
                     }
                     None => o.u64(u64::MAX)?,
                 }
             }
-            o.len(n.paragraphs.len())?;
-            for p in n.paragraphs.iter() {
+            let paragraphs = self.nodes.paragraphs(n);
+            o.len(paragraphs.len())?;
+            for p in paragraphs {
                 o.u64(*p)?;
             }
         }
-        let mut edges: Vec<(&(u64, u64), &Edge)> = self.edges.iter().collect();
-        edges.sort_unstable_by_key(|(k, _)| **k);
+        let edges = self.exact_edges();
         o.len(edges.len())?;
         for ((a, b), e) in edges {
-            o.u64(*a)?;
-            o.u64(*b)?;
+            o.u64(a)?;
+            o.u64(b)?;
             o.u8(u8::from(e.full))?;
             o.u32(e.jaccard.to_bits())?;
             o.u32(e.containment.to_bits())?;
@@ -311,29 +312,27 @@ impl CopyState {
         state.mark = i.i64()?;
         let n = i.len(17)?;
         state.posts.reserve(n);
+        // The posts' exact keys, resolved to nodes once the nodes are read.
+        let mut post_exact: Vec<(i64, u64)> = Vec::new();
         for _ in 0..n {
             let id = i.i64()?;
             let channel = i.i64()?;
-            let exact = match i.u8()? {
-                0 => None,
-                _ => Some(i.u64()?),
-            };
+            if i.u8()? != 0 {
+                post_exact.push((id, i.u64()?));
+            }
             let k = i.len(4)?;
+            if k > super::features::EDGE_LINES {
+                return Err(format!("post {id} has {k} header and footer lines"));
+            }
             let mut lines = Vec::with_capacity(k);
             for _ in 0..k {
                 lines.push(i.u32()?);
             }
-            state.posts.insert(
-                id,
-                PostEntry {
-                    channel,
-                    exact,
-                    edge_lines: lines.into_boxed_slice(),
-                },
-            );
+            state
+                .posts
+                .insert(id, PostEntry::new(channel, NO_NODE, &lines));
         }
         let n = i.len(32)?;
-        state.nodes.reserve(n);
         for _ in 0..n {
             let exact = i.u64()?;
             let k = i.len(8)?;
@@ -341,19 +340,22 @@ impl CopyState {
             for _ in 0..k {
                 posts.push(i.i64()?);
             }
-            let mut bands: [Option<Box<[u32]>>; 2] = [None, None];
-            for slot in &mut bands {
+            let mut bands: Vec<(ShingleKind, Vec<u32>)> = Vec::new();
+            for kind in [ShingleKind::Words, ShingleKind::Chars] {
                 let k = i.u64()?;
                 if k != u64::MAX {
                     let k = usize::try_from(k).map_err(|e| e.to_string())?;
-                    if k.saturating_mul(4) > i.b.len() - i.at {
-                        return Err(format!("a band count at byte {} exceeds the file", i.at));
+                    if k != state.params.bands {
+                        return Err(format!(
+                            "{k} band keys at byte {}, not {}",
+                            i.at, state.params.bands
+                        ));
                     }
                     let mut b = Vec::with_capacity(k);
                     for _ in 0..k {
                         b.push(i.u32()?);
                     }
-                    *slot = Some(b.into_boxed_slice());
+                    bands.push((kind, b));
                 }
             }
             let k = i.len(8)?;
@@ -361,22 +363,35 @@ impl CopyState {
             for _ in 0..k {
                 paragraphs.push(i.u64()?);
             }
-            let [word_bands, char_bands] = bands;
-            state.nodes.insert(
-                exact,
-                Node {
-                    posts,
-                    word_bands,
-                    char_bands,
-                    paragraphs: paragraphs.into_boxed_slice(),
-                },
-            );
+            if posts.is_empty() || state.nodes.get(exact).is_some() {
+                return Err(format!("a text without posts, or twice, at byte {}", i.at));
+            }
+            let node = state.nodes.insert(exact, &bands, &paragraphs);
+            for p in posts {
+                state.nodes.add_post(node, p);
+            }
+        }
+        for (post, exact) in post_exact {
+            let node = state
+                .nodes
+                .get(exact)
+                .ok_or_else(|| format!("post {post} has a text the file does not hold"))?;
+            if let Some(e) = state.posts.get_mut(&post) {
+                e.node = node;
+            }
         }
         let n = i.len(25)?;
         state.edges.reserve(n);
         for _ in 0..n {
             let a = i.u64()?;
             let b = i.u64()?;
+            let node = |exact: u64| {
+                state
+                    .nodes
+                    .get(exact)
+                    .ok_or_else(|| format!("a pair names a text the file does not hold ({exact})"))
+            };
+            let (a, b) = super::pair(node(a)?, node(b)?);
             let full = i.u8()? != 0;
             let jaccard = f32::from_bits(i.u32()?);
             let containment = f32::from_bits(i.u32()?);
@@ -438,7 +453,7 @@ mod tests {
             Params::default(),
             7,
             vec![
-                Ok::<_, ()>(vec![post(1, 1, text)]),
+                Ok::<_, StateError>(vec![post(1, 1, text)]),
                 Ok(vec![post(2, 2, &format!("{text}. Subscribe!"))]),
             ],
         )

@@ -5,7 +5,7 @@ pub mod news;
 
 use std::collections::BTreeMap;
 
-use tgscope_analyze::copies::{CopyPost, CopyState, Params};
+use tgscope_analyze::copies::{CopyPost, CopyState, Params, Rebuild, StateError};
 
 /// A post of `channel`.
 pub fn post(id: i64, channel: i64, text: &str) -> CopyPost {
@@ -25,12 +25,29 @@ pub fn rebuild(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
     }
     let batches = by_channel.into_values().map(|mut batch| {
         batch.sort_by_key(|p| p.post_id);
-        Ok::<_, std::convert::Infallible>(batch)
+        Ok::<_, StateError>(batch)
     });
-    match CopyState::rebuild(params.clone(), mark, batches) {
-        Ok(state) => state,
-        Err(never) => match never {},
+    CopyState::rebuild(params.clone(), mark, batches).expect("an in-memory rebuild")
+}
+
+/// [`rebuild`] as a large archive is rebuilt: the sketches spilled to a temporary file in a
+/// folder of its own (checked to be left empty), and the channels handed over in the reverse
+/// order (so that the analysis may not depend on the order of its input).
+pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
+    let mut by_channel: BTreeMap<i64, Vec<CopyPost>> = BTreeMap::new();
+    for p in posts {
+        by_channel.entry(p.channel_id).or_default().push(p.clone());
     }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut rebuild = Rebuild::spilling(params.clone(), mark, dir.path()).expect("a spill file");
+    for mut batch in by_channel.into_values().rev() {
+        batch.sort_by_key(|p| std::cmp::Reverse(p.post_id));
+        rebuild.add_channel(batch).expect("spilled");
+    }
+    let state = rebuild.finish().expect("read back");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("the folder").collect();
+    assert!(left.is_empty(), "the rebuild left files behind: {left:?}");
+    state
 }
 
 /// [`rebuild`] with the default parameters.
