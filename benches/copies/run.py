@@ -21,7 +21,7 @@ What it does:
    `CopyState::update` with the newest 1,000 posts on a state rebuilt without them (an in-memory
    map stands for the archive), compared with the full rebuild.
 5. The peers, each in its own process on one thread (RAYON_NUM_THREADS=1 and one BLAS thread),
-   on the same signed sets (each u64 shingle hash fed as its 8 little-endian bytes; the bytes
+   on the same signed sets (each 32-bit shingle hash fed as its 4 little-endian bytes; the bytes
    are made before the clock starts), one LSH index per shingle kind as tgscope keeps them apart:
    - datasketch `MinHash(num_perm=128, seed=1)` + `update_batch`, `MinHashLSH` at its defaults
      (threshold=0.9, which picks 5 bands x 25 rows);
@@ -140,7 +140,7 @@ def peer(args):
     """One peer on one corpus: prints a JSON object."""
     import resource
     chain_of, family_of, words, chars, signed, truth = load_corpus(args.corpus)
-    tokens = [(post, kind, [h.to_bytes(8, "little") for h in
+    tokens = [(post, kind, [h.to_bytes(4, "little") for h in
                             (chars if kind == "chars" else words)[post]]) for post, kind in signed]
     word_sets = {p: set(h) for p, h in words.items()}
     char_sets = {p: set(h) for p, h in chars.items()}
