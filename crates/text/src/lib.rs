@@ -34,3 +34,4 @@ pub mod extract;
 pub mod fold;
 pub mod names;
 pub mod normalize;
+pub mod urls;
