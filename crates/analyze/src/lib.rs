@@ -9,7 +9,11 @@
 //! - [`copies`]: near-duplicate detection and copy clusters ([`copies::CopyState`]), the
 //!   relation of each copy to the first post seen ([`copies::describe_cluster`]), and
 //!   the state's file format.
+//! - [`network`]: the channel network (forwards, mentions, copies, shared links,
+//!   coordination, hashtags), its measures and its file formats.
 //!
 //! What it does not do: read or write the archive, know capture formats, or draw anything.
 
 pub mod copies;
+pub mod network;
+mod state_file;

@@ -6,8 +6,8 @@
 //! inferred dates, then the lowest archive id), and every answer says what it rests on.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tgscope_analyze::copies::{
@@ -15,6 +15,7 @@ use tgscope_analyze::copies::{
 };
 use tgscope_store::index_feed::{PostDate, PostText};
 
+use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
 use crate::{ChannelInfo, Engine, PostRecord};
@@ -25,41 +26,11 @@ pub use tgscope_analyze::copies::{Params as CopyParams, Relation};
 pub const COPIES_DIR: &str = "copies";
 /// The analysis's file in [`COPIES_DIR`].
 const STATE_FILE: &str = "state.bin";
-/// Held while the analysis is updated and saved (one updater at a time).
-const LOCK_FILE: &str = "update.lock";
 /// The archive setting that holds the parameters a user chose.
 const PARAMS_SETTING: &str = "copies.params";
 
-/// Analyses in memory, by file, with the file's size and modification time when read: every
-/// engine of a process (the server keeps several) uses one copy of an archive's analysis.
-static SHARED: Mutex<Vec<(PathBuf, FileStamp, Arc<CopyState>)>> = Mutex::new(Vec::new());
-
-/// What identifies one version of a file.
-type FileStamp = (u64, Option<std::time::SystemTime>);
-
-fn stamp(path: &Path) -> Option<FileStamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), meta.modified().ok()))
-}
-
-/// The analysis in memory for this file, when the file has not changed since it was read.
-fn shared(path: &Path) -> Option<Arc<CopyState>> {
-    let now = stamp(path)?;
-    let shared = SHARED.lock().ok()?;
-    shared
-        .iter()
-        .find(|(p, s, _)| p == path && *s == now)
-        .map(|(_, _, state)| Arc::clone(state))
-}
-
-/// Keeps the analysis just read or written for this file (one per file).
-fn share(path: &Path, state: &Arc<CopyState>) {
-    let Some(now) = stamp(path) else { return };
-    if let Ok(mut shared) = SHARED.lock() {
-        shared.retain(|(p, _, _)| p != path);
-        shared.push((path.to_path_buf(), now, Arc::clone(state)));
-    }
-}
+/// Analyses in memory, one per file for the process.
+static SHARED: SharedStates<CopyState> = SharedStates::new();
 
 /// What bringing the copy analysis up to the archive did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -582,18 +553,7 @@ impl Engine {
             None
         };
         let dir = self.copies_dir();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| EngineError::Archive(format!("{}: {e}", dir.display())))?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| EngineError::Archive(format!("{}: {e}", lock_path.display())))?;
-        lock.lock()
-            .map_err(|e| EngineError::Archive(format!("locking {}: {e}", lock_path.display())))?;
+        let lock = derived::lock_updates(&dir)?;
         // Another process may have brought it up meanwhile.
         self.copies = self.load_copies()?;
         let mark = self.store.index_mark()?;
@@ -633,7 +593,7 @@ impl Engine {
             .save(&path)
             .map_err(|e| EngineError::Archive(e.to_string()))?;
         let state = Arc::new(state);
-        share(&path, &state);
+        SHARED.put(&path, &state);
         drop(lock);
         self.copies = Some(state);
         self.copies_catching_up = false;
@@ -659,13 +619,13 @@ impl Engine {
     /// same (the engines of a server share it), else read (and shared).
     fn load_copies(&self) -> Result<Option<Arc<CopyState>>> {
         let path = self.copies_dir().join(STATE_FILE);
-        if let Some(state) = shared(&path) {
+        if let Some(state) = SHARED.get(&path) {
             return Ok(Some(state));
         }
         match CopyState::load(&path) {
             Ok(Some(state)) => {
                 let state = Arc::new(state);
-                share(&path, &state);
+                SHARED.put(&path, &state);
                 Ok(Some(state))
             }
             Ok(None) => Ok(None),

@@ -29,6 +29,7 @@
 
 pub mod browse;
 pub mod copies;
+mod derived;
 pub mod error;
 pub mod export;
 pub mod filter;

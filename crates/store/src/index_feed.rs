@@ -274,6 +274,90 @@ impl Store {
     }
 }
 
+/// One post as the network analysis needs it: its current version's date, forward source,
+/// mentions, links and hashtags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRow {
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Observed date (RFC 3339 UTC).
+    pub date: Option<String>,
+    /// Inferred date, as stored, when there is no observed one.
+    pub date_inferred: Option<String>,
+    /// When the current version is a forward: the source's channel (archive id), when the
+    /// archive knows it by a name, and the source post's message id, when known.
+    pub forward: Option<(Option<i64>, Option<i64>)>,
+    /// Usernames of its mentions (without `@`).
+    pub mentions: Vec<String>,
+    /// Its links' URLs (the label when a link has no separate URL).
+    pub links: Vec<String>,
+    /// Its hashtags (without `#`).
+    pub hashtags: Vec<String>,
+}
+
+impl Store {
+    /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
+    /// 0), in post order, as the network analysis needs it; an error of `f` stops the walk.
+    pub fn for_each_network_post<E: From<StoreError>>(
+        &self,
+        after_mark: i64,
+        mut f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut walk = || -> std::result::Result<(), Stop<E>> {
+            let conn = self.conn();
+            let mut posts = conn.prepare(
+                "SELECT p.id, p.channel_id, v.id, v.date,
+                        CASE WHEN v.date IS NULL THEN v.date_inferred END,
+                        f.version_id IS NOT NULL, f.channel_id, f.message_id
+                 FROM posts p JOIN versions v ON v.id = p.current_version_id
+                 LEFT JOIN forwards f ON f.version_id = v.id
+                 WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
+                 ORDER BY p.id",
+            )?;
+            let mut tags =
+                conn.prepare_cached("SELECT tag FROM hashtags WHERE version_id = ?1 ORDER BY ord")?;
+            let mut mentions = conn.prepare_cached(
+                "SELECT username FROM mentions WHERE version_id = ?1 ORDER BY ord",
+            )?;
+            let mut links = conn.prepare_cached(
+                "SELECT COALESCE(url, label) FROM links WHERE version_id = ?1 ORDER BY ord",
+            )?;
+            let mut rows = posts.query(params![after_mark])?;
+            while let Some(r) = rows.next()? {
+                let version_id: i64 = r.get(2)?;
+                let list =
+                    |stmt: &mut rusqlite::CachedStatement<'_>| -> rusqlite::Result<Vec<String>> {
+                        stmt.query_map(params![version_id], |r| r.get::<_, String>(0))?
+                            .collect::<rusqlite::Result<Vec<_>>>()
+                    };
+                let forwarded: bool = r.get(5)?;
+                f(NetworkRow {
+                    post_id: r.get(0)?,
+                    channel_id: r.get(1)?,
+                    date: r.get(3)?,
+                    date_inferred: r.get(4)?,
+                    forward: if forwarded {
+                        Some((r.get(6)?, r.get(7)?))
+                    } else {
+                        None
+                    },
+                    mentions: list(&mut mentions)?,
+                    links: list(&mut links)?,
+                    hashtags: list(&mut tags)?,
+                })
+                .map_err(Stop::Callback)?;
+            }
+            Ok(())
+        };
+        walk().map_err(|stop| match stop {
+            Stop::Store(e) => E::from(e),
+            Stop::Callback(e) => e,
+        })
+    }
+}
+
 /// When a post was published, as its current version says, for the copy analysis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostDate {

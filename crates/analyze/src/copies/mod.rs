@@ -947,12 +947,17 @@ impl CopyState {
         let mut dirty: HashSet<NodeId> = HashSet::default();
         let mut before_bands: HashMap<u64, usize> = HashMap::default();
         let mut before_paras: HashMap<u64, usize> = HashMap::default();
-        let mut seen_before: HashSet<NodeId> = HashSet::default();
+        // By exact key, noted once, whether or not the text had a node before: a node that
+        // this update creates is never counted as there before.
+        let mut seen_before: HashSet<u64> = HashSet::default();
         let mut fresh: HashMap<i64, Features> = HashMap::default();
-        let mut note_before = |nodes: &Nodes, n: NodeId, seen: &mut HashSet<NodeId>| {
-            if !nodes.is_live(n) || !seen.insert(n) {
+        let mut note_before = |nodes: &Nodes, exact: u64, seen: &mut HashSet<u64>| {
+            if !seen.insert(exact) {
                 return;
             }
+            let Some(n) = nodes.get(exact) else {
+                return;
+            };
             for k in nodes.band_buckets(n) {
                 *before_bands.entry(k).or_default() += 1;
             }
@@ -962,12 +967,12 @@ impl CopyState {
         };
         for ((p, _), (f, bands)) in posts.iter().zip(computed) {
             if let Some(old) = self.posts.get(&p.post_id).and_then(PostEntry::node) {
-                note_before(&self.nodes, old, &mut seen_before);
+                note_before(&self.nodes, self.nodes.exact(old), &mut seen_before);
                 self.nodes.remove_post(old, p.post_id);
                 dirty.insert(old);
             }
-            if let Some(n) = f.exact.and_then(|e| self.nodes.get(e)) {
-                note_before(&self.nodes, n, &mut seen_before);
+            if let Some(e) = f.exact {
+                note_before(&self.nodes, e, &mut seen_before);
             }
             self.add_post(p, &f, &bands);
             if let Some(n) = f.exact.and_then(|e| self.nodes.get(e)) {

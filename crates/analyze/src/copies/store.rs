@@ -1,12 +1,12 @@
-//! The copy analysis on disk: one file, written whole to a temporary name and renamed (a
-//! reader never sees half of it), ending with a checksum. A file that is damaged, or written
-//! by another version of the format or with other parameters, is not used: the analysis is
-//! derived data and is rebuilt from the archive instead.
+//! The copy analysis on disk, in the framing of [`crate::state_file`]: a file that is damaged,
+//! or written by another version of the format, is not used (the analysis is derived data and
+//! is rebuilt from the archive instead).
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
-use xxhash_rust::xxh3::Xxh3;
+pub use crate::state_file::StateError;
+use crate::state_file::{self, In, Out};
 
 use super::{Boilerplate, CopyState, Edge, NO_NODE, Params, PostEntry, ShingleKind};
 
@@ -14,106 +14,6 @@ use super::{Boilerplate, CopyState, Edge, NO_NODE, Params, PostEntry, ShingleKin
 const MAGIC: &[u8; 8] = b"TGSCOPY\0";
 /// Bumped whenever the format, or what the analysis computes, changes.
 pub const FORMAT_VERSION: u32 = 3;
-
-/// Why the state could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The failure.
-        source: std::io::Error,
-    },
-    /// The file is not a copy analysis this version of tgscope wrote, or it is damaged.
-    #[error("{path}: {what}")]
-    Unusable {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        what: String,
-    },
-}
-
-struct Out<W: Write> {
-    w: W,
-    hash: Xxh3,
-}
-
-impl<W: Write> Out<W> {
-    fn bytes(&mut self, b: &[u8]) -> std::io::Result<()> {
-        self.hash.update(b);
-        self.w.write_all(b)
-    }
-    fn u8(&mut self, v: u8) -> std::io::Result<()> {
-        self.bytes(&[v])
-    }
-    fn u32(&mut self, v: u32) -> std::io::Result<()> {
-        self.bytes(&v.to_le_bytes())
-    }
-    fn u64(&mut self, v: u64) -> std::io::Result<()> {
-        self.bytes(&v.to_le_bytes())
-    }
-    fn i64(&mut self, v: i64) -> std::io::Result<()> {
-        self.bytes(&v.to_le_bytes())
-    }
-    fn f64(&mut self, v: f64) -> std::io::Result<()> {
-        self.bytes(&v.to_le_bytes())
-    }
-    fn len(&mut self, n: usize) -> std::io::Result<()> {
-        self.u64(n as u64)
-    }
-}
-
-struct In<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl In<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|e| *e <= self.b.len())
-            .ok_or_else(|| format!("ends early at byte {}", self.at))?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32, String> {
-        let mut a = [0u8; 4];
-        a.copy_from_slice(self.take(4)?);
-        Ok(u32::from_le_bytes(a))
-    }
-    fn u64(&mut self) -> Result<u64, String> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(a))
-    }
-    fn i64(&mut self) -> Result<i64, String> {
-        Ok(self.u64()? as i64)
-    }
-    fn f64(&mut self) -> Result<f64, String> {
-        Ok(f64::from_bits(self.u64()?))
-    }
-    /// A count, checked against what the rest of the file could hold.
-    fn len(&mut self, each: usize) -> Result<usize, String> {
-        let n = self.u64()?;
-        let left = (self.b.len() - self.at) as u64;
-        if n.saturating_mul(each.max(1) as u64) > left {
-            return Err(format!(
-                "a count of {n} at byte {} exceeds the file",
-                self.at
-            ));
-        }
-        Ok(n as usize)
-    }
-}
 
 fn write_params<W: Write>(o: &mut Out<W>, p: &Params) -> std::io::Result<()> {
     for v in [
@@ -164,28 +64,10 @@ fn read_params(i: &mut In<'_>) -> Result<Params, String> {
 impl CopyState {
     /// Writes the state to `path` (through a temporary file in the same folder, renamed).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let io = |source| StateError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let tmp = path.with_extension("tmp");
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut o = Out {
-            w: BufWriter::with_capacity(1 << 20, file),
-            hash: Xxh3::new(),
-        };
-        self.write_to(&mut o).map_err(io)?;
-        let sum = o.hash.digest();
-        o.w.write_all(&sum.to_le_bytes()).map_err(io)?;
-        let file = o.w.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(io)
+        state_file::save(path, MAGIC, FORMAT_VERSION, |o| self.write_to(o))
     }
 
     fn write_to<W: Write>(&self, o: &mut Out<W>) -> std::io::Result<()> {
-        o.bytes(MAGIC)?;
-        o.u32(FORMAT_VERSION)?;
         write_params(o, &self.params)?;
         o.i64(self.mark)?;
         // In a canonical order, so that equal states give equal files.
@@ -268,42 +150,13 @@ impl CopyState {
 
     /// Reads a state written by [`CopyState::save`]. `Ok(None)` when there is no file.
     pub fn load(path: &Path) -> Result<Option<CopyState>, StateError> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(StateError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
-        let unusable = |what: String| StateError::Unusable {
-            path: path.to_path_buf(),
-            what,
-        };
-        if bytes.len() < MAGIC.len() + 12 || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(unusable("not a copy analysis file".into()));
-        }
-        let (body, sum) = bytes.split_at(bytes.len() - 8);
-        let mut expected = [0u8; 8];
-        expected.copy_from_slice(sum);
-        if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(expected) {
-            return Err(unusable(
-                "the checksum does not match: the file is damaged".into(),
-            ));
-        }
-        let mut i = In {
-            b: body,
-            at: MAGIC.len(),
-        };
-        let version = i.u32().map_err(unusable)?;
-        if version != FORMAT_VERSION {
-            return Err(unusable(format!(
-                "written in format {version}; this tgscope reads format {FORMAT_VERSION}"
-            )));
-        }
-        Self::read_from(&mut i).map(Some).map_err(unusable)
+        state_file::load(
+            path,
+            MAGIC,
+            FORMAT_VERSION,
+            "a copy analysis",
+            Self::read_from,
+        )
     }
 
     fn read_from(i: &mut In<'_>) -> Result<CopyState, String> {
@@ -422,9 +275,6 @@ impl CopyState {
                 b.lines.insert(i.u32()?);
             }
             state.channels.insert(id, b);
-        }
-        if i.at != i.b.len() {
-            return Err(format!("{} bytes after the end", i.b.len() - i.at));
         }
         state.relink();
         state.recluster();
