@@ -111,6 +111,18 @@ pub enum Command {
     /// List the largest copy clusters: posts of the archive with the same or nearly the same
     /// text, each with its first post seen in this archive, channels, size and time span.
     Clusters(ClustersArgs),
+    /// Write the channel network (who forwards, mentions, copies, links to the same pages as
+    /// and moves in step with whom) or the hashtag network, for Gephi, networkx, igraph or a
+    /// spreadsheet.
+    ///
+    /// Every directed edge points from the channel whose post, name or text is passed on to
+    /// the channel that passes it on. Coordination links two channels that shared at least
+    /// --min-shared objects (forward origins, cleaned links, copy clusters, hashtags), each
+    /// within --window of each other. See docs/networks.md.
+    Network(NetworkArgs),
+    /// Count hashtags: posts per period and channel, first use, the channels using each tag,
+    /// and the tags used with it.
+    Hashtags(HashtagsArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).
@@ -328,6 +340,127 @@ pub struct ClustersArgs {
     /// Parameters of the analysis.
     #[command(flatten)]
     pub params: CopyParamArgs,
+}
+
+/// Edge kinds of `network`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkKind {
+    /// A forward's source → the forwarder.
+    Forward,
+    /// A channel named by @username or a t.me link → the channel naming it.
+    Mention,
+    /// The first post seen of a copy cluster → a later copy (forwards excluded).
+    Copy,
+    /// Channels that posted the same cleaned URL (undirected).
+    Link,
+    /// Channels that shared the same objects within the window (undirected).
+    Coordination,
+    /// The hashtag network (tags used together); not combined with the others.
+    Hashtag,
+    /// forward, mention, copy, link and coordination.
+    All,
+}
+
+/// Objects coordination compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkObject {
+    /// The same forward origin (source channel and post).
+    Forward,
+    /// The same cleaned URL.
+    Link,
+    /// The same copy cluster.
+    Copy,
+    /// The same hashtag.
+    Hashtag,
+}
+
+/// File formats of `network`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkFmt {
+    /// GEXF 1.3 (Gephi), with time intervals on edges.
+    Gexf,
+    /// GEXF 1.3 without time intervals (networkx reads it).
+    GexfStatic,
+    /// GraphML with typed keys (networkx, igraph, Gephi).
+    Graphml,
+    /// Edge list to the file, node list beside it (`NAME-nodes.csv`).
+    Csv,
+    /// `{"nodes": [...], "edges": [...]}` (see docs/networks.md).
+    Json,
+}
+
+/// Arguments of `network`.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Edge kinds (comma-separated or repeated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "forward,mention,copy,link"
+    )]
+    pub kind: Vec<NetworkKind>,
+    /// Only posts on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only posts before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only the channels within --depth steps of this one (username, title or archive id).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Steps from --channel.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub depth: usize,
+    /// Coordination: the most time between two shares (`60s`, `5m`, `1h`, or seconds).
+    #[arg(long, default_value = "60s", value_name = "TIME")]
+    pub window: String,
+    /// Coordination: the least number of distinct shared objects of an edge.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub min_shared: usize,
+    /// Coordination: the objects compared (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "forward,link,copy,hashtag"
+    )]
+    pub objects: Vec<NetworkObject>,
+    /// Coordination and shared links: objects shared by more channels than this link none.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_sharers: usize,
+    /// The hashtag network: the least posts of a tag and of a pair of tags.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub min_tag_posts: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: NetworkFmt,
+    /// Write to this file instead of stdout (needed for csv).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `hashtags`.
+#[derive(Debug, Args)]
+pub struct HashtagsArgs {
+    /// Only this channel's posts (username, title or archive id).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Only posts on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only posts before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Count posts per day, week or month.
+    #[arg(long, default_value = "month", value_name = "PERIOD")]
+    pub by: tgscope_engine::Period,
+    /// At most this many tags (default: 20 in a table; every tag in json, jsonl and csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
 }
 
 /// Arguments of `collect`.

@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod copies;
+mod network;
 mod output;
 mod progress;
 mod terminal;
@@ -415,6 +416,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         page.undated_left_out
                     );
                 }
+            }
+        }
+        Command::Network(a) => {
+            let mut engine = open_existing(&archive)?;
+            network::run(&mut engine, &a, &mut out, cli.quiet)?;
+        }
+        Command::Hashtags(a) => {
+            let mut engine = open_existing(&archive)?;
+            if matches!(a.format, Fmt::Table) {
+                network::hashtags(
+                    &mut engine,
+                    &a,
+                    &mut terminal::ForPeople::new(&mut out),
+                    cli.quiet,
+                )?;
+            } else {
+                network::hashtags(&mut engine, &a, &mut out, cli.quiet)?;
             }
         }
         Command::Reindex => {

@@ -480,6 +480,7 @@ pub fn run(
     engine.reindex_posts(&redated)?;
     // So does the copy analysis.
     engine.update_copies()?;
+    engine.update_networks()?;
     Ok(report)
 }
 

@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod filter;
 pub mod ingest;
+pub mod network;
 pub mod search;
 pub mod watch;
 
@@ -91,6 +92,8 @@ pub struct Engine {
     copies: Option<std::sync::Arc<tgscope_analyze::copies::CopyState>>,
     /// Whether the copy analysis was found behind the archive while a writer was at work.
     copies_catching_up: bool,
+    /// The network analysis of `<archive>/networks`, loaded on first use.
+    networks: Option<std::sync::Arc<tgscope_analyze::network::NetworkState>>,
 }
 
 /// Export formats.
@@ -119,9 +122,11 @@ impl Engine {
             index_catching_up: false,
             copies: None,
             copies_catching_up: false,
+            networks: None,
         };
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
+        engine.catch_up_existing_networks()?;
         Ok(engine)
     }
 
@@ -137,9 +142,11 @@ impl Engine {
             index_catching_up: false,
             copies: None,
             copies_catching_up: false,
+            networks: None,
         };
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
+        engine.catch_up_existing_networks()?;
         Ok(engine)
     }
 

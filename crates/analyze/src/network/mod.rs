@@ -9,7 +9,7 @@
 //! saved in one checksummed file. A network is computed from it on demand
 //! ([`NetworkState::network`]) for the kinds, period and parameters asked for, with the channels'
 //! facts and the copy clusters handed over by the engine; [`measures`] adds degrees, PageRank and
-//! communities, and [`format`] writes GEXF, GraphML, CSV and JSON.
+//! communities, and [`format`](mod@format) writes GEXF, GraphML, CSV and JSON.
 //!
 //! Every directed edge points the way content travels: from the channel whose post, name or text
 //! is passed on to the channel that passes it on (a forward's source → the forwarder; a mentioned

@@ -1,0 +1,327 @@
+//! `tgscope network` and `tgscope hashtags`: the networks written in the formats researchers
+//! open (through `tgscope_engine::network::format`, the one writer of each format), and the
+//! hashtag table.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use tgscope_engine::Engine;
+use tgscope_engine::network::{
+    self, EdgeKind, HashtagTable, Network, NetworkQuery, ObjectKind, format,
+};
+
+use crate::args::{Fmt, HashtagsArgs, NetworkArgs, NetworkFmt, NetworkKind, NetworkObject};
+
+/// The question of `tgscope network`.
+pub fn query(a: &NetworkArgs) -> anyhow::Result<NetworkQuery> {
+    let mut kinds: Vec<EdgeKind> = Vec::new();
+    for k in &a.kind {
+        let add: &[EdgeKind] = match k {
+            NetworkKind::Forward => &[EdgeKind::Forward],
+            NetworkKind::Mention => &[EdgeKind::Mention],
+            NetworkKind::Copy => &[EdgeKind::Copy],
+            NetworkKind::Link => &[EdgeKind::Link],
+            NetworkKind::Coordination => &[EdgeKind::Coordination],
+            NetworkKind::Hashtag => &[EdgeKind::Hashtag],
+            NetworkKind::All => &EdgeKind::CHANNEL_KINDS,
+        };
+        for k in add {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
+        }
+    }
+    if kinds.contains(&EdgeKind::Hashtag) && kinds.len() > 1 {
+        anyhow::bail!(
+            "--kind hashtag is the network of tags; it cannot be combined with channel edges"
+        );
+    }
+    let objects = a
+        .objects
+        .iter()
+        .map(|o| match o {
+            NetworkObject::Forward => ObjectKind::Forward,
+            NetworkObject::Link => ObjectKind::Link,
+            NetworkObject::Copy => ObjectKind::Copy,
+            NetworkObject::Hashtag => ObjectKind::Hashtag,
+        })
+        .collect();
+    Ok(NetworkQuery {
+        kinds,
+        since: a
+            .since
+            .as_deref()
+            .map(|v| network::date_bound("--since", v))
+            .transpose()?,
+        until: a
+            .until
+            .as_deref()
+            .map(|v| network::date_bound("--until", v))
+            .transpose()?,
+        window: network::window_seconds(&a.window)?,
+        min_shared: a.min_shared.max(1),
+        objects,
+        max_sharers: a.max_sharers.max(2),
+        min_tag_posts: a.min_tag_posts.max(1),
+        ..NetworkQuery::default()
+    })
+}
+
+/// `NAME.csv` → `NAME-nodes.csv` beside it.
+fn nodes_path(edges: &Path) -> PathBuf {
+    let stem = edges
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "network".into());
+    edges.with_file_name(format!("{stem}-nodes.csv"))
+}
+
+fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
+    Ok(BufWriter::new(
+        File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    ))
+}
+
+/// Runs `tgscope network`: writes the file(s), and tells on stderr what the network holds and
+/// what it left out.
+pub fn run(
+    engine: &mut Engine,
+    a: &NetworkArgs,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let q = query(a)?;
+    let around = a.channel.as_deref().map(|c| (c, a.depth));
+    let net = engine.network(&q, around)?;
+    let to_file = a.output.as_ref().filter(|p| p.as_os_str() != "-");
+    match (a.format, to_file) {
+        (NetworkFmt::Csv, None) => {
+            anyhow::bail!("--format csv writes two files: name the edge list with -o FILE.csv")
+        }
+        (NetworkFmt::Csv, Some(path)) => {
+            let nodes = nodes_path(path);
+            let mut w = create(path)?;
+            format::write_csv_edges(&net.graph, &mut w)?;
+            w.flush()?;
+            let mut w = create(&nodes)?;
+            format::write_csv_nodes(&net.graph, &mut w)?;
+            w.flush()?;
+            if !quiet {
+                eprintln!(
+                    "tgscope: edges in {}, nodes in {}",
+                    path.display(),
+                    nodes.display()
+                );
+            }
+        }
+        (f, Some(path)) => {
+            let mut w = create(path)?;
+            write_graph(&net, f, &mut w)?;
+            w.flush()?;
+        }
+        (f, None) => write_graph(&net, f, out)?,
+    }
+    if !quiet {
+        eprintln!("tgscope: {}", summary(&net));
+    }
+    Ok(())
+}
+
+fn write_graph(net: &Network, f: NetworkFmt, w: &mut dyn Write) -> std::io::Result<()> {
+    match f {
+        NetworkFmt::Gexf => format::write_gexf(&net.graph, w),
+        NetworkFmt::GexfStatic => format::write_gexf_static(&net.graph, w),
+        NetworkFmt::Graphml => format::write_graphml(&net.graph, w),
+        NetworkFmt::Json => format::write_json(&net.graph, w),
+        NetworkFmt::Csv => format::write_csv_edges(&net.graph, w),
+    }
+}
+
+/// What a network holds and left out, in one line.
+pub fn summary(net: &Network) -> String {
+    let mut s = format!(
+        "{} nodes, {} edges from {} posts",
+        net.graph.nodes.len(),
+        net.graph.edges.len(),
+        net.posts_used
+    );
+    if net.undated_left_out > 0 {
+        s.push_str(&format!(
+            "; {} undated posts left out by the date range",
+            net.undated_left_out
+        ));
+    }
+    if net.unknown_sources > 0 {
+        s.push_str(&format!(
+            "; {} forwards from a source the archive knows by no name (no edge)",
+            net.unknown_sources
+        ));
+    }
+    if net.objects_left_out > 0 {
+        s.push_str(&format!(
+            "; {} shared objects left out: shared by more channels than --max-sharers",
+            net.objects_left_out
+        ));
+    }
+    s
+}
+
+/// Runs `tgscope hashtags`.
+pub fn hashtags(
+    engine: &mut Engine,
+    a: &HashtagsArgs,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let since = a
+        .since
+        .as_deref()
+        .map(|v| network::date_bound("--since", v))
+        .transpose()?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|v| network::date_bound("--until", v))
+        .transpose()?;
+    let table = engine.hashtags(since, until, a.channel.as_deref(), a.by)?;
+    let limit = match a.format {
+        Fmt::Table => a.limit.or(Some(20)),
+        _ => a.limit,
+    };
+    let shown = limit.unwrap_or(usize::MAX).min(table.tags.len());
+    write_hashtags(&table, shown, a.format, out)?;
+    if !quiet {
+        if shown < table.tags.len() {
+            eprintln!(
+                "tgscope: {shown} of {} tags shown; --limit N shows more",
+                table.tags.len()
+            );
+        }
+        if table.undated_left_out > 0 {
+            eprintln!(
+                "tgscope: {} undated posts with tags left out by the date range",
+                table.undated_left_out
+            );
+        }
+    }
+    Ok(())
+}
+
+fn channel_name(table: &HashtagTable, id: i64) -> String {
+    table
+        .channel_names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("channel {id}"))
+}
+
+fn date_text(date: Option<i64>, inferred: bool) -> String {
+    match date.and_then(|d| chrono::DateTime::from_timestamp(d, 0)) {
+        Some(t) => format!(
+            "{}{}",
+            if inferred { "~" } else { "" },
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        None => String::new(),
+    }
+}
+
+fn write_hashtags(
+    table: &HashtagTable,
+    shown: usize,
+    fmt: Fmt,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let tags = &table.tags[..shown];
+    let record = |t: &tgscope_engine::network::Hashtag| {
+        serde_json::json!({
+            "tag": t.tag,
+            "posts": t.posts,
+            "channels": t.channels.iter().map(|(c, n)| serde_json::json!({
+                "id": c, "name": channel_name(table, *c), "posts": n
+            })).collect::<Vec<_>>(),
+            "first": {
+                "post": t.first.post_id,
+                "channel": channel_name(table, t.first.channel_id),
+                "date": date_text(t.first.date, false),
+                "date_inferred": t.first.inferred,
+            },
+            "periods": t.periods.iter().map(|p| serde_json::json!({
+                "period": p.period, "posts": p.posts
+            })).collect::<Vec<_>>(),
+            "with": t.with.iter().map(|(w, n)| serde_json::json!({"tag": w, "posts": n})).collect::<Vec<_>>(),
+        })
+    };
+    match fmt {
+        Fmt::Json => {
+            let all: Vec<_> = tags.iter().map(record).collect();
+            serde_json::to_writer_pretty(&mut *out, &all)?;
+            writeln!(out)?;
+        }
+        Fmt::Jsonl => {
+            for t in tags {
+                serde_json::to_writer(&mut *out, &record(t))?;
+                writeln!(out)?;
+            }
+        }
+        Fmt::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "tag",
+                "posts",
+                "channels",
+                "first_post",
+                "first_channel",
+                "first_date",
+                "first_date_inferred",
+                "top_channels",
+                "with",
+            ])?;
+            for t in tags {
+                w.write_record([
+                    t.tag.clone(),
+                    t.posts.to_string(),
+                    t.channels.len().to_string(),
+                    t.first.post_id.to_string(),
+                    channel_name(table, t.first.channel_id),
+                    date_text(t.first.date, false),
+                    t.first.inferred.to_string(),
+                    t.channels
+                        .iter()
+                        .take(5)
+                        .map(|(c, n)| format!("{} ({n})", channel_name(table, *c)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    t.with
+                        .iter()
+                        .take(5)
+                        .map(|(w, n)| format!("#{w} ({n})"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Fmt::Table => {
+            writeln!(
+                out,
+                "{:<24} {:>6} {:>8}  {:<22} BY",
+                "TAG", "POSTS", "CHANNELS", "FIRST USE"
+            )?;
+            for t in tags {
+                writeln!(
+                    out,
+                    "{:<24} {:>6} {:>8}  {:<22} {}",
+                    format!("#{}", t.tag),
+                    t.posts,
+                    t.channels.len(),
+                    date_text(t.first.date, t.first.inferred),
+                    channel_name(table, t.first.channel_id)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! Networks: the network analysis ([`tgscope_analyze::network`]) kept as derived data in
+//! `<archive>/networks/`, caught up to the archive's mark like the search index and the copy
+//! analysis, and the questions front ends ask of it: a channel network of the kinds asked for
+//! (with the copy clusters of the copy analysis), the hashtag network, hashtag uses.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike};
+use serde::Serialize;
+use tgscope_analyze::network::{ChannelFacts, CopyMember, NetworkPost, NetworkState};
+use tgscope_store::index_feed::NetworkRow;
+
+use crate::derived::{self, SharedStates};
+use crate::error::{EngineError, Result};
+use crate::search::unix_seconds;
+use crate::{ChannelRole, Engine, Period};
+
+pub use tgscope_analyze::network::{
+    EdgeKind, Hashtag, Network, NetworkQuery, ObjectKind, format, graph,
+};
+
+/// The folder of the network analysis inside an archive.
+pub const NETWORKS_DIR: &str = "networks";
+/// The analysis's file in [`NETWORKS_DIR`].
+const STATE_FILE: &str = "state.bin";
+
+/// Analyses in memory, one per file for the process.
+static SHARED: SharedStates<NetworkState> = SharedStates::new();
+
+/// What bringing the network analysis up to the archive did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkUpdate {
+    /// Posts read again.
+    pub read: u64,
+    /// Whether it was built from scratch.
+    pub rebuilt: bool,
+}
+
+/// Hashtag uses, for `tgscope hashtags`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashtagTable {
+    /// The tags, the most used first.
+    pub tags: Vec<Hashtag>,
+    /// The period tags are counted by.
+    pub period: Period,
+    /// Posts with tags left out because they have no date while a period was asked for.
+    pub undated_left_out: u64,
+    /// Channel names by archive id, for the channels the tags name.
+    pub channel_names: BTreeMap<i64, String>,
+}
+
+fn network_post(r: NetworkRow) -> NetworkPost {
+    let observed = r.date.as_deref();
+    let any = observed.or(r.date_inferred.as_deref());
+    NetworkPost {
+        post_id: r.post_id,
+        channel_id: r.channel_id,
+        date: any.and_then(unix_seconds),
+        date_inferred: observed.is_none() && any.is_some(),
+        forward: r.forward,
+        mentions: r.mentions,
+        links: r.links,
+        hashtags: r.hashtags,
+    }
+}
+
+/// The name of the period (UTC) that holds a time: `2024-03-05`, `2024-W10`, `2024-03`.
+pub fn period_name(period: Period, seconds: i64) -> String {
+    let Some(t) = DateTime::from_timestamp(seconds, 0) else {
+        return String::from("?");
+    };
+    let d = t.date_naive();
+    match period {
+        Period::Day => d.format("%Y-%m-%d").to_string(),
+        Period::Week => {
+            let w = d.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        }
+        Period::Month => d.format("%Y-%m").to_string(),
+    }
+}
+
+/// A date bound as a user writes it (`2024-03-01`, or RFC 3339) in Unix seconds (a date is its
+/// first second, UTC); `name` names the option in the error.
+pub fn date_bound(name: &str, value: &str) -> Result<i64> {
+    let v = value.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp());
+    }
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.timestamp())
+        .map_err(|_| {
+            EngineError::BadRequest(format!(
+                "{name} {value:?} is not a date; write YYYY-MM-DD or an RFC 3339 date-time"
+            ))
+        })
+}
+
+/// A time window as a user writes it (`60s`, `5m`, `1h`, `2d`, or seconds) in seconds.
+pub fn window_seconds(value: &str) -> Result<i64> {
+    let v = value.trim();
+    let (number, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => v.split_at(at),
+        None => (v, "s"),
+    };
+    let n: i64 = number.parse().map_err(|_| {
+        EngineError::BadRequest(format!(
+            "window {value:?} is not a time; write 60s, 5m, 1h, 2d or seconds"
+        ))
+    })?;
+    let scale = match unit.trim() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => 86_400,
+        _ => {
+            return Err(EngineError::BadRequest(format!(
+                "window {value:?}: unknown unit {unit:?}; write s, m, h or d"
+            )));
+        }
+    };
+    Ok(n.saturating_mul(scale))
+}
+
+impl Engine {
+    fn networks_dir(&self) -> PathBuf {
+        self.dir().join(NETWORKS_DIR)
+    }
+
+    /// Brings the network analysis up to the archive (built when missing or written by another
+    /// version of tgscope; else the posts with newer versions read again). A reader does it
+    /// only when no writer is at work; otherwise it answers from the analysis as it stands.
+    pub fn update_networks(&mut self) -> Result<NetworkUpdate> {
+        let mark = self.store.index_mark()?;
+        if self.networks.is_none() {
+            self.networks = self.load_networks()?;
+        }
+        if self.networks.as_ref().is_some_and(|s| s.mark() == mark) {
+            return Ok(NetworkUpdate::default());
+        }
+        let _alone = if self.writers_lock.is_none() {
+            match crate::search::lock_as_sole_reader(self.dir()) {
+                Some(lock) => Some(lock),
+                None => return Ok(NetworkUpdate::default()),
+            }
+        } else {
+            None
+        };
+        let dir = self.networks_dir();
+        let lock = derived::lock_updates(&dir)?;
+        // Another process may have brought it up meanwhile.
+        self.networks = self.load_networks()?;
+        let mark = self.store.index_mark()?;
+        let mut report = NetworkUpdate::default();
+        let (mut state, after) = match self.networks.take().map(Arc::unwrap_or_clone) {
+            Some(state) if state.mark() <= mark => {
+                let after = state.mark();
+                (state, after)
+            }
+            _ => {
+                report.rebuilt = true;
+                (NetworkState::new(), 0)
+            }
+        };
+        let mut batch: Vec<NetworkPost> = Vec::new();
+        self.store
+            .for_each_network_post(after, |row| -> Result<()> {
+                batch.push(network_post(row));
+                if batch.len() >= 10_000 {
+                    report.read += batch.len() as u64;
+                    state.update(0, std::mem::take(&mut batch));
+                }
+                Ok(())
+            })?;
+        report.read += batch.len() as u64;
+        state.update(mark, batch);
+        let path = dir.join(STATE_FILE);
+        state
+            .save(&path)
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
+        let state = Arc::new(state);
+        SHARED.put(&path, &state);
+        drop(lock);
+        self.networks = Some(state);
+        Ok(report)
+    }
+
+    /// The analysis on disk: the one in memory in this process when the file is the same,
+    /// else read (and shared). A file that cannot be used is rebuilt.
+    fn load_networks(&self) -> Result<Option<Arc<NetworkState>>> {
+        let path = self.networks_dir().join(STATE_FILE);
+        if let Some(state) = SHARED.get(&path) {
+            return Ok(Some(state));
+        }
+        match NetworkState::load(&path) {
+            Ok(Some(state)) => {
+                let state = Arc::new(state);
+                SHARED.put(&path, &state);
+                Ok(Some(state))
+            }
+            Ok(None) => Ok(None),
+            Err(tgscope_analyze::copies::StateError::Unusable { path, what }) => {
+                tracing::info!(
+                    "rebuilding the network analysis: {}: {what}",
+                    path.display()
+                );
+                Ok(None)
+            }
+            Err(e) => Err(EngineError::Archive(e.to_string())),
+        }
+    }
+
+    /// On opening the archive: a network analysis that exists but fell behind is caught up.
+    pub(crate) fn catch_up_existing_networks(&mut self) -> Result<()> {
+        if self.networks_dir().join(STATE_FILE).is_file() {
+            self.update_networks()?;
+        }
+        Ok(())
+    }
+
+    /// The network analysis, caught up first.
+    fn network_state(&mut self) -> Result<Arc<NetworkState>> {
+        self.update_networks()?;
+        Ok(self
+            .networks
+            .clone()
+            .unwrap_or_else(|| Arc::new(NetworkState::new())))
+    }
+
+    /// The channels as the network shows them.
+    fn channel_facts(&self) -> Result<Vec<ChannelFacts>> {
+        Ok(self
+            .store
+            .channels()?
+            .into_iter()
+            .map(|c| ChannelFacts {
+                id: c.channel.id,
+                title: c.channel.title.clone(),
+                username: c.channel.username.clone(),
+                posts: c.posts,
+                first: c.first_date.as_deref().and_then(unix_seconds),
+                last: c.last_date.as_deref().and_then(unix_seconds),
+            })
+            .collect())
+    }
+
+    /// The network asked for; with `around`, only the channels within `depth` steps (any
+    /// edge, either way) of that channel, and the edges among them.
+    pub fn network(
+        &mut self,
+        query: &NetworkQuery,
+        around: Option<(&str, usize)>,
+    ) -> Result<Network> {
+        let centre = match around {
+            Some((name, depth)) => Some((self.resolve_channel(name, ChannelRole::Channel)?, depth)),
+            None => None,
+        };
+        let state = self.network_state()?;
+        let channels = self.channel_facts()?;
+        let wants_copies = query.kinds.contains(&EdgeKind::Copy)
+            || query.kinds.contains(&EdgeKind::Coordination)
+                && query
+                    .objects
+                    .contains(&tgscope_analyze::network::ObjectKind::Copy);
+        let copies = if wants_copies {
+            self.copy_members()?
+        } else {
+            Vec::new()
+        };
+        let mut network = state.network(query, &channels, &copies);
+        if let Some((id, depth)) = centre {
+            keep_around(&mut network, &id.to_string(), depth);
+        }
+        Ok(network)
+    }
+
+    /// Every clustered post with its cluster and relation, for the copy edges.
+    fn copy_members(&mut self) -> Result<Vec<CopyMember>> {
+        let relations = self.copy_relations()?;
+        let mut out: Vec<CopyMember> = relations
+            .into_iter()
+            .map(|(post, (cluster, of))| CopyMember {
+                post_id: post,
+                cluster,
+                first_post: of.post,
+                relation: of.relation,
+            })
+            .collect();
+        out.sort_by_key(|m| m.post_id);
+        Ok(out)
+    }
+
+    /// Hashtag uses in the period, by channel when one is named, counted by `period`.
+    pub fn hashtags(
+        &mut self,
+        since: Option<i64>,
+        until: Option<i64>,
+        channel: Option<&str>,
+        period: Period,
+    ) -> Result<HashtagTable> {
+        let channel_id = match channel {
+            Some(name) => Some(self.resolve_channel(name, ChannelRole::Channel)?),
+            None => None,
+        };
+        let state = self.network_state()?;
+        let (tags, undated_left_out) =
+            state.hashtags(since, until, channel_id, &|s| period_name(period, s));
+        let ids: BTreeSet<i64> = tags
+            .iter()
+            .flat_map(|t| {
+                t.channels
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .chain([t.first.channel_id])
+            })
+            .collect();
+        let channel_names = self
+            .store
+            .channels()?
+            .into_iter()
+            .filter(|c| ids.contains(&c.channel.id))
+            .map(|c| (c.channel.id, c.channel.name()))
+            .collect();
+        Ok(HashtagTable {
+            tags,
+            period,
+            undated_left_out,
+            channel_names,
+        })
+    }
+}
+
+/// Keeps the nodes within `depth` steps of `centre` (any edge, either way) and the edges
+/// among them.
+fn keep_around(network: &mut Network, centre: &str, depth: usize) {
+    let mut adjacent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in &network.graph.edges {
+        adjacent.entry(&e.source).or_default().push(&e.target);
+        adjacent.entry(&e.target).or_default().push(&e.source);
+    }
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    let mut queue: VecDeque<(&str, usize)> = VecDeque::from([(centre, 0)]);
+    while let Some((node, d)) = queue.pop_front() {
+        if !keep.insert(node.to_string()) || d == depth {
+            continue;
+        }
+        for next in adjacent.get(node).into_iter().flatten() {
+            if !keep.contains(*next) {
+                queue.push_back((next, d + 1));
+            }
+        }
+    }
+    network.graph.nodes.retain(|n| keep.contains(&n.id));
+    network
+        .graph
+        .edges
+        .retain(|e| keep.contains(&e.source) && keep.contains(&e.target));
+    network.graph.description.push_str(&format!(
+        "; channels within {depth} steps of channel {centre}"
+    ));
+}
