@@ -38,6 +38,49 @@ pub struct NetworkUpdate {
     pub rebuilt: bool,
 }
 
+/// Whom a channel amplifies and who amplifies it: the forward, mention and copy edges that
+/// touch it, by counterpart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amplification {
+    /// The channel (archive id).
+    pub channel: i64,
+    /// Its name.
+    pub name: String,
+    /// Channels whose posts, name or text it passes on, the most first.
+    pub amplifies: Vec<Counterpart>,
+    /// Channels that pass on its posts, name or text, the most first.
+    pub amplified_by: Vec<Counterpart>,
+}
+
+/// One counterpart of [`Amplification`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Counterpart {
+    /// Its node id (the archive's channel id, or `@username` for a channel known only by a
+    /// mention).
+    pub id: String,
+    /// Its label.
+    pub name: String,
+    /// Forwarded posts.
+    pub forwards: u64,
+    /// Posts naming it (or naming the channel).
+    pub mentions: u64,
+    /// Copies (without forwards).
+    pub copies: u64,
+    /// The first and last time (Unix seconds), when dated.
+    pub first: Option<i64>,
+    /// See `first`.
+    pub last: Option<i64>,
+    /// Example posts behind the edges.
+    pub posts: Vec<i64>,
+}
+
+impl Counterpart {
+    /// All passed on: forwards, mentions and copies.
+    pub fn total(&self) -> u64 {
+        self.forwards + self.mentions + self.copies
+    }
+}
+
 /// Hashtag uses, for `tgscope hashtags`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashtagTable {
@@ -274,6 +317,91 @@ impl Engine {
             keep_around(&mut network, &id.to_string(), depth);
         }
         Ok(network)
+    }
+
+    /// Whom a channel amplifies and who amplifies it (forwards, mentions, copies), over the
+    /// whole archive or a period.
+    pub fn amplification(
+        &mut self,
+        channel: &str,
+        since: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<Amplification> {
+        let id = self.resolve_channel(channel, ChannelRole::Channel)?;
+        let query = NetworkQuery {
+            kinds: vec![EdgeKind::Forward, EdgeKind::Mention, EdgeKind::Copy],
+            since,
+            until,
+            examples: 3,
+            ..NetworkQuery::default()
+        };
+        let net = self.network(&query, None)?;
+        let me = id.to_string();
+        let label: BTreeMap<&str, &str> = net
+            .graph
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), n.label.as_str()))
+            .collect();
+        let mut amplifies: BTreeMap<String, Counterpart> = BTreeMap::new();
+        let mut amplified_by: BTreeMap<String, Counterpart> = BTreeMap::new();
+        for e in &net.graph.edges {
+            let (side, other) = if e.target == me {
+                (&mut amplifies, &e.source)
+            } else if e.source == me {
+                (&mut amplified_by, &e.target)
+            } else {
+                continue;
+            };
+            let c = side.entry(other.clone()).or_insert_with(|| Counterpart {
+                id: other.clone(),
+                name: label
+                    .get(other.as_str())
+                    .map_or_else(|| other.clone(), |l| l.to_string()),
+                forwards: 0,
+                mentions: 0,
+                copies: 0,
+                first: None,
+                last: None,
+                posts: Vec::new(),
+            });
+            let n = e.weight as u64;
+            match e.kind.as_str() {
+                "forward" => c.forwards += n,
+                "mention" => c.mentions += n,
+                _ => c.copies += n,
+            }
+            c.first = match (c.first, e.first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            c.last = match (c.last, e.last) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            c.posts.extend(&e.posts);
+        }
+        let sorted = |m: BTreeMap<String, Counterpart>| {
+            let mut v: Vec<Counterpart> = m.into_values().collect();
+            v.sort_by(|a, b| b.total().cmp(&a.total()).then_with(|| a.id.cmp(&b.id)));
+            for c in &mut v {
+                c.posts.sort_unstable();
+                c.posts.dedup();
+            }
+            v
+        };
+        let name = self
+            .store
+            .channels()?
+            .into_iter()
+            .find(|c| c.channel.id == id)
+            .map_or_else(|| format!("channel {id}"), |c| c.channel.name());
+        Ok(Amplification {
+            channel: id,
+            name,
+            amplifies: sorted(amplifies),
+            amplified_by: sorted(amplified_by),
+        })
     }
 
     /// Every clustered post with its cluster and relation, for the copy edges.
