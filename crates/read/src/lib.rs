@@ -189,7 +189,7 @@ pub fn reader_version(format: Format) -> &'static str {
         Format::Text => "text/2",
         Format::DesktopJson => "desktop-json/2",
         Format::DesktopHtml => "desktop-html/2",
-        Format::Dump => "dump/2",
+        Format::Dump => "dump/3",
         Format::TmeHtml => "tme-html/2",
     }
 }

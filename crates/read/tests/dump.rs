@@ -683,3 +683,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_forward_origin_written_as_at_username_is_a_username_and_other_text_a_title() {
+    let dump = br#"{"id": 1, "date": 1709287200, "text": "a", "forwarded_from": "@mid_russia"}
+{"id": 2, "date": 1709287260, "text": "b", "forwarded_from": "MFA Russia"}
+{"id": 3, "date": 1709287320, "text": "c", "forwarded_from": "@no"}
+"#;
+    let items = read_bytes(dump, DumpOptions::default());
+    let forwards: Vec<(Option<String>, Option<String>)> = posts(&items)
+        .iter()
+        .map(|p| {
+            let f = p.forward.as_ref().expect("a forward");
+            (f.username.clone(), f.title.clone())
+        })
+        .collect();
+    assert_eq!(
+        forwards,
+        vec![
+            (Some("mid_russia".into()), None),
+            (None, Some("MFA Russia".into())),
+            // Too short for a username: kept as written.
+            (None, Some("@no".into())),
+        ]
+    );
+}

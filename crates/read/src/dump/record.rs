@@ -374,9 +374,17 @@ impl Converter {
                     sender_id: Some(values::prefixed(values::peer(n))),
                     ..Forward::default()
                 },
-                Err(_) => Forward {
-                    title: Some(s.trim().to_string()),
-                    ..Forward::default()
+                // `@name` names the origin by its username (the archive then knows it as
+                // the channel of that username); any other text is a display name.
+                Err(_) => match s.trim().strip_prefix('@') {
+                    Some(name) if tgscope_model::looks_like_username(name) => Forward {
+                        username: Some(name.to_string()),
+                        ..Forward::default()
+                    },
+                    _ => Forward {
+                        title: Some(s.trim().to_string()),
+                        ..Forward::default()
+                    },
                 },
             },
             Value::Number(_) => Forward {
