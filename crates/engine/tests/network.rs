@@ -146,11 +146,24 @@ fn planted_forwards_mentions_links_and_coordination_are_found_with_their_counts(
             .get(&(kind.to_string(), a.to_string(), b.to_string()))
             .copied()
     };
-    // Three forwards of alpha's posts by beta (the source as the forward headers name it).
+    // Three forwards of alpha's posts by beta: the dump names the origin `@alpha`, which is
+    // the archived channel alpha (one node, not a second one named after the header).
     assert_eq!(
         weight("forward", "@alpha", "@beta"),
         Some(3.0),
         "{found:#?}"
+    );
+    let net = engine.network(&q, None).unwrap();
+    let alphas: Vec<_> = net
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| n.label == "@alpha")
+        .collect();
+    assert_eq!(alphas.len(), 1, "{alphas:#?}");
+    assert_eq!(
+        alphas[0].values[5],
+        Some(tgscope_engine::network::graph::Value::Boolean(true))
     );
     // gamma names @alpha twice and links a post of beta once.
     assert_eq!(
