@@ -387,6 +387,9 @@ pub enum NetworkFmt {
     Csv,
     /// `{"nodes": [...], "edges": [...]}` (see docs/networks.md).
     Json,
+    /// With --channel: whom the channel amplifies and who amplifies it (forwards, mentions,
+    /// copies), as tables.
+    Table,
 }
 
 /// Arguments of `network`.

@@ -92,6 +92,25 @@ pub fn run(
     out: &mut dyn Write,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    if a.format == NetworkFmt::Table {
+        let Some(channel) = a.channel.as_deref() else {
+            anyhow::bail!(
+                "--format table is the amplification table of one channel: name it with --channel"
+            );
+        };
+        let since = a
+            .since
+            .as_deref()
+            .map(|v| network::date_bound("--since", v))
+            .transpose()?;
+        let until = a
+            .until
+            .as_deref()
+            .map(|v| network::date_bound("--until", v))
+            .transpose()?;
+        let amp = engine.amplification(channel, since, until)?;
+        return amplification_table(&amp, out);
+    }
     let q = query(a)?;
     let around = a.channel.as_deref().map(|c| (c, a.depth));
     let net = engine.network(&q, around)?;
@@ -129,6 +148,58 @@ pub fn run(
     Ok(())
 }
 
+/// Whom a channel amplifies and who amplifies it, as two tables.
+fn amplification_table(amp: &network::Amplification, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}: forwards, mentions and copies (without forwards) in this archive.",
+        amp.name
+    )?;
+    for (title, rows, none) in [
+        (
+            "Amplifies (channels whose posts, name or text it passes on):",
+            &amp.amplifies,
+            "no channel: it passes on no other channel's posts, name or text",
+        ),
+        (
+            "Amplified by (channels that pass on its posts, name or text):",
+            &amp.amplified_by,
+            "no channel: no other channel passes on its posts, name or text",
+        ),
+    ] {
+        writeln!(out)?;
+        writeln!(out, "{title}")?;
+        if rows.is_empty() {
+            writeln!(out, "  {none}")?;
+            continue;
+        }
+        writeln!(
+            out,
+            "  {:<30} {:>8} {:>8} {:>6}  {:<11} {:<11} POSTS",
+            "CHANNEL", "FORWARDS", "MENTIONS", "COPIES", "FIRST", "LAST"
+        )?;
+        for c in rows {
+            let day = |t: Option<i64>| {
+                t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
+            };
+            let posts: Vec<String> = c.posts.iter().take(3).map(|p| p.to_string()).collect();
+            writeln!(
+                out,
+                "  {:<30} {:>8} {:>8} {:>6}  {:<11} {:<11} {}",
+                c.name,
+                c.forwards,
+                c.mentions,
+                c.copies,
+                day(c.first),
+                day(c.last),
+                posts.join(" ")
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn write_graph(net: &Network, f: NetworkFmt, w: &mut dyn Write) -> std::io::Result<()> {
     match f {
         NetworkFmt::Gexf => format::write_gexf(&net.graph, w),
@@ -136,6 +207,8 @@ fn write_graph(net: &Network, f: NetworkFmt, w: &mut dyn Write) -> std::io::Resu
         NetworkFmt::Graphml => format::write_graphml(&net.graph, w),
         NetworkFmt::Json => format::write_json(&net.graph, w),
         NetworkFmt::Csv => format::write_csv_edges(&net.graph, w),
+        // Handled before the network is computed.
+        NetworkFmt::Table => Ok(()),
     }
 }
 

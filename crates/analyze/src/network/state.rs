@@ -358,7 +358,9 @@ impl NetworkState {
             if Self::in_period(s, q) != Some(true) {
                 continue;
             }
-            if coordination && objects.contains(&ObjectKind::Copy) {
+            // A forward passes its source on; it is not a second posting of the text (the
+            // forward origin is the object forwards share).
+            if coordination && objects.contains(&ObjectKind::Copy) && m.relation != "forward" {
                 shares
                     .entry((ObjectKind::Copy, m.cluster as u64))
                     .or_default()
