@@ -32,7 +32,8 @@ use crate::views::{
         title = "tgscope",
         description = "Read-only API over a tgscope archive of public Telegram channels: search, \
                        posts with their history and provenance, copies of posts across \
-                       channels, channels, hashtags, captures."
+                       channels, networks of channels and hashtags, channels, hashtags, \
+                       captures."
     ),
     tags(
         (name = "search", description = "Full-text search (query language: docs/search.md)"),
@@ -41,6 +42,9 @@ use crate::views::{
         (name = "copies", description = "Clusters of copies: the same or nearly the same text \
             posted in several places, first seen in this archive"),
         (name = "hashtags", description = "Hashtags and their use over time"),
+        (name = "network", description = "Networks: who forwards, mentions, copies, links to \
+            the same pages as and moves in step with whom (docs/networks.md), for Gephi, \
+            networkx and igraph; whom a channel amplifies; hashtag uses"),
         (name = "captures", description = "The captures the archive was built from"),
     ),
     components(schemas(Problem))
@@ -66,6 +70,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(captures))
         .routes(routes!(crate::evidence::capture_raw))
         .routes(routes!(crate::evidence::media))
+        .routes(routes!(crate::network::network_api))
+        .routes(routes!(crate::network::amplification_api))
+        .routes(routes!(crate::network::hashtag_table_api))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut description = doc.info.description.take().unwrap_or_default();

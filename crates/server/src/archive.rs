@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use tgscope_engine::EngineError;
 use tgscope_engine::Period;
+use tgscope_engine::network::{Amplification, HashtagTable, Network, NetworkQuery};
 use tgscope_engine::{
     Capture, ChannelCopies, ChannelCount, ChannelSummary, ClusterDetail, ClusterFilter,
     ClustersPage, CopyOf, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts, SearchPage,
@@ -440,4 +442,91 @@ pub async fn channel_copies(
     name: String,
 ) -> Result<Copies<ChannelCopies>, ApiError> {
     Ok(ask_copies(state, move |engine| engine.channel_copies(&name)).await?)
+}
+
+/// The network asked for (with `around`, only the channels within that many steps of that
+/// channel); the empty network before anything is archived.
+pub async fn network(
+    state: &AppState,
+    query: NetworkQuery,
+    around: Option<(String, usize)>,
+) -> Result<Network, ApiError> {
+    let (network, ()) = network_with(state, query, around, |_| Ok(())).await?;
+    Ok(network)
+}
+
+/// [`network`], with `then` run on the engine's thread on the network before it is handed over
+/// (to write a file of it there rather than on the server's threads).
+pub async fn network_with<T, F>(
+    state: &AppState,
+    query: NetworkQuery,
+    around: Option<(String, usize)>,
+    then: F,
+) -> Result<(Network, T), ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Network) -> std::io::Result<T> + Clone + Send + 'static,
+{
+    let on_empty = then.clone();
+    let result = state
+        .pool
+        .run(move |engine| {
+            let around = around.as_ref().map(|(name, depth)| (name.as_str(), *depth));
+            let network = engine.network(&query, around)?;
+            let made = then(&network).map_err(|e| EngineError::Archive(e.to_string()))?;
+            Ok((network, made))
+        })
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => {
+            let empty = Network {
+                graph: Default::default(),
+                posts_used: 0,
+                undated_left_out: 0,
+                unknown_sources: 0,
+                objects_left_out: 0,
+            };
+            let made = on_empty(&empty).map_err(|e| ApiError::internal(&e))?;
+            Ok((empty, made))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Whom a channel (by name) amplifies and who amplifies it, over the archive or a period
+/// (Unix seconds).
+pub async fn amplification(
+    state: &AppState,
+    name: String,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Result<Amplification, ApiError> {
+    Ok(state
+        .pool
+        .run(move |engine| engine.amplification(&name, since, until))
+        .await?)
+}
+
+/// Hashtag uses in a period (Unix seconds), of one channel when named, counted by `period`;
+/// none before anything is archived.
+pub async fn hashtag_table(
+    state: &AppState,
+    since: Option<i64>,
+    until: Option<i64>,
+    channel: Option<String>,
+    period: Period,
+) -> Result<HashtagTable, ApiError> {
+    let result = state
+        .pool
+        .run(move |engine| engine.hashtags(since, until, channel.as_deref(), period))
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => Ok(HashtagTable {
+            tags: Vec::new(),
+            period,
+            undated_left_out: 0,
+            channel_names: Default::default(),
+        }),
+        other => Ok(other?),
+    }
 }

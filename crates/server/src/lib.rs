@@ -3,8 +3,9 @@
 //! Place in the pipeline: a front end beside the CLI, on top of the engine (the only crate it
 //! imports from the workspace). It answers questions of one archive: full-text search with
 //! counts over time, posts with their versions, sightings (with the captures' SHA-256) and
-//! absences, copies of posts across channels (clusters, first seen in the archive), channels,
-//! hashtags and captures, and the evidence itself (a capture's exact bytes,
+//! absences, copies of posts across channels (clusters, first seen in the archive), networks
+//! (who forwards, mentions, copies, links to the same pages as and moves in step with whom),
+//! channels, hashtags and captures, and the evidence itself (a capture's exact bytes,
 //! kept media files, by SHA-256); as JSON under `/api/v1/` (described by the
 //! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
 //! charts as inline SVG, no JavaScript).
@@ -33,6 +34,7 @@ pub mod download;
 pub mod evidence;
 pub mod form;
 pub mod links;
+pub mod network;
 pub mod pages;
 pub mod params;
 pub mod pool;

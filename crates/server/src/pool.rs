@@ -107,8 +107,8 @@ impl EnginePool {
     }
 
     /// Prepares the archive for serving, without a deadline: opens one engine and brings the
-    /// search index and the copy analysis up to the archive (building them if they are
-    /// missing), so that requests never wait on a rebuild and engines opened later share
+    /// search index, the copy analysis and the network analysis up to the archive (building
+    /// them if they are missing), so that requests never wait on a rebuild and engines opened later share
     /// current ones. Does nothing when there is no archive yet.
     pub fn warm_up(&self) -> Result<(), PoolError> {
         let mut slot = self.take_slot();
@@ -120,6 +120,10 @@ impl EnginePool {
                     // here is left for the pages about copies to report.
                     if let Err(e) = engine.update_copies() {
                         tracing::warn!("bringing the copy analysis up to date failed: {e}");
+                    }
+                    // And the network analysis, for the network page and routes.
+                    if let Err(e) = engine.update_networks() {
+                        tracing::warn!("bringing the network analysis up to date failed: {e}");
                     }
                     Ok(())
                 }

@@ -445,6 +445,9 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         "/api/v1/captures",
         "/api/v1/captures/{sha256}/raw",
         "/api/v1/media/{sha256}",
+        "/api/v1/network",
+        "/api/v1/channels/{name}/amplification",
+        "/api/v1/network/hashtags",
     ]
     .into_iter()
     .collect();
@@ -487,6 +490,8 @@ async fn the_openapi_document_parses_and_lists_every_route() {
             }
             "/api/v1/search" => format!("{uri}&sort=sideways"),
             "/api/v1/channels/{name}" => format!("{uri}?by=year"),
+            "/api/v1/channels/{name}/amplification" => format!("{uri}?since=yesterday"),
+            "/api/v1/network/hashtags" => format!("{uri}?by=year"),
             p if p.contains("{sha256}") => p.replace("{sha256}", "not-a-sha"),
             _ => format!("{uri}?format=xml"),
         };

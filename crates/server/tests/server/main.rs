@@ -7,5 +7,6 @@ mod support;
 mod api;
 mod copies;
 mod evidence;
+mod network;
 mod pages;
 mod serve;

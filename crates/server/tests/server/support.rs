@@ -215,3 +215,126 @@ pub fn copies_archive() -> Archive {
     drop(engine);
     Archive { _tmp: tmp, dir }
 }
+
+/// How many `relay_NN` channels forward one post of `alpha` in [`network_archive`].
+pub const RELAYS: usize = 55;
+
+/// One post of the network dump (`date`: minutes after 2024-03-01 08:00 UTC, or none).
+fn network_post(
+    id: u32,
+    minute: Option<u32>,
+    channel: &str,
+    text: &str,
+    from: Option<&str>,
+) -> String {
+    let mut post = serde_json::json!({"id": id, "channel": channel, "text": text});
+    if let Some(m) = minute {
+        post["date"] = serde_json::json!(format!(
+            "2024-03-{:02}T{:02}:{:02}:00Z",
+            1 + m / 1440,
+            8 + m % 1440 / 60,
+            m % 60
+        ));
+    }
+    if let Some(f) = from {
+        post["forwarded_from"] = serde_json::json!(f);
+    }
+    post.to_string()
+}
+
+/// A message dump whose network is known by construction: `beta` forwards three posts of
+/// `alpha`; `gamma` mentions @alpha twice, links a post of beta and mentions @ghost_news, a
+/// channel the archive does not know; a channel whose name is [`IMG`] forwards alpha once
+/// (with [`SCRIPT`] in its text); [`RELAYS`] channels `relay_NN` forward alpha once each; beta
+/// and gamma post the same two links; alpha's posts carry `#summit #astana`, and one undated
+/// post of `delta` carries `#summit`.
+pub fn network_dump() -> String {
+    let mut lines = Vec::new();
+    for i in 0..3u32 {
+        let text = format!("Statement {i} on the summit in Astana #summit #astana");
+        lines.push(network_post(10 + i, Some(i * 10), "alpha", &text, None));
+        lines.push(network_post(
+            20 + i,
+            Some(i * 10 + 5),
+            "beta",
+            &text,
+            Some("@alpha"),
+        ));
+    }
+    lines.push(network_post(
+        30,
+        Some(40),
+        "gamma",
+        "As @alpha said this morning: talks go on",
+        None,
+    ));
+    lines.push(network_post(
+        31,
+        Some(41),
+        "gamma",
+        "Read @alpha and https://t.me/beta/21 too",
+        None,
+    ));
+    lines.push(network_post(
+        32,
+        Some(42),
+        "gamma",
+        "Also says @ghost_news",
+        None,
+    ));
+    lines.push(network_post(
+        33,
+        Some(50),
+        IMG,
+        &format!("Statement 0 on the summit {SCRIPT}"),
+        Some("@alpha"),
+    ));
+    for i in 0..2u32 {
+        let story = format!("https://example.org/news/story-{i}");
+        lines.push(network_post(
+            40 + i,
+            Some(60 + i),
+            "beta",
+            &format!("Breaking: {story}"),
+            None,
+        ));
+        lines.push(network_post(
+            50 + i,
+            Some(62 + i),
+            "gamma",
+            &format!("Look: {story}?utm_source=x"),
+            None,
+        ));
+    }
+    lines.push(network_post(
+        60,
+        None,
+        "delta",
+        "No date on this one #summit",
+        None,
+    ));
+    for r in 0..RELAYS {
+        let channel = format!("relay_{r:02}");
+        lines.push(network_post(
+            100 + r as u32,
+            Some(1440 + r as u32),
+            &channel,
+            "Statement 1 passed on",
+            Some("@alpha"),
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+/// An archive of [`network_dump`].
+pub fn network_archive() -> Archive {
+    let tmp = TempDir::new().expect("temporary directory");
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    let dump = write(tmp.path(), "network.jsonl", &network_dump());
+    engine
+        .ingest(&[dump], &IngestOptions::default(), &mut NoProgress)
+        .expect("ingest dump");
+    drop(engine);
+    Archive { _tmp: tmp, dir }
+}
