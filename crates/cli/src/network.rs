@@ -14,6 +14,18 @@ use tgscope_engine::network::{
 
 use crate::args::{Fmt, HashtagsArgs, NetworkArgs, NetworkFmt, NetworkKind, NetworkObject};
 
+/// `--since` and `--until` as Unix seconds.
+fn period(since: Option<&str>, until: Option<&str>) -> anyhow::Result<(Option<i64>, Option<i64>)> {
+    Ok((
+        since
+            .map(|v| network::date_bound("--since", v))
+            .transpose()?,
+        until
+            .map(|v| network::date_bound("--until", v))
+            .transpose()?,
+    ))
+}
+
 /// The question of `tgscope network`.
 pub fn query(a: &NetworkArgs) -> anyhow::Result<NetworkQuery> {
     let mut kinds: Vec<EdgeKind> = Vec::new();
@@ -48,18 +60,11 @@ pub fn query(a: &NetworkArgs) -> anyhow::Result<NetworkQuery> {
             NetworkObject::Hashtag => ObjectKind::Hashtag,
         })
         .collect();
+    let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
     Ok(NetworkQuery {
         kinds,
-        since: a
-            .since
-            .as_deref()
-            .map(|v| network::date_bound("--since", v))
-            .transpose()?,
-        until: a
-            .until
-            .as_deref()
-            .map(|v| network::date_bound("--until", v))
-            .transpose()?,
+        since,
+        until,
         window: network::window_seconds(&a.window)?,
         min_shared: a.min_shared.max(1),
         objects,
@@ -98,16 +103,7 @@ pub fn run(
                 "--format table is the amplification table of one channel: name it with --channel"
             );
         };
-        let since = a
-            .since
-            .as_deref()
-            .map(|v| network::date_bound("--since", v))
-            .transpose()?;
-        let until = a
-            .until
-            .as_deref()
-            .map(|v| network::date_bound("--until", v))
-            .transpose()?;
+        let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
         let amp = engine.amplification(channel, since, until)?;
         return amplification_table(&amp, out);
     }
@@ -248,16 +244,7 @@ pub fn hashtags(
     out: &mut dyn Write,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let since = a
-        .since
-        .as_deref()
-        .map(|v| network::date_bound("--since", v))
-        .transpose()?;
-    let until = a
-        .until
-        .as_deref()
-        .map(|v| network::date_bound("--until", v))
-        .transpose()?;
+    let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
     let table = engine.hashtags(since, until, a.channel.as_deref(), a.by)?;
     let limit = match a.format {
         Fmt::Table => a.limit.or(Some(20)),
