@@ -8,7 +8,8 @@
 //! channels, hashtags and captures, and the evidence itself (a capture's exact bytes,
 //! kept media files, by SHA-256); as JSON under `/api/v1/` (described by the
 //! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
-//! charts as inline SVG, no JavaScript).
+//! charts as inline SVG; JavaScript only where the network page draws its graph, with a script
+//! and a graph library the server serves itself).
 //!
 //! Main items:
 //! - [`ServerConfig`]: the archive and the limits (engines, query timeout, query length, page
@@ -35,6 +36,7 @@ pub mod evidence;
 pub mod form;
 pub mod links;
 pub mod network;
+pub mod network_pages;
 pub mod pages;
 pub mod params;
 pub mod pool;
@@ -150,7 +152,9 @@ pub fn app(state: AppState) -> Router {
         .route("/hashtags/{tag}", get(pages::hashtag))
         .route("/clusters", get(copies::clusters))
         .route("/clusters/{id}", get(copies::cluster))
+        .route("/network", get(network_pages::page))
         .route("/static/{file}", get(assets::file))
+        .route("/static/vendor/{file}", get(assets::vendor_file))
         .route("/api/problems", get(api::problems))
         .route(
             "/api/openapi.json",

@@ -1,5 +1,6 @@
 //! Networks in the API: who forwards, mentions, copies, links to the same pages as and moves in
-//! step with whom (the definitions are in `docs/networks.md`), and the parameters of a network.
+//! step with whom (the definitions are in `docs/networks.md`), and the parameters of a network
+//! (shared with the network page, [`crate::network_pages`]).
 //!
 //! - `/api/v1/network`: the network in the files researchers open (JSON, the contract of
 //!   `docs/networks.md`, written by the engine's one writer of each format; GEXF with or

@@ -24,6 +24,7 @@ use crate::cursor::Paging;
 use crate::diff::{self, DiffPiece};
 use crate::form::{MEDIA_CHOICES, SORT_CHOICES, SearchForm};
 use crate::links;
+use crate::network_pages::{self, AmplificationSection, CoTagsSection};
 use crate::params::{self, Params, PathText};
 use crate::problem::{ApiError, ErrorCode};
 use crate::segments::{self, Linked, Marked};
@@ -113,8 +114,8 @@ impl From<&SearchHit> for HitView {
 
 /// An error shown on a page.
 pub struct ErrorView {
-    title: &'static str,
-    detail: String,
+    pub(crate) title: &'static str,
+    pub(crate) detail: String,
 }
 
 impl From<&ApiError> for ErrorView {
@@ -886,6 +887,8 @@ struct ChannelPage {
     posts_csv: String,
     /// Whom it copies and who copies it.
     copies: CopiesSection<ChannelCopiesView>,
+    /// Whom it amplifies and who amplifies it.
+    amplification: AmplificationSection,
 }
 
 /// The counts per `by` of the posts matching `query`, as CSV (the data behind a chart).
@@ -906,7 +909,8 @@ fn api_pair(path: &str, extra: &[(&str, &str)]) -> (String, String) {
 }
 
 /// `/channels/{name}`: a channel's counts, activity chart, top hashtags, the channels it
-/// forwards most, and its posts, newest first.
+/// forwards most, whom it copies and amplifies and who copies and amplifies it, and its posts,
+/// newest first.
 pub async fn channel(
     State(state): State<AppState>,
     name: Result<PathText, ApiError>,
@@ -955,6 +959,7 @@ async fn channel_page(
     let (posts_json, posts_csv) =
         api_pair("/api/v1/search", &[("q", &posts_query), ("sort", "date")]);
     let copies = copies::channel_section(state, c.id).await;
+    let amplification = network_pages::channel_section(state, c.id, &key).await;
     Ok(ChannelPage {
         name: c.name(),
         title: c.title.clone().filter(|t| Some(t) != c.username.as_ref()),
@@ -1009,6 +1014,7 @@ async fn channel_page(
         posts_json,
         posts_csv,
         copies,
+        amplification,
     })
 }
 
@@ -1028,9 +1034,12 @@ struct HashtagPage {
     csv_url: String,
     /// The chart's counts per period as CSV.
     chart_csv: String,
+    /// The tags used in the same posts.
+    co_tags: CoTagsSection,
 }
 
-/// `/hashtags/{tag}`: a hashtag's use over time, the channels using it, and its posts.
+/// `/hashtags/{tag}`: a hashtag's use over time, the channels using it, the tags used with it,
+/// and its posts.
 pub async fn hashtag(
     State(state): State<AppState>,
     tag: Result<PathText, ApiError>,
@@ -1067,6 +1076,7 @@ async fn hashtag_page(
     let list = post_list(state, query.clone(), &path, &paging.cursor).await?;
     let (by, counts) = archive::counts_for_chart(state, query.clone(), None).await?;
     let chart_csv = chart_csv_url(&query, by);
+    let co_tags = network_pages::co_tags(state, &found.key).await;
     let (json_url, csv_url) = api_pair(
         &format!("/api/v1/hashtags/{}", links::path_segment(&found.tag)),
         &[("by", by.as_str())],
@@ -1099,6 +1109,7 @@ async fn hashtag_page(
         json_url,
         csv_url,
         chart_csv,
+        co_tags,
         tag: found.tag,
     })
 }

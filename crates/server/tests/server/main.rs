@@ -8,5 +8,6 @@ mod api;
 mod copies;
 mod evidence;
 mod network;
+mod network_pages;
 mod pages;
 mod serve;
