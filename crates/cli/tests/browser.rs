@@ -1,7 +1,8 @@
 //! The web interface in a real browser: `tgscope serve` over a small archive, driven through
 //! Debian's Chromium by chromedriver (W3C WebDriver over HTTP). A person opens the home page,
 //! searches, opens a post, and sees what they should; follows a post to the cluster of its
-//! copies; a post that carries a script shows it as text; nothing is requested from outside the
+//! copies; a post that carries a script shows it as text; sees the network drawn with as many
+//! nodes as the API reports and clicks a channel in it; nothing is requested from outside the
 //! machine. Screenshots of the pages are saved
 //! under `target/browser-screenshots/` for anyone to look at.
 //!
@@ -428,6 +429,28 @@ impl Driver {
             &self.url(&format!("/element/{element}/click")),
             Some(json!({})),
         );
+    }
+
+    /// A mouse click at a point of the viewport (CSS pixels), as a person clicks a drawing.
+    fn click_at(&self, x: f64, y: f64) {
+        let pointer = json!({
+            "type": "pointer",
+            "id": "mouse",
+            "parameters": {"pointerType": "mouse"},
+            "actions": [
+                {"type": "pointerMove", "duration": 0, "origin": "viewport",
+                 "x": x.round() as i64, "y": y.round() as i64},
+                {"type": "pointerDown", "button": 0},
+                {"type": "pointerUp", "button": 0},
+            ]
+        });
+        call(
+            &self.agent,
+            "POST",
+            &self.url("/actions"),
+            Some(json!({"actions": [pointer]})),
+        );
+        call(&self.agent, "DELETE", &self.url("/actions"), None);
     }
 
     fn type_text(&self, element: &str, text: &str) {
@@ -993,6 +1016,218 @@ fn a_person_follows_a_post_to_its_copies_in_a_real_browser() {
     browser.quit();
     drop(server);
     for name in ["post-copies.png", "cluster.png", "cluster-phone.png"] {
+        let bytes = std::fs::read(screenshot_dir().join(name)).expect("screenshot saved");
+        assert!(bytes.starts_with(b"\x89PNG"), "{name} is a PNG");
+    }
+}
+
+/// A message dump of a small network: `beta` forwards three posts of `alpha`, `delta` forwards
+/// one of beta's, `gamma` mentions @alpha twice and @ghost_news (a channel the archive does not
+/// know) once, and a channel whose name is markup forwards alpha once.
+const NETWORK: &str = r#"{"id": 10, "date": "2024-03-01T08:00:00Z", "channel": "alpha", "text": "Statement 0 on the summit #summit"}
+{"id": 11, "date": "2024-03-01T08:10:00Z", "channel": "alpha", "text": "Statement 1 on the summit #summit"}
+{"id": 12, "date": "2024-03-01T08:20:00Z", "channel": "alpha", "text": "Statement 2 on the summit #summit"}
+{"id": 20, "date": "2024-03-01T08:05:00Z", "channel": "beta", "forwarded_from": "@alpha", "text": "Statement 0 on the summit #summit"}
+{"id": 21, "date": "2024-03-01T08:15:00Z", "channel": "beta", "forwarded_from": "@alpha", "text": "Statement 1 on the summit #summit"}
+{"id": 22, "date": "2024-03-01T08:25:00Z", "channel": "beta", "forwarded_from": "@alpha", "text": "Statement 2 on the summit #summit"}
+{"id": 30, "date": "2024-03-01T09:00:00Z", "channel": "gamma", "text": "As @alpha said this morning: talks go on"}
+{"id": 31, "date": "2024-03-01T09:05:00Z", "channel": "gamma", "text": "Read @alpha and @ghost_news too"}
+{"id": 40, "date": "2024-03-01T10:00:00Z", "channel": "delta", "forwarded_from": "@beta", "text": "Statement 2 on the summit, passed on"}
+{"id": 50, "date": "2024-03-01T11:00:00Z", "channel": "\"><img src=x onerror=alert(1)>", "forwarded_from": "@alpha", "text": "<script>alert(1)</script> Statement 0"}
+"#;
+
+#[test]
+fn a_person_explores_the_network_in_a_real_browser() {
+    let Some((chromedriver, chromium)) = browser_programs() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let archive = tmp.path().join("archive");
+    let dump = tmp.path().join("network.jsonl");
+    std::fs::write(&dump, NETWORK).expect("capture");
+    let out = tgscope()
+        .args(["--archive"])
+        .arg(&archive)
+        .args(["ingest", "-q"])
+        .arg(&dump)
+        .output()
+        .expect("ingest runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (server, base) = serve(&archive);
+    let (_driver_process, browser) = Driver::start(&chromedriver, &chromium);
+    let mut loaded: Vec<String> = Vec::new();
+
+    // From the home page to the network, as a person goes.
+    browser.go(&format!("{base}/"));
+    let link = browser.find_with_text("header.site nav a", "Network");
+    browser.click(&link);
+    browser.find("#network-counts");
+    // The graph is drawn once the script has read the API and the library has laid it out.
+    browser.find("#network-graph[data-nodes-drawn]");
+    let drawn = browser.script(
+        "const g = document.getElementById('network-graph');
+         return [g.dataset.graphUrl, g.dataset.nodesDrawn, g.dataset.edgesDrawn,
+                 g.dataset.cspViolations, g.querySelectorAll('canvas').length,
+                 document.getElementById('network-figure').hidden,
+                 document.getElementById('network-status').textContent];",
+    );
+    let url = drawn[0].as_str().expect("the graph's URL");
+    assert!(url.starts_with("/api/v1/network?kind="), "{url}");
+    // The API's answer for the same URL, read by the test itself.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let api: Value = serde_json::from_str(
+        &agent
+            .get(&format!("{base}{url}"))
+            .call()
+            .expect("the API answers")
+            .body_mut()
+            .read_to_string()
+            .expect("JSON"),
+    )
+    .expect("JSON");
+    let nodes = api["nodes"].as_array().expect("nodes");
+    let edges = api["edges"].as_array().expect("edges");
+    assert!(nodes.len() >= 6 && edges.len() >= 5, "{api}");
+    assert_eq!(
+        drawn[1].as_str(),
+        Some(nodes.len().to_string().as_str()),
+        "the library holds every node the API reports: {drawn}"
+    );
+    assert_eq!(
+        drawn[2].as_str(),
+        Some(edges.len().to_string().as_str()),
+        "and every edge: {drawn}"
+    );
+    assert_eq!(drawn[3], "0", "no Content-Security-Policy refusal: {drawn}");
+    assert!(
+        drawn[4].as_u64().is_some_and(|n| n >= 1),
+        "drawn on a canvas: {drawn}"
+    );
+    assert_eq!(drawn[5], false, "the figure is shown: {drawn}");
+    assert_eq!(
+        drawn[6],
+        format!("Drawn: {} nodes, {} edges.", nodes.len(), edges.len())
+    );
+    // The table of the heaviest edges is there too, the markup shown as text.
+    assert_eq!(browser.count("table#edges tbody tr"), edges.len());
+    assert_eq!(browser.alert(), None, "no script of a channel's name ran");
+    assert_eq!(browser.count("main img"), 0, "no element was injected");
+    browser.script("document.getElementById('network-counts').scrollIntoView();");
+    browser.screenshot("network.png");
+    loaded.extend(browser.requests());
+
+    // Node size by another measure, without reloading.
+    let sized = browser.script(
+        "const s = document.getElementById('network-size');
+         s.value = 'posts';
+         s.dispatchEvent(new Event('change'));
+         const cy = document.getElementById('network-graph')._cyreg.cy;
+         return [document.getElementById('network-graph').dataset.size,
+                 cy.nodes().map(n => n.data('size'))];",
+    );
+    assert_eq!(sized[0], "posts", "{sized}");
+    let sizes: Vec<f64> = sized[1]
+        .as_array()
+        .expect("sizes")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert!(
+        sizes.iter().any(|s| *s >= 59.0) && sizes.iter().any(|s| *s <= 13.0),
+        "the channel with the most posts largest, those without small: {sizes:?}"
+    );
+
+    // Where a node is drawn, in the viewport's CSS pixels.
+    // (The page keeps no global: Cytoscape keeps its instance on its container, `_cyreg`.)
+    let node_at = |id: &str| -> (f64, f64) {
+        let at = browser.script(&format!(
+            "const g = document.getElementById('network-graph');
+             g.scrollIntoView({{block: 'center'}});
+             const p = g._cyreg.cy.getElementById({id}).renderedPosition();
+             const box = g.getBoundingClientRect();
+             return [box.left + g.clientLeft + p.x, box.top + g.clientTop + p.y];",
+            id = json!(id),
+        ));
+        (
+            at[0]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no node {id}: {at}")),
+            at[1]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no node {id}: {at}")),
+        )
+    };
+    // A channel known only by a mention has no page: clicking it names it.
+    let (x, y) = node_at("@ghost_news");
+    browser.click_at(x, y);
+    let selected = browser.text(&browser.find("#network-selected"));
+    assert!(
+        selected.contains("@ghost_news is known only by name"),
+        "{selected}"
+    );
+    // Clicking a channel opens its page.
+    let alpha = nodes
+        .iter()
+        .find(|n| n["username"] == "alpha")
+        .and_then(|n| n["id"].as_str())
+        .expect("alpha's node");
+    let (x, y) = node_at(alpha);
+    browser.click_at(x, y);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.script("return location.pathname;") != "/channels/alpha" {
+        assert!(
+            Instant::now() < deadline,
+            "the click did not open alpha's page"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    browser.find("footer");
+    assert_eq!(browser.text(&browser.find("h1")), "alpha");
+    // Its page says who amplifies it.
+    let amplified = browser.text(&browser.find("table#amplified-by"));
+    assert!(
+        amplified.contains("beta") && amplified.contains("gamma"),
+        "{amplified}"
+    );
+    browser.script("document.getElementById('amplification').scrollIntoView();");
+    browser.screenshot("channel-amplification.png");
+    loaded.extend(browser.requests());
+
+    // A phone-sized window: the page keeps to its width.
+    browser.resize(390, 844);
+    browser.go(&format!("{base}/network"));
+    browser.find("#network-graph[data-nodes-drawn]");
+    let width = browser.script("return document.documentElement.scrollWidth;");
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "the network page fits the phone's width: {width}"
+    );
+    browser.screenshot("network-phone.png");
+    loaded.extend(browser.requests());
+
+    assert!(
+        loaded
+            .iter()
+            .any(|u| u.ends_with("/static/vendor/cytoscape.min.js")),
+        "the graph library came from the server: {loaded:?}"
+    );
+    for url in &loaded {
+        assert!(url.starts_with(&base), "a request left the machine: {url}");
+    }
+    browser.quit();
+    drop(server);
+    for name in [
+        "network.png",
+        "channel-amplification.png",
+        "network-phone.png",
+    ] {
         let bytes = std::fs::read(screenshot_dir().join(name)).expect("screenshot saved");
         assert!(bytes.starts_with(b"\x89PNG"), "{name} is a PNG");
     }
