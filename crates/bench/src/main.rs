@@ -11,6 +11,9 @@
 //! - `load` load-tests a running `tgscope serve` ([`load`]).
 //! - `copies-corpus` writes a labelled corpus of posts with copy chains and hard negatives, and
 //!   its ground truth; `copies-run` measures tgscope's copy analysis on it ([`copies`]).
+//! - `network-corpus` writes a synthetic archive with planted coordination, and the
+//!   coordination-network-toolkit's CSV of it; `network-run` measures tgscope's network
+//!   analysis on it ([`network`]).
 //!
 //! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
 //! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
@@ -23,6 +26,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod copies;
 mod load;
+mod network;
 mod rng;
 mod search;
 mod synth;
@@ -140,6 +144,39 @@ enum Command {
         /// Time and memory only: stream the posts one channel at a time, no ground truth.
         #[arg(long)]
         scale: bool,
+    },
+    /// Write a synthetic archive with planted coordination for the network benchmark:
+    /// DIR/posts.jsonl, channels.jsonl, toolkit.csv, toolkit-clean-urls.csv, truth.json.
+    NetworkCorpus {
+        /// Posts.
+        #[arg(long)]
+        posts: usize,
+        /// The seed: the same seed and count give the same corpus.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Measure tgscope's network analysis on a corpus: the build, the graph of forwards,
+    /// mentions and links, and coordination by object kind; writes the coordination edges.
+    NetworkRun {
+        /// The corpus folder (from network-corpus).
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Coordination window in seconds.
+        #[arg(long, default_value_t = 60)]
+        window: i64,
+        /// Least distinct shared objects of a coordination edge.
+        #[arg(long, default_value_t = 3)]
+        min_shared: usize,
+        /// Objects shared by more channels link none (default: no limit, as the
+        /// coordination-network-toolkit has none).
+        #[arg(long)]
+        max_sharers: Option<usize>,
+        /// Where the edge files go (default: the corpus folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
     Raw {
@@ -294,6 +331,22 @@ fn main() -> anyhow::Result<()> {
             update_posts,
             scale,
         } => serde_json::to_string(&copies::run(corpus, *update_posts, *scale)?)?,
+        Command::NetworkCorpus { posts, seed, out } => {
+            serde_json::to_string(&network::generate(out, *posts, *seed)?)?
+        }
+        Command::NetworkRun {
+            corpus,
+            window,
+            min_shared,
+            max_sharers,
+            out,
+        } => serde_json::to_string(&network::run(
+            corpus,
+            *window,
+            *min_shared,
+            max_sharers.unwrap_or(usize::MAX),
+            out.as_deref(),
+        )?)?,
         Command::SearchIndex { archive } => serde_json::to_string(&search::index(archive)?)?,
         Command::SearchLatency { archive, rounds } => {
             serde_json::to_string(&search::latency(archive, *rounds)?)?
