@@ -15,7 +15,7 @@ use tgscope_store::index_feed::NetworkRow;
 use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
-use crate::{ChannelRole, Engine, Period};
+use crate::{ChannelRole, CopyParams, Engine, Period};
 
 pub use tgscope_analyze::network::{
     EdgeKind, Hashtag, Network, NetworkQuery, ObjectKind, format, graph,
@@ -28,6 +28,11 @@ const STATE_FILE: &str = "state.bin";
 
 /// Analyses in memory, one per file for the process.
 static SHARED: SharedStates<NetworkState> = SharedStates::new();
+
+/// The clustered posts with their relations, per archive, by the copy analysis's mark and
+/// parameters they were described at.
+type CopyMembersCache = Vec<(PathBuf, i64, CopyParams, Arc<Vec<CopyMember>>)>;
+static COPY_MEMBERS: std::sync::Mutex<CopyMembersCache> = std::sync::Mutex::new(Vec::new());
 
 /// What bringing the network analysis up to the archive did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -310,7 +315,7 @@ impl Engine {
         let copies = if wants_copies {
             self.copy_members()?
         } else {
-            Vec::new()
+            Arc::new(Vec::new())
         };
         let mut network = state.network(query, &channels, &copies);
         if let Some((id, depth)) = centre {
@@ -404,8 +409,20 @@ impl Engine {
         })
     }
 
-    /// Every clustered post with its cluster and relation, for the copy edges.
-    fn copy_members(&mut self) -> Result<Vec<CopyMember>> {
+    /// Every clustered post with its cluster and relation, for the copy edges: described once
+    /// per state of the copy analysis for the whole process (every cluster is described, which
+    /// a channel page must not pay for on each view).
+    fn copy_members(&mut self) -> Result<Arc<Vec<CopyMember>>> {
+        let mark = self.copy_state()?.mark();
+        let params = self.copy_params()?;
+        let dir = self.dir().to_path_buf();
+        if let Ok(cache) = COPY_MEMBERS.lock()
+            && let Some((_, _, _, members)) = cache
+                .iter()
+                .find(|(d, m, p, _)| *d == dir && *m == mark && *p == params)
+        {
+            return Ok(Arc::clone(members));
+        }
         let relations = self.copy_relations()?;
         let mut out: Vec<CopyMember> = relations
             .into_iter()
@@ -417,6 +434,11 @@ impl Engine {
             })
             .collect();
         out.sort_by_key(|m| m.post_id);
+        let out = Arc::new(out);
+        if let Ok(mut cache) = COPY_MEMBERS.lock() {
+            cache.retain(|(d, _, _, _)| *d != dir);
+            cache.push((dir, mark, params, Arc::clone(&out)));
+        }
         Ok(out)
     }
 
