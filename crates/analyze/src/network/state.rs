@@ -156,6 +156,9 @@ impl Acc {
 /// One channel's share of an object: (channel, date, post).
 type Share = (i64, Option<i64>, i64);
 
+/// A dated share, ordered by time: (date, channel, post).
+type Timed = (i64, i64, i64);
+
 /// A tag's posts, channels, and first use as (date or `i64::MAX`, post).
 type TagCount = (u64, BTreeSet<i64>, Option<(i64, i64)>);
 
@@ -278,7 +281,7 @@ impl NetworkState {
         let keep = q.examples;
         let mut used: BTreeSet<i64> = BTreeSet::new();
         // Shares of objects: object → (channel, date, post) of every post sharing it.
-        let mut shares: BTreeMap<(ObjectKind, u64), Vec<Share>> = BTreeMap::new();
+        let mut shares: BTreeMap<(ObjectKind, u64, u64), Vec<Share>> = BTreeMap::new();
         let wants_links = kinds.contains(&EdgeKind::Link);
         let coordination = kinds.contains(&EdgeKind::Coordination);
         let objects: BTreeSet<ObjectKind> = q.objects.iter().copied().collect();
@@ -310,9 +313,8 @@ impl NetworkState {
                     && objects.contains(&ObjectKind::Forward)
                     && let (Some(src), Some(msg)) = (source, message)
                 {
-                    let key = (src as u64) << 32 ^ msg as u64;
                     shares
-                        .entry((ObjectKind::Forward, key))
+                        .entry((ObjectKind::Forward, src as u64, msg as u64))
                         .or_default()
                         .push((s.channel, s.date, *id));
                 }
@@ -332,7 +334,7 @@ impl NetworkState {
             if wants_links || (coordination && objects.contains(&ObjectKind::Link)) {
                 for u in s.urls.iter() {
                     shares
-                        .entry((ObjectKind::Link, u64::from(*u)))
+                        .entry((ObjectKind::Link, u64::from(*u), 0))
                         .or_default()
                         .push((s.channel, s.date, *id));
                 }
@@ -340,7 +342,7 @@ impl NetworkState {
             if coordination && objects.contains(&ObjectKind::Hashtag) {
                 for t in s.tags.iter() {
                     shares
-                        .entry((ObjectKind::Hashtag, u64::from(*t)))
+                        .entry((ObjectKind::Hashtag, u64::from(*t), 0))
                         .or_default()
                         .push((s.channel, s.date, *id));
                 }
@@ -362,7 +364,7 @@ impl NetworkState {
             // forward origin is the object forwards share).
             if coordination && objects.contains(&ObjectKind::Copy) && m.relation != "forward" {
                 shares
-                    .entry((ObjectKind::Copy, m.cluster as u64))
+                    .entry((ObjectKind::Copy, m.cluster as u64, 0))
                     .or_default()
                     .push((s.channel, s.date, m.post_id));
             }
@@ -387,7 +389,8 @@ impl NetworkState {
             used.insert(m.post_id);
         }
         // Shared links, and coordination.
-        for ((kind, _), list) in &mut shares {
+        let mut windows: Vec<(ObjectKind, Vec<Timed>)> = Vec::new();
+        for ((kind, _, _), list) in &mut shares {
             // Each channel's first share of the object (undated shares last).
             list.sort_unstable_by_key(|(c, d, p)| (*c, d.unwrap_or(i64::MAX), *p));
             list.dedup_by_key(|(c, _, _)| *c);
@@ -415,40 +418,61 @@ impl NetworkState {
             if !coordination || !objects.contains(kind) {
                 continue;
             }
-            // Sliding window over the dated shares, in time order.
-            let mut timed: Vec<(i64, i64, i64)> = list
+            // The dated shares, in time order, for the sliding window below.
+            let mut timed: Vec<Timed> = list
                 .iter()
                 .filter_map(|(c, d, p)| d.map(|d| (d, *c, *p)))
                 .collect();
             timed.sort_unstable();
+            windows.push((*kind, timed));
+        }
+        // Coordination in two passes over the sliding windows: first each pair's count of
+        // shared objects, then the evidence of the pairs with at least the least number only
+        // (most pairs that share an object once never do again).
+        let pairs_in = |timed: &[Timed], f: &mut dyn FnMut(&Timed, &Timed)| {
             for (i, a) in timed.iter().enumerate() {
                 for b in &timed[i + 1..] {
                     if b.0 - a.0 > q.window {
                         break;
                     }
-                    let (x, y) = if a.1 < b.1 { (a, b) } else { (b, a) };
-                    let acc = edges
-                        .entry((
-                            EdgeKind::Coordination,
-                            NodeKey::Channel(x.1),
-                            NodeKey::Channel(y.1),
-                        ))
-                        .or_default();
-                    acc.add(1.0, Some(a.0), &[a.2, b.2], keep * 2);
-                    acc.add(0.0, Some(b.0), &[], keep * 2);
-                    let delay = b.0 - a.0;
-                    acc.min_delay = Some(acc.min_delay.map_or(delay, |m| m.min(delay)));
-                    let leader = if a.0 == b.0 {
-                        "simultaneous"
-                    } else if a.1 == x.1 {
-                        "source_first"
-                    } else {
-                        "target_first"
-                    };
-                    *acc.counts.entry(leader).or_default() += 1;
-                    *acc.counts.entry(kind.as_str()).or_default() += 1;
+                    f(a, b);
                 }
             }
+        };
+        let mut counts: HashMap<(i64, i64), u32> = HashMap::default();
+        for (_, timed) in &windows {
+            pairs_in(timed, &mut |a, b| {
+                *counts.entry((a.1.min(b.1), a.1.max(b.1))).or_default() += 1;
+            });
+        }
+        counts.retain(|_, n| *n as usize >= q.min_shared);
+        for (kind, timed) in &windows {
+            pairs_in(timed, &mut |a, b| {
+                let (x, y) = if a.1 < b.1 { (a, b) } else { (b, a) };
+                if !counts.contains_key(&(x.1, y.1)) {
+                    return;
+                }
+                let acc = edges
+                    .entry((
+                        EdgeKind::Coordination,
+                        NodeKey::Channel(x.1),
+                        NodeKey::Channel(y.1),
+                    ))
+                    .or_default();
+                acc.add(1.0, Some(a.0), &[a.2, b.2], keep * 2);
+                acc.add(0.0, Some(b.0), &[], keep * 2);
+                let delay = b.0 - a.0;
+                acc.min_delay = Some(acc.min_delay.map_or(delay, |m| m.min(delay)));
+                let leader = if a.0 == b.0 {
+                    "simultaneous"
+                } else if a.1 == x.1 {
+                    "source_first"
+                } else {
+                    "target_first"
+                };
+                *acc.counts.entry(leader).or_default() += 1;
+                *acc.counts.entry(kind.as_str()).or_default() += 1;
+            });
         }
         edges.retain(|(kind, _, _), acc| {
             *kind != EdgeKind::Coordination || acc.weight >= q.min_shared as f64
