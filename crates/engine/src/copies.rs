@@ -619,22 +619,7 @@ impl Engine {
     /// same (the engines of a server share it), else read (and shared).
     fn load_copies(&self) -> Result<Option<Arc<CopyState>>> {
         let path = self.copies_dir().join(STATE_FILE);
-        if let Some(state) = SHARED.get(&path) {
-            return Ok(Some(state));
-        }
-        match CopyState::load(&path) {
-            Ok(Some(state)) => {
-                let state = Arc::new(state);
-                SHARED.put(&path, &state);
-                Ok(Some(state))
-            }
-            Ok(None) => Ok(None),
-            Err(StateError::Unusable { path, what }) => {
-                tracing::info!("rebuilding the copy analysis: {}: {what}", path.display());
-                Ok(None)
-            }
-            Err(e) => Err(EngineError::Archive(e.to_string())),
-        }
+        SHARED.load(&path, "the copy analysis", CopyState::load)
     }
 
     /// On opening the archive: a copy analysis that exists but fell behind is caught up now.

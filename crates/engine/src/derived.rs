@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use tgscope_analyze::copies::StateError;
+
 use crate::error::{EngineError, Result};
 
 /// What identifies one version of a file: its size and modification time.
@@ -36,6 +38,33 @@ impl<T> SharedStates<T> {
             .iter()
             .find(|(p, s, _)| p == path && *s == now)
             .map(|(_, _, state)| Arc::clone(state))
+    }
+
+    /// The state of this file: the one in memory when the file has not changed, else read
+    /// with `load` (and kept). A file that cannot be used (damaged, another format) is `None`,
+    /// logged with `what` ("the copy analysis"): the caller rebuilds it.
+    pub(crate) fn load(
+        &self,
+        path: &Path,
+        what: &str,
+        load: impl FnOnce(&Path) -> std::result::Result<Option<T>, StateError>,
+    ) -> Result<Option<Arc<T>>> {
+        if let Some(state) = self.get(path) {
+            return Ok(Some(state));
+        }
+        match load(path) {
+            Ok(Some(state)) => {
+                let state = Arc::new(state);
+                self.put(path, &state);
+                Ok(Some(state))
+            }
+            Ok(None) => Ok(None),
+            Err(StateError::Unusable { path, what: why }) => {
+                tracing::info!("rebuilding {what}: {}: {why}", path.display());
+                Ok(None)
+            }
+            Err(e) => Err(EngineError::Archive(e.to_string())),
+        }
     }
 
     /// Keeps the state just read or written for this file (one per file).

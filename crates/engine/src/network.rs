@@ -239,25 +239,7 @@ impl Engine {
     /// else read (and shared). A file that cannot be used is rebuilt.
     fn load_networks(&self) -> Result<Option<Arc<NetworkState>>> {
         let path = self.networks_dir().join(STATE_FILE);
-        if let Some(state) = SHARED.get(&path) {
-            return Ok(Some(state));
-        }
-        match NetworkState::load(&path) {
-            Ok(Some(state)) => {
-                let state = Arc::new(state);
-                SHARED.put(&path, &state);
-                Ok(Some(state))
-            }
-            Ok(None) => Ok(None),
-            Err(tgscope_analyze::copies::StateError::Unusable { path, what }) => {
-                tracing::info!(
-                    "rebuilding the network analysis: {}: {what}",
-                    path.display()
-                );
-                Ok(None)
-            }
-            Err(e) => Err(EngineError::Archive(e.to_string())),
-        }
+        SHARED.load(&path, "the network analysis", NetworkState::load)
     }
 
     /// On opening the archive: a network analysis that exists but fell behind is caught up.
