@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Build the entity gold set: gold-ru.txt / gold-en.txt -> gold-ru.jsonl / gold-en.jsonl.
+
+The .txt files are the source of truth (see docs/entities-annotation.md). Each post starts
+with a header line `=== <lang>-<NNNN> <style>`; the lines below it, up to the next header,
+are the post's text, in which every entity mention is written `[[surface|kind:id]]`.
+
+    python3 build_gold.py            # validate both files, write both .jsonl files, print counts
+    python3 build_gold.py --check    # validate, and fail if a committed .jsonl is out of date
+    python3 build_gold.py --lint     # also list unmarked copies of marked surfaces (review aid)
+    python3 build_gold.py --ids      # also list every distinct id with its number of mentions
+
+Standard library only; the output depends on the input alone (no dates, no randomness).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("ru", "en")
+STYLES = ("news", "ministry", "opinion", "trap")
+KINDS = ("country", "org", "person")
+
+# ISO 3166-1 alpha-2, all 249 officially assigned codes (no user-assigned codes such as XK).
+ISO_ALPHA2 = frozenset(
+    " ".join(
+        (
+            "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE",
+            "BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD",
+            "CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM",
+            "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF",
+            "GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU",
+            "ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN",
+            "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME",
+            "MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA",
+            "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM",
+            "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI",
+            "SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK",
+            "TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI",
+            "VN VU WF WS YE YT ZA ZM ZW",
+        )
+    ).split()
+)
+assert len(ISO_ALPHA2) == 249
+
+# Organisation ids the gold set may use. A new organisation is added here first, so that a
+# misspelt id fails the build instead of becoming a new entity.
+ORG_IDS = frozenset(
+    """
+    un unsc unga cis sco csto eaeu brics eu nato osce asean g20 g7 au gcc cica oic opec
+    opec_plus who imf wto iaea unesco icc icj union_state ndb council_of_europe arab_league
+    """.split()
+)
+
+# Person ids of the curated list that the gold set may use (people not on it are written
+# `person:?English Name`). Same reason as ORG_IDS: a typo must fail the build.
+PERSON_IDS = frozenset(
+    """
+    lavrov putin zakharova tokayev von_der_leyen erdogan guterres peskov shoigu zelensky
+    blinken rubio trump biden macron scholz merz lukashenko aliyev pashinyan mirziyoyev
+    rahmon japarov modi jaishankar lula ramaphosa netanyahu pezeshkian araghchi fidan
+    kallas borrell rutte stoltenberg nebenzya ushakov mishustin medvedev
+    wang_yi xi_jinping li_qiang mao_ning kim_jong_un
+    """.split()
+)
+
+HEADER_RE = re.compile(r"^=== (?P<id>(?P<lang>[a-z]{2})-(?P<num>[0-9]{4})) (?P<style>[a-z]+)$")
+MENTION_RE = re.compile(r"\[\[(?P<surface>[^\[\]|]*)\|(?P<label>[^\[\]|]*)\]\]")
+PERSON_ID_RE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
+UNLISTED_NAME_RE = re.compile(r"^[A-Z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*)*$")
+
+
+class GoldError(Exception):
+    pass
+
+
+def parse_label(label: str, where: str) -> tuple[str, str | None, bool, str | None]:
+    """`kind:id` -> (kind, id, listed, name)."""
+    kind, sep, ident = label.partition(":")
+    if not sep:
+        raise GoldError(f"{where}: label {label!r} is not kind:id")
+    if kind not in KINDS:
+        raise GoldError(f"{where}: unknown kind {kind!r} in {label!r}")
+    if kind == "country":
+        if ident not in ISO_ALPHA2:
+            raise GoldError(f"{where}: {ident!r} is not an ISO 3166-1 alpha-2 code")
+        return kind, ident, True, None
+    if kind == "org":
+        if ident not in ORG_IDS:
+            raise GoldError(f"{where}: unknown organisation id {ident!r} (add it to ORG_IDS)")
+        return kind, ident, True, None
+    if ident.startswith("?"):
+        name = ident[1:]
+        if not UNLISTED_NAME_RE.match(name):
+            raise GoldError(f"{where}: unlisted person name {name!r} is not a Latin name")
+        return kind, None, False, name
+    if not PERSON_ID_RE.match(ident):
+        raise GoldError(f"{where}: person id {ident!r} is not lower-case latin with '_'")
+    if ident not in PERSON_IDS:
+        raise GoldError(f"{where}: person id {ident!r} is not in PERSON_IDS (unlisted: ?Name)")
+    return kind, ident, True, None
+
+
+def parse_body(marked: str, where: str) -> tuple[str, list[dict]]:
+    """Strip the markup of one post; return the plain text and its mentions."""
+    out: list[str] = []
+    entities: list[dict] = []
+    pos = 0
+    length = 0  # code points written so far
+    for m in MENTION_RE.finditer(marked):
+        between = marked[pos : m.start()]
+        check_plain(between, where)
+        out.append(between)
+        length += len(between)
+        surface = m.group("surface")
+        if not surface:
+            raise GoldError(f"{where}: empty surface in {m.group(0)!r}")
+        if surface != surface.strip() or "\n" in surface:
+            raise GoldError(f"{where}: surface {surface!r} has outer spaces or a line break")
+        kind, ident, listed, name = parse_label(m.group("label"), f"{where}: {m.group(0)!r}")
+        entities.append(
+            {
+                "kind": kind,
+                "id": ident,
+                "listed": listed,
+                "name": name,
+                "start": length,
+                "end": length + len(surface),
+                "surface": surface,
+            }
+        )
+        out.append(surface)
+        length += len(surface)
+        pos = m.end()
+    rest = marked[pos:]
+    check_plain(rest, where)
+    out.append(rest)
+    return "".join(out), entities
+
+
+def check_plain(chunk: str, where: str) -> None:
+    for bad in ("[[", "]]", "[|", "|]"):
+        if bad in chunk:
+            i = chunk.index(bad)
+            raise GoldError(f"{where}: unbalanced or malformed markup near {chunk[max(0, i - 30) : i + 30]!r}")
+
+
+def parse_file(path: Path, lang: str) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    posts: list[dict] = []
+    seen: set[str] = set()
+    current: dict | None = None
+    body: list[str] = []
+
+    def finish() -> None:
+        if current is None:
+            return
+        text_lines = [line.rstrip() for line in body]
+        while text_lines and not text_lines[0]:
+            text_lines.pop(0)
+        while text_lines and not text_lines[-1]:
+            text_lines.pop()
+        where = f"{path.name}: {current['id']}"
+        if not text_lines:
+            raise GoldError(f"{where}: empty post")
+        text, entities = parse_body("\n".join(text_lines), where)
+        for e in entities:
+            assert text[e["start"] : e["end"]] == e["surface"]
+        current["text"] = text
+        current["entities"] = entities
+        posts.append(current)
+
+    for lineno, line in enumerate(lines, 1):
+        if line.startswith("==="):
+            m = HEADER_RE.match(line.rstrip())
+            if not m:
+                raise GoldError(f"{path.name}:{lineno}: bad header {line!r} (=== {lang}-NNNN style)")
+            if m.group("lang") != lang:
+                raise GoldError(f"{path.name}:{lineno}: post {m.group('id')} in the {lang} file")
+            if m.group("style") not in STYLES:
+                raise GoldError(f"{path.name}:{lineno}: unknown style {m.group('style')!r}")
+            if m.group("id") in seen:
+                raise GoldError(f"{path.name}:{lineno}: duplicate post id {m.group('id')}")
+            seen.add(m.group("id"))
+            finish()
+            current = {"id": m.group("id"), "lang": lang, "style": m.group("style")}
+            body = []
+        elif current is None:
+            if line.strip() and not line.startswith("#"):
+                raise GoldError(f"{path.name}:{lineno}: text before the first post (preamble lines start with #)")
+        else:
+            body.append(line)
+    finish()
+    if not posts:
+        raise GoldError(f"{path.name}: no posts")
+    return posts
+
+
+def to_jsonl(posts: list[dict]) -> str:
+    rows = []
+    for p in posts:
+        row = {
+            "id": p["id"],
+            "lang": p["lang"],
+            "style": p["style"],
+            "text": p["text"],
+            "entities": p["entities"],
+        }
+        rows.append(json.dumps(row, ensure_ascii=False, separators=(", ", ": ")))
+    return "\n".join(rows) + "\n"
+
+
+def word_re(surface: str) -> re.Pattern:
+    return re.compile(r"(?<![\w])" + re.escape(surface) + r"(?![\w])")
+
+
+def lint(posts: list[dict]) -> list[str]:
+    """Unmarked, case-sensitive, whole-word copies of surfaces that are marked somewhere."""
+    surfaces = sorted({e["surface"] for p in posts for e in p["entities"] if len(e["surface"]) > 1})
+    patterns = [(s, word_re(s)) for s in surfaces]
+    found = []
+    for p in posts:
+        covered = [(e["start"], e["end"]) for e in p["entities"]]
+        for s, pat in patterns:
+            for m in pat.finditer(p["text"]):
+                if not any(a <= m.start() and m.end() <= b for a, b in covered):
+                    found.append(f"{p['id']} {p['style']}: unmarked {s!r} at {m.start()}")
+    return found
+
+
+def report(posts: list[dict], lang: str) -> None:
+    styles = Counter(p["style"] for p in posts)
+    kinds = Counter(e["kind"] for p in posts for e in p["entities"])
+    trap_kinds = Counter(e["kind"] for p in posts if p["style"] == "trap" for e in p["entities"])
+    unlisted = sum(1 for p in posts for e in p["entities"] if e["kind"] == "person" and not e["listed"])
+    distinct = {k: len({e["id"] or e["name"] for p in posts for e in p["entities"] if e["kind"] == k}) for k in KINDS}
+    no_entity = sum(1 for p in posts if not p["entities"])
+    print(f"{lang}: {len(posts)} posts (" + ", ".join(f"{s} {styles[s]}" for s in STYLES) + f"; {no_entity} without entities)")
+    print(
+        f"{lang}: {sum(kinds.values())} mentions ("
+        + ", ".join(f"{k} {kinds[k]}" for k in KINDS)
+        + f"; unlisted people {unlisted}; in traps "
+        + ", ".join(f"{k} {trap_kinds[k]}" for k in KINDS)
+        + ")"
+    )
+    print(f"{lang}: distinct ids: " + ", ".join(f"{k} {distinct[k]}" for k in KINDS) + " (unlisted people by name)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="fail if a .jsonl file is not up to date")
+    ap.add_argument("--lint", action="store_true", help="list unmarked copies of marked surfaces")
+    ap.add_argument("--ids", action="store_true", help="list the distinct ids and their mention counts")
+    args = ap.parse_args()
+    stale = []
+    try:
+        every: list[dict] = []
+        for lang in LANGS:
+            posts = parse_file(HERE / f"gold-{lang}.txt", lang)
+            every.extend(posts)
+            out = to_jsonl(posts)
+            target = HERE / f"gold-{lang}.jsonl"
+            if args.check:
+                if not target.exists() or target.read_text(encoding="utf-8") != out:
+                    stale.append(target.name)
+            else:
+                target.write_text(out, encoding="utf-8")
+            report(posts, lang)
+            if args.lint:
+                for line in lint(posts):
+                    print("lint:", line)
+    except GoldError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    kinds = Counter(e["kind"] for p in every for e in p["entities"])
+    print(f"all: {len(every)} posts, {sum(kinds.values())} mentions (" + ", ".join(f"{k} {kinds[k]}" for k in KINDS) + ")")
+    if args.ids:
+        ids = Counter((e["kind"], e["id"] or "?" + e["name"]) for p in every for e in p["entities"])
+        for (kind, ident), n in sorted(ids.items()):
+            print(f"id: {kind}:{ident} {n}")
+    if stale:
+        print("out of date (run build_gold.py): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
