@@ -202,33 +202,23 @@ impl Engine {
         self.networks = self.load_networks()?;
         let mark = self.store.index_mark()?;
         let mut report = NetworkUpdate::default();
-        let (mut state, after) = match self.networks.take().map(Arc::unwrap_or_clone) {
-            Some(state) if state.mark() <= mark => {
-                let after = state.mark();
-                (state, after)
-            }
+        let old = match self.networks.take() {
+            Some(state) if state.mark() <= mark => state,
             _ => {
                 report.rebuilt = true;
-                (NetworkState::new(), 0)
+                Arc::new(NetworkState::new())
             }
         };
-        let mut batch: Vec<NetworkPost> = Vec::new();
-        self.store
-            .for_each_network_post(after, |row| -> Result<()> {
-                batch.push(network_post(row));
-                if batch.len() >= 10_000 {
-                    report.read += batch.len() as u64;
-                    state.update(0, std::mem::take(&mut batch));
-                }
-                Ok(())
-            })?;
-        report.read += batch.len() as u64;
-        state.update(mark, batch);
         let path = dir.join(STATE_FILE);
-        state
-            .save(&path)
-            .map_err(|e| EngineError::Archive(e.to_string()))?;
-        let state = Arc::new(state);
+        let state_error =
+            |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
+        let mut writer = old.writer(&path).map_err(state_error)?;
+        self.store
+            .for_each_network_post(old.mark(), |row| -> Result<()> {
+                report.read += 1;
+                writer.push(&network_post(row)).map_err(state_error)
+            })?;
+        let state = Arc::new(writer.finish(mark).map_err(state_error)?);
         SHARED.put(&path, &state);
         drop(lock);
         self.networks = Some(state);
@@ -299,7 +289,9 @@ impl Engine {
         } else {
             Arc::new(Vec::new())
         };
-        let mut network = state.network(query, &channels, &copies);
+        let mut network = state
+            .network(query, &channels, &copies)
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
         if let Some((id, depth)) = centre {
             keep_around(&mut network, &id.to_string(), depth);
         }
@@ -353,7 +345,7 @@ impl Engine {
                 posts: Vec::new(),
             });
             let n = e.weight as u64;
-            match e.kind.as_str() {
+            match e.kind {
                 "forward" => c.forwards += n,
                 "mention" => c.mentions += n,
                 _ => c.copies += n,
@@ -437,8 +429,9 @@ impl Engine {
             None => None,
         };
         let state = self.network_state()?;
-        let (tags, undated_left_out) =
-            state.hashtags(since, until, channel_id, &|s| period_name(period, s));
+        let (tags, undated_left_out) = state
+            .hashtags(since, until, channel_id, &|s| period_name(period, s))
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
         let ids: BTreeSet<i64> = tags
             .iter()
             .flat_map(|t| {

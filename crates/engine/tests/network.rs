@@ -120,7 +120,7 @@ fn edges(engine: &mut Engine, q: &NetworkQuery) -> BTreeMap<(String, String, Str
         .map(|e| {
             (
                 (
-                    e.kind.clone(),
+                    e.kind.to_string(),
                     label[&e.source].clone(),
                     label[&e.target].clone(),
                 ),
@@ -239,7 +239,7 @@ fn every_edge_names_posts_of_its_two_channels_and_a_period_leaves_posts_out() {
     };
     let net = engine.network(&morning, None).unwrap();
     let kinds: std::collections::BTreeSet<&str> =
-        net.graph.edges.iter().map(|e| e.kind.as_str()).collect();
+        net.graph.edges.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
         ["forward", "mention"].into_iter().collect(),

@@ -174,7 +174,7 @@ fn edge_rows(graph: &Graph, limit: usize) -> Vec<EdgeRow> {
         let (a, b) = (&graph.edges[*a], &graph.edges[*b]);
         b.weight
             .total_cmp(&a.weight)
-            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.kind.cmp(b.kind))
             .then_with(|| a.source.cmp(&b.source))
             .then_with(|| a.target.cmp(&b.target))
     });
@@ -186,7 +186,7 @@ fn edge_rows(graph: &Graph, limit: usize) -> Vec<EdgeRow> {
             EdgeRow {
                 source: node_link(graph, &e.source),
                 target: node_link(graph, &e.target),
-                kind: e.kind.clone(),
+                kind: e.kind.to_string(),
                 directed: e.directed,
                 weight: number_text(e.weight),
                 first: page_time(e.first),

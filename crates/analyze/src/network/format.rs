@@ -160,7 +160,7 @@ fn write_gexf_in_mode<W: Write + ?Sized>(
             r#"      <edge id="{index}" source="{}" target="{}" kind="{}""#,
             Xml(&edge.source),
             Xml(&edge.target),
-            Xml(&edge.kind)
+            Xml(edge.kind)
         )?;
         if let Some(weight) = float_text(edge.weight) {
             write!(out, r#" weight="{weight}""#)?;
@@ -182,7 +182,7 @@ fn write_gexf_in_mode<W: Write + ?Sized>(
             )?;
         }
         writeln!(out, ">")?;
-        let mut known: Vec<(&str, Cow<'_, str>)> = vec![(EDGE_KIND, Cow::Borrowed(&edge.kind))];
+        let mut known: Vec<(&str, Cow<'_, str>)> = vec![(EDGE_KIND, Cow::Borrowed(edge.kind))];
         if let Some(first) = edge.first {
             known.push((EDGE_FIRST, Cow::Owned(iso_datetime(first))));
         }
@@ -311,7 +311,7 @@ pub fn write_graphml<W: Write + ?Sized>(graph: &Graph, out: &mut W) -> io::Resul
             write!(out, r#" directed="{}""#, edge.directed)?;
         }
         writeln!(out, ">")?;
-        let mut known: Vec<(&str, Cow<'_, str>)> = vec![(EDGE_KIND, Cow::Borrowed(&edge.kind))];
+        let mut known: Vec<(&str, Cow<'_, str>)> = vec![(EDGE_KIND, Cow::Borrowed(edge.kind))];
         if let Some(weight) = float_text(edge.weight) {
             known.push(("weight", Cow::Owned(weight)));
         }
@@ -393,7 +393,7 @@ pub fn write_csv_edges<W: Write + ?Sized>(graph: &Graph, out: &mut W) -> io::Res
             "{},{},{edge_type},{},{weight},{first},{last},{}",
             Csv(&edge.source),
             Csv(&edge.target),
-            Csv(&edge.kind),
+            Csv(edge.kind),
             posts_text(&edge.posts)
         )?;
         for (index, attr) in graph.edge_attrs.iter().enumerate() {
@@ -444,7 +444,7 @@ pub fn write_json<W: Write + ?Sized>(graph: &Graph, out: &mut W) -> io::Result<(
             "{separator}{{\"source\": {}, \"target\": {}, \"kind\": {}, \"directed\": {}, \"weight\": {}, \"first\": {}, \"last\": {}, \"posts\": [",
             Json(&edge.source),
             Json(&edge.target),
-            Json(&edge.kind),
+            Json(edge.kind),
             edge.directed,
             JsonFloat(edge.weight),
             JsonTime(edge.first),
@@ -807,7 +807,7 @@ mod tests {
                 Edge {
                     source: "100".to_owned(),
                     target: "200".to_owned(),
-                    kind: "forward".to_owned(),
+                    kind: "forward",
                     directed: true,
                     weight: 3.0,
                     first: Some(951_782_400),
@@ -818,7 +818,7 @@ mod tests {
                 Edge {
                     source: "100".to_owned(),
                     target: "200".to_owned(),
-                    kind: "mention".to_owned(),
+                    kind: "mention",
                     directed: true,
                     weight: 1.0,
                     first: Some(0),
@@ -829,7 +829,7 @@ mod tests {
                 Edge {
                     source: "200".to_owned(),
                     target: "@mentioned".to_owned(),
-                    kind: "coordination".to_owned(),
+                    kind: "coordination",
                     directed: false,
                     weight: 2.5,
                     first: None,

@@ -65,7 +65,7 @@ pub struct Edge {
     /// Target node id.
     pub target: String,
     /// The edge kind (`forward`, `mention`, `copy`, `link`, `coordination`, `hashtag`).
-    pub kind: String,
+    pub kind: &'static str,
     /// Whether the edge has a direction (source → target) or not.
     pub directed: bool,
     /// Its weight.

@@ -15,13 +15,17 @@
 //! is passed on to the channel that passes it on (a forward's source → the forwarder; a mentioned
 //! channel → the channel that mentions it; the first post of a copy cluster → a later copy).
 
+mod channels;
 pub mod format;
 pub mod graph;
+mod hashtags;
 pub mod measures;
+mod shares;
 mod state;
 
 pub use graph::{AttrDef, AttrType, Edge, Graph, Node, Value};
-pub use state::{Hashtag, HashtagPeriod, HashtagUse, Network, NetworkState};
+pub use hashtags::{Hashtag, HashtagPeriod, HashtagUse};
+pub use state::{Network, NetworkState, NetworkWriter};
 
 /// One post as the network analysis reads it from the archive (its current version).
 #[derive(Debug, Clone, PartialEq, Eq)]
