@@ -220,17 +220,31 @@ def word_re(surface: str) -> re.Pattern:
     return re.compile(r"(?<![\w])" + re.escape(surface) + r"(?![\w])")
 
 
+FLAG_RUN_RE = re.compile("[\U0001F1E6-\U0001F1FF]+")
+
+
 def lint(posts: list[dict]) -> list[str]:
-    """Unmarked, case-sensitive, whole-word copies of surfaces that are marked somewhere."""
-    surfaces = sorted({e["surface"] for p in posts for e in p["entities"] if len(e["surface"]) > 1})
+    """Unmarked, case-sensitive, whole-word copies of surfaces that are marked somewhere, and
+    unmarked flags (regional-indicator pairs, read in pairs from the start of each run)."""
+    surfaces = sorted(
+        {e["surface"] for p in posts for e in p["entities"] if len(e["surface"]) > 1 and not FLAG_RUN_RE.fullmatch(e["surface"])}
+    )
     patterns = [(s, word_re(s)) for s in surfaces]
     found = []
     for p in posts:
         covered = [(e["start"], e["end"]) for e in p["entities"]]
+
+        def is_covered(start: int, end: int) -> bool:
+            return any(a <= start and end <= b for a, b in covered)
+
         for s, pat in patterns:
             for m in pat.finditer(p["text"]):
-                if not any(a <= m.start() and m.end() <= b for a, b in covered):
+                if not is_covered(m.start(), m.end()):
                     found.append(f"{p['id']} {p['style']}: unmarked {s!r} at {m.start()}")
+        for run in FLAG_RUN_RE.finditer(p["text"]):
+            for i in range(run.start(), run.end() - 1, 2):
+                if not is_covered(i, i + 2):
+                    found.append(f"{p['id']} {p['style']}: unmarked flag {p['text'][i : i + 2]!r} at {i}")
     return found
 
 
