@@ -194,12 +194,16 @@ def fold(s):
 
 
 def like(template, word):
-    """Give `word` (lower case) the capitalisation of `template`."""
+    """Give `word` (an inflected form, lower case) the capitalisation of
+    `template` (the written nominative): letter by letter over the common
+    stem, so «д'Ивуар» gives «д'Ивуара» and «СовБез» gives «СовБеза»."""
     if template.isupper() and len(template) > 1:
         return word.upper()
-    if template[:1].isupper():
-        return word[:1].upper() + word[1:]
-    return word
+    out = []
+    for i, ch in enumerate(word):
+        t = template[i] if i < len(template) else ''
+        out.append(t if t and t.lower() == ch.lower() else ch)
+    return ''.join(out)
 
 
 def apostrophe_variants(s):
@@ -270,7 +274,14 @@ def adj_forms(stem_word):
     return out
 
 
-def noun_rule(word, gender, animate, role='noun'):
+# Surnames in -ов/-ев/-ин/-ын take the Russian possessive declension
+# (Путиным, Захаровой) for people from these countries; elsewhere they are
+# ordinary nouns (Остином, not Остиным).
+SLAVIC_SURNAME_COUNTRIES = {'RU', 'BY', 'UA', 'KZ', 'KG', 'TJ', 'TM', 'UZ', 'AZ', 'AM', 'MD', 'GE',
+                            'BG', 'XAB', 'XSO', 'XTR'}
+
+
+def noun_rule(word, gender, animate, role='noun', slavic=True):
     """Singular case forms of a noun or name by rule. role: 'given', 'surname',
     'patronymic', 'noun'. Returns {case: form} (lower case) or None when the word
     is indeclinable."""
@@ -293,9 +304,9 @@ def noun_rule(word, gender, animate, role='noun'):
     if role == 'surname':
         if w.endswith(('ых', 'их')):
             return None
-        if gender == 'masc' and re.search(r'(ов|ев|ёв|ин|ын)$', w):
+        if slavic and gender == 'masc' and re.search(r'(ов|ев|ёв|ин|ын)$', w):
             return put(w + 'а', w + 'у', w + 'а', w + 'ым', w + 'е')
-        if gender == 'femn' and re.search(r'(ова|ева|ёва|ина|ына)$', w):
+        if slavic and gender == 'femn' and re.search(r'(ова|ева|ёва|ина|ына)$', w):
             s = w[:-1]
             return put(s + 'ой', s + 'ой', s + 'у', s + 'ой', s + 'ой')
         if gender == 'masc' and re.search(r'[^аеёиоуыэюя](ий|ый|ой)$', w):
@@ -361,12 +372,34 @@ def known_noun_parse(word, prefer_geox=True, animate=None, gender=None, tag=None
     return best[1] if best else None
 
 
+# pymorphy3 ranks «большая» as a form of «больший» (bigger) first; the names
+# here («Большая двадцатка») mean «большой».
+AVOID_ADJ_LEMMAS = {'больший'}
+
+
 def known_adj_parse(word):
+    best = None
     for p in parses(word):
         t = p.tag
         if t.POS in ('ADJF', 'PRTF') and t.case == 'nomn' and p.is_known:
-            return p
-    return None
+            key = (p.normal_form not in AVOID_ADJ_LEMMAS, p.score)
+            if best is None or key > best[0]:
+                best = (key, p)
+    return best[1] if best else None
+
+
+def agrees(adj, word):
+    """Does adjective parse `adj` agree with some nominative noun parse of `word`?"""
+    for p in parses(word):
+        t = p.tag
+        if t.POS != 'NOUN' or t.case != 'nomn':
+            continue
+        if adj.tag.number == 'plur':
+            if t.number == 'plur':
+                return True
+        elif t.number == 'sing' and (t.gender is None or 'ms-f' in t or t.gender == adj.tag.gender):
+            return True
+    return False
 
 
 def guessed_adj_parse(word):
@@ -464,6 +497,17 @@ def expand_phrase(form, mask):
                     continue
                 noun = known_noun_parse(w)
                 adj = known_adj_parse(w) or (None if noun else guessed_adj_parse(w))
+                nxt = next((j for j in range(i + 1, n) if inflectable[j]), None)
+                if nxt is not None and re.search(r'(ов|ев|ин)ы$', w.lower()) and any(
+                        q.tag.POS == 'NOUN' and q.tag.case == 'nomn' and q.tag.number == 'plur'
+                        for q in parses(words[nxt])):
+                    plan[i] = 'p'        # «Каймановы острова»: possessive adjective by rule
+                    i += 1
+                    continue
+                if adj is not None and nxt is not None and agrees(adj, words[nxt]):
+                    plan[i] = 'a'        # «Великое Герцогство», though «Великое» is also a place
+                    i += 1
+                    continue
                 if noun is not None and 'Geox' in noun.tag:
                     plan[i] = 'h'
                     return i + 1
@@ -489,6 +533,11 @@ def expand_phrase(form, mask):
     head_num, head_gender = 'sing', None
     for i, step in enumerate(plan):
         w = words[i]
+        if step == 'p':
+            low = w.lower()
+            infos[i] = ('forms', dict(nomn=low, gent=low[:-1] + 'ых', datv=low[:-1] + 'ым', accs=low,
+                                      ablt=low[:-1] + 'ыми', loct=low[:-1] + 'ых'))
+            continue
         if step == 'h' or (step == 'i' and not known_adj_parse(w)) or step == 'n':
             if step == 'n':
                 g = 'femn' if w.lower()[-1:] in 'ая' else 'masc'
@@ -587,7 +636,7 @@ def expand_demonym(form):
 PATR_RE = re.compile(r'(вич|вна|чна|ична)$')
 
 
-def person_word_forms(word, role, gender, mask_letter, log):
+def person_word_forms(word, role, gender, mask_letter, log, slavic):
     """{case: form} for one word of a person's name; None = unchanged."""
     if mask_letter == 'k':
         return None
@@ -610,13 +659,13 @@ def person_word_forms(word, role, gender, mask_letter, log):
                 out[c] = f
             else:
                 return out
-    r = noun_rule(word, gender, True, role)
+    r = noun_rule(word, gender, True, role, slavic)
     if role != 'surname':
         RULE_LOG.append((log, word, role + '-rule', r and r.get('gent')))
     return r
 
 
-def expand_person(form, mask, gender, via):
+def expand_person(form, mask, gender, via, country):
     init = ''
     rest = form
     if via == 'initials':
@@ -645,7 +694,8 @@ def expand_person(form, mask, gender, via):
     else:
         letters = list(mask)
     # a hyphenated surname part before the last («Амир-») stays, handled by letters
-    wf = [person_word_forms(w, roles[i], gender, letters[i], form) for i, w in enumerate(words)]
+    slavic = country in SLAVIC_SURNAME_COUNTRIES
+    wf = [person_word_forms(w, roles[i], gender, letters[i], form, slavic) for i, w in enumerate(words)]
     out = []
     for c in CASES:
         res = [like(w, f[c]) if f else w for w, f in zip(words, wf)]
@@ -663,18 +713,18 @@ def expand_person(form, mask, gender, via):
     return out
 
 
-def expand(row, gender):
+def expand(row, gender, country=''):
     form, lang, via, dec = row['form'], row['lang'], row['via'], row['decline']
     if lang == 'en' or dec == 'no':
         if via == 'initials':
-            return expand_person(form, 'k' * len(words_of(form, via)), gender, via)
+            return expand_person(form, 'k' * len(words_of(form, via)), gender, via, country)
         return [form]
     if via == 'adjective':
         return expand_adjective(form)
     if via == 'demonym':
         return expand_demonym(form)
     if via in PERSON_VIAS:
-        return expand_person(form, dec, gender, via)
+        return expand_person(form, dec, gender, via, country)
     return expand_phrase(form, dec)
 
 
@@ -689,7 +739,7 @@ def build(dirpath):
         per_via_src[r['via']] += 1
         gender = 'femn' if r['id'] in fem else 'masc'
         try:
-            forms = expand(r, gender)
+            forms = expand(r, gender, ents[r['id']]['country'])
         except DataError as e:
             raise DataError(f'names.tsv:{n}: {e}')
         flags = ','.join(f for f in MATCH_FLAGS if f in r['flags']) or '-'
