@@ -9,12 +9,16 @@ written. Aliases are written with ё folded to е, case preserved.
 
 Usage:
     python3 generate.py [--dir DIR] [--check] [--verbose]
+    python3 generate.py --user FILE [--out FILE]
 
   --dir DIR   folder holding entities.tsv and names.tsv; aliases.tsv is written
               there (default: the folder of this script)
   --check     build in memory and fail if aliases.tsv differs from the result
   --verbose   list the forms built by the fallback rules (words that the
               pymorphy3 dictionary does not know), for review
+  --user FILE expand a user's single-file list (columns id kind name lang form
+              via decline flags) and write it back in the same format with
+              every case form on its own line (decline no), to --out or stdout
 
 Needs pymorphy3 and pymorphy3-dicts-ru (see requirements.txt).
 """
@@ -85,80 +89,84 @@ ALIAS_COLUMNS = ('alias', 'lang', 'id', 'via', 'flags')
 CYR = re.compile('[А-Яа-яЁё]')
 
 
-def load(dirpath):
+def check_entities(rows, src='entities.tsv', user=False):
     ents = {}
-    for n, r in read_tsv(os.path.join(dirpath, 'entities.tsv'), ENTITY_COLUMNS):
+    for n, r in rows:
         i, k = r['id'], r['kind']
         if i in ents:
-            raise DataError(f'entities.tsv:{n}: duplicate id {i}')
+            raise DataError(f'{src}:{n}: duplicate id {i}')
         if k not in KINDS:
-            raise DataError(f'entities.tsv:{n}: kind {k!r}')
-        if k == 'country':
+            raise DataError(f'{src}:{n}: kind {k!r}')
+        if k == 'country' and not user:
             if not re.fullmatch(r'[A-Z]{2}|X[A-Z]{2}', i):
-                raise DataError(f'entities.tsv:{n}: country id {i!r} (ISO alpha-2, or X + 2 letters)')
-            if r['country']:
-                raise DataError(f'entities.tsv:{n}: country column must be empty for a country')
-        else:
-            if not re.fullmatch(r'[a-z][a-z0-9_]*', i):
-                raise DataError(f'entities.tsv:{n}: id {i!r} (lower-case latin, digits, _)')
-        if k == 'org' and r['country']:
-            raise DataError(f'entities.tsv:{n}: country column must be empty for an org')
+                raise DataError(f'{src}:{n}: country id {i!r} (ISO alpha-2, or X + 2 letters)')
+        elif not re.fullmatch(r'[a-z][a-z0-9_]*|[A-Z]{2}|X[A-Z]{2}', i):
+            raise DataError(f'{src}:{n}: id {i!r} (lower-case latin, digits, _)')
+        if k != 'person' and r['country']:
+            raise DataError(f'{src}:{n}: country column must be empty for a {k}')
         if not r['name_en'] or not r['name_ru']:
-            raise DataError(f'entities.tsv:{n}: empty name_en or name_ru')
+            raise DataError(f'{src}:{n}: empty name')
         ents[i] = r
     for i, r in ents.items():
-        if r['kind'] == 'person':
+        if r['kind'] == 'person' and not user:
             c = r['country']
             if c not in ents or ents[c]['kind'] != 'country':
-                raise DataError(f'entities.tsv: person {i}: country {c!r} is not a country id')
+                raise DataError(f'{src}: person {i}: country {c!r} is not a country id')
+    return ents
 
+
+def check_names(rows, ents, src='names.tsv'):
     names = []
     seen = set()
     seen_form = {}
-    for n, r in read_tsv(os.path.join(dirpath, 'names.tsv'), NAME_COLUMNS):
+    for n, r in rows:
         key = tuple(r[c] for c in NAME_COLUMNS)
         if key in seen:
-            raise DataError(f'names.tsv:{n}: duplicate line')
+            raise DataError(f'{src}:{n}: duplicate line')
         seen.add(key)
         fk = (r['id'], r['lang'], r['form'])
         if fk in seen_form:
-            raise DataError(f'names.tsv:{n}: form {r["form"]!r} already listed for {r["id"]} '
+            raise DataError(f'{src}:{n}: form {r["form"]!r} already listed for {r["id"]} '
                             f'on line {seen_form[fk]}')
         seen_form[fk] = n
         if r['id'] not in ents:
-            raise DataError(f'names.tsv:{n}: id {r["id"]!r} not in entities.tsv')
+            raise DataError(f'{src}:{n}: id {r["id"]!r} not in entities.tsv')
         if r['lang'] not in ('ru', 'en'):
-            raise DataError(f'names.tsv:{n}: lang {r["lang"]!r}')
+            raise DataError(f'{src}:{n}: lang {r["lang"]!r}')
         if r['via'] not in VIAS:
-            raise DataError(f'names.tsv:{n}: via {r["via"]!r}')
+            raise DataError(f'{src}:{n}: via {r["via"]!r}')
         kind = ents[r['id']]['kind']
         if (r['via'] in PERSON_VIAS) != (kind == 'person'):
-            raise DataError(f'names.tsv:{n}: via {r["via"]} does not fit kind {kind}')
+            raise DataError(f'{src}:{n}: via {r["via"]} does not fit kind {kind}')
         d = r['decline']
         if not (d in ('yes', 'no') or re.fullmatch(r'[ikn]+', d)):
-            raise DataError(f'names.tsv:{n}: decline {d!r} (yes, no, or a mask of i/k/n)')
+            raise DataError(f'{src}:{n}: decline {d!r} (yes, no, or a mask of i/k/n)')
         if r['lang'] == 'en' and d != 'no':
-            raise DataError(f'names.tsv:{n}: English forms are not declined (decline no)')
+            raise DataError(f'{src}:{n}: English forms are not declined (decline no)')
         if d != 'no' and r['via'] not in DECLINED_VIAS:
-            raise DataError(f'names.tsv:{n}: via {r["via"]} takes decline no')
+            raise DataError(f'{src}:{n}: via {r["via"]} takes decline no')
         if re.fullmatch(r'[ikn]+', d) and len(words_of(r['form'], r['via'])) != len(d):
-            raise DataError(f'names.tsv:{n}: mask {d!r} has {len(d)} letters, form has '
+            raise DataError(f'{src}:{n}: mask {d!r} has {len(d)} letters, form has '
                             f'{len(words_of(r["form"], r["via"]))} words')
         flags = [] if r['flags'] == '-' else r['flags'].split(',')
         for fl in flags:
             if fl not in MATCH_FLAGS + GEN_FLAGS:
-                raise DataError(f'names.tsv:{n}: flag {fl!r}')
+                raise DataError(f'{src}:{n}: flag {fl!r}')
         if 'fem' in flags and kind != 'person':
-            raise DataError(f'names.tsv:{n}: flag fem is for people only')
+            raise DataError(f'{src}:{n}: flag fem is for people only')
         form = r['form']
         if not form or form != form.strip() or '  ' in form:
-            raise DataError(f'names.tsv:{n}: bad spacing in form {form!r}')
+            raise DataError(f'{src}:{n}: bad spacing in form {form!r}')
         if r['lang'] == 'en' and CYR.search(form):
-            raise DataError(f'names.tsv:{n}: Cyrillic in an English form')
+            raise DataError(f'{src}:{n}: Cyrillic in an English form')
         if r['lang'] == 'ru' and d != 'no' and not CYR.search(form):
-            raise DataError(f'names.tsv:{n}: a declined Russian form without Cyrillic')
+            raise DataError(f'{src}:{n}: a declined Russian form without Cyrillic')
         names.append((n, dict(r, flags=flags)))
 
+    return names
+
+
+def check_languages(ents, names):
     have = defaultdict(set)
     for _, r in names:
         have[r['id']].add(r['lang'])
@@ -166,7 +174,41 @@ def load(dirpath):
         for lang in ('ru', 'en'):
             if lang not in have[i]:
                 raise DataError(f'entity {i}: no {lang} form in names.tsv')
+
+
+def load(dirpath):
+    """entities.tsv + names.tsv of a folder, checked."""
+    ents = check_entities(read_tsv(os.path.join(dirpath, 'entities.tsv'), ENTITY_COLUMNS))
+    names = check_names(read_tsv(os.path.join(dirpath, 'names.tsv'), NAME_COLUMNS), ents)
+    check_languages(ents, names)
     return ents, names
+
+
+USER_COLUMNS = ('id', 'kind', 'name', 'lang', 'form', 'via', 'decline', 'flags')
+
+
+def load_user(path):
+    """A user's single-file list (USER_COLUMNS), checked. `name` may be left
+    empty on all but one line of an id."""
+    rows = read_tsv(path, USER_COLUMNS)
+    ents, first = {}, {}
+    for n, r in rows:
+        e = ents.get(r['id'])
+        if e is None:
+            ents[r['id']] = e = {'id': r['id'], 'kind': r['kind'], 'name_en': '', 'name_ru': '',
+                                 'country': '', 'note': ''}
+            first[r['id']] = n
+        elif e['kind'] != r['kind']:
+            raise DataError(f'{path}:{n}: kind {r["kind"]!r} differs from line {first[r["id"]]}')
+        if r['name']:
+            if e['name_en'] and e['name_en'] != r['name']:
+                raise DataError(f'{path}:{n}: name {r["name"]!r} differs from {e["name_en"]!r}')
+            e['name_en'] = e['name_ru'] = r['name']
+    ents = check_entities([(first[i], e) for i, e in ents.items()], path, user=True)
+    names = check_names([(n, {c: r[c] for c in NAME_COLUMNS}) for n, r in rows], ents, path)
+    return ents, names
+
+
 
 
 # ---------------------------------------------------------------- text helpers
@@ -694,7 +736,8 @@ def expand_person(form, mask, gender, via, country):
     else:
         letters = list(mask)
     # a hyphenated surname part before the last («Амир-») stays, handled by letters
-    slavic = country in SLAVIC_SURNAME_COUNTRIES
+    # a user's list gives no country: take the Russian declension then
+    slavic = country in SLAVIC_SURNAME_COUNTRIES or not country
     wf = [person_word_forms(w, roles[i], gender, letters[i], form, slavic) for i, w in enumerate(words)]
     out = []
     for c in CASES:
@@ -730,18 +773,19 @@ def expand(row, gender, country=''):
 
 # ---------------------------------------------------------------- main
 
-def build(dirpath):
-    ents, names = load(dirpath)
+def build(ents, names, src='names.tsv'):
+    """Expand every source form: (rows of aliases.tsv, per-via source counts)."""
     fem = {r['id'] for _, r in names if 'fem' in r['flags']}
     table = {}          # (alias, id) -> (prio, lang, via, flags)
     per_via_src = Counter()
     for n, r in names:
         per_via_src[r['via']] += 1
         gender = 'femn' if r['id'] in fem else 'masc'
+        country = ents[r['id']]['country']
         try:
-            forms = expand(r, gender, ents[r['id']]['country'])
+            forms = expand(r, gender, country)
         except DataError as e:
-            raise DataError(f'names.tsv:{n}: {e}')
+            raise DataError(f'{src}:{n}: {e}')
         flags = ','.join(f for f in MATCH_FLAGS if f in r['flags']) or '-'
         prio = VIA_PRIORITY[r['via']]
         for f in forms:
@@ -753,7 +797,7 @@ def build(dirpath):
                     table[key] = val
     rows = sorted(((a, v[1], i, v[2], v[3]) for (a, i), v in table.items()),
                   key=lambda x: (x[0].lower(), x[0], x[2]))
-    return ents, names, rows, per_via_src
+    return rows, per_via_src
 
 
 def render(rows):
@@ -848,18 +892,47 @@ def spot_check(rows):
     return len(SPOT_CHECKS) + len(SPOT_ABSENT)
 
 
+def render_user(ents, rows):
+    """A user's list with every case form written out (decline no)."""
+    name = {i: e['name_en'] for i, e in ents.items()}
+    out = sorted((i, ents[i]['kind'], lang, via, a, flags) for a, lang, i, via, flags in rows)
+    lines = ['\t'.join(USER_COLUMNS)]
+    last = None
+    for i, kind, lang, via, a, flags in out:
+        lines.append('\t'.join((i, kind, name[i] if i != last else '', lang, a, via, 'no', flags)))
+        last = i
+    return '\n'.join(lines) + '\n'
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--dir', default=HERE)
     ap.add_argument('--check', action='store_true')
     ap.add_argument('--verbose', action='store_true')
+    ap.add_argument('--user', metavar='FILE', help='expand a single-file user list instead')
+    ap.add_argument('--out', metavar='FILE', help='with --user: where to write (default: stdout)')
     args = ap.parse_args()
     try:
-        ents, names, rows, per_via_src = build(args.dir)
-        nchecks = spot_check(rows)
+        if args.user:
+            ents, names = load_user(args.user)
+            rows, _ = build(ents, names, args.user)
+        else:
+            ents, names = load(args.dir)
+            rows, per_via_src = build(ents, names)
+            nchecks = spot_check(rows) if os.path.abspath(args.dir) == HERE else 0
     except DataError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
+    if args.user:
+        text = render_user(ents, rows)
+        if args.out:
+            with open(args.out, 'w', encoding='utf-8', newline='\n') as f:
+                f.write(text)
+            print(f'{len(ents)} entities, {len(names)} source forms, {len(rows)} forms written to {args.out}',
+                  file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
     text = render(rows)
     path = os.path.join(args.dir, 'aliases.tsv')
     if args.check:
