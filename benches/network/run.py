@@ -182,10 +182,15 @@ def corpus(n, seed, regen):
 
 def tgscope_run(d, window, min_shared, out):
     load = loadavg()
+    # mimalloc returns freed pages at once, so that each stage's memory is measured from what
+    # is alive before it, not from pages the stage before freed but the allocator kept.
+    env = dict(os.environ, MIMALLOC_PURGE_DELAY="0")
     r = json.loads(sh([BENCH, "network-run", "--corpus", d, "--window", str(window),
                        "--min-shared", str(min_shared), "--out", out],
-                      capture_output=True, text=True).stdout)
+                      capture_output=True, text=True, env=env).stdout)
     r["loadavg_start"] = load
+    state = os.path.join(out, "network-state.bin")
+    r["state_file_bytes"] = os.path.getsize(state) if os.path.exists(state) else None
     return r
 
 
@@ -573,6 +578,19 @@ def markdown(s):
                 f"(+{mib(growth(g['cost']))}) / {mib(ca['cost']['peak_rss_bytes'])} "
                 f"(+{mib(growth(ca['cost']))}) | "
                 f"{mib(b['rss_after_bytes'])} | {t['loadavg_start']:.1f} |")
+            edges = sum(g["edges"].values())
+            lines.append("")
+            lines.append(
+                f"Memory at {b['posts']:,} posts: the state on disk "
+                + (f"{t['state_file_bytes'] / b['posts']:.1f} bytes per post "
+                   f"({mib(t['state_file_bytes'])})" if t.get("state_file_bytes") else "(no file)")
+                + f", in memory after the build {mib(b['rss_after_bytes'])} (with the "
+                f"benchmark's stand-in copy clusters); the graph of {edges:,} edges "
+                f"+{mib(growth(g['cost']))} ({growth(g['cost']) / max(edges, 1):.0f} bytes per "
+                f"edge: the edge, its example posts and attributes, the nodes' measures); "
+                f"coordination of the three kinds ({ca['edges']:,} edges) "
+                f"+{mib(growth(ca['cost']))}, with at most 50 sharers ({c50['edges']:,} edges) "
+                f"+{mib(growth(c50['cost']))}.")
             if "toolkit" in r:
                 tk = r["toolkit"]
                 lines.append("")

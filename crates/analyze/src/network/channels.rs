@@ -54,6 +54,9 @@ impl Acc {
             self.last = Some(self.last.map_or(d, |l| l.max(d)));
         }
         let keep = keep.max(1);
+        if self.examples.capacity() == 0 && !posts.is_empty() {
+            self.examples.reserve_exact(keep);
+        }
         for p in posts {
             let e = (date.unwrap_or(i64::MAX), *p);
             match self.examples.binary_search(&e) {
@@ -605,8 +608,8 @@ fn channel_graph(
             kind: AttrType::Integer,
         },
     ];
-    let mut out_edges = Vec::with_capacity(edges.len());
-    let mut weighted: Vec<(usize, usize, f64, EdgeKind, bool)> = Vec::with_capacity(edges.len());
+    // Each edge with its place in a canonical order (by kind, then by the nodes' order).
+    let mut built: Vec<((EdgeKind, usize, usize), Edge)> = Vec::with_capacity(edges.len());
     for ((kind, a, b), mut acc) in std::mem::take(&mut edges) {
         acc.trim(
             if matches!(
@@ -620,7 +623,6 @@ fn channel_graph(
         );
         let directed = matches!(kind, EdgeKind::Forward | EdgeKind::Mention | EdgeKind::Copy);
         let (ia, ib) = (index[&a], index[&b]);
-        weighted.push((ia, ib, acc.weight, kind, directed));
         let text = |keys: &[&str]| -> Option<Value> {
             let parts: Vec<String> = keys
                 .iter()
@@ -644,26 +646,28 @@ fn channel_graph(
             values.pop();
         }
         values.shrink_to_fit();
-        out_edges.push(Edge {
-            source: nodes[ia].id.clone(),
-            target: nodes[ib].id.clone(),
-            kind: kind.as_str(),
-            directed,
-            weight: acc.weight,
-            first: acc.first,
-            last: acc.last,
-            posts: acc.examples.iter().map(|(_, p)| *p).collect(),
-            values,
-        });
+        built.push((
+            (kind, ia, ib),
+            Edge {
+                source: nodes[ia].id.clone(),
+                target: nodes[ib].id.clone(),
+                kind: kind.as_str(),
+                directed,
+                weight: acc.weight,
+                first: acc.first,
+                last: acc.last,
+                posts: acc.examples.iter().map(|(_, p)| *p).collect(),
+                values,
+            },
+        ));
     }
-    // In a canonical order: by kind, then by the nodes' order.
-    let mut order: Vec<usize> = (0..out_edges.len()).collect();
-    order.sort_by_key(|i| (weighted[*i].3, weighted[*i].0, weighted[*i].1));
-    let mut slots: Vec<Option<Edge>> = out_edges.into_iter().map(Some).collect();
-    let out_edges: Vec<Edge> = order.iter().filter_map(|i| slots[*i].take()).collect();
-    drop(slots);
-    let weighted: Vec<(usize, usize, f64, EdgeKind, bool)> =
-        order.iter().map(|i| weighted[*i]).collect();
+    built.sort_unstable_by_key(|(key, _)| *key);
+    let weighted: Vec<(usize, usize, f64, EdgeKind, bool)> = built
+        .iter()
+        .map(|((kind, a, b), e)| (*a, *b, e.weight, *kind, e.directed))
+        .collect();
+    // In place (the allocation is reused).
+    let out_edges: Vec<Edge> = built.into_iter().map(|(_, e)| e).collect();
     // Measures.
     let n = nodes.len();
     let both_ways = |(a, b, w, _, directed): &(usize, usize, f64, EdgeKind, bool)| {

@@ -5,8 +5,10 @@
 //! [`NetworkState`] keeps what the networks are made of: per post of the archive its channel,
 //! date, forward source, the channels it names (@mentions and t.me links), its links (cleaned
 //! with [`tgscope_text::urls`]) and its hashtags. It is derived data like the copy analysis:
-//! caught up to the archive's mark ([`NetworkState::update`]), rebuilt identically from scratch,
-//! saved in one checksummed file. A network is computed from it on demand
+//! caught up to the archive's mark ([`NetworkState::writer`]), rebuilt identically from scratch,
+//! kept in one checksummed file that stays on disk: each question reads the posts through once,
+//! so memory goes with the network asked for, not with the archive. A network is computed from
+//! it on demand
 //! ([`NetworkState::network`]) for the kinds, period and parameters asked for, with the channels'
 //! facts and the copy clusters handed over by the engine; [`measures`] adds degrees, PageRank and
 //! communities, and [`format`](mod@format) writes GEXF, GraphML, CSV and JSON.
