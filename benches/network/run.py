@@ -461,7 +461,7 @@ def markdown(s):
         b = t["build"]
         if tk:
             pre = s["toolkit_preprocess"]
-            lines.append(f"| load the posts (tgscope: NetworkState::update; toolkit: SQLite "
+            lines.append(f"| load the posts (tgscope: NetworkWriter, the state written to disk; toolkit: SQLite "
                          f"preprocessing, once per corpus) | {b['seconds']:.2f} s | "
                          f"{b['cpu_seconds']:.2f} s | {pre['seconds']:.2f} s | "
                          f"{pre['cpu_seconds']:.2f} s | {pre['seconds'] / b['seconds']:.0f}x | "
