@@ -11,9 +11,12 @@
 //!   the state's file format.
 //! - [`network`]: the channel network (forwards, mentions, copies, shared links,
 //!   coordination, hashtags), its measures and its file formats.
+//! - [`entities`]: the countries, organisations and people a text names, in Russian and
+//!   English ([`entities::Recognizer`], from the lists in `data/entities/`).
 //!
 //! What it does not do: read or write the archive, know capture formats, or draw anything.
 
 pub mod copies;
+pub mod entities;
 pub mod network;
 mod state_file;

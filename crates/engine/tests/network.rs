@@ -238,8 +238,7 @@ fn every_edge_names_posts_of_its_two_channels_and_a_period_leaves_posts_out() {
         ..q.clone()
     };
     let net = engine.network(&morning, None).unwrap();
-    let kinds: std::collections::BTreeSet<&str> =
-        net.graph.edges.iter().map(|e| e.kind).collect();
+    let kinds: std::collections::BTreeSet<&str> = net.graph.edges.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
         ["forward", "mention"].into_iter().collect(),
