@@ -553,13 +553,15 @@ impl Recognizer {
             let next = text[end..].split_whitespace().next().unwrap_or("");
             let next: String = next.chars().take_while(|c| c.is_alphabetic()).collect();
             let prev = text[..start].split_whitespace().next_back().unwrap_or("");
-            let prev: String = prev
+            let mut prev: Vec<char> = prev
                 .chars()
                 .rev()
                 .take_while(|c| c.is_alphabetic())
                 .collect();
-            if (shouted(&next) && self.by_form.get(&fold(&next)).is_none())
-                || (shouted(&prev) && self.by_form.get(&fold(&prev)).is_none())
+            prev.reverse();
+            let prev: String = prev.into_iter().collect();
+            if (shouted(&next) && !self.by_form.contains_key(&fold(&next)))
+                || (shouted(&prev) && !self.by_form.contains_key(&fold(&prev)))
             {
                 return false;
             }
