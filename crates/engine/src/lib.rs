@@ -30,6 +30,7 @@
 pub mod browse;
 pub mod copies;
 mod derived;
+pub mod entities;
 pub mod error;
 pub mod export;
 pub mod filter;

@@ -2,7 +2,7 @@
 //! ё as е, so that byte offsets stay those of the text), word boundaries, flags, hashtags split
 //! at their capitals, the rules for ambiguous forms, and people after role phrases.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -194,11 +194,11 @@ const NAME_PARTICLES: &[&str] = &[
 
 impl Recognizer {
     /// The bundled lists, built once for the process.
-    pub fn bundled() -> &'static Recognizer {
-        static BUNDLED: OnceLock<Recognizer> = OnceLock::new();
-        BUNDLED.get_or_init(|| {
-            Recognizer::build(None).expect("the bundled entity lists are valid (tested)")
-        })
+    pub fn bundled() -> Arc<Recognizer> {
+        static BUNDLED: OnceLock<Arc<Recognizer>> = OnceLock::new();
+        Arc::clone(BUNDLED.get_or_init(|| {
+            Arc::new(Recognizer::build(None).expect("the bundled entity lists are valid (tested)"))
+        }))
     }
 
     /// The bundled lists with a user's list added (the format is in `docs/entities.md`):
