@@ -14,6 +14,8 @@
 //! - `network-corpus` writes a synthetic archive with planted coordination, and the
 //!   coordination-network-toolkit's CSV of it; `network-run` measures tgscope's network
 //!   analysis on it ([`network`]).
+//! - `entities-run` runs tgscope's entity recogniser over the entity gold set and reports its
+//!   mentions and speed ([`entities`]); `benches/entities/run.py` scores it against natasha.
 //!
 //! Each measuring command prints one JSON object (`bytes`, `posts`, `events`, `seconds`,
 //! `mb_per_s`, `posts_per_s`; MB means 2^20 bytes). Peak memory is left to the harness
@@ -25,6 +27,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod copies;
+mod entities;
 mod load;
 mod network;
 mod rng;
@@ -177,6 +180,17 @@ enum Command {
         /// Where the edge files go (default: the corpus folder).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Measure tgscope's entity recogniser on the gold set: per post its mentions (spans in
+    /// code points), the build time and the time of recognising every text, best and median of
+    /// N passes (benches/entities/run.py scores it).
+    EntitiesRun {
+        /// A gold JSONL file (`crates/analyze/tests/entities/gold-ru.jsonl`); repeat for more.
+        #[arg(long, value_name = "FILE", required = true)]
+        gold: Vec<PathBuf>,
+        /// Timed passes over all texts.
+        #[arg(long, default_value_t = 50)]
+        repeat: usize,
     },
     /// Parse an export with serde_json into IgnoredAny (the raw-parse ceiling).
     Raw {
@@ -347,6 +361,9 @@ fn main() -> anyhow::Result<()> {
             max_sharers.unwrap_or(usize::MAX),
             out.as_deref(),
         )?)?,
+        Command::EntitiesRun { gold, repeat } => {
+            serde_json::to_string(&entities::run(gold, *repeat)?)?
+        }
         Command::SearchIndex { archive } => serde_json::to_string(&search::index(archive)?)?,
         Command::SearchLatency { archive, rounds } => {
             serde_json::to_string(&search::latency(archive, *rounds)?)?
