@@ -10,6 +10,10 @@ are the post's text, in which every entity mention is written `[[surface|kind:id
     python3 build_gold.py --lint     # also list unmarked copies of marked surfaces (review aid)
     python3 build_gold.py --ids      # also list every distinct id with its number of mentions
 
+Every id must be an id of the registry, crates/analyze/data/entities/entities.tsv (read
+relative to this script): its countries, organisations and people are the sets the gold set
+uses. A person outside the registry is written `person:?English Name`.
+
 Standard library only; the output depends on the input alone (no dates, no randomness).
 """
 
@@ -19,6 +23,7 @@ import argparse
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -27,87 +32,88 @@ LANGS = ("ru", "en")
 STYLES = ("news", "ministry", "opinion", "trap")
 KINDS = ("country", "org", "person")
 
-# ISO 3166-1 alpha-2, all 249 officially assigned codes (no user-assigned codes such as XK).
-ISO_ALPHA2 = frozenset(
-    " ".join(
-        (
-            "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE",
-            "BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD",
-            "CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM",
-            "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF",
-            "GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU",
-            "ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN",
-            "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME",
-            "MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA",
-            "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM",
-            "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI",
-            "SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK",
-            "TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI",
-            "VN VU WF WS YE YT ZA ZM ZW",
-        )
-    ).split()
-)
-assert len(ISO_ALPHA2) == 249
-
-# Organisation ids the gold set may use. A new organisation is added here first, so that a
-# misspelt id fails the build instead of becoming a new entity.
-ORG_IDS = frozenset(
-    """
-    un unsc unga cis sco csto eaeu brics eu nato osce asean g20 g7 au gcc cica oic opec
-    opec_plus who imf wto iaea unesco icc icj union_state ndb council_of_europe arab_league
-    """.split()
-)
-
-# Person ids of the curated list that the gold set may use (people not on it are written
-# `person:?English Name`). Same reason as ORG_IDS: a typo must fail the build.
-PERSON_IDS = frozenset(
-    """
-    lavrov putin zakharova tokayev von_der_leyen erdogan guterres peskov shoigu zelensky
-    blinken rubio trump biden macron scholz merz lukashenko aliyev pashinyan mirziyoyev
-    rahmon japarov modi jaishankar lula ramaphosa netanyahu pezeshkian araghchi fidan
-    kallas borrell rutte stoltenberg nebenzya ushakov mishustin medvedev
-    wang_yi xi_jinping li_qiang mao_ning kim_jong_un
-    """.split()
-)
-
-HEADER_RE = re.compile(r"^=== (?P<id>(?P<lang>[a-z]{2})-(?P<num>[0-9]{4})) (?P<style>[a-z]+)$")
-MENTION_RE = re.compile(r"\[\[(?P<surface>[^\[\]|]*)\|(?P<label>[^\[\]|]*)\]\]")
-PERSON_ID_RE = re.compile(r"^[a-z]+(?:_[a-z]+)*$")
-UNLISTED_NAME_RE = re.compile(r"^[A-Z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*)*$")
-
 
 class GoldError(Exception):
     pass
 
 
-def parse_label(label: str, where: str) -> tuple[str, str | None, bool, str | None]:
+Registry = tuple[dict[str, frozenset[str]], dict[str, str]]
+
+
+# The registry of entities: countries, organisations and listed people. A gold id must be one of
+# its ids, so that a misspelt id fails the build instead of becoming a new entity.
+REGISTRY = HERE.parent.parent / "data" / "entities" / "entities.tsv"
+REGISTRY_COLUMNS = ["id", "kind", "name_en", "name_ru", "country", "note"]
+
+
+def ascii_fold(name: str) -> str:
+    """`Nicolás Maduro` -> `nicolas maduro`: the comparison key of an English name."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def load_registry(path: Path = REGISTRY) -> Registry:
+    """entities.tsv -> ({kind: ids}, {folded English name of a listed person: id})."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError as e:
+        raise GoldError(f"cannot read the registry {path}: {e}") from e
+    ids: dict[str, set[str]] = {k: set() for k in KINDS}
+    person_names: dict[str, str] = {}
+    header_seen = False
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if not header_seen:
+            if fields != REGISTRY_COLUMNS:
+                raise GoldError(f"{path.name}:{lineno}: header is not {' '.join(REGISTRY_COLUMNS)}")
+            header_seen = True
+            continue
+        if len(fields) != len(REGISTRY_COLUMNS):
+            raise GoldError(f"{path.name}:{lineno}: {len(fields)} columns, not {len(REGISTRY_COLUMNS)}")
+        ident, kind, name_en = fields[0], fields[1], fields[2]
+        if kind not in ids:
+            raise GoldError(f"{path.name}:{lineno}: unknown kind {kind!r}")
+        if any(ident in s for s in ids.values()):
+            raise GoldError(f"{path.name}:{lineno}: duplicate id {ident!r}")
+        ids[kind].add(ident)
+        if kind == "person":
+            person_names[ascii_fold(name_en)] = ident
+    if not all(ids.values()):
+        raise GoldError(f"{path.name}: no entities of some kind: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items()))
+    return {k: frozenset(v) for k, v in ids.items()}, person_names
+
+
+HEADER_RE = re.compile(r"^=== (?P<id>(?P<lang>[a-z]{2})-(?P<num>[0-9]{4})) (?P<style>[a-z]+)$")
+MENTION_RE = re.compile(r"\[\[(?P<surface>[^\[\]|]*)\|(?P<label>[^\[\]|]*)\]\]")
+UNLISTED_NAME_RE = re.compile(r"^[A-Z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*)*$")
+
+
+def parse_label(label: str, where: str, registry: Registry) -> tuple[str, str | None, bool, str | None]:
     """`kind:id` -> (kind, id, listed, name)."""
     kind, sep, ident = label.partition(":")
     if not sep:
         raise GoldError(f"{where}: label {label!r} is not kind:id")
     if kind not in KINDS:
         raise GoldError(f"{where}: unknown kind {kind!r} in {label!r}")
-    if kind == "country":
-        if ident not in ISO_ALPHA2:
-            raise GoldError(f"{where}: {ident!r} is not an ISO 3166-1 alpha-2 code")
-        return kind, ident, True, None
-    if kind == "org":
-        if ident not in ORG_IDS:
-            raise GoldError(f"{where}: unknown organisation id {ident!r} (add it to ORG_IDS)")
-        return kind, ident, True, None
-    if ident.startswith("?"):
+    ids, person_names = registry
+    if kind == "person" and ident.startswith("?"):
         name = ident[1:]
         if not UNLISTED_NAME_RE.match(name):
             raise GoldError(f"{where}: unlisted person name {name!r} is not a Latin name")
+        if ascii_fold(name) in person_names:
+            raise GoldError(
+                f"{where}: {name!r} is the registry's {person_names[ascii_fold(name)]!r}: use its id"
+                " (a namesake keeps ?Name with a name that tells them apart)"
+            )
         return kind, None, False, name
-    if not PERSON_ID_RE.match(ident):
-        raise GoldError(f"{where}: person id {ident!r} is not lower-case latin with '_'")
-    if ident not in PERSON_IDS:
-        raise GoldError(f"{where}: person id {ident!r} is not in PERSON_IDS (unlisted: ?Name)")
+    if ident not in ids[kind]:
+        hint = " (a person outside the registry is written person:?English Name)" if kind == "person" else ""
+        raise GoldError(f"{where}: {kind} id {ident!r} is not in {REGISTRY.name}{hint}")
     return kind, ident, True, None
 
 
-def parse_body(marked: str, where: str) -> tuple[str, list[dict]]:
+def parse_body(marked: str, where: str, registry: Registry) -> tuple[str, list[dict]]:
     """Strip the markup of one post; return the plain text and its mentions."""
     out: list[str] = []
     entities: list[dict] = []
@@ -123,7 +129,7 @@ def parse_body(marked: str, where: str) -> tuple[str, list[dict]]:
             raise GoldError(f"{where}: empty surface in {m.group(0)!r}")
         if surface != surface.strip() or "\n" in surface:
             raise GoldError(f"{where}: surface {surface!r} has outer spaces or a line break")
-        kind, ident, listed, name = parse_label(m.group("label"), f"{where}: {m.group(0)!r}")
+        kind, ident, listed, name = parse_label(m.group("label"), f"{where}: {m.group(0)!r}", registry)
         entities.append(
             {
                 "kind": kind,
@@ -151,7 +157,7 @@ def check_plain(chunk: str, where: str) -> None:
             raise GoldError(f"{where}: unbalanced or malformed markup near {chunk[max(0, i - 30) : i + 30]!r}")
 
 
-def parse_file(path: Path, lang: str) -> list[dict]:
+def parse_file(path: Path, lang: str, registry: Registry) -> list[dict]:
     lines = path.read_text(encoding="utf-8").split("\n")
     posts: list[dict] = []
     seen: set[str] = set()
@@ -169,7 +175,7 @@ def parse_file(path: Path, lang: str) -> list[dict]:
         where = f"{path.name}: {current['id']}"
         if not text_lines:
             raise GoldError(f"{where}: empty post")
-        text, entities = parse_body("\n".join(text_lines), where)
+        text, entities = parse_body("\n".join(text_lines), where, registry)
         for e in entities:
             assert text[e["start"] : e["end"]] == e["surface"]
         current["text"] = text
@@ -274,9 +280,10 @@ def main() -> int:
     args = ap.parse_args()
     stale = []
     try:
+        registry = load_registry()
         every: list[dict] = []
         for lang in LANGS:
-            posts = parse_file(HERE / f"gold-{lang}.txt", lang)
+            posts = parse_file(HERE / f"gold-{lang}.txt", lang, registry)
             every.extend(posts)
             out = to_jsonl(posts)
             target = HERE / f"gold-{lang}.jsonl"
