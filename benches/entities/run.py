@@ -87,17 +87,15 @@ gold does not mark by design); a gold mention inside it that tiers 1-3 did not r
 The counts of unmapped spans, and of those overlapping a gold span, are reported."""
 
 SCORING = """\
-One scorer for both tools. The gold's id universe is build_gold.py's: the 249 ISO 3166-1 codes
-(countries), ORG_IDS (organisations), PERSON_IDS (listed people). Predictions are put into it the
-same way for both tools:
-- a country or organisation id outside it (`XK`, `ecowas`, `european_commission`) is out of
-  scope: the gold does not mark them by design (docs/entities-annotation.md §3); it is dropped
-  and counted;
-- a person id outside PERSON_IDS is a person not on the gold's list: it is scored as an unlisted
-  person (the gold marks every named person, `?Name` when not in PERSON_IDS).
-The list's `japarov_sadyr` is the gold's `japarov` (the only id the two spell differently; the
-summary lists any other gold id missing from entities.tsv). Within a post, predicted unlisted
-people are grouped by id; a group whose name is one word equal
+One scorer for both tools. The gold's id universe is the set of ids build_gold.py accepts per
+kind ({universe}). Predictions are put into it the same way for both tools:
+- a country or organisation id outside it is out of scope: the gold does not mark it by design
+  (docs/entities-annotation.md §3); it is dropped and counted;
+- a person id outside it is a person the gold writes as not listed (`?Name`; the gold marks every
+  named person): it is scored as an unlisted person;
+- an id the list spells differently from the gold (`japarov_sadyr` for the gold's `japarov`, when
+  the gold has `japarov` and not `japarov_sadyr`) is renamed to the gold's id.
+Within a post, predicted unlisted people are grouped by id; a group whose name is one word equal
 to the last word of another group's name is merged into it (`Нуртлеу` after `Мурат Нуртлеу`).
 
 Document level (per kind, micro over posts): the set of (post, id) pairs. Listed ids match by
@@ -247,11 +245,18 @@ def read_jsonl(path):
 
 
 def gold_universe():
+    """The ids the gold may use, per kind, as build_gold.py accepts them: the registry
+    (entities.tsv) when build_gold.py reads it (`load_registry`), else its own lists (ISO_ALPHA2,
+    ORG_IDS, PERSON_IDS). Returns the ids and where they came from."""
     spec = importlib.util.spec_from_file_location("build_gold",
                                                   os.path.join(GOLD_DIR, "build_gold.py"))
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
-    return {"country": set(m.ISO_ALPHA2), "org": set(m.ORG_IDS), "person": set(m.PERSON_IDS)}
+    if hasattr(m, "load_registry"):
+        ids, _ = m.load_registry()
+        return {k: set(v) for k, v in ids.items()}, "the registry, entities.tsv"
+    return ({"country": set(m.ISO_ALPHA2), "org": set(m.ORG_IDS), "person": set(m.PERSON_IDS)},
+            "build_gold.py's ISO_ALPHA2, ORG_IDS and PERSON_IDS")
 
 
 def read_tsv(path):
@@ -386,8 +391,9 @@ def natasha_predictions(lists, natasha, gold_posts):
 # --------------------------------------------------------------------------------------------
 # Scoring.
 
-# The list's ids that the gold writes differently (the gold's `japarov` is Sadyr Japarov, the
-# President of Kyrgyzstan; the list has japarov_sadyr and japarov_akylbek).
+# The list's ids that an older gold wrote differently (its `japarov` is Sadyr Japarov, the
+# President of Kyrgyzstan; the list has japarov_sadyr and japarov_akylbek). Applied only when the
+# gold's universe has the right-hand id and not the left-hand one.
 GOLD_ID_OF = {"japarov_sadyr": "japarov"}
 
 
@@ -396,10 +402,13 @@ def normalise_predictions(preds, universe):
     mentions (label: the id, or None for an unlisted person; group: the grouping key) and the
     counts of dropped ids."""
     out, dropped = {}, Counter()
+    rename = {a: b for a, b in GOLD_ID_OF.items()
+              if not any(a in v for v in universe.values())
+              and any(b in v for v in universe.values())}
     for pid, ms in preds.items():
         scored = []
         for m in ms:
-            kind, i = m["kind"], GOLD_ID_OF.get(m["id"], m["id"])
+            kind, i = m["kind"], rename.get(m["id"], m["id"])
             m = dict(m, id=i)
             if kind != "person":
                 if i not in universe[kind]:
@@ -554,7 +563,8 @@ def errors(gold_posts, preds):
                 groups[("missed", x["kind"], label(x), "-", sfold(x["surface"]))].append(post["id"])
     rows = [{"count": len(v), "error": k[0], "kind": k[1], "gold": k[2], "predicted": k[3],
              "surface": k[4], "posts": sorted(set(v))[:3]} for k, v in groups.items()]
-    rows.sort(key=lambda r: (-r["count"], r["error"], r["kind"], r["surface"]))
+    order = {"wrong id": 0, "extra": 1, "missed": 2, "boundary": 3}
+    rows.sort(key=lambda r: (-r["count"], order[r["error"]], r["kind"], r["surface"]))
     return rows
 
 
@@ -727,8 +737,13 @@ def markdown(s):
     if n:
         lines += errors_table("natasha, Russian: errors", n["eval"]["errors"]) + [""]
     lines += ["**How natasha is mapped**", "", MAPPING, "", "**How both are scored**", "",
-              SCORING]
+              s["scoring_rule"]]
     return "\n".join(lines)
+
+
+def scoring_rule(universe, source):
+    return SCORING.format(universe=f"{source}: " + ", ".join(
+        f"{len(v)} {k} ids" for k, v in universe.items()))
 
 
 def targets(s):
@@ -774,7 +789,7 @@ def main():
     if not args.no_peers:
         ensure_venv()
     sh(["cargo", "build", "--release", "-q", "-p", "tgscope-bench"], cwd=ROOT)
-    universe = gold_universe()
+    universe, universe_source = gold_universe()
     lists = Lists()
     gold = {lang: read_jsonl(path) for lang, path in GOLD.items()}
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
@@ -791,11 +806,13 @@ def main():
         "gold": {lang: {"posts": len(ps), "traps": sum(p["style"] == "trap" for p in ps),
                         "mentions": sum(len(p["entities"]) for p in ps)}
                  for lang, ps in gold.items()},
+        "gold_universe": {"source": universe_source,
+                          **{k: len(v) for k, v in universe.items()}},
         "gold_ids_missing_from_list": sorted(
             f"{k}:{i}" for k, ids in universe.items() for i in ids
             if i not in lists.kind and i not in GOLD_ID_OF.values()),
         "mapping_rule": MAPPING,
-        "scoring_rule": SCORING,
+        "scoring_rule": scoring_rule(universe, universe_source),
     }
     t = run_tgscope(args.repeat)
     preds = tgscope_predictions(t)
