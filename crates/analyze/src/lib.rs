@@ -19,4 +19,5 @@
 pub mod copies;
 pub mod entities;
 pub mod network;
+mod post_file;
 mod state_file;

@@ -11,14 +11,24 @@
 //! list are found after role phrases («министр иностранных дел Японии Такэси Ивая») and marked
 //! as not listed. The rules for ambiguous forms are in `docs/entities.md`.
 //!
-//! Does not: read the archive (the engine hands it texts), keep anything (the engine's
-//! entity analysis does), or guess entities that are on no list and after no role phrase.
+//! [`EntityState`] keeps per post the entities it names, on disk in post order (derived data
+//! caught up to the archive's mark like the search index, rebuilt when the lists change), and
+//! answers the questions asked of it: entities over time ([`EntityState::table`]) and the
+//! co-occurrence network ([`EntityState::cooccurrence`]).
+//!
+//! Does not: read the archive (the engine hands it texts), or guess entities that are on no
+//! list and after no role phrase.
 
 mod lists;
 mod recognize;
+mod state;
 
 pub use lists::ListError;
 pub use recognize::Recognizer;
+pub use state::{
+    EntityCount, EntityPost, EntityQuery, EntityState, EntityTable, EntityWriter, entity_key,
+    split_key,
+};
 
 /// What an entity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
