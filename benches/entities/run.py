@@ -529,8 +529,17 @@ def sfold(s):
     return " ".join(fold(s).split())
 
 
+def context(text, start, end, width=30):
+    """The text around a span, the span in brackets, on one line."""
+    left = text[max(0, start - width):start]
+    right = text[end:end + width]
+    return " ".join(f"{'…' if start > width else ''}{left}[{text[start:end]}]{right}"
+                    f"{'…' if end + width < len(text) else ''}".split())
+
+
 def errors(gold_posts, preds):
-    """Span-level errors grouped (see SCORING), most frequent first."""
+    """Span-level errors grouped (see SCORING), most frequent first; each group with its posts
+    and the first example in context."""
     groups = defaultdict(list)
     for post in gold_posts:
         g = gold_mentions(post)
@@ -545,24 +554,28 @@ def errors(gold_posts, preds):
                     c[key(m)] -= 1
                 else:
                     left.append(m)
+
+        def note(k, m):
+            groups[k].append((post["id"], context(post["text"], m["start"], m["end"])))
+
         used = set()
         for m in left_p:
             over = [x for x in left_g if overlap(x, m)] or [x for x in g if overlap(x, m)]
             if not over:
-                groups[("extra", m["kind"], "-", label(m), sfold(m["surface"]))].append(post["id"])
+                note(("extra", m["kind"], "-", label(m), sfold(m["surface"])), m)
                 continue
             same = [x for x in over if x["kind"] == m["kind"] and x["label"] == m["label"]]
             x = (same or over)[0]
             used.add(id(x))
             what = "boundary" if same else "wrong id"
-            groups[(what, m["kind"], label(x), label(m),
-                    sfold(x["surface"]) + (" / " + sfold(m["surface"]) if same else ""))].append(
-                post["id"])
+            note((what, m["kind"], label(x), label(m),
+                  sfold(x["surface"]) + (" / " + sfold(m["surface"]) if same else "")), m)
         for x in left_g:
             if id(x) not in used:
-                groups[("missed", x["kind"], label(x), "-", sfold(x["surface"]))].append(post["id"])
+                note(("missed", x["kind"], label(x), "-", sfold(x["surface"])), x)
     rows = [{"count": len(v), "error": k[0], "kind": k[1], "gold": k[2], "predicted": k[3],
-             "surface": k[4], "posts": sorted(set(v))[:3]} for k, v in groups.items()]
+             "surface": k[4], "posts": sorted({pid for pid, _ in v})[:3], "example": v[0][1]}
+            for k, v in groups.items()]
     order = {"wrong id": 0, "extra": 1, "missed": 2, "boundary": 3}
     rows.sort(key=lambda r: (-r["count"], order[r["error"]], r["kind"], r["surface"]))
     return rows
@@ -649,11 +662,12 @@ def metrics_table(title, rows):
 def errors_table(title, rows, n=30):
     out = [f"**{title}** (span level, {sum(r['count'] for r in rows)} errors in "
            f"{len(rows)} groups; the {min(n, len(rows))} largest)", "",
-           "| n | error | kind | gold | predicted | surface | posts |",
+           "| n | error | kind | gold | predicted | posts | first example (predicted span, or "
+           "the gold span when missed) |",
            "|---|---|---|---|---|---|---|"]
     for r in rows[:n]:
         out.append(f"| {r['count']} | {r['error']} | {r['kind']} | {r['gold']} | {r['predicted']} "
-                   f"| {r['surface'].replace('|', '¦')} | {', '.join(r['posts'])} |")
+                   f"| {', '.join(r['posts'])} | {r['example'].replace('|', '¦')} |")
     return out
 
 
