@@ -213,3 +213,128 @@ fn ambiguity_traps() {
         println!("{lang} traps, all kinds: precision {:.3}", all.precision());
     }
 }
+
+mod state {
+    use tgscope_analyze::entities::{EntityKind, EntityPost, EntityQuery, EntityState, Recognizer};
+
+    fn post(id: i64, channel: i64, day: i64, text: &str) -> EntityPost {
+        EntityPost {
+            post_id: id,
+            channel_id: channel,
+            date: (day >= 0).then_some(1_704_067_200 + day * 86_400),
+            text: text.into(),
+        }
+    }
+
+    fn posts() -> Vec<EntityPost> {
+        vec![
+            post(1, 1, 0, "Сергей Лавров прибыл в Казахстан 🇰🇿"),
+            post(2, 1, 1, "Переговоры в Астане: Лавров и Токаев обсудили ШОС"),
+            post(3, 2, 40, "Kazakhstan and the SCO: Lavrov's visit"),
+            post(4, 2, -1, "Без даты: Казахстан и Россия"),
+            post(5, 3, 41, "Погода хорошая"),
+        ]
+    }
+
+    #[test]
+    fn counts_periods_channels_and_companions() {
+        let r = Recognizer::bundled();
+        let mut state = EntityState::new();
+        state.update(7, &r, posts()).unwrap();
+        assert_eq!(state.post_count(), 5);
+        assert_eq!(state.lists(), r.fingerprint());
+        let month = |s: i64| chrono_like_month(s);
+        let all = state.table(&EntityQuery::default(), &month).unwrap();
+        let kz = all.entities.iter().find(|e| e.key == "country:KZ").unwrap();
+        // Posts 1 (twice: the name and the flag), 3 and 4.
+        assert_eq!((kz.posts, kz.mentions), (3, 4));
+        assert_eq!(kz.channels, vec![(2, 2), (1, 1)]);
+        let lavrov = all
+            .entities
+            .iter()
+            .find(|e| e.key == "person:lavrov")
+            .unwrap();
+        assert_eq!(lavrov.posts, 3);
+        assert_eq!(lavrov.first, (Some(1_704_067_200), 1));
+        assert_eq!(
+            lavrov.periods,
+            vec![("2024-01".into(), 2), ("2024-02".into(), 1)]
+        );
+        assert!(
+            lavrov
+                .with
+                .iter()
+                .any(|(k, n)| k == "country:KZ" && *n == 2)
+        );
+        assert_eq!(all.posts, 5);
+        assert_eq!(all.posts_with_entities, 4);
+
+        // A period leaves the undated post out, and says so.
+        let january = EntityQuery {
+            since: Some(1_704_067_200),
+            until: Some(1_706_745_600),
+            kind: Some(EntityKind::Country),
+            ..EntityQuery::default()
+        };
+        let t = state.table(&january, &month).unwrap();
+        assert_eq!(t.undated_left_out, 1);
+        let keys: Vec<&str> = t.entities.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["country:KZ"]);
+        assert_eq!(t.entities[0].posts, 1);
+
+        // The co-occurrence network: Lavrov and Kazakhstan together in three posts.
+        let (graph, undated) = state
+            .cooccurrence(&EntityQuery::default(), 2, 3, &|k| k.to_string())
+            .unwrap();
+        assert_eq!(undated, 0);
+        let edge = graph
+            .edges
+            .iter()
+            .find(|e| e.source == "country:KZ" && e.target == "person:lavrov")
+            .unwrap();
+        assert_eq!(edge.weight, 2.0);
+        assert_eq!(edge.posts, vec![1, 3]);
+    }
+
+    fn chrono_like_month(s: i64) -> String {
+        // Days since 2024-01-01 → the month of 2024 (the test's dates are in January and
+        // February 2024).
+        let day = (s - 1_704_067_200) / 86_400;
+        if day < 31 {
+            "2024-01".into()
+        } else {
+            "2024-02".into()
+        }
+    }
+
+    #[test]
+    fn an_update_with_edits_equals_a_rebuild_and_other_lists_are_told() {
+        let r = Recognizer::bundled();
+        let mut state = EntityState::new();
+        state.update(1, &r, posts()[..3].to_vec()).unwrap();
+        let mut edited = posts()[3..].to_vec();
+        edited.push(post(2, 1, 1, "Отредактировано: только Китай"));
+        state.update(2, &r, edited).unwrap();
+        let mut all = posts();
+        all[1] = post(2, 1, 1, "Отредактировано: только Китай");
+        let mut rebuilt = EntityState::new();
+        rebuilt.update(2, &r, all).unwrap();
+        assert_eq!(state.fingerprint().unwrap(), rebuilt.fingerprint().unwrap());
+        assert!(state.fingerprint().unwrap().contains("country:CN"));
+
+        let user = Recognizer::with_user_list(
+            "id\tkind\tname\tlang\tform\tvia\tdecline\tflags\n\
+             astana_hub\torg\tAstana Hub\ten\tAstana Hub\tname\tno\t-\n",
+            "my.tsv",
+        )
+        .unwrap();
+        assert_ne!(user.fingerprint(), r.fingerprint());
+        assert_eq!(user.recognize("Astana Hub opened")[0].id, "astana_hub");
+        let err = Recognizer::with_user_list(
+            "id\tkind\tname\tlang\tform\tvia\tdecline\tflags\nx\tplanet\tX\ten\tX\tname\tno\t-\n",
+            "my.tsv",
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "my.tsv, line 2: unknown kind \"planet\"");
+    }
+}
