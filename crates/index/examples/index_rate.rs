@@ -117,6 +117,7 @@ fn post(rng: &mut Rng, id: i64) -> IndexDoc {
         has_link: rng.below(4) == 0,
         edited: rng.below(10) == 0,
         message_id: Some(id),
+        entities: Vec::new(),
     }
 }
 

@@ -10,7 +10,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::exclusion::Excluded;
-use crate::query::{ChannelName, CopyFilter, Expr, Filter};
+use crate::query::{ChannelName, CopyFilter, EntityFilter, Expr, Filter};
 use crate::schema::{Fields, flags};
 
 /// The tantivy query of an expression. Words score by BM25 over the exact and stemmed fields;
@@ -125,6 +125,18 @@ fn copy_posts(field: Field, filter: &CopyFilter) -> Box<dyn TantivyQuery> {
     }
 }
 
+/// An entity filter: the keys the engine resolved it to, any of them. No keys (or a filter not
+/// resolved, which the index's search refuses before it gets here) match nothing.
+fn entity_keys(field: Field, filter: &EntityFilter) -> Box<dyn TantivyQuery> {
+    match filter.keys.as_deref() {
+        Some([key]) => key_term(field, key),
+        Some(keys) if !keys.is_empty() => Box::new(TermSetQuery::new(
+            keys.iter().map(|key| Term::from_field_text(field, key)),
+        )),
+        _ => Box::new(BooleanQuery::new(Vec::new())),
+    }
+}
+
 fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn TantivyQuery> {
     match filter {
         Filter::Channel(name) => channel_term(fields.channel, name),
@@ -134,6 +146,7 @@ fn filter_query(filter: &Filter, fields: &Fields) -> Box<dyn TantivyQuery> {
         Filter::Lang(lang) => key_term(fields.lang, lang.code()),
         Filter::Has(flag) => key_term(fields.flag, flag),
         Filter::Copies(filter) => copy_posts(fields.post_id, filter),
+        Filter::Entity(filter) => entity_keys(fields.entity, filter),
         Filter::Media(kind) => key_term(fields.media, kind),
         Filter::Edited(true) => key_term(fields.flag, flags::EDITED),
         Filter::Edited(false) => Box::new(BooleanQuery::new(vec![

@@ -55,4 +55,13 @@ pub enum IndexError {
         "the copy filter {0} of the query was not resolved to posts by the archive's copy analysis"
     )]
     UnresolvedCopies(crate::query::CopySelector),
+    /// A query's `country:`, `org:` or `person:` name was not resolved to entities by the
+    /// archive before the search (a fault of the caller: see [`crate::Query::resolve_entities`]).
+    #[error("the {kind} name {name:?} of the query was not resolved to entities by the archive")]
+    UnresolvedEntity {
+        /// The filter's kind.
+        kind: crate::EntityKind,
+        /// The name as written.
+        name: String,
+    },
 }

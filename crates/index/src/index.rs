@@ -10,6 +10,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use crate::entity::{EntityCounts, EntityTally};
 use crate::error::IndexError;
 use crate::period::{self, Counts, DayCounts, Period, PeriodCount};
 use crate::query::Query;
@@ -28,6 +29,11 @@ pub struct IndexMeta {
     pub schema_version: u32,
     /// The archive's mark the index was brought up to (the engine's to interpret).
     pub archive_mark: i64,
+    /// What the derived parts of the documents were made with (the engine's to interpret: it
+    /// records the fingerprint of the entity lists that gave [`IndexDoc::entities`], and
+    /// rebuilds the index when the lists change). 0 in an index committed without one.
+    #[serde(default)]
+    pub derived_with: u64,
 }
 
 /// How results are ordered.
@@ -317,10 +323,44 @@ impl Index {
         })
     }
 
-    /// A query whose channel names or copy filters the archive has not resolved cannot be run.
+    /// The entities of every post `query` matches (not only a page of them): per kind, how many
+    /// matching posts name one, how many distinct ones they name, and the `per_kind` most
+    /// frequent, with the number of matching posts naming each. One pass over the matches,
+    /// reading the `entity` fast field of each.
+    pub fn entity_counts(
+        &self,
+        query: &Query,
+        per_kind: usize,
+    ) -> Result<EntityCounts, IndexError> {
+        self.check_resolved(query)?;
+        let searcher = self.searcher()?;
+        let tantivy_query = compile::to_tantivy(&query.root, &self.fields);
+        let tally = searcher
+            .search(&tantivy_query, &EntityTally)
+            .map_err(|e| self.error(e))?;
+        Ok(tally.into_counts(per_kind))
+    }
+
+    /// How many posts of the index have this entity key (`country:KZ`, `person:~name`): so
+    /// that a resolver can tell a name the posts have from one they do not.
+    pub fn entity_posts(&self, key: &str) -> Result<u64, IndexError> {
+        let searcher = self.searcher()?;
+        searcher
+            .doc_freq(&Term::from_field_text(self.fields.entity, key))
+            .map_err(|e| self.error(e))
+    }
+
+    /// A query whose channel names, copy filters or entity names the archive has not resolved
+    /// cannot be run.
     fn check_resolved(&self, query: &Query) -> Result<(), IndexError> {
         if let Some(name) = query.unresolved_channel() {
             return Err(IndexError::UnresolvedChannel(name.to_owned()));
+        }
+        if let Some((kind, name)) = query.unresolved_entity() {
+            return Err(IndexError::UnresolvedEntity {
+                kind,
+                name: name.to_owned(),
+            });
         }
         match query.unresolved_copies() {
             Some(selector) => Err(IndexError::UnresolvedCopies(selector)),
@@ -431,11 +471,29 @@ impl IndexWriter {
     }
 
     /// Makes everything since the last commit durable and visible to searches, recording
-    /// [`IndexMeta`] `{ SCHEMA_VERSION, archive_mark }` with it.
+    /// [`IndexMeta`] `{ SCHEMA_VERSION, archive_mark, derived_with }` with it, `derived_with` as
+    /// the last commit recorded it (0 for the first): see [`IndexWriter::commit_with`].
     pub fn commit(&mut self, archive_mark: i64) -> Result<(), IndexError> {
+        let metas = self
+            .writer
+            .index()
+            .load_metas()
+            .map_err(|e| self.error(e))?;
+        let derived_with = metas
+            .payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str::<IndexMeta>(payload).ok())
+            .map_or(0, |meta| meta.derived_with);
+        self.commit_with(archive_mark, derived_with)
+    }
+
+    /// [`IndexWriter::commit`], recording what the documents' derived parts were made with (the
+    /// fingerprint of the entity lists, for the engine).
+    pub fn commit_with(&mut self, archive_mark: i64, derived_with: u64) -> Result<(), IndexError> {
         let meta = IndexMeta {
             schema_version: SCHEMA_VERSION,
             archive_mark,
+            derived_with,
         };
         let payload = serde_json::to_string(&meta).map_err(|e| {
             self.error(tantivy::TantivyError::InternalError(format!(

@@ -18,6 +18,11 @@
 //!   are resolved to archive ids by the engine ([`Query::resolve_channels`]) before it runs, and
 //!   its copy filters (`has:copies`, `cluster:ID`: the index does not store copy clusters) to
 //!   the ids of the posts they select ([`Query::resolve_copies`]).
+//! - Entities: [`IndexDoc::entities`] holds the keys of the countries, organisations and people
+//!   a post names (the engine recognises them); `country:`, `org:` and `person:` filters match
+//!   them once the engine has resolved the names a query writes to entity ids
+//!   ([`Query::resolve_entities`]), and [`Index::entity_counts`] counts the most frequent ones
+//!   over every post a query matches ([`EntityCounts`]).
 //! - [`SearchOptions`] (relevance or date order, paging, snippet length) → [`SearchResults`]
 //!   with the total and [`Hit`]s, each with a [`Snippet`] whose highlights cover every matched
 //!   form of a word.
@@ -32,6 +37,7 @@
 
 pub mod analysis;
 mod compile;
+pub mod entity;
 pub mod error;
 mod exclusion;
 mod index;
@@ -40,6 +46,7 @@ pub mod query;
 mod schema;
 pub mod snippet;
 
+pub use entity::{EntityCount, EntityCounts, EntityKind, KindCounts};
 pub use error::IndexError;
 pub use index::{
     Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
@@ -50,7 +57,7 @@ pub use snippet::Snippet;
 
 /// The version of the index's schema and analysis. Bump it whenever either changes (fields,
 /// folding, stemming, tokenizing): the engine then rebuilds the index from the archive.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One post as the index needs it (the engine builds it from the archive).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,4 +88,8 @@ pub struct IndexDoc {
     pub edited: bool,
     /// The post's message id in its channel, when known (not indexed: the engine keeps it).
     pub message_id: Option<i64>,
+    /// The entities the text names, as keys `kind:id` ([`EntityKind::key`]): `country:KZ`,
+    /// `org:sco`, `person:lavrov`, `person:~name` for a person on no list. Each once is
+    /// enough (duplicates are dropped).
+    pub entities: Vec<String>,
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::analysis::{self, Lang};
+use crate::entity::EntityKind;
 use crate::schema::flags;
 
 /// How deep parentheses may nest.
@@ -66,6 +67,34 @@ impl Query {
         copy_filter_in(&self.root, &|filter| filter.posts.is_none())
     }
 
+    /// Resolves every `country:`, `org:` and `person:` filter of the query to the ids of the
+    /// entities its name stands for, with `resolve` (given the kind and the name as written:
+    /// `KZ`, `Казахстан`, `"Сергей Лавров"`). The index keeps only entity ids, and what a name
+    /// stands for depends on the archive's entity lists, so the engine decides. `resolve` is
+    /// asked once for each distinct (kind, name) of the query; filters resolved before are
+    /// resolved again. A filter resolved to several ids matches a post that names any of them;
+    /// to none, no post (a resolver should rather fail for a name it does not know). A query
+    /// must be resolved before it is run; the first error of `resolve` is returned.
+    pub fn resolve_entities<E>(
+        &mut self,
+        mut resolve: impl FnMut(EntityKind, &str) -> Result<Vec<String>, E>,
+    ) -> Result<(), E> {
+        let mut resolved = Vec::new();
+        resolve_entities_in(&mut self.root, &mut resolve, &mut resolved)
+    }
+
+    /// Whether the query has a `country:`, `org:` or `person:` filter, resolved or not (so the
+    /// engine knows it needs the archive's entity lists to resolve it).
+    pub fn has_entity_filter(&self) -> bool {
+        entity_filter_in(&self.root, &|_| true).is_some()
+    }
+
+    /// The first entity filter not yet resolved to entity ids, if any: its kind and its name
+    /// as written.
+    pub fn unresolved_entity(&self) -> Option<(EntityKind, &str)> {
+        entity_filter_in(&self.root, &|filter| filter.keys.is_none())
+    }
+
     /// Whether the query has words to rank posts by (a query of filters only gives every post
     /// the same score: such results are best ordered by date).
     pub fn has_words(&self) -> bool {
@@ -109,6 +138,18 @@ pub(crate) struct CopyFilter {
     pub selector: CopySelector,
     /// The posts it selects; `None` until resolved.
     pub posts: Option<Arc<[i64]>>,
+}
+
+/// An entity filter of a query (`country:X`, `org:X`, `person:X`): the kind, the name as
+/// written, and, once the engine has resolved it, the index keys of the entities it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EntityFilter {
+    /// The kind the filter names.
+    pub kind: EntityKind,
+    /// The name as written (trimmed).
+    pub written: String,
+    /// The keys (`country:KZ`) of the entities it stands for; `None` until resolved.
+    pub keys: Option<Arc<[String]>>,
 }
 
 /// A channel named in a query: as written (a name or link, not yet resolved) or as the
@@ -182,6 +223,63 @@ fn resolve_copies_in<E>(
         Expr::All | Expr::Word(_) | Expr::Exact(_) | Expr::Filter(_) => {}
     }
     Ok(())
+}
+
+/// Resolves the entity filters of `expr`, asking `resolve` once per kind and name (`resolved`
+/// holds the answers so far).
+fn resolve_entities_in<E>(
+    expr: &mut Expr,
+    resolve: &mut impl FnMut(EntityKind, &str) -> Result<Vec<String>, E>,
+    resolved: &mut Vec<(EntityKind, String, Arc<[String]>)>,
+) -> Result<(), E> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            for item in items {
+                resolve_entities_in(item, resolve, resolved)?;
+            }
+        }
+        Expr::Not(inner) => resolve_entities_in(inner, resolve, resolved)?,
+        Expr::Filter(Filter::Entity(filter)) => {
+            let known = resolved
+                .iter()
+                .find(|(kind, written, _)| *kind == filter.kind && *written == filter.written)
+                .map(|(_, _, keys)| Arc::clone(keys));
+            let keys = match known {
+                Some(keys) => keys,
+                None => {
+                    let mut keys: Vec<String> = resolve(filter.kind, &filter.written)?
+                        .iter()
+                        .map(|id| filter.kind.key(id))
+                        .collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    let keys: Arc<[String]> = keys.into();
+                    resolved.push((filter.kind, filter.written.clone(), Arc::clone(&keys)));
+                    keys
+                }
+            };
+            filter.keys = Some(keys);
+        }
+        Expr::All | Expr::Word(_) | Expr::Exact(_) | Expr::Filter(_) => {}
+    }
+    Ok(())
+}
+
+/// The kind and written name of the first entity filter of `expr` that `wanted` accepts.
+fn entity_filter_in<'a>(
+    expr: &'a Expr,
+    wanted: &impl Fn(&EntityFilter) -> bool,
+) -> Option<(EntityKind, &'a str)> {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            items.iter().find_map(|item| entity_filter_in(item, wanted))
+        }
+        Expr::Not(inner) => entity_filter_in(inner, wanted),
+        Expr::Filter(Filter::Entity(filter)) if wanted(filter) => {
+            Some((filter.kind, filter.written.as_str()))
+        }
+        _ => None,
+    }
 }
 
 /// The selector of the first copy filter of `expr` that `wanted` accepts.
@@ -295,6 +393,8 @@ pub(crate) enum Filter {
     Has(&'static str),
     /// `has:copies`, `cluster:ID`: posts of the archive's copy clusters.
     Copies(CopyFilter),
+    /// `country:X`, `org:X`, `person:X`: posts naming the entity.
+    Entity(EntityFilter),
     /// `media:KIND`: a media kind, lower case.
     Media(String),
     /// `date:...`: unix seconds, `from` included, `until` excluded.
@@ -383,8 +483,8 @@ pub fn parse_query(text: &str) -> Result<Query, QueryError> {
 }
 
 /// The filters, as written before the colon.
-const FILTER_NAMES: &str =
-    "channel:, from:, tag:, mention:, lang:, has:, media:, date:, edited:, cluster:";
+const FILTER_NAMES: &str = "channel:, from:, tag:, mention:, lang:, has:, media:, date:, \
+                            edited:, cluster:, country:, org:, person:";
 
 #[derive(Debug, Clone, Copy)]
 enum FilterKind {
@@ -398,6 +498,7 @@ enum FilterKind {
     Date,
     Edited,
     Cluster,
+    Entity(EntityKind),
 }
 
 impl FilterKind {
@@ -413,6 +514,9 @@ impl FilterKind {
             "date" => FilterKind::Date,
             "edited" => FilterKind::Edited,
             "cluster" => FilterKind::Cluster,
+            "country" => FilterKind::Entity(EntityKind::Country),
+            "org" => FilterKind::Entity(EntityKind::Org),
+            "person" => FilterKind::Entity(EntityKind::Person),
             _ => return None,
         })
     }
@@ -812,6 +916,11 @@ impl Parser<'_> {
                 }
             }),
             FilterKind::Date => self.date_range(value, value_at)?,
+            FilterKind::Entity(kind) => Filter::Entity(EntityFilter {
+                kind,
+                written: value.to_owned(),
+                keys: None,
+            }),
         };
         Ok(Expr::Filter(filter))
     }
@@ -1130,6 +1239,131 @@ mod tests {
         assert_eq!(query.unresolved_copies(), Some(CopySelector::Cluster(6)));
     }
 
+    fn unresolved_entity(kind: EntityKind, written: &str) -> Expr {
+        Expr::Filter(Filter::Entity(EntityFilter {
+            kind,
+            written: written.into(),
+            keys: None,
+        }))
+    }
+
+    /// The entity filters of a query, in order, with the keys each was resolved to.
+    fn entity_filters(expr: &Expr) -> Vec<(EntityKind, String, Option<Vec<String>>)> {
+        match expr {
+            Expr::And(items) | Expr::Or(items) => items.iter().flat_map(entity_filters).collect(),
+            Expr::Not(inner) => entity_filters(inner),
+            Expr::Filter(Filter::Entity(f)) => vec![(
+                f.kind,
+                f.written.clone(),
+                f.keys.as_deref().map(<[String]>::to_vec),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn entity_filters_keep_the_name_as_written() {
+        assert_eq!(
+            parsed("country:KZ"),
+            unresolved_entity(EntityKind::Country, "KZ")
+        );
+        assert_eq!(
+            parsed("Country:Казахстан"),
+            unresolved_entity(EntityKind::Country, "Казахстан")
+        );
+        assert_eq!(parsed("org:ШОС"), unresolved_entity(EntityKind::Org, "ШОС"));
+        assert_eq!(
+            parsed("person:\"Сергей Лавров\""),
+            unresolved_entity(EntityKind::Person, "Сергей Лавров")
+        );
+        assert_eq!(
+            parsed("country:🇰🇿"),
+            unresolved_entity(EntityKind::Country, "🇰🇿")
+        );
+        let Expr::And(items) = parsed("санкции -country:US (org:sco OR person:lavrov)")
+        else {
+            panic!("not an AND");
+        };
+        assert_eq!(
+            items[1],
+            Expr::Not(Box::new(unresolved_entity(EntityKind::Country, "US")))
+        );
+        assert!(matches!(&items[2], Expr::Or(branches)
+            if branches[1] == unresolved_entity(EntityKind::Person, "lavrov")));
+        assert_eq!(
+            error("country:").message,
+            "'country:' needs a value, with no space after the colon"
+        );
+        assert!(
+            error("x city:Moscow")
+                .message
+                .contains("country:, org:, person:")
+        );
+    }
+
+    #[test]
+    fn entity_filters_are_resolved_to_keys_once_per_kind_and_name() {
+        let mut query =
+            parse_query("country:kz -(country:kz org:kz) person:Лавров OR person:\"Конго\"")
+                .expect("parses");
+        assert!(query.has_entity_filter());
+        assert_eq!(query.unresolved_entity(), Some((EntityKind::Country, "kz")));
+        let mut asked = Vec::new();
+        let resolved: Result<(), String> = query.resolve_entities(|kind, name| {
+            asked.push((kind, name.to_owned()));
+            Ok(match (kind, name) {
+                (EntityKind::Country, "kz") => vec!["KZ".to_owned()],
+                (EntityKind::Org, _) => Vec::new(),
+                (EntityKind::Person, "Лавров") => {
+                    vec!["lavrov".to_owned(), "lavrov".to_owned()]
+                }
+                _ => vec!["CG".to_owned(), "CD".to_owned()],
+            })
+        });
+        assert_eq!(resolved, Ok(()));
+        assert_eq!(
+            asked,
+            [
+                (EntityKind::Country, "kz".to_owned()),
+                (EntityKind::Org, "kz".to_owned()),
+                (EntityKind::Person, "Лавров".to_owned()),
+                (EntityKind::Person, "Конго".to_owned()),
+            ]
+        );
+        let keys = |list: &[&str]| Some(list.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            entity_filters(&query.root),
+            [
+                (EntityKind::Country, "kz".to_owned(), keys(&["country:KZ"])),
+                (EntityKind::Country, "kz".to_owned(), keys(&["country:KZ"])),
+                (EntityKind::Org, "kz".to_owned(), keys(&[])),
+                (
+                    EntityKind::Person,
+                    "Лавров".to_owned(),
+                    keys(&["person:lavrov"])
+                ),
+                (
+                    EntityKind::Person,
+                    "Конго".to_owned(),
+                    keys(&["person:CD", "person:CG"])
+                ),
+            ]
+        );
+        assert_eq!(query.unresolved_entity(), None);
+        assert!(query.has_entity_filter());
+        let mut failing = parse_query("org:sco OR org:Нарния").expect("parses");
+        let resolved = failing.resolve_entities(|kind, name| match name {
+            "sco" => Ok(vec!["sco".to_owned()]),
+            _ => Err(format!("no {kind} is called {name:?}")),
+        });
+        assert_eq!(resolved, Err("no org is called \"Нарния\"".to_owned()));
+        assert_eq!(
+            failing.unresolved_entity(),
+            Some((EntityKind::Org, "Нарния"))
+        );
+        assert!(!parse_query("санкции").expect("parses").has_entity_filter());
+    }
+
     fn day(y: i32, m: u32, d: u32) -> i64 {
         NaiveDate::from_ymd_opt(y, m, d)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -1269,7 +1503,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_text_parses_or_fails_at_a_place_inside_it(
-            text in "([a-zа-яё:()\"=#@ .\\-]|OR|AND|date:|channel:|cluster:|has:copies|\\PC){0,40}",
+            text in "([a-zа-яё:()\"=#@ .\\-]|OR|AND|date:|channel:|cluster:|has:copies|country:|person:|\\PC){0,40}",
         ) {
             match parse_query(&text) {
                 Ok(_) => {}

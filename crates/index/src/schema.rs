@@ -25,6 +25,7 @@ pub(crate) mod names {
     pub const LANG: &str = "lang";
     pub const MEDIA: &str = "media";
     pub const FLAG: &str = "flag";
+    pub const ENTITY: &str = "entity";
 }
 
 /// Values of the `flag` field: what a post has (`has:` and `edited:` in queries).
@@ -68,6 +69,9 @@ pub(crate) struct Fields {
     pub media: Field,
     /// What the post has: see [`flags`].
     pub flag: Field,
+    /// The entities the post names, as keys (`country:KZ`, `org:sco`, `person:lavrov`):
+    /// indexed for the entity filters, fast for counting them over a query's matches.
+    pub entity: Field,
 }
 
 impl Fields {
@@ -110,6 +114,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         lang: b.add_text_field(names::LANG, STRING),
         media: b.add_text_field(names::MEDIA, STRING),
         flag: b.add_text_field(names::FLAG, STRING),
+        entity: b.add_text_field(names::ENTITY, STRING | FAST),
     };
     (b.build(), fields)
 }
@@ -172,6 +177,7 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
     if doc.edited {
         d.add_text(fields.flag, flags::EDITED);
     }
+    add_keys(&mut d, fields.entity, doc.entities.clone());
     d
 }
 

@@ -830,7 +830,8 @@ fn meta_records_the_schema_version_and_the_archive_mark_across_reopening() {
             index.meta().expect("meta"),
             Some(IndexMeta {
                 schema_version: SCHEMA_VERSION,
-                archive_mark: 42
+                archive_mark: 42,
+                derived_with: 0,
             })
         );
     }
@@ -839,7 +840,8 @@ fn meta_records_the_schema_version_and_the_archive_mark_across_reopening() {
         reopened.meta().expect("meta"),
         Some(IndexMeta {
             schema_version: SCHEMA_VERSION,
-            archive_mark: 42
+            archive_mark: 42,
+            derived_with: 0,
         })
     );
     assert_eq!(ids(&reopened, "диск"), [1]);
