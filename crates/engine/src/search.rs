@@ -1,8 +1,16 @@
 //! Search: the full-text index kept in the archive directory (`index/`), caught up with the
 //! archive whenever the archive is opened or ingested into, and queries over it.
+//!
+//! Entities: each post's document carries the keys of the countries, organisations and people
+//! its text names (`country:KZ`, `org:sco`, `person:lavrov`), recognised with the archive's
+//! lists ([`Engine::recognizer`]); the index records the lists' fingerprint and is rebuilt when
+//! they change. The `country:`, `org:` and `person:` names of a query are resolved here with the
+//! same lists ([`Engine::resolve_entity`]), and [`Engine::search_facets`] gives the most
+//! frequent entities among every post a query matches.
 
 use std::path::PathBuf;
 
+use tgscope_analyze::entities::{EntityKind, Recognizer};
 use tgscope_index::{Index, IndexDoc, Period, PeriodCount, Query, SearchOptions, Sort};
 use tgscope_store::index_feed::PostForIndex;
 
@@ -136,6 +144,75 @@ pub struct QueryCounts {
     pub index_catching_up: bool,
 }
 
+/// The entities among every post a query matches ([`Engine::search_facets`]): per kind, the
+/// most frequent ones, for a front end to show beside the results and to narrow them by.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntityFacets {
+    /// Every post the query matches (as [`SearchPage::total`]).
+    pub matching: u64,
+    /// Countries, organisations and people, in that order (each kind is there, even when no
+    /// matching post names one).
+    pub kinds: Vec<EntityFacet>,
+    /// Whether a writer at work is still bringing the index up to the archive: the counts are
+    /// those of the posts indexed so far.
+    pub index_catching_up: bool,
+}
+
+impl EntityFacets {
+    /// The facet of one kind.
+    pub fn of(&self, kind: EntityKind) -> Option<&EntityFacet> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+}
+
+/// The entities of one kind among the posts a query matches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntityFacet {
+    /// The kind (`country`, `org`, `person` in JSON).
+    #[serde(serialize_with = "kind_name")]
+    pub kind: EntityKind,
+    /// Matching posts that name at least one entity of the kind.
+    pub posts: u64,
+    /// Distinct entities of the kind among the matching posts (`top` has the first of them).
+    pub distinct: u64,
+    /// The most frequent, most posts first (ties by id).
+    pub top: Vec<FacetEntity>,
+}
+
+/// One entity of a facet, with the number of matching posts that name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FacetEntity {
+    /// Its index key: `country:KZ`, `org:sco`, `person:lavrov`, `person:~такэси ивая`.
+    pub key: String,
+    /// Its id: `KZ`, `sco`, `lavrov`; `~` and the folded name for a person on no list.
+    pub id: String,
+    /// Its name in English (for a person on no list: the name as the posts give it, folded,
+    /// with capitals at the start of its words).
+    pub name_en: String,
+    /// Its name in Russian (the same for a person on no list).
+    pub name_ru: String,
+    /// Whether it is on the archive's lists (bundled or its own); `false` for a person found
+    /// after a role phrase.
+    pub listed: bool,
+    /// Whether it comes from the archive's own list.
+    pub user: bool,
+    /// Matching posts that name it.
+    pub posts: u64,
+    /// The filter that selects its posts, to add to the query: `country:KZ`,
+    /// `person:"~такэси ивая"`.
+    pub filter: String,
+}
+
+fn kind_name<S: serde::Serializer>(
+    kind: &EntityKind,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(kind.as_str())
+}
+
+/// How many entities of each kind [`Engine::search_facets`] gives by default.
+pub const FACETS_PER_KIND: usize = 10;
+
 /// The most periods a chosen period may give while a coarser one is left (the web chart draws
 /// at most this many bars).
 pub const MAX_CHOSEN_PERIODS: usize = 1_000;
@@ -155,8 +232,103 @@ pub(crate) fn unix_seconds(date: &str) -> Option<i64> {
         .map(|d| d.and_utc().timestamp())
 }
 
-fn index_doc(p: PostForIndex) -> IndexDoc {
+/// The index's key of an entity: `country:KZ`, `person:~name`.
+fn entity_key(kind: EntityKind, id: &str) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+/// The entity kind of the index's kind.
+fn entity_kind(kind: tgscope_index::EntityKind) -> EntityKind {
+    match kind {
+        tgscope_index::EntityKind::Country => EntityKind::Country,
+        tgscope_index::EntityKind::Org => EntityKind::Org,
+        tgscope_index::EntityKind::Person => EntityKind::Person,
+    }
+}
+
+/// The distinct entity keys of a text, sorted. A person on no list is keyed by the name as
+/// found, folded, with one space between its words (as a query writes it).
+pub(crate) fn entity_keys(recognizer: &Recognizer, text: &str) -> Vec<String> {
+    let mut keys: Vec<String> = recognizer
+        .recognize(text)
+        .into_iter()
+        .map(|m| match m.id.strip_prefix('~') {
+            Some(name) => entity_key(m.kind, &format!("~{}", fold_name(name))),
+            None => entity_key(m.kind, &m.id),
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// A name folded as the recognizer folds the names of people on no list (their ids are `~`
+/// and the folded name): lower case where that keeps a character's length in bytes, `ё` as
+/// `е`; spaces between words as one space.
+fn fold_name(name: &str) -> String {
+    let folded: String = name
+        .chars()
+        .map(|c| match c {
+            'ё' | 'Ё' => 'е',
+            _ => {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                    _ => c,
+                }
+            }
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The posts' documents, their entities recognised on every core (recognition is as costly
+/// as the index's own analysis of the text).
+fn index_docs(posts: Vec<PostForIndex>, recognizer: &Recognizer) -> Vec<IndexDoc> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    if threads == 1 || posts.len() < 64 {
+        return posts
+            .into_iter()
+            .map(|p| index_doc(p, recognizer))
+            .collect();
+    }
+    let chunk = posts.len().div_ceil(threads);
+    let mut parts: Vec<Vec<PostForIndex>> = Vec::with_capacity(threads);
+    let mut posts = posts.into_iter();
+    loop {
+        let part: Vec<PostForIndex> = posts.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|p| index_doc(p, recognizer))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(docs) => docs,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+fn index_doc(p: PostForIndex, recognizer: &Recognizer) -> IndexDoc {
     IndexDoc {
+        entities: entity_keys(recognizer, &p.text),
         post_id: p.post_id,
         channel_id: p.channel_id,
         forwarded: p.forwarded,
@@ -225,28 +397,26 @@ impl Engine {
     }
 
     /// Whether the index holds every version of the archive (and was built by this version of
-    /// tgscope); else the mark to catch up from and whether to rebuild.
+    /// tgscope, with the archive's entity lists as they are); else the mark to catch up from and
+    /// whether to rebuild.
     fn index_behind(&mut self) -> Result<Option<(i64, bool, i64)>> {
         let mark = self.store.index_mark()?;
+        let lists = self.recognizer()?.fingerprint();
         let meta = self.index()?.meta().map_err(EngineError::index)?;
+        let current = |m: &tgscope_index::IndexMeta| {
+            m.schema_version == tgscope_index::SCHEMA_VERSION && m.derived_with == lists
+        };
         Ok(match meta {
-            Some(m)
-                if m.schema_version == tgscope_index::SCHEMA_VERSION && m.archive_mark == mark =>
-            {
-                None
-            }
-            Some(m)
-                if m.schema_version == tgscope_index::SCHEMA_VERSION && m.archive_mark < mark =>
-            {
-                Some((m.archive_mark, false, mark))
-            }
+            Some(m) if current(&m) && m.archive_mark == mark => None,
+            Some(m) if current(&m) && m.archive_mark < mark => Some((m.archive_mark, false, mark)),
             _ => Some((0, true, mark)),
         })
     }
 
     /// Brings the index up to the archive: nothing when it is current, the posts with newer
     /// versions when it fell behind (a crash between the archive's commit and the index's),
-    /// everything when it is new or was built by another version of tgscope.
+    /// everything when it is new, was built by another version of tgscope, or with other entity
+    /// lists (the archive's own list was set, changed or removed).
     ///
     /// A reading engine does it only when no writer is at work (it takes the archive's
     /// [`WRITERS_LOCK`] exclusively for the time, so writers starting meanwhile wait for it);
@@ -308,15 +478,19 @@ impl Engine {
         let Some(meta) = self.index()?.meta().map_err(EngineError::index)? else {
             return Ok(0);
         };
+        let recognizer = self.recognizer()?;
         let mut writer = self.index_writer()?;
-        let mut docs = Vec::with_capacity(post_ids.len());
+        let mut posts = Vec::with_capacity(post_ids.len());
         self.store.for_each_post_for_index_of(post_ids, |post| {
-            docs.push(index_doc(post));
+            posts.push(post);
             Ok::<(), EngineError>(())
         })?;
+        let docs = index_docs(posts, &recognizer);
         writer.add_batch(&docs, true).map_err(EngineError::index)?;
+        // The index keeps its mark and what it was made with: made with other lists, it is
+        // rebuilt when next caught up.
         writer
-            .commit(meta.archive_mark)
+            .commit_with(meta.archive_mark, meta.derived_with)
             .map_err(EngineError::index)?;
         Ok(docs.len() as u64)
     }
@@ -336,30 +510,36 @@ impl Engine {
     }
 
     fn write_index(&mut self, after: i64, rebuild: bool, mark: i64) -> Result<IndexUpdate> {
+        // One recognizer for the whole update; the commit records its lists' fingerprint.
+        let recognizer = self.recognizer()?;
         let mut writer = self.index_writer()?;
         if rebuild {
             writer.clear().map_err(EngineError::index)?;
         }
-        // Posts go to the index in batches, analysed on every core; a rebuild queues no
-        // deletes (the index was cleared), a catch-up replaces each post's document.
+        // Posts go to the index in batches, their entities recognised and their text analysed
+        // on every core; a rebuild queues no deletes (the index was cleared), a catch-up
+        // replaces each post's document.
         let mut indexed = 0u64;
         let mut batch = Vec::with_capacity(INDEX_BATCH);
         self.store.for_each_post_for_index(after, |post| {
-            batch.push(index_doc(post));
+            batch.push(post);
             if batch.len() == INDEX_BATCH {
+                let docs = index_docs(std::mem::take(&mut batch), &recognizer);
                 writer
-                    .add_batch(&batch, !rebuild)
+                    .add_batch(&docs, !rebuild)
                     .map_err(EngineError::index)?;
-                indexed += batch.len() as u64;
-                batch.clear();
+                indexed += docs.len() as u64;
             }
             Ok::<(), EngineError>(())
         })?;
+        let docs = index_docs(batch, &recognizer);
         writer
-            .add_batch(&batch, !rebuild)
+            .add_batch(&docs, !rebuild)
             .map_err(EngineError::index)?;
-        indexed += batch.len() as u64;
-        writer.commit(mark).map_err(EngineError::index)?;
+        indexed += docs.len() as u64;
+        writer
+            .commit_with(mark, recognizer.fingerprint())
+            .map_err(EngineError::index)?;
         Ok(IndexUpdate {
             indexed,
             rebuilt: rebuild,
@@ -368,12 +548,13 @@ impl Engine {
 
     /// Every post as the index is fed it, in post order (for benchmarks and checks).
     pub fn index_documents(&self) -> Result<Vec<IndexDoc>> {
-        let mut docs = Vec::new();
+        let recognizer = self.recognizer()?;
+        let mut posts = Vec::new();
         self.store.for_each_post_for_index(0, |post| {
-            docs.push(index_doc(post));
+            posts.push(post);
             Ok::<(), EngineError>(())
         })?;
-        Ok(docs)
+        Ok(index_docs(posts, &recognizer))
     }
 
     /// Documents in the index.
@@ -382,12 +563,19 @@ impl Engine {
     }
 
     /// Parses a query and resolves its `channel:` and `from:` names to the archive's channels
-    /// (see [`crate::filter`]: an unknown name is not found, an ambiguous one an error), and
-    /// its `has:copies` and `cluster:ID` to the posts the copy analysis puts there (an unknown
-    /// cluster is not found).
+    /// (see [`crate::filter`]: an unknown name is not found, an ambiguous one an error), its
+    /// `country:`, `org:` and `person:` names to entities ([`Engine::resolve_entity`]: an unknown
+    /// name is an error), and its `has:copies` and `cluster:ID` to the posts the copy analysis
+    /// puts there (an unknown cluster is not found).
     pub fn parse_query(&mut self, query: &str) -> Result<Query> {
         let mut parsed = tgscope_index::parse_query(query).map_err(EngineError::query)?;
         parsed.resolve_channels(|role, name| self.resolve_channel(name, role.into()))?;
+        if parsed.has_entity_filter() {
+            let recognizer = self.recognizer()?;
+            parsed.resolve_entities(|kind, name| {
+                self.resolve_entity_with(&recognizer, entity_kind(kind), name)
+            })?;
+        }
         if parsed.has_copy_filter() {
             let state = self.copy_state()?;
             parsed.resolve_copies(|selector| match selector {
@@ -399,6 +587,166 @@ impl Engine {
             })?;
         }
         Ok(parsed)
+    }
+
+    /// The ids of the entities of `kind` that `name` stands for, as a query's `country:`, `org:`
+    /// or `person:` filter writes it (docs/search.md), by the archive's lists (bundled and its
+    /// own):
+    ///
+    /// 1. an id (`KZ`, `kz`, `sco`, `lavrov`), or any form of the lists in either language
+    ///    (`Казахстан`, `Казахстане`, `казахстанский`, `Kazakhstan`, `ШОС`, `Лаврову`,
+    ///    `Сергей Лавров`), or an entity's name; a form that names several entities of the kind
+    ///    (`конголезский`: CD and CG) gives them all;
+    /// 2. else what the recogniser finds in the name as a text, when that is all the name
+    ///    holds: a flag (`🇰🇿`), a possessive (`Russia's`), a hashtag (`#RussiaKyrgyzstan`);
+    /// 3. for a person not on the lists: `~name` (the name the posts give them, as facets show
+    ///    it), or the name itself when the index has posts naming that person after a role
+    ///    phrase.
+    ///
+    /// A name that stands for no entity of the kind is an error that names it (and the kind it
+    /// does name, if another: `org:KZ`), never an empty result.
+    pub fn resolve_entity(&mut self, kind: EntityKind, name: &str) -> Result<Vec<String>> {
+        let recognizer = self.recognizer()?;
+        self.resolve_entity_with(&recognizer, kind, name)
+    }
+
+    fn resolve_entity_with(
+        &mut self,
+        recognizer: &Recognizer,
+        kind: EntityKind,
+        name: &str,
+    ) -> Result<Vec<String>> {
+        let name = name.trim();
+        let noun = match kind {
+            EntityKind::Country => "country",
+            EntityKind::Org => "organisation",
+            EntityKind::Person => "person",
+        };
+        if let Some(unlisted) = name.strip_prefix('~') {
+            let folded = fold_name(unlisted);
+            if kind != EntityKind::Person || folded.is_empty() {
+                return Err(EngineError::Query(format!(
+                    "{}:{name}: only people not on the entity lists are written with '~' \
+                     (person:\"~name\")",
+                    kind.as_str()
+                )));
+            }
+            return Ok(vec![format!("~{folded}")]);
+        }
+        let found = recognizer.lookup(name);
+        let mut ids: Vec<String> = found
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.id.clone())
+            .collect();
+        let mut other: Vec<(EntityKind, String)> = found
+            .iter()
+            .filter(|e| e.kind != kind)
+            .map(|e| (e.kind, e.id.clone()))
+            .collect();
+        if ids.is_empty() {
+            // What the recogniser finds in the name as a text, when that is all it holds.
+            let mentions = recognizer.recognize(name);
+            let mut rest = name.to_owned();
+            for m in mentions.iter().rev() {
+                if name.is_char_boundary(m.start) && name.is_char_boundary(m.end) {
+                    rest.replace_range(m.start..m.end, " ");
+                }
+            }
+            let rest = rest.replace("'s", " ").replace("’s", " ");
+            if !mentions.is_empty() && !rest.chars().any(char::is_alphanumeric) {
+                for m in mentions.into_iter().filter(|m| m.listed) {
+                    if m.kind == kind {
+                        ids.push(m.id);
+                    } else {
+                        other.push((m.kind, m.id));
+                    }
+                }
+            }
+        }
+        if ids.is_empty() && kind == EntityKind::Person {
+            let id = format!("~{}", fold_name(name));
+            let posts = self
+                .index()?
+                .entity_posts(&entity_key(kind, &id))
+                .map_err(EngineError::index)?;
+            if posts > 0 {
+                ids.push(id);
+            }
+        }
+        if !ids.is_empty() {
+            ids.sort_unstable();
+            ids.dedup();
+            return Ok(ids);
+        }
+        other.sort_unstable();
+        other.dedup();
+        let hint = match other.as_slice() {
+            [] => match kind {
+                EntityKind::Country => {
+                    " in the entity lists (write its ISO code, country:KZ, or a name in Russian \
+                     or English)"
+                        .to_owned()
+                }
+                EntityKind::Org => {
+                    " in the entity lists (write its id, org:sco, or a name or abbreviation in \
+                     Russian or English)"
+                        .to_owned()
+                }
+                EntityKind::Person => {
+                    " in the entity lists or in the posts (a person on no list is found only \
+                     after a role phrase such as «министр иностранных дел»; the facets name \
+                     them as person:\"~name\")"
+                        .to_owned()
+                }
+            },
+            named => format!(
+                "; it names {}",
+                named
+                    .iter()
+                    .map(|(k, id)| format!("{} {}", k.as_str(), filter_text(*k, id)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Err(EngineError::Query(format!(
+            "no {noun} is called {name:?}{hint}"
+        )))
+    }
+
+    /// The entities among every post a query matches (not only a page of them): per kind,
+    /// the `per_kind` most frequent ([`FACETS_PER_KIND`] is what the front ends show), with
+    /// their names and the filter that selects their posts.
+    pub fn search_facets(&mut self, query: &str, per_kind: usize) -> Result<EntityFacets> {
+        let parsed = self.parse_query(query)?;
+        self.catch_up_index()?;
+        let counts = self
+            .index()?
+            .entity_counts(&parsed, per_kind)
+            .map_err(EngineError::index)?;
+        let recognizer = self.recognizer()?;
+        let kinds = counts
+            .kinds
+            .into_iter()
+            .map(|k| {
+                let kind = entity_kind(k.kind);
+                EntityFacet {
+                    kind,
+                    posts: k.posts,
+                    distinct: k.distinct,
+                    top: k
+                        .top
+                        .into_iter()
+                        .map(|c| facet_entity(&recognizer, kind, c.id, c.posts))
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(EntityFacets {
+            matching: counts.matching,
+            kinds,
+            index_catching_up: self.index_catching_up,
+        })
     }
 
     /// Searches the archive (query language: docs/search.md). A query of filters only has no
@@ -500,9 +848,71 @@ impl Engine {
     }
 }
 
+/// The filter text of an entity: `country:KZ`, `person:"~такэси ивая"`.
+fn filter_text(kind: EntityKind, id: &str) -> String {
+    if id
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '(' | ')' | '"'))
+    {
+        format!("{}:\"{id}\"", kind.as_str())
+    } else {
+        format!("{}:{id}", kind.as_str())
+    }
+}
+
+/// A facet's entity, named by the lists (a person on no list by the name the posts give).
+fn facet_entity(recognizer: &Recognizer, kind: EntityKind, id: String, posts: u64) -> FacetEntity {
+    let listed = recognizer.entity(&id).filter(|e| e.kind == kind);
+    let (name_en, name_ru, user) = match listed {
+        Some(e) => (e.name_en.clone(), e.name_ru.clone(), e.user),
+        None => {
+            let name = capitalised(id.trim_start_matches('~'));
+            (name.clone(), name, false)
+        }
+    };
+    FacetEntity {
+        key: entity_key(kind, &id),
+        filter: filter_text(kind, &id),
+        listed: listed.is_some(),
+        user,
+        name_en,
+        name_ru,
+        posts,
+        id,
+    }
+}
+
+/// A folded name with a capital at the start of each word (and after a hyphen).
+fn capitalised(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = c.is_whitespace() || c == '-';
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::unix_seconds;
+    use super::{capitalised, filter_text, fold_name, unix_seconds};
+    use tgscope_analyze::entities::EntityKind;
+
+    #[test]
+    fn names_of_people_on_no_list_are_folded_as_the_recognizer_folds_them() {
+        assert_eq!(fold_name("  Такэси   Ивая "), "такэси ивая");
+        assert_eq!(fold_name("Пётр Ёлкин"), "петр елкин");
+        assert_eq!(capitalised("такэси ивая-сан"), "Такэси Ивая-Сан");
+        assert_eq!(
+            filter_text(EntityKind::Person, "~такэси ивая"),
+            "person:\"~такэси ивая\""
+        );
+        assert_eq!(filter_text(EntityKind::Country, "KZ"), "country:KZ");
+    }
 
     #[test]
     fn archived_dates_become_unix_seconds() {
