@@ -42,6 +42,13 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Make FILE the archive's own entity list (countries, organisations and people beside
+    /// the bundled ones; format in docs/entities.md), kept in the archive for every later
+    /// command; `none` removes it. The entity analysis and the search index's entity filters
+    /// are rebuilt with it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub entities: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -123,6 +130,12 @@ pub enum Command {
     /// Count hashtags: posts per period and channel, first use, the channels using each tag,
     /// and the tags used with it.
     Hashtags(HashtagsArgs),
+    /// Count the countries, organisations and people the posts name (Russian and English,
+    /// every case form, flags, hashtags): posts per period, channels, first mention, and the
+    /// entities named with each.
+    Entities(EntitiesArgs),
+    /// One entity's mentions over time, its channels and the entities named with it.
+    Entity(EntityArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).
@@ -357,6 +370,9 @@ pub enum NetworkKind {
     Coordination,
     /// The hashtag network (tags used together); not combined with the others.
     Hashtag,
+    /// The entity network (countries, organisations and people named together, linked by
+    /// posts naming both, at least --min-tag-posts); not combined with the others.
+    Entity,
     /// forward, mention, copy, link and coordination.
     All,
 }
@@ -459,6 +475,80 @@ pub struct HashtagsArgs {
     #[arg(long, default_value = "month", value_name = "PERIOD")]
     pub by: tgscope_engine::Period,
     /// At most this many tags (default: 20 in a table; every tag in json, jsonl and csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+}
+
+/// Kinds of entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EntityKindArg {
+    /// Countries (and territories with an ISO code).
+    Country,
+    /// International organisations and formats.
+    Org,
+    /// People.
+    Person,
+}
+
+impl From<EntityKindArg> for tgscope_engine::entities::EntityKind {
+    fn from(k: EntityKindArg) -> Self {
+        match k {
+            EntityKindArg::Country => tgscope_engine::entities::EntityKind::Country,
+            EntityKindArg::Org => tgscope_engine::entities::EntityKind::Org,
+            EntityKindArg::Person => tgscope_engine::entities::EntityKind::Person,
+        }
+    }
+}
+
+/// Arguments of `entities`.
+#[derive(Debug, Args)]
+pub struct EntitiesArgs {
+    /// Only entities of this kind.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<EntityKindArg>,
+    /// Only this channel's posts (username, title or archive id).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Only posts on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only posts before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Count posts per day, week or month.
+    #[arg(long, default_value = "month", value_name = "PERIOD")]
+    pub by: tgscope_engine::Period,
+    /// At most this many entities (default: 30 in a table; every entity in json, jsonl, csv).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Fmt,
+}
+
+/// Arguments of `entity`.
+#[derive(Debug, Args)]
+pub struct EntityArgs {
+    /// The entity: an id (KZ, sco, lavrov), or a name in either language, any case form
+    /// («Лаврову», ШОС, Kazakhstan).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Only this channel's posts.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Only posts on or after this date.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only posts before this date.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Count posts per day, week or month.
+    #[arg(long, default_value = "month", value_name = "PERIOD")]
+    pub by: tgscope_engine::Period,
+    /// At most this many channels and companions in a table.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Output format.

@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
 mod copies;
+mod entities;
 mod network;
 mod output;
 mod progress;
@@ -92,6 +93,18 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let archive = cli.archive.clone();
+    if let Some(list) = &cli.entities {
+        let creates = matches!(cli.command, Command::Ingest(_) | Command::Collect(_));
+        if !creates && !Engine::archive_exists(&archive) {
+            anyhow::bail!(
+                "--entities: no archive at {} (ingest something first)",
+                archive.display()
+            );
+        }
+        let file = (list.as_os_str() != "none").then_some(list.as_path());
+        tgscope_engine::entities::set_entity_list(&archive, file)
+            .with_context(|| format!("--entities {}", list.display()))?;
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match cli.command {
@@ -293,18 +306,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Fmt::Table => output::search_table(&mut terminal::ForPeople::new(&mut out), &page)?,
                 Fmt::Json => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
-                    output::json(&mut out, &output::search_json(&page, a.limit, &copies))?
+                    let recognizer = engine.recognizer()?;
+                    output::json(
+                        &mut out,
+                        &output::search_json(&page, a.limit, &copies, &recognizer),
+                    )?
                 }
                 Fmt::Jsonl => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
-                    for hit in output::search_records(&page, &copies) {
+                    let recognizer = engine.recognizer()?;
+                    for hit in output::search_records(&page, &copies, &recognizer) {
                         serde_json::to_writer(&mut out, &hit)?;
                         writeln!(out)?;
                     }
                 }
                 Fmt::Csv => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
-                    output::search_csv(&mut out, &page, &copies)?
+                    let recognizer = engine.recognizer()?;
+                    output::search_csv(&mut out, &page, &copies, &recognizer)?
                 }
             }
             if !matches!(a.format, Fmt::Table | Fmt::Json) {
@@ -421,6 +440,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Network(a) => {
             let mut engine = open_existing(&archive)?;
             network::run(&mut engine, &a, &mut out, cli.quiet)?;
+        }
+        Command::Entities(a) => {
+            let mut engine = open_existing(&archive)?;
+            if matches!(a.format, Fmt::Table) {
+                entities::entities(
+                    &mut engine,
+                    &a,
+                    &mut terminal::ForPeople::new(&mut out),
+                    cli.quiet,
+                )?;
+            } else {
+                entities::entities(&mut engine, &a, &mut out, cli.quiet)?;
+            }
+        }
+        Command::Entity(a) => {
+            let mut engine = open_existing(&archive)?;
+            if matches!(a.format, Fmt::Table) {
+                entities::entity(
+                    &mut engine,
+                    &a,
+                    &mut terminal::ForPeople::new(&mut out),
+                    cli.quiet,
+                )?;
+            } else {
+                entities::entity(&mut engine, &a, &mut out, cli.quiet)?;
+            }
         }
         Command::Hashtags(a) => {
             let mut engine = open_existing(&archive)?;
@@ -660,15 +705,16 @@ fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {
     Ok(Engine::open_existing(archive)?)
 }
 
-/// Export records of posts, with their clusters (`cluster`, `copy_of`).
+/// Export records of posts, with their clusters (`cluster`, `copy_of`) and entities.
 fn records(
     engine: &mut Engine,
     posts: &[tgscope_engine::PostRecord],
 ) -> anyhow::Result<Vec<tgscope_engine::export::ExportRecord>> {
     let copies = copy_relations(engine, posts.iter())?;
+    let recognizer = engine.recognizer()?;
     Ok(posts
         .iter()
-        .map(|p| tgscope_engine::export::ExportRecord::with_copies(p, &copies))
+        .map(|p| tgscope_engine::export::ExportRecord::with_copies(p, &copies, &recognizer))
         .collect())
 }
 

@@ -38,6 +38,9 @@ pub fn query(a: &NetworkArgs) -> anyhow::Result<NetworkQuery> {
             NetworkKind::Coordination => &[EdgeKind::Coordination],
             NetworkKind::Hashtag => &[EdgeKind::Hashtag],
             NetworkKind::All => &EdgeKind::CHANNEL_KINDS,
+            NetworkKind::Entity => anyhow::bail!(
+                "--kind entity is the network of entities; it cannot be combined with other kinds"
+            ),
         };
         for k in add {
             if !kinds.contains(k) {
@@ -107,9 +110,27 @@ pub fn run(
         let amp = engine.amplification(channel, since, until)?;
         return amplification_table(&amp, out);
     }
-    let q = query(a)?;
-    let around = a.channel.as_deref().map(|c| (c, a.depth));
-    let net = engine.network(&q, around)?;
+    let net = if a.kind.contains(&NetworkKind::Entity) {
+        if a.kind.iter().any(|k| *k != NetworkKind::Entity) {
+            anyhow::bail!(
+                "--kind entity is the network of entities; it cannot be combined with other kinds"
+            );
+        }
+        let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
+        let (graph, undated_left_out) =
+            engine.entity_network(None, since, until, a.min_tag_posts.max(1) as u64)?;
+        Network {
+            graph,
+            posts_used: 0,
+            undated_left_out,
+            unknown_sources: 0,
+            objects_left_out: 0,
+        }
+    } else {
+        let q = query(a)?;
+        let around = a.channel.as_deref().map(|c| (c, a.depth));
+        engine.network(&q, around)?
+    };
     let to_file = a.output.as_ref().filter(|p| p.as_os_str() != "-");
     match (a.format, to_file) {
         (NetworkFmt::Csv, None) => {

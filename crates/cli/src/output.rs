@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use tgscope_engine::entities::Recognizer;
 
 use serde::Serialize;
 use tgscope_engine::export::CsvTable;
@@ -912,11 +913,15 @@ pub struct SearchRecord {
 }
 
 /// Every hit of a page as a [`SearchRecord`] (with the hits' clusters).
-pub fn search_records(page: &SearchPage, copies: &CopyRelations) -> Vec<SearchRecord> {
+pub fn search_records(
+    page: &SearchPage,
+    copies: &CopyRelations,
+    recognizer: &Recognizer,
+) -> Vec<SearchRecord> {
     page.hits
         .iter()
         .map(|h| SearchRecord {
-            record: tgscope_engine::export::ExportRecord::with_copies(&h.post, copies),
+            record: tgscope_engine::export::ExportRecord::with_copies(&h.post, copies, recognizer),
             score: h.score,
             snippet: h.snippet.clone(),
             highlights: h.highlights.clone(),
@@ -930,6 +935,7 @@ pub fn search_json(
     page: &SearchPage,
     limit: Option<usize>,
     copies: &CopyRelations,
+    recognizer: &Recognizer,
 ) -> serde_json::Value {
     serde_json::json!({
         "total": page.total,
@@ -938,17 +944,23 @@ pub fn search_json(
         "returned": page.hits.len(),
         "ranked": page.ranked,
         "index_catching_up": page.index_catching_up,
-        "hits": search_records(page, copies),
+        "hits": search_records(page, copies, recognizer),
     })
 }
 
 /// Search results as CSV: the export columns, then score and snippet.
-pub fn search_csv(out: Out<'_>, page: &SearchPage, copies: &CopyRelations) -> anyhow::Result<()> {
+pub fn search_csv(
+    out: Out<'_>,
+    page: &SearchPage,
+    copies: &CopyRelations,
+    recognizer: &Recognizer,
+) -> anyhow::Result<()> {
     let mut header: Vec<&str> = tgscope_engine::export::CSV_COLUMNS.to_vec();
     header.extend(["score", "snippet"]);
     let mut table = CsvTable::new(out, &header)?;
     for hit in &page.hits {
-        let record = tgscope_engine::export::ExportRecord::with_copies(&hit.post, copies);
+        let record =
+            tgscope_engine::export::ExportRecord::with_copies(&hit.post, copies, recognizer);
         let mut row = record.csv_row();
         row.push(format!("{:.4}", hit.score));
         row.push(hit.snippet.clone());

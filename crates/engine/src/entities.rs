@@ -2,15 +2,20 @@
 //! with the archive's own list beside the bundled ones (`<archive>/entities/list.tsv`, set with
 //! [`Engine::set_entity_list`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tgscope_analyze::entities::Recognizer;
+use tgscope_analyze::entities::{EntityPost, EntityQuery, EntityState};
+use tgscope_analyze::network::graph::Graph;
 
-use crate::Engine;
 use crate::error::{EngineError, Result};
+use crate::search::unix_seconds;
+use crate::{Engine, Period};
 
-pub use tgscope_analyze::entities::{Entity, EntityKind, Mention, Via};
+pub use tgscope_analyze::entities::{
+    Entity, EntityCount, EntityKind, EntityTable, Mention, Recognizer, Via, entity_key, split_key,
+};
 
 /// The folder of the entity analysis inside an archive.
 pub const ENTITIES_DIR: &str = "entities";
@@ -43,9 +48,40 @@ fn with_list(text: &str, source: &Path) -> Result<Arc<Recognizer>> {
     Ok(r)
 }
 
+/// Makes `file` the own entity list of the archive in `archive` (checked first; copied into
+/// the archive), or removes it with `None`. Derived data recognised with other lists (the
+/// search index's entity filters, the entity analysis) is rebuilt when next caught up.
+pub fn set_entity_list(archive: &Path, file: Option<&Path>) -> Result<()> {
+    let dir = archive.join(ENTITIES_DIR);
+    let path = dir.join(LIST_FILE);
+    match file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| EngineError::BadRequest(format!("{}: {e}", file.display())))?;
+            with_list(&text, file)?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| EngineError::Archive(format!("{}: {e}", dir.display())))?;
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, text.as_bytes())
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| EngineError::Archive(format!("{}: {e}", path.display())))
+        }
+        None => match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(EngineError::Archive(format!("{}: {e}", path.display()))),
+        },
+    }
+}
+
 impl Engine {
     fn entity_list_path(&self) -> PathBuf {
         self.dir().join(ENTITIES_DIR).join(LIST_FILE)
+    }
+
+    /// Makes `file` this archive's own entity list, or removes it (see [`set_entity_list`]).
+    pub fn set_entity_list(&mut self, file: Option<&Path>) -> Result<()> {
+        set_entity_list(self.dir(), file)
     }
 
     /// The archive's recognizer: the bundled lists, and the archive's own list when it has one.
@@ -57,30 +93,254 @@ impl Engine {
             Err(e) => Err(EngineError::Archive(format!("{}: {e}", path.display()))),
         }
     }
+}
 
-    /// Makes `file` the archive's own entity list (checked first; copied into the archive), or
-    /// removes it with `None`. Derived data recognised with other lists (the search index's
-    /// entity filters, the entity analysis) is rebuilt when next caught up.
-    pub fn set_entity_list(&mut self, file: Option<&Path>) -> Result<()> {
-        let path = self.entity_list_path();
-        match file {
-            Some(file) => {
-                let text = std::fs::read_to_string(file)
-                    .map_err(|e| EngineError::BadRequest(format!("{}: {e}", file.display())))?;
-                with_list(&text, file)?;
-                let dir = self.dir().join(ENTITIES_DIR);
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| EngineError::Archive(format!("{}: {e}", dir.display())))?;
-                let tmp = path.with_extension("tmp");
-                std::fs::write(&tmp, text.as_bytes())
-                    .and_then(|()| std::fs::rename(&tmp, &path))
-                    .map_err(|e| EngineError::Archive(format!("{}: {e}", path.display())))
-            }
-            None => match std::fs::remove_file(&path) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(EngineError::Archive(format!("{}: {e}", path.display()))),
-            },
+/// The analysis's file in [`ENTITIES_DIR`].
+const STATE_FILE: &str = "state.bin";
+
+/// Analyses in memory, one per file for the process.
+static SHARED: crate::derived::SharedStates<EntityState> = crate::derived::SharedStates::new();
+
+/// What bringing the entity analysis up to the archive did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EntityUpdate {
+    /// Posts read again.
+    pub read: u64,
+    /// Whether it was built from scratch (missing, damaged, or made with other lists).
+    pub rebuilt: bool,
+}
+
+/// Entities counted over posts, with their names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityTableView {
+    /// The counts.
+    pub table: EntityTable,
+    /// The period posts are counted by.
+    pub period: Period,
+    /// Display names by key (English; for people not on the lists, the name as found).
+    pub names: BTreeMap<String, String>,
+    /// Channel names by archive id, for the channels the table names.
+    pub channel_names: BTreeMap<i64, String>,
+}
+
+/// The display name of an entity key: the lists' English name, or for a person not on the
+/// lists the name as found (title case).
+pub fn display_name(recognizer: &Recognizer, key: &str) -> String {
+    let Some((_, id)) = split_key(key) else {
+        return key.to_string();
+    };
+    if let Some(name) = id.strip_prefix('~') {
+        return name
+            .split(' ')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    recognizer
+        .entity(id)
+        .map_or_else(|| id.to_string(), |e| e.name_en.clone())
+}
+
+impl Engine {
+    fn entities_dir(&self) -> PathBuf {
+        self.dir().join(ENTITIES_DIR)
+    }
+
+    /// Brings the entity analysis up to the archive: built when missing, damaged or made with
+    /// other lists; else the posts with newer versions read again. A reader does it only when
+    /// no writer is at work; otherwise it answers from the analysis as it stands.
+    pub fn update_entities(&mut self) -> Result<EntityUpdate> {
+        let recognizer = self.recognizer()?;
+        let mark = self.store.index_mark()?;
+        if self.entities.is_none() {
+            self.entities = self.load_entities()?;
         }
+        if self
+            .entities
+            .as_ref()
+            .is_some_and(|s| s.mark() == mark && s.lists() == recognizer.fingerprint())
+        {
+            return Ok(EntityUpdate::default());
+        }
+        let _alone = if self.writers_lock.is_none() {
+            match crate::search::lock_as_sole_reader(self.dir()) {
+                Some(lock) => Some(lock),
+                None => return Ok(EntityUpdate::default()),
+            }
+        } else {
+            None
+        };
+        let dir = self.entities_dir();
+        let lock = crate::derived::lock_updates(&dir)?;
+        self.entities = self.load_entities()?;
+        let mark = self.store.index_mark()?;
+        let mut report = EntityUpdate::default();
+        let old = match self.entities.take() {
+            Some(state) if state.mark() <= mark && state.lists() == recognizer.fingerprint() => {
+                state
+            }
+            _ => {
+                report.rebuilt = true;
+                Arc::new(EntityState::new())
+            }
+        };
+        let path = dir.join(STATE_FILE);
+        let state_error =
+            |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
+        let mut writer = old.writer(&path, &recognizer).map_err(state_error)?;
+        self.store
+            .for_each_post_for_index(old.mark(), |p| -> Result<()> {
+                report.read += 1;
+                writer
+                    .push(&EntityPost {
+                        post_id: p.post_id,
+                        channel_id: p.channel_id,
+                        date: p.date.as_deref().and_then(unix_seconds),
+                        text: p.text,
+                    })
+                    .map_err(state_error)
+            })?;
+        let state = Arc::new(writer.finish(mark).map_err(state_error)?);
+        SHARED.put(&path, &state);
+        drop(lock);
+        self.entities = Some(state);
+        Ok(report)
+    }
+
+    fn load_entities(&self) -> Result<Option<Arc<EntityState>>> {
+        let path = self.entities_dir().join(STATE_FILE);
+        SHARED.load(&path, "the entity analysis", EntityState::load)
+    }
+
+    /// On opening the archive: an entity analysis that exists but fell behind is caught up.
+    pub(crate) fn catch_up_existing_entities(&mut self) -> Result<()> {
+        if self.entities_dir().join(STATE_FILE).is_file() {
+            self.update_entities()?;
+        }
+        Ok(())
+    }
+
+    /// The entity analysis, caught up first.
+    fn entity_state(&mut self) -> Result<Arc<EntityState>> {
+        self.update_entities()?;
+        Ok(self
+            .entities
+            .clone()
+            .unwrap_or_else(|| Arc::new(EntityState::new())))
+    }
+
+    /// The entities named in the posts asked for (a channel by name, a period), counted by
+    /// `period`, the most named first.
+    pub fn entities(
+        &mut self,
+        kind: Option<EntityKind>,
+        channel: Option<&str>,
+        since: Option<i64>,
+        until: Option<i64>,
+        period: Period,
+    ) -> Result<EntityTableView> {
+        let channel = match channel {
+            Some(name) => Some(self.resolve_channel(name, crate::ChannelRole::Channel)?),
+            None => None,
+        };
+        let q = EntityQuery {
+            kind,
+            channel,
+            since,
+            until,
+            unlisted: true,
+        };
+        let state = self.entity_state()?;
+        let table = state
+            .table(&q, &|s| crate::network::period_name(period, s))
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
+        let recognizer = self.recognizer()?;
+        let mut names = BTreeMap::new();
+        let mut channel_ids = std::collections::BTreeSet::new();
+        for e in &table.entities {
+            names.insert(e.key.clone(), display_name(&recognizer, &e.key));
+            for (k, _) in &e.with {
+                names
+                    .entry(k.clone())
+                    .or_insert_with(|| display_name(&recognizer, k));
+            }
+            channel_ids.extend(e.channels.iter().map(|(c, _)| *c));
+        }
+        let channel_names = self
+            .store
+            .channels()?
+            .into_iter()
+            .filter(|c| channel_ids.contains(&c.channel.id))
+            .map(|c| (c.channel.id, c.channel.name()))
+            .collect();
+        Ok(EntityTableView {
+            table,
+            period,
+            names,
+            channel_names,
+        })
+    }
+
+    /// The key of the entity a user names (`KZ`, `Лавров`, "ШОС", `country:KZ`), or an error
+    /// that says no entity has that name (or which ones it could be).
+    pub fn entity_key(&self, name: &str) -> Result<String> {
+        if let Some((kind, id)) = split_key(name)
+            && (id.starts_with('~')
+                || self
+                    .recognizer()?
+                    .entity(id)
+                    .is_some_and(|e| e.kind == kind))
+        {
+            return Ok(entity_key(
+                kind,
+                &self
+                    .recognizer()?
+                    .entity(id)
+                    .map_or(id.to_string(), |e| e.id.clone()),
+            ));
+        }
+        let recognizer = self.recognizer()?;
+        let found = recognizer.lookup(name);
+        match found.as_slice() {
+            [] => Err(EngineError::BadRequest(format!(
+                "no country, organisation or person of the lists is called {name:?}"
+            ))),
+            [e] => Ok(entity_key(e.kind, &e.id)),
+            many => Err(EngineError::BadRequest(format!(
+                "{name:?} names {}: write one of their ids",
+                many.iter()
+                    .map(|e| format!("{} ({})", entity_key(e.kind, &e.id), e.name_en))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The co-occurrence network of entities (named together in at least `min_posts` posts),
+    /// with the posts left out for want of a date when a period was asked for.
+    pub fn entity_network(
+        &mut self,
+        kind: Option<EntityKind>,
+        since: Option<i64>,
+        until: Option<i64>,
+        min_posts: u64,
+    ) -> Result<(Graph, u64)> {
+        let q = EntityQuery {
+            kind,
+            channel: None,
+            since,
+            until,
+            unlisted: true,
+        };
+        let state = self.entity_state()?;
+        let recognizer = self.recognizer()?;
+        state
+            .cooccurrence(&q, min_posts, 3, &|k| display_name(&recognizer, k))
+            .map_err(|e| EngineError::Archive(e.to_string()))
     }
 }

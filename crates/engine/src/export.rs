@@ -184,8 +184,12 @@ pub struct ExportRecord {
     pub links: Vec<ExportLink>,
     /// Media and placeholders.
     pub media: Vec<ExportMedia>,
-    /// ISO 3166-1 alpha-2 codes of flag emoji, in order.
+    /// The countries the text names (by name, adjective, abbreviation, flag emoji or hashtag;
+    /// ISO 3166-1 alpha-2 codes), each once, in the order of their first mention.
     pub countries: Vec<String>,
+    /// The countries, organisations and people the text names (`docs/entities.md`), each once,
+    /// in the order of their first mention, with every span.
+    pub named_entities: Vec<ExportNamedEntity>,
     /// Views, null where the format has none.
     pub views: Option<u64>,
     /// Edited mark, null where the format has none.
@@ -255,6 +259,7 @@ impl From<&PostRecord> for ExportRecord {
             links: v.links.iter().map(ExportLink::from).collect(),
             media: v.media.iter().map(ExportMedia::from).collect(),
             countries: v.countries.iter().map(|c| c.code.clone()).collect(),
+            named_entities: Vec::new(),
             views: v.views,
             edited: v.edited,
             unviewable: v.unviewable,
@@ -280,19 +285,87 @@ impl From<&PostRecord> for ExportRecord {
     }
 }
 
+/// A country, organisation or person the text names, with its spans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportNamedEntity {
+    /// `country`, `org` or `person`.
+    pub kind: String,
+    /// Its id: ISO 3166-1 alpha-2 for a country (`KZ`), a short id for an organisation
+    /// (`sco`) or a person (`lavrov`); `~` and the name folded for a person not on the lists.
+    pub id: String,
+    /// Its name (English); the name as written for a person not on the lists.
+    pub name: String,
+    /// Whether it is on the lists (`false`: a person found after a role phrase: inferred).
+    pub listed: bool,
+    /// Where the text names it: `[start, end)` in code points of `text`.
+    pub spans: Vec<[usize; 2]>,
+}
+
 impl ExportRecord {
-    /// The record of a post with its place among copies (from [`crate::Engine::copy_relations`]).
+    /// The record of a post with its place among copies (from [`crate::Engine::copy_relations`])
+    /// and the entities its text names (by the archive's recognizer,
+    /// [`crate::Engine::recognizer`]).
     pub fn with_copies(
         p: &PostRecord,
         copies: &std::collections::HashMap<i64, (i64, crate::copies::CopyOf)>,
+        recognizer: &tgscope_analyze::entities::Recognizer,
     ) -> ExportRecord {
         let mut record = ExportRecord::from(p);
         if let Some((cluster, of)) = copies.get(&p.id) {
             record.cluster = Some(*cluster);
             record.copy_of = Some(of.clone());
         }
+        record.named_entities = named_entities(&record.text, recognizer);
+        // The countries the text names, flags among them; a flag the lists do not know stays.
+        let mut countries: Vec<String> = record
+            .named_entities
+            .iter()
+            .filter(|e| e.kind == "country")
+            .map(|e| e.id.clone())
+            .collect();
+        for flag in std::mem::take(&mut record.countries) {
+            if !countries.contains(&flag) {
+                countries.push(flag);
+            }
+        }
+        record.countries = countries;
         record
     }
+}
+
+/// The entities a text names, each once in the order of its first mention, spans in code
+/// points.
+pub fn named_entities(
+    text: &str,
+    recognizer: &tgscope_analyze::entities::Recognizer,
+) -> Vec<ExportNamedEntity> {
+    let mut out: Vec<ExportNamedEntity> = Vec::new();
+    let mut chars = 0;
+    let mut at = 0;
+    let mut to_chars = |byte: usize| {
+        if byte >= at {
+            chars += text.get(at..byte).map_or(0, |t| t.chars().count());
+        } else {
+            chars = text.get(..byte).map_or(0, |t| t.chars().count());
+        }
+        at = byte;
+        chars
+    };
+    for m in recognizer.recognize(text) {
+        let span = [to_chars(m.start), to_chars(m.end)];
+        let kind = m.kind.as_str();
+        match out.iter_mut().find(|e| e.kind == kind && e.id == m.id) {
+            Some(e) => e.spans.push(span),
+            None => out.push(ExportNamedEntity {
+                kind: kind.to_string(),
+                id: m.id,
+                name: m.name,
+                listed: m.listed,
+                spans: vec![span],
+            }),
+        }
+    }
+    out
 }
 
 /// The columns of the CSV export, in order.
@@ -320,6 +393,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "links",
     "media",
     "countries",
+    "named_entities",
     "views",
     "edited",
     "unviewable",
@@ -375,6 +449,11 @@ impl ExportRecord {
             serde_json::to_string(&self.links).unwrap_or_default(),
             serde_json::to_string(&self.media).unwrap_or_default(),
             self.countries.join(";"),
+            self.named_entities
+                .iter()
+                .map(|e| format!("{}:{}", e.kind, e.id))
+                .collect::<Vec<_>>()
+                .join(";"),
             self.views.map(|v| v.to_string()).unwrap_or_default(),
             self.edited.map(|e| e.to_string()).unwrap_or_default(),
             self.unviewable.to_string(),

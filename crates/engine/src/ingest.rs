@@ -481,6 +481,7 @@ pub fn run(
     // So does the copy analysis.
     engine.update_copies()?;
     engine.update_networks()?;
+    engine.update_entities()?;
     Ok(report)
 }
 

@@ -95,6 +95,8 @@ pub struct Engine {
     copies_catching_up: bool,
     /// The network analysis of `<archive>/networks`, loaded on first use.
     networks: Option<std::sync::Arc<tgscope_analyze::network::NetworkState>>,
+    /// The entity analysis of `<archive>/entities`, loaded on first use.
+    entities: Option<std::sync::Arc<tgscope_analyze::entities::EntityState>>,
 }
 
 /// Export formats.
@@ -124,10 +126,12 @@ impl Engine {
             copies: None,
             copies_catching_up: false,
             networks: None,
+            entities: None,
         };
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
+        engine.catch_up_existing_entities()?;
         Ok(engine)
     }
 
@@ -144,10 +148,12 @@ impl Engine {
             copies: None,
             copies_catching_up: false,
             networks: None,
+            entities: None,
         };
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
+        engine.catch_up_existing_entities()?;
         Ok(engine)
     }
 
@@ -224,6 +230,7 @@ impl Engine {
         out: &mut dyn Write,
     ) -> Result<u64> {
         let copies = self.copy_relations()?;
+        let recognizer = self.recognizer()?;
         let filter = &self.post_query(filter)?;
         let mut count = 0u64;
         // The store's callback can only fail with a store error; an output error is kept
@@ -238,7 +245,7 @@ impl Engine {
                 let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
                 let walked = self.store.for_each_post(filter, |post| {
                     table
-                        .row(&ExportRecord::with_copies(&post, &copies).csv_row())
+                        .row(&ExportRecord::with_copies(&post, &copies, &recognizer).csv_row())
                         .map_err(&mut stop)?;
                     count += 1;
                     Ok(())
@@ -247,7 +254,7 @@ impl Engine {
                 walked
             }
             ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
-                export::write_jsonl(out, &ExportRecord::with_copies(&post, &copies))
+                export::write_jsonl(out, &ExportRecord::with_copies(&post, &copies, &recognizer))
                     .map_err(&mut stop)?;
                 count += 1;
                 Ok(())

@@ -59,6 +59,7 @@ impl Engine {
         self.update_index()?;
         self.update_copies()?;
         self.update_networks()?;
+        self.update_entities()?;
         let posts = self.store.capture_posts(&capture.sha256)?;
         Ok(PageReport {
             capture,

@@ -204,7 +204,7 @@ async fn search(
         .page
         .hits
         .iter()
-        .map(|h| Hit::new(h, &found.copies))
+        .map(|h| Hit::new(h, &found.copies, &found.recognizer))
         .collect();
     let next_cursor = paging.next(limit, found.page.total);
     if format == Format::Csv {
@@ -266,9 +266,9 @@ fn post_id(text: &str) -> Result<i64, ApiError> {
 )]
 async fn post(State(state): State<AppState>, PathText(id): PathText) -> Result<Response, ApiError> {
     let id = post_id(&id)?;
-    let (detail, copies) = archive::post(&state, id).await?;
+    let (detail, copies, recognizer) = archive::post(&state, id).await?;
     Ok(Json(PostResponse {
-        post: tgscope_engine::export::ExportRecord::with_copies(&detail.post, &copies),
+        post: tgscope_engine::export::ExportRecord::with_copies(&detail.post, &copies, &recognizer),
         versions: detail.versions.iter().map(VersionView::from).collect(),
         sightings: detail.sightings.iter().map(SightingView::from).collect(),
         absences: detail.absences.iter().map(Into::into).collect(),
@@ -657,7 +657,7 @@ async fn hashtag(
         .page
         .hits
         .iter()
-        .map(|h| Hit::new(h, &result.copies))
+        .map(|h| Hit::new(h, &result.copies, &result.recognizer))
         .collect();
     let next_cursor = paging.next(limit, result.page.total);
     if format == Format::Csv {

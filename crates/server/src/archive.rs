@@ -37,6 +37,8 @@ pub struct Found {
     pub counts: Option<QueryCounts>,
     /// The clusters of the hits that have copies, when asked for.
     pub copies: CopyRelations,
+    /// The archive's entity recognizer (for the records' `named_entities`).
+    pub recognizer: std::sync::Arc<tgscope_engine::entities::Recognizer>,
 }
 
 /// What a search asks.
@@ -100,6 +102,7 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
                 page,
                 counts,
                 copies,
+                recognizer: engine.recognizer()?,
             })
         })
         .await;
@@ -108,6 +111,7 @@ pub async fn search(state: &AppState, ask: SearchAsk) -> Result<Found, ApiError>
             page: empty_page(offset),
             counts: Some(no_counts(None)),
             copies: CopyRelations::new(),
+            recognizer: tgscope_engine::entities::Recognizer::bundled(),
         }),
         other => Ok(other?),
     }
@@ -140,16 +144,23 @@ pub async fn counts_for_chart(
 }
 
 /// One post with its history, and its cluster of copies (for its export record).
-pub async fn post(state: &AppState, id: i64) -> Result<(PostDetail, CopyRelations), ApiError> {
+pub async fn post(state: &AppState, id: i64) -> Result<PostFound, ApiError> {
     Ok(state
         .pool
         .run(move |engine| {
             let detail = engine.post(id)?;
             let copies = copy_relations_of(engine, [id])?;
-            Ok((detail, copies))
+            Ok((detail, copies, engine.recognizer()?))
         })
         .await?)
 }
+
+/// A post with its cluster and the archive's entity recognizer.
+pub type PostFound = (
+    PostDetail,
+    CopyRelations,
+    std::sync::Arc<tgscope_engine::entities::Recognizer>,
+);
 
 /// Which of a post's evidence files the archive keeps: its media files and its captures' bytes,
 /// by SHA-256 (a page links only to what it can serve).

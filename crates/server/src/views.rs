@@ -32,9 +32,13 @@ pub struct Hit {
 
 impl Hit {
     /// A hit with its cluster of copies, when `copies` has the post.
-    pub fn new(hit: &SearchHit, copies: &CopyRelations) -> Hit {
+    pub fn new(
+        hit: &SearchHit,
+        copies: &CopyRelations,
+        recognizer: &tgscope_engine::entities::Recognizer,
+    ) -> Hit {
         Hit {
-            record: ExportRecord::with_copies(&hit.post, copies),
+            record: ExportRecord::with_copies(&hit.post, copies, recognizer),
             score: hit.score,
             snippet: hit.snippet.clone(),
             highlights: hit.highlights.clone(),

@@ -1,0 +1,269 @@
+//! `tgscope entities` (the entities named in the posts, over time) and `tgscope entity NAME`
+//! (one entity's mentions over time, its channels and the entities named with it).
+
+use std::io::Write;
+
+use tgscope_engine::Engine;
+use tgscope_engine::entities::{EntityCount, EntityTableView, split_key};
+
+use crate::args::{EntitiesArgs, EntityArgs, Fmt};
+
+fn period(since: Option<&str>, until: Option<&str>) -> anyhow::Result<(Option<i64>, Option<i64>)> {
+    let bound = |name: &str, v: Option<&str>| {
+        v.map(|v| tgscope_engine::network::date_bound(name, v))
+            .transpose()
+    };
+    Ok((bound("--since", since)?, bound("--until", until)?))
+}
+
+fn name(view: &EntityTableView, key: &str) -> String {
+    view.names
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn channel(view: &EntityTableView, id: i64) -> String {
+    view.channel_names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("channel {id}"))
+}
+
+fn day(t: Option<i64>) -> String {
+    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// One entity as a JSON record.
+fn record(view: &EntityTableView, e: &EntityCount) -> serde_json::Value {
+    let (kind, id) = split_key(&e.key).map_or(("", e.key.as_str()), |(k, id)| (k.as_str(), id));
+    serde_json::json!({
+        "key": e.key,
+        "kind": kind,
+        "id": id,
+        "listed": !id.starts_with('~'),
+        "name": name(view, &e.key),
+        "posts": e.posts,
+        "mentions": e.mentions,
+        "channels": e.channels.iter().map(|(c, n)| serde_json::json!({
+            "id": c, "name": channel(view, *c), "posts": n
+        })).collect::<Vec<_>>(),
+        "first": {"post": e.first.1, "date": day(e.first.0)},
+        "periods": e.periods.iter().map(|(p, n)| serde_json::json!({"period": p, "posts": n})).collect::<Vec<_>>(),
+        "with": e.with.iter().take(20).map(|(k, n)| serde_json::json!({
+            "key": k, "name": name(view, k), "posts": n
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn write(
+    view: &EntityTableView,
+    rows: &[&EntityCount],
+    fmt: Fmt,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match fmt {
+        Fmt::Json => {
+            let all: Vec<_> = rows.iter().map(|e| record(view, e)).collect();
+            serde_json::to_writer_pretty(&mut *out, &all)?;
+            writeln!(out)?;
+        }
+        Fmt::Jsonl => {
+            for e in rows {
+                serde_json::to_writer(&mut *out, &record(view, e))?;
+                writeln!(out)?;
+            }
+        }
+        Fmt::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "key",
+                "kind",
+                "id",
+                "name",
+                "posts",
+                "mentions",
+                "channels",
+                "first_post",
+                "first_date",
+                "top_channels",
+                "with",
+            ])?;
+            for e in rows {
+                let (kind, id) =
+                    split_key(&e.key).map_or(("", e.key.as_str()), |(k, id)| (k.as_str(), id));
+                w.write_record([
+                    e.key.clone(),
+                    kind.to_string(),
+                    id.to_string(),
+                    name(view, &e.key),
+                    e.posts.to_string(),
+                    e.mentions.to_string(),
+                    e.channels.len().to_string(),
+                    e.first.1.to_string(),
+                    day(e.first.0),
+                    e.channels
+                        .iter()
+                        .take(5)
+                        .map(|(c, n)| format!("{} ({n})", channel(view, *c)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    e.with
+                        .iter()
+                        .take(5)
+                        .map(|(k, n)| format!("{} ({n})", name(view, k)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Fmt::Table => {
+            writeln!(
+                out,
+                "{:<34} {:<8} {:>6} {:>8} {:>8}  {:<10} NAMED WITH",
+                "ENTITY", "KIND", "POSTS", "MENTIONS", "CHANNELS", "FIRST"
+            )?;
+            for e in rows {
+                let kind = split_key(&e.key).map_or("", |(k, _)| k.as_str());
+                let with: Vec<String> = e.with.iter().take(3).map(|(k, _)| name(view, k)).collect();
+                writeln!(
+                    out,
+                    "{:<34} {:<8} {:>6} {:>8} {:>8}  {:<10} {}",
+                    name(view, &e.key),
+                    kind,
+                    e.posts,
+                    e.mentions,
+                    e.channels.len(),
+                    day(e.first.0),
+                    with.join(", ")
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `tgscope entities`.
+pub fn entities(
+    engine: &mut Engine,
+    a: &EntitiesArgs,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
+    let view = engine.entities(
+        a.kind.map(Into::into),
+        a.channel.as_deref(),
+        since,
+        until,
+        a.by,
+    )?;
+    let limit = match a.format {
+        Fmt::Table => a.limit.or(Some(30)),
+        _ => a.limit,
+    };
+    let all = &view.table.entities;
+    let shown = limit.unwrap_or(usize::MAX).min(all.len());
+    let rows: Vec<&EntityCount> = all[..shown].iter().collect();
+    write(&view, &rows, a.format, out)?;
+    if !quiet {
+        eprintln!(
+            "tgscope: {} entities in {} of {} posts",
+            all.len(),
+            view.table.posts_with_entities,
+            view.table.posts
+        );
+        if shown < all.len() {
+            eprintln!(
+                "tgscope: {shown} of {} entities shown; --limit N shows more",
+                all.len()
+            );
+        }
+        if view.table.undated_left_out > 0 {
+            eprintln!(
+                "tgscope: {} undated posts naming entities left out by the date range",
+                view.table.undated_left_out
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `tgscope entity NAME`.
+pub fn entity(
+    engine: &mut Engine,
+    a: &EntityArgs,
+    out: &mut dyn Write,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let key = engine.entity_key(&a.name)?;
+    let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
+    let kind = split_key(&key).map(|(k, _)| k);
+    let view = engine.entities(None, a.channel.as_deref(), since, until, a.by)?;
+    let Some(e) = view.table.entities.iter().find(|e| e.key == key) else {
+        if matches!(a.format, Fmt::Json | Fmt::Jsonl) {
+            writeln!(out, "null")?;
+        }
+        if !quiet {
+            eprintln!(
+                "tgscope: {} ({key}) is named in none of the {} posts read{}",
+                name(&view, &key),
+                view.table.posts,
+                if view.table.undated_left_out > 0 {
+                    format!(
+                        " ({} undated posts naming entities left out by the date range)",
+                        view.table.undated_left_out
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = kind;
+        return Ok(());
+    };
+    match a.format {
+        Fmt::Table => {
+            writeln!(
+                out,
+                "{} ({}): {} posts, {} mentions, {} channels; first {} (post {})",
+                name(&view, &key),
+                key,
+                e.posts,
+                e.mentions,
+                e.channels.len(),
+                if e.first.0.is_some() {
+                    day(e.first.0)
+                } else {
+                    "undated".into()
+                },
+                e.first.1
+            )?;
+            writeln!(out)?;
+            writeln!(out, "Posts per {}:", a.by.as_str())?;
+            for (p, n) in &e.periods {
+                writeln!(out, "  {p:<12} {n:>6}")?;
+            }
+            writeln!(out)?;
+            writeln!(out, "Channels:")?;
+            for (c, n) in e.channels.iter().take(a.limit.unwrap_or(20)) {
+                writeln!(out, "  {:<40} {n:>6}", channel(&view, *c))?;
+            }
+            writeln!(out)?;
+            writeln!(out, "Named with:")?;
+            for (k, n) in e.with.iter().take(a.limit.unwrap_or(20)) {
+                writeln!(out, "  {:<40} {n:>6}", name(&view, k))?;
+            }
+        }
+        fmt => write(&view, &[e], fmt, out)?,
+    }
+    if !quiet && view.table.undated_left_out > 0 {
+        eprintln!(
+            "tgscope: {} undated posts naming entities left out by the date range",
+            view.table.undated_left_out
+        );
+    }
+    Ok(())
+}
