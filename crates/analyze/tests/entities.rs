@@ -183,8 +183,11 @@ fn russian_gold_set() {
     let posts = gold("ru");
     assert!(posts.len() >= 400, "{} Russian posts", posts.len());
     let s = report("ru", &posts);
-    assert!(s["country"].f1() >= 0.95, "countries {:?}", s["country"]);
-    assert!(s["org"].f1() >= 0.95, "organisations {:?}", s["org"]);
+    // The targets are 0.95 for countries and organisations and natasha's F1 for
+    // people (0.875 on this gold, BENCHMARKS.md); the floors hold what the recognizer reaches.
+    assert!(s["country"].f1() >= 0.99, "countries {:?}", s["country"]);
+    assert!(s["org"].f1() >= 0.98, "organisations {:?}", s["org"]);
+    assert!(s["person"].f1() >= 0.93, "people {:?}", s["person"]);
 }
 
 #[test]
@@ -192,8 +195,9 @@ fn english_gold_set() {
     let posts = gold("en");
     assert!(posts.len() >= 200, "{} English posts", posts.len());
     let s = report("en", &posts);
-    assert!(s["country"].f1() >= 0.95, "countries {:?}", s["country"]);
-    assert!(s["org"].f1() >= 0.95, "organisations {:?}", s["org"]);
+    assert!(s["country"].f1() >= 0.98, "countries {:?}", s["country"]);
+    assert!(s["org"].f1() >= 0.98, "organisations {:?}", s["org"]);
+    assert!(s["person"].f1() >= 0.96, "people {:?}", s["person"]);
 }
 
 #[test]
@@ -211,6 +215,7 @@ fn ambiguity_traps() {
             fn_: a.fn_ + b.fn_,
         });
         println!("{lang} traps, all kinds: precision {:.3}", all.precision());
+        assert!(all.precision() >= 0.93, "{lang} traps {all:?}");
     }
 }
 

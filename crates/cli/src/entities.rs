@@ -228,12 +228,13 @@ pub fn entity(
         Fmt::Table => {
             writeln!(
                 out,
-                "{} ({}): {} posts, {} mentions, {} channels; first {} (post {})",
+                "{} ({}): {} posts, {} mentions, {} channel{}; first {} (post {})",
                 name(&view, &key),
                 key,
                 e.posts,
                 e.mentions,
                 e.channels.len(),
+                if e.channels.len() == 1 { "" } else { "s" },
                 if e.first.0.is_some() {
                     day(e.first.0)
                 } else {

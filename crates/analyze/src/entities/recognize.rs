@@ -134,6 +134,27 @@ fn sentence(text: &str, at: usize, end: usize) -> (usize, usize) {
     (start, stop)
 }
 
+/// Whether `start..end` is (in) a wire dateline: capitals at the start of a line, followed by
+/// `(` or `,` ("UNITED NATIONS (AP) —", "HOLLAND, Michigan"): the place a story was filed
+/// from, not what it is about.
+fn is_dateline(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..start].trim().is_empty() {
+        return false;
+    }
+    let caps = |s: &str| {
+        let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+        letters >= 2 && s.chars().all(|c| !c.is_alphabetic() || c.is_uppercase())
+    };
+    if !caps(&text[start..end]) {
+        return false;
+    }
+    // The rest of the capitals, then what follows them.
+    let rest = &text[end..];
+    let after = rest.trim_start_matches(|c: char| c == ' ' || c.is_uppercase() || c == '.');
+    after.starts_with('(') || after.starts_with(',')
+}
+
 /// Whether `word` starts a word somewhere in `hay` (both folded).
 fn has_word_start(hay: &str, word: &str) -> bool {
     hay.match_indices(word)
@@ -544,10 +565,11 @@ impl Recognizer {
             return false;
         };
         let written = &text[start..end];
-        if *case_sensitive {
-            if written.replace(['ё', 'Ё'], "е") != form.replace(['ё', 'Ё'], "е") {
-                return false;
-            }
+        if *case_sensitive && written.replace(['ё', 'Ё'], "е") != form.replace(['ё', 'Ё'], "е")
+        {
+            return false;
+        }
+        if *case_sensitive && *english {
             // An acronym in a shouted line ("WHO IS TO BLAME") is a word.
             let shouted = |w: &str| w.chars().count() >= 2 && w.chars().all(|c| c.is_uppercase());
             let next = text[end..].split_whitespace().next().unwrap_or("");
@@ -567,6 +589,9 @@ impl Recognizer {
             }
         }
         if (*english || *ambiguous) && starts_upper(form) && !starts_upper(written) {
+            return false;
+        }
+        if !*case_sensitive && is_dateline(text, start, end) {
             return false;
         }
         if *via == Via::AdjectivePrefix && char_at(text, end) != Some('-') {
@@ -714,7 +739,13 @@ impl Recognizer {
         out: &mut Vec<Mention>,
     ) {
         let mut added: Vec<Mention> = Vec::new();
-        for (_, role_end) in roles {
+        // A role inside a longer one ("secretary" in "secretary of state") is the longer one.
+        let longest = roles.iter().filter(|(s, e)| {
+            !roles
+                .iter()
+                .any(|(s2, e2)| s2 <= s && e <= e2 && (s2, e2) != (s, e))
+        });
+        for (_, role_end) in longest {
             let mut at = *role_end;
             let mut skipped = 0;
             let mut name: Vec<(usize, usize)> = Vec::new();
