@@ -191,9 +191,43 @@ fn the_mfa_cis_sample_reads_as_18_clean_dated_posts() {
         "{}",
         posts[17]["date_inferred"]
     );
-    // A country once per post, and the UN flag is no country.
-    assert_eq!(posts[15]["countries"], serde_json::json!(["RU"]));
-    assert_eq!(posts[17]["countries"], serde_json::json!([]));
+    // The countries the text names (flags, names, adjectives), each once in the order of its
+    // first mention; the UN flag is the organisation, not a country.
+    assert_eq!(
+        posts[15]["countries"],
+        serde_json::json!(["RU", "PS", "HT", "CD", "YE", "CY", "CO", "LB", "SY", "CF"])
+    );
+    let named: Vec<(String, String)> = posts[15]["named_entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().into(),
+                e["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (kind, id) in [
+        ("org", "un"),
+        ("org", "unsc"),
+        ("org", "csto"),
+        ("org", "cis"),
+        ("org", "sco"),
+        ("person", "lavrov"),
+    ] {
+        assert!(
+            named.contains(&(kind.to_string(), id.to_string())),
+            "{kind}:{id} in {named:?}"
+        );
+    }
+    // No flag in this one: the countries it names in words («DR Congo», "CAR", "Israeli").
+    assert_eq!(
+        posts[17]["countries"],
+        serde_json::json!([
+            "RU", "PS", "IL", "LB", "SY", "YE", "CD", "HT", "CY", "UA", "CF"
+        ])
+    );
     assert_eq!(
         posts[7]["date_inferred"]["basis"],
         "text_day_month_neighbour_year"
