@@ -616,7 +616,8 @@ impl Engine {
         kind: EntityKind,
         name: &str,
     ) -> Result<Vec<String>> {
-        let name = name.trim();
+        let spaced = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = spaced.as_str();
         let noun = match kind {
             EntityKind::Country => "country",
             EntityKind::Org => "organisation",
@@ -701,10 +702,10 @@ impl Engine {
                 }
             },
             named => format!(
-                "; it names {}",
+                " (it names {})",
                 named
                     .iter()
-                    .map(|(k, id)| format!("{} {}", k.as_str(), filter_text(*k, id)))
+                    .map(|(k, id)| filter_text(*k, id))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -5,8 +5,10 @@
 //! Place in the pipeline: below the engine, which feeds it, and above `text`, whose word folding
 //! and name keys it uses so that a word or a name means the same here as everywhere else. After each ingest the engine hands
 //! every new or changed post to an [`IndexWriter`] as an [`IndexDoc`] (keyed by the archive's
-//! post id) and commits with the archive's mark; [`Index::meta`] tells it later how far the
-//! index got and with which [`SCHEMA_VERSION`], so it can catch up or rebuild. A search returns
+//! post id) and commits with the archive's mark (and what the derived parts of the documents
+//! were made with: the fingerprint of the entity lists, [`IndexWriter::commit_with`]);
+//! [`Index::meta`] tells it later how far the index got, with which [`SCHEMA_VERSION`] and which
+//! lists, so it can catch up or rebuild. A search returns
 //! post ids, which the engine maps back to archived posts.
 //!
 //! Main items:
