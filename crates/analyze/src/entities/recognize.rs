@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::lists::{self, AliasLine, EntityLine, ListError};
@@ -72,6 +72,10 @@ struct Found {
 /// The folded form of a character: lower case where that keeps its length in bytes, ё as е.
 fn fold_char(c: char) -> char {
     match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        '\0'..='\x7f' | 'а'..='я' => c,
+        // А..Я → а..я (one code point apart by 32).
+        'А'..='Я' => char::from_u32(c as u32 + 32).unwrap_or(c),
         'ё' | 'Ё' => 'е',
         _ => {
             let mut lower = c.to_lowercase();
@@ -85,7 +89,9 @@ fn fold_char(c: char) -> char {
 
 /// A text folded for matching (the same length in bytes, char by char).
 pub(crate) fn fold(text: &str) -> String {
-    text.chars().map(fold_char).collect()
+    let mut out = String::with_capacity(text.len());
+    out.extend(text.chars().map(fold_char));
+    out
 }
 
 fn is_word(c: char) -> bool {
@@ -327,8 +333,11 @@ impl Recognizer {
                 e.1.push(fold(&word));
             }
         }
+        // Searched from each word's start only (anchored), so that the forms hidden inside
+        // longer words ("ес" in every «есть») are never walked to.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Anchored)
             .build(&patterns)
             .map_err(|e| ListError {
                 source_name: "entity lists".into(),
@@ -402,14 +411,36 @@ impl Recognizer {
         let folded = fold(text);
         let mut found: Vec<Found> = Vec::new();
         let mut roles: Vec<(usize, usize)> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(&folded) {
-            let (start, end) = (m.start(), m.end());
-            let pattern = m.pattern().as_u32();
-            let before_ok = char_before(text, start).is_none_or(|c| !is_word(c))
-                || !char_at(text, start).is_some_and(is_word);
+        // Every form starting at a word's start (the forms all start with a letter or digit).
+        let mut matches: Vec<(usize, usize, u32)> = Vec::new();
+        let mut prev_word = false;
+        for (at, c) in folded.char_indices() {
+            let word = is_word(c);
+            if word && !prev_word {
+                let input = Input::new(&folded).range(at..).anchored(Anchored::Yes);
+                let mut state = aho_corasick::automaton::OverlappingState::start();
+                loop {
+                    if self
+                        .automaton
+                        .try_find_overlapping(input.clone(), &mut state)
+                        .is_err()
+                    {
+                        break;
+                    }
+                    let Some(m) = state.get_match() else { break };
+                    // A state's matches include the forms that end its prefix ("оман" in
+                    // "роман"): only those starting at the word's start count.
+                    if m.start() == at {
+                        matches.push((m.start(), m.end(), m.pattern().as_u32()));
+                    }
+                }
+            }
+            prev_word = word;
+        }
+        for (start, end, pattern) in matches {
             let after_ok = char_at(text, end).is_none_or(|c| !is_word(c))
                 || !char_before(text, end).is_some_and(is_word);
-            if !before_ok || !after_ok {
+            if !after_ok {
                 continue;
             }
             let targets = &self.targets[pattern as usize];
