@@ -94,8 +94,16 @@ pub(crate) fn fold(text: &str) -> String {
     out
 }
 
+/// Whether a character is part of a word (a letter or a digit), with the alphabets of the
+/// lists first (Unicode's tables are slow for every other letter of a Russian text).
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric()
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\0'..='\x7f' => false,
+        // Cyrillic letters (the block without its signs and combining marks).
+        '\u{400}'..='\u{481}' | '\u{48a}'..='\u{52f}' => true,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 fn char_before(text: &str, at: usize) -> Option<char> {
