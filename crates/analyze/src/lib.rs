@@ -19,5 +19,6 @@
 pub mod copies;
 pub mod entities;
 pub mod network;
+mod parallel;
 mod post_file;
 mod state_file;

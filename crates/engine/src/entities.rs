@@ -98,6 +98,9 @@ impl Engine {
 /// The analysis's file in [`ENTITIES_DIR`].
 const STATE_FILE: &str = "state.bin";
 
+/// Posts recognised at once (on every core) while the analysis is brought up to the archive.
+const ENTITY_BATCH: usize = 4_096;
+
 /// Analyses in memory, one per file for the process.
 static SHARED: crate::derived::SharedStates<EntityState> = crate::derived::SharedStates::new();
 
@@ -193,18 +196,24 @@ impl Engine {
         let state_error =
             |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
         let mut writer = old.writer(&path, &recognizer).map_err(state_error)?;
+        // Posts are recognised a batch at a time on every core.
+        let mut batch: Vec<EntityPost> = Vec::with_capacity(ENTITY_BATCH);
         self.store
             .for_each_post_for_index(old.mark(), |p| -> Result<()> {
                 report.read += 1;
-                writer
-                    .push(&EntityPost {
-                        post_id: p.post_id,
-                        channel_id: p.channel_id,
-                        date: p.date.as_deref().and_then(unix_seconds),
-                        text: p.text,
-                    })
-                    .map_err(state_error)
+                batch.push(EntityPost {
+                    post_id: p.post_id,
+                    channel_id: p.channel_id,
+                    date: p.date.as_deref().and_then(unix_seconds),
+                    text: p.text,
+                });
+                if batch.len() >= ENTITY_BATCH {
+                    writer.push_all(&batch).map_err(state_error)?;
+                    batch.clear();
+                }
+                Ok(())
             })?;
+        writer.push_all(&batch).map_err(state_error)?;
         let state = Arc::new(writer.finish(mark).map_err(state_error)?);
         SHARED.put(&path, &state);
         drop(lock);

@@ -21,6 +21,7 @@ mod nodes;
 pub mod relation;
 mod store;
 
+use crate::parallel::parallel_map;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -312,26 +313,6 @@ fn pair<T: Ord>(a: T, b: T) -> (T, T) {
 pub type Fetch<'a, E> = dyn FnMut(&[i64]) -> Result<Vec<CopyPost>, E> + 'a;
 
 type Computed = (Features, Vec<(ShingleKind, Vec<u32>)>);
-
-/// `f` of every item, on every core (in order).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len().max(1));
-    let chunk = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().filter_map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
-}
 
 /// Computes features on every core (posts in order), given each post's header and footer
 /// lines.

@@ -234,9 +234,7 @@ impl EntityState {
             recognizer,
             record: EntityRecord::default(),
         };
-        for p in &posts {
-            w.push(p)?;
-        }
+        w.push_all(&posts)?;
         *self = w.finish(mark)?;
         Ok(())
     }
@@ -554,12 +552,31 @@ impl PairAcc {
 impl EntityWriter<'_> {
     /// Hands over a post's current version (posts in ascending id order).
     pub fn push(&mut self, p: &EntityPost) -> Result<(), StateError> {
+        let mentions = self.recognizer.recognize(&p.text);
+        self.push_recognized(p, mentions)
+    }
+
+    /// Hands over posts (in ascending id order), their texts recognised on every core.
+    pub fn push_all(&mut self, posts: &[EntityPost]) -> Result<(), StateError> {
+        let recognizer = self.recognizer;
+        let found = crate::parallel::parallel_map(posts, |p| Some(recognizer.recognize(&p.text)));
+        for (p, mentions) in posts.iter().zip(found) {
+            self.push_recognized(p, mentions)?;
+        }
+        Ok(())
+    }
+
+    fn push_recognized(
+        &mut self,
+        p: &EntityPost,
+        mentions: Vec<super::Mention>,
+    ) -> Result<(), StateError> {
         let mut r = std::mem::take(&mut self.record);
         r.id = p.post_id;
         r.channel = p.channel_id;
         r.date = p.date;
         r.mentions.clear();
-        for m in self.recognizer.recognize(&p.text) {
+        for m in mentions {
             let key = self.inner.strings().id(&entity_key(m.kind, &m.id));
             let via = VIAS.iter().position(|v| *v == m.via).unwrap_or(0) as u8;
             r.mentions.push((
