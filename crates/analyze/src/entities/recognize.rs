@@ -915,4 +915,59 @@ mod tests {
         assert_eq!(ids("российско-китайские отношения"), ["RU", "CN"]);
         assert_eq!(ids("ШОС и 🇪🇺 и 🇺🇳"), ["sco", "eu", "un"]);
     }
+
+    /// The rules of docs/entities.md for words with another meaning, one case each.
+    #[test]
+    fn ambiguous_words_follow_the_written_rules() {
+        let cases: &[(&str, &[&str])] = &[
+            // Того: the pronoun, and the country after a preposition or a role.
+            ("Того же мнения придерживаются и в правительстве.", &[]),
+            ("Кроме того, в Того прошли выборы.", &["TG"]),
+            ("Президент Того прибыл в Москву.", &["TG"]),
+            // Чад: smoke, and the country with another country in its sentence.
+            ("Над городом стоит чад от пожаров.", &[]),
+            (
+                "Чад разорвал оборонное соглашение с Францией.",
+                &["TD", "FR"],
+            ),
+            // Georgia: the US state (refusing context), and the country (accepting context).
+            (
+                "ATLANTA, Georgia (AP) — Georgia's governor signed the bill.",
+                &[],
+            ),
+            ("Georgia's prime minister spoke in Tbilisi.", &["GE"]),
+            // Jordan: a person's name, a river, and the country.
+            ("Michael Jordan won six NBA titles.", &[]),
+            ("The Jordan River has lost most of its flow.", &[]),
+            (
+                "Water disputes between Jordan and Israel are growing.",
+                &["JO", "IL"],
+            ),
+            // Turkey and China inside names of other things.
+            (
+                "Happy Turkey Day! Take the roast turkey out of the oven.",
+                &[],
+            ),
+            ("According to China Daily, the line opens in spring.", &[]),
+            ("Grandma's fine china survived three moves.", &[]),
+            // «Мир» is a word, not an entity.
+            ("Мир меняется быстрее, чем мы успеваем это осознать.", &[]),
+            // Names that are common words: a capitalised word is not a person without a list.
+            ("Вера в санкции тает, а Роман так и не дочитан.", &[]),
+            // Acronyms that are words: "us", "who", a shouted line.
+            ("Join us tomorrow. Who decides?", &[]),
+            ("WHO IS TO BLAME FOR THE PRICE HIKES?", &[]),
+            ("The WHO says health workers come first.", &["who"]),
+        ];
+        for (text, want) in cases {
+            let got = ids(text);
+            let mut got_distinct: Vec<String> = Vec::new();
+            for id in got {
+                if !got_distinct.contains(&id) {
+                    got_distinct.push(id);
+                }
+            }
+            assert_eq!(got_distinct, *want, "{text}");
+        }
+    }
 }
