@@ -32,8 +32,8 @@ use crate::views::{
         title = "tgscope",
         description = "Read-only API over a tgscope archive of public Telegram channels: search, \
                        posts with their history and provenance, copies of posts across \
-                       channels, networks of channels and hashtags, channels, hashtags, \
-                       captures."
+                       channels, networks of channels and hashtags, the countries, \
+                       organisations and people posts name, channels, hashtags, captures."
     ),
     tags(
         (name = "search", description = "Full-text search (query language: docs/search.md)"),
@@ -45,6 +45,9 @@ use crate::views::{
         (name = "network", description = "Networks: who forwards, mentions, copies, links to \
             the same pages as and moves in step with whom (docs/networks.md), for Gephi, \
             networkx and igraph; whom a channel amplifies; hashtag uses"),
+        (name = "entities", description = "The countries, organisations and people posts \
+            name (docs/entities.md): counts over time, channels, entities named together; the \
+            network of entities is /api/v1/network?kind=entity"),
         (name = "captures", description = "The captures the archive was built from"),
     ),
     components(schemas(Problem))
@@ -73,6 +76,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(crate::network::network_api))
         .routes(routes!(crate::network::amplification_api))
         .routes(routes!(crate::network::hashtag_table_api))
+        .routes(routes!(crate::entities::entities_api))
+        .routes(routes!(crate::entities::entity_api))
+        .routes(routes!(crate::entities::facets_api))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut description = doc.info.description.take().unwrap_or_default();

@@ -1,14 +1,17 @@
 //! What the API and the pages ask of the archive, each question a closure on a pooled engine.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use tgscope_engine::EngineError;
 use tgscope_engine::Period;
+use tgscope_engine::entities::{EntityKind, EntityTable, EntityTableView, Recognizer, split_key};
 use tgscope_engine::network::{Amplification, HashtagTable, Network, NetworkQuery};
+use tgscope_engine::search::{EntityFacet, EntityFacets};
 use tgscope_engine::{
-    Capture, ChannelCopies, ChannelCount, ChannelSummary, ClusterDetail, ClusterFilter,
-    ClustersPage, CopyOf, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts, SearchPage,
-    SortBy, SourceCount, TagCount,
+    Capture, ChannelCopies, ChannelCount, ChannelInfo, ChannelSummary, ClusterDetail,
+    ClusterFilter, ClustersPage, CopyOf, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts,
+    SearchPage, SortBy, SourceCount, TagCount,
 };
 
 use crate::AppState;
@@ -182,12 +185,13 @@ impl KeptFiles {
     }
 }
 
-/// One post with its history, and which of its files the archive keeps (looked up on the
-/// engine's thread, not the server's).
+/// One post with its history, which of its files the archive keeps (looked up on the engine's
+/// thread, not the server's), and the archive's entity recognizer (for the entities its text
+/// names).
 pub async fn post_with_files(
     state: &AppState,
     id: i64,
-) -> Result<(PostDetail, KeptFiles), ApiError> {
+) -> Result<(PostDetail, KeptFiles, Arc<Recognizer>), ApiError> {
     let found = state.pool.run(move |engine| {
         let detail = engine.post(id)?;
         let dir = engine.dir();
@@ -207,7 +211,7 @@ pub async fn post_with_files(
             .filter(|sha| Engine::raw_capture_kept(dir, sha))
             .map(str::to_string)
             .collect();
-        Ok((detail, KeptFiles { media, captures }))
+        Ok((detail, KeptFiles { media, captures }, engine.recognizer()?))
     });
     Ok(found.await?)
 }
@@ -538,6 +542,288 @@ pub async fn hashtag_table(
             undated_left_out: 0,
             channel_names: Default::default(),
         }),
+        other => Ok(other?),
+    }
+}
+
+/// What an entity table asks: a kind, a channel, a period, and the period posts are counted by.
+#[derive(Debug, Clone)]
+pub struct EntityAsk {
+    /// Entities of this kind only.
+    pub kind: Option<EntityKind>,
+    /// The posts of this channel only (username, title or archive id).
+    pub channel: Option<String>,
+    /// Posts from this time (Unix seconds)...
+    pub since: Option<i64>,
+    /// ...before this one.
+    pub until: Option<i64>,
+    /// Posts counted per this period.
+    pub by: Period,
+}
+
+impl EntityAsk {
+    /// Every entity of every post, counted per `by`.
+    pub fn all(by: Period) -> EntityAsk {
+        EntityAsk {
+            kind: None,
+            channel: None,
+            since: None,
+            until: None,
+            by,
+        }
+    }
+}
+
+/// Entities counted, with what the pages link them by.
+pub struct EntitiesFound {
+    /// The table, names and channel names.
+    pub view: EntityTableView,
+    /// The channels the table names, by archive id (for links to their pages).
+    pub channels: HashMap<i64, ChannelInfo>,
+    /// The archive's recognizer (for the lists' names).
+    pub recognizer: Arc<Recognizer>,
+}
+
+impl EntitiesFound {
+    /// The table of an archive with nothing in it.
+    fn empty(by: Period) -> EntitiesFound {
+        EntitiesFound {
+            view: EntityTableView {
+                table: EntityTable {
+                    entities: Vec::new(),
+                    posts: 0,
+                    posts_with_entities: 0,
+                    undated_left_out: 0,
+                },
+                period: by,
+                names: BTreeMap::new(),
+                channel_names: BTreeMap::new(),
+            },
+            channels: HashMap::new(),
+            recognizer: Recognizer::bundled(),
+        }
+    }
+}
+
+fn entities_on(engine: &mut Engine, ask: &EntityAsk) -> tgscope_engine::Result<EntitiesFound> {
+    let view = engine.entities(
+        ask.kind,
+        ask.channel.as_deref(),
+        ask.since,
+        ask.until,
+        ask.by,
+    )?;
+    let channels = if view.channel_names.is_empty() {
+        HashMap::new()
+    } else {
+        engine
+            .channels()?
+            .into_iter()
+            .filter(|c| view.channel_names.contains_key(&c.channel.id))
+            .map(|c| (c.channel.id, c.channel))
+            .collect()
+    };
+    Ok(EntitiesFound {
+        view,
+        channels,
+        recognizer: engine.recognizer()?,
+    })
+}
+
+/// The entities named in the posts asked for, the most named first; none before anything is
+/// archived (a channel named then is not found).
+pub async fn entities(state: &AppState, ask: EntityAsk) -> Result<EntitiesFound, ApiError> {
+    let by = ask.by;
+    let channel = ask.channel.is_some();
+    match state
+        .pool
+        .run(move |engine| entities_on(engine, &ask))
+        .await
+    {
+        Err(PoolError::NoArchive(_)) if !channel => Ok(EntitiesFound::empty(by)),
+        other => Ok(other?),
+    }
+}
+
+/// A person's name on no list as the keys hold it: lower case (where a letter keeps its
+/// length), `ё` as `е`, single spaces (as the engine folds it).
+pub fn fold_unlisted(name: &str) -> String {
+    let folded: String = name
+        .chars()
+        .map(|c| match c {
+            'ё' | 'Ё' => 'е',
+            _ => {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                    _ => c,
+                }
+            }
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The key of the entity `name` stands for, by the archive's lists (`None` and why, when it
+/// stands for none): a key (`country:KZ`, `person:~такэси ивая`), an id (`KZ`, `lavrov`), any
+/// form of the lists in either language (`Казахстане`, `Лавров`, `SCO`), or a kind and a form
+/// (`country:Казахстан`).
+fn entity_key_on(engine: &Engine, name: &str) -> tgscope_engine::Result<Result<String, String>> {
+    let name = name.trim();
+    if let Some((kind, id)) = split_key(name)
+        && let Some(person) = id.trim().strip_prefix('~')
+    {
+        let folded = fold_unlisted(person);
+        if kind == EntityKind::Person && !folded.is_empty() {
+            return Ok(Ok(format!("person:~{folded}")));
+        }
+    }
+    let why = match engine.entity_key(name) {
+        Ok(key) => return Ok(Ok(key)),
+        Err(tgscope_engine::EngineError::BadRequest(why)) => why,
+        Err(e) => return Err(e),
+    };
+    // `country:Казахстан`: the form, if it names an entity of that kind.
+    if let Some((kind, form)) = split_key(name)
+        && let Ok(key) = engine.entity_key(form.trim())
+        && split_key(&key).is_some_and(|(k, _)| k == kind)
+    {
+        return Ok(Ok(key));
+    }
+    Ok(Err(why))
+}
+
+/// The key of the entity `name` stands for by the archive's lists, or why none (the lists'
+/// answer: no entity of that name, or the several it could be).
+pub async fn entity_key(
+    state: &AppState,
+    name: String,
+) -> Result<Result<String, String>, ApiError> {
+    Ok(state
+        .pool
+        .run(move |engine| entity_key_on(engine, &name))
+        .await?)
+}
+
+/// An entity by any name, with the entities counted as `ask` asks: its key, or not found with
+/// the lists' answer (no entity of that name, or the several it could be). A person on no list
+/// is found by the name the posts give too (`Такэси Ивая`), when they name them.
+pub async fn entity(
+    state: &AppState,
+    name: String,
+    ask: EntityAsk,
+) -> Result<(String, EntitiesFound), ApiError> {
+    let answer = state
+        .pool
+        .run(move |engine| {
+            let key = entity_key_on(engine, &name)?;
+            let found = entities_on(engine, &ask)?;
+            let key = key.or_else(|why| {
+                let guess = format!("person:~{}", fold_unlisted(&name));
+                if found.view.table.entities.iter().any(|e| e.key == guess) {
+                    Ok(guess)
+                } else {
+                    Err(why)
+                }
+            });
+            Ok((key, found))
+        })
+        .await?;
+    match answer {
+        (Ok(key), found) => match unnamed_unlisted(&key, &found) {
+            Some(e) => Err(e),
+            None => Ok((key, found)),
+        },
+        (Err(why), _) => Err(ApiError::not_found(why)),
+    }
+}
+
+/// A person on no list is known only by the posts that name them: the problem `not_found` when
+/// no post of the table does.
+pub fn unnamed_unlisted(key: &str, found: &EntitiesFound) -> Option<ApiError> {
+    let (_, id) = split_key(key)?;
+    let person = id.strip_prefix('~')?;
+    if found.view.table.entities.iter().any(|e| e.key == key) {
+        return None;
+    }
+    Some(ApiError::not_found(format!(
+        "no post asked about names a person called {person:?} (a person on no list is known only \
+         by the posts that name them, after a role phrase)"
+    )))
+}
+
+/// The entities of every post a query matches (`per_kind` of each kind, the most frequent
+/// first); three empty kinds before anything is archived.
+pub async fn facets(
+    state: &AppState,
+    query: String,
+    per_kind: usize,
+) -> Result<EntityFacets, ApiError> {
+    match state
+        .pool
+        .run(move |engine| engine.search_facets(&query, per_kind))
+        .await
+    {
+        Err(PoolError::NoArchive(_)) => Ok(EntityFacets {
+            matching: 0,
+            kinds: [EntityKind::Country, EntityKind::Org, EntityKind::Person]
+                .into_iter()
+                .map(|kind| EntityFacet {
+                    kind,
+                    posts: 0,
+                    distinct: 0,
+                    top: Vec::new(),
+                })
+                .collect(),
+            index_catching_up: false,
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// The entity co-occurrence network (entities named together in at least `min_posts` posts),
+/// with `then` run on the engine's thread on it (to write a file of it there), and the posts a
+/// period left out for want of a date; the empty network before anything is archived.
+pub async fn entity_network<T, F>(
+    state: &AppState,
+    kind: Option<EntityKind>,
+    since: Option<i64>,
+    until: Option<i64>,
+    min_posts: u64,
+    then: F,
+) -> Result<(Network, T), ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Network) -> std::io::Result<T> + Clone + Send + 'static,
+{
+    let on_empty = then.clone();
+    let result = state
+        .pool
+        .run(move |engine| {
+            let (graph, undated_left_out) = engine.entity_network(kind, since, until, min_posts)?;
+            let network = Network {
+                graph,
+                posts_used: 0,
+                undated_left_out,
+                unknown_sources: 0,
+                objects_left_out: 0,
+            };
+            let made = then(&network).map_err(|e| EngineError::Archive(e.to_string()))?;
+            Ok((network, made))
+        })
+        .await;
+    match result {
+        Err(PoolError::NoArchive(_)) => {
+            let empty = Network {
+                graph: Default::default(),
+                posts_used: 0,
+                undated_left_out: 0,
+                unknown_sources: 0,
+                objects_left_out: 0,
+            };
+            let made = on_empty(&empty).map_err(|e| ApiError::internal(&e))?;
+            Ok((empty, made))
+        }
         other => Ok(other?),
     }
 }

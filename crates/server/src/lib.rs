@@ -5,7 +5,8 @@
 //! counts over time, posts with their versions, sightings (with the captures' SHA-256) and
 //! absences, copies of posts across channels (clusters, first seen in the archive), networks
 //! (who forwards, mentions, copies, links to the same pages as and moves in step with whom),
-//! channels, hashtags and captures, and the evidence itself (a capture's exact bytes,
+//! the countries, organisations and people posts name (entities), channels, hashtags and
+//! captures, and the evidence itself (a capture's exact bytes,
 //! kept media files, by SHA-256); as JSON under `/api/v1/` (described by the
 //! OpenAPI 3.1 document at `/api/openapi.json`) and as server-rendered pages (askama templates,
 //! charts as inline SVG; JavaScript only where the network page draws its graph, with a script
@@ -32,6 +33,8 @@ pub mod copies;
 pub mod cursor;
 pub mod diff;
 pub mod download;
+pub mod entities;
+pub mod entity_pages;
 pub mod evidence;
 pub mod form;
 pub mod links;
@@ -153,6 +156,8 @@ pub fn app(state: AppState) -> Router {
         .route("/clusters", get(copies::clusters))
         .route("/clusters/{id}", get(copies::cluster))
         .route("/network", get(network_pages::page))
+        .route("/entities", get(entity_pages::index))
+        .route("/entities/{key}", get(entity_pages::entity))
         .route("/static/{file}", get(assets::file))
         .route("/static/vendor/{file}", get(assets::vendor_file))
         .route("/api/problems", get(api::problems))

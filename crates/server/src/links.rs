@@ -40,6 +40,39 @@ pub fn hashtag_page(tag: &str) -> String {
     format!("/hashtags/{}", path_segment(tag.trim_start_matches('#')))
 }
 
+/// Everything a path segment encodes but the `:` of an entity key (RFC 3986 allows it in a
+/// segment, and `/entities/country:KZ` reads as written).
+const ENTITY_SEGMENT: &AsciiSet = &SEGMENT.remove(b':');
+
+/// The page of an entity by its key: `/entities/country:KZ`, `/entities/org:sco`,
+/// `/entities/person:~%D1%82...` (a person on no list, by the folded name).
+pub fn entity_page(key: &str) -> String {
+    format!("/entities/{}", utf8_percent_encode(key, ENTITY_SEGMENT))
+}
+
+/// The API route of an entity by its key: `/api/v1/entities/country:KZ`.
+pub fn entity_api(key: &str) -> String {
+    format!(
+        "/api/v1/entities/{}",
+        utf8_percent_encode(key, ENTITY_SEGMENT)
+    )
+}
+
+/// The query filter that selects an entity's posts: `country:KZ`, `org:sco`, and for a name
+/// with spaces (a person on no list) `person:"~такэси ивая"`.
+pub fn entity_filter(key: &str) -> String {
+    match key.split_once(':') {
+        Some((kind, id))
+            if id
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '(' | ')' | '"')) =>
+        {
+            format!("{kind}:\"{}\"", id.replace('"', " "))
+        }
+        _ => key.to_string(),
+    }
+}
+
 /// `https://t.me/s/<username>` of a channel with a username.
 pub fn telegram_channel(c: &ChannelInfo) -> Option<String> {
     c.username
@@ -107,6 +140,21 @@ mod tests {
             "/channels/%D0%9C%D0%98%D0%94%20%D0%A0%D0%BE%D1%81%D1%81%D0%B8%D0%B8"
         );
         assert_eq!(hashtag_page("#a/b"), "/hashtags/a%2Fb");
+    }
+
+    #[test]
+    fn entities_are_named_by_key_in_paths_and_filters() {
+        assert_eq!(entity_page("country:KZ"), "/entities/country:KZ");
+        assert_eq!(
+            entity_page("person:~ив ая"),
+            "/entities/person:~%D0%B8%D0%B2%20%D0%B0%D1%8F"
+        );
+        assert_eq!(entity_page("org:a/b"), "/entities/org:a%2Fb");
+        assert_eq!(entity_filter("org:sco"), "org:sco");
+        assert_eq!(
+            entity_filter("person:~такэси ивая"),
+            "person:\"~такэси ивая\""
+        );
     }
 
     #[test]

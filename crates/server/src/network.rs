@@ -140,8 +140,10 @@ pub struct NetworkForm {
     pub objects: Vec<String>,
     /// Objects shared by more channels link none.
     pub max_sharers: String,
-    /// The hashtag network's least number of posts.
+    /// The hashtag network's (and the entity network's) least number of posts.
     pub min_tag_posts: String,
+    /// The entity network: entities of this kind only (`country`, `org`, `person`).
+    pub entity_kind: String,
     /// The file format (the API).
     pub format: String,
     /// The measure nodes are sized by (the page).
@@ -179,6 +181,7 @@ impl NetworkForm {
                 "min_shared" => &mut form.min_shared,
                 "max_sharers" => &mut form.max_sharers,
                 "min_tag_posts" => &mut form.min_tag_posts,
+                "entity_kind" => &mut form.entity_kind,
                 "format" => &mut form.format,
                 "size" => &mut form.size,
                 _ => continue,
@@ -255,10 +258,17 @@ pub fn ask(form: &NetworkForm) -> Result<NetworkAsk, ApiError> {
             kinds.extend(EdgeKind::CHANNEL_KINDS);
             continue;
         }
+        if name == ENTITY_KIND {
+            return Err(ApiError::bad_request(
+                "kind entity is the network of entities (countries, organisations and people \
+                 named together): /api/v1/network?kind=entity gives it as a file, alone; the \
+                 network page draws channels and hashtags",
+            ));
+        }
         let kind = EdgeKind::parse(name).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "kind {name:?} is not an edge kind: use forward, mention, copy, link, \
-                 coordination, hashtag or all"
+                 coordination, hashtag, all, or entity alone"
             ))
         })?;
         kinds.insert(kind);
@@ -354,6 +364,69 @@ pub fn ask(form: &NetworkForm) -> Result<NetworkAsk, ApiError> {
     })
 }
 
+/// The `kind` of the entity co-occurrence network.
+pub const ENTITY_KIND: &str = "entity";
+
+/// The entity network asked for: the entity kind, the period, the least number of posts.
+struct EntityNetworkAsk {
+    kind: Option<tgscope_engine::entities::EntityKind>,
+    since: Option<i64>,
+    until: Option<i64>,
+    min_posts: u64,
+}
+
+/// `kind=entity`: alone, without the parameters of the channel network.
+fn entity_ask(form: &NetworkForm) -> Result<Option<EntityNetworkAsk>, ApiError> {
+    if !form.kind.iter().any(|k| k == ENTITY_KIND) {
+        if !form.entity_kind.is_empty() {
+            return Err(ApiError::bad_request(
+                "entity_kind is a parameter of the entity network: give it with kind=entity",
+            ));
+        }
+        return Ok(None);
+    }
+    if form.kind.iter().any(|k| k != ENTITY_KIND) {
+        return Err(ApiError::bad_request(
+            "kind entity is the network of entities: it cannot be combined with other kinds",
+        ));
+    }
+    for (name, value) in [
+        ("channel", &form.channel),
+        ("depth", &form.depth),
+        ("window", &form.window),
+        ("min_shared", &form.min_shared),
+        ("max_sharers", &form.max_sharers),
+    ] {
+        if !value.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "{name} is not a parameter of the entity network (it takes since, until, \
+                 min_tag_posts and entity_kind)"
+            )));
+        }
+    }
+    if !form.objects.is_empty() {
+        return Err(ApiError::bad_request(
+            "objects is not a parameter of the entity network (it takes since, until, \
+             min_tag_posts and entity_kind)",
+        ));
+    }
+    let kind = crate::entities::kind_param(Some(&form.entity_kind))
+        .map_err(|e| ApiError::bad_request(format!("entity_{}", e.detail)))?;
+    let defaults = NetworkQuery::default();
+    let min_posts = count_param(
+        "min_tag_posts",
+        &form.min_tag_posts,
+        defaults.min_tag_posts,
+        1,
+    )?;
+    Ok(Some(EntityNetworkAsk {
+        kind,
+        since: date_param("since", &form.since)?,
+        until: date_param("until", &form.until)?,
+        min_posts: min_posts as u64,
+    }))
+}
+
 /// The parameters of `/api/v1/network` (read from the query string by [`NetworkForm`]; listed
 /// here for the OpenAPI document).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -361,7 +434,9 @@ pub fn ask(form: &NetworkForm) -> Result<NetworkAsk, ApiError> {
 pub struct NetworkParams {
     /// Edge kinds, separated by commas (or the parameter repeated): `forward`, `mention`,
     /// `copy`, `link`, `coordination`, `all` (those five), or `hashtag` alone (the network of
-    /// tags). Default: `forward,mention,copy,link`.
+    /// tags), or `entity` alone (the network of countries, organisations and people named
+    /// together: it takes `since`, `until`, `min_tag_posts` and `entity_kind`). Default:
+    /// `forward,mention,copy,link`.
     pub kind: Option<String>,
     /// Posts from this day (`YYYY-MM-DD`, its first second in UTC) or time (RFC 3339). With a
     /// date range, posts without a date are left out (`X-Network-Undated-Left-Out`).
@@ -385,8 +460,12 @@ pub struct NetworkParams {
     /// Coordination and shared links: an object shared by more channels than this links none
     /// (default 50; `X-Network-Objects-Left-Out` counts them).
     pub max_sharers: Option<usize>,
-    /// The hashtag network: the least number of posts of a tag, and of a pair (default 5).
+    /// The hashtag network: the least number of posts of a tag, and of a pair (default 5); the
+    /// entity network: of an entity, and of a pair (default 5).
     pub min_tag_posts: Option<usize>,
+    /// The entity network: entities of this kind only (`country`, `org` or `person`; default
+    /// all three).
+    pub entity_kind: Option<String>,
     /// `json` (the default), `gexf` (GEXF 1.3 with time intervals, for Gephi's timeline),
     /// `gexf-static` (without intervals, for networkx) or `graphml`.
     pub format: Option<String>,
@@ -484,7 +563,10 @@ fn count_header(response: &mut Response, name: &'static str, value: u64) {
 }
 
 /// The network of the kinds, period and channels asked for, as JSON (the contract of
-/// `docs/networks.md`) or as a GEXF or GraphML file. What it left out is in the headers
+/// `docs/networks.md`) or as a GEXF or GraphML file; with `kind=entity`, the network of the
+/// countries, organisations and people named together in posts (`docs/entities.md`), whose
+/// nodes are entity keys (`country:KZ`) with `kind`, `posts` and `channels`, and whose edges
+/// weigh the posts naming both. What it left out is in the headers
 /// `X-Network-Posts-Used` (posts behind its edges), `X-Network-Undated-Left-Out` (posts without
 /// a date, left out by a date range), `X-Network-Unknown-Sources` (forwards from a source the
 /// archive knows by no name: no edge) and `X-Network-Objects-Left-Out` (objects shared by more
@@ -515,11 +597,21 @@ pub async fn network_api(
 ) -> Result<Response, ApiError> {
     let form = NetworkForm::from_query(raw.as_deref())?;
     let format = NetworkFormat::parse(&form.format)?;
-    let ask = ask(&form)?;
-    let (net, bytes) = archive::network_with(&state, ask.query, ask.around, move |net| {
-        format.write(&net.graph)
-    })
-    .await?;
+    let (net, bytes) = match entity_ask(&form)? {
+        Some(e) => {
+            archive::entity_network(&state, e.kind, e.since, e.until, e.min_posts, move |net| {
+                format.write(&net.graph)
+            })
+            .await?
+        }
+        None => {
+            let ask = ask(&form)?;
+            archive::network_with(&state, ask.query, ask.around, move |net| {
+                format.write(&net.graph)
+            })
+            .await?
+        }
+    };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(

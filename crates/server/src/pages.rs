@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use tgscope_engine::entities::Recognizer;
 use tgscope_engine::model::MediaKind;
 use tgscope_engine::{
     ChannelInfo, Engine, Period, PostDetail, PostRecord, SearchHit, SortBy, VersionRecord,
@@ -22,6 +23,7 @@ use crate::config::DEFAULT_LIMIT;
 use crate::copies::{self, ChannelCopiesView, CopiesSection, PostCopiesView};
 use crate::cursor::Paging;
 use crate::diff::{self, DiffPiece};
+use crate::entity_pages::{self, ChannelEntities, EntityLink, FacetsSection};
 use crate::form::{MEDIA_CHOICES, SORT_CHOICES, SearchForm};
 use crate::links;
 use crate::network_pages::{self, AmplificationSection, CoTagsSection};
@@ -82,14 +84,14 @@ impl From<&SearchForm> for FormView {
 
 /// One result in a list of posts.
 pub struct HitView {
-    id: i64,
-    href: String,
-    channel: String,
-    channel_href: String,
-    date: String,
-    forwarded_from: Option<String>,
-    versions: i64,
-    snippet: Vec<Marked>,
+    pub(crate) id: i64,
+    pub(crate) href: String,
+    pub(crate) channel: String,
+    pub(crate) channel_href: String,
+    pub(crate) date: String,
+    pub(crate) forwarded_from: Option<String>,
+    pub(crate) versions: i64,
+    pub(crate) snippet: Vec<Marked>,
 }
 
 impl From<&SearchHit> for HitView {
@@ -313,6 +315,8 @@ struct SearchPage {
     chart_csv: String,
     /// The order of the results when it is not the one asked for, and why.
     order_note: Option<&'static str>,
+    /// The entities of every match, per kind.
+    facets: Option<FacetsSection>,
 }
 
 /// What the search page says when relevance was asked for and the query has only filters.
@@ -353,6 +357,7 @@ pub async fn search(
         csv_url: String::new(),
         chart_csv: String::new(),
         order_note: None,
+        facets: None,
     };
     let status = match run_search(&state, &form, &mut page).await {
         Ok(()) => StatusCode::OK,
@@ -429,6 +434,9 @@ async fn run_search(
     page.json_url = api("");
     page.csv_url = api("csv");
     page.chart_csv = chart_csv_url(&query, by);
+    if found.page.total > 0 {
+        page.facets = Some(entity_pages::facets_section(state, form, &query).await);
+    }
     Ok(())
 }
 
@@ -586,6 +594,8 @@ struct PostPage {
     json_url: String,
     /// Its copies in the archive.
     copies: CopiesSection<PostCopiesView>,
+    /// The entities its text names, each once with its mentions, in the order first named.
+    entities: Vec<EntityLink>,
 }
 
 /// Telegram's "edited" mark as a reader says it (the capture may not tell).
@@ -667,9 +677,11 @@ fn post_page(
     detail: &PostDetail,
     kept: &KeptFiles,
     copies: CopiesSection<PostCopiesView>,
+    recognizer: &Recognizer,
 ) -> PostPage {
     let post: &PostRecord = &detail.post;
     let v = &post.current;
+    let (marks, entities) = entity_pages::text_marks(recognizer, &v.text);
     let permalink = links::telegram_post(post.channel.username.as_deref(), post.message_id);
     let no_permalink = match (&post.channel.username, post.message_id) {
         (_, None) => "the captures gave no message id",
@@ -726,7 +738,7 @@ fn post_page(
         author: v.author.clone(),
         forward,
         unviewable: v.unviewable,
-        text: segments::post_text(&v.text, &v.hashtags, &v.mentions, &v.links),
+        text: segments::post_text(&v.text, &v.hashtags, &v.mentions, &v.links, &marks),
         raw_text: v.raw_text.clone(),
         media: v.media.iter().map(|m| media_view(m, kept)).collect(),
         links: v
@@ -786,6 +798,7 @@ fn post_page(
             .collect(),
         json_url: format!("/api/v1/posts/{}", post.id),
         copies,
+        entities,
     }
 }
 
@@ -798,13 +811,16 @@ pub async fn post(State(state): State<AppState>, id: Result<PathText, ApiError>)
             .trim()
             .parse()
             .map_err(|_| ApiError::not_found(format!("no post with id {id:?}")))?;
-        let (detail, kept) = archive::post_with_files(&state, id).await?;
+        let (detail, kept, recognizer) = archive::post_with_files(&state, id).await?;
         let copies = copies::post_section(&state, id).await;
-        Ok::<_, ApiError>((detail, kept, copies))
+        Ok::<_, ApiError>((detail, kept, copies, recognizer))
     }
     .await;
     match result {
-        Ok((detail, kept, copies)) => render(&post_page(&detail, &kept, copies), StatusCode::OK),
+        Ok((detail, kept, copies, recognizer)) => render(
+            &post_page(&detail, &kept, copies, &recognizer),
+            StatusCode::OK,
+        ),
         Err(e) => error_page(&e),
     }
 }
@@ -818,15 +834,17 @@ pub struct PageParams {
 }
 
 /// A page's list of posts: newest first, paged.
-struct PostList {
-    hits: Vec<HitView>,
-    start: usize,
-    prev: Option<String>,
-    next: Option<String>,
-    total: u64,
+pub(crate) struct PostList {
+    pub(crate) hits: Vec<HitView>,
+    pub(crate) start: usize,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
+    pub(crate) total: u64,
 }
 
-async fn post_list(
+/// The posts matching `query`, newest first: the page of `cursor`, with links to the pages
+/// before and after it (on `path`).
+pub(crate) async fn post_list(
     state: &AppState,
     query: String,
     path: &str,
@@ -889,17 +907,20 @@ struct ChannelPage {
     copies: CopiesSection<ChannelCopiesView>,
     /// Whom it amplifies and who amplifies it.
     amplification: AmplificationSection,
+    /// The countries, organisations and people its posts name most.
+    entities: ChannelEntities,
 }
 
 /// The counts per `by` of the posts matching `query`, as CSV (the data behind a chart).
-fn chart_csv_url(query: &str, by: Period) -> String {
+pub(crate) fn chart_csv_url(query: &str, by: Period) -> String {
     links::with_query(
         "/api/v1/search",
         &[("q", query), ("by", by.as_str()), ("format", "csv")],
     )
 }
 
-fn api_pair(path: &str, extra: &[(&str, &str)]) -> (String, String) {
+/// The JSON and CSV URLs of `path` with the `extra` parameters.
+pub(crate) fn api_pair(path: &str, extra: &[(&str, &str)]) -> (String, String) {
     let mut csv: Vec<(&str, &str)> = extra.to_vec();
     csv.push(("format", "csv"));
     (
@@ -960,6 +981,7 @@ async fn channel_page(
         api_pair("/api/v1/search", &[("q", &posts_query), ("sort", "date")]);
     let copies = copies::channel_section(state, c.id).await;
     let amplification = network_pages::channel_section(state, c.id, &key).await;
+    let entities = entity_pages::channel_section(state, c.id, &key).await;
     Ok(ChannelPage {
         name: c.name(),
         title: c.title.clone().filter(|t| Some(t) != c.username.as_ref()),
@@ -1015,6 +1037,7 @@ async fn channel_page(
         posts_csv,
         copies,
         amplification,
+        entities,
     })
 }
 

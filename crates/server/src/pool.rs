@@ -107,9 +107,9 @@ impl EnginePool {
     }
 
     /// Prepares the archive for serving, without a deadline: opens one engine and brings the
-    /// search index, the copy analysis and the network analysis up to the archive (building
-    /// them if they are missing), so that requests never wait on a rebuild and engines opened later share
-    /// current ones. Does nothing when there is no archive yet.
+    /// search index, the copy analysis, the network analysis and the entity analysis up to the
+    /// archive (building them if they are missing), so that requests never wait on a rebuild
+    /// and engines opened later share current ones. Does nothing when there is no archive yet.
     pub fn warm_up(&self) -> Result<(), PoolError> {
         let mut slot = self.take_slot();
         let result = match slot.engine(&self.dir) {
@@ -124,6 +124,10 @@ impl EnginePool {
                     // And the network analysis, for the network page and routes.
                     if let Err(e) = engine.update_networks() {
                         tracing::warn!("bringing the network analysis up to date failed: {e}");
+                    }
+                    // And the entity analysis, for the entity pages and routes.
+                    if let Err(e) = engine.update_entities() {
+                        tracing::warn!("bringing the entity analysis up to date failed: {e}");
                     }
                     Ok(())
                 }

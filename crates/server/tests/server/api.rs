@@ -448,6 +448,9 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         "/api/v1/network",
         "/api/v1/channels/{name}/amplification",
         "/api/v1/network/hashtags",
+        "/api/v1/entities",
+        "/api/v1/entities/{name}",
+        "/api/v1/search/facets",
     ]
     .into_iter()
     .collect();
@@ -463,11 +466,12 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         // Every documented path answers (placeholders filled with real names; this archive
         // keeps no media file and has no copies, so those routes answer their documented 404).
         let uri = path
+            .replace("/entities/{name}", "/entities/Kazakhstan")
             .replace("{id}", "1")
             .replace("{name}", "mfa_test")
             .replace("{tag}", "tides")
             .replace("{sha256}", &capture_sha);
-        let uri = if uri.ends_with("/search") {
+        let uri = if uri.ends_with("/search") || uri.ends_with("/search/facets") {
             format!("{uri}?q=harbor")
         } else {
             uri
@@ -492,6 +496,8 @@ async fn the_openapi_document_parses_and_lists_every_route() {
             "/api/v1/channels/{name}" => format!("{uri}?by=year"),
             "/api/v1/channels/{name}/amplification" => format!("{uri}?since=yesterday"),
             "/api/v1/network/hashtags" => format!("{uri}?by=year"),
+            "/api/v1/entities/{name}" => format!("{uri}?by=year"),
+            "/api/v1/search/facets" => format!("{uri}&per_kind=0"),
             p if p.contains("{sha256}") => p.replace("{sha256}", "not-a-sha"),
             _ => format!("{uri}?format=xml"),
         };
@@ -507,6 +513,14 @@ async fn the_openapi_document_parses_and_lists_every_route() {
     }
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     assert!(schemas.contains_key("Problem") && schemas.contains_key("SearchResponse"));
+    for entities in [
+        "EntitiesResponse",
+        "EntityResponse",
+        "EntityRecord",
+        "FacetsResponse",
+    ] {
+        assert!(schemas.contains_key(entities), "{entities}");
+    }
     for copies in [
         "PostCopiesResponse",
         "ClustersResponse",

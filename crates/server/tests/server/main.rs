@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod copies;
+mod entities;
 mod evidence;
 mod network;
 mod network_pages;
