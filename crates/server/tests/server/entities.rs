@@ -537,7 +537,7 @@ async fn facets_beside_the_results_narrow_the_search_to_the_posts_they_count() {
         checked += 1;
     }
     assert!(checked >= 5);
-    let kz = select(&doc, "#facet-countries li")[0].clone();
+    let kz = select(&doc, "#facet-countries li")[0];
     assert!(text(&kz).starts_with("Kazakhstan 4"), "{}", text(&kz));
     // No matches, no facets.
     let none = page(&get(&app, "/search?q=nothingatallhere").await);
