@@ -126,6 +126,22 @@ pub struct EntityTableView {
     pub channel_names: BTreeMap<i64, String>,
 }
 
+/// A folded name with a capital at the start of each word (and after a hyphen): how a person
+/// not on the lists is shown.
+pub(crate) fn capitalised(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = c.is_whitespace() || c == '-';
+    }
+    out
+}
+
 /// The display name of an entity key: the lists' English name, or for a person not on the
 /// lists the name as found (title case).
 pub fn display_name(recognizer: &Recognizer, key: &str) -> String {
@@ -133,16 +149,7 @@ pub fn display_name(recognizer: &Recognizer, key: &str) -> String {
         return key.to_string();
     };
     if let Some(name) = id.strip_prefix('~') {
-        return name
-            .split(' ')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
+        return capitalised(name);
     }
     recognizer
         .entity(id)

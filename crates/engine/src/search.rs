@@ -10,7 +10,9 @@
 
 use std::path::PathBuf;
 
-use tgscope_analyze::entities::{EntityKind, Recognizer};
+use tgscope_analyze::entities::{EntityKind, Recognizer, fold_name};
+
+use crate::entities::capitalised;
 use tgscope_index::{Index, IndexDoc, Period, PeriodCount, Query, SearchOptions, Sort};
 use tgscope_store::index_feed::PostForIndex;
 
@@ -247,39 +249,16 @@ fn entity_kind(kind: tgscope_index::EntityKind) -> EntityKind {
 }
 
 /// The distinct entity keys of a text, sorted. A person on no list is keyed by the name as
-/// found, folded, with one space between its words (as a query writes it).
+/// found, folded, with one space between its words ([`fold_name`], as a query writes it).
 pub(crate) fn entity_keys(recognizer: &Recognizer, text: &str) -> Vec<String> {
     let mut keys: Vec<String> = recognizer
         .recognize(text)
         .into_iter()
-        .map(|m| match m.id.strip_prefix('~') {
-            Some(name) => entity_key(m.kind, &format!("~{}", fold_name(name))),
-            None => entity_key(m.kind, &m.id),
-        })
+        .map(|m| entity_key(m.kind, &m.id))
         .collect();
     keys.sort_unstable();
     keys.dedup();
     keys
-}
-
-/// A name folded as the recognizer folds the names of people on no list (their ids are `~`
-/// and the folded name): lower case where that keeps a character's length in bytes, `ё` as
-/// `е`; spaces between words as one space.
-fn fold_name(name: &str) -> String {
-    let folded: String = name
-        .chars()
-        .map(|c| match c {
-            'ё' | 'Ё' => 'е',
-            _ => {
-                let mut lower = c.to_lowercase();
-                match (lower.next(), lower.next()) {
-                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
-                    _ => c,
-                }
-            }
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The posts' documents, their entities recognised on every core (recognition is as costly
@@ -881,21 +860,6 @@ fn facet_entity(recognizer: &Recognizer, kind: EntityKind, id: String, posts: u6
         posts,
         id,
     }
-}
-
-/// A folded name with a capital at the start of each word (and after a hyphen).
-fn capitalised(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut start = true;
-    for c in name.chars() {
-        if start {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        start = c.is_whitespace() || c == '-';
-    }
-    out
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod recognize;
 mod state;
 
 pub use lists::ListError;
-pub use recognize::Recognizer;
+pub use recognize::{Recognizer, fold_name};
 pub use state::{
     EntityCount, EntityPost, EntityQuery, EntityState, EntityTable, EntityWriter, entity_key,
     split_key,

@@ -87,6 +87,12 @@ fn fold_char(c: char) -> char {
     }
 }
 
+/// A name as the ids of people not on the lists hold it (`~` and this): folded like the text
+/// the forms are matched in (lower case, ё as е), one space between its words.
+pub fn fold_name(name: &str) -> String {
+    fold(name).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A text folded for matching (the same length in bytes, char by char).
 pub(crate) fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -873,8 +879,8 @@ impl Recognizer {
             let written = &text[start..end];
             added.push(Mention {
                 kind: EntityKind::Person,
-                id: format!("~{}", fold(written)),
-                name: written.to_string(),
+                id: format!("~{}", fold_name(written)),
+                name: written.split_whitespace().collect::<Vec<_>>().join(" "),
                 start,
                 end,
                 via: Via::Role,
