@@ -288,10 +288,12 @@ mod state {
         assert_eq!(t.entities[0].posts, 1);
 
         // The co-occurrence network: Lavrov and Kazakhstan together in three posts.
-        let (graph, undated) = state
+        let (graph, together, undated) = state
             .cooccurrence(&EntityQuery::default(), 2, 3, &|k| k.to_string())
             .unwrap();
         assert_eq!(undated, 0);
+        // Posts 1 to 4 name two entities or more (post 4: Kazakhstan and Russia).
+        assert_eq!(together, 4);
         let edge = graph
             .edges
             .iter()

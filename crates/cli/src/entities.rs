@@ -258,6 +258,10 @@ pub fn entity(
                 writeln!(out, "  {:<40} {n:>6}", name(&view, k))?;
             }
         }
+        Fmt::Json => {
+            serde_json::to_writer_pretty(&mut *out, &record(&view, e))?;
+            writeln!(out)?;
+        }
         fmt => write(&view, &[e], fmt, out)?,
     }
     if !quiet && view.table.undated_left_out > 0 {

@@ -117,11 +117,11 @@ pub fn run(
             );
         }
         let (since, until) = period(a.since.as_deref(), a.until.as_deref())?;
-        let (graph, undated_left_out) =
+        let (graph, posts_used, undated_left_out) =
             engine.entity_network(None, since, until, a.min_tag_posts.max(1) as u64)?;
         Network {
             graph,
-            posts_used: 0,
+            posts_used,
             undated_left_out,
             unknown_sources: 0,
             objects_left_out: 0,

@@ -338,14 +338,15 @@ impl Engine {
     }
 
     /// The co-occurrence network of entities (named together in at least `min_posts` posts),
-    /// with the posts left out for want of a date when a period was asked for.
+    /// with the posts naming two or more entities and the posts left out for want of a date
+    /// when a period was asked for.
     pub fn entity_network(
         &mut self,
         kind: Option<EntityKind>,
         since: Option<i64>,
         until: Option<i64>,
         min_posts: u64,
-    ) -> Result<(Graph, u64)> {
+    ) -> Result<(Graph, u64, u64)> {
         let q = EntityQuery {
             kind,
             channel: None,

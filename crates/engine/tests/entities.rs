@@ -114,7 +114,9 @@ fn planted_mentions_are_counted_by_kind_channel_and_name() {
     assert!(err.contains("\"Narnia\""), "{err}");
 
     // The co-occurrence network links Lavrov and Kazakhstan (three posts).
-    let (graph, _) = engine.entity_network(None, None, None, 2).unwrap();
+    let (graph, together, _) = engine.entity_network(None, None, None, 2).unwrap();
+    // Posts 1 to 4 name two entities or more.
+    assert_eq!(together, 4);
     let edge = graph
         .edges
         .iter()

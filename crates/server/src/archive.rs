@@ -800,10 +800,11 @@ where
     let result = state
         .pool
         .run(move |engine| {
-            let (graph, undated_left_out) = engine.entity_network(kind, since, until, min_posts)?;
+            let (graph, posts_used, undated_left_out) =
+                engine.entity_network(kind, since, until, min_posts)?;
             let network = Network {
                 graph,
-                posts_used: 0,
+                posts_used,
                 undated_left_out,
                 unknown_sources: 0,
                 objects_left_out: 0,

@@ -360,25 +360,30 @@ impl EntityState {
 
     /// The co-occurrence network: entities named in at least `min_posts` posts, linked when
     /// named together in at least `min_posts` posts (weight: posts naming both). `name` gives
-    /// an entity's display name from its key.
+    /// an entity's display name from its key. Also: the posts naming two or more entities (what
+    /// the edges are made of), and the posts naming entities left out for want of a date.
     pub fn cooccurrence(
         &self,
         q: &EntityQuery,
         min_posts: u64,
         examples: usize,
         name: &dyn Fn(&str) -> String,
-    ) -> Result<(Graph, u64), StateError> {
+    ) -> Result<(Graph, u64, u64), StateError> {
         let strings = self.file.strings();
         let least = min_posts.max(1);
         let mut posts_of: BTreeMap<u32, (u64, BTreeSet<i64>)> = BTreeMap::new();
         let mut pairs: BTreeMap<(u32, u32), PairAcc> = BTreeMap::new();
         let mut undated = 0;
+        let mut together = 0;
         self.each_post(q, |r, keys, in_period| {
             if in_period.is_none() {
                 if !keys.is_empty() {
                     undated += 1;
                 }
                 return;
+            }
+            if keys.len() >= 2 {
+                together += 1;
             }
             for (i, (a, _)) in keys.iter().enumerate() {
                 let e = posts_of.entry(*a).or_default();
@@ -472,7 +477,7 @@ impl EntityState {
             nodes,
             edges: edges.into_iter().map(|(_, e)| e).collect(),
         };
-        Ok((graph, undated))
+        Ok((graph, together, undated))
     }
 }
 
