@@ -8,7 +8,7 @@
 //! | `query_too_long` | 400 | the query is longer than the server accepts (`max_length`) |
 //! | `bad_request` | 400 | a malformed parameter (`sort`, `by`, `limit`, `format`, a post id) |
 //! | `bad_cursor` | 400 | the `cursor` was not given by this API for this request |
-//! | `not_found` | 404 | no such post, channel, hashtag, cluster or route |
+//! | `not_found` | 404 | no such post, channel, hashtag, cluster, entity or route |
 //! | `method_not_allowed` | 405 | the route answers `GET` only |
 //! | `body_too_large` | 413 | the request has a body larger than the server accepts |
 //! | `range_not_satisfiable` | 416 | the `Range` of a download starts past the file's end |
@@ -112,7 +112,8 @@ impl ErrorCode {
                 "not_found",
                 404,
                 "Not found",
-                "No post, channel, hashtag or cluster by that name or id, or no such route.",
+                "No post, channel, hashtag, cluster or entity by that name or id, or no such \
+                 route.",
             ),
             ErrorCode::MethodNotAllowed => (
                 "method_not_allowed",
