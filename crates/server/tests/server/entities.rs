@@ -746,6 +746,9 @@ async fn the_entity_network_comes_from_the_network_route() {
     let reply = get(&app, "/api/v1/network?kind=entity&min_tag_posts=1").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.header("content-type"), "application/json");
+    // The posts behind its edges: 1 (Kazakhstan, Lavrov, the SCO), 2 (Kazakhstan, Russia) and 7
+    // (Kazakhstan, Vanuatu, the minister).
+    assert_eq!(reply.header("x-network-posts-used"), "3");
     let net = reply.json();
     let nodes: BTreeSet<&str> = net["nodes"]
         .as_array()
