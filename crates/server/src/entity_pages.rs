@@ -703,6 +703,8 @@ pub async fn facets_section(state: &AppState, form: &SearchForm, query: &str) ->
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -730,6 +732,26 @@ mod tests {
         );
         assert_eq!(marks[1].class, "entity entity-country");
         assert!(marks[1].title.contains("Kazakhstan (country:KZ)"));
+    }
+
+    #[test]
+    fn a_form_naming_two_entities_is_one_mark_naming_both() {
+        let recognizer = Recognizer::bundled();
+        // (An ambiguous form, supported by a country named in the same sentence.)
+        let text = "Конголезские власти ответили Франции.";
+        let (marks, named) = text_marks(&recognizer, text);
+        assert_eq!(marks.len(), 2, "{marks:?}");
+        assert_eq!(&text[marks[0].start..marks[0].end], "Конголезские");
+        assert!(
+            marks[0].title.contains("country:CD") && marks[0].title.contains("country:CG"),
+            "{}",
+            marks[0].title
+        );
+        let keys: BTreeSet<&str> = named.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["country:CD", "country:CG", "country:FR"])
+        );
     }
 
     #[test]
