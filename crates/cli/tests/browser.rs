@@ -781,6 +781,16 @@ fn a_person_searches_and_reads_a_post_in_a_real_browser() {
     browser.screenshot("channel.png");
     loaded.extend(browser.requests());
 
+    // A country the channel names: its entity page, with its chart over time.
+    let entity = browser.find("#channel-entities #entities-countries a");
+    browser.click(&entity);
+    assert_eq!(browser.count("#activity svg#chart"), 1, "an entity's chart");
+    browser
+        .chart_layout("#activity figure.chart")
+        .assert_readable("an entity's chart");
+    browser.screenshot("entity.png");
+    loaded.extend(browser.requests());
+
     // The edited post: both versions, the changed words marked.
     browser.go(&format!("{base}/search?q=trade"));
     let link = browser.find("#results li.hit a.post-link");
