@@ -6,6 +6,8 @@ use std::io::Write;
 use tgscope_engine::Engine;
 use tgscope_engine::entities::{EntityCount, EntityTableView, split_key};
 
+use tgscope_server::entities::{self, EntityRecord};
+
 use crate::args::{EntitiesArgs, EntityArgs, Fmt};
 
 fn period(since: Option<&str>, until: Option<&str>) -> anyhow::Result<(Option<i64>, Option<i64>)> {
@@ -35,26 +37,10 @@ fn day(t: Option<i64>) -> String {
         .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
 }
 
-/// One entity as a JSON record.
-fn record(view: &EntityTableView, e: &EntityCount) -> serde_json::Value {
-    let (kind, id) = split_key(&e.key).map_or(("", e.key.as_str()), |(k, id)| (k.as_str(), id));
-    serde_json::json!({
-        "key": e.key,
-        "kind": kind,
-        "id": id,
-        "listed": !id.starts_with('~'),
-        "name": name(view, &e.key),
-        "posts": e.posts,
-        "mentions": e.mentions,
-        "channels": e.channels.iter().map(|(c, n)| serde_json::json!({
-            "id": c, "name": channel(view, *c), "posts": n
-        })).collect::<Vec<_>>(),
-        "first": {"post": e.first.1, "date": day(e.first.0)},
-        "periods": e.periods.iter().map(|(p, n)| serde_json::json!({"period": p, "posts": n})).collect::<Vec<_>>(),
-        "with": e.with.iter().take(20).map(|(k, n)| serde_json::json!({
-            "key": k, "name": name(view, k), "posts": n
-        })).collect::<Vec<_>>(),
-    })
+/// One entity as a record: the shape of the API's (`/api/v1/entities`), so that the command
+/// line and the server write the same JSON and CSV.
+fn record(view: &EntityTableView, e: &EntityCount) -> EntityRecord {
+    EntityRecord::new(view, e, 20)
 }
 
 fn write(
@@ -77,45 +63,9 @@ fn write(
         }
         Fmt::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "key",
-                "kind",
-                "id",
-                "name",
-                "posts",
-                "mentions",
-                "channels",
-                "first_post",
-                "first_date",
-                "top_channels",
-                "with",
-            ])?;
+            w.write_record(entities::CSV_COLUMNS)?;
             for e in rows {
-                let (kind, id) =
-                    split_key(&e.key).map_or(("", e.key.as_str()), |(k, id)| (k.as_str(), id));
-                w.write_record([
-                    e.key.clone(),
-                    kind.to_string(),
-                    id.to_string(),
-                    name(view, &e.key),
-                    e.posts.to_string(),
-                    e.mentions.to_string(),
-                    e.channels.len().to_string(),
-                    e.first.1.to_string(),
-                    day(e.first.0),
-                    e.channels
-                        .iter()
-                        .take(5)
-                        .map(|(c, n)| format!("{} ({n})", channel(view, *c)))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    e.with
-                        .iter()
-                        .take(5)
-                        .map(|(k, n)| format!("{} ({n})", name(view, k)))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ])?;
+                w.write_record(entities::csv_row(&record(view, e)))?;
             }
             w.flush()?;
         }

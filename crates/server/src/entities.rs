@@ -244,7 +244,8 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "with",
 ];
 
-fn csv_row(r: &EntityRecord) -> Vec<String> {
+/// A record as a row of [`CSV_COLUMNS`].
+pub fn csv_row(r: &EntityRecord) -> Vec<String> {
     let top = |items: Vec<String>| items.join("; ");
     vec![
         r.key.clone(),
