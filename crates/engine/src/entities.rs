@@ -14,7 +14,8 @@ use crate::search::unix_seconds;
 use crate::{Engine, Period};
 
 pub use tgscope_analyze::entities::{
-    Entity, EntityCount, EntityKind, EntityTable, Mention, Recognizer, Via, entity_key, split_key,
+    Entity, EntityCount, EntityKind, EntityTable, Mention, Recognizer, Via, entity_key, fold_name,
+    split_key,
 };
 
 /// The folder of the entity analysis inside an archive.

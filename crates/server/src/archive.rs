@@ -645,25 +645,6 @@ pub async fn entities(state: &AppState, ask: EntityAsk) -> Result<EntitiesFound,
     }
 }
 
-/// A person's name on no list as the keys hold it: lower case (where a letter keeps its
-/// length), `ё` as `е`, single spaces (as the engine folds it).
-pub fn fold_unlisted(name: &str) -> String {
-    let folded: String = name
-        .chars()
-        .map(|c| match c {
-            'ё' | 'Ё' => 'е',
-            _ => {
-                let mut lower = c.to_lowercase();
-                match (lower.next(), lower.next()) {
-                    (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
-                    _ => c,
-                }
-            }
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The key of the entity `name` stands for, by the archive's lists (`None` and why, when it
 /// stands for none): a key (`country:KZ`, `person:~такэси ивая`), an id (`KZ`, `lavrov`), any
 /// form of the lists in either language (`Казахстане`, `Лавров`, `SCO`), or a kind and a form
@@ -673,7 +654,7 @@ fn entity_key_on(engine: &Engine, name: &str) -> tgscope_engine::Result<Result<S
     if let Some((kind, id)) = split_key(name)
         && let Some(person) = id.trim().strip_prefix('~')
     {
-        let folded = fold_unlisted(person);
+        let folded = tgscope_engine::entities::fold_name(person);
         if kind == EntityKind::Person && !folded.is_empty() {
             return Ok(Ok(format!("person:~{folded}")));
         }
@@ -719,7 +700,7 @@ pub async fn entity(
             let key = entity_key_on(engine, &name)?;
             let found = entities_on(engine, &ask)?;
             let key = key.or_else(|why| {
-                let guess = format!("person:~{}", fold_unlisted(&name));
+                let guess = format!("person:~{}", tgscope_engine::entities::fold_name(&name));
                 if found.view.table.entities.iter().any(|e| e.key == guess) {
                     Ok(guess)
                 } else {
