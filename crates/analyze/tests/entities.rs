@@ -343,5 +343,12 @@ mod state {
         )
         .unwrap_err();
         assert_eq!(err.to_string(), "my.tsv, line 2: unknown kind \"planet\"");
+        // A file that is not such a list is refused, not read as an empty one.
+        let err = Recognizer::with_user_list("bad\n", "bad.tsv").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("bad.tsv, line 1: the header must be"),
+            "{err}"
+        );
     }
 }

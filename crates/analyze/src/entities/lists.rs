@@ -35,18 +35,41 @@ pub(super) struct AliasLine {
     pub ambiguous: bool,
 }
 
-/// The lines of a tab-separated list with `columns` columns at least: (line number, fields).
+/// The lines of a tab-separated list whose header starts with the columns `header`: (line
+/// number, fields). A list without that header is refused (a file that is not such a list
+/// would otherwise read as an empty one).
 fn rows<'a>(
     text: &'a str,
     source: &'a str,
-    columns: usize,
-) -> impl Iterator<Item = Result<(usize, Vec<&'a str>), ListError>> + 'a {
+    header: &[&str],
+) -> Result<Vec<(usize, Vec<&'a str>)>, ListError> {
     // The first line that is not a comment is the header.
-    text.lines()
+    let mut lines = text
+        .lines()
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
-        .skip(1)
-        .map(move |(i, l)| {
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let expected = header.join("\t");
+    match lines.next() {
+        Some((_, first))
+            if first
+                .split('\t')
+                .map(str::trim)
+                .take(header.len())
+                .eq(header.iter().copied()) => {}
+        found => {
+            return Err(ListError {
+                source_name: source.to_string(),
+                line: found.map_or(1, |(i, _)| i + 1),
+                what: format!(
+                    "the header must be {expected:?} (tab-separated); found {:?}",
+                    found.map_or("nothing", |(_, l)| l)
+                ),
+            });
+        }
+    }
+    let columns = header.len();
+    lines
+        .map(|(i, l)| {
             let fields: Vec<&str> = l.split('\t').map(str::trim).collect();
             if fields.len() < columns {
                 return Err(ListError {
@@ -60,6 +83,7 @@ fn rows<'a>(
             }
             Ok((i + 1, fields))
         })
+        .collect()
 }
 
 fn error(source: &str, line: usize, what: String) -> ListError {
@@ -73,8 +97,7 @@ fn error(source: &str, line: usize, what: String) -> ListError {
 /// `entities.tsv`: `id kind name_en name_ru country note`.
 pub(super) fn registry(text: &str, source: &str) -> Result<Vec<EntityLine>, ListError> {
     let mut out = Vec::new();
-    for row in rows(text, source, 4) {
-        let (line, f) = row?;
+    for (line, f) in rows(text, source, &["id", "kind", "name_en", "name_ru"])? {
         let kind = EntityKind::parse(f[1])
             .ok_or_else(|| error(source, line, format!("unknown kind {:?}", f[1])))?;
         if f[0].is_empty() {
@@ -107,8 +130,7 @@ fn flags(field: &str) -> (bool, bool) {
 /// `aliases.tsv`: `alias lang id via flags`.
 pub(super) fn aliases(text: &str, source: &str) -> Result<Vec<AliasLine>, ListError> {
     let mut out = Vec::new();
-    for row in rows(text, source, 4) {
-        let (line, f) = row?;
+    for (line, f) in rows(text, source, &["alias", "lang", "id", "via"])? {
         let via = Via::parse(f[3])
             .ok_or_else(|| error(source, line, format!("unknown via {:?}", f[3])))?;
         let (case_sensitive, ambiguous) = flags(f.get(4).copied().unwrap_or("-"));
@@ -136,8 +158,8 @@ pub(super) fn user_list(
 ) -> Result<(Vec<EntityLine>, Vec<AliasLine>), ListError> {
     let mut entities: Vec<EntityLine> = Vec::new();
     let mut forms = Vec::new();
-    for row in rows(text, source, 7) {
-        let (line, f) = row?;
+    let header = ["id", "kind", "name", "lang", "form", "via", "decline"];
+    for (line, f) in rows(text, source, &header)? {
         if f[6] != "no" && f[6] != "-" {
             return Err(error(
                 source,
@@ -205,17 +227,17 @@ pub(super) fn user_list(
 
 /// `not-entities.tsv`: `phrase lang why`.
 pub(super) fn phrases(text: &str, source: &str) -> Result<Vec<String>, ListError> {
-    rows(text, source, 2)
-        .map(|r| r.map(|(_, f)| f[0].to_string()))
-        .collect()
+    Ok(rows(text, source, &["phrase", "lang"])?
+        .into_iter()
+        .map(|(_, f)| f[0].to_string())
+        .collect())
 }
 
 /// `roles.tsv`: `lang kind phrase`: (roles, words that continue a role).
 pub(super) fn roles(text: &str, source: &str) -> Result<(Vec<String>, Vec<String>), ListError> {
     let mut roles = Vec::new();
     let mut words = Vec::new();
-    for row in rows(text, source, 3) {
-        let (line, f) = row?;
+    for (line, f) in rows(text, source, &["lang", "kind", "phrase"])? {
         match f[1] {
             "role" => roles.push(f[2].to_string()),
             "continue" => words.push(f[2].to_string()),
@@ -228,8 +250,7 @@ pub(super) fn roles(text: &str, source: &str) -> Result<(Vec<String>, Vec<String
 /// `contexts.tsv`: `id sign word`: (id, accepts, word).
 pub(super) fn contexts(text: &str, source: &str) -> Result<Vec<(String, bool, String)>, ListError> {
     let mut out = Vec::new();
-    for row in rows(text, source, 3) {
-        let (line, f) = row?;
+    for (line, f) in rows(text, source, &["id", "sign", "word"])? {
         let sign = match f[1] {
             "+" => true,
             "-" => false,
