@@ -7,7 +7,7 @@ What it does:
 1. Creates a venv under target/bench-venv-entities (once) with natasha==1.6.0 from PyPI (the
    wheel ships its model: slovnet NER news v1, navec news embeddings, slovnet morph news v1; and
    pymorphy2 with its Russian dictionary).
-2. Builds tgscope-bench in release.
+2. Builds tgscope-bench in release (into CARGO_TARGET_DIR when it is set).
 3. Runs, each under /usr/bin/time (peak memory), in one run of this script:
    - `tgscope-bench entities-run --gold gold-ru.jsonl --gold gold-en.jsonl --repeat N`
      (default 50): `Recognizer::bundled()` built once (timed), every text recognised once for the
@@ -48,7 +48,9 @@ VENV = os.path.join(ROOT, "target", "bench-venv-entities")
 VENV_PY = os.path.join(VENV, "bin", "python")
 NATASHA_VERSION = "1.6.0"
 OUT = os.path.join(ROOT, "target", "bench-entities")
-BENCH = os.path.join(ROOT, "target", "release", "tgscope-bench")
+# cargo's target folder: CARGO_TARGET_DIR when set (the build below goes there too).
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BENCH = os.path.join(TARGET, "release", "tgscope-bench")
 GOLD_DIR = os.path.join(ROOT, "crates", "analyze", "tests", "entities")
 GOLD = {"ru": os.path.join(GOLD_DIR, "gold-ru.jsonl"), "en": os.path.join(GOLD_DIR, "gold-en.jsonl")}
 DATA = os.path.join(ROOT, "crates", "analyze", "data", "entities")
