@@ -229,6 +229,51 @@ impl Engine {
         Ok(report)
     }
 
+    /// Reads these posts again into the entity analysis (their current versions), whatever the
+    /// mark: for posts whose date an observed one replaced in place, without a new version.
+    /// Nothing to do when there is no analysis yet.
+    pub(crate) fn rederive_entities(&mut self, post_ids: &[i64]) -> Result<()> {
+        if post_ids.is_empty() {
+            return Ok(());
+        }
+        self.update_entities()?;
+        let Some(old) = self.entities.clone() else {
+            return Ok(());
+        };
+        let recognizer = self.recognizer()?;
+        if old.lists() != recognizer.fingerprint() {
+            // Not caught up (a reader while a writer works): the writer's update reads them.
+            return Ok(());
+        }
+        let dir = self.entities_dir();
+        let lock = crate::derived::lock_updates(&dir)?;
+        let path = dir.join(STATE_FILE);
+        let state_error =
+            |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
+        let mut ids = post_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut posts = Vec::with_capacity(ids.len());
+        self.store
+            .for_each_post_for_index_of(&ids, |p| -> Result<()> {
+                posts.push(EntityPost {
+                    post_id: p.post_id,
+                    channel_id: p.channel_id,
+                    date: p.date.as_deref().and_then(unix_seconds),
+                    text: p.text,
+                });
+                Ok(())
+            })?;
+        posts.sort_by_key(|p| p.post_id);
+        let mut writer = old.writer(&path, &recognizer).map_err(state_error)?;
+        writer.push_all(&posts).map_err(state_error)?;
+        let state = Arc::new(writer.finish(old.mark()).map_err(state_error)?);
+        SHARED.put(&path, &state);
+        drop(lock);
+        self.entities = Some(state);
+        Ok(())
+    }
+
     fn load_entities(&self) -> Result<Option<Arc<EntityState>>> {
         let path = self.entities_dir().join(STATE_FILE);
         SHARED.load(&path, "the entity analysis", EntityState::load)

@@ -482,6 +482,9 @@ pub fn run(
     engine.update_copies()?;
     engine.update_networks()?;
     engine.update_entities()?;
+    // The network and entity analyses keep a post's date: they read the redated ones again.
+    engine.rederive_networks(&redated)?;
+    engine.rederive_entities(&redated)?;
     Ok(report)
 }
 

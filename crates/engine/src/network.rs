@@ -225,6 +225,37 @@ impl Engine {
         Ok(report)
     }
 
+    /// Reads these posts again into the network analysis (their current versions), whatever
+    /// the mark: for posts whose date an observed one replaced in place, without a new version
+    /// (the mark does not see them). Nothing to do when there is no analysis yet.
+    pub(crate) fn rederive_networks(&mut self, post_ids: &[i64]) -> Result<()> {
+        if post_ids.is_empty() {
+            return Ok(());
+        }
+        self.update_networks()?;
+        let Some(old) = self.networks.clone() else {
+            return Ok(());
+        };
+        let dir = self.networks_dir();
+        let lock = derived::lock_updates(&dir)?;
+        let path = dir.join(STATE_FILE);
+        let state_error =
+            |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
+        let mut ids = post_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut writer = old.writer(&path).map_err(state_error)?;
+        self.store
+            .for_each_network_post_of(&ids, |row| -> Result<()> {
+                writer.push(&network_post(row)).map_err(state_error)
+            })?;
+        let state = Arc::new(writer.finish(old.mark()).map_err(state_error)?);
+        SHARED.put(&path, &state);
+        drop(lock);
+        self.networks = Some(state);
+        Ok(())
+    }
+
     /// The analysis on disk: the one in memory in this process when the file is the same,
     /// else read (and shared). A file that cannot be used is rebuilt.
     fn load_networks(&self) -> Result<Option<Arc<NetworkState>>> {

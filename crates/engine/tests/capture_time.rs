@@ -356,6 +356,56 @@ fn the_index_follows_a_date_that_an_observed_one_replaced() {
 }
 
 #[test]
+fn the_network_and_entity_analyses_follow_a_date_that_an_observed_one_replaced() {
+    // As above: the HTML export reads the post a day late, the JSON export then gives the
+    // observed time without a new version; the analyses that keep a post's date read it again.
+    let f = Fixture::new();
+    let text = "Polls open in Kazakhstan #vote";
+    let html = f.write(
+        "html/messages.html",
+        page(2, "02.07.2024 02:30:00 UTC+02:00", text),
+    );
+    let json = f.write("json/result.json", export(2, 1_719_876_600, text));
+    let mut engine = f.engine("archive");
+    let july = |day: u32| {
+        tgscope_engine::network::date_bound("--since", &format!("2024-07-{day:02}")).unwrap()
+    };
+    let kazakhstan_on = |engine: &mut Engine, day: u32| -> u64 {
+        let view = engine
+            .entities(
+                None,
+                None,
+                Some(july(day)),
+                Some(july(day + 1)),
+                tgscope_engine::Period::Day,
+            )
+            .expect("entities");
+        view.table
+            .entities
+            .iter()
+            .find(|e| e.key == "country:KZ")
+            .map_or(0, |e| e.posts)
+    };
+    let tag_periods = |engine: &mut Engine| -> Vec<String> {
+        let table = engine
+            .hashtags(None, None, None, tgscope_engine::Period::Day)
+            .expect("hashtags");
+        table.tags[0]
+            .periods
+            .iter()
+            .map(|p| p.period.clone())
+            .collect()
+    };
+    run(&mut engine, &[&html], &IngestOptions::default());
+    assert_eq!(kazakhstan_on(&mut engine, 2), 1, "as the HTML reads");
+    assert_eq!(tag_periods(&mut engine), ["2024-07-02"]);
+    run(&mut engine, &[&json], &IngestOptions::default());
+    assert_eq!(kazakhstan_on(&mut engine, 1), 1, "the observed date");
+    assert_eq!(kazakhstan_on(&mut engine, 2), 0);
+    assert_eq!(tag_periods(&mut engine), ["2024-07-01"]);
+}
+
+#[test]
 fn a_new_html_version_of_a_message_takes_the_observed_date() {
     // The HTML export shows another text (an edit): a new version, dated by the message's
     // observed date, not by the page's reading.

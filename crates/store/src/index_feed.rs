@@ -303,19 +303,48 @@ impl Store {
     pub fn for_each_network_post<E: From<StoreError>>(
         &self,
         after_mark: i64,
+        f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.walk_network_posts(Which::AfterMark(after_mark), f)
+    }
+
+    /// [`Store::for_each_network_post`] for these posts (those the archive has), in post order.
+    pub fn for_each_network_post_of<E: From<StoreError>>(
+        &self,
+        post_ids: &[i64],
+        f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.walk_network_posts(Which::Posts(post_ids), f)
+    }
+
+    fn walk_network_posts<E: From<StoreError>>(
+        &self,
+        which: Which<'_>,
         mut f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let mut walk = || -> std::result::Result<(), Stop<E>> {
             let conn = self.conn();
-            let mut posts = conn.prepare(
+            let (filter, param) = match which {
+                Which::AfterMark(mark) => (
+                    "?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)",
+                    rusqlite::types::Value::Integer(mark),
+                ),
+                Which::Posts(ids) => (
+                    "p.id IN (SELECT value FROM json_each(?1))",
+                    rusqlite::types::Value::Text(
+                        serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()),
+                    ),
+                ),
+            };
+            let mut posts = conn.prepare(&format!(
                 "SELECT p.id, p.channel_id, v.id, v.date,
                         CASE WHEN v.date IS NULL THEN v.date_inferred END,
                         f.version_id IS NOT NULL, f.channel_id, f.message_id
                  FROM posts p JOIN versions v ON v.id = p.current_version_id
                  LEFT JOIN forwards f ON f.version_id = v.id
-                 WHERE ?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
-                 ORDER BY p.id",
-            )?;
+                 WHERE {filter}
+                 ORDER BY p.id"
+            ))?;
             let mut tags =
                 conn.prepare_cached("SELECT tag FROM hashtags WHERE version_id = ?1 ORDER BY ord")?;
             let mut mentions = conn.prepare_cached(
@@ -324,7 +353,7 @@ impl Store {
             let mut links = conn.prepare_cached(
                 "SELECT COALESCE(url, label) FROM links WHERE version_id = ?1 ORDER BY ord",
             )?;
-            let mut rows = posts.query(params![after_mark])?;
+            let mut rows = posts.query(params![param])?;
             while let Some(r) = rows.next()? {
                 let version_id: i64 = r.get(2)?;
                 let list =
