@@ -229,41 +229,50 @@ impl Engine {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64> {
+        let count = match format {
+            ExportFormat::Csv => {
+                let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
+                let count = self.for_each_export_record(filter, |r| table.row(&r.csv_row()))?;
+                table.finish()?;
+                count
+            }
+            ExportFormat::Jsonl => {
+                self.for_each_export_record(filter, |r| export::write_jsonl(out, r))?
+            }
+        };
+        out.flush()?;
+        Ok(count)
+    }
+
+    /// Calls `each` with the export record of every post matching `filter`, in archive order
+    /// (by `id`), one at a time, so that a writer of any format keeps only what it buffers
+    /// itself; returns how many. The first error `each` returns stops the walk and is
+    /// returned.
+    pub fn for_each_export_record(
+        &mut self,
+        filter: &PostFilter,
+        mut each: impl FnMut(&ExportRecord) -> Result<()>,
+    ) -> Result<u64> {
         let copies = self.copy_relations()?;
         let recognizer = self.recognizer()?;
         let filter = &self.post_query(filter)?;
         let mut count = 0u64;
-        // The store's callback can only fail with a store error; an output error is kept
+        // The store's callback can only fail with a store error; the writer's error is kept
         // aside and returned instead.
         let mut failure: Option<EngineError> = None;
-        let mut stop = |e: EngineError| {
-            failure = Some(e);
-            tgscope_store::StoreError::Corrupt("export stopped by an output error".into())
-        };
-        let walked = match format {
-            ExportFormat::Csv => {
-                let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
-                let walked = self.store.for_each_post(filter, |post| {
-                    table
-                        .row(&ExportRecord::with_copies(&post, &copies, &recognizer).csv_row())
-                        .map_err(&mut stop)?;
-                    count += 1;
-                    Ok(())
-                });
-                table.finish()?;
-                walked
+        let walked = self.store.for_each_post(filter, |post| {
+            if let Err(e) = each(&ExportRecord::with_copies(&post, &copies, &recognizer)) {
+                failure = Some(e);
+                return Err(tgscope_store::StoreError::Corrupt(
+                    "export stopped by an output error".into(),
+                ));
             }
-            ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
-                export::write_jsonl(out, &ExportRecord::with_copies(&post, &copies, &recognizer))
-                    .map_err(&mut stop)?;
-                count += 1;
-                Ok(())
-            }),
-        };
+            count += 1;
+            Ok(())
+        });
         if let Err(e) = walked {
             return Err(failure.unwrap_or(EngineError::Store(e)));
         }
-        out.flush()?;
         Ok(count)
     }
 }
