@@ -18,7 +18,9 @@ use tgscope_parquet::{ParquetSink, RowGroups, export_fields};
 use read_back::{Json, assert_same, parse_jsonl, read_rows};
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 /// The bundled examples (two channels with copies of each other's posts, a Desktop copy) and a
@@ -56,8 +58,8 @@ fn export_jsonl(engine: &mut Engine) -> Vec<Json> {
 }
 
 fn export_parquet(engine: &mut Engine, path: &Path) -> u64 {
-    let mut sink = ParquetSink::<_, ExportRecord>::new(File::create(path).expect("create"))
-        .expect("sink");
+    let mut sink =
+        ParquetSink::<_, ExportRecord>::new(File::create(path).expect("create")).expect("sink");
     let count = engine
         .for_each_export_record(&PostFilter::default(), |r| {
             sink.push(r)
@@ -174,7 +176,10 @@ fn the_schema_has_the_jsonl_fields_and_the_documented_types() {
             .unwrap_or_else(|| panic!("no column {name}"))
     };
     // Nullable where JSON Lines has null; lists never null.
-    assert_eq!(top("id").get_basic_info().repetition(), Repetition::REQUIRED);
+    assert_eq!(
+        top("id").get_basic_info().repetition(),
+        Repetition::REQUIRED
+    );
     assert_eq!(
         top("message_id").get_basic_info().repetition(),
         Repetition::OPTIONAL
@@ -308,8 +313,8 @@ fn a_large_export_is_written_in_several_row_groups() {
     let tmp = tempfile::tempdir().expect("temporary directory");
     let path = tmp.path().join("large.parquet");
     let n = 50_000i64;
-    let mut sink = ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create"))
-        .expect("sink");
+    let mut sink =
+        ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create")).expect("sink");
     for id in 1..=n {
         sink.push(&synthetic(id, format!("Post {id} about #BRICS")))
             .expect("push");
@@ -334,9 +339,10 @@ fn a_large_export_is_written_in_several_row_groups() {
         assert_eq!(row.get("id"), &Json::Int(i as i64 + 1));
     }
     let last = &rows[n as usize - 1];
-    let expected: Json =
-        serde_json::from_str(&serde_json::to_string(&synthetic(n, format!("Post {n} about #BRICS"))).expect("json"))
-            .expect("parse");
+    let expected: Json = serde_json::from_str(
+        &serde_json::to_string(&synthetic(n, format!("Post {n} about #BRICS"))).expect("json"),
+    )
+    .expect("parse");
     assert_same("last row", &expected, last);
 }
 
@@ -389,14 +395,19 @@ fn row_groups_are_cut_by_size_too() {
 fn an_empty_export_is_a_file_with_the_columns_and_no_rows() {
     let tmp = tempfile::tempdir().expect("temporary directory");
     let path = tmp.path().join("empty.parquet");
-    let sink = ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create"))
-        .expect("sink");
+    let sink =
+        ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create")).expect("sink");
     let finished = sink.finish().expect("finish");
     assert_eq!((finished.rows, finished.row_groups), (0, 0));
     let reader = SerializedFileReader::new(File::open(&path).expect("open")).expect("parquet");
     assert_eq!(reader.metadata().file_metadata().num_rows(), 0);
     assert_eq!(
-        reader.metadata().file_metadata().schema().get_fields().len(),
+        reader
+            .metadata()
+            .file_metadata()
+            .schema()
+            .get_fields()
+            .len(),
         export_fields().len()
     );
 }

@@ -205,7 +205,10 @@ pub fn assert_same(path: &str, jsonl: &Json, parquet: &Json) {
         (Json::Object(a), Json::Object(b)) => {
             let ka: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
             let kb: Vec<&str> = b.iter().map(|(k, _)| k.as_str()).collect();
-            assert_eq!(ka, kb, "at {path}: the keys differ (JSON Lines, then Parquet)");
+            assert_eq!(
+                ka, kb,
+                "at {path}: the keys differ (JSON Lines, then Parquet)"
+            );
             for ((k, va), (_, vb)) in a.iter().zip(b) {
                 let inner = if path.is_empty() {
                     k.clone()
