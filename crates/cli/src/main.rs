@@ -259,10 +259,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     let target = ParquetTarget::new("export", a.output.as_deref());
                     let mut engine = open_existing(&archive)?;
-                    let filter = a.filter.to_filter(None, 0);
+                    // The filter is checked before the file is created.
+                    let records = engine.export_records(&a.filter.to_filter(None, 0))?;
                     let count = target.write(|out| {
                         let mut sink = tgscope_parquet::ParquetSink::<_, ExportRecord>::new(out)?;
-                        engine.for_each_export_record(&filter, |r| {
+                        records.for_each(|r| {
                             sink.push(r)
                                 .map_err(|e| EngineError::Output(io::Error::other(e)))
                         })?;

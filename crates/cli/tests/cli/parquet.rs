@@ -136,6 +136,25 @@ fn parquet_needs_a_file_and_takes_no_bom() {
         stderr(&out)
     );
     assert!(!path.exists(), "no file is written after a usage error");
+
+    // A channel that is not in the archive is not found, and no file is created.
+    let path = a.path("nobody.parquet");
+    let out = a.run(args![
+        "export",
+        "--format",
+        "parquet",
+        "--channel",
+        "nobody",
+        "-o",
+        &path
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no channel is named \"nobody\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!path.exists(), "no file for a filter that names no channel");
 }
 
 /// `-o -` sends the file to stdout when stdout is not a terminal (here, a pipe).
