@@ -186,9 +186,29 @@ pub struct SearchArgs {
     /// Skip this many results first.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Output format (jsonl: the export record of each post with `score` and `snippet`).
+    /// Output format (jsonl: the export record of each post with `score` and `snippet`;
+    /// parquet: the same as an Apache Parquet file, which needs -o FILE).
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Fmt,
+    pub format: SearchFmt,
+    /// Write the results to this file instead of stdout (`-` is stdout, for parquet only when
+    /// it is not a terminal).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SearchFmt {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+    /// Apache Parquet (needs -o FILE): the jsonl fields as columns (docs/export.md).
+    Parquet,
 }
 
 /// Periods of `count`.
@@ -841,6 +861,9 @@ pub enum ExportFmt {
     Jsonl,
     /// CSV with a header row.
     Csv,
+    /// Apache Parquet (needs -o FILE): the jsonl fields as columns, nested objects as
+    /// structs, arrays as lists (docs/export.md).
+    Parquet,
 }
 
 /// Arguments of `export`.
@@ -849,10 +872,11 @@ pub struct ExportArgs {
     /// Export format.
     #[arg(long, value_enum)]
     pub format: ExportFmt,
-    /// Write to this file instead of stdout (`-` is stdout).
+    /// Write to this file instead of stdout (`-` is stdout, for parquet only when it is not a
+    /// terminal).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Start with a UTF-8 byte-order mark (for Excel and Cyrillic text).
+    /// Start with a UTF-8 byte-order mark (for Excel and Cyrillic text; jsonl and csv only).
     #[arg(long)]
     pub bom: bool,
     /// Filters.

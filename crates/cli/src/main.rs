@@ -26,7 +26,8 @@ use anyhow::Context;
 use clap::Parser;
 use tgscope_engine::{Engine, EngineError, ErrorKind, ExportFormat, IngestOptions};
 
-use args::{Cli, Command, Fmt};
+use args::{Cli, Command, Fmt, SearchFmt};
+use tgscope_engine::export::ExportRecord;
 
 /// Exit codes (documented in README.md and `tgscope --help`).
 mod exit {
@@ -246,11 +247,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Export(a) => {
-            let mut engine = open_existing(&archive)?;
             let format = match a.format {
                 args::ExportFmt::Jsonl => ExportFormat::Jsonl,
                 args::ExportFmt::Csv => ExportFormat::Csv,
+                args::ExportFmt::Parquet => {
+                    if a.bom {
+                        usage_error(
+                            "export",
+                            "--bom is for jsonl and csv; a Parquet file has no text encoding to mark",
+                        );
+                    }
+                    let target = ParquetTarget::new("export", a.output.as_deref());
+                    let mut engine = open_existing(&archive)?;
+                    // The filter is checked before the file is created.
+                    let records = engine.export_records(&a.filter.to_filter(None, 0))?;
+                    let count = target.write(|out| {
+                        let mut sink = tgscope_parquet::ParquetSink::<_, ExportRecord>::new(out)?;
+                        records.for_each(|r| {
+                            sink.push(r)
+                                .map_err(|e| EngineError::Output(io::Error::other(e)))
+                        })?;
+                        Ok(sink.finish()?.rows)
+                    })?;
+                    if !cli.quiet {
+                        eprintln!("exported {count} posts");
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
             };
+            let mut engine = open_existing(&archive)?;
             let filter = a.filter.to_filter(None, 0);
             let count = match &a.output {
                 Some(path) if path.as_os_str() != "-" => {
@@ -289,6 +314,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Search(a) => {
+            let parquet = (a.format == SearchFmt::Parquet)
+                .then(|| ParquetTarget::new("search", a.output.as_deref()));
             let mut engine = open_existing(&archive)?;
             let sort = match a.sort {
                 args::SearchSort::Relevance => tgscope_engine::SortBy::Relevance,
@@ -297,14 +324,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // Tables show a page; machine formats every match unless a limit is given.
             let limit = match a.format {
-                Fmt::Table => a.limit.unwrap_or(DEFAULT_TABLE_HITS),
+                SearchFmt::Table => a.limit.unwrap_or(DEFAULT_TABLE_HITS),
                 _ => a.limit.unwrap_or(usize::MAX),
             };
             let page = engine.search(&a.query, sort, limit, a.offset)?;
             note_catching_up(cli.quiet, page.index_catching_up);
+            let mut file;
+            let mut out: &mut dyn Write = match &a.output {
+                Some(path) if path.as_os_str() != "-" && parquet.is_none() => {
+                    file = BufWriter::new(
+                        File::create(path)
+                            .with_context(|| format!("creating {}", path.display()))?,
+                    );
+                    &mut file
+                }
+                _ => &mut out,
+            };
             match a.format {
-                Fmt::Table => output::search_table(&mut terminal::ForPeople::new(&mut out), &page)?,
-                Fmt::Json => {
+                SearchFmt::Table => {
+                    output::search_table(&mut terminal::ForPeople::new(&mut out), &page)?
+                }
+                SearchFmt::Json => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
                     let recognizer = engine.recognizer()?;
                     output::json(
@@ -312,7 +352,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &output::search_json(&page, a.limit, &copies, &recognizer),
                     )?
                 }
-                Fmt::Jsonl => {
+                SearchFmt::Jsonl => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
                     let recognizer = engine.recognizer()?;
                     for hit in output::search_records(&page, &copies, &recognizer) {
@@ -320,13 +360,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         writeln!(out)?;
                     }
                 }
-                Fmt::Csv => {
+                SearchFmt::Csv => {
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
                     let recognizer = engine.recognizer()?;
                     output::search_csv(&mut out, &page, &copies, &recognizer)?
                 }
+                SearchFmt::Parquet => {
+                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
+                    let recognizer = engine.recognizer()?;
+                    let records = output::search_records(&page, &copies, &recognizer);
+                    let target = parquet.expect("a Parquet target for --format parquet");
+                    target.write(|out| {
+                        let mut sink =
+                            tgscope_parquet::ParquetSink::<_, output::SearchRecord>::new(out)?;
+                        for hit in &records {
+                            sink.push(hit)?;
+                        }
+                        Ok(sink.finish()?.rows)
+                    })?;
+                }
             }
-            if !matches!(a.format, Fmt::Table | Fmt::Json) {
+            out.flush()?;
+            if !matches!(a.format, SearchFmt::Table | SearchFmt::Json) {
                 note_cut(
                     cli.quiet,
                     page.hits.len() as u64,
@@ -725,4 +780,67 @@ fn copy_relations<'a>(
 ) -> anyhow::Result<output::CopyRelations> {
     let ids: Vec<i64> = posts.map(|p| p.id).collect();
     Ok(engine.copy_relations_of(&ids)?)
+}
+
+/// Stops with a usage error of `subcommand` (exit code 2, as for a bad argument) saying
+/// `message`.
+fn usage_error(subcommand: &str, message: &str) -> ! {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut(subcommand) {
+        Some(sub) => sub
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+        None => cli
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+    }
+}
+
+/// Where a Parquet file goes: the file of `-o FILE`, or stdout for `-o -` when stdout is not a
+/// terminal. Parquet is binary: without `-o`, or to a terminal, it is refused (a usage error)
+/// before the archive is opened.
+enum ParquetTarget {
+    File(std::path::PathBuf),
+    Stdout,
+}
+
+impl ParquetTarget {
+    fn new(subcommand: &str, output: Option<&std::path::Path>) -> ParquetTarget {
+        match output {
+            Some(path) if path.as_os_str() != "-" => ParquetTarget::File(path.to_path_buf()),
+            Some(_) if !io::stdout().is_terminal() => ParquetTarget::Stdout,
+            Some(_) => usage_error(
+                subcommand,
+                "--format parquet writes a binary file, not text for a terminal: send `-o -` \
+                 to a pipe or a file, or name the file with -o FILE",
+            ),
+            None => usage_error(
+                subcommand,
+                "--format parquet writes a binary file: name it with -o FILE (or `-o -` for \
+                 stdout into a pipe)",
+            ),
+        }
+    }
+
+    /// Runs `write` on the output; a file left unfinished by an error (it would have no
+    /// footer, so no reader could open it) is removed.
+    fn write(
+        self,
+        write: impl FnOnce(Box<dyn Write + Send>) -> anyhow::Result<u64>,
+    ) -> anyhow::Result<u64> {
+        match self {
+            ParquetTarget::Stdout => write(Box::new(BufWriter::new(io::stdout()))),
+            ParquetTarget::File(path) => {
+                let file =
+                    File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                let written = write(Box::new(BufWriter::new(file)));
+                if written.is_err() {
+                    let _ = std::fs::remove_file(&path);
+                }
+                written.with_context(|| format!("writing {}", path.display()))
+            }
+        }
+    }
 }

@@ -912,6 +912,16 @@ pub struct SearchRecord {
     highlights: Vec<(usize, usize)>,
 }
 
+impl tgscope_parquet::ParquetRecord for SearchRecord {
+    fn fields() -> Vec<tgscope_parquet::Field> {
+        tgscope_parquet::search_fields()
+    }
+
+    fn kind() -> &'static str {
+        "search_hit"
+    }
+}
+
 /// Every hit of a page as a [`SearchRecord`] (with the hits' clusters).
 pub fn search_records(
     page: &SearchPage,

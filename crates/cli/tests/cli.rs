@@ -38,6 +38,9 @@ mod names; // channel and forward-source names: whole names, ambiguity, the same
 mod network; // network and hashtags: the samples' forwards as edges, formats, what is left out
 #[path = "cli/overview.rs"]
 mod overview; // stats, channels, captures, check
+#[path = "cli/parquet.rs"]
+mod parquet_export; // export and search as Parquet, read back and compared with JSON Lines
+
 #[path = "cli/posts.rs"]
 mod posts; // posts filters (channel, from, tag, dates, paging) and formats
 #[path = "cli/raw.rs"]

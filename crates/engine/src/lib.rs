@@ -229,41 +229,80 @@ impl Engine {
         format: ExportFormat,
         out: &mut dyn Write,
     ) -> Result<u64> {
-        let copies = self.copy_relations()?;
-        let recognizer = self.recognizer()?;
-        let filter = &self.post_query(filter)?;
-        let mut count = 0u64;
-        // The store's callback can only fail with a store error; an output error is kept
-        // aside and returned instead.
-        let mut failure: Option<EngineError> = None;
-        let mut stop = |e: EngineError| {
-            failure = Some(e);
-            tgscope_store::StoreError::Corrupt("export stopped by an output error".into())
-        };
-        let walked = match format {
+        // The filter is checked before anything is written: an unknown channel writes no
+        // CSV header.
+        let records = self.export_records(filter)?;
+        let count = match format {
             ExportFormat::Csv => {
                 let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
-                let walked = self.store.for_each_post(filter, |post| {
-                    table
-                        .row(&ExportRecord::with_copies(&post, &copies, &recognizer).csv_row())
-                        .map_err(&mut stop)?;
-                    count += 1;
-                    Ok(())
-                });
+                let count = records.for_each(|r| table.row(&r.csv_row()))?;
                 table.finish()?;
-                walked
+                count
             }
-            ExportFormat::Jsonl => self.store.for_each_post(filter, |post| {
-                export::write_jsonl(out, &ExportRecord::with_copies(&post, &copies, &recognizer))
-                    .map_err(&mut stop)?;
-                count += 1;
-                Ok(())
-            }),
+            ExportFormat::Jsonl => records.for_each(|r| export::write_jsonl(out, r))?,
         };
+        out.flush()?;
+        Ok(count)
+    }
+
+    /// The export records of the posts matching `filter`, ready to be walked with
+    /// [`ExportRecords::for_each`]. The filter is checked here (an unknown channel, a bad date
+    /// range) and the copy analysis and entity lists loaded, so that a writer can fail before
+    /// it writes anything.
+    pub fn export_records(&mut self, filter: &PostFilter) -> Result<ExportRecords<'_>> {
+        let copies = self.copy_relations()?;
+        let recognizer = self.recognizer()?;
+        let query = self.post_query(filter)?;
+        Ok(ExportRecords {
+            store: &self.store,
+            query,
+            copies,
+            recognizer,
+        })
+    }
+
+    /// Calls `each` with the export record of every post matching `filter`, in archive order;
+    /// returns how many ([`Engine::export_records`], then [`ExportRecords::for_each`]).
+    pub fn for_each_export_record(
+        &mut self,
+        filter: &PostFilter,
+        each: impl FnMut(&ExportRecord) -> Result<()>,
+    ) -> Result<u64> {
+        self.export_records(filter)?.for_each(each)
+    }
+}
+
+/// The export records of the posts matching a filter, from [`Engine::export_records`].
+pub struct ExportRecords<'a> {
+    store: &'a Store,
+    query: tgscope_store::query::PostQuery,
+    copies: std::collections::HashMap<i64, (i64, copies::CopyOf)>,
+    recognizer: std::sync::Arc<tgscope_analyze::entities::Recognizer>,
+}
+
+impl ExportRecords<'_> {
+    /// Calls `each` with the record of every post, in archive order (by `id`), one at a time,
+    /// so that a writer of any format keeps only what it buffers itself; returns how many. The
+    /// first error `each` returns stops the walk and is returned.
+    pub fn for_each(self, mut each: impl FnMut(&ExportRecord) -> Result<()>) -> Result<u64> {
+        let mut count = 0u64;
+        // The store's callback can only fail with a store error; the writer's error is kept
+        // aside and returned instead.
+        let mut failure: Option<EngineError> = None;
+        let walked = self.store.for_each_post(&self.query, |post| {
+            let record = ExportRecord::with_copies(&post, &self.copies, &self.recognizer);
+            if let Err(e) = each(&record) {
+                failure = Some(e);
+                return Err(tgscope_store::StoreError::Corrupt(
+                    "export stopped by an output error".into(),
+                ));
+            }
+            count += 1;
+            Ok(())
+        });
         if let Err(e) = walked {
             return Err(failure.unwrap_or(EngineError::Store(e)));
         }
-        out.flush()?;
         Ok(count)
     }
 }

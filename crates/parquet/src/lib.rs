@@ -1,0 +1,432 @@
+//! Parquet export: the export record (`docs/export.md`) as an Apache Parquet file, for pandas,
+//! Polars, R, DuckDB and Spark.
+//!
+//! Its place: the engine walks the archive and builds one [`ExportRecord`] per post
+//! ([`tgscope_engine::Engine::for_each_export_record`]); JSON Lines and CSV are written by the
+//! engine itself, Parquet here. The command line's `export --format parquet -o FILE` and
+//! `search QUERY --format parquet -o FILE` feed a [`ParquetSink`] one record at a time.
+//!
+//! Main types:
+//! - [`ParquetSink`]: takes records one at a time, turns them into Arrow columns a batch at a
+//!   time and writes them as row groups of at most [`RowGroups::rows`] rows and about
+//!   [`RowGroups::bytes`] encoded bytes, so memory stays bounded whatever the archive's size;
+//!   [`ParquetSink::finish`] writes the footer.
+//! - [`ParquetRecord`]: a record type with its Parquet columns; [`ExportRecord`] is one
+//!   ([`export_fields`]); the command line's search hit is another ([`search_fields`]: the
+//!   export columns, then `score`, `snippet` and `highlights`).
+//!
+//! One mapping: a record's values come from its `serde` form, the same one JSON Lines writes
+//! (`arrow-json` turns it into Arrow arrays), so a Parquet row and a JSON Lines line of the same
+//! post cannot say different things. What this crate declares is the column types, in
+//! [`export_fields`]; the decoder runs in strict mode, so a field added to the record but not
+//! to the columns fails the export (and the tests) instead of being left out.
+//!
+//! The types (every column is in `docs/export.md`, "Parquet"): integers are INT64, strings
+//! UTF-8 (`BYTE_ARRAY` annotated `STRING`), booleans BOOLEAN; dates stay the RFC 3339 strings
+//! of JSON Lines (some are local times without an offset, and inferred dates may be a day only,
+//! so no single timestamp type fits them all); objects are structs (groups) and arrays lists
+//! (Parquet's three-level `LIST`, items named `element`). `attrs` (of media and entities) is a
+//! Parquet `MAP` of strings to strings: physically a repeated group of key/value pairs, which
+//! pyarrow reads as a list of `(key, value)` tuples and DuckDB as a `MAP`. `spans` (named
+//! entities) and `highlights` (search hits) are lists of two-item INT64 lists `[start, end]`, as
+//! in JSON Lines. A column is nullable exactly where the JSON Lines field may be null; lists are
+//! never null (an empty list is empty).
+//!
+//! Compression: zstd at level 1 for every column. zstd because the archive already links the
+//! zstd library (its raw captures are zstd files), it makes text columns markedly smaller
+//! than snappy at a similar speed, and every current reader (pyarrow, DuckDB, Polars, Spark,
+//! R's arrow) reads it; no other codec is compiled in.
+//!
+//! What it does not do: read Parquet (the tests read files back with the `parquet` crate's
+//! row reader, readers are the user's tools), write the analysis tables (copy clusters,
+//! networks, entities), partition files or write asynchronously.
+
+use std::io::Write;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use arrow_json::ReaderBuilder;
+use arrow_json::reader::Decoder;
+use arrow_schema::{DataType, Fields, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
+use serde::Serialize;
+
+/// A column (Arrow's field type, which the Parquet schema is made from).
+pub use arrow_schema::Field;
+pub use tgscope_engine::export::ExportRecord;
+
+/// Writing a Parquet file failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParquetError {
+    /// A record could not be turned into the file's columns (a field the columns lack, or a
+    /// value of another type): a mismatch between the record and [`ParquetRecord::fields`].
+    #[error("parquet: a record does not fit the columns: {0}")]
+    Record(#[from] arrow_schema::ArrowError),
+    /// The Parquet writer or its output failed.
+    #[error("parquet: {0}")]
+    Write(#[from] parquet::errors::ParquetError),
+}
+
+/// A result of this crate.
+pub type Result<T> = std::result::Result<T, ParquetError>;
+
+/// A record that can be written as a Parquet row: its `serde` form (the JSON Lines one) gives
+/// the values, [`ParquetRecord::fields`] the columns.
+pub trait ParquetRecord: Serialize {
+    /// The columns, in the order of the record's JSON Lines fields.
+    fn fields() -> Vec<Field>;
+    /// What the file holds, written in its key/value metadata as `tgscope.record` (`post`,
+    /// `search_hit`).
+    fn kind() -> &'static str;
+}
+
+impl ParquetRecord for ExportRecord {
+    fn fields() -> Vec<Field> {
+        export_fields()
+    }
+
+    fn kind() -> &'static str {
+        "post"
+    }
+}
+
+/// How large row groups grow before they are written: the first limit reached closes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowGroups {
+    /// At most this many rows in a row group.
+    pub rows: usize,
+    /// A row group is closed once its encoded size before compression is estimated at this
+    /// many bytes (the writer splits a batch of records where the row group's average row
+    /// size says it would pass the limit). The writer keeps one row group in memory, so this
+    /// bounds the memory it takes; records are turned into columns 1,024 at a time, so a
+    /// row group of posts longer than `bytes / 1024` each may hold one such batch.
+    pub bytes: usize,
+}
+
+impl Default for RowGroups {
+    /// 8,192 rows or 32 MiB: a million posts make about 120 row groups, enough for readers to
+    /// read them in parallel and skip by statistics, and an archive of long posts still keeps
+    /// the writer's memory to tens of megabytes.
+    fn default() -> Self {
+        RowGroups {
+            rows: 8192,
+            bytes: 32 << 20,
+        }
+    }
+}
+
+/// Records are turned into Arrow columns this many at a time: the decoder's buffer holds at
+/// most this many records (about a megabyte of typical posts).
+const BATCH_ROWS: usize = 1024;
+
+/// A Parquet file being written: records go in one at a time ([`ParquetSink::push`]) and are
+/// written out in row groups; [`ParquetSink::finish`] writes the footer. Dropping a sink
+/// without finishing it leaves a file without a footer, which no reader opens.
+pub struct ParquetSink<W: Write + Send, T: ParquetRecord> {
+    writer: ArrowWriter<W>,
+    decoder: Decoder,
+    buffered: usize,
+    rows: u64,
+    record: PhantomData<fn(&T)>,
+}
+
+/// What [`ParquetSink::finish`] wrote.
+#[derive(Debug)]
+pub struct Finished<W> {
+    /// The output, flushed.
+    pub out: W,
+    /// How many rows.
+    pub rows: u64,
+    /// How many row groups.
+    pub row_groups: usize,
+}
+
+impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
+    /// A file of `T` records written to `out`, with the default [`RowGroups`].
+    pub fn new(out: W) -> Result<Self> {
+        Self::with_row_groups(out, RowGroups::default())
+    }
+
+    /// A file of `T` records written to `out`, with row groups of at most `limits`.
+    pub fn with_row_groups(out: W, limits: RowGroups) -> Result<Self> {
+        let schema: SchemaRef = Arc::new(Schema::new(T::fields()));
+        let decoder = ReaderBuilder::new(schema.clone())
+            .with_strict_mode(true)
+            .with_batch_size(BATCH_ROWS)
+            .build_decoder()?;
+        let writer = ArrowWriter::try_new(out, schema, Some(properties::<T>(limits)))?;
+        Ok(ParquetSink {
+            writer,
+            decoder,
+            buffered: 0,
+            rows: 0,
+            record: PhantomData,
+        })
+    }
+
+    /// Adds a record as the next row.
+    pub fn push(&mut self, record: &T) -> Result<()> {
+        self.decoder.serialize(std::slice::from_ref(record))?;
+        self.buffered += 1;
+        if self.buffered >= BATCH_ROWS {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
+    /// How many records were pushed.
+    pub fn rows(&self) -> u64 {
+        self.rows + self.buffered as u64
+    }
+
+    /// Writes the rows still buffered, the last row group and the footer; gives back the
+    /// output (flushed) with what was written.
+    pub fn finish(mut self) -> Result<Finished<W>> {
+        self.write_batch()?;
+        self.writer.flush()?;
+        let row_groups = self.writer.flushed_row_groups().len();
+        let rows = self.rows;
+        let mut out = self.writer.into_inner()?;
+        out.flush().map_err(parquet::errors::ParquetError::from)?;
+        Ok(Finished {
+            out,
+            rows,
+            row_groups,
+        })
+    }
+
+    /// Turns the buffered records into Arrow columns and hands them to the writer, which
+    /// closes a row group whenever one reaches its limits.
+    fn write_batch(&mut self) -> Result<()> {
+        if let Some(batch) = self.decoder.flush()? {
+            self.writer.write(&batch)?;
+        }
+        self.rows += self.buffered as u64;
+        self.buffered = 0;
+        Ok(())
+    }
+}
+
+/// The writer's settings: zstd level 1, the row group limits, no dictionary for the two text
+/// columns (nearly every value differs), the record kind in the metadata.
+fn properties<T: ParquetRecord>(limits: RowGroups) -> WriterProperties {
+    let mut builder = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(limits.rows.max(1)))
+        .set_max_row_group_bytes(Some(limits.bytes.max(1)))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new("tgscope.record".to_string(), T::kind().to_string()),
+            KeyValue::new(
+                "tgscope.version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+        ]));
+    for column in ["text", "raw_text", "snippet"] {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    builder.build()
+}
+
+/// A UTF-8 string column.
+fn string(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Utf8, nullable)
+}
+
+/// An INT64 column.
+fn int(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Int64, nullable)
+}
+
+/// A BOOLEAN column.
+fn boolean(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Boolean, nullable)
+}
+
+/// A struct (a JSON object).
+fn object(name: &str, nullable: bool, fields: Vec<Field>) -> Field {
+    Field::new(name, DataType::Struct(Fields::from(fields)), nullable)
+}
+
+/// A list that is never null, of items that are never null.
+fn list(name: &str, item: DataType) -> Field {
+    Field::new_list(name, Field::new("element", item, false), false)
+}
+
+/// A list of strings.
+fn strings(name: &str) -> Field {
+    list(name, DataType::Utf8)
+}
+
+/// A list of structs.
+fn objects(name: &str, fields: Vec<Field>) -> Field {
+    list(name, DataType::Struct(Fields::from(fields)))
+}
+
+/// A list of `[start, end]` pairs: two-item INT64 lists.
+fn pairs(name: &str) -> Field {
+    list(
+        name,
+        DataType::List(Arc::new(Field::new("element", DataType::Int64, false))),
+    )
+}
+
+/// A map of strings to strings (Parquet `MAP`: repeated key/value groups), never null.
+fn string_map(name: &str) -> Field {
+    Field::new_map(
+        name,
+        "key_value",
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+        false,
+        false,
+    )
+}
+
+/// The columns of the export record, in the order of its JSON Lines fields, with their types
+/// and nullability (`docs/export.md`, "Parquet").
+pub fn export_fields() -> Vec<Field> {
+    vec![
+        int("id", false),
+        string("channel", false),
+        string("channel_title", true),
+        string("channel_username", true),
+        int("message_id", true),
+        string("permalink", true),
+        string("date", true),
+        object(
+            "date_inferred",
+            true,
+            vec![
+                string("date", false),
+                string("basis", false),
+                string("evidence", false),
+                string("detail", true),
+            ],
+        ),
+        string("text", false),
+        string("raw_text", false),
+        object(
+            "forwarded_from",
+            true,
+            vec![
+                string("title", true),
+                string("username", true),
+                int("message_id", true),
+                string("date", true),
+                string("sender_id", true),
+            ],
+        ),
+        string("author", true),
+        strings("hashtags"),
+        strings("mentions"),
+        objects("links", vec![string("url", true), string("label", false)]),
+        objects(
+            "media",
+            vec![
+                string("kind", false),
+                string("placeholder", true),
+                string("label", true),
+                string("file_name", true),
+                string("mime_type", true),
+                int("size", true),
+                int("duration", true),
+                int("width", true),
+                int("height", true),
+                string("path", true),
+                string("sha256", true),
+                string_map("attrs"),
+                object(
+                    "poll",
+                    true,
+                    vec![
+                        string("question", false),
+                        boolean("closed", true),
+                        int("total_voters", true),
+                        objects(
+                            "answers",
+                            vec![
+                                string("text", false),
+                                int("voters", true),
+                                boolean("chosen", true),
+                            ],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+        strings("countries"),
+        objects(
+            "named_entities",
+            vec![
+                string("kind", false),
+                string("id", false),
+                string("name", false),
+                boolean("listed", false),
+                pairs("spans"),
+            ],
+        ),
+        int("views", true),
+        boolean("edited", true),
+        boolean("unviewable", false),
+        int("version", false),
+        int("versions", false),
+        strings("captures"),
+        int("channel_tg_id", true),
+        string("channel_kind", true),
+        object(
+            "sender",
+            true,
+            vec![string("name", true), string("id", true)],
+        ),
+        string("edited_at", true),
+        object(
+            "reply_to",
+            true,
+            vec![int("message_id", true), int("chat_id", true)],
+        ),
+        string("via_bot", true),
+        string("saved_from", true),
+        objects(
+            "reactions",
+            vec![
+                string("kind", false),
+                string("emoji", true),
+                string("document_id", true),
+                int("count", false),
+            ],
+        ),
+        objects(
+            "entities",
+            vec![
+                string("kind", false),
+                int("start", false),
+                int("end", false),
+                string_map("attrs"),
+            ],
+        ),
+        int("cluster", true),
+        object(
+            "copy_of",
+            true,
+            vec![int("post", false), string("relation", false)],
+        ),
+    ]
+}
+
+/// The columns of a search hit: the export record's, then `score` (FLOAT, the relevance as
+/// JSON Lines gives it), `snippet` (UTF-8) and `highlights` (`[start, end]` byte ranges of the
+/// matched words in `snippet`, as in JSON Lines).
+pub fn search_fields() -> Vec<Field> {
+    let mut fields = export_fields();
+    fields.extend([
+        Field::new("score", DataType::Float32, false),
+        string("snippet", false),
+        pairs("highlights"),
+    ]);
+    fields
+}
