@@ -187,6 +187,12 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
         self.rows + self.buffered as u64
     }
 
+    /// The bytes the writer holds for the row group in progress (its encoded pages and
+    /// buffers; the records waiting to become columns, at most 1,024, are not counted).
+    pub fn memory_size(&self) -> usize {
+        self.writer.memory_size()
+    }
+
     /// Writes the rows still buffered, the last row group and the footer; gives back the
     /// output (flushed) with what was written.
     pub fn finish(mut self) -> Result<Finished<W>> {
