@@ -2,8 +2,9 @@
 //! Polars, R, DuckDB and Spark.
 //!
 //! Its place: the engine walks the archive and builds one [`ExportRecord`] per post
-//! ([`tgscope_engine::Engine::for_each_export_record`]); JSON Lines and CSV are written by the
-//! engine itself, Parquet here. The command line's `export --format parquet -o FILE` and
+//! ([`tgscope_engine::Engine::export_records`], then
+//! [`tgscope_engine::ExportRecords::for_each`]); JSON Lines and CSV are written by the engine
+//! itself, Parquet here. The command line's `export --format parquet -o FILE` and
 //! `search QUERY --format parquet -o FILE` feed a [`ParquetSink`] one record at a time.
 //!
 //! Main types:
@@ -32,10 +33,12 @@
 //! in JSON Lines. A column is nullable exactly where the JSON Lines field may be null; lists are
 //! never null (an empty list is empty).
 //!
-//! Compression: zstd at level 1 for every column. zstd because the archive already links the
-//! zstd library (its raw captures are zstd files), it makes text columns markedly smaller
-//! than snappy at a similar speed, and every current reader (pyarrow, DuckDB, Polars, Spark,
-//! R's arrow) reads it; no other codec is compiled in.
+//! Compression: zstd at level 1 for every column, and no other codec compiled in. zstd because
+//! the archive already links the zstd library (its raw captures are zstd files: the `zstd-sys`
+//! build is shared), because it compresses text better than snappy, the other codec every
+//! reader has, and because every current reader (pyarrow, DuckDB, Polars, Spark, R's arrow)
+//! reads it. On a synthetic Desktop export of 9,195 posts the Parquet file was 3.9 MB against
+//! 24.6 MB of JSON Lines (snappy was not measured).
 //!
 //! What it does not do: read Parquet (the tests read files back with the `parquet` crate's
 //! row reader, readers are the user's tools), write the analysis tables (copy clusters,
@@ -184,6 +187,12 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
         self.rows + self.buffered as u64
     }
 
+    /// The bytes the writer holds for the row group in progress (its encoded pages and
+    /// buffers; the records waiting to become columns, at most 1,024, are not counted).
+    pub fn memory_size(&self) -> usize {
+        self.writer.memory_size()
+    }
+
     /// Writes the rows still buffered, the last row group and the footer; gives back the
     /// output (flushed) with what was written.
     pub fn finish(mut self) -> Result<Finished<W>> {
@@ -216,7 +225,7 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
 /// columns (nearly every value differs), the record kind in the metadata.
 fn properties<T: ParquetRecord>(limits: RowGroups) -> WriterProperties {
     let mut builder = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(Compression::ZSTD(ZstdLevel::default())) // level 1
         .set_max_row_group_row_count(Some(limits.rows.max(1)))
         .set_max_row_group_bytes(Some(limits.bytes.max(1)))
         .set_key_value_metadata(Some(vec![

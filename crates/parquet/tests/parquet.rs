@@ -315,10 +315,16 @@ fn a_large_export_is_written_in_several_row_groups() {
     let n = 50_000i64;
     let mut sink =
         ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create")).expect("sink");
+    // The writer's memory does not grow with the number of rows: it holds one row group.
+    let mut most = [0usize; 2];
     for id in 1..=n {
         sink.push(&synthetic(id, format!("Post {id} about #BRICS")))
             .expect("push");
+        let half = usize::from(id > n / 2);
+        most[half] = most[half].max(sink.memory_size());
     }
+    assert!(most[1] <= most[0] * 2, "{most:?} bytes");
+    assert!(most[1] < RowGroups::default().bytes, "{most:?} bytes");
     assert_eq!(sink.rows(), n as u64);
     let finished = sink.finish().expect("finish");
     assert_eq!(finished.rows, n as u64);
