@@ -212,3 +212,26 @@ pub fn id_of(records: &[Value], needle: &str) -> i64 {
     assert_eq!(found.len(), 1, "exactly one post contains {needle:?}");
     found[0]["id"].as_i64().expect("id")
 }
+
+/// The Python that `.ci/run` makes for a round trip through other tools, named by the variable
+/// `var` (`TGSCOPE_NETWORK_PYTHON`), with `packages` installed. `None` (the test skips, with a
+/// message) without it, except when `TGSCOPE_REQUIRE_…` of the same name is set (CI), where its
+/// absence fails.
+pub fn python_with(var: &str, packages: &str) -> Option<std::path::PathBuf> {
+    let require = var.replacen("TGSCOPE_", "TGSCOPE_REQUIRE_", 1);
+    let python = std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from);
+    let required = std::env::var_os(&require).is_some_and(|v| !v.is_empty() && v != "0");
+    match python {
+        Some(p) if p.is_file() => Some(p),
+        other => {
+            assert!(
+                !required,
+                "{require} is set but {var} ({other:?}) is not a Python with {packages}"
+            );
+            eprintln!("skipping: set {var} to a Python with {packages} (.ci/run makes one)");
+            None
+        }
+    }
+}

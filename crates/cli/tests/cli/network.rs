@@ -166,32 +166,6 @@ fn gexf_and_graphml_declare_their_attributes_and_hashtags_count_first_use() {
     );
 }
 
-/// The Python with networkx and igraph that `.ci/run` makes (`TGSCOPE_NETWORK_PYTHON`); `None`
-/// (the test skips, with a message) without it, except when `TGSCOPE_REQUIRE_NETWORK_PYTHON`
-/// is set (CI), where its absence fails.
-fn network_python() -> Option<PathBuf> {
-    let python = std::env::var_os("TGSCOPE_NETWORK_PYTHON")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let required = std::env::var_os("TGSCOPE_REQUIRE_NETWORK_PYTHON")
-        .is_some_and(|v| !v.is_empty() && v != "0");
-    match python {
-        Some(p) if p.is_file() => Some(p),
-        other => {
-            assert!(
-                !required,
-                "TGSCOPE_REQUIRE_NETWORK_PYTHON is set but TGSCOPE_NETWORK_PYTHON ({other:?}) is \
-                 not a Python with networkx and igraph"
-            );
-            eprintln!(
-                "skipping: set TGSCOPE_NETWORK_PYTHON to a Python with networkx and igraph \
-                 (.ci/run makes one)"
-            );
-            None
-        }
-    }
-}
-
 /// Reads the files with networkx (static GEXF, GraphML) and igraph (GraphML) and prints, per
 /// reader, the node and edge counts, the sum of the weights and the Python types of some
 /// attributes, as JSON.
@@ -227,7 +201,8 @@ print(json.dumps(out))
 
 #[test]
 fn the_files_read_back_in_networkx_and_igraph_with_the_counts_weights_and_types_tgscope_reports() {
-    let Some(python) = network_python() else {
+    let Some(python) = super::common::python_with("TGSCOPE_NETWORK_PYTHON", "networkx and igraph")
+    else {
         return;
     };
     let a = Archive::new();

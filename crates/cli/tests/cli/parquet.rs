@@ -169,37 +169,12 @@ fn parquet_goes_to_a_pipe_with_o_dash() {
     assert_rows_match(&jsonl, &read_rows(&path));
 }
 
-/// The Python with pyarrow and duckdb that `.ci/run` makes (`TGSCOPE_PARQUET_PYTHON`); `None`
-/// (the test skips, with a message) without it, except when `TGSCOPE_REQUIRE_PARQUET_PYTHON`
-/// is set (CI), where its absence fails.
-fn parquet_python() -> Option<std::path::PathBuf> {
-    let python = std::env::var_os("TGSCOPE_PARQUET_PYTHON")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from);
-    let required = std::env::var_os("TGSCOPE_REQUIRE_PARQUET_PYTHON")
-        .is_some_and(|v| !v.is_empty() && v != "0");
-    match python {
-        Some(p) if p.is_file() => Some(p),
-        other => {
-            assert!(
-                !required,
-                "TGSCOPE_REQUIRE_PARQUET_PYTHON is set but TGSCOPE_PARQUET_PYTHON ({other:?}) is \
-                 not a Python with pyarrow and duckdb"
-            );
-            eprintln!(
-                "skipping: set TGSCOPE_PARQUET_PYTHON to a Python with pyarrow and duckdb \
-                 (.ci/run makes one)"
-            );
-            None
-        }
-    }
-}
-
 /// pyarrow and DuckDB read the export and a search's hits with the documented types and the
 /// JSON Lines values (`crates/parquet/tests/read_with_pyarrow_duckdb.py` checks field by field).
 #[test]
 fn pyarrow_and_duckdb_read_the_jsonl_values_with_the_documented_types() {
-    let Some(python) = parquet_python() else {
+    let Some(python) = super::common::python_with("TGSCOPE_PARQUET_PYTHON", "pyarrow and duckdb")
+    else {
         return;
     };
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
