@@ -75,7 +75,7 @@ pub enum Command {
     /// Counts over the whole archive.
     Stats(StatsArgs),
     /// List the captures ingested, with their hashes and status.
-    Captures(StatsArgs),
+    Captures(FormatArgs),
     /// Export posts, one record per post (fields documented in docs/export.md).
     Export(ExportArgs),
     /// Check the archive's consistency.
@@ -370,6 +370,9 @@ pub struct ClustersArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Fmt,
+    /// Write to this file instead of stdout (needed for parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Parameters of the analysis.
     #[command(flatten)]
     pub params: CopyParamArgs,
@@ -423,6 +426,9 @@ pub enum NetworkFmt {
     Csv,
     /// `{"nodes": [...], "edges": [...]}` (see docs/networks.md).
     Json,
+    /// Apache Parquet: the edges to the file, the nodes beside it (`NAME-nodes.parquet`),
+    /// the columns of the CSV with the attributes' types.
+    Parquet,
     /// With --channel: whom the channel amplifies and who amplifies it (forwards, mentions,
     /// copies), as tables.
     Table,
@@ -474,7 +480,7 @@ pub struct NetworkArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: NetworkFmt,
-    /// Write to this file instead of stdout (needed for csv).
+    /// Write to this file instead of stdout (needed for csv and parquet).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -547,6 +553,9 @@ pub struct EntitiesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Fmt,
+    /// Write to this file instead of stdout (needed for parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `entity`.
@@ -791,6 +800,9 @@ pub enum Fmt {
     Jsonl,
     /// CSV with a header row.
     Csv,
+    /// An Apache Parquet file (needs -o FILE): the jsonl fields as columns (channels,
+    /// captures, clusters and entities; posts with `export`).
+    Parquet,
 }
 
 /// Arguments of `posts`.
@@ -835,6 +847,9 @@ pub struct FormatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Fmt,
+    /// Write to this file instead of stdout (needed for parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Output formats of `stats` and `captures`.

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use serde::Serialize;
-use tgscope_engine::copies::{CLUSTER_COLUMNS, COPY_COLUMNS, COUNTERPART_COLUMNS};
+use tgscope_engine::copies::{COPY_COLUMNS, COUNTERPART_COLUMNS};
 use tgscope_engine::export::CsvTable;
 use tgscope_engine::{ChannelCopies, ClustersPage, CopyCounterpart, CopyItem, PostCopies};
 
@@ -115,6 +115,10 @@ pub fn post_copies(
             Ok(())
         }
         Fmt::Table => post_copies_table(out, post, copies),
+        Fmt::Parquet => crate::lists::no_parquet(
+            "copies",
+            "use jsonl or csv; `clusters --format parquet -o FILE` writes the clusters",
+        ),
     }
 }
 
@@ -211,6 +215,10 @@ fn post_copies_table(out: Out<'_>, post: i64, copies: Option<&PostCopies>) -> an
 /// A channel's copying: whom it copies from, who copies it.
 pub fn channel_copies(out: Out<'_>, c: &ChannelCopies, format: Fmt) -> anyhow::Result<()> {
     match format {
+        Fmt::Parquet => crate::lists::no_parquet(
+            "copies",
+            "use jsonl or csv; `clusters --format parquet -o FILE` writes the clusters",
+        ),
         Fmt::Json => crate::output::json(out, c),
         Fmt::Jsonl => {
             for (direction, list) in [("copies_from", &c.copies_from), ("copied_by", &c.copied_by)]
@@ -305,6 +313,7 @@ pub fn clusters(
     page: &ClustersPage,
     limit: Option<usize>,
     format: Fmt,
+    output: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     match format {
         Fmt::Json => crate::output::json(
@@ -318,19 +327,10 @@ pub fn clusters(
                 "clusters": page.clusters,
             }),
         ),
-        Fmt::Jsonl => {
-            for c in &page.clusters {
-                serde_json::to_writer(&mut *out, c)?;
-                writeln!(out)?;
-            }
-            Ok(())
-        }
-        Fmt::Csv => {
-            let mut table = CsvTable::new(&mut *out, CLUSTER_COLUMNS)?;
-            for c in &page.clusters {
-                table.row(&c.csv_row())?;
-            }
-            table.finish()?;
+        Fmt::Jsonl | Fmt::Csv | Fmt::Parquet => {
+            let rows =
+                crate::lists::RowFormat::of(format).unwrap_or(crate::lists::RowFormat::Jsonl);
+            crate::lists::write_rows("clusters", rows, output, out, &page.clusters)?;
             Ok(())
         }
         Fmt::Table => {

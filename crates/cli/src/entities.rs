@@ -6,7 +6,9 @@ use std::io::Write;
 use tgscope_engine::Engine;
 use tgscope_engine::entities::{EntityCount, EntityTableView, split_key};
 
-use tgscope_server::entities::{self, EntityRecord};
+use tgscope_engine::export::EntityRecord;
+
+use crate::lists::{RowFormat, write_rows};
 
 use crate::args::{EntitiesArgs, EntityArgs, Fmt};
 
@@ -32,21 +34,23 @@ fn channel(view: &EntityTableView, id: i64) -> String {
         .unwrap_or_else(|| format!("channel {id}"))
 }
 
-fn day(t: Option<i64>) -> String {
-    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-        .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
-}
+use tgscope_engine::export::records::day_of as day;
 
 /// One entity as a record: the shape of the API's (`/api/v1/entities`), so that the command
 /// line and the server write the same JSON and CSV.
 fn record(view: &EntityTableView, e: &EntityCount) -> EntityRecord {
-    EntityRecord::new(view, e, 20)
+    EntityRecord::new(
+        view,
+        e,
+        tgscope_engine::export::records::ENTITY_WITH_IN_TABLE,
+    )
 }
 
 fn write(
     view: &EntityTableView,
     rows: &[&EntityCount],
     fmt: Fmt,
+    output: Option<&std::path::Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match fmt {
@@ -55,19 +59,10 @@ fn write(
             serde_json::to_writer_pretty(&mut *out, &all)?;
             writeln!(out)?;
         }
-        Fmt::Jsonl => {
-            for e in rows {
-                serde_json::to_writer(&mut *out, &record(view, e))?;
-                writeln!(out)?;
-            }
-        }
-        Fmt::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(entities::CSV_COLUMNS)?;
-            for e in rows {
-                w.write_record(entities::csv_row(&record(view, e)))?;
-            }
-            w.flush()?;
+        Fmt::Jsonl | Fmt::Csv | Fmt::Parquet => {
+            let rows_format = RowFormat::of(fmt).unwrap_or(RowFormat::Jsonl);
+            let records: Vec<EntityRecord> = rows.iter().map(|e| record(view, e)).collect();
+            write_rows("entities", rows_format, output, out, &records)?;
         }
         Fmt::Table => {
             writeln!(
@@ -117,7 +112,7 @@ pub fn entities(
     let all = &view.table.entities;
     let shown = limit.unwrap_or(usize::MAX).min(all.len());
     let rows: Vec<&EntityCount> = all[..shown].iter().collect();
-    write(&view, &rows, a.format, out)?;
+    write(&view, &rows, a.format, a.output.as_deref(), out)?;
     if !quiet {
         eprintln!(
             "tgscope: {} entities in {} of {} posts",
@@ -212,7 +207,11 @@ pub fn entity(
             serde_json::to_writer_pretty(&mut *out, &record(&view, e))?;
             writeln!(out)?;
         }
-        fmt => write(&view, &[e], fmt, out)?,
+        Fmt::Parquet => crate::lists::no_parquet(
+            "entity",
+            "`tgscope entities --format parquet -o FILE` writes the table of entities",
+        ),
+        fmt => write(&view, &[e], fmt, None, out)?,
     }
     if !quiet && view.table.undated_left_out > 0 {
         eprintln!(

@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod copies;
 mod entities;
+mod lists;
 mod network;
 mod output;
 mod progress;
@@ -162,6 +163,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let filter = a.filter.to_filter(limit, a.offset);
             match a.format {
+                Fmt::Parquet => lists::no_parquet(
+                    "posts",
+                    "`tgscope export --format parquet -o FILE` writes the posts, with the same \
+                     filters",
+                ),
                 Fmt::Table => {
                     let page = engine.posts_page(&filter)?;
                     output::posts_table(&mut terminal::ForPeople::new(&mut out), &page)?;
@@ -205,19 +211,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Channels(a) => {
             let engine = open_existing(&archive)?;
-            let channels = engine.channels()?;
-            match a.format {
-                Fmt::Json => output::json(&mut out, &channels)?,
-                Fmt::Jsonl => {
-                    for c in &channels {
-                        serde_json::to_writer(&mut out, c)?;
-                        writeln!(out)?;
-                    }
-                }
-                Fmt::Csv => output::channels_csv(&mut out, &channels)?,
-                Fmt::Table => {
+            match (a.format, lists::RowFormat::of(a.format)) {
+                (Fmt::Table, _) => {
+                    let channels = engine.channels()?;
                     output::channels_table(&mut terminal::ForPeople::new(&mut out), &channels)?
                 }
+                (_, Some(rows)) => {
+                    let records = engine.channel_records()?;
+                    lists::write_rows("channels", rows, a.output.as_deref(), &mut out, &records)?;
+                }
+                (_, None) => output::json(&mut out, &engine.channel_records()?)?,
             }
         }
         Command::Stats(a) => {
@@ -234,16 +237,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Captures(a) => {
             let engine = open_existing(&archive)?;
-            let captures = engine.captures()?;
-            let times: std::collections::HashMap<i64, tgscope_engine::model::CaptureTime> =
-                engine.capture_times()?.into_iter().collect();
-            let captures: Vec<output::CaptureWithTime<'_>> =
-                captures.iter().map(|c| (c, times.get(&c.id))).collect();
-            match a.format {
-                args::StatsFmt::Json => output::json(&mut out, &output::captures_json(&captures))?,
-                args::StatsFmt::Table => {
-                    output::captures_table(&mut terminal::ForPeople::new(&mut out), &captures)?
+            let records = engine.capture_records()?;
+            match (a.format, lists::RowFormat::of(a.format)) {
+                (Fmt::Table, _) => {
+                    output::captures_table(&mut terminal::ForPeople::new(&mut out), &records)?
                 }
+                (_, Some(rows)) => {
+                    lists::write_rows("captures", rows, a.output.as_deref(), &mut out, &records)?;
+                }
+                (_, None) => output::json(&mut out, &records)?,
             }
         }
         Command::Export(a) => {
@@ -263,11 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let records = engine.export_records(&a.filter.to_filter(None, 0))?;
                     let count = target.write(|out| {
                         let mut sink = tgscope_parquet::ParquetSink::<_, ExportRecord>::new(out)?;
-                        records.for_each(|r| {
-                            sink.push(r)
-                                .map_err(|e| EngineError::Output(io::Error::other(e)))
-                        })?;
-                        Ok(sink.finish()?.rows)
+                        Ok(records.write_to(&mut sink)?)
                     })?;
                     if !cli.quiet {
                         eprintln!("exported {count} posts");
@@ -314,8 +312,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Search(a) => {
+            // A Parquet file without -o is refused before the archive is opened.
             let parquet = (a.format == SearchFmt::Parquet)
-                .then(|| ParquetTarget::new("search", a.output.as_deref()));
+                .then(|| ParquetTarget::new("search", a.output.as_deref()))
+                .is_some();
             let mut engine = open_existing(&archive)?;
             let sort = match a.sort {
                 args::SearchSort::Relevance => tgscope_engine::SortBy::Relevance,
@@ -331,7 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note_catching_up(cli.quiet, page.index_catching_up);
             let mut file;
             let mut out: &mut dyn Write = match &a.output {
-                Some(path) if path.as_os_str() != "-" && parquet.is_none() => {
+                Some(path) if path.as_os_str() != "-" && !parquet => {
                     file = BufWriter::new(
                         File::create(path)
                             .with_context(|| format!("creating {}", path.display()))?,
@@ -352,32 +352,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &output::search_json(&page, a.limit, &copies, &recognizer),
                     )?
                 }
-                SearchFmt::Jsonl => {
-                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
-                    let recognizer = engine.recognizer()?;
-                    for hit in output::search_records(&page, &copies, &recognizer) {
-                        serde_json::to_writer(&mut out, &hit)?;
-                        writeln!(out)?;
-                    }
-                }
-                SearchFmt::Csv => {
-                    let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
-                    let recognizer = engine.recognizer()?;
-                    output::search_csv(&mut out, &page, &copies, &recognizer)?
-                }
-                SearchFmt::Parquet => {
+                SearchFmt::Jsonl | SearchFmt::Csv | SearchFmt::Parquet => {
+                    let rows = match a.format {
+                        SearchFmt::Jsonl => lists::RowFormat::Jsonl,
+                        SearchFmt::Csv => lists::RowFormat::Csv,
+                        _ => lists::RowFormat::Parquet,
+                    };
                     let copies = copy_relations(&mut engine, page.hits.iter().map(|h| &h.post))?;
                     let recognizer = engine.recognizer()?;
                     let records = output::search_records(&page, &copies, &recognizer);
-                    let target = parquet.expect("a Parquet target for --format parquet");
-                    target.write(|out| {
-                        let mut sink =
-                            tgscope_parquet::ParquetSink::<_, output::SearchRecord>::new(out)?;
-                        for hit in &records {
-                            sink.push(hit)?;
-                        }
-                        Ok(sink.finish()?.rows)
-                    })?;
+                    // Text goes to `out` (already the -o file); Parquet makes its own file.
+                    let file = a.output.as_deref().filter(|_| parquet);
+                    lists::write_rows("search", rows, file, out, &records)?;
                 }
             }
             out.flush()?;
@@ -473,9 +459,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &page,
                     a.limit,
                     a.format,
+                    None,
                 )?;
             } else {
-                copies::clusters(&mut out, &page, a.limit, a.format)?;
+                copies::clusters(&mut out, &page, a.limit, a.format, a.output.as_deref())?;
                 if !matches!(a.format, Fmt::Json) {
                     note_cut(
                         cli.quiet,
@@ -593,6 +580,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = open_existing(&archive)?;
             let changes = engine.changes(a.channel.as_deref(), a.since.as_deref())?;
             match a.format {
+                Fmt::Parquet => lists::no_parquet("changes", "use jsonl or csv"),
                 Fmt::Table => {
                     output::changes_table(&mut terminal::ForPeople::new(&mut out), &changes)?
                 }
@@ -784,7 +772,7 @@ fn copy_relations<'a>(
 
 /// Stops with a usage error of `subcommand` (exit code 2, as for a bad argument) saying
 /// `message`.
-fn usage_error(subcommand: &str, message: &str) -> ! {
+pub(crate) fn usage_error(subcommand: &str, message: &str) -> ! {
     use clap::CommandFactory;
     let mut cli = Cli::command();
     cli.build();
@@ -798,49 +786,4 @@ fn usage_error(subcommand: &str, message: &str) -> ! {
     }
 }
 
-/// Where a Parquet file goes: the file of `-o FILE`, or stdout for `-o -` when stdout is not a
-/// terminal. Parquet is binary: without `-o`, or to a terminal, it is refused (a usage error)
-/// before the archive is opened.
-enum ParquetTarget {
-    File(std::path::PathBuf),
-    Stdout,
-}
-
-impl ParquetTarget {
-    fn new(subcommand: &str, output: Option<&std::path::Path>) -> ParquetTarget {
-        match output {
-            Some(path) if path.as_os_str() != "-" => ParquetTarget::File(path.to_path_buf()),
-            Some(_) if !io::stdout().is_terminal() => ParquetTarget::Stdout,
-            Some(_) => usage_error(
-                subcommand,
-                "--format parquet writes a binary file, not text for a terminal: send `-o -` \
-                 to a pipe or a file, or name the file with -o FILE",
-            ),
-            None => usage_error(
-                subcommand,
-                "--format parquet writes a binary file: name it with -o FILE (or `-o -` for \
-                 stdout into a pipe)",
-            ),
-        }
-    }
-
-    /// Runs `write` on the output; a file left unfinished by an error (it would have no
-    /// footer, so no reader could open it) is removed.
-    fn write(
-        self,
-        write: impl FnOnce(Box<dyn Write + Send>) -> anyhow::Result<u64>,
-    ) -> anyhow::Result<u64> {
-        match self {
-            ParquetTarget::Stdout => write(Box::new(BufWriter::new(io::stdout()))),
-            ParquetTarget::File(path) => {
-                let file =
-                    File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-                let written = write(Box::new(BufWriter::new(file)));
-                if written.is_err() {
-                    let _ = std::fs::remove_file(&path);
-                }
-                written.with_context(|| format!("writing {}", path.display()))
-            }
-        }
-    }
-}
+use lists::ParquetTarget;

@@ -77,13 +77,13 @@ pub fn query(a: &NetworkArgs) -> anyhow::Result<NetworkQuery> {
     })
 }
 
-/// `NAME.csv` → `NAME-nodes.csv` beside it.
-fn nodes_path(edges: &Path) -> PathBuf {
+/// `NAME.csv` → `NAME-nodes.csv` beside it (`extension`: `csv`, `parquet`).
+fn nodes_path(edges: &Path, extension: &str) -> PathBuf {
     let stem = edges
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "network".into());
-    edges.with_file_name(format!("{stem}-nodes.csv"))
+    edges.with_file_name(format!("{stem}-nodes.{extension}"))
 }
 
 fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
@@ -137,13 +137,30 @@ pub fn run(
             anyhow::bail!("--format csv writes two files: name the edge list with -o FILE.csv")
         }
         (NetworkFmt::Csv, Some(path)) => {
-            let nodes = nodes_path(path);
+            let nodes = nodes_path(path, "csv");
             let mut w = create(path)?;
             format::write_csv_edges(&net.graph, &mut w)?;
             w.flush()?;
             let mut w = create(&nodes)?;
             format::write_csv_nodes(&net.graph, &mut w)?;
             w.flush()?;
+            if !quiet {
+                eprintln!(
+                    "tgscope: edges in {}, nodes in {}",
+                    path.display(),
+                    nodes.display()
+                );
+            }
+        }
+        (NetworkFmt::Parquet, None) => anyhow::bail!(
+            "--format parquet writes two files: name the edge list with -o FILE.parquet"
+        ),
+        (NetworkFmt::Parquet, Some(path)) => {
+            let nodes = nodes_path(path, "parquet");
+            let nodes_file = create(&nodes)?;
+            let edges_file = create(path)?;
+            tgscope_parquet::write_graph(&net.graph, nodes_file, edges_file)
+                .with_context(|| format!("writing {} and {}", path.display(), nodes.display()))?;
             if !quiet {
                 eprintln!(
                     "tgscope: edges in {}, nodes in {}",
@@ -224,8 +241,8 @@ fn write_graph(net: &Network, f: NetworkFmt, w: &mut dyn Write) -> std::io::Resu
         NetworkFmt::Graphml => format::write_graphml(&net.graph, w),
         NetworkFmt::Json => format::write_json(&net.graph, w),
         NetworkFmt::Csv => format::write_csv_edges(&net.graph, w),
-        // Handled before the network is computed.
-        NetworkFmt::Table => Ok(()),
+        // Table: handled before the network is computed; Parquet: two files, written above.
+        NetworkFmt::Table | NetworkFmt::Parquet => Ok(()),
     }
 }
 
@@ -348,20 +365,22 @@ fn write_hashtags(
             }
         }
         Fmt::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "tag",
-                "posts",
-                "channels",
-                "first_post",
-                "first_channel",
-                "first_date",
-                "first_date_inferred",
-                "top_channels",
-                "with",
-            ])?;
+            let mut w = tgscope_engine::export::CsvTable::new(
+                &mut *out,
+                &[
+                    "tag",
+                    "posts",
+                    "channels",
+                    "first_post",
+                    "first_channel",
+                    "first_date",
+                    "first_date_inferred",
+                    "top_channels",
+                    "with",
+                ],
+            )?;
             for t in tags {
-                w.write_record([
+                w.row(&[
                     t.tag.clone(),
                     t.posts.to_string(),
                     t.channels.len().to_string(),
@@ -383,8 +402,9 @@ fn write_hashtags(
                         .join("; "),
                 ])?;
             }
-            w.flush()?;
+            w.finish()?;
         }
+        Fmt::Parquet => crate::lists::no_parquet("hashtags", "use jsonl or csv"),
         Fmt::Table => {
             writeln!(
                 out,

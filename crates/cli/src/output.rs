@@ -7,8 +7,8 @@ use tgscope_engine::entities::Recognizer;
 use serde::Serialize;
 use tgscope_engine::export::CsvTable;
 use tgscope_engine::{
-    Capture, ChangeRecord, ChannelSummary, IngestReport, PostDetail, PostsPage, QueryCounts,
-    SearchPage, Stats, VersionRecord,
+    ChangeRecord, ChannelSummary, IngestReport, PostDetail, PostsPage, QueryCounts, SearchPage,
+    Stats, VersionRecord,
 };
 
 use crate::args::ReportFmt;
@@ -233,7 +233,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// Posts' clusters and relations to their clusters' first posts, by post id.
-pub type CopyRelations = std::collections::HashMap<i64, (i64, tgscope_engine::CopyOf)>;
+pub use tgscope_engine::CopyRelations;
 
 /// A page of posts as one JSON object: how many match, the page's place, and its records.
 pub fn posts_json(
@@ -470,41 +470,6 @@ pub fn channels_table(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Resu
     Ok(())
 }
 
-/// Channels as CSV.
-pub fn channels_csv(out: Out<'_>, channels: &[ChannelSummary]) -> anyhow::Result<()> {
-    let mut w = CsvTable::new(
-        out,
-        &[
-            "id",
-            "username",
-            "title",
-            "tg_id",
-            "aliases",
-            "posts",
-            "forwards",
-            "forwarded_by_others",
-            "first_date",
-            "last_date",
-        ],
-    )?;
-    for c in channels {
-        w.row(&[
-            c.channel.id.to_string(),
-            c.channel.username.clone().unwrap_or_default(),
-            c.channel.title.clone().unwrap_or_default(),
-            c.channel.tg_id.map(|i| i.to_string()).unwrap_or_default(),
-            c.aliases.join(";"),
-            c.posts.to_string(),
-            c.forwards.to_string(),
-            c.forwarded_by_others.to_string(),
-            c.first_date.clone().unwrap_or_default(),
-            c.last_date.clone().unwrap_or_default(),
-        ])?;
-    }
-    w.finish()?;
-    Ok(())
-}
-
 /// Archive counts for people.
 pub fn stats_table(out: Out<'_>, s: &Stats, dir: &Path) -> anyhow::Result<()> {
     writeln!(out, "archive: {}", dir.display())?;
@@ -552,72 +517,28 @@ pub fn stats_table(out: Out<'_>, s: &Stats, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A capture as JSON.
-#[derive(Serialize)]
-pub struct CaptureJson<'a> {
-    id: i64,
-    sha256: &'a str,
-    size: u64,
-    format: &'a str,
-    reader_version: &'a str,
-    source: &'a str,
-    raw_kept: bool,
-    ingested_at: &'a str,
-    captured_at: Option<&'a str>,
-    captured_basis: Option<&'static str>,
-    captured_evidence: Option<&'a str>,
-    completed_at: Option<&'a str>,
-    status: &'static str,
-    posts_seen: u64,
-    warnings: u64,
-}
-
-/// A capture with when it was made, if the archive knows.
-pub type CaptureWithTime<'a> = (&'a Capture, Option<&'a tgscope_engine::model::CaptureTime>);
-
-/// Captures as JSON values.
-pub fn captures_json<'a>(captures: &[CaptureWithTime<'a>]) -> Vec<CaptureJson<'a>> {
-    captures
-        .iter()
-        .map(|(c, t)| CaptureJson {
-            id: c.id,
-            sha256: &c.sha256,
-            size: c.size,
-            format: &c.format,
-            reader_version: &c.reader_version,
-            source: &c.source,
-            raw_kept: c.raw_kept,
-            ingested_at: &c.ingested_at,
-            captured_at: t.map(|t| t.at.as_str()),
-            captured_basis: t.map(|t| t.basis.as_str()),
-            captured_evidence: t.and_then(|t| t.evidence.as_deref()),
-            completed_at: c.completed_at.as_deref(),
-            status: c.status.as_str(),
-            posts_seen: c.posts_seen,
-            warnings: c.warnings,
-        })
-        .collect()
-}
-
 /// Captures as a table.
-pub fn captures_table(out: Out<'_>, captures: &[CaptureWithTime<'_>]) -> anyhow::Result<()> {
+pub fn captures_table(
+    out: Out<'_>,
+    captures: &[tgscope_engine::export::CaptureRecord],
+) -> anyhow::Result<()> {
     writeln!(
         out,
         "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {:<20}  {:<8}  SOURCE",
         "ID", "SHA256", "STATUS", "BYTES", "POSTS", "INGESTED", "CAPTURED", "BASIS"
     )?;
-    for (c, t) in captures {
+    for c in captures {
         writeln!(
             out,
             "{:>4}  {:<16}  {:<8}  {:>10}  {:>6}  {:<20}  {:<20}  {:<8}  {}",
             c.id,
             &c.sha256[..16.min(c.sha256.len())],
-            c.status.as_str(),
+            c.status,
             c.size,
             c.posts_seen,
             c.ingested_at,
-            t.map(|t| t.at.as_str()).unwrap_or("-"),
-            t.map(|t| t.basis.as_str()).unwrap_or("-"),
+            c.captured_at.as_deref().unwrap_or("-"),
+            c.captured_basis.as_deref().unwrap_or("-"),
             c.source
         )?;
     }
@@ -902,25 +823,7 @@ fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
     out
 }
 
-/// One search result as an export record with its score and snippet.
-#[derive(Serialize)]
-pub struct SearchRecord {
-    #[serde(flatten)]
-    record: tgscope_engine::export::ExportRecord,
-    score: f32,
-    snippet: String,
-    highlights: Vec<(usize, usize)>,
-}
-
-impl tgscope_parquet::ParquetRecord for SearchRecord {
-    fn fields() -> Vec<tgscope_parquet::Field> {
-        tgscope_parquet::search_fields()
-    }
-
-    fn kind() -> &'static str {
-        "search_hit"
-    }
-}
+pub use tgscope_engine::export::SearchRecord;
 
 /// Every hit of a page as a [`SearchRecord`] (with the hits' clusters).
 pub fn search_records(
@@ -930,12 +833,7 @@ pub fn search_records(
 ) -> Vec<SearchRecord> {
     page.hits
         .iter()
-        .map(|h| SearchRecord {
-            record: tgscope_engine::export::ExportRecord::with_copies(&h.post, copies, recognizer),
-            score: h.score,
-            snippet: h.snippet.clone(),
-            highlights: h.highlights.clone(),
-        })
+        .map(|h| SearchRecord::new(h, copies, recognizer))
         .collect()
 }
 
@@ -956,28 +854,6 @@ pub fn search_json(
         "index_catching_up": page.index_catching_up,
         "hits": search_records(page, copies, recognizer),
     })
-}
-
-/// Search results as CSV: the export columns, then score and snippet.
-pub fn search_csv(
-    out: Out<'_>,
-    page: &SearchPage,
-    copies: &CopyRelations,
-    recognizer: &Recognizer,
-) -> anyhow::Result<()> {
-    let mut header: Vec<&str> = tgscope_engine::export::CSV_COLUMNS.to_vec();
-    header.extend(["score", "snippet"]);
-    let mut table = CsvTable::new(out, &header)?;
-    for hit in &page.hits {
-        let record =
-            tgscope_engine::export::ExportRecord::with_copies(&hit.post, copies, recognizer);
-        let mut row = record.csv_row();
-        row.push(format!("{:.4}", hit.score));
-        row.push(hit.snippet.clone());
-        table.row(&row)?;
-    }
-    table.finish()?;
-    Ok(())
 }
 
 /// Counts per period, with what they leave out.

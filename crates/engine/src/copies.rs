@@ -394,6 +394,18 @@ impl ChannelCopies {
     }
 }
 
+impl crate::export::TableRecord for ClusterSummary {
+    const KIND: &'static str = "cluster";
+
+    fn csv_columns() -> Vec<&'static str> {
+        CLUSTER_COLUMNS.to_vec()
+    }
+
+    fn csv_row(&self) -> Vec<String> {
+        ClusterSummary::csv_row(self)
+    }
+}
+
 impl ClusterSummary {
     /// The cluster as a row of [`CLUSTER_COLUMNS`] (lists joined by `;`).
     pub fn csv_row(&self) -> Vec<String> {
@@ -488,6 +500,9 @@ fn median(mut v: Vec<i64>) -> Option<i64> {
         (v[n / 2 - 1] + v[n / 2]) / 2
     })
 }
+
+/// Each clustered post's cluster id and its relation to the cluster's first post, by post id.
+pub type CopyRelations = HashMap<i64, (i64, CopyOf)>;
 
 impl Engine {
     fn copies_dir(&self) -> PathBuf {
@@ -934,7 +949,7 @@ impl Engine {
 
     /// For the export record: each clustered post's cluster and its relation to the first
     /// post seen (every cluster described once).
-    pub fn copy_relations(&mut self) -> Result<HashMap<i64, (i64, CopyOf)>> {
+    pub fn copy_relations(&mut self) -> Result<CopyRelations> {
         let ids = self.copy_state()?.clustered_posts();
         self.copy_relations_of(&ids)
     }
@@ -942,7 +957,7 @@ impl Engine {
     /// For the export records of these posts: the cluster of each post that has copies and
     /// its relation to the cluster's first post seen (each cluster described once, however
     /// many of its posts are asked about; posts without copies are not in the map).
-    pub fn copy_relations_of(&mut self, post_ids: &[i64]) -> Result<HashMap<i64, (i64, CopyOf)>> {
+    pub fn copy_relations_of(&mut self, post_ids: &[i64]) -> Result<CopyRelations> {
         let state = self.copy_state()?;
         let mut clusters: BTreeMap<i64, Cluster> = BTreeMap::new();
         for id in post_ids {

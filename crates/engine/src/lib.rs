@@ -48,7 +48,8 @@ pub use browse::{
 };
 pub use copies::{
     ChannelCopies, ClusterDetail, ClusterFilter, ClusterSort, ClusterSummary, ClustersPage,
-    CopyAttribution, CopyCounterpart, CopyItem, CopyOf, CopyParams, CopyUpdate, PostCopies,
+    CopyAttribution, CopyCounterpart, CopyItem, CopyOf, CopyParams, CopyRelations, CopyUpdate,
+    PostCopies,
 };
 pub use error::{EngineError, ErrorKind, Result};
 pub use filter::{ChannelRole, PostFilter, PostsPage};
@@ -71,7 +72,7 @@ pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
 pub use tgscope_store::{Capture, CaptureStatus};
 pub use watch::PageReport;
 
-use export::{CSV_COLUMNS, ExportRecord};
+use export::ExportRecord;
 
 /// The default archive directory.
 pub const DEFAULT_ARCHIVE: &str = "tgscope-archive";
@@ -207,6 +208,28 @@ impl Engine {
         Ok(self.store.captures()?)
     }
 
+    /// Every channel as its list record (the shape of `tgscope channels` and
+    /// `/api/v1/channels`), most posts first.
+    pub fn channel_records(&self) -> Result<Vec<export::ChannelRecord>> {
+        Ok(self
+            .channels()?
+            .iter()
+            .map(export::ChannelRecord::from)
+            .collect())
+    }
+
+    /// Every capture as its list record (the shape of `tgscope captures` and
+    /// `/api/v1/captures`), with when it was made when the archive knows, in ingest order.
+    pub fn capture_records(&self) -> Result<Vec<export::CaptureRecord>> {
+        let times: std::collections::HashMap<i64, tgscope_model::CaptureTime> =
+            self.capture_times()?.into_iter().collect();
+        Ok(self
+            .captures()?
+            .iter()
+            .map(|c| export::CaptureRecord::new(c, times.get(&c.id)))
+            .collect())
+    }
+
     /// The `limit` captures ingested last, newest first, and how many captures there are.
     pub fn newest_captures(&self, limit: u64) -> Result<(u64, Vec<Capture>)> {
         Ok(self.store.newest_captures(limit)?)
@@ -232,17 +255,12 @@ impl Engine {
         // The filter is checked before anything is written: an unknown channel writes no
         // CSV header.
         let records = self.export_records(filter)?;
-        let count = match format {
-            ExportFormat::Csv => {
-                let mut table = export::CsvTable::new(&mut *out, CSV_COLUMNS)?;
-                let count = records.for_each(|r| table.row(&r.csv_row()))?;
-                table.finish()?;
-                count
-            }
-            ExportFormat::Jsonl => records.for_each(|r| export::write_jsonl(out, r))?,
+        let format = match format {
+            ExportFormat::Jsonl => export::SinkFormat::Jsonl,
+            ExportFormat::Csv => export::SinkFormat::Csv,
         };
-        out.flush()?;
-        Ok(count)
+        let mut sink = export::text_sink::<ExportRecord>(format, out)?;
+        records.write_to(&mut *sink)
     }
 
     /// The export records of the posts matching `filter`, ready to be walked with
@@ -286,23 +304,18 @@ impl ExportRecords<'_> {
     /// first error `each` returns stops the walk and is returned.
     pub fn for_each(self, mut each: impl FnMut(&ExportRecord) -> Result<()>) -> Result<u64> {
         let mut count = 0u64;
-        // The store's callback can only fail with a store error; the writer's error is kept
-        // aside and returned instead.
-        let mut failure: Option<EngineError> = None;
-        let walked = self.store.for_each_post(&self.query, |post| {
+        self.store.for_each_post(&self.query, |post| {
             let record = ExportRecord::with_copies(&post, &self.copies, &self.recognizer);
-            if let Err(e) = each(&record) {
-                failure = Some(e);
-                return Err(tgscope_store::StoreError::Corrupt(
-                    "export stopped by an output error".into(),
-                ));
-            }
+            each(&record)?;
             count += 1;
-            Ok(())
-        });
-        if let Err(e) = walked {
-            return Err(failure.unwrap_or(EngineError::Store(e)));
-        }
+            Ok::<(), EngineError>(())
+        })?;
         Ok(count)
+    }
+
+    /// Writes every record to `sink` and finishes it; returns how many.
+    pub fn write_to(self, sink: &mut dyn export::RecordSink<ExportRecord>) -> Result<u64> {
+        self.for_each(|r| sink.push(r))?;
+        sink.finish()
     }
 }

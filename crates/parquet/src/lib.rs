@@ -12,9 +12,13 @@
 //!   time and writes them as row groups of at most [`RowGroups::rows`] rows and about
 //!   [`RowGroups::bytes`] encoded bytes, so memory stays bounded whatever the archive's size;
 //!   [`ParquetSink::finish`] writes the footer.
-//! - [`ParquetRecord`]: a record type with its Parquet columns; [`ExportRecord`] is one
-//!   ([`export_fields`]); the command line's search hit is another ([`search_fields`]: the
-//!   export columns, then `score`, `snippet` and `highlights`).
+//! - [`ParquetRecord`]: a record type (the engine's [`TableRecord`]s) with its Parquet
+//!   columns: posts ([`ExportRecord`], [`export_fields`]), search hits ([`search_fields`]: the
+//!   export columns, then `score`, `snippet` and `highlights`), channels, captures, entities
+//!   and copy clusters (`records`). A [`ParquetSink`] is the engine's
+//!   [`RecordSink`] for Parquet, so a list goes to any format through one interface.
+//! - [`write_graph`]: a network's nodes and edges as two files, with columns made from the
+//!   graph's declared attributes.
 //!
 //! One mapping: a record's values come from its `serde` form, the same one JSON Lines writes
 //! (`arrow-json` turns it into Arrow arrays), so a Parquet row and a JSON Lines line of the same
@@ -41,8 +45,7 @@
 //! 24.6 MB of JSON Lines (snappy was not measured).
 //!
 //! What it does not do: read Parquet (the tests read files back with the `parquet` crate's
-//! row reader, readers are the user's tools), write the analysis tables (copy clusters,
-//! networks, entities), partition files or write asynchronously.
+//! row reader, readers are the user's tools), partition files or write asynchronously.
 
 use std::io::Write;
 use std::marker::PhantomData;
@@ -50,17 +53,22 @@ use std::sync::Arc;
 
 use arrow_json::ReaderBuilder;
 use arrow_json::reader::Decoder;
-use arrow_schema::{DataType, Fields, Schema, SchemaRef};
+use arrow_schema::{Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use serde::Serialize;
+use tgscope_engine::export::{RecordSink, TableRecord};
 
 /// A column (Arrow's field type, which the Parquet schema is made from).
 pub use arrow_schema::Field;
+pub use graph::{GraphRows, write_graph};
+pub use records::{export_fields, search_fields};
 pub use tgscope_engine::export::ExportRecord;
+
+mod graph;
+mod records;
 
 /// Writing a Parquet file failed.
 #[derive(Debug, thiserror::Error)]
@@ -79,23 +87,11 @@ pub enum ParquetError {
 pub type Result<T> = std::result::Result<T, ParquetError>;
 
 /// A record that can be written as a Parquet row: its `serde` form (the JSON Lines one) gives
-/// the values, [`ParquetRecord::fields`] the columns.
-pub trait ParquetRecord: Serialize {
+/// the values, [`ParquetRecord::fields`] the columns; what the file holds is its
+/// [`TableRecord::KIND`], written in the file's key/value metadata as `tgscope.record`.
+pub trait ParquetRecord: TableRecord {
     /// The columns, in the order of the record's JSON Lines fields.
     fn fields() -> Vec<Field>;
-    /// What the file holds, written in its key/value metadata as `tgscope.record` (`post`,
-    /// `search_hit`).
-    fn kind() -> &'static str;
-}
-
-impl ParquetRecord for ExportRecord {
-    fn fields() -> Vec<Field> {
-        export_fields()
-    }
-
-    fn kind() -> &'static str {
-        "post"
-    }
 }
 
 /// How large row groups grow before they are written: the first limit reached closes one.
@@ -162,7 +158,7 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
             .with_strict_mode(true)
             .with_batch_size(BATCH_ROWS)
             .build_decoder()?;
-        let writer = ArrowWriter::try_new(out, schema, Some(properties::<T>(limits)))?;
+        let writer = ArrowWriter::try_new(out, schema, Some(properties(T::KIND, limits, &[])))?;
         Ok(ParquetSink {
             writer,
             decoder,
@@ -221,221 +217,54 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
     }
 }
 
-/// The writer's settings: zstd level 1, the row group limits, no dictionary for the two text
-/// columns (nearly every value differs), the record kind in the metadata.
-fn properties<T: ParquetRecord>(limits: RowGroups) -> WriterProperties {
+impl<W: Write + Send, T: ParquetRecord> RecordSink<T> for ParquetSink<W, T> {
+    fn push(&mut self, record: &T) -> tgscope_engine::Result<()> {
+        ParquetSink::push(self, record).map_err(output_error)
+    }
+
+    /// Writes the rows still buffered, the last row group and the footer, and flushes the
+    /// output.
+    fn finish(&mut self) -> tgscope_engine::Result<u64> {
+        self.write_batch().map_err(output_error)?;
+        self.writer.finish().map_err(|e| output_error(e.into()))?;
+        self.writer.inner_mut().flush()?;
+        Ok(self.rows)
+    }
+}
+
+/// A Parquet error as the engine's output error (the sink's callers speak the engine's
+/// errors).
+fn output_error(e: ParquetError) -> tgscope_engine::EngineError {
+    tgscope_engine::EngineError::Output(std::io::Error::other(e))
+}
+
+/// The writer's settings: zstd level 1, the row group limits, no dictionary for the text
+/// columns whose values nearly all differ, what the file holds (`tgscope.record`) and more
+/// `metadata` in the file's key/value metadata.
+pub(crate) fn properties(
+    kind: &str,
+    limits: RowGroups,
+    metadata: &[(&str, &str)],
+) -> WriterProperties {
+    let mut pairs = vec![
+        KeyValue::new("tgscope.record".to_string(), kind.to_string()),
+        KeyValue::new(
+            "tgscope.version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+    ];
+    pairs.extend(
+        metadata
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.to_string(), v.to_string())),
+    );
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default())) // level 1
         .set_max_row_group_row_count(Some(limits.rows.max(1)))
         .set_max_row_group_bytes(Some(limits.bytes.max(1)))
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new("tgscope.record".to_string(), T::kind().to_string()),
-            KeyValue::new(
-                "tgscope.version".to_string(),
-                env!("CARGO_PKG_VERSION").to_string(),
-            ),
-        ]));
+        .set_key_value_metadata(Some(pairs));
     for column in ["text", "raw_text", "snippet"] {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
     }
     builder.build()
-}
-
-/// A UTF-8 string column.
-fn string(name: &str, nullable: bool) -> Field {
-    Field::new(name, DataType::Utf8, nullable)
-}
-
-/// An INT64 column.
-fn int(name: &str, nullable: bool) -> Field {
-    Field::new(name, DataType::Int64, nullable)
-}
-
-/// A BOOLEAN column.
-fn boolean(name: &str, nullable: bool) -> Field {
-    Field::new(name, DataType::Boolean, nullable)
-}
-
-/// A struct (a JSON object).
-fn object(name: &str, nullable: bool, fields: Vec<Field>) -> Field {
-    Field::new(name, DataType::Struct(Fields::from(fields)), nullable)
-}
-
-/// A list that is never null, of items that are never null.
-fn list(name: &str, item: DataType) -> Field {
-    Field::new_list(name, Field::new("element", item, false), false)
-}
-
-/// A list of strings.
-fn strings(name: &str) -> Field {
-    list(name, DataType::Utf8)
-}
-
-/// A list of structs.
-fn objects(name: &str, fields: Vec<Field>) -> Field {
-    list(name, DataType::Struct(Fields::from(fields)))
-}
-
-/// A list of `[start, end]` pairs: two-item INT64 lists.
-fn pairs(name: &str) -> Field {
-    list(
-        name,
-        DataType::List(Arc::new(Field::new("element", DataType::Int64, false))),
-    )
-}
-
-/// A map of strings to strings (Parquet `MAP`: repeated key/value groups), never null.
-fn string_map(name: &str) -> Field {
-    Field::new_map(
-        name,
-        "key_value",
-        Field::new("key", DataType::Utf8, false),
-        Field::new("value", DataType::Utf8, false),
-        false,
-        false,
-    )
-}
-
-/// The columns of the export record, in the order of its JSON Lines fields, with their types
-/// and nullability (`docs/export.md`, "Parquet").
-pub fn export_fields() -> Vec<Field> {
-    vec![
-        int("id", false),
-        string("channel", false),
-        string("channel_title", true),
-        string("channel_username", true),
-        int("message_id", true),
-        string("permalink", true),
-        string("date", true),
-        object(
-            "date_inferred",
-            true,
-            vec![
-                string("date", false),
-                string("basis", false),
-                string("evidence", false),
-                string("detail", true),
-            ],
-        ),
-        string("text", false),
-        string("raw_text", false),
-        object(
-            "forwarded_from",
-            true,
-            vec![
-                string("title", true),
-                string("username", true),
-                int("message_id", true),
-                string("date", true),
-                string("sender_id", true),
-            ],
-        ),
-        string("author", true),
-        strings("hashtags"),
-        strings("mentions"),
-        objects("links", vec![string("url", true), string("label", false)]),
-        objects(
-            "media",
-            vec![
-                string("kind", false),
-                string("placeholder", true),
-                string("label", true),
-                string("file_name", true),
-                string("mime_type", true),
-                int("size", true),
-                int("duration", true),
-                int("width", true),
-                int("height", true),
-                string("path", true),
-                string("sha256", true),
-                string_map("attrs"),
-                object(
-                    "poll",
-                    true,
-                    vec![
-                        string("question", false),
-                        boolean("closed", true),
-                        int("total_voters", true),
-                        objects(
-                            "answers",
-                            vec![
-                                string("text", false),
-                                int("voters", true),
-                                boolean("chosen", true),
-                            ],
-                        ),
-                    ],
-                ),
-            ],
-        ),
-        strings("countries"),
-        objects(
-            "named_entities",
-            vec![
-                string("kind", false),
-                string("id", false),
-                string("name", false),
-                boolean("listed", false),
-                pairs("spans"),
-            ],
-        ),
-        int("views", true),
-        boolean("edited", true),
-        boolean("unviewable", false),
-        int("version", false),
-        int("versions", false),
-        strings("captures"),
-        int("channel_tg_id", true),
-        string("channel_kind", true),
-        object(
-            "sender",
-            true,
-            vec![string("name", true), string("id", true)],
-        ),
-        string("edited_at", true),
-        object(
-            "reply_to",
-            true,
-            vec![int("message_id", true), int("chat_id", true)],
-        ),
-        string("via_bot", true),
-        string("saved_from", true),
-        objects(
-            "reactions",
-            vec![
-                string("kind", false),
-                string("emoji", true),
-                string("document_id", true),
-                int("count", false),
-            ],
-        ),
-        objects(
-            "entities",
-            vec![
-                string("kind", false),
-                int("start", false),
-                int("end", false),
-                string_map("attrs"),
-            ],
-        ),
-        int("cluster", true),
-        object(
-            "copy_of",
-            true,
-            vec![int("post", false), string("relation", false)],
-        ),
-    ]
-}
-
-/// The columns of a search hit: the export record's, then `score` (FLOAT, the relevance as
-/// JSON Lines gives it), `snippet` (UTF-8) and `highlights` (`[start, end]` byte ranges of the
-/// matched words in `snippet`, as in JSON Lines).
-pub fn search_fields() -> Vec<Field> {
-    let mut fields = export_fields();
-    fields.extend([
-        Field::new("score", DataType::Float32, false),
-        string("snippet", false),
-        pairs("highlights"),
-    ]);
-    fields
 }

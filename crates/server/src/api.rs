@@ -706,7 +706,7 @@ async fn captures(
     let paging = Paging::from_cursor(p.cursor.as_deref(), &["captures"])?;
     let all: Vec<CaptureView> = archive::captures(&state)
         .await?
-        .iter()
+        .into_iter()
         .map(CaptureView::from)
         .collect();
     let (page, next_cursor) = page_of(&all, &paging, limit);

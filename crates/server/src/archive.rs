@@ -10,7 +10,7 @@ use tgscope_engine::network::{Amplification, HashtagTable, Network, NetworkQuery
 use tgscope_engine::search::{EntityFacet, EntityFacets};
 use tgscope_engine::{
     Capture, ChannelCopies, ChannelCount, ChannelInfo, ChannelSummary, ClusterDetail,
-    ClusterFilter, ClustersPage, CopyOf, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts,
+    ClusterFilter, ClustersPage, Engine, PeriodCount, PostCopies, PostDetail, QueryCounts,
     SearchPage, SortBy, SourceCount, TagCount,
 };
 
@@ -20,7 +20,7 @@ use crate::problem::ApiError;
 
 /// Posts' clusters and relations to their cluster's first post, by post id (what the export
 /// records' `cluster` and `copy_of` say).
-pub type CopyRelations = HashMap<i64, (i64, CopyOf)>;
+pub use tgscope_engine::CopyRelations;
 
 /// The clusters of the posts `ids` and their relations (each cluster described once, however
 /// many of its posts are asked about); posts without copies are not in the map.
@@ -224,9 +224,11 @@ pub async fn channels(state: &AppState) -> Result<Option<Vec<ChannelSummary>>, A
     }
 }
 
-/// Every capture.
-pub async fn captures(state: &AppState) -> Result<Vec<Capture>, ApiError> {
-    match state.pool.run(|engine| engine.captures()).await {
+/// Every capture's record, in ingest order.
+pub async fn captures(
+    state: &AppState,
+) -> Result<Vec<tgscope_engine::export::CaptureRecord>, ApiError> {
+    match state.pool.run(|engine| engine.capture_records()).await {
         Err(PoolError::NoArchive(_)) => Ok(Vec::new()),
         other => Ok(other?),
     }

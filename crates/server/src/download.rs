@@ -9,7 +9,7 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tgscope_engine::copies::{CLUSTER_COLUMNS, COPY_COLUMNS, COUNTERPART_COLUMNS};
-use tgscope_engine::export::{CSV_COLUMNS, CsvTable};
+use tgscope_engine::export::{CsvTable, TableRecord};
 use tgscope_engine::{ChannelCopies, ClusterDetail, ClusterSummary};
 
 use crate::problem::ApiError;
@@ -88,7 +88,8 @@ pub fn with_total(mut response: Response, total: u64) -> Result<Response, ApiErr
 /// The header with the number of matches without a date, which counts per period leave out.
 pub const UNDATED_COUNT: &str = "x-undated-count";
 
-/// Search results: the export's columns, then `score` and `snippet`; `X-Total-Count` says how
+/// Search results: the export's columns, then `score` and `snippet` (the engine's
+/// [`SearchRecord`] CSV, as `tgscope search --format csv` writes it); `X-Total-Count` says how
 /// many posts match in all (the next page's URL is in the `Link` header).
 pub fn hits(
     hits: &[Hit],
@@ -96,16 +97,17 @@ pub fn hits(
     file: &str,
     next: Option<String>,
 ) -> Result<Response, ApiError> {
-    let mut columns: Vec<&str> = CSV_COLUMNS.to_vec();
-    columns.extend(["score", "snippet"]);
-    let mut table = Table::new(&columns)?;
-    for hit in hits {
-        let mut row = hit.record.csv_row();
-        row.push(hit.score.to_string());
-        row.push(hit.snippet.clone());
-        table.row(&row)?;
+    records(hits)?.response_with(file, next, &[(TOTAL_COUNT, total)])
+}
+
+/// A table of records of one kind, in the engine's CSV shape of that record (the command
+/// line's).
+pub fn records<R: TableRecord>(records: &[R]) -> Result<Table, ApiError> {
+    let mut table = Table::new(&R::csv_columns())?;
+    for r in records {
+        table.row(&r.csv_row())?;
     }
-    table.response_with(file, next, &[(TOTAL_COUNT, total)])
+    Ok(table)
 }
 
 /// Posts per period: `period,count`; `X-Total-Count` says how many posts match and
@@ -125,43 +127,15 @@ pub fn counts(counts: &Counts, file: &str) -> Result<Response, ApiError> {
     )
 }
 
-/// Channels with their counts.
+/// Channels with their counts: the engine's [`tgscope_engine::export::ChannelRecord`]
+/// columns, as `tgscope channels --format csv` writes them.
 pub fn channels(
     channels: &[ChannelView],
     file: &str,
     next: Option<String>,
 ) -> Result<Response, ApiError> {
-    let mut table = Table::new(&[
-        "id",
-        "name",
-        "username",
-        "title",
-        "tg_id",
-        "kind",
-        "posts",
-        "forwards",
-        "forwarded_by_others",
-        "first_date",
-        "last_date",
-        "aliases",
-    ])?;
-    for c in channels {
-        table.row(&[
-            c.id.to_string(),
-            c.name.clone(),
-            opt(&c.username),
-            opt(&c.title),
-            opt(&c.tg_id),
-            opt(&c.kind),
-            c.posts.to_string(),
-            c.forwards.to_string(),
-            c.forwarded_by_others.to_string(),
-            opt(&c.first_date),
-            opt(&c.last_date),
-            c.aliases.join(";"),
-        ])?;
-    }
-    table.response(file, next)
+    let rows: Vec<_> = channels.iter().map(|c| c.record.clone()).collect();
+    records(&rows)?.response(file, next)
 }
 
 /// Hashtags with their posts.
@@ -188,41 +162,15 @@ pub fn sources(sources: &[SourceView], file: &str) -> Result<Response, ApiError>
     table.response(file, None)
 }
 
-/// Captures.
+/// Captures: the engine's [`tgscope_engine::export::CaptureRecord`] columns, as
+/// `tgscope captures --format csv` writes them.
 pub fn captures(
     captures: &[CaptureView],
     file: &str,
     next: Option<String>,
 ) -> Result<Response, ApiError> {
-    let mut table = Table::new(&[
-        "sha256",
-        "size",
-        "format",
-        "reader_version",
-        "source",
-        "raw_kept",
-        "status",
-        "posts_seen",
-        "warnings",
-        "ingested_at",
-        "completed_at",
-    ])?;
-    for c in captures {
-        table.row(&[
-            c.sha256.clone(),
-            c.size.to_string(),
-            c.format.clone(),
-            c.reader_version.clone(),
-            c.source.clone(),
-            c.raw_kept.to_string(),
-            c.status.clone(),
-            c.posts_seen.to_string(),
-            c.warnings.to_string(),
-            c.ingested_at.clone(),
-            opt(&c.completed_at),
-        ])?;
-    }
-    table.response(file, next)
+    let rows: Vec<_> = captures.iter().map(|c| c.record.clone()).collect();
+    records(&rows)?.response(file, next)
 }
 
 /// Clusters of copies: one row each, its channels and posts joined by `;` (the engine's

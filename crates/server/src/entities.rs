@@ -14,7 +14,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tgscope_engine::Period;
-use tgscope_engine::entities::{EntityCount, EntityKind, EntityTableView, split_key};
+use tgscope_engine::entities::{EntityKind, split_key};
+use tgscope_engine::export::TableRecord;
 use tgscope_engine::search::{EntityFacets, FACETS_PER_KIND};
 use utoipa::{IntoParams, ToSchema};
 
@@ -29,7 +30,7 @@ use crate::problem::{ApiError, Problem};
 
 /// How many entities named with another an entity record of the table lists (as the command
 /// line's); one entity's own record lists them all.
-pub const WITH_IN_TABLE: usize = 20;
+pub const WITH_IN_TABLE: usize = tgscope_engine::export::records::ENTITY_WITH_IN_TABLE;
 
 /// The kinds in the order the pages and facets give them, with their names.
 pub const KINDS: [(EntityKind, &str, &str); 3] = [
@@ -71,209 +72,10 @@ pub fn kind_param(value: Option<&str>) -> Result<Option<EntityKind>, ApiError> {
 
 /// A time (Unix seconds) as a day, `YYYY-MM-DD` (empty when undated), as the command line
 /// writes an entity's first mention.
-pub fn day(seconds: Option<i64>) -> String {
-    seconds
-        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-        .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
-}
-
-/// A channel naming an entity.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntityChannelView {
-    /// Its archive id.
-    pub id: i64,
-    /// Its name (title, else `@username`).
-    pub name: String,
-    /// Its posts naming the entity.
-    pub posts: u64,
-}
-
-/// An entity's first mention.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntityFirstView {
-    /// The post (archive id): the earliest dated post naming it (the lowest id among undated
-    /// ones when none is dated).
-    pub post: i64,
-    /// Its day, `YYYY-MM-DD`; empty when it has no date.
-    pub date: String,
-}
-
-/// Posts naming an entity in one period.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntityPeriodView {
-    /// `2024-03-05`, `2024-W10` or `2024-03`.
-    pub period: String,
-    /// Posts.
-    pub posts: u64,
-}
-
-/// An entity named in the same posts as another.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntityWithView {
-    /// Its key (`org:sco`).
-    pub key: String,
-    /// Its name.
-    pub name: String,
-    /// Posts naming both.
-    pub posts: u64,
-}
-
-/// One entity's counts: the record of `tgscope entities --format json`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EntityRecord {
-    /// `country:KZ`, `org:sco`, `person:lavrov`; `person:~такэси ивая` for a person on no list.
-    pub key: String,
-    /// `country`, `org` or `person`.
-    pub kind: String,
-    /// `KZ`, `sco`, `lavrov`; `~` and the folded name for a person on no list.
-    pub id: String,
-    /// Whether it is on the lists (false: a person found after a role phrase).
-    pub listed: bool,
-    /// Its name in English (for a person on no list, the name as the posts give it).
-    pub name: String,
-    /// Posts naming it.
-    pub posts: u64,
-    /// Every mention (a post may name it several times).
-    pub mentions: u64,
-    /// The channels naming it, the most first.
-    pub channels: Vec<EntityChannelView>,
-    /// Its first mention; null when no post names it.
-    pub first: Option<EntityFirstView>,
-    /// Posts naming it per period, in period order (dated posts only).
-    pub periods: Vec<EntityPeriodView>,
-    /// The entities named in the same posts, the most first (in the table, the first 20).
-    pub with: Vec<EntityWithView>,
-}
-
-fn view_name(view: &EntityTableView, key: &str) -> String {
-    view.names
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_string())
-}
-
-fn view_channel(view: &EntityTableView, id: i64) -> String {
-    view.channel_names
-        .get(&id)
-        .cloned()
-        .unwrap_or_else(|| format!("channel {id}"))
-}
-
-/// The kind and id of a key (`country`, `KZ`).
-fn kind_and_id(key: &str) -> (&str, &str) {
-    split_key(key).map_or(("", key), |(k, id)| (k.as_str(), id))
-}
-
-impl EntityRecord {
-    /// The record of an entity of the table, with the first `with` entities named with it.
-    pub fn new(view: &EntityTableView, e: &EntityCount, with: usize) -> EntityRecord {
-        let (kind, id) = kind_and_id(&e.key);
-        EntityRecord {
-            key: e.key.clone(),
-            kind: kind.to_string(),
-            id: id.to_string(),
-            listed: !id.starts_with('~'),
-            name: view_name(view, &e.key),
-            posts: e.posts,
-            mentions: e.mentions,
-            channels: e
-                .channels
-                .iter()
-                .map(|(c, n)| EntityChannelView {
-                    id: *c,
-                    name: view_channel(view, *c),
-                    posts: *n,
-                })
-                .collect(),
-            first: Some(EntityFirstView {
-                post: e.first.1,
-                date: day(e.first.0),
-            }),
-            periods: e
-                .periods
-                .iter()
-                .map(|(p, n)| EntityPeriodView {
-                    period: p.clone(),
-                    posts: *n,
-                })
-                .collect(),
-            with: e
-                .with
-                .iter()
-                .take(with)
-                .map(|(k, n)| EntityWithView {
-                    key: k.clone(),
-                    name: view_name(view, k),
-                    posts: *n,
-                })
-                .collect(),
-        }
-    }
-
-    /// The record of an entity no post (asked about) names.
-    fn unnamed(key: &str, name: String) -> EntityRecord {
-        let (kind, id) = kind_and_id(key);
-        EntityRecord {
-            key: key.to_string(),
-            kind: kind.to_string(),
-            id: id.to_string(),
-            listed: !id.starts_with('~'),
-            name,
-            posts: 0,
-            mentions: 0,
-            channels: Vec::new(),
-            first: None,
-            periods: Vec::new(),
-            with: Vec::new(),
-        }
-    }
-}
-
-/// The columns of the CSV of entities (those of `tgscope entities --format csv`).
-pub const CSV_COLUMNS: [&str; 11] = [
-    "key",
-    "kind",
-    "id",
-    "name",
-    "posts",
-    "mentions",
-    "channels",
-    "first_post",
-    "first_date",
-    "top_channels",
-    "with",
-];
-
-/// A record as a row of [`CSV_COLUMNS`].
-pub fn csv_row(r: &EntityRecord) -> Vec<String> {
-    let top = |items: Vec<String>| items.join("; ");
-    vec![
-        r.key.clone(),
-        r.kind.clone(),
-        r.id.clone(),
-        r.name.clone(),
-        r.posts.to_string(),
-        r.mentions.to_string(),
-        r.channels.len().to_string(),
-        r.first
-            .as_ref()
-            .map(|f| f.post.to_string())
-            .unwrap_or_default(),
-        r.first.as_ref().map(|f| f.date.clone()).unwrap_or_default(),
-        top(r
-            .channels
-            .iter()
-            .take(5)
-            .map(|c| format!("{} ({})", c.name, c.posts))
-            .collect()),
-        top(r
-            .with
-            .iter()
-            .take(5)
-            .map(|w| format!("{} ({})", w.name, w.posts))
-            .collect()),
-    ]
-}
+pub use tgscope_engine::export::records::day_of as day;
+pub use tgscope_engine::export::{
+    EntityChannelView, EntityFirstView, EntityPeriodView, EntityRecord, EntityWithView,
+};
 
 /// Parameters of the entity table.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -430,9 +232,9 @@ pub async fn entities_api(
                 ],
             )
         });
-        let mut table = download::Table::new(&CSV_COLUMNS)?;
+        let mut table = download::Table::new(&EntityRecord::csv_columns())?;
         for r in &page {
-            table.row(&csv_row(r))?;
+            table.row(&r.csv_row())?;
         }
         return table.response_with("entities.csv", next, &[(TOTAL_COUNT, total)]);
     }
@@ -541,7 +343,7 @@ pub async fn entity_api(
 /// The answer about the entity `key` from the table `found`.
 pub fn entity_response(key: &str, found: &archive::EntitiesFound) -> EntityResponse {
     let view = &found.view;
-    let (_, id) = kind_and_id(key);
+    let id = split_key(key).map_or(key, |(_, id)| id);
     let listed = (!id.starts_with('~'))
         .then(|| found.recognizer.entity(id))
         .flatten();

@@ -1,50 +1,20 @@
 //! The JSON API's response types with their OpenAPI schemas, built from engine records.
 
 use serde::Serialize;
-use tgscope_engine::export::ExportRecord;
+use tgscope_engine::export::{CaptureRecord, ChannelRecord, ExportRecord, SearchRecord};
 use tgscope_engine::export::{ExportForward, ExportLink, ExportMedia};
 use tgscope_engine::{
-    AbsenceRecord, Capture, ChannelCopies, ChannelCount, ChannelInfo, ChannelSummary,
-    ClusterDetail, ClusterSummary, CopyCounterpart, CopyItem, QueryCounts, SearchHit,
-    SightingRecord, SourceCount, TagCount, VersionRecord,
+    AbsenceRecord, ChannelCopies, ChannelCount, ChannelInfo, ChannelSummary, ClusterDetail,
+    ClusterSummary, CopyCounterpart, CopyItem, QueryCounts, SightingRecord, SourceCount, TagCount,
+    VersionRecord,
 };
 use utoipa::ToSchema;
 
-use crate::archive::CopyRelations;
 use crate::links;
 
 /// One search result: the post as an export record (every field of `docs/export.md`), with
-/// why it matched.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Hit {
-    /// The export record of the post's current version (`id`, `channel`, `date`, `text`, ...:
-    /// the fields of docs/export.md).
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub record: ExportRecord,
-    /// The relevance score (BM25).
-    pub score: f32,
-    /// A stretch of the text around the matches.
-    pub snippet: String,
-    /// Byte ranges `[start, end)` of the matched words in `snippet` (UTF-8 bytes).
-    pub highlights: Vec<(usize, usize)>,
-}
-
-impl Hit {
-    /// A hit with its cluster of copies, when `copies` has the post.
-    pub fn new(
-        hit: &SearchHit,
-        copies: &CopyRelations,
-        recognizer: &tgscope_engine::entities::Recognizer,
-    ) -> Hit {
-        Hit {
-            record: ExportRecord::with_copies(&hit.post, copies, recognizer),
-            score: hit.score,
-            snippet: hit.snippet.clone(),
-            highlights: hit.highlights.clone(),
-        }
-    }
-}
+/// why it matched: the engine's [`SearchRecord`], the shape of `tgscope search --format jsonl`.
+pub type Hit = SearchRecord;
 
 /// Posts per period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -292,35 +262,13 @@ pub struct PostResponse {
     pub absences: Vec<AbsenceView>,
 }
 
-/// A channel with its counts.
+/// A channel with its counts: the engine's [`ChannelRecord`] (what `tgscope channels` writes)
+/// and its API path.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChannelView {
-    /// Archive id.
-    pub id: i64,
-    /// The best name (username, else title), as used in this API's paths.
-    pub name: String,
-    /// Username, when known.
-    pub username: Option<String>,
-    /// Title, when known.
-    pub title: Option<String>,
-    /// Telegram's numeric id, when known.
-    pub tg_id: Option<i64>,
-    /// The chat's kind (`public_channel`, ...), when a capture said.
-    pub kind: Option<String>,
-    /// Every name it is known by.
-    pub aliases: Vec<String>,
-    /// Posts archived of it.
-    pub posts: u64,
-    /// Of which forwards.
-    pub forwards: u64,
-    /// Posts of other channels forwarded from it.
-    pub forwarded_by_others: u64,
-    /// Earliest post date (observed or inferred), `YYYY-MM-DD`.
-    pub first_date: Option<String>,
-    /// Latest post date.
-    pub last_date: Option<String>,
-    /// `https://t.me/s/<username>` when it has a username.
-    pub telegram_url: Option<String>,
+    /// The channel's record.
+    #[serde(flatten)]
+    pub record: ChannelRecord,
     /// Its API path.
     pub api_url: String,
 }
@@ -328,19 +276,7 @@ pub struct ChannelView {
 impl From<&ChannelSummary> for ChannelView {
     fn from(c: &ChannelSummary) -> Self {
         ChannelView {
-            id: c.channel.id,
-            name: c.channel.name(),
-            username: c.channel.username.clone(),
-            title: c.channel.title.clone(),
-            tg_id: c.channel.tg_id,
-            kind: c.channel.kind.clone(),
-            aliases: c.aliases.clone(),
-            posts: c.posts,
-            forwards: c.forwards,
-            forwarded_by_others: c.forwarded_by_others,
-            first_date: c.first_date.clone(),
-            last_date: c.last_date.clone(),
-            telegram_url: links::telegram_channel(&c.channel),
+            record: ChannelRecord::from(c),
             api_url: format!("/api/v1/channels/{}", links::channel_key(&c.channel)),
         }
     }
@@ -492,53 +428,23 @@ pub struct HashtagResponse {
     pub next_cursor: Option<String>,
 }
 
-/// One ingested capture.
+/// One ingested capture: the engine's [`CaptureRecord`] (what `tgscope captures` writes) and
+/// where to download its bytes.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaptureView {
-    /// SHA-256 of its bytes.
-    pub sha256: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Format (`text`, `desktop-json`, `desktop-html`, `dump`, `tme`).
-    pub format: String,
-    /// The version of the reader that read it.
-    pub reader_version: String,
-    /// Where it came from (path or URL).
-    pub source: String,
-    /// Whether its raw bytes are kept.
-    pub raw_kept: bool,
-    /// `complete`, or `partial` when its ingest did not finish.
-    pub status: String,
-    /// Posts read from it.
-    pub posts_seen: u64,
-    /// Warnings while reading it.
-    pub warnings: u64,
-    /// When its ingest started, RFC 3339 UTC.
-    pub ingested_at: String,
-    /// When its ingest finished.
-    pub completed_at: Option<String>,
+    /// The capture's record.
+    #[serde(flatten)]
+    pub record: CaptureRecord,
     /// Where to download its exact bytes (`/api/v1/captures/SHA/raw`), when they are kept.
     pub raw_url: Option<String>,
 }
 
-impl From<&Capture> for CaptureView {
-    fn from(c: &Capture) -> Self {
-        CaptureView {
-            sha256: c.sha256.clone(),
-            size: c.size,
-            format: c.format.clone(),
-            reader_version: c.reader_version.clone(),
-            source: c.source.clone(),
-            raw_kept: c.raw_kept,
-            status: c.status.as_str().to_string(),
-            posts_seen: c.posts_seen,
-            warnings: c.warnings,
-            ingested_at: c.ingested_at.clone(),
-            completed_at: c.completed_at.clone(),
-            raw_url: c
-                .raw_kept
-                .then(|| format!("/api/v1/captures/{}/raw", c.sha256)),
-        }
+impl From<CaptureRecord> for CaptureView {
+    fn from(record: CaptureRecord) -> Self {
+        let raw_url = record
+            .raw_kept
+            .then(|| format!("/api/v1/captures/{}/raw", record.sha256));
+        CaptureView { record, raw_url }
     }
 }
 

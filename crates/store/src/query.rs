@@ -9,7 +9,7 @@ use tgscope_model::{
 };
 
 use crate::Store;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::write::{Capture, CaptureStatus};
 
 /// Which posts to list, with channels already resolved to archive ids (the engine resolves the
@@ -265,11 +265,22 @@ pub struct Stats {
 
 impl Store {
     /// Calls `each` for every post matching `filter`, in archive order.
-    pub fn for_each_post(
+    pub fn for_each_post<E: From<StoreError>>(
         &self,
         filter: &PostQuery,
-        mut each: impl FnMut(PostRecord) -> Result<()>,
-    ) -> Result<()> {
+        mut each: impl FnMut(PostRecord) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let ids = self.post_ids(filter)?;
+        for id in ids {
+            if let Some(record) = post_record(self.conn(), id)? {
+                each(record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The ids of the posts `filter` matches, in id order.
+    fn post_ids(&self, filter: &PostQuery) -> Result<Vec<i64>> {
         let conn = self.conn();
         let limit = filter
             .limit
@@ -295,12 +306,7 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        for id in ids {
-            if let Some(record) = post_record(conn, id)? {
-                each(record)?;
-            }
-        }
-        Ok(())
+        Ok(ids)
     }
 
     /// How many posts `filter` matches, whatever its limit and offset, and how many undated
@@ -346,7 +352,7 @@ impl Store {
         let mut out = Vec::new();
         self.for_each_post(filter, |p| {
             out.push(p);
-            Ok(())
+            Ok::<(), StoreError>(())
         })?;
         Ok(out)
     }

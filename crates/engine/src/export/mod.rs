@@ -11,6 +11,15 @@ use tgscope_store::query::PostRecord;
 
 use crate::error::Result;
 
+pub mod records;
+pub mod sink;
+
+pub use records::{
+    CaptureRecord, ChannelRecord, EntityChannelView, EntityFirstView, EntityPeriodView,
+    EntityRecord, EntityWithView, SearchRecord,
+};
+pub use sink::{CsvSink, JsonlSink, RecordSink, SinkFormat, TableRecord, text_sink};
+
 /// The inferred date of an export record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExportInferredDate {
@@ -307,7 +316,7 @@ impl ExportRecord {
     /// [`crate::Engine::recognizer`]).
     pub fn with_copies(
         p: &PostRecord,
-        copies: &std::collections::HashMap<i64, (i64, crate::copies::CopyOf)>,
+        copies: &crate::copies::CopyRelations,
         recognizer: &tgscope_analyze::entities::Recognizer,
     ) -> ExportRecord {
         let mut record = ExportRecord::from(p);
@@ -486,13 +495,6 @@ impl ExportRecord {
                 .unwrap_or_default(),
         ]
     }
-}
-
-/// Writes records as JSON Lines: one object per line, UTF-8, no BOM.
-pub fn write_jsonl(out: &mut dyn Write, record: &ExportRecord) -> Result<()> {
-    serde_json::to_writer(&mut *out, record).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")?;
-    Ok(())
 }
 
 /// `cell`, with a `'` before it when a spreadsheet would read it as a formula (OWASP's advice
