@@ -32,6 +32,8 @@ mod ingest; // idempotence, edited copies as versions, the ingest summary
 mod kill; // SIGKILL part-way through an ingest, then check and resume
 #[path = "cli/limits.rs"]
 mod limits; // nothing cut off silently: totals, --limit, undated posts left out of counts
+#[path = "cli/lists.rs"]
+mod lists; // one shape per list: the command line's and the API's CSV and JSON are the same
 #[path = "cli/names.rs"]
 mod names; // channel and forward-source names: whole names, ambiguity, the same in search
 #[path = "cli/network.rs"]

@@ -169,6 +169,136 @@ fn parquet_goes_to_a_pipe_with_o_dash() {
     assert_rows_match(&jsonl, &read_rows(&path));
 }
 
+/// The lists of `channels`, `captures`, `clusters` and `entities` as Parquet: the JSON Lines
+/// records of the same command, row by row; and as CSV, the columns the API's downloads have.
+#[test]
+fn analysis_tables_in_parquet_hold_the_jsonl_records() {
+    let a = archive();
+    for command in [
+        vec!["channels"],
+        vec!["captures"],
+        vec!["clusters"],
+        vec!["entities"],
+        vec!["entities", "--kind", "country"],
+    ] {
+        let name = command.join("-");
+        let jsonl = parse_jsonl(
+            &a.ok(command
+                .iter()
+                .map(std::ffi::OsString::from)
+                .chain(args!["--format", "jsonl"])),
+        );
+        assert!(!jsonl.is_empty(), "{name}: no records");
+        let path = a.path(&format!("{name}.parquet"));
+        let out = a.run(
+            command
+                .iter()
+                .map(std::ffi::OsString::from)
+                .chain(args!["--format", "parquet", "-o", &path]),
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{name}: nothing on stdout with -o");
+        let rows = read_rows(&path);
+        assert_eq!(
+            rows.len(),
+            jsonl.len(),
+            "{name}: rows, then JSON Lines records"
+        );
+        for (i, (line, row)) in jsonl.iter().zip(&rows).enumerate() {
+            assert_same(&format!("{name} record {i}"), line, row);
+        }
+        // The CSV of the same list has one row per record.
+        let csv = a.ok(command
+            .iter()
+            .map(std::ffi::OsString::from)
+            .chain(args!["--format", "csv"]));
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        assert_eq!(reader.records().count(), jsonl.len(), "{name}: CSV rows");
+    }
+    // Clusters: the archive holds copies, so the table is not empty and names its posts.
+    let clusters = parse_jsonl(&a.ok(["clusters", "--format", "jsonl"]));
+    assert!(
+        clusters.iter().all(|c| c.get("posts").items().len() >= 2),
+        "every cluster has two posts or more"
+    );
+}
+
+/// A network as Parquet: the edges to the file, the nodes beside it, each row the object of
+/// the JSON form, with the attributes' types.
+#[test]
+fn a_network_in_parquet_holds_the_json_nodes_and_edges() {
+    let a = archive();
+    // The JSON form read with its keys in order (one document over many lines).
+    let json = parse_jsonl(
+        &a.ok([
+            "network",
+            "--kind",
+            "forward,mention,copy,link",
+            "--format",
+            "json",
+        ])
+        .replace('\n', " "),
+    )
+    .remove(0);
+    let path = a.path("net.parquet");
+    let out = a.run(args![
+        "network",
+        "--kind",
+        "forward,mention,copy,link",
+        "--format",
+        "parquet",
+        "-o",
+        &path
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let nodes_path = a.path("net-nodes.parquet");
+    assert!(
+        stderr(&out).contains(&format!(
+            "edges in {}, nodes in {}",
+            path.display(),
+            nodes_path.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    for (list, file) in [("edges", &path), ("nodes", &nodes_path)] {
+        let expected = json.get(list).items();
+        assert!(!expected.is_empty(), "the archive's network has {list}");
+        let rows = read_rows(file);
+        assert_eq!(
+            rows.len(),
+            expected.len(),
+            "{list}: rows, then JSON objects"
+        );
+        for (i, (e, r)) in expected.iter().zip(&rows).enumerate() {
+            assert_same(&format!("{list}[{i}]"), e, r);
+        }
+    }
+    // Without -o there is nowhere to put two files.
+    let out = a.run(["network", "--format", "parquet"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--format parquet writes two files"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Lists that have no Parquet form say which command has one.
+#[test]
+fn lists_without_parquet_say_where_it_is() {
+    let a = archive();
+    let out = a.run(["posts", "--format", "parquet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`tgscope export --format parquet -o FILE` writes the posts"),
+        "{}",
+        stderr(&out)
+    );
+    let out = a.run(["hashtags", "--format", "parquet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
 /// pyarrow and DuckDB read the export and a search's hits with the documented types and the
 /// JSON Lines values (`crates/parquet/tests/read_with_pyarrow_duckdb.py` checks field by field).
 #[test]
@@ -188,6 +318,10 @@ fn pyarrow_and_duckdb_read_the_jsonl_values_with_the_documented_types() {
     for (name, command) in [
         ("export", vec!["export"]),
         ("search", vec!["search", "BRICS OR Москва OR poll"]),
+        ("channels", vec!["channels"]),
+        ("captures", vec!["captures"]),
+        ("clusters", vec!["clusters"]),
+        ("entities", vec!["entities"]),
     ] {
         let jsonl = a.path(&format!("{name}.jsonl"));
         let parquet = a.path(&format!("{name}.parquet"));
@@ -223,6 +357,49 @@ fn pyarrow_and_duckdb_read_the_jsonl_values_with_the_documented_types() {
             seen["codecs"],
             serde_json::json!(["ZSTD"]),
             "{name}: {seen}"
+        );
+    }
+    // A network's edges and nodes, against the objects of its JSON form (split into JSON
+    // Lines by Python's json, which keeps the keys in order).
+    let network = a.path("net.json");
+    a.ok(args!["network", "--format", "json", "-o", &network]);
+    let edges = a.path("net.parquet");
+    a.ok(args!["network", "--format", "parquet", "-o", &edges]);
+    for (list, parquet) in [
+        ("edges", edges.clone()),
+        ("nodes", a.path("net-nodes.parquet")),
+    ] {
+        let jsonl = a.path(&format!("{list}.jsonl"));
+        let split = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys\n\
+                 doc = json.load(open(sys.argv[1], encoding='utf-8'))\n\
+                 with open(sys.argv[2], 'w', encoding='utf-8') as f:\n\
+                 \x20   f.writelines(json.dumps(x, ensure_ascii=False) + '\\n' for x in doc[sys.argv[3]])\n",
+            ])
+            .arg(&network)
+            .arg(&jsonl)
+            .arg(list)
+            .output()
+            .expect("python runs");
+        assert!(split.status.success(), "{}", stderr(&split));
+        let lines = std::fs::read_to_string(&jsonl)
+            .expect("jsonl")
+            .lines()
+            .count();
+        assert!(lines >= 2, "{list}: {lines} objects");
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(&jsonl)
+            .arg(&parquet)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{list}: {}{}",
+            stdout(&out),
+            stderr(&out)
         );
     }
 }

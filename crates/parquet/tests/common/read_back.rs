@@ -181,6 +181,7 @@ fn field_json(f: &Field) -> Json {
         Field::Bool(b) => Json::Bool(*b),
         Field::Long(n) => Json::Int(*n),
         Field::Float(x) => Json::Float(f64::from(*x)),
+        Field::Double(x) => Json::Float(*x),
         Field::Str(s) => Json::Str(s.clone()),
         Field::Group(row) => row_json(row),
         Field::ListInternal(list) => Json::List(list.elements().iter().map(field_json).collect()),

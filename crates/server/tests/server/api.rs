@@ -157,6 +157,9 @@ async fn captures_list_with_their_hashes() {
     for c in json["captures"].as_array().expect("captures") {
         assert_eq!(c["sha256"].as_str().expect("sha256").len(), 64);
         assert!(c["ingested_at"].as_str().expect("time").ends_with('Z'));
+        // Files ingested from disk: made at the latest when ingested, and said so.
+        assert_eq!(c["captured_basis"], "ingested");
+        assert_eq!(c["captured_at"], c["ingested_at"]);
     }
     // Its own redactions: the macro's `.**.captures[]` (a hit's list of hashes) would hide
     // every capture here.
@@ -167,6 +170,7 @@ async fn captures_list_with_their_hashes() {
             ".captures[].source" => "[path]",
             ".captures[].ingested_at" => "[time]",
             ".captures[].completed_at" => "[time]",
+            ".captures[].captured_at" => "[time]",
             ".captures[].reader_version" => "[version]",
         });
     });
