@@ -34,4 +34,5 @@ pub mod extract;
 pub mod fold;
 pub mod names;
 pub mod normalize;
+pub mod spreadsheet;
 pub mod urls;

@@ -713,12 +713,15 @@ impl fmt::Display for JsonTime {
 struct Csv<'a>(&'a str);
 
 impl fmt::Display for Csv<'_> {
+    /// The cell made spreadsheet-safe (tgscope's one CSV policy,
+    /// [`tgscope_text::spreadsheet::spreadsheet_safe`]), then quoted as RFC 4180 asks.
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.0.contains([',', '"', '\r', '\n']) {
-            return formatter.write_str(self.0);
+        let cell = tgscope_text::spreadsheet::spreadsheet_safe(self.0);
+        if !cell.contains([',', '"', '\r', '\n']) {
+            return formatter.write_str(&cell);
         }
         formatter.write_str("\"")?;
-        let mut pieces = self.0.split('"');
+        let mut pieces = cell.split('"');
         if let Some(first) = pieces.next() {
             formatter.write_str(first)?;
         }
@@ -1565,20 +1568,23 @@ mod tests {
 
     #[test]
     fn csv_has_gephi_headers_and_quotes_fields_that_need_it() {
+        // Every cell is spreadsheet-safe, as in every CSV tgscope writes: `@mentioned` would
+        // run as a formula, so it is written `'@mentioned` in both files (the ids still join);
+        // the negative number stays a number.
         let graph = sample_graph();
         assert_eq!(
             written(write_csv_nodes, &graph),
             "Id,Label,posts,pagerank,in_archive,username,first_post\r\n\
              100,\"Канал <&\"\"'> bad\u{1}\ttitle\",42,0.25,true,bad_chan,2000-02-29T00:00:00\r\n\
              200,\"Second, \"\"quoted\"\"\nline\",-7,,false,,1969-12-31T23:59:59\r\n\
-             @mentioned,@mentioned,,,,,\r\n"
+             '@mentioned,'@mentioned,,,,,\r\n"
         );
         assert_eq!(
             written(write_csv_edges, &graph),
             "Source,Target,Type,Kind,Weight,First,Last,Posts,share\r\n\
              100,200,Directed,forward,3.0,2000-02-29T00:00:00,2024-12-31T23:59:59,11 12,0.5\r\n\
              100,200,Directed,mention,1.0,1970-01-01T00:00:00,,13,\r\n\
-             200,@mentioned,Undirected,coordination,2.5,,,,1e-7\r\n"
+             200,'@mentioned,Undirected,coordination,2.5,,,,1e-7\r\n"
         );
     }
 

@@ -43,7 +43,7 @@ fn posts_filter_by_channel() {
     assert_eq!(listed(&a, &["--channel", "mfa_test"]), [1, 2, 3, 4, 5, 6]);
     assert_eq!(listed(&a, &["--channel", "MID_RU"]), [7, 8, 9], "any case");
     assert_eq!(listed(&a, &["--channel", "@mid_web"]), [10, 11, 12]);
-    let mfa_id = a.json(["channels", "--format", "json"])[0]["channel"]["id"]
+    let mfa_id = a.json(["channels", "--format", "json"])[0]["id"]
         .as_i64()
         .expect("channel id");
     assert_eq!(

@@ -497,21 +497,7 @@ impl ExportRecord {
     }
 }
 
-/// `cell`, with a `'` before it when a spreadsheet would read it as a formula (OWASP's advice
-/// against CSV injection): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is
-/// not a plain number (`-1001234`, `-2.5` stay as they are).
-///
-/// This is tgscope's one CSV policy: every CSV it writes (the command line's exports, searches,
-/// lists and counts, and the API's downloads) goes through [`CsvTable`], which applies it to
-/// every cell. JSON keeps the text as it is.
-pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && cell.parse::<f64>().is_err() {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
-}
+pub use tgscope_text::spreadsheet::spreadsheet_safe;
 
 /// A CSV table being written: a header row, then rows whose every cell is made
 /// [`spreadsheet_safe`].
@@ -555,28 +541,6 @@ fn csv_error(e: csv::Error) -> crate::EngineError {
 #[cfg(test)]
 mod csv_tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_defused_and_numbers_kept() {
-        assert_eq!(
-            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(
-            spreadsheet_safe("=cmd|' /C calc'!A0"),
-            "'=cmd|' /C calc'!A0"
-        );
-        assert_eq!(spreadsheet_safe("+7 495 000"), "'+7 495 000");
-        assert_eq!(spreadsheet_safe("-США"), "'-США");
-        assert_eq!(spreadsheet_safe("@mid_ru"), "'@mid_ru");
-        assert_eq!(spreadsheet_safe("\tcmd"), "'\tcmd");
-        assert_eq!(spreadsheet_safe("\rcmd"), "'\rcmd");
-        assert_eq!(spreadsheet_safe("-1001234567890"), "-1001234567890");
-        assert_eq!(spreadsheet_safe("-2.5"), "-2.5");
-        assert_eq!(spreadsheet_safe("Москва"), "Москва");
-        assert_eq!(spreadsheet_safe("санкции = 5"), "санкции = 5");
-        assert_eq!(spreadsheet_safe(""), "");
-    }
 
     #[test]
     fn every_cell_of_a_table_is_defused() {
