@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod copies;
 mod entities;
+mod feed;
 mod network;
 mod output;
 mod progress;
@@ -535,6 +536,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 network::hashtags(&mut engine, &a, &mut out, cli.quiet)?;
             }
         }
+        Command::Feed(a) => feed::run(&archive, &a, &mut out, cli.quiet)?,
         Command::Reindex => {
             let mut engine = Engine::open(&archive)
                 .with_context(|| format!("opening archive {}", archive.display()))?;

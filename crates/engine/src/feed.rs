@@ -917,7 +917,7 @@ fn content_html(
             let mut text = format!(
                 "Date inferred: {} (from {}",
                 d.date,
-                html_escaped(d.inferred_from.as_deref().unwrap_or("the capture"))
+                basis_words(d.inferred_from.as_deref().unwrap_or(""))
             );
             if let Some(evidence) = &d.evidence {
                 let _ = write!(text, ": “{}”", html_escaped(&clean(evidence)));
@@ -946,6 +946,23 @@ fn content_html(
     }
     let _ = writeln!(html, "<p>{}.</p>", facts.join(" · "));
     html
+}
+
+/// How an inferred date was inferred, in words.
+fn basis_words(basis: &str) -> &'static str {
+    match basis {
+        "text_date" => "a date written in the text; a day alone is written as its midnight UTC",
+        "text_day_month_neighbour_year" => {
+            "a day and month in the text, the year from neighbouring posts"
+        }
+        "day_separator" => "the day separator above it in the capture",
+        "desktop_copy_header" => {
+            "the Telegram Desktop copy header, the copying computer's clock read as UTC"
+        }
+        "export_local_time" => "the export's local time, its UTC offset unknown, read as UTC",
+        "html_export_time" => "the time of a Desktop HTML export",
+        _ => "the capture",
+    }
 }
 
 /// A post's text as HTML: escaped, line breaks as `<br>`, its links (http and https only) as
