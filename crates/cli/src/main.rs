@@ -553,6 +553,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .unwrap_or(2)
                         .max(2)
                 }),
+                base_url: a.base_url.clone(),
                 ..tgscope_server::ServerConfig::default()
             };
             let quiet = cli.quiet;
