@@ -543,6 +543,8 @@ impl Document<'_> {
             );
         } else if self.total == 0 {
             text.push_str(" No post matches yet.");
+        } else if self.total == 1 {
+            text.push_str(" Its one post is here.");
         } else if self.pages == 1 {
             let _ = write!(text, " All {} posts are here.", self.total);
         } else {
