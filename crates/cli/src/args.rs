@@ -166,7 +166,7 @@ pub struct ServeArgs {
     /// least two).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub engines: Option<u16>,
-    /// The address people reach the server at (https://archive.example, behind a proxy): the
+    /// The address people reach the server at (<https://archive.example> behind a proxy): the
     /// links inside feeds start with it (default: the Host of each request).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,

@@ -26,7 +26,7 @@ pub struct FeedArgs {
     /// The page: 1 holds the newest posts, 2 the ones before them, ...
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub page: usize,
-    /// The address of a `tgscope serve` of this archive (http://127.0.0.1:8080): the feed's own
+    /// The address of a `tgscope serve` of this archive (<http://127.0.0.1:8080>): the feed's own
     /// address, its paging links and the links of posts without a t.me link are made from it.
     /// Without it the feed has only t.me links.
     #[arg(long, value_name = "URL")]

@@ -307,6 +307,8 @@ fn hostile_text_stays_text_in_every_format() {
         hostile.content
     );
     assert!(!hostile.content.contains("<script"));
+    // The control characters the post carries, which XML 1.0 does not allow, are U+FFFD.
+    assert!(hostile.title.contains('\u{fffd}'), "{:?}", hostile.title);
     for c in hostile.title.chars().chain(hostile.content.chars()) {
         assert!(
             !c.is_control() || matches!(c, '\n' | '\t' | '\r'),
@@ -623,5 +625,60 @@ fn bad_sources_are_refused_with_the_reason() {
     assert_eq!(
         error(FeedSource::Query(" ".into()), 5, 1).kind(),
         ErrorKind::User
+    );
+}
+
+#[test]
+fn an_edit_without_an_edit_time_is_dated_when_the_archive_first_saw_it() {
+    let f = Fixture::new();
+    let text = |middle: &str| {
+        format!("Our note on the week (April 5, 2024):\n{middle}\nThey agreed to meet again.\n")
+    };
+    let capture = |name: &str, middle: &str, at: &str| {
+        let path = f.write(name, &text(middle));
+        let options = IngestOptions {
+            channel: Some("plain_channel".into()),
+            captured_at: Some(at.into()),
+            ..IngestOptions::default()
+        };
+        f.ingest(&path, &options);
+    };
+    let source = || FeedSource::Channel("plain_channel".into());
+    capture(
+        "first.txt",
+        "The week was busy with visits of delegations.",
+        "2024-04-06T08:00:00Z",
+    );
+    let (_, before) = read_atom(&f.feed(source(), FeedFormat::Atom));
+    capture(
+        "later.txt",
+        "The week was busy with many visits of delegations.",
+        "2024-04-10T09:00:00Z",
+    );
+    let (_, after) = read_atom(&f.feed(source(), FeedFormat::Atom));
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        after.len(),
+        1,
+        "the edited text is a version of the same post"
+    );
+    // No message id: the archive's post id, the same after the edit.
+    assert!(before[0].id.starts_with("tag:tgscope,2026:archive/post/"));
+    assert_eq!(after[0].id, before[0].id);
+    assert_eq!(
+        before[0].updated, "2024-04-05T00:00:00Z",
+        "its inferred date"
+    );
+    assert_eq!(
+        after[0].updated, "2024-04-10T09:00:00Z",
+        "when the archive first saw the edited text"
+    );
+    assert_eq!(after[0].published.as_deref(), Some("2024-04-05T00:00:00Z"));
+    assert!(
+        after[0]
+            .content
+            .contains("edited: the archive first saw this text at 2024-04-10T09:00:00Z"),
+        "{}",
+        after[0].content
     );
 }
