@@ -391,7 +391,7 @@ impl Engine {
             .source
             .describe_and_search(self, request.limit, offset)?;
         let mut entries = Vec::with_capacity(found.hits.len());
-        for hit in &found.hits {
+        for hit in &in_stable_order(&found) {
             let detail = self.post(hit.post.id)?;
             entries.push(entry(&detail, base.as_deref()));
         }
@@ -450,6 +450,28 @@ impl Engine {
             .max();
         Ok(newest.map_or_else(|| EMPTY_FEED_UPDATED.to_owned(), rfc3339))
     }
+}
+
+/// The page's hits, newest first as the index gave them, with each run of hits of the same date
+/// put in one order (the newest post id first), so that the order within a page does not depend
+/// on how the index lays out its documents. Hits of other dates are never moved.
+fn in_stable_order(page: &SearchPage) -> Vec<&crate::SearchHit> {
+    let date = |hit: &crate::SearchHit| {
+        let v = &hit.post.current;
+        v.date
+            .as_deref()
+            .or(v.date_inferred.as_ref().map(|d| d.date.as_str()))
+            .and_then(crate::search::unix_seconds)
+    };
+    let mut hits: Vec<&crate::SearchHit> = page.hits.iter().collect();
+    let mut start = 0;
+    while start < hits.len() {
+        let key = date(hits[start]);
+        let end = start + hits[start..].iter().take_while(|h| date(h) == key).count();
+        hits[start..end].sort_by_key(|h| std::cmp::Reverse(h.post.id));
+        start = end;
+    }
+    hits
 }
 
 /// The links of a feed page: its own, the server's page, and paging (RFC 5005).
