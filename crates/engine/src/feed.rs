@@ -723,7 +723,7 @@ fn post_date(detail: &PostDetail) -> Option<PostDate> {
             date: rfc3339(at),
             basis: "inferred",
             inferred_from: Some(inferred.basis.as_str().to_owned()),
-            evidence: Some(inferred.evidence.clone()).filter(|e| !e.is_empty()),
+            evidence: Some(clean(&inferred.evidence)).filter(|e| !e.is_empty()),
         })
     })
 }
@@ -944,7 +944,7 @@ fn content_html(
                 basis_words(d.inferred_from.as_deref().unwrap_or(""))
             );
             if let Some(evidence) = &d.evidence {
-                let _ = write!(text, ": “{}”", html_escaped(&clean(evidence)));
+                let _ = write!(text, ": “{}”", html_escaped(evidence));
             }
             text.push(')');
             facts.push(text);
