@@ -453,8 +453,9 @@ impl Engine {
 }
 
 /// The page's hits, newest first as the index gave them, with each run of hits of the same date
-/// put in one order (the newest post id first), so that the order within a page does not depend
-/// on how the index lays out its documents. Hits of other dates are never moved.
+/// put in one order (by post id: the order they were archived in, as the index breaks ties), so
+/// that the order within a page does not depend on how the index lays out its documents. Hits
+/// of other dates are never moved.
 fn in_stable_order(page: &SearchPage) -> Vec<&crate::SearchHit> {
     let date = |hit: &crate::SearchHit| {
         let v = &hit.post.current;
@@ -468,7 +469,7 @@ fn in_stable_order(page: &SearchPage) -> Vec<&crate::SearchHit> {
     while start < hits.len() {
         let key = date(hits[start]);
         let end = start + hits[start..].iter().take_while(|h| date(h) == key).count();
-        hits[start..end].sort_by_key(|h| std::cmp::Reverse(h.post.id));
+        hits[start..end].sort_by_key(|h| h.post.id);
         start = end;
     }
     hits
@@ -836,7 +837,9 @@ fn title(text: &str, v: &VersionRecord, channel: &str) -> String {
         }
         None => {
             let kinds = media_kinds(v);
-            if kinds.is_empty() {
+            if v.unviewable {
+                format!("A post of {channel} that only Telegram's apps show")
+            } else if kinds.is_empty() {
                 format!("A post of {channel} without text")
             } else {
                 format!("{} ({channel}, no text)", kinds.join(", "))
@@ -848,7 +851,10 @@ fn title(text: &str, v: &VersionRecord, channel: &str) -> String {
 fn media_kinds(v: &VersionRecord) -> Vec<&'static str> {
     let mut kinds: Vec<&'static str> = Vec::new();
     for m in &v.media {
-        let kind = m.kind.as_str();
+        let kind = match m.kind {
+            tgscope_model::MediaKind::Unknown => "media",
+            other => other.as_str(),
+        };
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
