@@ -136,6 +136,13 @@ pub enum Command {
     Entities(EntitiesArgs),
     /// One entity's mentions over time, its channels and the entities named with it.
     Entity(EntityArgs),
+    /// Write the posts of a query, a channel or a hashtag as a feed (Atom, RSS or JSON Feed),
+    /// newest first, for a feed reader.
+    ///
+    /// Entry ids are permanent (tag: URIs that stay the same when a post is edited); the dates
+    /// come from the archive, never from the clock; long feeds are paged (--limit, --page).
+    /// `tgscope serve` serves the same feeds under /feeds/. See docs/feeds.md.
+    Feed(crate::feed::FeedArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).
@@ -159,6 +166,10 @@ pub struct ServeArgs {
     /// least two).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub engines: Option<u16>,
+    /// The address people reach the server at (<https://archive.example> behind a proxy): the
+    /// links inside feeds start with it (default: the Host of each request).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 /// Orders of search results.

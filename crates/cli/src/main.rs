@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod copies;
 mod entities;
+mod feed;
 mod lists;
 mod network;
 mod output;
@@ -522,6 +523,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 network::hashtags(&mut engine, &a, &mut out, cli.quiet)?;
             }
         }
+        Command::Feed(a) => feed::run(&archive, &a, &mut out, cli.quiet)?,
         Command::Reindex => {
             let mut engine = Engine::open(&archive)
                 .with_context(|| format!("opening archive {}", archive.display()))?;
@@ -538,6 +540,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .unwrap_or(2)
                         .max(2)
                 }),
+                base_url: a.base_url.clone(),
                 ..tgscope_server::ServerConfig::default()
             };
             let quiet = cli.quiet;

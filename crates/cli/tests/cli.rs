@@ -22,6 +22,8 @@ mod common; // helpers: the binary, a temporary archive, fixtures, JSON readers
 mod copies; // copy clusters across channels and formats: copies, clusters, export, search
 #[path = "cli/export.rs"]
 mod export; // export records: every field, CSV columns, --bom, -o
+#[path = "cli/feeds.rs"]
+mod feeds; // feed: read back by feedparser as intended, before and after an edit; errors
 #[path = "cli/folders.rs"]
 mod folders; // a folder's notes passed over and listed; --captured-at and the captures list
 #[path = "cli/hostile.rs"]

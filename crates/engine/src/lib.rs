@@ -13,6 +13,7 @@
 //!   ambiguous name is an error listing the channels).
 //! - [`search`]: [`Engine::search`] and [`Engine::count`] over the index, with what a count
 //!   leaves out; readers never take the index from a writer at work (`writers.lock`).
+//! - [`feed`]: Atom, RSS and JSON Feed documents of a query, a channel or a hashtag.
 //! - [`watch`]: pages a collector fetched, absences, collection runs, edits and deletions.
 //! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`),
 //!   and [`export::CsvTable`]: the one CSV policy (cells a spreadsheet would run defused).
@@ -33,6 +34,7 @@ mod derived;
 pub mod entities;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod filter;
 pub mod ingest;
 pub mod network;

@@ -27,6 +27,9 @@ pub struct ServerConfig {
     /// one to end, up to `query_timeout`, then is answered with the problem `timeout`. A
     /// download holds no thread while its client is slow to read, only this place.
     pub max_downloads: usize,
+    /// The address the server is reached at from outside (`https://archive.example`), from
+    /// which feeds make their links; `None`: from each request's `Host`.
+    pub base_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +43,7 @@ impl Default for ServerConfig {
             max_download_rows: 10_000,
             max_body_bytes: 16 * 1024,
             max_downloads: 32,
+            base_url: None,
         }
     }
 }

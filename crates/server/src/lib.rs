@@ -20,6 +20,7 @@
 //! - [`problem`]: the one table of error codes, and errors as `application/problem+json`.
 //! - [`pool::EnginePool`]: engines run on blocking threads, each request under a timeout.
 //! - [`evidence`]: captures and media files streamed by SHA-256, resumable by [`range`].
+//! - [`feeds`]: Atom, RSS and JSON Feed of a query, a channel or a hashtag under `/feeds/`.
 //!
 //! What it does not do: write to the archive (the engines open it read-only; only the derived
 //! search index is brought up to date), talk to Telegram, or load anything from another site.
@@ -36,6 +37,7 @@ pub mod download;
 pub mod entities;
 pub mod entity_pages;
 pub mod evidence;
+pub mod feeds;
 pub mod form;
 pub mod links;
 pub mod network;
@@ -158,6 +160,9 @@ pub fn app(state: AppState) -> Router {
         .route("/network", get(network_pages::page))
         .route("/entities", get(entity_pages::index))
         .route("/entities/{key}", get(entity_pages::entity))
+        .route("/feeds/{file}", get(feeds::search))
+        .route("/feeds/channels/{file}", get(feeds::channel))
+        .route("/feeds/hashtags/{file}", get(feeds::hashtag))
         .route("/static/{file}", get(assets::file))
         .route("/static/vendor/{file}", get(assets::vendor_file))
         .route("/api/problems", get(api::problems))

@@ -75,19 +75,11 @@ pub fn entity_filter(key: &str) -> String {
 
 /// `https://t.me/s/<username>` of a channel with a username.
 pub fn telegram_channel(c: &ChannelInfo) -> Option<String> {
-    c.username
-        .as_deref()
-        .filter(|u| looks_like_username(u))
-        .map(|u| format!("https://t.me/s/{u}"))
+    tgscope_engine::export::records::telegram_channel_url(c.username.as_deref())
 }
 
 /// `https://t.me/<username>/<id>` of a post, when both are known.
-pub fn telegram_post(username: Option<&str>, message_id: Option<i64>) -> Option<String> {
-    match (username, message_id) {
-        (Some(u), Some(id)) if looks_like_username(u) => Some(format!("https://t.me/{u}/{id}")),
-        _ => None,
-    }
-}
+pub use tgscope_engine::export::records::telegram_post_url as telegram_post;
 
 /// A path with a query string built from the pairs whose value is not empty.
 pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {

@@ -24,6 +24,7 @@ use crate::copies::{self, ChannelCopiesView, CopiesSection, PostCopiesView};
 use crate::cursor::Paging;
 use crate::diff::{self, DiffPiece};
 use crate::entity_pages::{self, ChannelEntities, EntityLink, FacetsSection};
+use crate::feeds::{self, FeedLink};
 use crate::form::{MEDIA_CHOICES, SORT_CHOICES, SearchForm};
 use crate::links;
 use crate::network_pages::{self, AmplificationSection, CoTagsSection};
@@ -317,6 +318,8 @@ struct SearchPage {
     order_note: Option<&'static str>,
     /// The entities of every match, per kind.
     facets: Option<FacetsSection>,
+    /// The feeds of the query.
+    feeds: Vec<FeedLink>,
 }
 
 /// What the search page says when relevance was asked for and the query has only filters.
@@ -358,6 +361,7 @@ pub async fn search(
         chart_csv: String::new(),
         order_note: None,
         facets: None,
+        feeds: Vec::new(),
     };
     let status = match run_search(&state, &form, &mut page).await {
         Ok(()) => StatusCode::OK,
@@ -381,6 +385,7 @@ async fn run_search(
         return Ok(());
     }
     params::query(&query, &state.config)?;
+    page.feeds = feeds::search_links(&query);
     // Relevance by default; a query of filters only has nothing to rank by, and the engine
     // gives its results newest first.
     let (sort, sort_name) = params::sort(Some(form.sort.as_str()))?;
@@ -909,6 +914,8 @@ struct ChannelPage {
     amplification: AmplificationSection,
     /// The countries, organisations and people its posts name most.
     entities: ChannelEntities,
+    /// The feeds of its posts.
+    feeds: Vec<FeedLink>,
 }
 
 /// The counts per `by` of the posts matching `query`, as CSV (the data behind a chart).
@@ -1038,6 +1045,7 @@ async fn channel_page(
         copies,
         amplification,
         entities,
+        feeds: feeds::channel_links(&key, &c.name()),
     })
 }
 
@@ -1059,6 +1067,8 @@ struct HashtagPage {
     chart_csv: String,
     /// The tags used in the same posts.
     co_tags: CoTagsSection,
+    /// The feeds of its posts.
+    feeds: Vec<FeedLink>,
 }
 
 /// `/hashtags/{tag}`: a hashtag's use over time, the channels using it, the tags used with it,
@@ -1133,6 +1143,7 @@ async fn hashtag_page(
         csv_url,
         chart_csv,
         co_tags,
+        feeds: feeds::hashtag_links(&found.tag),
         tag: found.tag,
     })
 }

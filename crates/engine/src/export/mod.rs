@@ -239,12 +239,7 @@ pub struct ExportRecord {
 impl From<&PostRecord> for ExportRecord {
     fn from(p: &PostRecord) -> Self {
         let v = &p.current;
-        let permalink = match (&p.channel.username, p.message_id) {
-            (Some(u), Some(id)) if tgscope_model::looks_like_username(u) => {
-                Some(format!("https://t.me/{u}/{id}"))
-            }
-            _ => None,
-        };
+        let permalink = records::telegram_post_url(p.channel.username.as_deref(), p.message_id);
         ExportRecord {
             id: p.id,
             channel: p.channel.name(),
