@@ -14,6 +14,7 @@
 //! - [`search`]: [`Engine::search`] and [`Engine::count`] over the index, with what a count
 //!   leaves out; readers never take the index from a writer at work (`writers.lock`).
 //! - [`watch`]: pages a collector fetched, absences, collection runs, edits and deletions.
+//! - [`narratives`]: named, versioned sets of queries, their matches kept current, reports.
 //! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`),
 //!   and [`export::CsvTable`]: the one CSV policy (cells a spreadsheet would run defused).
 //! - [`EngineError`] with [`ErrorKind`]: the user's faults apart from the archive's.
@@ -35,6 +36,7 @@ pub mod error;
 pub mod export;
 pub mod filter;
 pub mod ingest;
+pub mod narratives;
 pub mod network;
 pub mod search;
 pub mod watch;
@@ -132,6 +134,7 @@ impl Engine {
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
         engine.catch_up_existing_entities()?;
+        engine.catch_up_existing_narratives()?;
         Ok(engine)
     }
 
@@ -154,6 +157,7 @@ impl Engine {
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
         engine.catch_up_existing_entities()?;
+        engine.catch_up_existing_narratives()?;
         Ok(engine)
     }
 

@@ -70,8 +70,17 @@ pub fn narrative_key(name: &str) -> String {
 }
 
 impl Store {
+    /// Whether the archive's schema has narratives (an archive of an older schema opened for
+    /// reading only has none).
+    fn has_narratives(&self) -> Result<bool> {
+        Ok(crate::migrate::version(self.conn())? >= 7)
+    }
+
     /// The narrative with this name (any case), with its versions, removed or not.
     pub fn narrative(&self, name: &str) -> Result<Option<NarrativeRecord>> {
+        if !self.has_narratives()? {
+            return Ok(None);
+        }
         let row = self
             .conn()
             .prepare_cached(
@@ -95,6 +104,9 @@ impl Store {
 
     /// Every narrative with its versions, by name (removed ones too when `removed` is true).
     pub fn narratives(&self, removed: bool) -> Result<Vec<NarrativeRecord>> {
+        if !self.has_narratives()? {
+            return Ok(Vec::new());
+        }
         let rows: Vec<(i64, String, String, Option<String>)> = self
             .conn()
             .prepare_cached(
@@ -202,6 +214,15 @@ impl Store {
             params![narrative_key(name), crate::now()],
         )?;
         Ok(changed > 0)
+    }
+
+    /// The posts with a version newer than `after_mark` (new or edited since), in post order.
+    pub fn posts_changed_after(&self, after_mark: i64) -> Result<Vec<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT DISTINCT post_id FROM versions WHERE id > ?1 ORDER BY post_id")?
+            .query_map(params![after_mark], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// The facts of these posts' current versions that a narrative's report needs, in post
