@@ -144,7 +144,9 @@ mod tests {
                 posts: BTreeMap::from([(3, 0b01), (17, 0b11)]),
             },
         );
-        state.narratives.insert("empty".into(), NarrativeMatches::default());
+        state
+            .narratives
+            .insert("empty".into(), NarrativeMatches::default());
         state.save(&path).unwrap();
         assert_eq!(NarrativeState::load(&path).unwrap(), Some(state));
         let mut bytes = std::fs::read(&path).unwrap();

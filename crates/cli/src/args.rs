@@ -136,6 +136,10 @@ pub enum Command {
     Entities(EntitiesArgs),
     /// One entity's mentions over time, its channels and the entities named with it.
     Entity(EntityArgs),
+    /// Narratives: named, versioned sets of queries kept in the archive, their matches kept
+    /// current on every ingest, and reports of their spread (add, edit, remove, list, show,
+    /// report). See docs/narratives.md.
+    Narrative(crate::narratives::NarrativeArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).

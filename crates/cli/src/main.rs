@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod copies;
 mod entities;
+mod narratives;
 mod network;
 mod output;
 mod progress;
@@ -492,6 +493,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Narrative(a) => narratives::run(&archive, a, &mut out, cli.quiet)?,
         Command::Network(a) => {
             let mut engine = open_existing(&archive)?;
             network::run(&mut engine, &a, &mut out, cli.quiet)?;

@@ -27,9 +27,9 @@ use tgscope_analyze::narratives::{MAX_QUERIES, NarrativeMatches, NarrativeState}
 use tgscope_index::{Period, PeriodCount};
 use tgscope_store::narratives::NarrativePostFacts;
 
+use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::search::{SearchPage, SortBy, unix_seconds};
-use crate::Engine;
 
 pub use tgscope_store::narratives::{NarrativeRecord, NarrativeVersion};
 
@@ -43,8 +43,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 pub const TOP_POSTS: usize = 10;
 
 /// States in memory, one per file for the process.
-static SHARED: crate::derived::SharedStates<NarrativeState> =
-    crate::derived::SharedStates::new();
+static SHARED: crate::derived::SharedStates<NarrativeState> = crate::derived::SharedStates::new();
 
 /// A narrative as lists show it: its current version and how many posts match it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -643,7 +642,10 @@ impl Engine {
 
     /// The matches of the current narrative of this name, caught up first, with whether they
     /// may be behind (a writer at work).
-    fn narrative_matches(&mut self, name: &str) -> Result<(NarrativeRecord, NarrativeMatches, bool)> {
+    fn narrative_matches(
+        &mut self,
+        name: &str,
+    ) -> Result<(NarrativeRecord, NarrativeMatches, bool)> {
         let record = self.current_narrative(name)?;
         self.update_narratives()?;
         let state = self.load_narratives()?;
@@ -675,7 +677,10 @@ impl Engine {
         offset: usize,
     ) -> Result<SearchPage> {
         let record = self.current_narrative(name)?;
-        let queries = record.current().map(|v| v.queries.clone()).unwrap_or_default();
+        let queries = record
+            .current()
+            .map(|v| v.queries.clone())
+            .unwrap_or_default();
         let mut runnable = Vec::new();
         for q in &queries {
             if self.narrative_query(q).is_ok() {
@@ -696,7 +701,11 @@ impl Engine {
     }
 
     /// The report of the current narrative of this name (see [`NarrativeReport`]).
-    pub fn narrative_report(&mut self, name: &str, options: &ReportOptions) -> Result<NarrativeReport> {
+    pub fn narrative_report(
+        &mut self,
+        name: &str,
+        options: &ReportOptions,
+    ) -> Result<NarrativeReport> {
         if let (Some(s), Some(u)) = (options.since, options.until)
             && s >= u
         {

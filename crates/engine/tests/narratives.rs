@@ -22,15 +22,63 @@ fn post(id: u32, channel: &str, date: Option<&str>, text: &str, views: u64) -> S
 /// the "multipolar" theme, and background.
 fn first_capture() -> Vec<String> {
     vec![
-        post(1, "alpha", Some("2024-03-02T08:00:00Z"), "Коллективный Запад снова угрожает", 500),
-        post(2, "alpha", Some("2024-03-05T08:00:00Z"), "Многополярный мир уже наступил", 300),
-        post(3, "alpha", Some("2024-03-06T08:00:00Z"), "Погода в Москве: солнечно", 100),
-        post(11, "beta", Some("2024-03-03T12:00:00Z"), "The collective West is divided", 900),
-        post(12, "beta", Some("2024-03-03T18:00:00Z"), "Again the collective West lies", 50),
-        post(13, "beta", Some("2024-03-08T08:00:00Z"), "Sports results of the week", 10),
-        post(21, "gamma", Some("2024-03-12T10:00:00"), "коллективного Запада больше нет", 70),
+        post(
+            1,
+            "alpha",
+            Some("2024-03-02T08:00:00Z"),
+            "Коллективный Запад снова угрожает",
+            500,
+        ),
+        post(
+            2,
+            "alpha",
+            Some("2024-03-05T08:00:00Z"),
+            "Многополярный мир уже наступил",
+            300,
+        ),
+        post(
+            3,
+            "alpha",
+            Some("2024-03-06T08:00:00Z"),
+            "Погода в Москве: солнечно",
+            100,
+        ),
+        post(
+            11,
+            "beta",
+            Some("2024-03-03T12:00:00Z"),
+            "The collective West is divided",
+            900,
+        ),
+        post(
+            12,
+            "beta",
+            Some("2024-03-03T18:00:00Z"),
+            "Again the collective West lies",
+            50,
+        ),
+        post(
+            13,
+            "beta",
+            Some("2024-03-08T08:00:00Z"),
+            "Sports results of the week",
+            10,
+        ),
+        post(
+            21,
+            "gamma",
+            Some("2024-03-12T10:00:00"),
+            "коллективного Запада больше нет",
+            70,
+        ),
         post(31, "delta", None, "Мифы коллективного Запада", 40),
-        post(32, "delta", Some("2024-03-01T07:00:00Z"), "A multipolar world is coming", 20),
+        post(
+            32,
+            "delta",
+            Some("2024-03-01T07:00:00Z"),
+            "A multipolar world is coming",
+            20,
+        ),
     ]
 }
 
@@ -38,10 +86,34 @@ fn first_capture() -> Vec<String> {
 /// that takes beta's post 12 out of it.
 fn second_capture() -> Vec<String> {
     vec![
-        post(3, "alpha", Some("2024-03-06T08:00:00Z"), "Погода: коллективный Запад мёрзнет", 120),
-        post(12, "beta", Some("2024-03-03T18:00:00Z"), "Again the weather is fine", 55),
-        post(14, "beta", Some("2024-03-09T08:00:00Z"), "collective West summit", 30),
-        post(41, "epsilon", Some("2024-03-15T08:00:00Z"), "Коллективный Запад и санкции", 2000),
+        post(
+            3,
+            "alpha",
+            Some("2024-03-06T08:00:00Z"),
+            "Погода: коллективный Запад мёрзнет",
+            120,
+        ),
+        post(
+            12,
+            "beta",
+            Some("2024-03-03T18:00:00Z"),
+            "Again the weather is fine",
+            55,
+        ),
+        post(
+            14,
+            "beta",
+            Some("2024-03-09T08:00:00Z"),
+            "collective West summit",
+            30,
+        ),
+        post(
+            41,
+            "epsilon",
+            Some("2024-03-15T08:00:00Z"),
+            "Коллективный Запад и санкции",
+            2000,
+        ),
     ]
 }
 
@@ -75,7 +147,10 @@ fn message_ids(engine: &Engine, posts: &[i64]) -> Vec<i64> {
 fn a_report_gives_the_planted_counts_first_post_and_joined_channels() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = Engine::open(&dir.path().join("archive")).unwrap();
-    ingest(&mut engine, write(dir.path(), "one.jsonl", &first_capture()));
+    ingest(
+        &mut engine,
+        write(dir.path(), "one.jsonl", &first_capture()),
+    );
     let added = engine
         .add_narrative("West", "the collective West, RU and EN", &west_queries())
         .unwrap();
@@ -95,30 +170,58 @@ fn a_report_gives_the_planted_counts_first_post_and_joined_channels() {
         .unwrap();
     assert_eq!(report.narrative.name, "West");
     assert_eq!(report.matching, 5);
-    assert_eq!((report.dated, report.undated, report.inferred_dates), (4, 1, 1));
+    assert_eq!(
+        (report.dated, report.undated, report.inferred_dates),
+        (4, 1, 1)
+    );
     let counts: Vec<(&str, u64)> = report
         .counts
         .iter()
         .filter(|c| c.count > 0)
         .map(|c| (c.start.as_str(), c.count))
         .collect();
-    assert_eq!(counts, [("2024-03-02", 1), ("2024-03-03", 2), ("2024-03-12", 1)]);
-    assert_eq!(report.counts.len(), 11, "every day from the 2nd to the 12th");
+    assert_eq!(
+        counts,
+        [("2024-03-02", 1), ("2024-03-03", 2), ("2024-03-12", 1)]
+    );
+    assert_eq!(
+        report.counts.len(),
+        11,
+        "every day from the 2nd to the 12th"
+    );
     let first = report.first_post.as_ref().unwrap();
-    assert_eq!((first.channel.name.as_str(), first.message_id), ("alpha", Some(1)));
+    assert_eq!(
+        (first.channel.name.as_str(), first.message_id),
+        ("alpha", Some(1))
+    );
     assert!(!first.date_inferred);
     assert_eq!(report.first_channel.as_ref().unwrap().name, "alpha");
     let joined: Vec<(&str, Option<i64>, bool, u64)> = report
         .joined
         .iter()
-        .map(|p| (p.channel.name.as_str(), p.message_id, p.date_inferred, p.posts))
+        .map(|p| {
+            (
+                p.channel.name.as_str(),
+                p.message_id,
+                p.date_inferred,
+                p.posts,
+            )
+        })
         .collect();
     assert_eq!(
         joined,
-        [("alpha", Some(1), false, 1), ("beta", Some(11), false, 2), ("gamma", Some(21), true, 1)]
+        [
+            ("alpha", Some(1), false, 1),
+            ("beta", Some(11), false, 2),
+            ("gamma", Some(21), true, 1)
+        ]
     );
     // The undated post's channel is counted, after those that joined, with no period.
-    let delta = report.channels.iter().find(|c| c.channel.name == "delta").unwrap();
+    let delta = report
+        .channels
+        .iter()
+        .find(|c| c.channel.name == "delta")
+        .unwrap();
     assert_eq!((delta.posts, delta.undated, delta.counts.len()), (1, 1, 0));
     assert_eq!(report.channels.last().unwrap().channel.name, "delta");
     let spread: Vec<(&str, u64)> = report
@@ -127,7 +230,10 @@ fn a_report_gives_the_planted_counts_first_post_and_joined_channels() {
         .filter(|c| c.count > 0)
         .map(|c| (c.start.as_str(), c.count))
         .collect();
-    assert_eq!(spread, [("2024-03-02", 1), ("2024-03-03", 1), ("2024-03-12", 1)]);
+    assert_eq!(
+        spread,
+        [("2024-03-02", 1), ("2024-03-03", 1), ("2024-03-12", 1)]
+    );
     let per_query: Vec<u64> = report.queries.iter().map(|q| q.matching).collect();
     assert_eq!(per_query, [3, 2]);
     let top: Vec<Option<i64>> = report.top_posts.iter().map(|p| p.message_id).collect();
@@ -147,13 +253,18 @@ fn a_report_gives_the_planted_counts_first_post_and_joined_channels() {
             },
         )
         .unwrap();
-    assert_eq!((ranged.dated, ranged.undated, ranged.out_of_range), (2, 1, 2));
+    assert_eq!(
+        (ranged.dated, ranged.undated, ranged.out_of_range),
+        (2, 1, 2)
+    );
     assert_eq!(ranged.first_post.unwrap().message_id, Some(11));
     assert_eq!(ranged.counts.len(), 1);
     assert_eq!(ranged.counts[0].start, "2024-02-26", "the week's Monday");
 
     // The feed's view: newest first, every match.
-    let page = engine.narrative_search("west", SortBy::Newest, 10, 0).unwrap();
+    let page = engine
+        .narrative_search("west", SortBy::Newest, 10, 0)
+        .unwrap();
     assert_eq!(page.total, 5);
     let newest: Vec<Option<i64>> = page.hits.iter().map(|h| h.post.message_id).collect();
     assert_eq!(newest, [Some(21), Some(12), Some(11), Some(1), Some(31)]);
@@ -164,15 +275,23 @@ fn matches_kept_current_through_ingests_and_edits_equal_a_rebuild() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
     let mut engine = Engine::open(&archive).unwrap();
+    engine.add_narrative("west", "", &west_queries()).unwrap();
     engine
-        .add_narrative("west", "", &west_queries())
-        .unwrap();
-    engine
-        .add_narrative("multipolar", "", &["многополярный OR multipolar".to_string()])
+        .add_narrative(
+            "multipolar",
+            "",
+            &["многополярный OR multipolar".to_string()],
+        )
         .unwrap();
     assert!(engine.narrative_posts("west").unwrap().is_empty());
-    ingest(&mut engine, write(dir.path(), "one.jsonl", &first_capture()));
-    ingest(&mut engine, write(dir.path(), "two.jsonl", &second_capture()));
+    ingest(
+        &mut engine,
+        write(dir.path(), "one.jsonl", &first_capture()),
+    );
+    ingest(
+        &mut engine,
+        write(dir.path(), "two.jsonl", &second_capture()),
+    );
     let mut kept = BTreeMap::new();
     for name in ["west", "multipolar"] {
         let posts = engine.narrative_posts(name).unwrap();
@@ -180,8 +299,14 @@ fn matches_kept_current_through_ingests_and_edits_equal_a_rebuild() {
     }
     assert_eq!(kept["west"], [1, 3, 11, 14, 21, 31, 41]);
     assert_eq!(kept["multipolar"], [2, 32]);
-    let report = engine.narrative_report("west", &ReportOptions::default()).unwrap();
-    let joined: Vec<&str> = report.joined.iter().map(|p| p.channel.name.as_str()).collect();
+    let report = engine
+        .narrative_report("west", &ReportOptions::default())
+        .unwrap();
+    let joined: Vec<&str> = report
+        .joined
+        .iter()
+        .map(|p| p.channel.name.as_str())
+        .collect();
     assert_eq!(joined, ["alpha", "beta", "gamma", "epsilon"]);
     assert_eq!(report.top_posts[0].message_id, Some(41));
     drop(engine);
@@ -205,10 +330,17 @@ fn matches_kept_current_through_ingests_and_edits_equal_a_rebuild() {
 
     // Removed: not listed, not reported; its history kept.
     engine.remove_narrative("west").unwrap();
-    let names: Vec<String> = engine.narratives(false).unwrap().into_iter().map(|n| n.name).collect();
+    let names: Vec<String> = engine
+        .narratives(false)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
     assert_eq!(names, ["multipolar"]);
     assert_eq!(engine.narratives(true).unwrap().len(), 2);
-    let err = engine.narrative_report("west", &ReportOptions::default()).unwrap_err();
+    let err = engine
+        .narrative_report("west", &ReportOptions::default())
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.to_string().contains("removed"), "{err}");
 }
@@ -217,9 +349,16 @@ fn matches_kept_current_through_ingests_and_edits_equal_a_rebuild() {
 fn bad_definitions_are_refused_naming_the_query() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = Engine::open(&dir.path().join("archive")).unwrap();
-    ingest(&mut engine, write(dir.path(), "one.jsonl", &first_capture()));
+    ingest(
+        &mut engine,
+        write(dir.path(), "one.jsonl", &first_capture()),
+    );
     let bad = engine
-        .add_narrative("west", "", &["\"collective West\"".into(), "(unclosed".into()])
+        .add_narrative(
+            "west",
+            "",
+            &["\"collective West\"".into(), "(unclosed".into()],
+        )
         .unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::User);
     assert!(bad.to_string().contains("query 2 (\"(unclosed\")"), "{bad}");
@@ -227,15 +366,28 @@ fn bad_definitions_are_refused_naming_the_query() {
         .add_narrative("west", "", &["channel:nosuch".into()])
         .unwrap_err();
     assert!(unknown.to_string().contains("query 1"), "{unknown}");
-    let copies = engine.add_narrative("west", "", &["has:copies".into()]).unwrap_err();
-    assert!(copies.to_string().contains("cannot be part of a narrative"), "{copies}");
+    let copies = engine
+        .add_narrative("west", "", &["has:copies".into()])
+        .unwrap_err();
+    assert!(
+        copies.to_string().contains("cannot be part of a narrative"),
+        "{copies}"
+    );
     assert!(matches!(
         engine.add_narrative("the west", "", &west_queries()),
         Err(EngineError::BadRequest(_))
     ));
-    assert!(engine.narratives(true).unwrap().is_empty(), "nothing was stored");
+    assert!(
+        engine.narratives(true).unwrap().is_empty(),
+        "nothing was stored"
+    );
     engine.add_narrative("west", "", &west_queries()).unwrap();
-    assert!(engine.add_narrative("WEST", "", &west_queries()).is_err(), "exists");
-    let missing = engine.narrative_report("east", &ReportOptions::default()).unwrap_err();
+    assert!(
+        engine.add_narrative("WEST", "", &west_queries()).is_err(),
+        "exists"
+    );
+    let missing = engine
+        .narrative_report("east", &ReportOptions::default())
+        .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
 }

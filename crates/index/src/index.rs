@@ -609,7 +609,11 @@ mod tests {
         assert!(index.matching_posts(&west, Some(&[]))?.is_empty());
         let either = Query::any_of(vec![west, crate::parse_query("\"collective West\"")?]);
         assert_eq!(index.matching_posts(&either, None)?, [1, 2, 4]);
-        assert!(index.matching_posts(&Query::any_of(Vec::new()), None)?.is_empty());
+        assert!(
+            index
+                .matching_posts(&Query::any_of(Vec::new()), None)?
+                .is_empty()
+        );
         Ok(())
     }
 }

@@ -270,7 +270,11 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.narrative("west").unwrap(), None);
         let first = store
-            .add_narrative_version("West", "the collective West", &queries(&["\"collective West\""]))
+            .add_narrative_version(
+                "West",
+                "the collective West",
+                &queries(&["\"collective West\""]),
+            )
             .unwrap();
         assert_eq!(first.name, "West");
         assert_eq!(first.versions.len(), 1);
@@ -287,7 +291,10 @@ mod tests {
         assert_eq!(second.name, "West");
         let versions: Vec<i64> = second.versions.iter().map(|v| v.version).collect();
         assert_eq!(versions, [1, 2]);
-        assert_eq!(second.versions[0].queries, queries(&["\"collective West\""]));
+        assert_eq!(
+            second.versions[0].queries,
+            queries(&["\"collective West\""])
+        );
         assert_eq!(second.current().unwrap().queries.len(), 2);
         // Removing keeps the history; listing leaves it out unless asked.
         assert!(store.remove_narrative("west").unwrap());
