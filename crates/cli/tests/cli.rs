@@ -34,6 +34,8 @@ mod kill; // SIGKILL part-way through an ingest, then check and resume
 mod limits; // nothing cut off silently: totals, --limit, undated posts left out of counts
 #[path = "cli/names.rs"]
 mod names; // channel and forward-source names: whole names, ambiguity, the same in search
+#[path = "cli/narratives.rs"]
+mod narratives; // narrative add, edit, remove, list, show and report on planted themes
 #[path = "cli/network.rs"]
 mod network; // network and hashtags: the samples' forwards as edges, formats, what is left out
 #[path = "cli/overview.rs"]
