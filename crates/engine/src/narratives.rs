@@ -251,6 +251,19 @@ fn fingerprint(parts: &[&[u8]]) -> u64 {
     u64::from_le_bytes(b)
 }
 
+/// A narrative's queries as one query of the search language, `(q1) OR (q2)`: what a search
+/// page or a feed of the narrative runs.
+pub fn joined_query(queries: &[String]) -> String {
+    match queries {
+        [one] => one.clone(),
+        many => many
+            .iter()
+            .map(|q| format!("({q})"))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    }
+}
+
 /// A narrative's queries, each parsed and resolved now, or why it cannot be run.
 struct Resolved {
     key: String,
@@ -684,7 +697,7 @@ impl Engine {
         let mut runnable = Vec::new();
         for q in &queries {
             if self.narrative_query(q).is_ok() {
-                runnable.push(format!("({q})"));
+                runnable.push(q.clone());
             }
         }
         if runnable.is_empty() {
@@ -697,7 +710,7 @@ impl Engine {
                 index_catching_up: self.index_catching_up(),
             });
         }
-        self.search(&runnable.join(" OR "), sort, limit, offset)
+        self.search(&joined_query(&runnable), sort, limit, offset)
     }
 
     /// The report of the current narrative of this name (see [`NarrativeReport`]).

@@ -38,6 +38,7 @@ pub mod entity_pages;
 pub mod evidence;
 pub mod form;
 pub mod links;
+pub mod narratives;
 pub mod network;
 pub mod network_pages;
 pub mod pages;
@@ -158,6 +159,8 @@ pub fn app(state: AppState) -> Router {
         .route("/network", get(network_pages::page))
         .route("/entities", get(entity_pages::index))
         .route("/entities/{key}", get(entity_pages::entity))
+        .route("/narratives", get(narratives::index))
+        .route("/narratives/{name}", get(narratives::narrative))
         .route("/static/{file}", get(assets::file))
         .route("/static/vendor/{file}", get(assets::vendor_file))
         .route("/api/problems", get(api::problems))
