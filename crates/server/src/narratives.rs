@@ -262,7 +262,10 @@ pub async fn narrative_api(
 }
 
 async fn list(state: &AppState, all: bool) -> Result<Vec<NarrativeSummary>, ApiError> {
-    Ok(state.pool().run(move |engine| engine.narratives(all)).await?)
+    Ok(state
+        .pool()
+        .run(move |engine| engine.narratives(all))
+        .await?)
 }
 
 async fn report(

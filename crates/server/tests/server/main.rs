@@ -8,6 +8,7 @@ mod api;
 mod copies;
 mod entities;
 mod evidence;
+mod narratives;
 mod network;
 mod network_pages;
 mod pages;
