@@ -509,9 +509,15 @@ fn report_table(r: &NarrativeReport, out: &mut dyn Write) -> anyhow::Result<()> 
             ch.channel.name, ch.posts, ch.undated, joined
         )?;
     }
-    if !r.top_posts.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "top posts (most views, then earliest):")?;
+    writeln!(out)?;
+    let unranked = match r.without_views {
+        0 => String::new(),
+        n => format!("; {} without a view count not ranked", posts(n)),
+    };
+    if r.top_posts.is_empty() {
+        writeln!(out, "top posts: none (no matching post has a view count)")?;
+    } else {
+        writeln!(out, "top posts (most views, then earliest{unranked}):")?;
         writeln!(
             out,
             "{:>8} {:<24} {:<22} {:>8}",
@@ -528,11 +534,14 @@ fn report_table(r: &NarrativeReport, out: &mut dyn Write) -> anyhow::Result<()> 
             )?;
         }
     }
-    if !r.clusters.is_empty() {
+    if r.clusters.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "copy clusters: none of the matching posts has copies")?;
+    } else {
         writeln!(out)?;
         writeln!(
             out,
-            "{:>8} {:>6} {:>9} {:>9}  (copy clusters: tgscope copies POST)",
+            "{:>8} {:>6} {:>9} {:>9}  copy clusters (`tgscope search cluster:ID`)",
             "CLUSTER", "POSTS", "MATCHING", "CHANNELS"
         )?;
         for c in &r.clusters {

@@ -143,6 +143,8 @@ pub struct NarrativeReport {
     /// The most viewed matching posts (by views, most first; then the earliest; posts without
     /// views after those with views), at most the number asked for.
     pub top_posts: Vec<NarrativePost>,
+    /// Reported posts without a view count (plain-text captures, exports): never top posts.
+    pub without_views: u64,
     /// Copy clusters (see docs/copies.md) with matching posts, the most matching posts first.
     pub clusters: Vec<ClusterInvolved>,
     /// Whether a writer at work is still bringing the matches up to the archive: the report is
@@ -945,6 +947,7 @@ impl Engine {
             joined,
             spread,
             top_posts,
+            without_views: rows.iter().filter(|r| r.f.views.is_none()).count() as u64,
             clusters,
             catching_up,
         })

@@ -204,6 +204,8 @@ pub struct NarrativeReportSchema {
     pub spread: Vec<PeriodCountSchema>,
     /// The most viewed posts (then the earliest); posts without views are not listed.
     pub top_posts: Vec<NarrativePostSchema>,
+    /// Reported posts without a view count: never top posts.
+    pub without_views: u64,
     /// Copy clusters with matching posts, the most first.
     pub clusters: Vec<ClusterInvolvedSchema>,
     /// Whether a writer at work is still bringing the matches up to the archive.
