@@ -1,6 +1,6 @@
 //! Which posts each narrative matches: derived data the engine keeps in
-//! `<archive>/narratives/state.bin` (one file in [`crate::state_file`]'s framing), caught up to
-//! the archive's mark like the other analyses.
+//! `<archive>/narratives/state.bin` (one file in the framing of every derived-data file),
+//! caught up to the archive's mark like the other analyses.
 //!
 //! Main type: [`NarrativeState`], per narrative ([`NarrativeMatches`]) the fingerprint of the
 //! definition it was evaluated with, why a query could not run (if one could not), and each
