@@ -309,15 +309,23 @@ fn matches_kept_current_through_ingests_and_edits_equal_a_rebuild() {
         .collect();
     assert_eq!(joined, ["alpha", "beta", "gamma", "epsilon"]);
     assert_eq!(report.top_posts[0].message_id, Some(41));
+    let per_query: Vec<u64> = report.queries.iter().map(|q| q.matching).collect();
+    assert_eq!(per_query, [5, 2], "posts 1, 3, 21, 31, 41; posts 11, 14");
     drop(engine);
 
-    // A rebuild from scratch gives the same matches.
+    // A rebuild from scratch gives the same matches, and the same report to the last field.
     std::fs::remove_dir_all(archive.join("narratives")).unwrap();
     let mut engine = Engine::open(&archive).unwrap();
     for name in ["west", "multipolar"] {
         let posts = engine.narrative_posts(name).unwrap();
         assert_eq!(message_ids(&engine, &posts), kept[name], "{name}");
     }
+    assert_eq!(
+        engine
+            .narrative_report("west", &ReportOptions::default())
+            .unwrap(),
+        report
+    );
 
     // An edit is a new version, evaluated from scratch; the old one is kept.
     let edited = engine

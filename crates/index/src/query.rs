@@ -95,14 +95,6 @@ impl Query {
         entity_filter_in(&self.root, &|filter| filter.keys.is_none())
     }
 
-    /// The query matching the posts that any of `queries` matches (a saved set of queries, such
-    /// as a narrative's); no queries match no post.
-    pub fn any_of(queries: Vec<Query>) -> Query {
-        Query {
-            root: Expr::Or(queries.into_iter().map(|q| q.root).collect()),
-        }
-    }
-
     /// Whether the query has words to rank posts by (a query of filters only gives every post
     /// the same score: such results are best ordered by date).
     pub fn has_words(&self) -> bool {
