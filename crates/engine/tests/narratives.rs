@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tgscope_engine::narratives::ReportOptions;
+use tgscope_engine::narratives::{NarrativeUpdate, ReportOptions};
 use tgscope_engine::{Engine, EngineError, ErrorKind, IngestOptions, NoProgress, Period, SortBy};
 
 /// One post of a dump: `date` as written (`Z`: observed; no offset: inferred; none: undated).
@@ -398,4 +398,43 @@ fn bad_definitions_are_refused_naming_the_query() {
         .narrative_report("east", &ReportOptions::default())
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn a_collected_page_brings_the_matches_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = Engine::open(&dir.path().join("archive")).unwrap();
+    engine
+        .add_narrative("boats", "", &["ferry OR boat".to_string()])
+        .unwrap();
+    let page = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../read/tests/fixtures/tme/page.html"),
+    )
+    .unwrap();
+    engine
+        .ingest_page(
+            &tgscope_engine::FetchedPage {
+                url: "https://t.me/s/harbor_notes".into(),
+                status: 200,
+                fetched_at: "2024-03-20T10:00:00Z".into(),
+                body: page,
+                channel: "harbor_notes".into(),
+            },
+            &IngestOptions::default(),
+        )
+        .unwrap();
+    // The page's ingest brought the matches up to date: nothing is left to do.
+    assert_eq!(
+        engine.update_narratives().unwrap(),
+        NarrativeUpdate::default()
+    );
+    // What the narrative matches is what a search of its query finds.
+    let posts = engine.narrative_posts("boats").unwrap();
+    let search = engine
+        .search("ferry OR boat", SortBy::Oldest, 100, 0)
+        .unwrap();
+    let mut found: Vec<i64> = search.hits.iter().map(|h| h.post.id).collect();
+    found.sort_unstable();
+    assert!(!posts.is_empty());
+    assert_eq!(posts, found);
 }
