@@ -522,8 +522,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Whether the matches are behind the archive (or the definitions) and cannot be brought up
-    /// now because a writer is at work.
+    /// Whether the matches are current: made up to the archive's mark, with this index schema
+    /// and these entity lists, for exactly the current narratives as their queries resolve now.
     fn narratives_current(&mut self, old: Option<&NarrativeState>) -> Result<bool> {
         let Some(old) = old else {
             return Ok(self.store.narratives(false)?.is_empty());
@@ -545,15 +545,9 @@ impl Engine {
         if extra.is_empty() && self.narratives_current(old.as_deref())? {
             return Ok(NarrativeUpdate::default());
         }
-        let _alone = if self.writers_lock.is_none() {
-            match crate::search::lock_as_sole_reader(self.dir()) {
-                Some(lock) => Some(lock),
-                None => return Ok(NarrativeUpdate::default()),
-            }
-        } else {
-            None
-        };
-        // The index first: the queries run against it.
+        // The index first: the queries run against it. (A reader brings it up itself only when
+        // no writer is at work, taking the writers' lock for the time, so before taking it
+        // here.) The mark is read before: posts changed after it are evaluated again next time.
         let mark = self.store.index_mark()?;
         match self.update_index() {
             Ok(_) => {}
@@ -563,6 +557,14 @@ impl Engine {
             }
             Err(e) => return Err(e),
         }
+        let _alone = if self.writers_lock.is_none() {
+            match crate::search::lock_as_sole_reader(self.dir()) {
+                Some(lock) => Some(lock),
+                None => return Ok(NarrativeUpdate::default()),
+            }
+        } else {
+            None
+        };
         let dir = self.narratives_dir();
         let lock = crate::derived::lock_updates(&dir)?;
         let old = self.load_narratives()?;
