@@ -13,11 +13,13 @@
 //!   coordination, hashtags), its measures and its file formats.
 //! - [`entities`]: the countries, organisations and people a text names, in Russian and
 //!   English ([`entities::Recognizer`], from the lists in `data/entities/`).
+//! - [`narratives`]: which posts each narrative's queries match ([`narratives::NarrativeState`]).
 //!
 //! What it does not do: read or write the archive, know capture formats, or draw anything.
 
 pub mod copies;
 pub mod entities;
+pub mod narratives;
 pub mod network;
 mod parallel;
 mod post_file;

@@ -143,6 +143,10 @@ pub enum Command {
     /// come from the archive, never from the clock; long feeds are paged (--limit, --page).
     /// `tgscope serve` serves the same feeds under /feeds/. See docs/feeds.md.
     Feed(crate::feed::FeedArgs),
+    /// Narratives: named, versioned sets of queries kept in the archive, their matches kept
+    /// current on every ingest, and reports of their spread (add, edit, remove, list, show,
+    /// report). See docs/narratives.md.
+    Narrative(crate::narratives::NarrativeArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
     /// Serve the web interface and the JSON API over the archive (read-only).

@@ -15,6 +15,7 @@ mod copies;
 mod entities;
 mod feed;
 mod lists;
+mod narratives;
 mod network;
 mod output;
 mod progress;
@@ -480,6 +481,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Narrative(a) => narratives::run(&archive, a, &mut out, cli.quiet)?,
         Command::Network(a) => {
             let mut engine = open_existing(&archive)?;
             network::run(&mut engine, &a, &mut out, cli.quiet)?;

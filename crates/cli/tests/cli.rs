@@ -38,6 +38,8 @@ mod limits; // nothing cut off silently: totals, --limit, undated posts left out
 mod lists; // one shape per list: the command line's and the API's CSV and JSON are the same
 #[path = "cli/names.rs"]
 mod names; // channel and forward-source names: whole names, ambiguity, the same in search
+#[path = "cli/narratives.rs"]
+mod narratives; // narrative add, edit, remove, list, show and report on planted themes
 #[path = "cli/network.rs"]
 mod network; // network and hashtags: the samples' forwards as edges, formats, what is left out
 #[path = "cli/overview.rs"]

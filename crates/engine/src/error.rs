@@ -45,6 +45,22 @@ pub enum EngineError {
          id is the lowest post id among its posts)"
     )]
     NoSuchCluster(i64),
+    /// No current narrative has this name.
+    #[error(
+        "no narrative is called {name:?}{}",
+        if *removed {
+            " now: it was removed (`tgscope narrative list --all` shows it; `tgscope narrative \
+             add` with its name brings it back as a new version)"
+        } else {
+            " (`tgscope narrative list` lists them)"
+        }
+    )]
+    NoSuchNarrative {
+        /// The name as given.
+        name: String,
+        /// Whether a narrative of that name was removed.
+        removed: bool,
+    },
     /// Parameters of the copy analysis that cannot be used.
     #[error("copy analysis: {0}")]
     BadCopyParams(String),
@@ -106,6 +122,7 @@ impl EngineError {
             | EngineError::BadCopyParams(_) => ErrorKind::User,
             EngineError::NoSuchPost(_)
             | EngineError::NoSuchCluster(_)
+            | EngineError::NoSuchNarrative { .. }
             | EngineError::NoSuchChannel { .. } => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
         }

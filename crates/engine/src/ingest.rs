@@ -485,6 +485,9 @@ pub fn run(
     // The network and entity analyses keep a post's date: they read the redated ones again.
     engine.rederive_networks(&redated)?;
     engine.rederive_entities(&redated)?;
+    // The narratives' matches follow the index (`date:` filters see the redated posts).
+    engine.update_narratives()?;
+    engine.rederive_narratives(&redated)?;
     Ok(report)
 }
 

@@ -15,6 +15,7 @@
 //!   leaves out; readers never take the index from a writer at work (`writers.lock`).
 //! - [`feed`]: Atom, RSS and JSON Feed documents of a query, a channel or a hashtag.
 //! - [`watch`]: pages a collector fetched, absences, collection runs, edits and deletions.
+//! - [`narratives`]: named, versioned sets of queries, their matches kept current, reports.
 //! - [`export::ExportRecord`]: one post as exported (a stable contract, see `docs/export.md`),
 //!   and [`export::CsvTable`]: the one CSV policy (cells a spreadsheet would run defused).
 //! - [`EngineError`] with [`ErrorKind`]: the user's faults apart from the archive's.
@@ -37,6 +38,7 @@ pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod ingest;
+pub mod narratives;
 pub mod network;
 pub mod search;
 pub mod watch;
@@ -135,6 +137,7 @@ impl Engine {
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
         engine.catch_up_existing_entities()?;
+        engine.catch_up_existing_narratives()?;
         Ok(engine)
     }
 
@@ -157,6 +160,7 @@ impl Engine {
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
         engine.catch_up_existing_entities()?;
+        engine.catch_up_existing_narratives()?;
         Ok(engine)
     }
 

@@ -329,7 +329,7 @@ impl Engine {
     }
 
     /// The index, opened (and created) on first use.
-    fn index(&mut self) -> Result<&Index> {
+    pub(crate) fn index(&mut self) -> Result<&Index> {
         if self.index.is_none() {
             let index = Index::open_or_create(&self.index_dir()).map_err(EngineError::index)?;
             self.index = Some(index);

@@ -60,6 +60,7 @@ impl Engine {
         self.update_copies()?;
         self.update_networks()?;
         self.update_entities()?;
+        self.update_narratives()?;
         let posts = self.store.capture_posts(&capture.sha256)?;
         Ok(PageReport {
             capture,

@@ -323,6 +323,38 @@ impl Index {
         })
     }
 
+    /// The ids of every post `query` matches, sorted; with `among`, only of those posts (the
+    /// posts a caller re-evaluates after they changed). Posts of `among` the index does not hold
+    /// are not in the answer.
+    pub fn matching_posts(
+        &self,
+        query: &Query,
+        among: Option<&[i64]>,
+    ) -> Result<Vec<i64>, IndexError> {
+        self.check_resolved(query)?;
+        if among.is_some_and(<[i64]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let searcher = self.searcher()?;
+        let matching = compile::to_tantivy(&query.root, &self.fields);
+        let tantivy_query: Box<dyn tantivy::query::Query> = match among {
+            Some(ids) => Box::new(tantivy::query::BooleanQuery::new(vec![
+                (tantivy::query::Occur::Must, matching),
+                (
+                    tantivy::query::Occur::Must,
+                    Box::new(tantivy::query::TermSetQuery::new(
+                        ids.iter()
+                            .map(|&id| Term::from_field_i64(self.fields.post_id, id)),
+                    )),
+                ),
+            ])),
+            None => matching,
+        };
+        searcher
+            .search(&tantivy_query, &crate::matching::PostIds)
+            .map_err(|e| self.error(e))
+    }
+
     /// The entities of every post `query` matches (not only a page of them): per kind, how many
     /// matching posts name one, how many distinct ones they name, and the `per_kind` most
     /// frequent, with the number of matching posts naming each. One pass over the matches,
@@ -549,6 +581,34 @@ mod tests {
             found.hits.iter().map(|h| h.post_id).collect::<Vec<_>>(),
             [7]
         );
+        Ok(())
+    }
+
+    #[test]
+    fn every_matching_post_is_found_and_among_narrows_to_given_posts() -> anyhow::Result<()> {
+        let dir = tempfile::TempDir::new()?;
+        let index = Index::open_or_create(&dir.path().join("index"))?;
+        let mut writer = index.writer()?;
+        let texts = [
+            (1, "коллективный Запад снова"),
+            (2, "the collective West again"),
+            (3, "многополярный мир"),
+            (4, "коллективного Запада нет"),
+        ];
+        for (post_id, text) in texts {
+            writer.upsert(&IndexDoc {
+                post_id,
+                text: text.into(),
+                ..IndexDoc::default()
+            })?;
+        }
+        writer.commit(4)?;
+        let west = crate::parse_query("коллективный Запад")?;
+        assert_eq!(index.matching_posts(&west, None)?, [1, 4]);
+        assert_eq!(index.matching_posts(&west, Some(&[2, 4, 9]))?, [4]);
+        assert!(index.matching_posts(&west, Some(&[]))?.is_empty());
+        let either = crate::parse_query("(коллективный Запад) OR \"collective West\"")?;
+        assert_eq!(index.matching_posts(&either, None)?, [1, 2, 4]);
         Ok(())
     }
 }

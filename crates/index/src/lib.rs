@@ -30,7 +30,10 @@
 //!   form of a word.
 //! - [`Period`] and [`PeriodCount`]: matching posts per day, week or month; [`Counts`]: the
 //!   counts for several periods from one pass, with the matches that have no date and so are
-//!   in no period.
+//!   in no period; [`group_days`] and [`period_start`], the same calendar for callers that
+//!   count posts themselves.
+//! - [`Index::matching_posts`]: the ids of every post a query matches, optionally among given
+//!   posts (for derived data that keeps the matches of saved queries current).
 //! - [`analysis`]: how text becomes words (folding, stems, languages), also for callers that
 //!   need the same notion of a word.
 //!
@@ -43,6 +46,7 @@ pub mod entity;
 pub mod error;
 mod exclusion;
 mod index;
+mod matching;
 pub mod period;
 pub mod query;
 mod schema;
@@ -53,7 +57,9 @@ pub use error::IndexError;
 pub use index::{
     Hit, Index, IndexMeta, IndexWriter, SearchOptions, SearchResults, Sort, WRITER_HEAP_BYTES,
 };
-pub use period::{Counts, MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod};
+pub use period::{
+    Counts, MAX_FILLED_PERIODS, Period, PeriodCount, UnknownPeriod, group_days, period_start,
+};
 pub use query::{ChannelRole, CopySelector, Query, QueryError, parse_query};
 pub use snippet::Snippet;
 

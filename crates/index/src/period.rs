@@ -161,6 +161,19 @@ pub(crate) fn group(days: &HashMap<i64, u64>, period: Period) -> Vec<PeriodCount
     out
 }
 
+/// Groups counts per day (days since 1970-01-01, UTC) into periods as [`crate::Index::count_by`]
+/// does: from the first period with a post to the last, the empty periods between them as 0.
+pub fn group_days(days: &HashMap<i64, u64>, period: Period) -> Vec<PeriodCount> {
+    group(days, period)
+}
+
+/// The first day (`YYYY-MM-DD`, as [`PeriodCount::start`] writes it) of the period holding
+/// the moment `seconds` (unix seconds, UTC); `None` for a moment chrono cannot represent.
+pub fn period_start(period: Period, seconds: i64) -> Option<String> {
+    let date = DateTime::from_timestamp(seconds, 0)?.date_naive();
+    Some(period.start_of(date).format("%Y-%m-%d").to_string())
+}
+
 /// Matching posts per day (days since 1970-01-01, UTC), and how many matching posts have no
 /// date (so that a count can say what it leaves out).
 #[derive(Debug, Clone, Default)]

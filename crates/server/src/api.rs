@@ -48,6 +48,8 @@ use crate::views::{
         (name = "entities", description = "The countries, organisations and people posts \
             name (docs/entities.md): counts over time, channels, entities named together; the \
             network of entities is /api/v1/network?kind=entity"),
+        (name = "narratives", description = "Narratives: named, versioned sets of queries \
+            kept in the archive, and their reports (docs/narratives.md)"),
         (name = "captures", description = "The captures the archive was built from"),
     ),
     components(schemas(Problem))
@@ -79,6 +81,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(crate::entities::entities_api))
         .routes(routes!(crate::entities::entity_api))
         .routes(routes!(crate::entities::facets_api))
+        .routes(routes!(crate::narratives::narratives_api))
+        .routes(routes!(crate::narratives::narrative_api))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut description = doc.info.description.take().unwrap_or_default();

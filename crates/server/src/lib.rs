@@ -40,6 +40,7 @@ pub mod evidence;
 pub mod feeds;
 pub mod form;
 pub mod links;
+pub mod narratives;
 pub mod network;
 pub mod network_pages;
 pub mod pages;
@@ -163,6 +164,8 @@ pub fn app(state: AppState) -> Router {
         .route("/feeds/{file}", get(feeds::search))
         .route("/feeds/channels/{file}", get(feeds::channel))
         .route("/feeds/hashtags/{file}", get(feeds::hashtag))
+        .route("/narratives", get(narratives::index))
+        .route("/narratives/{name}", get(narratives::narrative))
         .route("/static/{file}", get(assets::file))
         .route("/static/vendor/{file}", get(assets::vendor_file))
         .route("/api/problems", get(api::problems))

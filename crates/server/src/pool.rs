@@ -129,6 +129,10 @@ impl EnginePool {
                     if let Err(e) = engine.update_entities() {
                         tracing::warn!("bringing the entity analysis up to date failed: {e}");
                     }
+                    // And the narratives' matches, for the narrative pages and routes.
+                    if let Err(e) = engine.update_narratives() {
+                        tracing::warn!("bringing the narratives' matches up to date failed: {e}");
+                    }
                     Ok(())
                 }
                 Err(e) => Err(PoolError::from(e)),

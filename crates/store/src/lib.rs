@@ -19,6 +19,7 @@ pub mod browse;
 pub mod error;
 pub mod index_feed;
 pub mod migrate;
+pub mod narratives;
 pub mod query;
 pub mod raw;
 pub mod settings;

@@ -48,10 +48,16 @@ const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("migrations/0006_settings.sql"),
         None,
     ),
+    (
+        7,
+        "narratives",
+        include_str!("migrations/0007_narratives.sql"),
+        None,
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {

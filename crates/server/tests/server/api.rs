@@ -455,6 +455,8 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         "/api/v1/entities",
         "/api/v1/entities/{name}",
         "/api/v1/search/facets",
+        "/api/v1/narratives",
+        "/api/v1/narratives/{name}",
     ]
     .into_iter()
     .collect();
@@ -468,7 +470,8 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         let get = &doc["paths"][path]["get"];
         assert!(get["responses"]["200"].is_object(), "{path}");
         // Every documented path answers (placeholders filled with real names; this archive
-        // keeps no media file and has no copies, so those routes answer their documented 404).
+        // keeps no media file, no copies and no narratives, so those routes answer their documented
+        // 404).
         let uri = path
             .replace("/entities/{name}", "/entities/Kazakhstan")
             .replace("{id}", "1")
@@ -480,16 +483,18 @@ async fn the_openapi_document_parses_and_lists_every_route() {
         } else {
             uri
         };
-        let expected_status =
-            if path.starts_with("/api/v1/media/") || path.starts_with("/api/v1/clusters/") {
-                assert!(
-                    get["responses"]["404"].is_object(),
-                    "{path} documents its 404"
-                );
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::OK
-            };
+        let expected_status = if path.starts_with("/api/v1/media/")
+            || path.starts_with("/api/v1/clusters/")
+            || path.starts_with("/api/v1/narratives/")
+        {
+            assert!(
+                get["responses"]["404"].is_object(),
+                "{path} documents its 404"
+            );
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
         assert_eq!(get_status(&app, &uri).await, expected_status, "{uri}");
         // Every route takes parameters, and documents the 400 a malformed one gets.
         let bad = match *path {
@@ -502,6 +507,8 @@ async fn the_openapi_document_parses_and_lists_every_route() {
             "/api/v1/network/hashtags" => format!("{uri}?by=year"),
             "/api/v1/entities/{name}" => format!("{uri}?by=year"),
             "/api/v1/search/facets" => format!("{uri}&per_kind=0"),
+            "/api/v1/narratives" => format!("{uri}?all=maybe"),
+            "/api/v1/narratives/{name}" => format!("{uri}?by=year"),
             p if p.contains("{sha256}") => p.replace("{sha256}", "not-a-sha"),
             _ => format!("{uri}?format=xml"),
         };

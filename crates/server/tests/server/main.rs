@@ -9,6 +9,7 @@ mod copies;
 mod entities;
 mod evidence;
 mod feeds;
+mod narratives;
 mod network;
 mod network_pages;
 mod pages;

@@ -1,0 +1,319 @@
+//! Narratives as the archive keeps them (user data): a name with its key, and every version of
+//! its definition (description and queries), never updated or deleted; and the facts of posts
+//! that a narrative's report needs ([`Store::narrative_post_facts`]).
+//!
+//! What it does not do: check queries (the engine parses them before they are stored) or know
+//! which posts a narrative matches (derived data the engine keeps beside the index).
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+
+/// A narrative: its name and its versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NarrativeRecord {
+    /// The archive's id of the narrative.
+    pub id: i64,
+    /// The name as first written.
+    pub name: String,
+    /// When it was first added (RFC 3339 UTC).
+    pub created_at: String,
+    /// When it was removed, if it is removed (RFC 3339 UTC).
+    pub removed_at: Option<String>,
+    /// Its versions, oldest first (the last one is current); at least one.
+    pub versions: Vec<NarrativeVersion>,
+}
+
+impl NarrativeRecord {
+    /// The current (newest) version.
+    pub fn current(&self) -> Option<&NarrativeVersion> {
+        self.versions.last()
+    }
+}
+
+/// One version of a narrative's definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NarrativeVersion {
+    /// 1 for the first definition, 2 for the next edit, ...
+    pub version: i64,
+    /// What the narrative is about, as its author wrote it (may be empty).
+    pub description: String,
+    /// The queries in tgscope's query language, in the order given: a post matching any of
+    /// them matches the narrative.
+    pub queries: Vec<String>,
+    /// When the version was made (RFC 3339 UTC).
+    pub created_at: String,
+}
+
+/// What the report of a narrative needs of each matching post (its current version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NarrativePostFacts {
+    /// Archive id of the post.
+    pub post_id: i64,
+    /// Its channel's archive id.
+    pub channel_id: i64,
+    /// Telegram's message id, when known.
+    pub message_id: Option<i64>,
+    /// Observed date (RFC 3339 UTC).
+    pub date: Option<String>,
+    /// Inferred date as stored, when there is no observed one.
+    pub date_inferred: Option<String>,
+    /// Views, when the capture gave them.
+    pub views: Option<u64>,
+}
+
+/// The key a narrative's name is found by: case-insensitive, trimmed.
+pub fn narrative_key(name: &str) -> String {
+    tgscope_text::names::alias_key(name)
+}
+
+impl Store {
+    /// Whether the archive's schema has narratives (an archive of an older schema opened for
+    /// reading only has none).
+    fn has_narratives(&self) -> Result<bool> {
+        Ok(crate::migrate::version(self.conn())? >= 7)
+    }
+
+    /// The narrative with this name (any case), with its versions, removed or not.
+    pub fn narrative(&self, name: &str) -> Result<Option<NarrativeRecord>> {
+        if !self.has_narratives()? {
+            return Ok(None);
+        }
+        let row = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, name, created_at, removed_at FROM narratives WHERE name_key = ?1",
+            )?
+            .query_row(params![narrative_key(name)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        match row {
+            Some((id, name, created_at, removed_at)) => Ok(Some(NarrativeRecord {
+                versions: self.narrative_versions(id)?,
+                id,
+                name,
+                created_at,
+                removed_at,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Every narrative with its versions, by name (removed ones too when `removed` is true).
+    pub fn narratives(&self, removed: bool) -> Result<Vec<NarrativeRecord>> {
+        if !self.has_narratives()? {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String, String, Option<String>)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, name, created_at, removed_at FROM narratives
+                 WHERE ?1 OR removed_at IS NULL ORDER BY name_key",
+            )?
+            .query_map(params![removed], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, name, created_at, removed_at)| {
+                Ok(NarrativeRecord {
+                    versions: self.narrative_versions(id)?,
+                    id,
+                    name,
+                    created_at,
+                    removed_at,
+                })
+            })
+            .collect()
+    }
+
+    fn narrative_versions(&self, id: i64) -> Result<Vec<NarrativeVersion>> {
+        let rows: Vec<(i64, String, String, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT version, description, queries, created_at FROM narrative_versions
+                 WHERE narrative_id = ?1 ORDER BY version",
+            )?
+            .query_map(params![id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(version, description, queries, created_at)| {
+                let queries: Vec<String> = serde_json::from_str(&queries).map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "narrative {id} version {version}: queries are not a JSON list: {e}"
+                    ))
+                })?;
+                Ok(NarrativeVersion {
+                    version,
+                    description,
+                    queries,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a version of the narrative called `name` (made when the archive has none by that
+    /// name; restored when it was removed), in one transaction; returns the narrative as it is
+    /// now. The caller checks the queries first.
+    pub fn add_narrative_version(
+        &self,
+        name: &str,
+        description: &str,
+        queries: &[String],
+    ) -> Result<NarrativeRecord> {
+        let key = narrative_key(name);
+        let now = crate::now();
+        let queries = serde_json::to_string(queries)
+            .map_err(|e| StoreError::Corrupt(format!("queries as JSON: {e}")))?;
+        let tx = self.conn().unchecked_transaction()?;
+        let id: i64 = match tx
+            .query_row(
+                "SELECT id FROM narratives WHERE name_key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE narratives SET removed_at = NULL WHERE id = ?1",
+                    params![id],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO narratives (name, name_key, created_at) VALUES (?1, ?2, ?3)",
+                    params![name.trim(), key, now],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.execute(
+            "INSERT INTO narrative_versions (narrative_id, version, description, queries, created_at)
+             SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4
+             FROM narrative_versions WHERE narrative_id = ?1",
+            params![id, description, queries, now],
+        )?;
+        tx.commit()?;
+        self.narrative(name)?
+            .ok_or_else(|| StoreError::Corrupt(format!("narrative {name:?} vanished")))
+    }
+
+    /// Marks the narrative called `name` removed (its versions are kept); false when there is
+    /// no current narrative by that name.
+    pub fn remove_narrative(&self, name: &str) -> Result<bool> {
+        let changed = self.conn().execute(
+            "UPDATE narratives SET removed_at = ?2 WHERE name_key = ?1 AND removed_at IS NULL",
+            params![narrative_key(name), crate::now()],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// The posts with a version newer than `after_mark` (new or edited since), in post order.
+    pub fn posts_changed_after(&self, after_mark: i64) -> Result<Vec<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT DISTINCT post_id FROM versions WHERE id > ?1 ORDER BY post_id")?
+            .query_map(params![after_mark], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The facts of these posts' current versions that a narrative's report needs, in post
+    /// order (the posts the archive has).
+    pub fn narrative_post_facts(&self, post_ids: &[i64]) -> Result<Vec<NarrativePostFacts>> {
+        let mut out = Vec::with_capacity(post_ids.len());
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT p.id, p.channel_id, p.message_id, v.date,
+                    CASE WHEN v.date IS NULL THEN v.date_inferred END, v.views
+             FROM posts p JOIN versions v ON v.id = p.current_version_id
+             WHERE p.id IN (SELECT value FROM json_each(?1))",
+        )?;
+        for ids in post_ids.chunks(10_000) {
+            let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            let rows = stmt.query_map(params![json], |r| {
+                Ok(NarrativePostFacts {
+                    post_id: r.get(0)?,
+                    channel_id: r.get(1)?,
+                    message_id: r.get(2)?,
+                    date: r.get(3)?,
+                    date_inferred: r.get(4)?,
+                    views: r.get::<_, Option<i64>>(5)?.map(|v| v.max(0) as u64),
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.sort_by_key(|p| p.post_id);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queries(q: &[&str]) -> Vec<String> {
+        q.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn versions_are_kept_and_a_removed_narrative_continues_its_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.narrative("west").unwrap(), None);
+        let first = store
+            .add_narrative_version(
+                "West",
+                "the collective West",
+                &queries(&["\"collective West\""]),
+            )
+            .unwrap();
+        assert_eq!(first.name, "West");
+        assert_eq!(first.versions.len(), 1);
+        assert_eq!(first.versions[0].version, 1);
+        // An edit is a new version; the name is found in any case.
+        let second = store
+            .add_narrative_version(
+                "WEST",
+                "the collective West, both languages",
+                &queries(&["\"collective West\"", "\"коллективный Запад\""]),
+            )
+            .unwrap();
+        assert_eq!(second.id, first.id);
+        assert_eq!(second.name, "West");
+        let versions: Vec<i64> = second.versions.iter().map(|v| v.version).collect();
+        assert_eq!(versions, [1, 2]);
+        assert_eq!(
+            second.versions[0].queries,
+            queries(&["\"collective West\""])
+        );
+        assert_eq!(second.current().unwrap().queries.len(), 2);
+        // Removing keeps the history; listing leaves it out unless asked.
+        assert!(store.remove_narrative("west").unwrap());
+        assert!(!store.remove_narrative("west").unwrap());
+        assert!(store.narratives(false).unwrap().is_empty());
+        let all = store.narratives(true).unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(all[0].removed_at.is_some());
+        assert_eq!(all[0].versions.len(), 2);
+        // Adding it again continues its versions.
+        let again = store
+            .add_narrative_version("west", "", &queries(&["Запад"]))
+            .unwrap();
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.removed_at, None);
+        assert_eq!(again.current().unwrap().version, 3);
+        drop(store);
+        let store = Store::open_read_only(dir.path()).unwrap();
+        let read = store.narrative("West").unwrap().unwrap();
+        assert_eq!(read, again);
+    }
+}
