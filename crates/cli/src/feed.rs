@@ -49,18 +49,22 @@ pub struct SourceArgs {
     /// The posts with a hashtag (with or without #).
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
+    /// The posts a narrative matches (its current version; see `tgscope narrative`).
+    #[arg(long, value_name = "NAME")]
+    pub narrative: Option<String>,
 }
 
 impl SourceArgs {
     fn source(&self) -> FeedSource {
-        match (&self.query, &self.channel, &self.tag) {
-            (Some(q), _, _) => FeedSource::Query(q.clone()),
-            (None, Some(c), _) => FeedSource::Channel(c.clone()),
-            (None, None, Some(t)) => FeedSource::Hashtag(t.clone()),
+        match (&self.query, &self.channel, &self.tag, &self.narrative) {
+            (Some(q), _, _, _) => FeedSource::Query(q.clone()),
+            (None, Some(c), _, _) => FeedSource::Channel(c.clone()),
+            (None, None, Some(t), _) => FeedSource::Hashtag(t.clone()),
+            (None, None, None, Some(n)) => FeedSource::Narrative(n.clone()),
             // clap's group requires one of them.
-            (None, None, None) => crate::usage_error(
+            (None, None, None, None) => crate::usage_error(
                 "feed",
-                "name what the feed follows: --query Q, --channel C or --tag T",
+                "name what the feed follows: --query Q, --channel C, --tag T or --narrative N",
             ),
         }
     }

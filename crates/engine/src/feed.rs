@@ -15,9 +15,9 @@
 //! allow replaced by U+FFFD); JSON Feed through serde. The rules are documented for users in
 //! docs/feeds.md.
 //!
-//! Narratives (a named set of queries) become a source by one more arm of [`FeedSource`] and
-//! its arm in `FeedSource::describe_and_search`, which calls the narrative's search instead of
-//! [`Engine::search`].
+//! A narrative's feed ([`FeedSource::Narrative`]) lists the posts its current version matches
+//! ([`Engine::narrative_search`]); its id is the narrative's name, so an edit of the definition
+//! keeps the subscription.
 //!
 //! What it does not do: serve HTTP (the server mounts the same paths the links here name,
 //! `/feeds/...`), write files (the CLI does), or decide what matches (the index does).
@@ -108,6 +108,9 @@ pub enum FeedSource {
     Channel(String),
     /// The posts with a hashtag (with or without `#`).
     Hashtag(String),
+    /// The posts a narrative matches (its current version's queries, any of them:
+    /// docs/narratives.md).
+    Narrative(String),
 }
 
 /// A feed to make.
@@ -331,6 +334,37 @@ impl FeedSource {
                     path: format!("/feeds/hashtags/{}", percent_encoded(&shown)),
                     params: Vec::new(),
                     page: format!("/hashtags/{}", percent_encoded(&shown)),
+                    author: archive_author(),
+                };
+                Ok((described, page))
+            }
+            FeedSource::Narrative(name) => {
+                let record = engine.narrative(name.trim())?;
+                let page = engine.narrative_search(&record.name, SortBy::Newest, limit, offset)?;
+                let version = record.current().map_or(0, |v| v.version);
+                let description = record
+                    .current()
+                    .map(|v| v.description.trim().to_owned())
+                    .filter(|d| !d.is_empty());
+                let key = record.name.to_lowercase();
+                let described = Described {
+                    // The narrative's name, not its version: an edit of the definition keeps
+                    // the feed (its entries follow the current version's matches).
+                    id: format!("{TAG_PREFIX}feed/narrative/{}", percent_encoded(&key)),
+                    title: format!("{} — tgscope narrative", record.name),
+                    what: match description {
+                        Some(d) => format!(
+                            "posts matching the narrative {} (version {version}): {d}",
+                            record.name
+                        ),
+                        None => format!(
+                            "posts matching the narrative {} (version {version})",
+                            record.name
+                        ),
+                    },
+                    path: format!("/feeds/narratives/{}", percent_encoded(&record.name)),
+                    params: Vec::new(),
+                    page: format!("/narratives/{}", percent_encoded(&record.name)),
                     author: archive_author(),
                 };
                 Ok((described, page))

@@ -682,3 +682,61 @@ fn an_edit_without_an_edit_time_is_dated_when_the_archive_first_saw_it() {
         after[0].content
     );
 }
+
+/// A narrative's feed lists the posts the narrative matches (the same as its materialised
+/// matches), keeps its id when the definition is edited, follows the new version, and an
+/// unknown narrative is not found.
+#[test]
+fn a_narrative_feed_lists_its_matches_and_keeps_its_id_across_an_edit() {
+    let f = Fixture::new();
+    let export = f.write("result.json", &export_json("Statement of the day", None));
+    f.ingest(&export, &IngestOptions::default());
+    let mut engine = Engine::open(&f.archive).expect("archive");
+    engine
+        .add_narrative("statements", "", &["statement".to_string()])
+        .expect("narrative");
+    let matched = engine.narrative_posts("statements").expect("matches");
+    drop(engine);
+    let narrative = || FeedSource::Narrative("statements".into());
+    let body = f.feed(narrative(), FeedFormat::Atom);
+    let (doc, entries) = read_atom(&body);
+    assert_eq!(
+        entries.len(),
+        matched.len(),
+        "one entry per matching post: {entries:?}"
+    );
+    assert!(matched.len() >= 3, "the statement posts: {matched:?}");
+    let feed_id = text(one(doc.root_element(), "id"));
+    assert_eq!(feed_id, "tag:tgscope,2026:feed/narrative/statements");
+    let alternate = atom_links(&body)
+        .into_iter()
+        .find(|(rel, _)| rel == "alternate")
+        .map(|(_, href)| href);
+    assert_eq!(
+        alternate.as_deref(),
+        Some("http://feeds.test:8080/narratives/statements")
+    );
+
+    // An edit: a new version with another query; the feed keeps its id and follows it.
+    let mut engine = Engine::open(&f.archive).expect("archive");
+    engine
+        .edit_narrative("statements", None, Some(&["alert".to_string()]))
+        .expect("edit");
+    let matched = engine.narrative_posts("statements").expect("matches");
+    drop(engine);
+    assert_eq!(matched.len(), 1, "the post with <script>alert");
+    let body = f.feed(narrative(), FeedFormat::Atom);
+    let (doc, entries) = read_atom(&body);
+    assert_eq!(text(one(doc.root_element(), "id")), feed_id);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].id, "tag:tgscope,2026:tg/1000000001/4");
+
+    let mut engine = Engine::open_existing(&f.archive).expect("open");
+    let err = engine
+        .feed(&FeedRequest::new(
+            FeedSource::Narrative("nothing".into()),
+            FeedFormat::Atom,
+        ))
+        .expect_err("an unknown narrative");
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}

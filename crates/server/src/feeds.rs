@@ -94,6 +94,15 @@ pub fn hashtag_links(tag: &str) -> Vec<FeedLink> {
     )
 }
 
+/// The feeds of a narrative.
+pub fn narrative_links(name: &str) -> Vec<FeedLink> {
+    feed_links(
+        &format!("/feeds/narratives/{}", links::path_segment(name)),
+        None,
+        &format!("Posts of the narrative {name}"),
+    )
+}
+
 /// The name and format of `NAME.EXT`; a file without a feed extension is not found.
 fn split_file(file: &str) -> Result<(&str, FeedFormat), ApiError> {
     file.rsplit_once('.')
@@ -164,18 +173,38 @@ pub async fn channel(
     query: Result<Params<FeedParams>, ApiError>,
     headers: HeaderMap,
 ) -> Response {
+    named(state, file, query, headers, |name| {
+        Ok(FeedSource::Channel(name.to_owned()))
+    })
+    .await
+}
+
+/// `/feeds/narratives/{name}.{ext}`: the posts a narrative matches.
+pub async fn narrative(
+    State(state): State<AppState>,
+    file: Result<PathText, ApiError>,
+    query: Result<Params<FeedParams>, ApiError>,
+    headers: HeaderMap,
+) -> Response {
+    named(state, file, query, headers, |name| {
+        Ok(FeedSource::Narrative(name.to_owned()))
+    })
+    .await
+}
+
+/// The feed of `NAME.EXT` whose source `source` makes from the name.
+async fn named(
+    state: AppState,
+    file: Result<PathText, ApiError>,
+    query: Result<Params<FeedParams>, ApiError>,
+    headers: HeaderMap,
+    source: impl FnOnce(&str) -> Result<FeedSource, ApiError>,
+) -> Response {
     let result = async {
         let PathText(file) = file?;
         let Params(query) = query?;
         let (name, format) = split_file(&file)?;
-        make(
-            &state,
-            FeedSource::Channel(name.to_owned()),
-            format,
-            &query,
-            &headers,
-        )
-        .await
+        make(&state, source(name)?, format, &query, &headers).await
     }
     .await;
     answer(result, &headers)
@@ -188,25 +217,14 @@ pub async fn hashtag(
     query: Result<Params<FeedParams>, ApiError>,
     headers: HeaderMap,
 ) -> Response {
-    let result = async {
-        let PathText(file) = file?;
-        let Params(query) = query?;
-        let (tag, format) = split_file(&file)?;
+    named(state, file, query, headers, |tag| {
         let tag = tag.trim_start_matches('#');
         if !params::plausible_hashtag(tag) {
             return Err(ApiError::bad_request(format!("{tag:?} is not a hashtag")));
         }
-        make(
-            &state,
-            FeedSource::Hashtag(tag.to_owned()),
-            format,
-            &query,
-            &headers,
-        )
-        .await
-    }
-    .await;
-    answer(result, &headers)
+        Ok(FeedSource::Hashtag(tag.to_owned()))
+    })
+    .await
 }
 
 async fn make(

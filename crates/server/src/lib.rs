@@ -164,6 +164,7 @@ pub fn app(state: AppState) -> Router {
         .route("/feeds/{file}", get(feeds::search))
         .route("/feeds/channels/{file}", get(feeds::channel))
         .route("/feeds/hashtags/{file}", get(feeds::hashtag))
+        .route("/feeds/narratives/{file}", get(feeds::narrative))
         .route("/narratives", get(narratives::index))
         .route("/narratives/{name}", get(narratives::narrative))
         .route("/static/{file}", get(assets::file))

@@ -363,6 +363,7 @@ struct VersionRow {
 #[template(path = "narrative.html")]
 struct NarrativePage {
     name: String,
+    feeds: Vec<crate::feeds::FeedLink>,
     version: i64,
     description: String,
     queries: Vec<(String, u64, Option<String>)>,
@@ -458,6 +459,7 @@ async fn page(
             .map(|q| (q.query.clone(), q.matching, q.problem.clone()))
             .collect(),
         search_href: links::with_query("/search", &[("q", &query), ("sort", "date")]),
+        feeds: crate::feeds::narrative_links(&n.name),
         json_url: format!("/api/v1/narratives/{}", links::path_segment(&n.name)),
         matching: r.matching,
         dated: r.dated,

@@ -218,13 +218,34 @@ fn feedparser_reads_the_entries_ids_dates_and_links_intended_before_and_after_an
             "self": format!("{BASE}/feeds/search.atom?q=channel%3A%22Feed%20Test%20Channel%22&limit=3&page=2"),
             "previous": format!("{BASE}/feeds/search.atom?q=channel%3A%22Feed%20Test%20Channel%22&limit=3"),
         }),
-        &[after],
+        &[after.clone()],
     ));
+    // A narrative's feed: the posts its queries match, titled and linked as the narrative.
+    a.ok([
+        "narrative",
+        "add",
+        "summit",
+        "--query",
+        "summit",
+        "--description",
+        "the CIS summit",
+    ]);
+    for format in ["atom", "rss", "json"] {
+        feeds.push(feed_file(
+            &a,
+            "narrative",
+            format,
+            &["--narrative", "summit", "--base-url", BASE],
+            "summit — tgscope narrative",
+            json!({"self": format!("{BASE}/feeds/narratives/summit.{format}"), "next": null}),
+            &[page1[2].clone(), after.clone()],
+        ));
+    }
     let seen = read_with_feedparser(&a, feeds);
     if seen.is_null() {
         return;
     }
-    assert_eq!(seen["feeds"].as_array().map(Vec::len), Some(11), "{seen}");
+    assert_eq!(seen["feeds"].as_array().map(Vec::len), Some(14), "{seen}");
     assert!(
         seen["feeds"]
             .as_array()

@@ -223,3 +223,74 @@ async fn the_pages_show_the_definition_curve_first_post_channels_and_clusters() 
     let missing = get(&app, "/narratives/east").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// A narrative's page links to its feeds (in the head and visibly), and the feed lists the
+/// narrative's posts, newest first; an unknown narrative's feed is not found.
+#[tokio::test]
+async fn a_narrative_page_links_to_its_feed_which_lists_its_posts() {
+    let a = narratives_archive();
+    let app = router(config(&a.dir));
+    let reply = get(&app, "/narratives/west").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = Html::parse_document(&reply.body);
+    let alternates: Vec<(String, String)> = html
+        .select(&Selector::parse("head link[rel=alternate]").expect("selector"))
+        .map(|l| {
+            (
+                l.value().attr("type").unwrap_or_default().to_owned(),
+                l.value().attr("href").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        alternates,
+        [
+            (
+                "application/atom+xml".to_string(),
+                "/feeds/narratives/west.atom".to_string()
+            ),
+            (
+                "application/rss+xml".to_string(),
+                "/feeds/narratives/west.rss".to_string()
+            ),
+            (
+                "application/feed+json".to_string(),
+                "/feeds/narratives/west.json".to_string()
+            ),
+        ]
+    );
+    let visible = Selector::parse("main a.feed").expect("selector");
+    assert_eq!(html.select(&visible).count(), 3, "visible feed links");
+
+    let feed = get(&app, "/feeds/narratives/west.json").await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.body);
+    assert!(
+        feed.header("content-type")
+            .starts_with("application/feed+json")
+    );
+    let json: Value = serde_json::from_str(&feed.body).expect("JSON Feed");
+    let posts: Vec<i64> = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["_tgscope"]["post_id"].as_i64().expect("post id"))
+        .collect();
+    // The planted theme: alpha's, beta's and gamma's posts (newest first) and delta's undated
+    // one (last: it has no date).
+    assert_eq!(posts.len(), 4, "{json}");
+    let channels: Vec<&str> = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            i["_tgscope"]["channel"]["username"]
+                .as_str()
+                .or(i["_tgscope"]["channel"]["title"].as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(channels, ["gamma", "beta", "alpha", "delta"], "{json}");
+
+    let missing = get(&app, "/feeds/narratives/nothing.atom").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+}
