@@ -218,7 +218,7 @@ fn feedparser_reads_the_entries_ids_dates_and_links_intended_before_and_after_an
             "self": format!("{BASE}/feeds/search.atom?q=channel%3A%22Feed%20Test%20Channel%22&limit=3&page=2"),
             "previous": format!("{BASE}/feeds/search.atom?q=channel%3A%22Feed%20Test%20Channel%22&limit=3"),
         }),
-        &[after.clone()],
+        std::slice::from_ref(&after),
     ));
     // A narrative's feed: the posts its queries match, titled and linked as the narrative.
     a.ok([
