@@ -45,22 +45,26 @@ pub const TOP_POSTS: usize = 10;
 /// States in memory, one per file for the process.
 static SHARED: crate::derived::SharedStates<NarrativeState> = crate::derived::SharedStates::new();
 
-/// A narrative as lists show it: its current version and how many posts match it.
+/// A narrative as lists show it (`tgscope narrative list`, `/api/v1/narratives`): its current
+/// version and how many posts match it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NarrativeSummary {
-    /// Its name.
+    /// Its name (letters, digits, `-`, `_` and `.`; found in any case).
     pub name: String,
     /// Its current version (1, 2, ...).
     pub version: i64,
     /// What it is about (may be empty).
     pub description: String,
-    /// Its queries; a post matching any of them matches the narrative.
+    /// Its queries in the query language (docs/search.md); a post matching any of them matches
+    /// the narrative.
     pub queries: Vec<String>,
     /// When it was first added (RFC 3339 UTC).
     pub created_at: String,
     /// When its current version was made (RFC 3339 UTC).
     pub updated_at: String,
-    /// When it was removed, for a removed narrative (which matches nothing).
+    /// When it was removed (RFC 3339 UTC), for a removed narrative (which matches nothing);
+    /// null while it is current.
     pub removed_at: Option<String>,
     /// Posts that match it now (0 for a removed one).
     pub matching: u64,
@@ -102,79 +106,91 @@ impl Default for ReportOptions {
     }
 }
 
-/// The report of a narrative: its curve, where it started, how it spread.
+/// The report of a narrative (`tgscope narrative report NAME --format json`,
+/// `/api/v1/narratives/{name}`; every field in docs/narratives.md): its curve, where it
+/// started, how it spread.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NarrativeReport {
-    /// The definition reported on (the current version).
+    /// The definition reported on (its current version).
     pub narrative: NarrativeSummary,
     /// The period counted by.
     pub period: Period,
-    /// Whether the period was chosen to fit the span (none was asked for).
+    /// Whether the period was chosen to fit the span of the matches (none was asked for).
     pub period_chosen: bool,
-    /// The range asked for (`YYYY-MM-DD` or RFC 3339 as given back in UTC), if any.
+    /// The start of the range asked for (RFC 3339 UTC, `YYYY-MM-DDTHH:MM:SSZ`), or null.
     pub since: Option<String>,
-    /// The end of the range asked for (exclusive), if any.
+    /// The end of the range asked for (exclusive; RFC 3339 UTC), or null.
     pub until: Option<String>,
     /// Matching posts reported on: the dated ones in the range and the undated ones.
     pub matching: u64,
     /// Of which dated (observed or inferred) and in the range: what the curve adds up to.
     pub dated: u64,
-    /// Of which inferred dates (from the text or the capture), in `dated`.
+    /// Of the dated, those whose date is inferred (from the text or the capture).
     pub inferred_dates: u64,
     /// Matching posts without a date: in no period and left out of the curve, of the first
-    /// post, of the joined channels and of the spread; counted here whatever the range.
+    /// post, of `joined` and of `spread`; counted here whatever the range.
     pub undated: u64,
     /// Matching posts with a date outside the range asked for (not reported on).
     pub out_of_range: u64,
-    /// Per query, in order: how many of the reported posts it matches.
+    /// Per query, in the order of the definition: how many of the reported posts it matches.
     pub queries: Vec<QueryMatches>,
-    /// Matching posts per period, from the first period with a post to the last.
+    /// Matching posts per period, from the first period with a post to the last (the empty
+    /// periods between them with 0).
     pub counts: Vec<PeriodCount>,
-    /// Per channel (by its first matching post's date), its posts per period.
+    /// Per channel, its reported posts per period: the channels in the order they joined (by
+    /// their first dated matching post), then those with undated posts only.
     pub channels: Vec<ChannelSeries>,
-    /// The earliest dated matching post (by date, observed or inferred; ties by id).
+    /// The earliest dated matching post (by date, observed or inferred; ties by id), or null
+    /// when no reported post is dated.
     pub first_post: Option<NarrativePost>,
-    /// The channel of the first post.
+    /// The channel of the first post, or null.
     pub first_channel: Option<ChannelRef>,
     /// Each channel's first dated matching post, in the order the channels joined.
     pub joined: Vec<NarrativePost>,
-    /// Distinct channels with a matching post per period (the same periods as `counts`).
+    /// Distinct channels with a dated matching post per period (the periods of `counts`).
     pub spread: Vec<PeriodCount>,
-    /// The most viewed matching posts (by views, most first; then the earliest; posts without
-    /// views after those with views), at most the number asked for.
+    /// The most viewed reported posts (by views, most first; then the earliest, undated last;
+    /// then by id), at most the number asked for; posts without views are not listed.
     pub top_posts: Vec<NarrativePost>,
     /// Reported posts without a view count (plain-text captures, exports): never top posts.
     pub without_views: u64,
-    /// Copy clusters (see docs/copies.md) with matching posts, the most matching posts first.
+    /// Copy clusters (docs/copies.md) with reported matching posts, the most matching posts
+    /// first (ties by cluster id).
     pub clusters: Vec<ClusterInvolved>,
     /// Whether a writer at work is still bringing the matches up to the archive: the report is
     /// of the matches as they stand.
     pub catching_up: bool,
 }
 
-/// How many reported posts one query matches.
+/// How many reported posts one query of a narrative matches.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueryMatches {
     /// The query as written.
     pub query: String,
     /// Reported posts it matches (a post can match several queries).
     pub matching: u64,
     /// Why the query could not be run when the matches were last brought up to date (it then
-    /// matches nothing), if it could not.
+    /// matches nothing), or null.
     pub problem: Option<String>,
 }
 
-/// A channel, by archive id and name.
+/// A channel as a narrative's report names it: archive id and name.
+// In the OpenAPI document `NarrativeChannel`: the server's `ChannelRef` is another shape.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = NarrativeChannel))]
 pub struct ChannelRef {
     /// Archive id.
     pub id: i64,
-    /// Its name (@username, else title).
+    /// Its name: the username (without `@`), else the title, else `#` and the archive id.
     pub name: String,
 }
 
-/// One channel's matching posts over time.
+/// One channel's reported matching posts over time.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelSeries {
     /// The channel.
     pub channel: ChannelRef,
@@ -186,35 +202,38 @@ pub struct ChannelSeries {
     pub counts: Vec<PeriodCount>,
 }
 
-/// A matching post as a report names it.
+/// A matching post as a narrative's report names it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NarrativePost {
-    /// Archive id.
+    /// Archive id (`/api/v1/posts/{id}`).
     pub post_id: i64,
     /// Its channel.
     pub channel: ChannelRef,
     /// Telegram's message id, when known.
     pub message_id: Option<i64>,
-    /// Its date (observed, else inferred), as archived.
+    /// Its date: RFC 3339 UTC when observed; when inferred (`date_inferred`), as the archive
+    /// keeps it; null for an undated post.
     pub date: Option<String>,
     /// Whether the date is inferred (from the text or the capture), not observed.
     pub date_inferred: bool,
     /// Views, when a capture gave them.
     pub views: Option<u64>,
-    /// The channel's reported matching posts (for joined channels), else 1.
+    /// In `joined`: the channel's reported matching posts; elsewhere 1.
     pub posts: u64,
 }
 
-/// A copy cluster with matching posts.
+/// A copy cluster with reported matching posts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClusterInvolved {
-    /// The cluster's id (`tgscope cluster ID`).
+    /// The cluster's id (`/api/v1/clusters/{id}`, `tgscope cluster ID`).
     pub cluster_id: i64,
-    /// Posts of the cluster.
+    /// Posts of the cluster, matching or not.
     pub posts: u64,
     /// Of which reported matching posts.
     pub matching: u64,
-    /// Distinct channels of its matching posts.
+    /// Distinct channels of its reported matching posts.
     pub channels: u64,
 }
 

@@ -15,8 +15,9 @@ use crate::schema::names;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
-/// A calendar period to count posts by (UTC).
+/// A calendar period to count posts by (UTC): `day`, `week` (Monday to Sunday) or `month`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     /// Calendar days.
@@ -80,12 +81,14 @@ impl FromStr for Period {
     }
 }
 
-/// The number of matching posts in one period.
+/// A count in one period: of the matching posts dated in it, unless the list says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodCount {
-    /// The period's first day, `YYYY-MM-DD` (a week's Monday, a month's 1st).
+    /// The period's first day, `YYYY-MM-DD` (a day, a week's Monday, a month's 1st; UTC).
     pub start: String,
-    /// Matching posts dated in the period.
+    /// Matching posts dated in the period (in a list that says so, such as a narrative
+    /// report's `spread`, distinct channels with such posts).
     pub count: u64,
 }
 

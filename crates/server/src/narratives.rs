@@ -9,19 +9,19 @@
 //! - `/narratives`: the list; `/narratives/{name}`: the definition and its versions, the curve,
 //!   the first post, the channels that joined, the spread, the top posts and the copy clusters.
 //!
-//! The OpenAPI document describes the engine's JSON with the schema-only types of this module
-//! ([`NarrativeReportSchema`] and its parts); a test checks that they name the same fields.
+//! The OpenAPI document's schemas of both are the engine's types themselves (its `openapi`
+//! feature): [`NarrativeSummary`] and [`NarrativeReport`] with their parts.
 
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tgscope_engine::narratives::{
     NarrativeRecord, NarrativeReport, NarrativeSummary, ReportOptions, joined_query,
 };
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::chart::{self, Chart};
@@ -68,150 +68,6 @@ impl ReportParams {
     }
 }
 
-/// A narrative in the list (the engine's `NarrativeSummary`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NarrativeSummarySchema {
-    /// Its name.
-    pub name: String,
-    /// Its current version (1, 2, ...).
-    pub version: i64,
-    /// What it is about (may be empty).
-    pub description: String,
-    /// Its queries (docs/search.md); a post matching any matches the narrative.
-    pub queries: Vec<String>,
-    /// When it was first added (RFC 3339 UTC).
-    pub created_at: String,
-    /// When its current version was made.
-    pub updated_at: String,
-    /// When it was removed (null while current).
-    pub removed_at: Option<String>,
-    /// Posts matching it now (0 for a removed one).
-    pub matching: u64,
-}
-
-/// Posts in one period (the engine's `PeriodCount`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PeriodCountSchema {
-    /// The period's first day, `YYYY-MM-DD`.
-    pub start: String,
-    /// Posts (or, in `spread`, channels).
-    pub count: u64,
-}
-
-/// A channel by archive id and name.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChannelRefSchema {
-    /// Archive id.
-    pub id: i64,
-    /// Its name.
-    pub name: String,
-}
-
-/// How many reported posts one query matches.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QueryMatchesSchema {
-    /// The query.
-    pub query: String,
-    /// Reported posts it matches.
-    pub matching: u64,
-    /// Why it could not run when the matches were last brought up to date (it then matches
-    /// nothing), or null.
-    pub problem: Option<String>,
-}
-
-/// One channel's posts over time.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChannelSeriesSchema {
-    /// The channel.
-    pub channel: ChannelRefSchema,
-    /// Its reported posts (dated in the range, and undated).
-    pub posts: u64,
-    /// Of which undated.
-    pub undated: u64,
-    /// Its posts per period (only periods with posts).
-    pub counts: Vec<PeriodCountSchema>,
-}
-
-/// A matching post as a report names it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NarrativePostSchema {
-    /// Archive id (`/api/v1/posts/{id}`).
-    pub post_id: i64,
-    /// Its channel.
-    pub channel: ChannelRefSchema,
-    /// Telegram's message id, when known.
-    pub message_id: Option<i64>,
-    /// Its date (observed, else inferred), as archived.
-    pub date: Option<String>,
-    /// Whether the date is inferred, not observed.
-    pub date_inferred: bool,
-    /// Views, when known.
-    pub views: Option<u64>,
-    /// In `joined`: the channel's reported posts; else 1.
-    pub posts: u64,
-}
-
-/// A copy cluster with matching posts.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ClusterInvolvedSchema {
-    /// The cluster's id (`/api/v1/clusters/{id}`).
-    pub cluster_id: i64,
-    /// Its posts.
-    pub posts: u64,
-    /// Of which reported matching posts.
-    pub matching: u64,
-    /// Distinct channels of its matching posts.
-    pub channels: u64,
-}
-
-/// A narrative's report (the engine's `NarrativeReport`; every field in docs/narratives.md).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NarrativeReportSchema {
-    /// The definition reported on (its current version).
-    pub narrative: NarrativeSummarySchema,
-    /// `day`, `week` or `month`.
-    pub period: String,
-    /// Whether the period was chosen to fit the span.
-    pub period_chosen: bool,
-    /// The start of the range asked for (RFC 3339 UTC), or null.
-    pub since: Option<String>,
-    /// The end of the range asked for (exclusive), or null.
-    pub until: Option<String>,
-    /// Reported posts: dated in the range, and undated.
-    pub matching: u64,
-    /// Of which dated (the curve adds up to it).
-    pub dated: u64,
-    /// Of the dated, those with inferred dates.
-    pub inferred_dates: u64,
-    /// Matching posts without a date: in no period, not the first post, not in `joined` or
-    /// `spread`.
-    pub undated: u64,
-    /// Matching posts dated outside the range (not reported on).
-    pub out_of_range: u64,
-    /// Per query, in order.
-    pub queries: Vec<QueryMatchesSchema>,
-    /// Posts per period, from the first period with a post to the last.
-    pub counts: Vec<PeriodCountSchema>,
-    /// Per channel, in the order they joined (channels with undated posts only last).
-    pub channels: Vec<ChannelSeriesSchema>,
-    /// The earliest dated matching post (ties by id), or null.
-    pub first_post: Option<NarrativePostSchema>,
-    /// Its channel.
-    pub first_channel: Option<ChannelRefSchema>,
-    /// Each channel's first dated matching post, in order.
-    pub joined: Vec<NarrativePostSchema>,
-    /// Distinct channels per period (the periods of `counts`).
-    pub spread: Vec<PeriodCountSchema>,
-    /// The most viewed posts (then the earliest); posts without views are not listed.
-    pub top_posts: Vec<NarrativePostSchema>,
-    /// Reported posts without a view count: never top posts.
-    pub without_views: u64,
-    /// Copy clusters with matching posts, the most first.
-    pub clusters: Vec<ClusterInvolvedSchema>,
-    /// Whether a writer at work is still bringing the matches up to the archive.
-    pub catching_up: bool,
-}
-
 /// Every narrative with its current version and the posts matching it now, by name.
 #[utoipa::path(
     get,
@@ -219,7 +75,7 @@ pub struct NarrativeReportSchema {
     tag = "narratives",
     params(ListParams),
     responses(
-        (status = 200, description = "The narratives", body = Vec<NarrativeSummarySchema>),
+        (status = 200, description = "The narratives", body = Vec<NarrativeSummary>),
         (status = 400, description = "`bad_request`", body = Problem,
             content_type = "application/problem+json"),
         (status = 503, description = "`timeout`", body = Problem,
@@ -244,7 +100,7 @@ pub async fn narratives_api(
     tag = "narratives",
     params(("name" = String, Path, description = "The narrative's name (any case)"), ReportParams),
     responses(
-        (status = 200, description = "The report", body = NarrativeReportSchema),
+        (status = 200, description = "The report", body = NarrativeReport),
         (status = 400, description = "`bad_request`: `by`, a date, or a range that ends \
             before it starts", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no current narrative of that name", body = Problem,

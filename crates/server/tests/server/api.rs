@@ -541,6 +541,19 @@ async fn the_openapi_document_parses_and_lists_every_route() {
     ] {
         assert!(schemas.contains_key(copies), "{copies}");
     }
+    // The narratives' schemas are the engine's types (the channel under its own name: the
+    // API's `ChannelRef` is another shape).
+    for narratives in [
+        "NarrativeSummary",
+        "NarrativeReport",
+        "NarrativePost",
+        "NarrativeChannel",
+        "PeriodCount",
+        "Period",
+    ] {
+        assert!(schemas.contains_key(narratives), "{narratives}");
+    }
+    assert!(schemas["ChannelRef"]["properties"].get("api_url").is_some());
     let item = &schemas["CopyItemView"]["properties"];
     for field in [
         "id",
