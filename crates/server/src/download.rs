@@ -89,7 +89,7 @@ pub fn with_total(mut response: Response, total: u64) -> Result<Response, ApiErr
 pub const UNDATED_COUNT: &str = "x-undated-count";
 
 /// Search results: the export's columns, then `score` and `snippet` (the engine's
-/// [`SearchRecord`] CSV, as `tgscope search --format csv` writes it); `X-Total-Count` says how
+/// [`tgscope_engine::export::SearchRecord`] CSV, as `tgscope search --format csv` writes it); `X-Total-Count` says how
 /// many posts match in all (the next page's URL is in the `Link` header).
 pub fn hits(
     hits: &[Hit],
