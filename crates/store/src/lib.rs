@@ -80,6 +80,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        tune_statements(&conn)?;
         let found = migrate::version(&conn)?;
         if found > migrate::SCHEMA_VERSION {
             return Err(StoreError::TooNew {
@@ -141,7 +142,24 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "cache_size", -65536)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB: fewer fsyncs during ingest.
     conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+    tune_statements(conn)?;
+    Ok(())
+}
+
+/// Settings of the prepared statements, for writing and reading connections alike.
+///
+/// - A cache of 64 statements: every query the store runs per post stays prepared.
+/// - The query planner stability guarantee (`SQLITE_DBCONFIG_ENABLE_QPSG`): without it SQLite
+///   marks statements whose plan could depend on a bound value (`WHERE id = ?1` is enough) and
+///   compiles them again after their bindings are cleared, which rusqlite's statement cache does
+///   every time a statement goes back to it; so every cached per-post query was compiled again
+///   at each run (10 of the 11 queries of `post_record`: about 60% of an export's time, found by
+///   the export benchmark, `benches/export`). With it a statement keeps the plan it was
+///   prepared with; the store's queries have one good plan whatever the values (lookups by id
+///   and key through their indexes).
+fn tune_statements(conn: &Connection) -> Result<()> {
     conn.set_prepared_statement_cache_capacity(64);
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
