@@ -49,8 +49,11 @@
 
 use std::io::Write;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
 
+use arrow_array::RecordBatch;
 use arrow_json::ReaderBuilder;
 use arrow_json::reader::Decoder;
 use arrow_schema::{Schema, SchemaRef};
@@ -126,11 +129,24 @@ const BATCH_ROWS: usize = 1024;
 /// A Parquet file being written: records go in one at a time ([`ParquetSink::push`]) and are
 /// written out in row groups; [`ParquetSink::finish`] writes the footer. Dropping a sink
 /// without finishing it leaves a file without a footer, which no reader opens.
-pub struct ParquetSink<W: Write + Send, T: ParquetRecord> {
-    writer: ArrowWriter<W>,
+///
+/// Two threads share the work: the caller's turns records into Arrow columns, 1,024 at a time;
+/// a writer thread encodes and compresses them into row groups and writes them out. A bounded
+/// channel holds at most two batches between them, so memory stays one row group and three
+/// batches, and on two cores the encoding costs no wall time beside the walk over the archive
+/// that feeds the sink.
+pub struct ParquetSink<W: Write + Send + 'static, T: ParquetRecord> {
     decoder: Decoder,
     buffered: usize,
     rows: u64,
+    /// Batches to the writer thread; `None` once finished.
+    batches: Option<mpsc::SyncSender<RecordBatch>>,
+    /// The writer thread: the output and the number of row groups, or why it failed.
+    writer: Option<thread::JoinHandle<Result<(W, usize)>>>,
+    /// What the writer holds for the row group in progress, updated after each batch.
+    memory: Arc<AtomicUsize>,
+    /// Set when the sink is dropped unfinished: the writer then stops without a footer.
+    abandoned: Arc<AtomicBool>,
     record: PhantomData<fn(&T)>,
 }
 
@@ -145,7 +161,7 @@ pub struct Finished<W> {
     pub row_groups: usize,
 }
 
-impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
+impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
     /// A file of `T` records written to `out`, with the default [`RowGroups`].
     pub fn new(out: W) -> Result<Self> {
         Self::with_row_groups(out, RowGroups::default())
@@ -158,12 +174,38 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
             .with_strict_mode(true)
             .with_batch_size(BATCH_ROWS)
             .build_decoder()?;
-        let writer = ArrowWriter::try_new(out, schema, Some(properties(T::KIND, limits, &[])))?;
+        let mut writer = ArrowWriter::try_new(out, schema, Some(properties(T::KIND, limits, &[])))?;
+        let (batches, received) = mpsc::sync_channel::<RecordBatch>(2);
+        let memory = Arc::new(AtomicUsize::new(0));
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let (memory_seen, abandoned_seen) = (memory.clone(), abandoned.clone());
+        let handle = thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || -> Result<(W, usize)> {
+                for batch in received {
+                    writer.write(&batch)?;
+                    memory_seen.store(writer.memory_size(), Ordering::Relaxed);
+                }
+                if abandoned_seen.load(Ordering::Relaxed) {
+                    return Err(ParquetError::Write(parquet::errors::ParquetError::General(
+                        "the file was abandoned before it was finished".into(),
+                    )));
+                }
+                writer.flush()?;
+                let row_groups = writer.flushed_row_groups().len();
+                let mut out = writer.into_inner()?;
+                out.flush().map_err(parquet::errors::ParquetError::from)?;
+                Ok((out, row_groups))
+            })
+            .map_err(|e| ParquetError::Write(parquet::errors::ParquetError::External(e.into())))?;
         Ok(ParquetSink {
-            writer,
             decoder,
             buffered: 0,
             rows: 0,
+            batches: Some(batches),
+            writer: Some(handle),
+            memory,
+            abandoned,
             record: PhantomData,
         })
     }
@@ -184,32 +226,62 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
     }
 
     /// The bytes the writer holds for the row group in progress (its encoded pages and
-    /// buffers; the records waiting to become columns, at most 1,024, are not counted).
+    /// buffers, as of the last batch it wrote; the records waiting to become columns, at most
+    /// 1,024, and the two batches on their way to the writer are not counted).
     pub fn memory_size(&self) -> usize {
-        self.writer.memory_size()
+        self.memory.load(Ordering::Relaxed)
     }
 
     /// Writes the rows still buffered, the last row group and the footer; gives back the
     /// output (flushed) with what was written.
     pub fn finish(mut self) -> Result<Finished<W>> {
-        self.write_batch()?;
-        self.writer.flush()?;
-        let row_groups = self.writer.flushed_row_groups().len();
-        let rows = self.rows;
-        let mut out = self.writer.into_inner()?;
-        out.flush().map_err(parquet::errors::ParquetError::from)?;
+        let (out, row_groups) = self.close()?;
         Ok(Finished {
             out,
-            rows,
+            rows: self.rows,
             row_groups,
         })
     }
 
-    /// Turns the buffered records into Arrow columns and hands them to the writer, which
-    /// closes a row group whenever one reaches its limits.
+    /// Sends the last batch, lets the writer write the footer, and waits for it.
+    fn close(&mut self) -> Result<(W, usize)> {
+        self.write_batch()?;
+        self.batches = None;
+        self.join()
+    }
+
+    /// The writer thread's result (it has ended or is ending).
+    fn join(&mut self) -> Result<(W, usize)> {
+        let handle = self.writer.take().ok_or_else(|| {
+            ParquetError::Write(parquet::errors::ParquetError::General(
+                "the Parquet file is already finished".into(),
+            ))
+        })?;
+        handle.join().unwrap_or_else(|_| {
+            Err(ParquetError::Write(parquet::errors::ParquetError::General(
+                "the Parquet writer thread stopped unexpectedly".into(),
+            )))
+        })
+    }
+
+    /// Turns the buffered records into Arrow columns and hands them to the writer thread,
+    /// which closes a row group whenever one reaches its limits.
     fn write_batch(&mut self) -> Result<()> {
         if let Some(batch) = self.decoder.flush()? {
-            self.writer.write(&batch)?;
+            let sent = match &self.batches {
+                Some(batches) => batches.send(batch).is_ok(),
+                None => false,
+            };
+            if !sent {
+                // The writer stopped: its error says why.
+                self.batches = None;
+                return Err(match self.join() {
+                    Err(e) => e,
+                    Ok(_) => ParquetError::Write(parquet::errors::ParquetError::General(
+                        "the Parquet writer stopped before the end".into(),
+                    )),
+                });
+            }
         }
         self.rows += self.buffered as u64;
         self.buffered = 0;
@@ -217,7 +289,19 @@ impl<W: Write + Send, T: ParquetRecord> ParquetSink<W, T> {
     }
 }
 
-impl<W: Write + Send, T: ParquetRecord> RecordSink<T> for ParquetSink<W, T> {
+impl<W: Write + Send + 'static, T: ParquetRecord> Drop for ParquetSink<W, T> {
+    /// An unfinished sink stops its writer without a footer (and waits for it, so that the
+    /// output is closed when the sink is gone).
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.abandoned.store(true, Ordering::Relaxed);
+            self.batches = None;
+            let _ = self.join();
+        }
+    }
+}
+
+impl<W: Write + Send + 'static, T: ParquetRecord> RecordSink<T> for ParquetSink<W, T> {
     fn push(&mut self, record: &T) -> tgscope_engine::Result<()> {
         ParquetSink::push(self, record).map_err(output_error)
     }
@@ -225,9 +309,7 @@ impl<W: Write + Send, T: ParquetRecord> RecordSink<T> for ParquetSink<W, T> {
     /// Writes the rows still buffered, the last row group and the footer, and flushes the
     /// output.
     fn finish(&mut self) -> tgscope_engine::Result<u64> {
-        self.write_batch().map_err(output_error)?;
-        self.writer.finish().map_err(|e| output_error(e.into()))?;
-        self.writer.inner_mut().flush()?;
+        self.close().map_err(output_error)?;
         Ok(self.rows)
     }
 }

@@ -417,3 +417,71 @@ fn an_empty_export_is_a_file_with_the_columns_and_no_rows() {
         export_fields().len()
     );
 }
+
+/// An output that fails once `limit` bytes have been written (a full disk).
+#[derive(Debug)]
+struct FullDisk {
+    written: usize,
+    limit: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written + buf.len() > self.limit {
+            return Err(std::io::Error::other("no space left on the test disk"));
+        }
+        self.written += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The writer thread's failure comes back to the caller as an error (not a panic, not a
+/// silently short file), and a sink dropped before it is finished leaves no footer.
+#[test]
+fn a_failing_output_is_an_error_and_an_abandoned_file_has_no_footer() {
+    let mut sink = ParquetSink::<_, ExportRecord>::with_row_groups(
+        FullDisk {
+            written: 0,
+            limit: 64 << 10,
+        },
+        RowGroups {
+            rows: 1024,
+            bytes: 1 << 20,
+        },
+    )
+    .expect("sink");
+    let mut failed = None;
+    for id in 1..=20_000 {
+        if let Err(e) = sink.push(&synthetic(id, format!("Post {id} with some text #BRICS"))) {
+            failed = Some(e.to_string());
+            break;
+        }
+    }
+    let message = match failed {
+        Some(m) => m,
+        None => sink.finish().expect_err("the disk is full").to_string(),
+    };
+    assert!(message.contains("no space left"), "{message}");
+
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let path = tmp.path().join("abandoned.parquet");
+    let mut sink =
+        ParquetSink::<_, ExportRecord>::new(File::create(&path).expect("create")).expect("sink");
+    for id in 1..=3000 {
+        sink.push(&synthetic(id, format!("Post {id}")))
+            .expect("push");
+    }
+    drop(sink);
+    let bytes = std::fs::read(&path).expect("the file");
+    // A footer is its metadata, its length and the magic `PAR1` after the leading `PAR1`.
+    assert!(
+        bytes.len() < 12 || !bytes.ends_with(b"PAR1"),
+        "an abandoned file has no footer ({} bytes)",
+        bytes.len()
+    );
+    assert!(SerializedFileReader::new(File::open(&path).expect("open")).is_err());
+}

@@ -159,7 +159,10 @@ fn configure(conn: &Connection) -> Result<()> {
 ///   and key through their indexes).
 fn tune_statements(conn: &Connection) -> Result<()> {
     conn.set_prepared_statement_cache_capacity(64);
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
