@@ -90,10 +90,18 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// A reader over a file's bytes that reports where it failed.
+/// A reader over a derived-data file that reports where it failed. It reads the file through a
+/// buffer and checksums what it reads as it goes, so that loading an analysis holds the parsed
+/// analysis and not the file's bytes as well (a copy analysis of a million posts is a file of
+/// about 235 MiB).
 pub(crate) struct In<'a> {
-    pub(crate) b: &'a [u8],
+    reader: std::io::BufReader<&'a File>,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    /// Bytes read so far (the position in the file).
     pub(crate) at: usize,
+    /// Where the checksummed part ends (the checksum's 8 bytes follow).
+    end: usize,
+    scratch: Vec<u8>,
 }
 
 impl In<'_> {
@@ -101,11 +109,14 @@ impl In<'_> {
         let end = self
             .at
             .checked_add(n)
-            .filter(|e| *e <= self.b.len())
+            .filter(|e| *e <= self.end)
             .ok_or_else(|| format!("ends early at byte {}", self.at))?;
-        let s = &self.b[self.at..end];
+        self.scratch.resize(n, 0);
+        std::io::Read::read_exact(&mut self.reader, &mut self.scratch)
+            .map_err(|e| format!("cannot be read at byte {}: {e}", self.at))?;
+        self.hasher.update(&self.scratch);
         self.at = end;
-        Ok(s)
+        Ok(&self.scratch)
     }
     pub(crate) fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1)?[0])
@@ -129,7 +140,7 @@ impl In<'_> {
     /// A count, checked against what the rest of the file could hold.
     pub(crate) fn len(&mut self, each: usize) -> Result<usize, String> {
         let n = self.u64()?;
-        let left = (self.b.len() - self.at) as u64;
+        let left = (self.end - self.at) as u64;
         if n.saturating_mul(each.max(1) as u64) > left {
             return Err(format!(
                 "a count of {n} at byte {} exceeds the file",
@@ -455,47 +466,52 @@ pub(crate) fn load<T>(
     what: &str,
     body: impl FnOnce(&mut In<'_>) -> Result<T, String>,
 ) -> Result<Option<T>, StateError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(StateError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+    let io_error = |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
     };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(io_error(source)),
+    };
+    let size = file.metadata().map_err(io_error)?.len();
     let unusable = |what: String| StateError::Unusable {
         path: path.to_path_buf(),
         what,
     };
-    if bytes.len() < magic.len() + 12 || &bytes[..magic.len()] != magic {
+    if size < (magic.len() + 12) as u64 {
         return Err(unusable(format!("not {what} file")));
     }
-    let (data, sum) = bytes.split_at(bytes.len() - 8);
-    let mut expected = [0u8; 8];
-    expected.copy_from_slice(sum);
-    if xxhash_rust::xxh3::xxh3_64(data) != u64::from_le_bytes(expected) {
-        return Err(unusable(
-            "the checksum does not match: the file is damaged".into(),
-        ));
-    }
+    let end = usize::try_from(size - 8).map_err(|_| unusable("too large a file".into()))?;
     let mut i = In {
-        b: data,
-        at: magic.len(),
+        reader: std::io::BufReader::with_capacity(1 << 16, &file),
+        hasher: xxhash_rust::xxh3::Xxh3::new(),
+        at: 0,
+        end,
+        scratch: Vec::new(),
     };
+    if i.take(magic.len()).map_err(unusable)? != magic {
+        return Err(unusable(format!("not {what} file")));
+    }
     let found = i.u32().map_err(unusable)?;
     if found != version {
         return Err(unusable(format!(
             "written in format {found}; this tgscope reads format {version}"
         )));
     }
+    // What the body reads is checked against the checksum once it is all read: a damaged file
+    // fails there, or earlier, where the body finds something it cannot read.
     let value = body(&mut i).map_err(unusable)?;
-    if i.at != i.b.len() {
-        return Err(unusable(format!(
-            "{} bytes after the end",
-            i.b.len() - i.at
-        )));
+    if i.at != i.end {
+        return Err(unusable(format!("{} bytes after the end", i.end - i.at)));
+    }
+    let mut sum = [0u8; 8];
+    std::io::Read::read_exact(&mut i.reader, &mut sum).map_err(io_error)?;
+    if i.hasher.digest() != u64::from_le_bytes(sum) {
+        return Err(unusable(
+            "the checksum does not match: the file is damaged".into(),
+        ));
     }
     Ok(Some(value))
 }
