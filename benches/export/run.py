@@ -28,8 +28,8 @@ What it does:
      in-memory database and running `COPY (SELECT * FROM read_json('posts.jsonl',
      format='newline_delimited')) TO 'duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)` with
      DuckDB's default threads (one per core; the run records `current_setting('threads')` and
-     the memory limit). Its wall and memory include starting Python and importing duckdb (about
-     0.1 s and 50 MiB, measured separately as `import duckdb` alone).
+     the memory limit). Its wall and memory include starting Python and importing duckdb
+     (measured once beforehand as a process that only imports duckdb, and reported).
    The load average (1, 5 and 15 min) is recorded before each job. Every job reports the median
    wall and CPU of its runs, the largest peak RSS and the file's size.
 5. Checks the files of the last round: JSON Lines lines and CSV rows (parsed with Python's csv
