@@ -119,7 +119,17 @@ impl ParquetTarget {
         write: impl FnOnce(Box<dyn Write + Send>) -> anyhow::Result<u64>,
     ) -> anyhow::Result<u64> {
         match self {
-            ParquetTarget::Stdout => write(Box::new(BufWriter::new(io::stdout()))),
+            ParquetTarget::Stdout => {
+                // The file descriptor itself, not `io::stdout()`: the Parquet writer writes from
+                // a thread of its own, and the main thread holds the lock of `io::stdout()`
+                // for the whole command (nothing else goes to stdout meanwhile).
+                use std::os::fd::AsFd;
+                let fd = io::stdout()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .context("duplicating stdout")?;
+                write(Box::new(BufWriter::new(File::from(fd))))
+            }
             ParquetTarget::File(path) => {
                 let file =
                     File::create(&path).with_context(|| format!("creating {}", path.display()))?;
