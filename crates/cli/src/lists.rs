@@ -39,7 +39,7 @@ impl RowFormat {
 /// Writes `records` as `format` to `-o FILE` (`output`), or to `stdout` without one (a Parquet
 /// file needs `-o`: without it, or to a terminal, it is a usage error of `subcommand`);
 /// returns how many records were written.
-pub fn write_rows<'r, R: ParquetRecord + 'r>(
+pub fn write_rows<'r, R: ParquetRecord + Clone + Send + 'static>(
     subcommand: &str,
     format: RowFormat,
     output: Option<&Path>,

@@ -309,19 +309,28 @@ impl ExportRecords<'_> {
     /// so that a writer of any format keeps only what it buffers itself; returns how many. The
     /// first error `each` returns stops the walk and is returned.
     pub fn for_each(self, mut each: impl FnMut(&ExportRecord) -> Result<()>) -> Result<u64> {
+        self.for_each_owned(|r| each(&r))
+    }
+
+    /// [`ExportRecords::for_each`] giving each record away.
+    fn for_each_owned(self, mut each: impl FnMut(ExportRecord) -> Result<()>) -> Result<u64> {
         let mut count = 0u64;
         self.store.for_each_post(&self.query, |post| {
-            let record = ExportRecord::with_copies(&post, &self.copies, &self.recognizer);
-            each(&record)?;
+            each(ExportRecord::with_copies(
+                &post,
+                &self.copies,
+                &self.recognizer,
+            ))?;
             count += 1;
             Ok::<(), EngineError>(())
         })?;
         Ok(count)
     }
 
-    /// Writes every record to `sink` and finishes it; returns how many.
+    /// Writes every record to `sink` (handing each over: [`export::RecordSink::push_owned`])
+    /// and finishes it; returns how many.
     pub fn write_to(self, sink: &mut dyn export::RecordSink<ExportRecord>) -> Result<u64> {
-        self.for_each(|r| sink.push(r))?;
+        self.for_each_owned(|r| sink.push_owned(r))?;
         sink.finish()
     }
 }

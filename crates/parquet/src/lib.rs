@@ -53,9 +53,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use arrow_array::RecordBatch;
 use arrow_json::ReaderBuilder;
-use arrow_json::reader::Decoder;
 use arrow_schema::{Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -130,17 +128,18 @@ const BATCH_ROWS: usize = 1024;
 /// written out in row groups; [`ParquetSink::finish`] writes the footer. Dropping a sink
 /// without finishing it leaves a file without a footer, which no reader opens.
 ///
-/// Two threads share the work: the caller's turns records into Arrow columns, 1,024 at a time;
-/// a writer thread encodes and compresses them into row groups and writes them out. A bounded
-/// channel holds at most two batches between them, so memory stays one row group and three
-/// batches, and on two cores the encoding costs no wall time beside the walk over the archive
-/// that feeds the sink.
-pub struct ParquetSink<W: Write + Send + 'static, T: ParquetRecord> {
-    decoder: Decoder,
-    buffered: usize,
+/// Two threads share the work: the caller's gathers records, 1,024 at a time; a writer thread
+/// turns them into Arrow columns, encodes and compresses those into row groups and writes them
+/// out. A bounded channel holds at most two batches between them, so memory stays one row
+/// group and four batches of records, and on two cores the Parquet work costs no wall time
+/// beside the walk over the archive that feeds the sink. A record given by reference
+/// ([`ParquetSink::push`]) is cloned; [`RecordSink::push_owned`] hands it over.
+pub struct ParquetSink<W: Write + Send + 'static, T: ParquetRecord + Clone + Send + 'static> {
+    /// Records gathered for the next batch.
+    pending: Vec<T>,
     rows: u64,
-    /// Batches to the writer thread; `None` once finished.
-    batches: Option<mpsc::SyncSender<RecordBatch>>,
+    /// Batches of records to the writer thread; `None` once finished.
+    batches: Option<mpsc::SyncSender<Vec<T>>>,
     /// The writer thread: the output and the number of row groups, or why it failed.
     writer: Option<thread::JoinHandle<Result<(W, usize)>>>,
     /// What the writer holds for the row group in progress, updated after each batch.
@@ -161,7 +160,7 @@ pub struct Finished<W> {
     pub row_groups: usize,
 }
 
-impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
+impl<W: Write + Send + 'static, T: ParquetRecord + Clone + Send + 'static> ParquetSink<W, T> {
     /// A file of `T` records written to `out`, with the default [`RowGroups`].
     pub fn new(out: W) -> Result<Self> {
         Self::with_row_groups(out, RowGroups::default())
@@ -170,20 +169,24 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
     /// A file of `T` records written to `out`, with row groups of at most `limits`.
     pub fn with_row_groups(out: W, limits: RowGroups) -> Result<Self> {
         let schema: SchemaRef = Arc::new(Schema::new(T::fields()));
-        let decoder = ReaderBuilder::new(schema.clone())
+        let mut decoder = ReaderBuilder::new(schema.clone())
             .with_strict_mode(true)
             .with_batch_size(BATCH_ROWS)
             .build_decoder()?;
         let mut writer = ArrowWriter::try_new(out, schema, Some(properties(T::KIND, limits, &[])))?;
-        let (batches, received) = mpsc::sync_channel::<RecordBatch>(2);
+        let (batches, received) = mpsc::sync_channel::<Vec<T>>(2);
         let memory = Arc::new(AtomicUsize::new(0));
         let abandoned = Arc::new(AtomicBool::new(false));
         let (memory_seen, abandoned_seen) = (memory.clone(), abandoned.clone());
         let handle = thread::Builder::new()
             .name("parquet-writer".into())
             .spawn(move || -> Result<(W, usize)> {
-                for batch in received {
-                    writer.write(&batch)?;
+                for records in received {
+                    decoder.serialize(&records)?;
+                    drop(records);
+                    if let Some(batch) = decoder.flush()? {
+                        writer.write(&batch)?;
+                    }
                     memory_seen.store(writer.memory_size(), Ordering::Relaxed);
                 }
                 if abandoned_seen.load(Ordering::Relaxed) {
@@ -199,8 +202,7 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
             })
             .map_err(|e| ParquetError::Write(parquet::errors::ParquetError::External(e.into())))?;
         Ok(ParquetSink {
-            decoder,
-            buffered: 0,
+            pending: Vec::with_capacity(BATCH_ROWS),
             rows: 0,
             batches: Some(batches),
             writer: Some(handle),
@@ -210,11 +212,15 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
         })
     }
 
-    /// Adds a record as the next row.
+    /// Adds a record as the next row (a copy of it goes to the writer thread).
     pub fn push(&mut self, record: &T) -> Result<()> {
-        self.decoder.serialize(std::slice::from_ref(record))?;
-        self.buffered += 1;
-        if self.buffered >= BATCH_ROWS {
+        self.push_record(record.clone())
+    }
+
+    /// Adds a record as the next row, handing it to the writer thread.
+    pub fn push_record(&mut self, record: T) -> Result<()> {
+        self.pending.push(record);
+        if self.pending.len() >= BATCH_ROWS {
             self.write_batch()?;
         }
         Ok(())
@@ -222,12 +228,12 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
 
     /// How many records were pushed.
     pub fn rows(&self) -> u64 {
-        self.rows + self.buffered as u64
+        self.rows + self.pending.len() as u64
     }
 
     /// The bytes the writer holds for the row group in progress (its encoded pages and
-    /// buffers, as of the last batch it wrote; the records waiting to become columns, at most
-    /// 1,024, and the two batches on their way to the writer are not counted).
+    /// buffers, as of the last batch it wrote; the records gathered for the next batch, at
+    /// most 1,024, and the two batches on their way to the writer are not counted).
     pub fn memory_size(&self) -> usize {
         self.memory.load(Ordering::Relaxed)
     }
@@ -264,10 +270,12 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
         })
     }
 
-    /// Turns the buffered records into Arrow columns and hands them to the writer thread,
-    /// which closes a row group whenever one reaches its limits.
+    /// Hands the gathered records to the writer thread, which turns them into Arrow columns
+    /// and closes a row group whenever one reaches its limits.
     fn write_batch(&mut self) -> Result<()> {
-        if let Some(batch) = self.decoder.flush()? {
+        if !self.pending.is_empty() {
+            let count = self.pending.len() as u64;
+            let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_ROWS));
             let sent = match &self.batches {
                 Some(batches) => batches.send(batch).is_ok(),
                 None => false,
@@ -282,14 +290,15 @@ impl<W: Write + Send + 'static, T: ParquetRecord> ParquetSink<W, T> {
                     )),
                 });
             }
+            self.rows += count;
         }
-        self.rows += self.buffered as u64;
-        self.buffered = 0;
         Ok(())
     }
 }
 
-impl<W: Write + Send + 'static, T: ParquetRecord> Drop for ParquetSink<W, T> {
+impl<W: Write + Send + 'static, T: ParquetRecord + Clone + Send + 'static> Drop
+    for ParquetSink<W, T>
+{
     /// An unfinished sink stops its writer without a footer (and waits for it, so that the
     /// output is closed when the sink is gone).
     fn drop(&mut self) {
@@ -301,9 +310,15 @@ impl<W: Write + Send + 'static, T: ParquetRecord> Drop for ParquetSink<W, T> {
     }
 }
 
-impl<W: Write + Send + 'static, T: ParquetRecord> RecordSink<T> for ParquetSink<W, T> {
+impl<W: Write + Send + 'static, T: ParquetRecord + Clone + Send + 'static> RecordSink<T>
+    for ParquetSink<W, T>
+{
     fn push(&mut self, record: &T) -> tgscope_engine::Result<()> {
         ParquetSink::push(self, record).map_err(output_error)
+    }
+
+    fn push_owned(&mut self, record: T) -> tgscope_engine::Result<()> {
+        self.push_record(record).map_err(output_error)
     }
 
     /// Writes the rows still buffered, the last row group and the footer, and flushes the

@@ -48,6 +48,15 @@ pub trait RecordSink<R: ?Sized> {
     /// Writes one record.
     fn push(&mut self, record: &R) -> Result<()>;
 
+    /// Writes one record the caller no longer needs: a sink may hand it to another thread
+    /// (the Parquet sink does) instead of writing it before it returns.
+    fn push_owned(&mut self, record: R) -> Result<()>
+    where
+        R: Sized,
+    {
+        self.push(&record)
+    }
+
     /// Completes the file; returns how many records were written. Pushing after this is an
     /// error.
     fn finish(&mut self) -> Result<u64>;
