@@ -8,10 +8,11 @@
 //! `search QUERY --format parquet -o FILE` feed a [`ParquetSink`] one record at a time.
 //!
 //! Main types:
-//! - [`ParquetSink`]: takes records one at a time, turns them into Arrow columns a batch at a
-//!   time and writes them as row groups of at most [`RowGroups::rows`] rows and about
-//!   [`RowGroups::bytes`] encoded bytes, so memory stays bounded whatever the archive's size;
-//!   [`ParquetSink::finish`] writes the footer.
+//! - [`ParquetSink`]: takes records one at a time and hands them, 1,024 at a time, to a writer
+//!   thread that turns them into Arrow columns and writes them as row groups of at most
+//!   [`RowGroups::rows`] rows and about [`RowGroups::bytes`] encoded bytes, so memory stays
+//!   bounded whatever the archive's size and the Parquet work runs beside the walk over the
+//!   archive; [`ParquetSink::finish`] writes the footer.
 //! - [`ParquetRecord`]: a record type (the engine's [`TableRecord`]s) with its Parquet
 //!   columns: posts ([`ExportRecord`], [`export_fields`]), search hits ([`search_fields`]: the
 //!   export columns, then `score`, `snippet` and `highlights`), channels, captures, entities
