@@ -299,6 +299,30 @@ fn lists_without_parquet_say_where_it_is() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
+/// Runs the pyarrow/DuckDB script on `jsonl` and `parquet` (the check named `what`), which
+/// must find them the same; returns its summary.
+fn compare_with_python(
+    python: &std::path::Path,
+    script: &std::path::Path,
+    jsonl: &std::path::Path,
+    parquet: &std::path::Path,
+    what: &str,
+) -> serde_json::Value {
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(jsonl)
+        .arg(parquet)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    serde_json::from_str(&stdout(&out)).expect("the script's summary")
+}
+
 /// pyarrow and DuckDB read the export and a search's hits with the documented types and the
 /// JSON Lines values (`crates/parquet/tests/read_with_pyarrow_duckdb.py` checks field by field).
 #[test]
@@ -333,20 +357,7 @@ fn pyarrow_and_duckdb_read_the_jsonl_values_with_the_documented_types() {
             .iter()
             .map(std::ffi::OsString::from)
             .chain(args!["--format", "parquet", "-o", &parquet]));
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .arg(&jsonl)
-            .arg(&parquet)
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "{name}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        let seen: serde_json::Value =
-            serde_json::from_str(&stdout(&out)).expect("the script's summary");
+        let seen = compare_with_python(&python, &script, &jsonl, &parquet, name);
         let lines = std::fs::read_to_string(&jsonl)
             .expect("jsonl")
             .lines()
@@ -389,17 +400,6 @@ fn pyarrow_and_duckdb_read_the_jsonl_values_with_the_documented_types() {
             .lines()
             .count();
         assert!(lines >= 2, "{list}: {lines} objects");
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .arg(&jsonl)
-            .arg(&parquet)
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "{list}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        compare_with_python(&python, &script, &jsonl, &parquet, list);
     }
 }
