@@ -12,7 +12,8 @@ use std::convert::Infallible;
 
 use proptest::prelude::*;
 use tgscope_analyze::copies::{
-    Attribution, ClusterView, CopyPost, CopyState, MemberFacts, Params, Relation, describe_cluster,
+    Attribution, ClusterBasis, ClusterIndex, ClusterView, CopyPost, CopyState, MemberFacts, Params,
+    Relation, describe_cluster,
 };
 use tgscope_text::extract;
 
@@ -328,6 +329,45 @@ fn a_channels_footer_is_learned_and_a_repost_with_another_footer_clusters() {
     // The repost in channel 3 kept its footer: a near copy.
     let edge = state.edge(13, 60).expect("a verified pair");
     assert!(edge.full, "{edge:?}");
+
+    // The cluster index, written and read back, knows the cluster and compares texts as the
+    // analysis does (the footers set aside), so it describes the cluster the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clusters.bin");
+    state.cluster_index().save(&path).unwrap();
+    let index = ClusterIndex::load(&path).unwrap().expect("written");
+    assert_eq!(index, state.cluster_index());
+    assert_eq!(index.mark(), state.mark());
+    assert_eq!(
+        index.cluster_of(60).map(|c| c.posts.clone()),
+        Some(vec![13, 50, 60])
+    );
+    assert!(index.cluster_of(11).is_none());
+    for p in &posts {
+        assert_eq!(
+            index.features_of(p),
+            state.features_of(p),
+            "post {}",
+            p.post_id
+        );
+    }
+    let facts: Vec<MemberFacts> = [13, 50, 60]
+        .iter()
+        .map(|id| {
+            let p = posts.iter().find(|p| p.post_id == *id).unwrap();
+            MemberFacts {
+                post_id: p.post_id,
+                channel_id: p.channel_id,
+                date: Some(T0 + p.post_id),
+                date_observed: true,
+                text: p.text.clone(),
+                ..MemberFacts::default()
+            }
+        })
+        .collect();
+    let view = describe_cluster(&state, facts.clone());
+    assert_eq!(view.members.len(), 3);
+    assert_eq!(describe_cluster(&index, facts), view);
 }
 
 #[test]

@@ -53,7 +53,8 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tgscope_analyze::copies::{
-    CopyPost, CopyState, Params, Permutations, Rebuild, ShingleKind, Shingles, StateError, features,
+    ClusterBasis, CopyPost, CopyState, Params, Permutations, Rebuild, ShingleKind, Shingles,
+    StateError, features,
 };
 
 use crate::rng::Rng;

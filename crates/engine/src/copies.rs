@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tgscope_analyze::copies::{
-    self, Cluster, CopyPost, CopyState, MemberFacts, Params, PostTime, Rebuild, StateError,
+    self, Cluster, ClusterBasis, ClusterIndex, CopyPost, CopyState, MemberFacts, Params, PostTime,
+    Rebuild, StateError,
 };
 use tgscope_store::index_feed::{PostDate, PostText};
 
@@ -26,6 +27,9 @@ pub use tgscope_analyze::copies::{Params as CopyParams, Relation};
 pub const COPIES_DIR: &str = "copies";
 /// The analysis's file in [`COPIES_DIR`].
 const STATE_FILE: &str = "state.bin";
+/// The clusters alone, beside the state ([`copies::ClusterIndex`]): what the export reads, and
+/// what tells a reader that the analysis is current without loading it.
+const CLUSTERS_FILE: &str = "clusters.bin";
 /// The archive setting that holds the parameters a user chose.
 const PARAMS_SETTING: &str = "copies.params";
 
@@ -553,6 +557,14 @@ impl Engine {
             && *state.params() == params
         {
             self.copies_catching_up = false;
+            // An analysis written before cluster indexes existed gets its index now (derived
+            // data: when it cannot be written, readers load the whole analysis instead).
+            let index = self.copies_dir().join(CLUSTERS_FILE);
+            if !index.is_file()
+                && let Err(e) = state.cluster_index().save(&index)
+            {
+                tracing::debug!("the copy analysis's cluster index was not written: {e}");
+            }
             return Ok(CopyUpdate::default());
         }
         // Readers leave the work to a writer at work.
@@ -607,6 +619,10 @@ impl Engine {
         state
             .save(&path)
             .map_err(|e| EngineError::Archive(e.to_string()))?;
+        state
+            .cluster_index()
+            .save(&dir.join(CLUSTERS_FILE))
+            .map_err(|e| EngineError::Archive(e.to_string()))?;
         let state = Arc::new(state);
         SHARED.put(&path, &state);
         drop(lock);
@@ -640,7 +656,7 @@ impl Engine {
     /// On opening the archive: a copy analysis that exists but fell behind is caught up now.
     /// (An archive without one gets it on its first ingest or question about copies.)
     pub(crate) fn catch_up_existing_copies(&mut self) -> Result<()> {
-        if self.copies_dir().join(STATE_FILE).is_file() {
+        if !self.cluster_index_is_current()? && self.copies_dir().join(STATE_FILE).is_file() {
             self.update_copies()?;
         }
         Ok(())
@@ -664,7 +680,20 @@ impl Engine {
             .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))
     }
 
+    /// A cluster's first post and every post's relation to it, compared as the whole analysis
+    /// compares texts.
     fn describe(&mut self, cluster: &Cluster) -> Result<ClusterDetail> {
+        self.copy_state()?;
+        let state = self
+            .copies
+            .clone()
+            .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))?;
+        self.describe_with(cluster, &*state)
+    }
+
+    /// [`Engine::describe`] with what the comparison needs taken from `basis` (the analysis or
+    /// its cluster index).
+    fn describe_with(&self, cluster: &Cluster, basis: &impl ClusterBasis) -> Result<ClusterDetail> {
         let partial: BTreeSet<i64> = cluster.partial.iter().copied().collect();
         let mut records: HashMap<i64, PostRecord> = HashMap::new();
         for id in &cluster.posts {
@@ -682,8 +711,7 @@ impl Engine {
             .values()
             .map(|r| member_facts(r, partial.contains(&r.id), times.get(&r.id)))
             .collect();
-        let state = self.copy_state()?;
-        let view = copies::describe_cluster(state, facts);
+        let view = copies::describe_cluster(basis, facts);
         let channels: BTreeSet<i64> = records.values().map(|r| r.channel.id).collect();
         let posts = view
             .members
@@ -950,6 +978,9 @@ impl Engine {
     /// For the export record: each clustered post's cluster and its relation to the first
     /// post seen (every cluster described once).
     pub fn copy_relations(&mut self) -> Result<CopyRelations> {
+        if let Some(index) = self.current_cluster_index()? {
+            return self.relations_in(index.clusters().values(), &index);
+        }
         let ids = self.copy_state()?.clustered_posts();
         self.copy_relations_of(&ids)
     }
@@ -958,16 +989,67 @@ impl Engine {
     /// its relation to the cluster's first post seen (each cluster described once, however
     /// many of its posts are asked about; posts without copies are not in the map).
     pub fn copy_relations_of(&mut self, post_ids: &[i64]) -> Result<CopyRelations> {
-        let state = self.copy_state()?;
-        let mut clusters: BTreeMap<i64, Cluster> = BTreeMap::new();
-        for id in post_ids {
-            if let Some(c) = state.cluster_of(*id) {
-                clusters.entry(c.id).or_insert_with(|| c.clone());
-            }
+        if let Some(index) = self.current_cluster_index()? {
+            let clusters = clusters_of(post_ids, |id| index.cluster_of(id));
+            return self.relations_in(clusters.into_values(), &index);
         }
+        self.copy_state()?;
+        let state = self
+            .copies
+            .clone()
+            .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))?;
+        let clusters = clusters_of(post_ids, |id| state.cluster_of(id));
+        self.relations_in(clusters.into_values(), &*state)
+    }
+
+    /// The cluster index beside the analysis when it answers for the analysis: when the
+    /// analysis is not in memory already, and the index is current (the archive's mark, the
+    /// archive's parameters) and readable. `None` otherwise: the analysis is then loaded.
+    fn current_cluster_index(&self) -> Result<Option<ClusterIndex>> {
+        if self.copies.is_some() {
+            return Ok(None);
+        }
+        let dir = self.copies_dir();
+        if !dir.join(STATE_FILE).is_file() {
+            return Ok(None);
+        }
+        let index = match ClusterIndex::load(&dir.join(CLUSTERS_FILE)) {
+            Ok(Some(index)) => index,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::debug!("the copy analysis's cluster index is not used: {e}");
+                return Ok(None);
+            }
+        };
+        let current =
+            index.mark() == self.store.index_mark()? && index.params() == &self.copy_params()?;
+        Ok(current.then_some(index))
+    }
+
+    /// The archive's mark the copy analysis is current at, caught up first (from its cluster
+    /// index when that says it is current, without loading it).
+    pub(crate) fn copies_mark(&mut self) -> Result<i64> {
+        match self.current_cluster_index()? {
+            Some(index) => Ok(index.mark()),
+            None => Ok(self.copy_state()?.mark()),
+        }
+    }
+
+    /// Whether the cluster index says that the analysis on disk is current (it is then not
+    /// loaded until a question needs more than its clusters).
+    fn cluster_index_is_current(&self) -> Result<bool> {
+        Ok(self.current_cluster_index()?.is_some())
+    }
+
+    /// Each post of these clusters with its cluster and relation to the cluster's first post.
+    fn relations_in<'a>(
+        &self,
+        clusters: impl Iterator<Item = &'a Cluster>,
+        basis: &impl ClusterBasis,
+    ) -> Result<CopyRelations> {
         let mut out = HashMap::new();
-        for c in clusters.values() {
-            let detail = self.describe(c)?;
+        for c in clusters {
+            let detail = self.describe_with(c, basis)?;
             for item in &detail.posts {
                 out.insert(
                     item.id,
@@ -983,6 +1065,18 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// The distinct clusters of these posts, by id.
+fn clusters_of<'a>(
+    post_ids: &[i64],
+    cluster_of: impl Fn(i64) -> Option<&'a Cluster>,
+) -> BTreeMap<i64, &'a Cluster> {
+    post_ids
+        .iter()
+        .filter_map(|id| cluster_of(*id))
+        .map(|c| (c.id, c))
+        .collect()
 }
 
 #[cfg(test)]

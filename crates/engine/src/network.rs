@@ -418,7 +418,7 @@ impl Engine {
     /// per state of the copy analysis for the whole process (every cluster is described, which
     /// a channel page must not pay for on each view).
     fn copy_members(&mut self) -> Result<Arc<Vec<CopyMember>>> {
-        let mark = self.copy_state()?.mark();
+        let mark = self.copies_mark()?;
         let params = self.copy_params()?;
         let dir = self.dir().to_path_buf();
         if let Ok(cache) = COPY_MEMBERS.lock()

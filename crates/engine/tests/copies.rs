@@ -170,3 +170,54 @@ fn an_unknown_cluster_is_not_found_in_search_and_by_id() {
     found.sort();
     assert_eq!(found, clustered);
 }
+
+/// A reader exports the posts' clusters from the small cluster index beside the analysis,
+/// without loading the analysis itself (the export of a million posts would otherwise hold the
+/// whole analysis in memory): with the analysis's file made unreadable, the export is the same.
+#[test]
+fn the_export_reads_the_clusters_from_the_cluster_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).unwrap();
+    ingest(&mut engine, "mfa-digest.txt", "mfa_digest");
+    ingest(&mut engine, "cis-echo.txt", "cis_echo");
+    let export = |engine: &mut Engine| {
+        let mut out = Vec::new();
+        engine
+            .export(
+                &tgscope_engine::PostFilter::default(),
+                tgscope_engine::ExportFormat::Jsonl,
+                &mut out,
+            )
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let before = export(&mut engine);
+    assert!(before.contains("\"cluster\":"), "{before}");
+    assert!(
+        before.lines().any(|l| !l.contains("\"cluster\":null")),
+        "some posts are in clusters"
+    );
+    drop(engine);
+    assert!(dir.join("copies").join("clusters.bin").is_file());
+
+    // The analysis cannot be read any more; its cluster index is current.
+    let state = dir.join("copies").join("state.bin");
+    let mut bytes = std::fs::read(&state).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x5A;
+    std::fs::write(&state, &bytes).unwrap();
+    let mut reader = Engine::open_existing(&dir).unwrap();
+    assert_eq!(export(&mut reader), before);
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        bytes,
+        "the analysis was not loaded (a load would have found it damaged and rebuilt it)"
+    );
+    drop(reader);
+
+    // A question that needs the analysis itself still finds it damaged and rebuilds it.
+    let mut reader = Engine::open_existing(&dir).unwrap();
+    assert!(!clusters(&mut reader).is_empty());
+    assert_ne!(std::fs::read(&state).unwrap(), bytes, "rebuilt");
+}

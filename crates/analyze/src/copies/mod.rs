@@ -32,10 +32,10 @@ use nodes::{NodeId, Nodes, ParkedKeys};
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
-    Attribution, ClusterView, Member, MemberFacts, PostTime, Relation, describe_cluster,
-    first_seen, word_changes,
+    Attribution, ClusterBasis, ClusterView, Member, MemberFacts, PostTime, Relation,
+    describe_cluster, first_seen, word_changes,
 };
-pub use store::StateError;
+pub use store::{ClusterIndex, StateError};
 
 /// The parameters of the copy analysis (`docs/copies.md` explains each; the command line can
 /// change them).
@@ -1367,19 +1367,6 @@ impl CopyState {
             (Some(x), Some(y)) => x.node().is_some() && x.node == y.node,
             _ => false,
         }
-    }
-
-    /// Computes the features of a post's text as this analysis compares it (with its channel's
-    /// boilerplate): for similarities shown to users.
-    pub fn features_of(&self, post: &CopyPost) -> Features {
-        let empty = HashSet::default();
-        let lines = self
-            .channels
-            .get(&post.channel_id)
-            .map(|b| &b.lines)
-            .unwrap_or(&empty);
-        let perms = Permutations::new(self.params.permutations());
-        features::features(&post.text, lines, &self.params, &perms).0
     }
 
     /// Approximate heap bytes of the analysis by part (what a benchmark reports of its memory).

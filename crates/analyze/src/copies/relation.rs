@@ -7,7 +7,39 @@ use std::collections::HashSet;
 
 use tgscope_text::fold;
 
-use super::{CopyPost, CopyState, Match};
+use super::features::{self, Features, Permutations};
+use super::{CopyPost, CopyState, Match, Params};
+
+/// What describing a cluster needs of the analysis that found it: its parameters and each
+/// channel's boilerplate lines, so that texts are compared exactly as they were when the
+/// cluster was found. The whole analysis ([`CopyState`]) has them, and so has its small
+/// [`ClusterIndex`](super::ClusterIndex).
+pub trait ClusterBasis {
+    /// The analysis's parameters.
+    fn params(&self) -> &Params;
+
+    /// The lines that count as boilerplate in a channel's posts (`None`: none).
+    fn boilerplate_lines(&self, channel_id: i64) -> Option<&super::HashSet<u32>>;
+
+    /// A post's features as the analysis sees them (its channel's boilerplate set aside).
+    fn features_of(&self, post: &CopyPost) -> Features {
+        let empty = super::HashSet::default();
+        let lines = self.boilerplate_lines(post.channel_id).unwrap_or(&empty);
+        let params = self.params();
+        let perms = Permutations::new(params.permutations());
+        features::features(&post.text, lines, params, &perms).0
+    }
+}
+
+impl ClusterBasis for CopyState {
+    fn params(&self) -> &Params {
+        CopyState::params(self)
+    }
+
+    fn boilerplate_lines(&self, channel_id: i64) -> Option<&super::HashSet<u32>> {
+        self.channels.get(&channel_id).map(|b| &b.lines)
+    }
+}
 
 /// What the archive knows of a post that the relation needs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -320,7 +352,7 @@ fn time_key(m: &MemberFacts) -> (bool, i64, i64) {
 /// Describes a cluster: its first post seen in the archive and every post's relation to it.
 /// `facts` are the cluster's posts (any order); `state` supplies the comparison (the same
 /// normalisation and parameters the cluster was found with).
-pub fn describe_cluster(state: &CopyState, mut facts: Vec<MemberFacts>) -> ClusterView {
+pub fn describe_cluster(state: &impl ClusterBasis, mut facts: Vec<MemberFacts>) -> ClusterView {
     facts.sort_by_key(time_key);
     let times: Vec<PostTime> = facts
         .iter()

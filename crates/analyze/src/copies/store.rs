@@ -8,7 +8,12 @@ use std::path::Path;
 pub use crate::state_file::StateError;
 use crate::state_file::{self, In, Out};
 
-use super::{Boilerplate, CopyState, Edge, NO_NODE, Params, PostEntry, ShingleKind};
+use std::collections::BTreeMap;
+
+use super::{
+    Boilerplate, Cluster, ClusterBasis, CopyState, Edge, HashMap, HashSet, NO_NODE, Params,
+    PostEntry, ShingleKind,
+};
 
 /// The first bytes of the file.
 const MAGIC: &[u8; 8] = b"TGSCOPY\0";
@@ -327,5 +332,152 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+}
+
+/// The first bytes of a cluster index file.
+const CLUSTERS_MAGIC: &[u8; 8] = b"TGSCLUS\0";
+
+/// What the readers that only ask about clusters need of a copy analysis, without the rest of
+/// it (the posts' signatures and band keys, the verified pairs): the clusters, and what
+/// [`describe_cluster`](super::describe_cluster) compares texts with (the parameters, each
+/// channel's boilerplate lines). A small file beside the analysis (bytes per clustered post,
+/// where the analysis holds hundreds per post), written with it and stamped with its mark, so
+/// that a reader can tell that the analysis is current, and describe its clusters, without
+/// loading it: the export of a million posts then holds megabytes, not the whole analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterIndex {
+    mark: i64,
+    params: Params,
+    clusters: BTreeMap<i64, Cluster>,
+    of_post: HashMap<i64, i64>,
+    boilerplate: HashMap<i64, HashSet<u32>>,
+}
+
+impl ClusterIndex {
+    /// The archive's mark the clusters are current at.
+    pub fn mark(&self) -> i64 {
+        self.mark
+    }
+
+    /// The clusters, by id.
+    pub fn clusters(&self) -> &BTreeMap<i64, Cluster> {
+        &self.clusters
+    }
+
+    /// The cluster a post belongs to, if any.
+    pub fn cluster_of(&self, post_id: i64) -> Option<&Cluster> {
+        self.clusters.get(self.of_post.get(&post_id)?)
+    }
+
+    /// Writes the index to `path` (through a temporary file, renamed).
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        state_file::save(path, CLUSTERS_MAGIC, FORMAT_VERSION, |o| {
+            o.i64(self.mark)?;
+            write_params(o, &self.params)?;
+            o.len(self.clusters.len())?;
+            for c in self.clusters.values() {
+                o.i64(c.id)?;
+                o.len(c.posts.len())?;
+                for p in &c.posts {
+                    o.i64(*p)?;
+                }
+                o.len(c.partial.len())?;
+                for p in &c.partial {
+                    o.i64(*p)?;
+                }
+            }
+            let mut channels: Vec<(&i64, &HashSet<u32>)> = self.boilerplate.iter().collect();
+            channels.sort_unstable_by_key(|(id, _)| **id);
+            o.len(channels.len())?;
+            for (id, lines) in channels {
+                o.i64(*id)?;
+                let mut lines: Vec<u32> = lines.iter().copied().collect();
+                lines.sort_unstable();
+                o.len(lines.len())?;
+                for l in lines {
+                    o.u32(l)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Reads the index at `path`; `Ok(None)` when there is none.
+    pub fn load(path: &Path) -> Result<Option<ClusterIndex>, StateError> {
+        state_file::load(
+            path,
+            CLUSTERS_MAGIC,
+            FORMAT_VERSION,
+            "a cluster index",
+            |i| {
+                let mark = i.i64()?;
+                let params = read_params(i)?;
+                let n = i.len(24)?;
+                let mut clusters = BTreeMap::new();
+                let mut of_post = HashMap::default();
+                for _ in 0..n {
+                    let id = i.i64()?;
+                    let posts: Vec<i64> =
+                        (0..i.len(8)?).map(|_| i.i64()).collect::<Result<_, _>>()?;
+                    let partial = (0..i.len(8)?).map(|_| i.i64()).collect::<Result<_, _>>()?;
+                    for p in &posts {
+                        of_post.insert(*p, id);
+                    }
+                    clusters.insert(id, Cluster { id, posts, partial });
+                }
+                let mut boilerplate = HashMap::default();
+                for _ in 0..i.len(16)? {
+                    let id = i.i64()?;
+                    let lines = (0..i.len(4)?).map(|_| i.u32()).collect::<Result<_, _>>()?;
+                    boilerplate.insert(id, lines);
+                }
+                Ok(ClusterIndex {
+                    mark,
+                    params,
+                    clusters,
+                    of_post,
+                    boilerplate,
+                })
+            },
+        )
+    }
+}
+
+impl ClusterBasis for ClusterIndex {
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn boilerplate_lines(&self, channel_id: i64) -> Option<&HashSet<u32>> {
+        self.boilerplate.get(&channel_id)
+    }
+}
+
+impl CopyState {
+    /// The analysis's [`ClusterIndex`].
+    pub fn cluster_index(&self) -> ClusterIndex {
+        let clusters: BTreeMap<i64, Cluster> = self
+            .clusters
+            .by_id
+            .values()
+            .map(|c| (c.id, c.clone()))
+            .collect();
+        let of_post = clusters
+            .values()
+            .flat_map(|c| c.posts.iter().map(|p| (*p, c.id)))
+            .collect();
+        ClusterIndex {
+            mark: self.mark,
+            params: self.params.clone(),
+            clusters,
+            of_post,
+            boilerplate: self
+                .channels
+                .iter()
+                .filter(|(_, b)| !b.lines.is_empty())
+                .map(|(id, b)| (*id, b.lines.clone()))
+                .collect(),
+        }
     }
 }
