@@ -17,6 +17,13 @@ What it does:
    same N and seed and the stats' post count equals the export's (a complete ingest); --regen
    makes it again. The export's folder is deleted after a successful ingest (the archive keeps
    its raw bytes).
+   Then a second channel that reposts the first --copies posts of the first (default 200,000):
+   `tgscope-bench gen` with the same seed and a smaller size writes the same posts in the same
+   order, and this script renames the channel (name, id, authors) and moves every date one hour
+   later, line by line; ingested the same way, it gives copy clusters of two posts (a forward
+   stays a forward of the same source), so that the export also writes every clustered post's
+   cluster and relation, as in an archive of many channels. Recorded as archive.json's
+   "copier" (added to an archive made before it existed).
 4. Reads the archive's files once (into the page cache), then runs --runs rounds (default 3).
    Each round runs the four jobs below, in an order that rotates by one each round (round 1:
    jsonl, csv, parquet, duckdb; round 2: csv, parquet, duckdb, jsonl; ...), so that no job always
@@ -44,7 +51,7 @@ Timings are wall-clock; CPU seconds and the load average are reported beside the
 other work may share the machine. Writes target/bench-export/summary.json and summary.md and
 prints the Markdown.
 
-usage: benches/export/run.py [--posts N] [--runs R] [--regen] [--keep-outputs]
+usage: benches/export/run.py [--posts N] [--copies C] [--runs R] [--regen] [--keep-outputs]
    e.g. benches/export/run.py --posts 50000   (a trial), benches/export/run.py (1M posts)
 """
 import argparse
@@ -208,7 +215,7 @@ def make_archive(n, regen):
             meta = json.load(f)
         if meta.get("posts_requested") == n and meta.get("seed") == SEED:
             stats = stats_posts(archive)
-            if stats["posts"] == meta["gen"]["posts"]:
+            if stats["posts"] == meta["gen"]["posts"] + meta.get("copier", {}).get("posts", 0):
                 meta["reused"] = True
                 return archive, meta
         print(f"# {meta_path} does not match or the archive is incomplete: making it again",
@@ -240,6 +247,87 @@ def make_archive(n, regen):
         json.dump(meta, f, indent=1)
     shutil.rmtree(export)
     return archive, meta
+
+
+COPIER_NAME = "Эхо сводки | Brief Echo"
+COPIER_ID = 1734250918
+
+
+def copier_export(src, dst):
+    """Writes the export at src as another channel's (name, id, authors renamed) with every
+    date one hour later: the first channel's posts reposted. Returns the source channel's id."""
+    import re
+    date = re.compile(r'^(\s*"(?:date|edited)": ")(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(",?)$')
+    unix = re.compile(r'^(\s*"(?:date|edited)_unixtime": ")(\d+)(",?)$')
+    source_id = None
+    name = None
+    with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fout:
+        header = True
+        for line in fin:
+            line = line.rstrip("\n")
+            if header:
+                if line.startswith(' "name": '):
+                    name = json.loads(line[len(' "name": '):].rstrip(","))
+                    line = f' "name": {json.dumps(COPIER_NAME, ensure_ascii=False)},'
+                elif line.startswith(' "id": '):
+                    source_id = int(line[len(' "id": '):].rstrip(","))
+                    line = f' "id": {COPIER_ID},'
+                elif line.startswith(' "messages"'):
+                    header = False
+            elif (m := date.match(line)):
+                t = time.strptime(m.group(2), "%Y-%m-%dT%H:%M:%S")
+                later = time.strftime("%Y-%m-%dT%H:%M:%S",
+                                      time.gmtime(__import__("calendar").timegm(t) + 3600))
+                line = m.group(1) + later + m.group(3)
+            elif (m := unix.match(line)):
+                line = m.group(1) + str(int(m.group(2)) + 3600) + m.group(3)
+            elif line.lstrip().startswith('"from": ') and name is not None:
+                indent = line[:len(line) - len(line.lstrip())]
+                comma = "," if line.endswith(",") else ""
+                if json.loads(line.lstrip()[len('"from": '):].rstrip(",")) == name:
+                    line = f'{indent}"from": {json.dumps(COPIER_NAME, ensure_ascii=False)}{comma}'
+            elif source_id and f'"channel{source_id}"' in line and '"from_id"' in line:
+                line = line.replace(f'"channel{source_id}"', f'"channel{COPIER_ID}"')
+            fout.write(line + "\n")
+    if source_id is None:
+        sys.exit(f"{src}: no channel id in the export's header")
+    return source_id
+
+
+def add_copier(archive, meta, copies):
+    """Ingests the second channel (reposts of the first `copies` posts) unless it is there."""
+    if meta.get("copier", {}).get("posts_requested") == copies:
+        return meta
+    d = os.path.dirname(archive)
+    export = os.path.join(d, "copier-gen")
+    size = copies * BYTES_PER_POST
+    for _ in range(5):
+        gen = json.loads(sh([BENCH, "gen", "--size", str(size), "--seed", str(SEED), "--out",
+                             export], capture_output=True, text=True).stdout)
+        if gen["posts"] >= copies:
+            break
+        size = int(size * copies / gen["posts"] * 1.002) + 1
+    copier = os.path.join(d, "copier")
+    os.makedirs(copier, exist_ok=True)
+    path = os.path.join(copier, "result.json")
+    copier_export(gen["path"], path)
+    shutil.rmtree(export)
+    load = loadavg()
+    cost, report = timed([TGSCOPE, "--archive", archive, "ingest", path, "-q", "--no-media",
+                          "--report", "json"])
+    cost["loadavg_start"] = load
+    report = json.loads(report)
+    stats = stats_posts(archive)
+    if stats["posts"] != meta["gen"]["posts"] + gen["posts"]:
+        sys.exit(f"the archive holds {stats['posts']} posts, the exports "
+                 f"{meta['gen']['posts']} + {gen['posts']}")
+    meta = dict(meta, copier={"posts_requested": copies, "gen_size": size,
+                              "posts": gen["posts"], "ingest": cost,
+                              "ingest_posts_new": report["posts_new"]})
+    with open(os.path.join(d, "archive.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    shutil.rmtree(copier)
+    return meta
 
 
 def dir_bytes(d):
@@ -281,6 +369,17 @@ def count_lines(path):
     return n
 
 
+def count_clustered(path):
+    """Lines of the JSONL export whose post is in a copy cluster, and the clusters."""
+    posts, firsts = 0, 0
+    with open(path, "rb") as f:
+        for line in f:
+            if b'"cluster":null' not in line:
+                posts += 1
+                firsts += b'"relation":"first"' in line
+    return {"posts": posts, "clusters": firsts}
+
+
 def count_csv_rows(path):
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
@@ -318,9 +417,18 @@ def targets(s):
 def markdown(s):
     a = s["archive"]
     lines = []
-    lines.append(f"Archive: {a['posts']:,} posts of one channel ({a['forwards']:,} forwards), "
-                 f"from a synthetic Desktop export of {size_label(a['gen']['bytes'])} "
-                 f"(`tgscope-bench gen --size {a['gen_size']} --seed {a['seed']}`); the archive "
+    copier = a.get("copier")
+    k = s["clustered_posts"]
+    lines.append(f"Archive: {a['posts']:,} posts ({a['forwards']:,} forwards): "
+                 f"{a['gen']['posts']:,} of one channel, from a synthetic Desktop export of "
+                 f"{size_label(a['gen']['bytes'])} (`tgscope-bench gen --size {a['gen_size']} "
+                 f"--seed {a['seed']}`)"
+                 + (f", and {copier['posts']:,} of a second channel that reposts the "
+                    f"first {copier['posts']:,} posts of the first an hour later (`--copies "
+                    f"{copier['posts_requested']}`; ingest {copier['ingest']['seconds']:.0f} s)"
+                    if copier else "")
+                 + f"; {k['posts']:,} posts are in {k['clusters']:,} copy clusters, and the "
+                 f"export writes each one's cluster and relation; the archive "
                  f"takes {size_label(a['archive_bytes'])} on disk (SQLite database "
                  f"{size_label(a['database_bytes'])}). Ingest "
                  f"{a['ingest']['seconds']:.0f} s"
@@ -385,6 +493,9 @@ def main():
                     help="least posts of the archive (default 1,000,000)")
     ap.add_argument("--runs", type=int, default=3, help="rounds of the four jobs")
     ap.add_argument("--regen", action="store_true", help="make the archive again")
+    ap.add_argument("--copies", type=int, default=200_000,
+                    help="posts of the first channel that a second channel reposts "
+                         "(default 200,000; 0: none)")
     ap.add_argument("--keep-outputs", action="store_true",
                     help="keep the exported files (deleted at the end otherwise)")
     # Peer mode (run by the driver with the venv's Python).
@@ -406,6 +517,8 @@ def main():
     sh(["cargo", "build", "--release", "-q", "-p", "tgscope-cli", "-p", "tgscope-bench"],
        cwd=ROOT)
     archive, meta = make_archive(args.posts, args.regen)
+    if args.copies:
+        meta = add_copier(archive, meta, args.copies)
     stats = stats_posts(archive)
     summary["archive"] = dict(meta, posts=stats["posts"], forwards=stats["forwards"],
                               channels_known=stats["channels"],
@@ -447,6 +560,7 @@ def main():
     counts = {stats["posts"], check["tgscope"]["duckdb_rows"], check["duckdb"]["duckdb_rows"],
               *summary["rows"].values()}
     summary["rows_equal"] = len(counts) == 1
+    summary["clustered_posts"] = count_clustered(os.path.join(out, FILES["jsonl"]))
     summary["targets"] = targets(summary)
     if not args.keep_outputs:
         shutil.rmtree(out)
