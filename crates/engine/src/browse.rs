@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use tgscope_store::Capture;
-pub use tgscope_store::RawReader;
-pub use tgscope_store::browse::{ChannelCount, Interrupter, SourceCount, TagCount};
+use tgscope_archive::Capture;
+pub use tgscope_archive::RawReader;
+pub use tgscope_archive::{ChannelCount, Interrupter, SourceCount, TagCount};
 
 use crate::error::Result;
 use crate::{ChannelSummary, Engine};
@@ -44,14 +44,14 @@ impl Engine {
         if !is_sha256(sha256) {
             return None;
         }
-        let path = tgscope_store::MediaStore::new(dir).path_of(sha256);
+        let path = tgscope_archive::MediaStore::new(dir).path_of(sha256);
         path.is_file().then_some(path)
     }
 
     /// Whether the archive in `dir` keeps the bytes of the capture with this SHA-256 (a capture
     /// ingested with `--no-keep-raw` is known by its hash only).
     pub fn raw_capture_kept(dir: &Path, sha256: &str) -> bool {
-        is_sha256(sha256) && tgscope_store::RawStore::new(dir).contains(sha256)
+        is_sha256(sha256) && tgscope_archive::RawStore::new(dir).contains(sha256)
     }
 
     /// The capture with this SHA-256, if the archive has it.
@@ -66,7 +66,7 @@ impl Engine {
             return Ok(None);
         }
         Ok(Some(
-            tgscope_store::RawStore::new(self.dir()).reader(sha256)?,
+            tgscope_archive::RawStore::new(self.dir()).reader(sha256)?,
         ))
     }
 

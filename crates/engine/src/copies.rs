@@ -14,7 +14,7 @@ use tgscope_analyze::copies::{
     self, Cluster, ClusterBasis, ClusterIndex, CopyPost, CopyState, MemberFacts, Params, PostTime,
     Rebuild, StateError,
 };
-use tgscope_store::index_feed::{PostDate, PostText};
+use tgscope_archive::{PostDate, PostText};
 
 use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use tgscope_store::StoreError;
-use tgscope_store::query::ChannelInfo;
+use tgscope_archive::ArchiveError;
+use tgscope_archive::ChannelInfo;
 
 use crate::filter::{ChannelRole, describe_channel};
 
@@ -24,7 +24,7 @@ pub enum ErrorKind {
 pub enum EngineError {
     /// The archive failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] ArchiveError),
     /// The archive's files failed.
     #[error("archive: {0}")]
     Archive(String),

@@ -7,7 +7,7 @@
 //! or the same name in letters and digits. A name that fits no channel is "not found"; a name
 //! that fits several is an error that lists them, never a silent union of their posts.
 
-use tgscope_store::query::{ChannelInfo, PostCount, PostQuery};
+use tgscope_archive::{ChannelInfo, PostCount, PostQuery};
 
 use crate::error::{EngineError, Result};
 use crate::{Engine, PostRecord};

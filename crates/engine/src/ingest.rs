@@ -6,6 +6,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use tgscope_archive::{CaptureStatus, NewCapture};
 use tgscope_model::{
     CaptureTime, CaptureTimeBasis, CapturedPost, ChannelInfo, ChannelRef, DateBasis, Format,
     ReadItem, ServiceEvent,
@@ -13,7 +14,7 @@ use tgscope_model::{
 use tgscope_read::detect::{self, ContentScan};
 use tgscope_read::text::labels::{Label, classify};
 use tgscope_read::{DetectError, ReadOptions, reader_version};
-use tgscope_store::{CaptureStatus, NewCapture, Store, Writer};
+use tgscope_store::{Store, Writer};
 use tgscope_text::normalize;
 
 use crate::Engine;
@@ -569,7 +570,7 @@ struct Scanned {
     size: u64,
     scan: ContentScan,
     /// The compressed copy, filed into the raw store only once the input proves readable.
-    raw: Option<tgscope_store::RawWriter>,
+    raw: Option<tgscope_archive::RawWriter>,
 }
 
 impl Scanned {
@@ -1060,7 +1061,7 @@ fn check_capture_time(
 /// folder's name says when only the ingest time was known; returns the capture's time.
 fn retime_archived(
     store: &mut Store,
-    capture: &tgscope_store::Capture,
+    capture: &tgscope_archive::Capture,
     source: Source<'_>,
     options: &IngestOptions,
     warnings: &mut Vec<String>,
@@ -1236,7 +1237,7 @@ impl Reconciler {
     /// refused; a file the export does not hold is noted.
     fn keep_media_files(
         &mut self,
-        media_store: Option<&tgscope_store::MediaStore>,
+        media_store: Option<&tgscope_archive::MediaStore>,
         post: &mut CapturedPost,
         report: &mut CaptureReport,
     ) -> Result<()> {

@@ -61,6 +61,12 @@ pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
 pub use search::{IndexUpdate, QueryCounts, SearchHit, SearchPage, SortBy};
+pub use tgscope_archive::{AbsenceRecord, ChangeRecord, CollectRun};
+pub use tgscope_archive::{Capture, CaptureStatus};
+pub use tgscope_archive::{
+    ChannelInfo, ChannelSummary, Counted, PostCount, PostDetail, PostRecord, SightingRecord, Stats,
+    VersionRecord,
+};
 pub use tgscope_index::{Period, PeriodCount};
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
@@ -68,12 +74,6 @@ pub use tgscope_read::desktop_json::JsonOptions;
 pub use tgscope_read::dump::{DumpOptions, FieldMap};
 pub use tgscope_read::{ReadOptions, TextOptions};
 use tgscope_store::Store;
-pub use tgscope_store::query::{
-    ChannelInfo, ChannelSummary, Counted, PostCount, PostDetail, PostRecord, SightingRecord, Stats,
-    VersionRecord,
-};
-pub use tgscope_store::watch::{AbsenceRecord, ChangeRecord, CollectRun};
-pub use tgscope_store::{Capture, CaptureStatus};
 pub use watch::PageReport;
 
 use export::ExportRecord;
@@ -299,7 +299,7 @@ impl Engine {
 /// The export records of the posts matching a filter, from [`Engine::export_records`].
 pub struct ExportRecords<'a> {
     store: &'a Store,
-    query: tgscope_store::query::PostQuery,
+    query: tgscope_archive::PostQuery,
     copies: std::collections::HashMap<i64, (i64, copies::CopyOf)>,
     recognizer: std::sync::Arc<tgscope_analyze::entities::Recognizer>,
 }

@@ -24,14 +24,14 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tgscope_analyze::narratives::{MAX_QUERIES, NarrativeMatches, NarrativeState};
+use tgscope_archive::NarrativePostFacts;
 use tgscope_index::{Period, PeriodCount};
-use tgscope_store::narratives::NarrativePostFacts;
 
 use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::search::{SearchPage, SortBy, unix_seconds};
 
-pub use tgscope_store::narratives::{NarrativeRecord, NarrativeVersion};
+pub use tgscope_archive::{NarrativeRecord, NarrativeVersion};
 
 /// The folder of the narratives' matches inside an archive.
 pub const NARRATIVES_DIR: &str = "narratives";
@@ -458,7 +458,7 @@ impl Engine {
             self.load_narratives()?
                 .and_then(|s| {
                     s.narratives
-                        .get(&tgscope_store::narratives::narrative_key(&record.name))
+                        .get(&tgscope_archive::narrative_key(&record.name))
                         .map(|m| m.posts.len() as u64)
                 })
                 .unwrap_or(0)
@@ -506,7 +506,7 @@ impl Engine {
             }
             let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
             out.push(Resolved {
-                key: tgscope_store::narratives::narrative_key(&r.name),
+                key: tgscope_archive::narrative_key(&r.name),
                 fingerprint: fingerprint(&refs),
                 queries,
             });
@@ -689,7 +689,7 @@ impl Engine {
         let matches = state
             .and_then(|s| {
                 s.narratives
-                    .get(&tgscope_store::narratives::narrative_key(&record.name))
+                    .get(&tgscope_archive::narrative_key(&record.name))
                     .cloned()
             })
             .unwrap_or_default();

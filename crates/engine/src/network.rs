@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike};
 use serde::Serialize;
 use tgscope_analyze::network::{ChannelFacts, CopyMember, NetworkPost, NetworkState};
-use tgscope_store::index_feed::NetworkRow;
+use tgscope_archive::NetworkRow;
 
 use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use tgscope_analyze::entities::{EntityKind, Recognizer, fold_name};
 
 use crate::entities::capitalised;
+use tgscope_archive::PostForIndex;
 use tgscope_index::{Index, IndexDoc, Period, PeriodCount, Query, SearchOptions, Sort};
-use tgscope_store::index_feed::PostForIndex;
 
 use crate::error::{EngineError, Result};
 use crate::{Engine, PostRecord};

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
+use tgscope_archive::{ChangeFilter, ChangeRecord, CollectRun};
 use tgscope_model::ChannelRef;
-use tgscope_store::watch::{ChangeFilter, ChangeRecord, CollectRun};
 
 use crate::Engine;
 use crate::error::{EngineError, Result};

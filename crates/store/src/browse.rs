@@ -2,73 +2,20 @@
 //!
 //! Also a handle that interrupts a running query.
 
-use std::sync::Arc;
-
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 
 use crate::Store;
-use crate::error::Result;
-use crate::query::{ChannelInfo, ChannelSummary};
+use tgscope_archive::Result;
+use tgscope_archive::{
+    ChannelCount, ChannelInfo, ChannelSummary, Interrupter, SourceCount, TagCount,
+};
 use tgscope_text::names::{alias_key, bare_name, name_key, tag_key};
-
-/// A hashtag with the number of posts (current versions) using it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TagCount {
-    /// The hashtag without `#`, as first written in the archive.
-    pub tag: String,
-    /// Its key (`tgscope_text::names::tag_key`: what `#X`, `#x` and `#Ё`/`#Е` share).
-    pub key: String,
-    /// Posts using it.
-    pub posts: u64,
-}
-
-/// A forward source with the number of posts forwarded from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceCount {
-    /// Archive id of the source channel, when the archive knows it as a channel.
-    pub channel_id: Option<i64>,
-    /// The best name to show (username, else title).
-    pub name: String,
-    /// Its username, when known.
-    pub username: Option<String>,
-    /// Its title, when known.
-    pub title: Option<String>,
-    /// Posts forwarded from it.
-    pub posts: u64,
-}
-
-/// A channel with the number of its posts that use something (a hashtag).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChannelCount {
-    /// The channel.
-    pub channel: ChannelInfo,
-    /// How many of its posts.
-    pub posts: u64,
-}
-
-/// Cuts off the query an open archive is running (from another thread); a query started
-/// after the running ones ended is not affected.
-#[derive(Clone)]
-pub struct Interrupter(Arc<rusqlite::InterruptHandle>);
-
-impl Interrupter {
-    /// Stops the statements running now; they fail with an "interrupted" error.
-    pub fn interrupt(&self) {
-        self.0.interrupt();
-    }
-}
-
-impl std::fmt::Debug for Interrupter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Interrupter")
-    }
-}
 
 impl Store {
     /// A handle that interrupts this archive's running query.
     pub fn interrupter(&self) -> Interrupter {
-        Interrupter(Arc::new(self.conn().get_interrupt_handle()))
+        let handle = self.conn().get_interrupt_handle();
+        Interrupter::new(move || handle.interrupt())
     }
 
     /// The channels `name` names, the rules of [`tgscope_text::names`] applied in order, the

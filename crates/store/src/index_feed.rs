@@ -5,22 +5,23 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
-use crate::error::{Result, StoreError};
+use tgscope_archive::{ArchiveError, Result};
+use tgscope_archive::{NetworkRow, PostDate, PostForIndex, PostText};
 
 /// Why a walk over the posts stopped: the archive failed, or the caller said so.
 enum Stop<E> {
-    Store(StoreError),
+    Store(ArchiveError),
     Callback(E),
 }
 
 impl<E> From<rusqlite::Error> for Stop<E> {
     fn from(e: rusqlite::Error) -> Self {
-        Stop::Store(StoreError::from(e))
+        Stop::Store(ArchiveError::from(e))
     }
 }
 
-impl<E> From<StoreError> for Stop<E> {
-    fn from(e: StoreError) -> Self {
+impl<E> From<ArchiveError> for Stop<E> {
+    fn from(e: ArchiveError) -> Self {
         Stop::Store(e)
     }
 }
@@ -31,36 +32,6 @@ enum Which<'a> {
     AfterMark(i64),
     /// These, by archive id.
     Posts(&'a [i64]),
-}
-
-/// One post as the index needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostForIndex {
-    /// Archive id of the post.
-    pub post_id: i64,
-    /// Its channel.
-    pub channel_id: i64,
-    /// Whether the current version is a forward.
-    pub forwarded: bool,
-    /// The forward source's channel (archive id), when the current version is a forward from
-    /// a source the archive knows by a name.
-    pub forward_channel_id: Option<i64>,
-    /// Clean text of the current version.
-    pub text: String,
-    /// Hashtags of the current version (without '#').
-    pub hashtags: Vec<String>,
-    /// Mentions of the current version (without '@').
-    pub mentions: Vec<String>,
-    /// Observed date (RFC 3339 UTC), else the inferred one (as stored).
-    pub date: Option<String>,
-    /// Media kinds of the current version.
-    pub media_kinds: Vec<String>,
-    /// Whether the current version has a link.
-    pub has_link: bool,
-    /// Whether the post was edited: more than one version, or an edited mark.
-    pub edited: bool,
-    /// Telegram's message id.
-    pub message_id: Option<i64>,
 }
 
 impl Store {
@@ -75,7 +46,7 @@ impl Store {
 
     /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
     /// 0), in post order; an error of `f` stops the walk and is returned.
-    pub fn for_each_post_for_index<E: From<StoreError>>(
+    pub fn for_each_post_for_index<E: From<ArchiveError>>(
         &self,
         after_mark: i64,
         mut f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
@@ -92,7 +63,7 @@ impl Store {
     /// Calls `f` for each of these posts (by archive id, in post order) as the index needs it:
     /// for posts whose versions changed in place (an observed date replacing an inferred one),
     /// which the archive's mark does not see.
-    pub fn for_each_post_for_index_of<E: From<StoreError>>(
+    pub fn for_each_post_for_index_of<E: From<ArchiveError>>(
         &self,
         post_ids: &[i64],
         mut f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
@@ -176,7 +147,7 @@ impl Store {
     /// Calls `f` with the current text of every post, one channel at a time (a channel's
     /// posts together, in post order; channels by id): the copy analysis learns each
     /// channel's boilerplate from its posts. An error of `f` stops the walk.
-    pub fn for_each_channel_texts<E: From<StoreError>>(
+    pub fn for_each_channel_texts<E: From<ArchiveError>>(
         &self,
         mut f: impl FnMut(Vec<PostText>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
@@ -274,33 +245,10 @@ impl Store {
     }
 }
 
-/// One post as the network analysis needs it: its current version's date, forward source,
-/// mentions, links and hashtags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NetworkRow {
-    /// Archive id of the post.
-    pub post_id: i64,
-    /// Its channel.
-    pub channel_id: i64,
-    /// Observed date (RFC 3339 UTC).
-    pub date: Option<String>,
-    /// Inferred date, as stored, when there is no observed one.
-    pub date_inferred: Option<String>,
-    /// When the current version is a forward: the source's channel (archive id), when the
-    /// archive knows it by a name, and the source post's message id, when known.
-    pub forward: Option<(Option<i64>, Option<i64>)>,
-    /// Usernames of its mentions (without `@`).
-    pub mentions: Vec<String>,
-    /// Its links' URLs (the label when a link has no separate URL).
-    pub links: Vec<String>,
-    /// Its hashtags (without `#`).
-    pub hashtags: Vec<String>,
-}
-
 impl Store {
     /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
     /// 0), in post order, as the network analysis needs it; an error of `f` stops the walk.
-    pub fn for_each_network_post<E: From<StoreError>>(
+    pub fn for_each_network_post<E: From<ArchiveError>>(
         &self,
         after_mark: i64,
         f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
@@ -309,7 +257,7 @@ impl Store {
     }
 
     /// [`Store::for_each_network_post`] for these posts (those the archive has), in post order.
-    pub fn for_each_network_post_of<E: From<StoreError>>(
+    pub fn for_each_network_post_of<E: From<ArchiveError>>(
         &self,
         post_ids: &[i64],
         f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
@@ -317,7 +265,7 @@ impl Store {
         self.walk_network_posts(Which::Posts(post_ids), f)
     }
 
-    fn walk_network_posts<E: From<StoreError>>(
+    fn walk_network_posts<E: From<ArchiveError>>(
         &self,
         which: Which<'_>,
         mut f: impl FnMut(NetworkRow) -> std::result::Result<(), E>,
@@ -385,37 +333,6 @@ impl Store {
             Stop::Callback(e) => e,
         })
     }
-}
-
-/// When a post was published, as its current version says, for the copy analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostDate {
-    /// Archive id of the post.
-    pub post_id: i64,
-    /// Its channel.
-    pub channel_id: i64,
-    /// Observed date (RFC 3339 UTC).
-    pub date: Option<String>,
-    /// Inferred date, as stored, when there is no observed one.
-    pub date_inferred: Option<String>,
-    /// Telegram's message id, when known.
-    pub message_id: Option<i64>,
-    /// When the current version is a forward: the source's channel (archive id), when the
-    /// archive knows it by a name...
-    pub forward_channel_id: Option<i64>,
-    /// ...and the source post's message id, when known.
-    pub forward_message_id: Option<i64>,
-}
-
-/// A post's current text, for the copy analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostText {
-    /// Archive id of the post.
-    pub post_id: i64,
-    /// Its channel.
-    pub channel_id: i64,
-    /// Clean text of its current version.
-    pub text: String,
 }
 
 fn post_text(r: &rusqlite::Row<'_>) -> rusqlite::Result<PostText> {

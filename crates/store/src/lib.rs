@@ -1,14 +1,14 @@
-//! The archive: one directory holding an SQLite database (channels, posts, versions, captures,
-//! sightings and what posts carry) and the raw bytes of every capture, compressed and
-//! content-addressed.
+//! The embedded archive: one directory holding an SQLite database (channels, posts, versions,
+//! captures, sightings and what posts carry) beside the raw bytes of every capture
+//! (`tgscope_archive::RawStore`).
 //!
-//! Place in the pipeline: below the engine, which reconciles read posts into it; above the
-//! model. This is the only crate that speaks SQL.
+//! Place in the pipeline: below the engine, which reconciles read posts into it; it speaks the
+//! archive's vocabulary (`tgscope-archive`: the records it returns, its errors, the interrupter)
+//! and is the only crate that speaks SQL.
 //!
 //! Main types:
 //! - [`Store`]: an open archive (WAL mode, versioned migrations, prepared statements).
 //! - [`Writer`]: one write transaction; the engine batches many posts into one.
-//! - [`RawStore`]: `raw/<aa>/<sha256>.zst`, the kept captures.
 //! - [`query`]: what the archive holds, as the front ends ask for it.
 //! - [`watch`]: fetches, absences, collection runs and the changes they show.
 //!
@@ -16,12 +16,10 @@
 //! engine does, with the lookups offered here), read captures, or search text.
 
 pub mod browse;
-pub mod error;
 pub mod index_feed;
 pub mod migrate;
 pub mod narratives;
 pub mod query;
-pub mod raw;
 pub mod settings;
 pub mod watch;
 mod write;
@@ -31,10 +29,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+use tgscope_archive::{Capture, MediaStore, RawStore};
 
-pub use error::{Result, StoreError};
-pub use raw::{MediaStore, RawReader, RawStore, RawWriter, sha256_hex};
-pub use write::{Capture, CaptureStatus, NewCapture, Writer};
+pub use tgscope_archive::{ArchiveError, Result};
+pub use write::Writer;
 
 /// The database file inside an archive directory.
 pub const DB_FILE: &str = "archive.sqlite";
@@ -50,7 +48,7 @@ impl Store {
     /// Opens the archive in `dir` for writing, creating it (and bringing its schema up to date)
     /// as needed.
     pub fn open(dir: &Path) -> Result<Store> {
-        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
             action: "creating archive directory",
             path: dir.to_path_buf(),
             source,
@@ -71,7 +69,7 @@ impl Store {
     pub fn open_read_only(dir: &Path) -> Result<Store> {
         let db = dir.join(DB_FILE);
         if !db.is_file() {
-            return Err(StoreError::Missing {
+            return Err(ArchiveError::Missing {
                 path: dir.to_path_buf(),
             });
         }
@@ -83,7 +81,7 @@ impl Store {
         tune_statements(&conn)?;
         let found = migrate::version(&conn)?;
         if found > migrate::SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
+            return Err(ArchiveError::TooNew {
                 path: dir.to_path_buf(),
                 found,
                 supported: migrate::SCHEMA_VERSION,

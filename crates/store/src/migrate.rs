@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 use std::path::Path;
 
-use crate::error::{Result, StoreError};
+use tgscope_archive::{ArchiveError, Result};
 
 /// A step of a migration that SQL cannot express (keys computed by tgscope-text), run in the
 /// migration's transaction after its SQL.
@@ -74,7 +74,7 @@ pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {
         |r| r.get(0),
     )?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
+        return Err(ArchiveError::TooNew {
             path: dir.to_path_buf(),
             found: current,
             supported: SCHEMA_VERSION,

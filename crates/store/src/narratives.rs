@@ -6,68 +6,10 @@
 //! which posts a narrative matches (derived data the engine keeps beside the index).
 
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 
 use crate::Store;
-use crate::error::{Result, StoreError};
-
-/// A narrative: its name and its versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NarrativeRecord {
-    /// The archive's id of the narrative.
-    pub id: i64,
-    /// The name as first written.
-    pub name: String,
-    /// When it was first added (RFC 3339 UTC).
-    pub created_at: String,
-    /// When it was removed, if it is removed (RFC 3339 UTC).
-    pub removed_at: Option<String>,
-    /// Its versions, oldest first (the last one is current); at least one.
-    pub versions: Vec<NarrativeVersion>,
-}
-
-impl NarrativeRecord {
-    /// The current (newest) version.
-    pub fn current(&self) -> Option<&NarrativeVersion> {
-        self.versions.last()
-    }
-}
-
-/// One version of a narrative's definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NarrativeVersion {
-    /// 1 for the first definition, 2 for the next edit, ...
-    pub version: i64,
-    /// What the narrative is about, as its author wrote it (may be empty).
-    pub description: String,
-    /// The queries in tgscope's query language, in the order given: a post matching any of
-    /// them matches the narrative.
-    pub queries: Vec<String>,
-    /// When the version was made (RFC 3339 UTC).
-    pub created_at: String,
-}
-
-/// What the report of a narrative needs of each matching post (its current version).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NarrativePostFacts {
-    /// Archive id of the post.
-    pub post_id: i64,
-    /// Its channel's archive id.
-    pub channel_id: i64,
-    /// Telegram's message id, when known.
-    pub message_id: Option<i64>,
-    /// Observed date (RFC 3339 UTC).
-    pub date: Option<String>,
-    /// Inferred date as stored, when there is no observed one.
-    pub date_inferred: Option<String>,
-    /// Views, when the capture gave them.
-    pub views: Option<u64>,
-}
-
-/// The key a narrative's name is found by: case-insensitive, trimmed.
-pub fn narrative_key(name: &str) -> String {
-    tgscope_text::names::alias_key(name)
-}
+use tgscope_archive::{ArchiveError, Result};
+use tgscope_archive::{NarrativePostFacts, NarrativeRecord, NarrativeVersion, narrative_key};
 
 impl Store {
     /// Whether the archive's schema has narratives (an archive of an older schema opened for
@@ -144,7 +86,7 @@ impl Store {
         rows.into_iter()
             .map(|(version, description, queries, created_at)| {
                 let queries: Vec<String> = serde_json::from_str(&queries).map_err(|e| {
-                    StoreError::Corrupt(format!(
+                    ArchiveError::Corrupt(format!(
                         "narrative {id} version {version}: queries are not a JSON list: {e}"
                     ))
                 })?;
@@ -170,7 +112,7 @@ impl Store {
         let key = narrative_key(name);
         let now = crate::now();
         let queries = serde_json::to_string(queries)
-            .map_err(|e| StoreError::Corrupt(format!("queries as JSON: {e}")))?;
+            .map_err(|e| ArchiveError::Corrupt(format!("queries as JSON: {e}")))?;
         let tx = self.conn().unchecked_transaction()?;
         let id: i64 = match tx
             .query_row(
@@ -203,7 +145,7 @@ impl Store {
         )?;
         tx.commit()?;
         self.narrative(name)?
-            .ok_or_else(|| StoreError::Corrupt(format!("narrative {name:?} vanished")))
+            .ok_or_else(|| ArchiveError::Corrupt(format!("narrative {name:?} vanished")))
     }
 
     /// Marks the narrative called `name` removed (its versions are kept); false when there is

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
-use crate::error::Result;
+use tgscope_archive::Result;
 
 impl Store {
     /// The value of a setting, when one was chosen.

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
+use tgscope_archive::{ArchiveError, CaptureStatus, NewCapture, PostQuery, sha256_hex};
 use tgscope_model::{CapturedPost, ChannelRef, Forward, Location, Media, MediaKind, Placeholder};
-use tgscope_store::query::PostQuery;
-use tgscope_store::{CaptureStatus, NewCapture, Store, StoreError, sha256_hex};
+use tgscope_store::Store;
 
 fn capture<'a>(sha: &'a str) -> NewCapture<'a> {
     NewCapture {
@@ -52,7 +52,7 @@ fn opening_twice_keeps_one_schema_and_a_newer_schema_is_refused() {
     drop(store);
     mark_as_future_schema(dir.path());
     match Store::open_read_only(dir.path()) {
-        Err(StoreError::TooNew { found, .. }) => assert_eq!(found, 99),
+        Err(ArchiveError::TooNew { found, .. }) => assert_eq!(found, 99),
         other => panic!("expected TooNew, got {:?}", other.err()),
     }
 }
@@ -70,7 +70,7 @@ fn mark_as_future_schema(dir: &std::path::Path) {
 fn a_missing_archive_is_the_users_fault() {
     let dir = tempfile::tempdir().expect("tempdir");
     let err = Store::open_read_only(&dir.path().join("nothing-here")).err();
-    assert!(matches!(err, Some(StoreError::Missing { .. })));
+    assert!(matches!(err, Some(ArchiveError::Missing { .. })));
     assert!(err.expect("error").is_user_fault());
 }
 

@@ -6,8 +6,8 @@ use std::io::Write;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use tgscope_archive::PostRecord;
 use tgscope_model::{Entity, Forward, Link, Media, Poll, Reaction, Reply, Sender};
-use tgscope_store::query::PostRecord;
 
 use crate::error::Result;
 

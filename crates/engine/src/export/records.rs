@@ -8,9 +8,9 @@
 use serde::Serialize;
 
 use tgscope_analyze::entities::EntityKind;
+use tgscope_archive::Capture;
+use tgscope_archive::ChannelSummary;
 use tgscope_model::CaptureTime;
-use tgscope_store::Capture;
-use tgscope_store::query::ChannelSummary;
 
 use super::sink::TableRecord;
 use super::{CSV_COLUMNS, ExportRecord};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Result, StoreError};
+use crate::error::{ArchiveError, Result};
 
 /// The bytes of a kept capture, decompressed as they are read ([`RawStore::reader`]).
 pub type RawReader = zstd::stream::read::Decoder<'static, io::BufReader<File>>;
@@ -39,19 +39,19 @@ impl RawStore {
     /// Starts writing a capture whose hash is not known yet; bytes are hashed as they pass.
     pub fn writer(&self) -> Result<RawWriter> {
         let tmp_dir = self.dir.join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(|source| StoreError::Io {
+        fs::create_dir_all(&tmp_dir).map_err(|source| ArchiveError::Io {
             action: "creating",
             path: tmp_dir.clone(),
             source,
         })?;
         let tmp = tempfile_in(&tmp_dir)?;
-        let file = File::create(&tmp).map_err(|source| StoreError::Io {
+        let file = File::create(&tmp).map_err(|source| ArchiveError::Io {
             action: "creating",
             path: tmp.clone(),
             source,
         })?;
         let encoder = zstd::stream::Encoder::new(BufWriter::new(file), 3).map_err(|source| {
-            StoreError::Io {
+            ArchiveError::Io {
                 action: "compressing into",
                 path: tmp.clone(),
                 source,
@@ -87,12 +87,12 @@ impl RawStore {
     /// large to hold in memory).
     pub fn reader(&self, sha256: &str) -> Result<RawReader> {
         let path = self.path_of(sha256);
-        let file = File::open(&path).map_err(|source| StoreError::Io {
+        let file = File::open(&path).map_err(|source| ArchiveError::Io {
             action: "opening",
             path: path.clone(),
             source,
         })?;
-        zstd::stream::read::Decoder::new(file).map_err(|source| StoreError::Io {
+        zstd::stream::read::Decoder::new(file).map_err(|source| ArchiveError::Io {
             action: "decompressing",
             path,
             source,
@@ -103,7 +103,7 @@ impl RawStore {
     pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         io::Read::read_to_end(&mut self.reader(sha256)?, &mut bytes).map_err(|source| {
-            StoreError::Io {
+            ArchiveError::Io {
                 action: "decompressing",
                 path: self.path_of(sha256),
                 source,
@@ -120,13 +120,13 @@ impl RawStore {
             return Ok(path);
         }
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            fs::create_dir_all(parent).map_err(|source| ArchiveError::Io {
                 action: "creating",
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
-        fs::rename(tmp, &path).map_err(|source| StoreError::Io {
+        fs::rename(tmp, &path).map_err(|source| ArchiveError::Io {
             action: "moving raw capture to",
             path: path.clone(),
             source,
@@ -172,7 +172,7 @@ impl RawWriter {
     pub fn finish(mut self, store: &RawStore, sha256: &str) -> Result<PathBuf> {
         let encoder = self.encoder.take().expect("finish is called once");
         let tmp = self.tmp.clone();
-        let io_err = |source| StoreError::Io {
+        let io_err = |source| ArchiveError::Io {
             action: "writing",
             path: tmp.clone(),
             source,
@@ -223,7 +223,7 @@ impl MediaStore {
     pub fn keep(&self, file: &Path) -> Result<(String, u64)> {
         let io = |action: &'static str, path: &Path| {
             let path = path.to_path_buf();
-            move |source| StoreError::Io {
+            move |source| ArchiveError::Io {
                 action,
                 path,
                 source,

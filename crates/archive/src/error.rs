@@ -1,15 +1,16 @@
-//! Errors of the archive, split into the user's faults and the archive's own.
+//! Errors of the archive, whatever its backend, split into the user's faults and the archive's
+//! own.
 
 use std::path::PathBuf;
 
 /// An archive operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum StoreError {
-    /// The archive directory does not exist (for commands that only read).
+pub enum ArchiveError {
+    /// The archive does not exist (for commands that only read).
     #[error("no archive at {path} (run `tgscope ingest` first, or pass --archive)")]
     Missing {
-        /// The directory looked for.
+        /// Where it was looked for.
         path: PathBuf,
     },
     /// The archive was written by a newer tgscope.
@@ -17,7 +18,7 @@ pub enum StoreError {
         "the archive at {path} has schema version {found}, newer than this tgscope ({supported}); upgrade tgscope"
     )]
     TooNew {
-        /// The archive directory.
+        /// The archive.
         path: PathBuf,
         /// Its schema version.
         found: i64,
@@ -35,20 +36,41 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    /// SQLite failed.
-    #[error("archive database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database behind the archive failed.
+    #[error("archive database: {source}")]
+    Backend {
+        /// The backend's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The archive holds something it should not (a bug or outside tampering).
     #[error("archive is inconsistent: {0}")]
     Corrupt(String),
 }
 
-impl StoreError {
+impl ArchiveError {
     /// True when the fault is the user's (a missing archive), not the archive's.
     pub fn is_user_fault(&self) -> bool {
-        matches!(self, StoreError::Missing { .. })
+        matches!(self, ArchiveError::Missing { .. })
+    }
+
+    /// The backend's own error, when the database failed.
+    pub fn backend_source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            ArchiveError::Backend { source } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<rusqlite::Error> for ArchiveError {
+    fn from(e: rusqlite::Error) -> Self {
+        ArchiveError::Backend {
+            source: Box::new(e),
+        }
     }
 }
 
 /// Result of archive operations.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;
