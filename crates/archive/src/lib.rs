@@ -21,6 +21,7 @@
 //!
 //! What it does not do: speak SQL, decide identity (the engine does), or read captures.
 
+pub mod backend;
 pub mod capture;
 pub mod channel;
 pub mod error;
@@ -32,6 +33,14 @@ pub mod raw;
 pub mod stats;
 pub mod watch;
 
+pub use backend::PostSelection;
+
+/// The archive's traits, for `use tgscope_archive::prelude::*` where an archive is read.
+pub mod prelude {
+    pub use crate::backend::{
+        ArchiveWalks, BrowseReads, FeedReads, NarrativeStore, PostReads, SettingStore, WatchReads,
+    };
+}
 pub use capture::{Capture, CaptureStatus, NewCapture};
 pub use channel::{ChannelCount, ChannelInfo, ChannelSummary, SourceCount, TagCount};
 pub use error::{ArchiveError, Result};

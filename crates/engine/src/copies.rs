@@ -20,6 +20,7 @@ use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
 use crate::{ChannelInfo, Engine, PostRecord};
+use tgscope_archive::prelude::*;
 
 pub use tgscope_analyze::copies::{Params as CopyParams, Relation};
 

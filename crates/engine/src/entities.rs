@@ -12,6 +12,7 @@ use tgscope_analyze::network::graph::Graph;
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
 use crate::{Engine, Period};
+use tgscope_archive::prelude::*;
 
 pub use tgscope_analyze::entities::{
     Entity, EntityCount, EntityKind, EntityTable, Mention, Recognizer, Via, entity_key, fold_name,

@@ -11,6 +11,7 @@ use tgscope_archive::{ChannelInfo, PostCount, PostQuery};
 
 use crate::error::{EngineError, Result};
 use crate::{Engine, PostRecord};
+use tgscope_archive::prelude::*;
 
 /// Which posts to list, as a user writes it (names, not ids).
 #[derive(Debug, Clone, Default)]

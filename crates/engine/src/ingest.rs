@@ -19,6 +19,7 @@ use tgscope_text::normalize;
 
 use crate::Engine;
 use crate::error::{EngineError, InputError, Result};
+use tgscope_archive::prelude::*;
 
 /// How long a batch of posts written in one transaction is.
 pub const DEFAULT_BATCH: usize = 500;

@@ -77,6 +77,7 @@ use tgscope_store::Store;
 pub use watch::PageReport;
 
 use export::ExportRecord;
+use tgscope_archive::prelude::*;
 
 /// The default archive directory.
 pub const DEFAULT_ARCHIVE: &str = "tgscope-archive";

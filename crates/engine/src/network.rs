@@ -16,6 +16,7 @@ use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};
 use crate::search::unix_seconds;
 use crate::{ChannelRole, CopyParams, Engine, Period};
+use tgscope_archive::prelude::*;
 
 pub use tgscope_analyze::network::{
     EdgeKind, Hashtag, Network, NetworkQuery, ObjectKind, format, graph,

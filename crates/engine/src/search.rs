@@ -18,6 +18,7 @@ use tgscope_index::{Index, IndexDoc, Period, PeriodCount, Query, SearchOptions, 
 
 use crate::error::{EngineError, Result};
 use crate::{Engine, PostRecord};
+use tgscope_archive::prelude::*;
 
 /// The index's folder inside the archive directory.
 pub const INDEX_DIR: &str = "index";

@@ -9,6 +9,7 @@ use tgscope_model::ChannelRef;
 use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::ingest::{self, CaptureReport, FetchedPage, FileOutcome, IngestOptions, NoProgress};
+use tgscope_archive::prelude::*;
 
 /// What became of a fetched page.
 #[derive(Debug, Clone)]

@@ -6,25 +6,19 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
 use tgscope_archive::Result;
+use tgscope_archive::prelude::*;
 use tgscope_archive::{
     ChannelCount, ChannelInfo, ChannelSummary, Interrupter, SourceCount, TagCount,
 };
 use tgscope_text::names::{alias_key, bare_name, name_key, tag_key};
 
-impl Store {
-    /// A handle that interrupts this archive's running query.
-    pub fn interrupter(&self) -> Interrupter {
+impl BrowseReads for Store {
+    fn interrupter(&self) -> Interrupter {
         let handle = self.conn().get_interrupt_handle();
         Interrupter::new(move || handle.interrupt())
     }
 
-    /// The channels `name` names, the rules of [`tgscope_text::names`] applied in order, the
-    /// first that finds any winning: its archive id (digits); one of its usernames or titles
-    /// (any case, `@` and `t.me/` links allowed: [`alias_key`]); a name equal to one of them
-    /// once both are folded to letters and digits ([`name_key`]: "Russian MFA" for "Russian MFA
-    /// 🇷🇺"). Empty when none; several when the name fits several channels (the caller decides:
-    /// never a silent union).
-    pub fn channels_named(&self, name: &str) -> Result<Vec<ChannelInfo>> {
+    fn channels_named(&self, name: &str) -> Result<Vec<ChannelInfo>> {
         let conn = self.conn();
         let name = name.trim();
         if !name.is_empty()
@@ -60,8 +54,7 @@ impl Store {
         Ok(Vec::new())
     }
 
-    /// One channel with its counts and names.
-    pub fn channel_summary(&self, id: i64) -> Result<Option<ChannelSummary>> {
+    fn channel_summary(&self, id: i64) -> Result<Option<ChannelSummary>> {
         let conn = self.conn();
         let summary = conn
             .prepare_cached(
@@ -110,9 +103,7 @@ impl Store {
         Ok(Some(summary))
     }
 
-    /// The hashtags most used by the current versions of posts (of one channel, or of the
-    /// whole archive), most posts first, then by name.
-    pub fn top_hashtags(
+    fn top_hashtags(
         &self,
         channel_id: Option<i64>,
         limit: u64,
@@ -136,9 +127,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The sources the current versions of posts (of one channel, or of the whole archive)
-    /// were forwarded from most, most posts first.
-    pub fn top_forward_sources(
+    fn top_forward_sources(
         &self,
         channel_id: Option<i64>,
         limit: u64,
@@ -176,9 +165,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// How many posts (current versions) use a hashtag (`#` and case ignored), and its form
-    /// as first written; `None` when no post uses it.
-    pub fn hashtag(&self, tag: &str) -> Result<Option<TagCount>> {
+    fn hashtag(&self, tag: &str) -> Result<Option<TagCount>> {
         let key = tag_key(tag);
         Ok(self
             .conn()
@@ -197,8 +184,7 @@ impl Store {
             .optional()?)
     }
 
-    /// The channels whose posts (current versions) use a hashtag most, most posts first.
-    pub fn hashtag_channels(&self, tag: &str, limit: u64) -> Result<Vec<ChannelCount>> {
+    fn hashtag_channels(&self, tag: &str, limit: u64) -> Result<Vec<ChannelCount>> {
         let key = tag_key(tag);
         Ok(self
             .conn()

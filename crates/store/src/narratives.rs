@@ -8,18 +8,12 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
+use tgscope_archive::prelude::*;
 use tgscope_archive::{ArchiveError, Result};
 use tgscope_archive::{NarrativePostFacts, NarrativeRecord, NarrativeVersion, narrative_key};
 
-impl Store {
-    /// Whether the archive's schema has narratives (an archive of an older schema opened for
-    /// reading only has none).
-    fn has_narratives(&self) -> Result<bool> {
-        Ok(crate::migrate::version(self.conn())? >= 7)
-    }
-
-    /// The narrative with this name (any case), with its versions, removed or not.
-    pub fn narrative(&self, name: &str) -> Result<Option<NarrativeRecord>> {
+impl NarrativeStore for Store {
+    fn narrative(&self, name: &str) -> Result<Option<NarrativeRecord>> {
         if !self.has_narratives()? {
             return Ok(None);
         }
@@ -44,8 +38,7 @@ impl Store {
         }
     }
 
-    /// Every narrative with its versions, by name (removed ones too when `removed` is true).
-    pub fn narratives(&self, removed: bool) -> Result<Vec<NarrativeRecord>> {
+    fn narratives(&self, removed: bool) -> Result<Vec<NarrativeRecord>> {
         if !self.has_narratives()? {
             return Ok(Vec::new());
         }
@@ -72,38 +65,7 @@ impl Store {
             .collect()
     }
 
-    fn narrative_versions(&self, id: i64) -> Result<Vec<NarrativeVersion>> {
-        let rows: Vec<(i64, String, String, String)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT version, description, queries, created_at FROM narrative_versions
-                 WHERE narrative_id = ?1 ORDER BY version",
-            )?
-            .query_map(params![id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        rows.into_iter()
-            .map(|(version, description, queries, created_at)| {
-                let queries: Vec<String> = serde_json::from_str(&queries).map_err(|e| {
-                    ArchiveError::Corrupt(format!(
-                        "narrative {id} version {version}: queries are not a JSON list: {e}"
-                    ))
-                })?;
-                Ok(NarrativeVersion {
-                    version,
-                    description,
-                    queries,
-                    created_at,
-                })
-            })
-            .collect()
-    }
-
-    /// Adds a version of the narrative called `name` (made when the archive has none by that
-    /// name; restored when it was removed), in one transaction; returns the narrative as it is
-    /// now. The caller checks the queries first.
-    pub fn add_narrative_version(
+    fn add_narrative_version(
         &self,
         name: &str,
         description: &str,
@@ -148,9 +110,7 @@ impl Store {
             .ok_or_else(|| ArchiveError::Corrupt(format!("narrative {name:?} vanished")))
     }
 
-    /// Marks the narrative called `name` removed (its versions are kept); false when there is
-    /// no current narrative by that name.
-    pub fn remove_narrative(&self, name: &str) -> Result<bool> {
+    fn remove_narrative(&self, name: &str) -> Result<bool> {
         let changed = self.conn().execute(
             "UPDATE narratives SET removed_at = ?2 WHERE name_key = ?1 AND removed_at IS NULL",
             params![narrative_key(name), crate::now()],
@@ -158,8 +118,7 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// The posts with a version newer than `after_mark` (new or edited since), in post order.
-    pub fn posts_changed_after(&self, after_mark: i64) -> Result<Vec<i64>> {
+    fn posts_changed_after(&self, after_mark: i64) -> Result<Vec<i64>> {
         Ok(self
             .conn()
             .prepare_cached("SELECT DISTINCT post_id FROM versions WHERE id > ?1 ORDER BY post_id")?
@@ -167,9 +126,7 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The facts of these posts' current versions that a narrative's report needs, in post
-    /// order (the posts the archive has).
-    pub fn narrative_post_facts(&self, post_ids: &[i64]) -> Result<Vec<NarrativePostFacts>> {
+    fn narrative_post_facts(&self, post_ids: &[i64]) -> Result<Vec<NarrativePostFacts>> {
         let mut out = Vec::with_capacity(post_ids.len());
         let mut stmt = self.conn().prepare_cached(
             "SELECT p.id, p.channel_id, p.message_id, v.date,
@@ -195,6 +152,42 @@ impl Store {
         }
         out.sort_by_key(|p| p.post_id);
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Whether the archive's schema has narratives (an archive of an older schema opened for
+    /// reading only has none).
+    fn has_narratives(&self) -> Result<bool> {
+        Ok(crate::migrate::version(self.conn())? >= 7)
+    }
+
+    fn narrative_versions(&self, id: i64) -> Result<Vec<NarrativeVersion>> {
+        let rows: Vec<(i64, String, String, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT version, description, queries, created_at FROM narrative_versions
+                 WHERE narrative_id = ?1 ORDER BY version",
+            )?
+            .query_map(params![id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(version, description, queries, created_at)| {
+                let queries: Vec<String> = serde_json::from_str(&queries).map_err(|e| {
+                    ArchiveError::Corrupt(format!(
+                        "narrative {id} version {version}: queries are not a JSON list: {e}"
+                    ))
+                })?;
+                Ok(NarrativeVersion {
+                    version,
+                    description,
+                    queries,
+                    created_at,
+                })
+            })
+            .collect()
     }
 }
 

@@ -8,6 +8,7 @@ use tgscope_model::{
 };
 
 use crate::Store;
+use tgscope_archive::prelude::*;
 use tgscope_archive::{ArchiveError, Result};
 use tgscope_archive::{
     Capture, CaptureStatus, ChannelInfo, ChannelSummary, Counted, PostCount, PostDetail, PostQuery,
@@ -25,55 +26,8 @@ const POST_QUERY_WHERE: &str = "
        AND (?4 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) >= ?4)
        AND (?5 IS NULL OR substr(COALESCE(v.date, v.date_inferred), 1, 10) <= ?5)";
 
-impl Store {
-    /// Calls `each` for every post matching `filter`, in archive order.
-    pub fn for_each_post<E: From<ArchiveError>>(
-        &self,
-        filter: &PostQuery,
-        mut each: impl FnMut(PostRecord) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
-        let ids = self.post_ids(filter)?;
-        for id in ids {
-            if let Some(record) = post_record(self.conn(), id)? {
-                each(record)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The ids of the posts `filter` matches, in id order.
-    fn post_ids(&self, filter: &PostQuery) -> Result<Vec<i64>> {
-        let conn = self.conn();
-        let limit = filter
-            .limit
-            .map(|l| l.min(i64::MAX as u64) as i64)
-            .unwrap_or(-1);
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
-             {POST_QUERY_WHERE}
-             ORDER BY p.id
-             LIMIT ?6 OFFSET ?7"
-        ))?;
-        let ids = stmt
-            .query_map(
-                params![
-                    filter.channel_id,
-                    filter.forwarded_from_id,
-                    filter.tag_key,
-                    filter.since,
-                    filter.until,
-                    limit,
-                    filter.offset.min(i64::MAX as u64) as i64,
-                ],
-                |r| r.get::<_, i64>(0),
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ids)
-    }
-
-    /// How many posts `filter` matches, whatever its limit and offset, and how many undated
-    /// posts its date range leaves out.
-    pub fn count_posts(&self, filter: &PostQuery) -> Result<PostCount> {
+impl PostReads for Store {
+    fn count_posts(&self, filter: &PostQuery) -> Result<PostCount> {
         let conn = self.conn();
         let count = |since: Option<&str>, until: Option<&str>, undated_only: bool| {
             let undated = if undated_only {
@@ -109,8 +63,7 @@ impl Store {
         })
     }
 
-    /// The posts matching `filter`.
-    pub fn posts(&self, filter: &PostQuery) -> Result<Vec<PostRecord>> {
+    fn posts(&self, filter: &PostQuery) -> Result<Vec<PostRecord>> {
         let mut out = Vec::new();
         self.for_each_post(filter, |p| {
             out.push(p);
@@ -119,8 +72,7 @@ impl Store {
         Ok(out)
     }
 
-    /// One post with all its versions and sightings.
-    pub fn post(&self, id: i64) -> Result<Option<PostDetail>> {
+    fn post(&self, id: i64) -> Result<Option<PostDetail>> {
         let conn = self.conn();
         let Some(post) = post_record(conn, id)? else {
             return Ok(None);
@@ -171,13 +123,11 @@ impl Store {
         }))
     }
 
-    /// One post with its current version, without its history.
-    pub fn post_record(&self, id: i64) -> Result<Option<PostRecord>> {
+    fn post_record(&self, id: i64) -> Result<Option<PostRecord>> {
         post_record(self.conn(), id)
     }
 
-    /// Every channel with its counts, the most posts first.
-    pub fn channels(&self) -> Result<Vec<ChannelSummary>> {
+    fn channels(&self) -> Result<Vec<ChannelSummary>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT c.id, c.tg_id, c.username, c.title, c.kind,
@@ -225,8 +175,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts over the whole archive.
-    pub fn stats(&self) -> Result<Stats> {
+    fn stats(&self) -> Result<Stats> {
         let conn = self.conn();
         let count = |sql: &str| -> Result<u64> {
             Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
@@ -292,13 +241,11 @@ impl Store {
         })
     }
 
-    /// The archive id of the channel a reference names, if the archive knows it.
-    pub fn find_channel(&self, r: &tgscope_model::ChannelRef) -> Result<Option<i64>> {
+    fn find_channel(&self, r: &tgscope_model::ChannelRef) -> Result<Option<i64>> {
         crate::write::find_channel(self.conn(), r)
     }
 
-    /// One channel by its archive id.
-    pub fn channel(&self, id: i64) -> Result<Option<ChannelInfo>> {
+    fn channel(&self, id: i64) -> Result<Option<ChannelInfo>> {
         Ok(self
             .conn()
             .prepare_cached("SELECT id, tg_id, username, title, kind FROM channels WHERE id = ?1")?
@@ -314,8 +261,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Every capture, in ingest order.
-    pub fn captures(&self) -> Result<Vec<Capture>> {
+    fn captures(&self) -> Result<Vec<Capture>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!("{CAPTURE_SELECT} ORDER BY id"))?;
         let rows = stmt
@@ -324,8 +270,7 @@ impl Store {
         Ok(rows)
     }
 
-    /// The `limit` captures ingested last, newest first, and how many captures there are.
-    pub fn newest_captures(&self, limit: u64) -> Result<(u64, Vec<Capture>)> {
+    fn newest_captures(&self, limit: u64) -> Result<(u64, Vec<Capture>)> {
         let conn = self.conn();
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM captures", [], |r| r.get(0))?;
         let mut stmt =
@@ -334,6 +279,45 @@ impl Store {
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], capture_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok((total as u64, rows))
+    }
+
+    fn post_records(&self, ids: &[i64]) -> Result<Vec<PostRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = post_record(self.conn(), *id)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    fn post_ids(&self, filter: &PostQuery) -> Result<Vec<i64>> {
+        let conn = self.conn();
+        let limit = filter
+            .limit
+            .map(|l| l.min(i64::MAX as u64) as i64)
+            .unwrap_or(-1);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT p.id FROM posts p JOIN versions v ON v.id = p.current_version_id
+             {POST_QUERY_WHERE}
+             ORDER BY p.id
+             LIMIT ?6 OFFSET ?7"
+        ))?;
+        let ids = stmt
+            .query_map(
+                params![
+                    filter.channel_id,
+                    filter.forwarded_from_id,
+                    filter.tag_key,
+                    filter.since,
+                    filter.until,
+                    limit,
+                    filter.offset.min(i64::MAX as u64) as i64,
+                ],
+                |r| r.get::<_, i64>(0),
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
     }
 }
 

@@ -5,10 +5,10 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::Store;
 use tgscope_archive::Result;
+use tgscope_archive::prelude::*;
 
-impl Store {
-    /// The value of a setting, when one was chosen.
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+impl SettingStore for Store {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
             .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
@@ -16,8 +16,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Sets a setting (replacing its value), or removes it (`None`: the default again).
-    pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+    fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
         let conn = self.conn();
         match value {
             Some(v) => conn.execute(

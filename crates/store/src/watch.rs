@@ -10,6 +10,7 @@ use tgscope_model::{CaptureTime, CaptureTimeBasis};
 
 use crate::{Store, Writer};
 use tgscope_archive::Result;
+use tgscope_archive::prelude::*;
 use tgscope_archive::{AbsenceRecord, ChangeFilter, ChangeRecord, CollectRun};
 
 /// When a capture was made: the time recorded with it (`captured_at`: given by the user, its
@@ -246,14 +247,12 @@ impl Writer<'_> {
     }
 }
 
-impl Store {
-    /// When a capture was made and how that is known (`None` when there is no such capture).
-    pub fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
+impl WatchReads for Store {
+    fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
         capture_time(self.conn(), capture_id)
     }
 
-    /// When every capture was made, by capture id, in ingest order.
-    pub fn capture_times(&self) -> Result<Vec<(i64, CaptureTime)>> {
+    fn capture_times(&self) -> Result<Vec<(i64, CaptureTime)>> {
         Ok(self
             .conn()
             .prepare_cached(&format!(
@@ -265,12 +264,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The unfinished collection run of a channel from a site, if one was interrupted.
-    pub fn unfinished_collect_run(
-        &self,
-        channel: &str,
-        base_url: &str,
-    ) -> Result<Option<CollectRun>> {
+    fn unfinished_collect_run(&self, channel: &str, base_url: &str) -> Result<Option<CollectRun>> {
         Ok(self
             .conn()
             .prepare_cached(
@@ -294,16 +288,14 @@ impl Store {
             .optional()?)
     }
 
-    /// The newest message id archived for a channel.
-    pub fn newest_message_id(&self, channel_id: i64) -> Result<Option<i64>> {
+    fn newest_message_id(&self, channel_id: i64) -> Result<Option<i64>> {
         Ok(self
             .conn()
             .prepare_cached("SELECT MAX(message_id) FROM posts WHERE channel_id = ?1")?
             .query_row(params![channel_id], |r| r.get(0))?)
     }
 
-    /// The message ids and observed dates of the posts a capture showed, in capture order.
-    pub fn capture_posts(&self, sha256: &str) -> Result<Vec<(i64, Option<String>)>> {
+    fn capture_posts(&self, sha256: &str) -> Result<Vec<(i64, Option<String>)>> {
         Ok(self
             .conn()
             .prepare_cached(
@@ -316,8 +308,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The absences of a post, oldest first.
-    pub fn absences(&self, post_id: i64) -> Result<Vec<AbsenceRecord>> {
+    fn absences(&self, post_id: i64) -> Result<Vec<AbsenceRecord>> {
         Ok(self
             .conn()
             .prepare_cached(&format!(
@@ -336,8 +327,7 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Edits (versions after the first) and deletions (absences) observed, oldest first.
-    pub fn changes(&self, filter: &ChangeFilter) -> Result<Vec<ChangeRecord>> {
+    fn changes(&self, filter: &ChangeFilter) -> Result<Vec<ChangeRecord>> {
         let conn = self.conn();
         // An edit is observed by the first sighting of a version after the first.
         let sql = format!(

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use tgscope_archive::prelude::*;
 use tgscope_archive::{ArchiveError, CaptureStatus, NewCapture, PostQuery, sha256_hex};
 use tgscope_model::{CapturedPost, ChannelRef, Forward, Location, Media, MediaKind, Placeholder};
 use tgscope_store::Store;
