@@ -29,3 +29,26 @@ pub mod sql;
 pub mod testing;
 
 pub use migrate::{MigrateError, SCHEMA_VERSION, migrate};
+
+/// A client error as one line for messages: the server's own message (with its detail and
+/// hint) for a database error, else the error and its causes. `postgres::Error` alone prints
+/// only `db error`.
+pub(crate) fn describe(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!(" (hint: {hint})"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}

@@ -76,7 +76,7 @@ pub enum MigrateError {
         expected: &'static str,
     },
     /// A statement of a migration failed (its transaction was rolled back).
-    #[error("migration {version} ({name}), statement {index} at line {line} (`{head}`): {source}")]
+    #[error("migration {version} ({name}), statement {index} at line {line} (`{head}`): {}", crate::describe(.source))]
     Statement {
         /// The migration.
         version: i64,
@@ -93,7 +93,7 @@ pub enum MigrateError {
         source: postgres::Error,
     },
     /// Taking the lock, reading the applied migrations or committing failed.
-    #[error("{action}: {source}")]
+    #[error("{action}: {}", crate::describe(.source))]
     Database {
         /// What was being done.
         action: String,

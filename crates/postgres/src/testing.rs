@@ -92,7 +92,7 @@ pub enum ServerError {
     )]
     NoSystemUser,
     /// The server started but a client could not connect, or a statement failed.
-    #[error("{action} ({url}): {source}")]
+    #[error("{action} ({url}): {}", crate::describe(.source))]
     Database {
         /// What was being done.
         action: &'static str,
