@@ -177,7 +177,7 @@ fn debian_bins() -> Vec<PathBuf> {
             Some((version, entry.path().join("bin")))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
     found.into_iter().map(|(_, dir)| dir).collect()
 }
 
