@@ -607,15 +607,19 @@ pub fn database() -> Result<Option<String>, ServerError> {
     }
 }
 
-/// Tells on stderr that the current test skips for want of PostgreSQL.
+/// Tells on stderr that the current test skips for want of PostgreSQL. Written to the stream
+/// itself rather than through `eprintln!`, which the test harness captures and hides for a
+/// passing test: a skip shows in every run.
 fn print_skip(settings: &Settings) {
+    use std::io::Write as _;
     let thread = std::thread::current();
-    let test = thread.name().unwrap_or("this test");
+    let test = thread.name().unwrap_or("a test");
     let searched = match &settings.bin_dir {
         Some(dir) => format!("{BIN_ENV}={}", dir.display()),
         None => format!("PATH and {DEBIAN_ROOT}/*/bin"),
     };
-    eprintln!(
+    let _ = writeln!(
+        io::stderr(),
         "skipping {test}: PostgreSQL's initdb, pg_ctl and postgres were not found (looked in \
          {searched}); install PostgreSQL to run it, and set {REQUIRE_ENV}=1 to make this a \
          failure"
