@@ -1,17 +1,22 @@
-//! The archive behind traits: what the engine asks of any backend, grouped by topic
-//! ([`PostReads`], [`BrowseReads`], [`FeedReads`], [`NarrativeStore`], [`SettingStore`],
-//! [`WatchReads`]), and [`ArchiveWalks`], the walks over posts for callbacks that fail with
-//! their own errors. Bring them into scope with `use tgscope_archive::backend::*`.
+//! The archive behind traits: what the engine asks of any backend. [`Archive`] is an open
+//! archive: what it answers, grouped by topic ([`PostReads`], [`BrowseReads`], [`FeedReads`],
+//! [`NarrativeStore`], [`SettingStore`], [`WatchReads`]), and its write transactions
+//! ([`ArchiveWriter`]: [`PostWrites`], [`WatchWrites`]). [`ArchiveWalks`] wraps the walks over
+//! posts for callbacks that fail with their own errors. Every trait is object-safe (the engine
+//! holds a `Box<dyn Archive>`); bring them into scope with `use tgscope_archive::prelude::*`.
 
 use std::ops::ControlFlow;
+use std::path::Path;
 
-use tgscope_model::CaptureTime;
+use tgscope_model::{
+    CaptureTime, CaptureTimeBasis, CapturedPost, ChannelRef, Location, ServiceEvent,
+};
 
 use crate::{
     AbsenceRecord, ArchiveError, Capture, ChangeFilter, ChangeRecord, ChannelCount, ChannelInfo,
-    ChannelSummary, CollectRun, Interrupter, NarrativePostFacts, NarrativeRecord, NetworkRow,
-    PostCount, PostDate, PostDetail, PostForIndex, PostQuery, PostRecord, PostText, Result,
-    SourceCount, Stats, TagCount,
+    ChannelSummary, CollectRun, Interrupter, MediaStore, NarrativePostFacts, NarrativeRecord,
+    NetworkRow, NewCapture, PostCount, PostDate, PostDetail, PostForIndex, PostQuery, PostRecord,
+    PostText, RawStore, Result, SourceCount, Stats, TagCount,
 };
 
 /// Which posts a walk reads.
@@ -209,6 +214,226 @@ pub trait WatchReads {
 
     /// Edits (versions after the first) and deletions (absences) observed, oldest first.
     fn changes(&self, filter: &ChangeFilter) -> Result<Vec<ChangeRecord>>;
+}
+
+/// Writing captures, channels, posts, versions and sightings inside one transaction, with the
+/// look-ups the engine decides identity with.
+pub trait PostWrites {
+    /// Records a new capture as partial; returns its id.
+    fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64>;
+
+    /// Marks a capture as read to its end.
+    fn complete_capture(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()>;
+
+    /// Records progress of a capture that is still partial.
+    fn update_capture_progress(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()>;
+
+    /// Records that a capture's raw bytes are now kept (a re-run that keeps them).
+    fn set_raw_kept(&self, id: i64) -> Result<()>;
+
+    /// Finds the channel a reference names (by numeric id, then username, then title), without
+    /// creating one.
+    fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>>;
+
+    /// The channel a reference names, created when new; every name it carries is recorded as
+    /// an alias.
+    fn ensure_channel(&self, r: &ChannelRef) -> Result<i64>;
+
+    /// True when the capture already has a sighting at this position (an earlier, interrupted
+    /// run of the same capture got that far).
+    fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool>;
+
+    /// The post with this message id in this channel.
+    fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>>;
+
+    /// The version with this content key: within one post when `post_id` is given, else
+    /// anywhere in the channel. Returns `(post_id, version_id)`.
+    fn version_by_key(
+        &self,
+        channel_id: i64,
+        post_id: Option<i64>,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>>;
+
+    /// A version with this content key of a post of the channel that has no message id yet.
+    /// Returns `(post_id, version_id)`.
+    fn id_less_version_by_key(
+        &self,
+        channel_id: i64,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>>;
+
+    /// Whether the channel has any post without a message id (none do in a channel known only
+    /// from exports and web pages: then no post can be matched by its text alone).
+    fn channel_has_id_less_posts(&self, channel_id: i64) -> Result<bool>;
+
+    /// Gives a post known so far by its text the message id a later capture shows for it.
+    fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()>;
+
+    /// Posts of a channel without message ids whose first or last line matches, and that the
+    /// given capture has not already shown: candidates for "the same post, edited". Returns
+    /// `(post_id, current clean text)`.
+    fn edit_candidates(
+        &self,
+        channel_id: i64,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<Vec<(i64, String)>>;
+
+    /// Creates a post; returns its id.
+    fn insert_post(
+        &self,
+        channel_id: i64,
+        message_id: Option<i64>,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<i64>;
+
+    /// Adds a version of a post with everything it carries, and makes it the post's current
+    /// version. `forward_channel_id` is the archive channel of the forward's origin.
+    fn insert_version(
+        &self,
+        post_id: i64,
+        channel_id: i64,
+        content_key: &str,
+        post: &CapturedPost,
+        capture_id: i64,
+        forward_channel_id: Option<i64>,
+    ) -> Result<i64>;
+
+    /// Records that a capture showed a version, at a position and place in the capture.
+    fn insert_sighting(
+        &self,
+        version_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        location: &Location,
+        views: Option<u64>,
+        edited: Option<bool>,
+    ) -> Result<()>;
+
+    /// Records a service event of a channel, seen at a position of a capture (again: ignored).
+    fn insert_event(
+        &self,
+        channel_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        event: &ServiceEvent,
+    ) -> Result<()>;
+
+    /// Records how many events a capture has shown so far.
+    fn set_events_seen(&self, capture_id: i64, events: u64) -> Result<()>;
+}
+
+/// Writing what watching channels records (fetches, profiles, absences, collection runs, when
+/// captures were made) inside one transaction.
+pub trait WatchWrites {
+    /// Records an HTTP request of a collector (answered or not); returns its id.
+    fn insert_fetch(
+        &self,
+        url: &str,
+        status: Option<u16>,
+        fetched_at: &str,
+        capture_id: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<i64>;
+
+    /// Keeps what a channel's page header says about it (the latest capture wins).
+    fn set_channel_profile(
+        &self,
+        channel_id: i64,
+        description: Option<&str>,
+        subscribers: Option<u64>,
+    ) -> Result<()>;
+
+    /// The first and last message id of a channel's posts that a capture showed.
+    fn capture_id_range(&self, capture_id: i64, channel_id: i64) -> Result<Option<(i64, i64)>>;
+
+    /// Records as absent every post of the channel with an id in `range` that an earlier
+    /// capture of `format` showed and this capture does not. Only captures of the same kind
+    /// count as earlier evidence: ids in a range are not all posts (an album takes several
+    /// ids, which an export shows as several messages and the web preview as one). Returns
+    /// the message ids found absent.
+    fn record_absences(
+        &self,
+        capture_id: i64,
+        channel_id: i64,
+        range: (i64, i64),
+        format: &str,
+    ) -> Result<Vec<i64>>;
+
+    /// Starts a collection run; returns it.
+    fn start_collect_run(
+        &self,
+        channel: &str,
+        base_url: &str,
+        stop_at: Option<i64>,
+        full: bool,
+        started_at: &str,
+    ) -> Result<CollectRun>;
+
+    /// Records how far a run got: the next page to fetch, and the pages fetched.
+    fn advance_collect_run(&self, run_id: i64, next_before: Option<i64>, pages: u64) -> Result<()>;
+
+    /// Ends a run with how it ended.
+    fn finish_collect_run(&self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()>;
+
+    /// Records when a capture was made and how that is known; `at: None` records its ingest
+    /// time (basis `ingested`).
+    fn set_capture_time(
+        &self,
+        capture_id: i64,
+        at: Option<&str>,
+        basis: CaptureTimeBasis,
+        evidence: Option<&str>,
+    ) -> Result<()>;
+
+    /// When a capture was made, as recorded.
+    fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>>;
+
+    /// Gives every version of a post that has no observed date the observed `date` of the same
+    /// message seen in another capture (a Telegram message's date is its send time, the same
+    /// in every capture and every version): an inferred date, such as a Desktop HTML export's
+    /// time read with a standard-time offset, gives way to it. Returns how many versions
+    /// changed. Only for posts with a message id.
+    fn observe_post_date(&self, post_id: i64, date: &str) -> Result<usize>;
+
+    /// The observed date a post's versions hold (the earliest version's), if any.
+    fn post_observed_date(&self, post_id: i64) -> Result<Option<String>>;
+}
+
+/// One write transaction of an archive. Dropping it without [`ArchiveWriter::commit`] rolls
+/// everything back.
+pub trait ArchiveWriter: PostWrites + WatchWrites {
+    /// Commits everything written through this writer.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// An open archive, whatever its backend: everything it answers, and its write transactions.
+pub trait Archive:
+    PostReads + BrowseReads + FeedReads + NarrativeStore + SettingStore + WatchReads + Send
+{
+    /// The folder of the archive's files: its raw captures and media, with the derived data
+    /// (search index, analyses) beside them.
+    fn dir(&self) -> &Path;
+
+    /// The kept raw captures.
+    fn raw(&self) -> &RawStore;
+
+    /// The kept media files of exports.
+    fn media(&self) -> MediaStore;
+
+    /// Starts a write transaction.
+    fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>>;
+
+    /// The capture with this SHA-256, if the archive has it.
+    fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>>;
+
+    /// Checks the archive's integrity (the database's own check plus the archive's
+    /// invariants). Returns the problems found; empty means consistent.
+    fn check(&self) -> Result<Vec<String>>;
 }
 
 /// The walks over posts with a callback that fails with its own error: an error of the callback

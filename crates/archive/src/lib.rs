@@ -38,7 +38,8 @@ pub use backend::PostSelection;
 /// The archive's traits, for `use tgscope_archive::prelude::*` where an archive is read.
 pub mod prelude {
     pub use crate::backend::{
-        ArchiveWalks, BrowseReads, FeedReads, NarrativeStore, PostReads, SettingStore, WatchReads,
+        Archive, ArchiveWalks, ArchiveWriter, BrowseReads, FeedReads, NarrativeStore, PostReads,
+        PostWrites, SettingStore, WatchReads, WatchWrites,
     };
 }
 pub use capture::{Capture, CaptureStatus, NewCapture};

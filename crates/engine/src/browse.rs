@@ -8,7 +8,6 @@ pub use tgscope_archive::{ChannelCount, Interrupter, SourceCount, TagCount};
 
 use crate::error::Result;
 use crate::{ChannelSummary, Engine};
-use tgscope_archive::prelude::*;
 
 /// Why a search query cannot be read, with the place.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -386,7 +386,6 @@ fn telegram_channel(channel: &ChannelInfo) -> Option<String> {
 }
 
 use crate::export::records::telegram_post_url as telegram_post;
-use tgscope_archive::prelude::*;
 
 impl Engine {
     /// A page of a feed (see the module documentation and docs/feeds.md): an unknown channel is

@@ -2,16 +2,16 @@
 //!
 //! Every front end (the command line's `--channel`, `--from` and `--tag`, the API's filters,
 //! the search query language's `channel:` and `from:`) names channels the same way, and this
-//! module resolves them all with [`tgscope_store::Store::channels_named`] over the keys of
-//! `tgscope_text::names`: an archive id, a username or title (any case, `@` or a `t.me` link),
-//! or the same name in letters and digits. A name that fits no channel is "not found"; a name
+//! module resolves them all with
+//! [`BrowseReads::channels_named`](tgscope_archive::backend::BrowseReads::channels_named) over
+//! the keys of `tgscope_text::names`: an archive id, a username or title (any case, `@` or a
+//! `t.me` link), or the same name in letters and digits. A name that fits no channel is "not found"; a name
 //! that fits several is an error that lists them, never a silent union of their posts.
 
 use tgscope_archive::{ChannelInfo, PostCount, PostQuery};
 
 use crate::error::{EngineError, Result};
 use crate::{Engine, PostRecord};
-use tgscope_archive::prelude::*;
 
 /// Which posts to list, as a user writes it (names, not ids).
 #[derive(Debug, Clone, Default)]

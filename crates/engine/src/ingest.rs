@@ -14,7 +14,6 @@ use tgscope_model::{
 use tgscope_read::detect::{self, ContentScan};
 use tgscope_read::text::labels::{Label, classify};
 use tgscope_read::{DetectError, ReadOptions, reader_version};
-use tgscope_store::{Store, Writer};
 use tgscope_text::normalize;
 
 use crate::Engine;
@@ -453,7 +452,7 @@ pub fn run(
     let mut pages = PageChain::default();
     for file in files {
         let result = ingest_file(
-            &mut engine.store,
+            &mut *engine.store,
             Source::File(&file),
             options,
             progress,
@@ -577,7 +576,7 @@ struct Scanned {
 impl Scanned {
     /// Files the raw copy (if one was made) under its hash; true when the archive now keeps the
     /// capture's bytes.
-    fn keep_raw(&mut self, store: &Store) -> Result<bool> {
+    fn keep_raw(&mut self, store: &dyn Archive) -> Result<bool> {
         match self.raw.take() {
             Some(w) => {
                 w.finish(store.raw(), &self.sha256)?;
@@ -590,7 +589,7 @@ impl Scanned {
 
 /// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass.
 fn scan_input(
-    store: &Store,
+    store: &dyn Archive,
     source: Source<'_>,
     keep_raw: bool,
     progress: &mut dyn Progress,
@@ -656,7 +655,7 @@ pub(crate) enum FileOutcome {
 /// Ingests one file. Problems of the input come back as a [`FileOutcome`] so that the run goes
 /// on; errors of the archive itself stop the run.
 pub(crate) fn ingest_file(
-    store: &mut Store,
+    store: &mut dyn Archive,
     source: Source<'_>,
     options: &IngestOptions,
     progress: &mut dyn Progress,
@@ -1061,7 +1060,7 @@ fn check_capture_time(
 /// For a capture already archived: records the time the user now gives, or what the export
 /// folder's name says when only the ingest time was known; returns the capture's time.
 fn retime_archived(
-    store: &mut Store,
+    store: &mut dyn Archive,
     capture: &tgscope_archive::Capture,
     source: Source<'_>,
     options: &IngestOptions,
@@ -1178,7 +1177,7 @@ impl Reconciler {
     /// `Some(false)` records progress of a capture left partial.
     fn write_batch(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Archive,
         batch: &mut Vec<ReadItem>,
         ordinal: &mut u64,
         report: &mut CaptureReport,
@@ -1190,7 +1189,7 @@ impl Reconciler {
             let mut post = match item {
                 ReadItem::Post(post) => post,
                 ReadItem::Event(event) => {
-                    self.write_event(&w, &event)?;
+                    self.write_event(&*w, &event)?;
                     continue;
                 }
                 ReadItem::Warning(warning) => {
@@ -1217,7 +1216,7 @@ impl Reconciler {
             {
                 self.newest = Some(time.to_string());
             }
-            match self.reconcile(&w, &post, &key, this)? {
+            match self.reconcile(&*w, &post, &key, this)? {
                 Outcome::New => report.posts_new += 1,
                 Outcome::Updated => report.posts_updated += 1,
                 Outcome::Unchanged => report.posts_unchanged += 1,
@@ -1280,7 +1279,7 @@ impl Reconciler {
     }
 
     /// Records a service event under its channel (a re-run of the capture adds nothing).
-    fn write_event(&mut self, w: &Writer<'_>, event: &ServiceEvent) -> Result<()> {
+    fn write_event(&mut self, w: &dyn ArchiveWriter, event: &ServiceEvent) -> Result<()> {
         let own = event
             .channel
             .clone()
@@ -1316,7 +1315,7 @@ impl Reconciler {
     }
 
     /// The archive id of a channel, created when new (remembered for the rest of the capture).
-    fn channel_id(&mut self, w: &Writer<'_>, r: &ChannelRef) -> Result<i64> {
+    fn channel_id(&mut self, w: &dyn ArchiveWriter, r: &ChannelRef) -> Result<i64> {
         if let Some(id) = self.channels.get(r) {
             return Ok(*id);
         }
@@ -1326,7 +1325,7 @@ impl Reconciler {
     }
 
     /// Whether the channel may hold posts without message ids (see `id_less`).
-    fn may_have_id_less(&mut self, w: &Writer<'_>, channel_id: i64) -> Result<bool> {
+    fn may_have_id_less(&mut self, w: &dyn ArchiveWriter, channel_id: i64) -> Result<bool> {
         if let Some(&known) = self.id_less.get(&channel_id) {
             return Ok(known);
         }
@@ -1337,7 +1336,7 @@ impl Reconciler {
 
     fn reconcile(
         &mut self,
-        w: &Writer<'_>,
+        w: &dyn ArchiveWriter,
         post: &CapturedPost,
         key: &str,
         ordinal: u64,
@@ -1462,7 +1461,7 @@ impl Reconciler {
     /// page, the posts archived before inside the ids it covers that it no longer shows.
     fn after_capture(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Archive,
         format: Format,
         info: Option<&ChannelInfo>,
         report: &mut CaptureReport,
@@ -1471,7 +1470,7 @@ impl Reconciler {
         if let Some(info) = info
             && (info.description.is_some() || info.subscribers.is_some())
         {
-            let channel_id = self.channel_id(&w, &info.channel)?;
+            let channel_id = self.channel_id(&*w, &info.channel)?;
             w.set_channel_profile(channel_id, info.description.as_deref(), info.subscribers)?;
         }
         if format == Format::TmeHtml {
@@ -1493,7 +1492,7 @@ impl Reconciler {
     /// shown by this capture), if any.
     fn edited_post(
         &self,
-        w: &Writer<'_>,
+        w: &dyn ArchiveWriter,
         channel_id: i64,
         post: &CapturedPost,
         lead: &str,

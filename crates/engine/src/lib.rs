@@ -84,7 +84,7 @@ pub const DEFAULT_ARCHIVE: &str = "tgscope-archive";
 
 /// An open archive.
 pub struct Engine {
-    store: Store,
+    store: Box<dyn Archive>,
     /// The full-text index in `<archive>/index`, opened on first use.
     index: Option<tgscope_index::Index>,
     /// A writing engine's shared lock on [`search::WRITERS_LOCK`]: while any writer holds it,
@@ -121,7 +121,7 @@ impl Engine {
     /// [`search::WRITERS_LOCK`] until it is dropped, so that readers never take the index's
     /// writer lock from under it (several writers may work at once).
     pub fn open(dir: &Path) -> Result<Engine> {
-        let store = Store::open(dir)?;
+        let store: Box<dyn Archive> = Box::new(Store::open(dir)?);
         let writers_lock = Some(search::lock_as_writer(dir)?);
         let mut engine = Engine {
             store,
@@ -147,7 +147,7 @@ impl Engine {
     /// (and [`Engine::index_catching_up`] says so).
     pub fn open_existing(dir: &Path) -> Result<Engine> {
         let mut engine = Engine {
-            store: Store::open_read_only(dir)?,
+            store: Box::new(Store::open_read_only(dir)?),
             index: None,
             writers_lock: None,
             index_wait: search::INDEX_WAIT,
@@ -279,7 +279,7 @@ impl Engine {
         let recognizer = self.recognizer()?;
         let query = self.post_query(filter)?;
         Ok(ExportRecords {
-            store: &self.store,
+            store: &*self.store,
             query,
             copies,
             recognizer,
@@ -299,7 +299,7 @@ impl Engine {
 
 /// The export records of the posts matching a filter, from [`Engine::export_records`].
 pub struct ExportRecords<'a> {
-    store: &'a Store,
+    store: &'a dyn Archive,
     query: tgscope_archive::PostQuery,
     copies: std::collections::HashMap<i64, (i64, copies::CopyOf)>,
     recognizer: std::sync::Arc<tgscope_analyze::entities::Recognizer>,

@@ -30,7 +30,6 @@ use tgscope_index::{Period, PeriodCount};
 use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::search::{SearchPage, SortBy, unix_seconds};
-use tgscope_archive::prelude::*;
 
 pub use tgscope_archive::{NarrativeRecord, NarrativeVersion};
 

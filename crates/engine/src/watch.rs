@@ -9,7 +9,6 @@ use tgscope_model::ChannelRef;
 use crate::Engine;
 use crate::error::{EngineError, Result};
 use crate::ingest::{self, CaptureReport, FetchedPage, FileOutcome, IngestOptions, NoProgress};
-use tgscope_archive::prelude::*;
 
 /// What became of a fetched page.
 #[derive(Debug, Clone)]
@@ -32,7 +31,7 @@ impl Engine {
         options: &IngestOptions,
     ) -> Result<PageReport> {
         let outcome = ingest::ingest_file(
-            &mut self.store,
+            &mut *self.store,
             ingest::Source::Fetched(page),
             options,
             &mut NoProgress,

@@ -31,6 +31,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use tgscope_archive::{Capture, MediaStore, RawStore};
 
+use tgscope_archive::prelude::*;
 pub use tgscope_archive::{ArchiveError, Result};
 pub use write::Writer;
 
@@ -94,37 +95,6 @@ impl Store {
         })
     }
 
-    /// The archive directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The kept raw captures.
-    pub fn raw(&self) -> &RawStore {
-        &self.raw
-    }
-
-    /// The kept media files of exports.
-    pub fn media(&self) -> MediaStore {
-        MediaStore::new(&self.dir)
-    }
-
-    /// Starts a write transaction.
-    pub fn writer(&mut self) -> Result<Writer<'_>> {
-        Writer::begin(&mut self.conn)
-    }
-
-    /// The capture with this SHA-256, if the archive has it.
-    pub fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>> {
-        query::capture_by_sha(&self.conn, sha256)
-    }
-
-    /// Checks the database's integrity (SQLite's own check plus the archive's invariants).
-    /// Returns the problems found; empty means consistent.
-    pub fn check(&self) -> Result<Vec<String>> {
-        query::check(&self.conn)
-    }
-
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -142,6 +112,32 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     tune_statements(conn)?;
     Ok(())
+}
+
+impl Archive for Store {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn raw(&self) -> &RawStore {
+        &self.raw
+    }
+
+    fn media(&self) -> MediaStore {
+        MediaStore::new(&self.dir)
+    }
+
+    fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>> {
+        Ok(Box::new(Writer::begin(&mut self.conn)?))
+    }
+
+    fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>> {
+        query::capture_by_sha(&self.conn, sha256)
+    }
+
+    fn check(&self) -> Result<Vec<String>> {
+        query::check(&self.conn)
+    }
 }
 
 /// Settings of the prepared statements, for writing and reading connections alike.

@@ -18,10 +18,8 @@ use tgscope_archive::{AbsenceRecord, ChangeFilter, ChangeRecord, CollectRun};
 pub(crate) const OBSERVED_AT: &str = "COALESCE(c.captured_at,
     (SELECT MIN(f.fetched_at) FROM fetches f WHERE f.capture_id = c.id), c.ingested_at)";
 
-impl Writer<'_> {
-    /// Records when a capture was made and how that is known; `at: None` records its ingest
-    /// time (basis `ingested`).
-    pub fn set_capture_time(
+impl WatchWrites for Writer<'_> {
+    fn set_capture_time(
         &self,
         capture_id: i64,
         at: Option<&str>,
@@ -38,17 +36,11 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// When a capture was made, as recorded.
-    pub fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
+    fn capture_time(&self, capture_id: i64) -> Result<Option<CaptureTime>> {
         capture_time(self.tx(), capture_id)
     }
 
-    /// Gives every version of a post that has no observed date the observed `date` of the same
-    /// message seen in another capture (a Telegram message's date is its send time, the same
-    /// in every capture and every version): an inferred date, such as a Desktop HTML export's
-    /// time read with a standard-time offset, gives way to it. Returns how many versions
-    /// changed. Only for posts with a message id.
-    pub fn observe_post_date(&self, post_id: i64, date: &str) -> Result<usize> {
+    fn observe_post_date(&self, post_id: i64, date: &str) -> Result<usize> {
         Ok(self
             .tx()
             .prepare_cached(
@@ -61,8 +53,7 @@ impl Writer<'_> {
             .execute(params![post_id, date])?)
     }
 
-    /// The observed date a post's versions hold (the earliest version's), if any.
-    pub fn post_observed_date(&self, post_id: i64) -> Result<Option<String>> {
+    fn post_observed_date(&self, post_id: i64) -> Result<Option<String>> {
         Ok(self
             .tx()
             .prepare_cached(
@@ -72,42 +63,8 @@ impl Writer<'_> {
             .query_row(params![post_id], |r| r.get(0))
             .optional()?)
     }
-}
 
-/// When a capture was made, as recorded (`None` when there is no such capture).
-fn capture_time(conn: &rusqlite::Connection, capture_id: i64) -> Result<Option<CaptureTime>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {OBSERVED_AT}, c.captured_basis, c.captured_evidence,
-                    EXISTS (SELECT 1 FROM fetches f WHERE f.capture_id = c.id)
-             FROM captures c WHERE c.id = ?1"
-        ))?
-        .query_row(params![capture_id], capture_time_from_row)
-        .optional()?)
-}
-
-/// A capture time from `(at, basis, evidence, fetched)`; a capture recorded without a basis (by
-/// a build before migration 5's columns were written) was fetched or only ingested.
-fn capture_time_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaptureTime> {
-    let basis: Option<String> = r.get(1)?;
-    let fetched: bool = r.get(3)?;
-    Ok(CaptureTime {
-        at: r.get(0)?,
-        basis: basis
-            .as_deref()
-            .and_then(CaptureTimeBasis::parse)
-            .unwrap_or(if fetched {
-                CaptureTimeBasis::Fetched
-            } else {
-                CaptureTimeBasis::Ingested
-            }),
-        evidence: r.get(2)?,
-    })
-}
-
-impl Writer<'_> {
-    /// Records an HTTP request of a collector (answered or not); returns its id.
-    pub fn insert_fetch(
+    fn insert_fetch(
         &self,
         url: &str,
         status: Option<u16>,
@@ -124,8 +81,7 @@ impl Writer<'_> {
         Ok(self.tx().last_insert_rowid())
     }
 
-    /// Keeps what a channel's page header says about it (the latest capture wins).
-    pub fn set_channel_profile(
+    fn set_channel_profile(
         &self,
         channel_id: i64,
         description: Option<&str>,
@@ -144,8 +100,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// The first and last message id of a channel's posts that a capture showed.
-    pub fn capture_id_range(&self, capture_id: i64, channel_id: i64) -> Result<Option<(i64, i64)>> {
+    fn capture_id_range(&self, capture_id: i64, channel_id: i64) -> Result<Option<(i64, i64)>> {
         let range: (Option<i64>, Option<i64>) = self
             .tx()
             .prepare_cached(
@@ -159,12 +114,7 @@ impl Writer<'_> {
         Ok(range.0.zip(range.1))
     }
 
-    /// Records as absent every post of the channel with an id in `range` that an earlier
-    /// capture of `format` showed and this capture does not. Only captures of the same kind
-    /// count as earlier evidence: ids in a range are not all posts (an album takes several
-    /// ids, which an export shows as several messages and the web preview as one). Returns
-    /// the message ids found absent.
-    pub fn record_absences(
+    fn record_absences(
         &self,
         capture_id: i64,
         channel_id: i64,
@@ -198,8 +148,7 @@ impl Writer<'_> {
         Ok(missing.into_iter().map(|(_, id)| id).collect())
     }
 
-    /// Starts a collection run; returns it.
-    pub fn start_collect_run(
+    fn start_collect_run(
         &self,
         channel: &str,
         base_url: &str,
@@ -225,26 +174,50 @@ impl Writer<'_> {
         })
     }
 
-    /// Records how far a run got: the next page to fetch, and the pages fetched.
-    pub fn advance_collect_run(
-        &self,
-        run_id: i64,
-        next_before: Option<i64>,
-        pages: u64,
-    ) -> Result<()> {
+    fn advance_collect_run(&self, run_id: i64, next_before: Option<i64>, pages: u64) -> Result<()> {
         self.tx()
             .prepare_cached("UPDATE collect_runs SET next_before = ?2, pages = ?3 WHERE id = ?1")?
             .execute(params![run_id, next_before, pages as i64])?;
         Ok(())
     }
 
-    /// Ends a run with how it ended.
-    pub fn finish_collect_run(&self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()> {
+    fn finish_collect_run(&self, run_id: i64, finished_at: &str, outcome: &str) -> Result<()> {
         self.tx()
             .prepare_cached("UPDATE collect_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1")?
             .execute(params![run_id, finished_at, outcome])?;
         Ok(())
     }
+}
+
+/// When a capture was made, as recorded (`None` when there is no such capture).
+fn capture_time(conn: &rusqlite::Connection, capture_id: i64) -> Result<Option<CaptureTime>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {OBSERVED_AT}, c.captured_basis, c.captured_evidence,
+                    EXISTS (SELECT 1 FROM fetches f WHERE f.capture_id = c.id)
+             FROM captures c WHERE c.id = ?1"
+        ))?
+        .query_row(params![capture_id], capture_time_from_row)
+        .optional()?)
+}
+
+/// A capture time from `(at, basis, evidence, fetched)`; a capture recorded without a basis (by
+/// a build before migration 5's columns were written) was fetched or only ingested.
+fn capture_time_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaptureTime> {
+    let basis: Option<String> = r.get(1)?;
+    let fetched: bool = r.get(3)?;
+    Ok(CaptureTime {
+        at: r.get(0)?,
+        basis: basis
+            .as_deref()
+            .and_then(CaptureTimeBasis::parse)
+            .unwrap_or(if fetched {
+                CaptureTimeBasis::Fetched
+            } else {
+                CaptureTimeBasis::Ingested
+            }),
+        evidence: r.get(2)?,
+    })
 }
 
 impl WatchReads for Store {

@@ -8,38 +8,23 @@ use tgscope_text::names::{alias_key, name_key, tag_key};
 use crate::now;
 use tgscope_archive::NewCapture;
 use tgscope_archive::Result;
+use tgscope_archive::prelude::*;
 
-/// One write transaction. Dropping it without [`Writer::commit`] rolls everything back.
+/// One write transaction. Dropping it without committing it ([`ArchiveWriter::commit`]) rolls
+/// everything back.
 pub struct Writer<'a> {
     tx: Transaction<'a>,
 }
 
-impl<'a> Writer<'a> {
-    pub(crate) fn tx(&self) -> &Transaction<'a> {
-        &self.tx
-    }
-
-    pub(crate) fn begin(conn: &'a mut Connection) -> Result<Writer<'a>> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Writer { tx })
-    }
-
-    /// Runs raw SQL inside this transaction. For tests that must put the archive in a state
-    /// the API never produces (a future schema version, say); not for the engine.
-    #[doc(hidden)]
-    pub fn debug_execute(&self, sql: &str) -> Result<()> {
-        self.tx.execute_batch(sql)?;
-        Ok(())
-    }
-
-    /// Commits everything written through this writer.
-    pub fn commit(self) -> Result<()> {
+impl ArchiveWriter for Writer<'_> {
+    fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit()?;
         Ok(())
     }
+}
 
-    /// Records a new capture as partial; returns its id.
-    pub fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64> {
+impl PostWrites for Writer<'_> {
+    fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64> {
         self.tx
             .prepare_cached(
                 "INSERT INTO captures (sha256, size, format, reader_version, source, channel_id,
@@ -59,8 +44,7 @@ impl<'a> Writer<'a> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// Marks a capture as read to its end.
-    pub fn complete_capture(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+    fn complete_capture(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "UPDATE captures SET status = 'complete', completed_at = ?2, posts_seen = ?3,
@@ -71,31 +55,25 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Records progress of a capture that is still partial.
-    pub fn update_capture_progress(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+    fn update_capture_progress(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
         self.tx
             .prepare_cached("UPDATE captures SET posts_seen = ?2, warnings = ?3 WHERE id = ?1")?
             .execute(params![id, posts_seen as i64, warnings as i64])?;
         Ok(())
     }
 
-    /// Records that a capture's raw bytes are now kept (a re-run that keeps them).
-    pub fn set_raw_kept(&self, id: i64) -> Result<()> {
+    fn set_raw_kept(&self, id: i64) -> Result<()> {
         self.tx
             .prepare_cached("UPDATE captures SET raw_kept = 1 WHERE id = ?1")?
             .execute(params![id])?;
         Ok(())
     }
 
-    /// Finds the channel a reference names (by numeric id, then username, then title), without
-    /// creating one.
-    pub fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>> {
+    fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>> {
         find_channel(&self.tx, r)
     }
 
-    /// The channel a reference names, created when new; every name it carries is recorded as
-    /// an alias.
-    pub fn ensure_channel(&self, r: &ChannelRef) -> Result<i64> {
+    fn ensure_channel(&self, r: &ChannelRef) -> Result<i64> {
         let id = match self.find_channel(r)? {
             Some(id) => id,
             None => {
@@ -142,9 +120,7 @@ impl<'a> Writer<'a> {
         Ok(id)
     }
 
-    /// True when the capture already has a sighting at this position (an earlier, interrupted
-    /// run of the same capture got that far).
-    pub fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool> {
+    fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool> {
         Ok(self
             .tx
             .prepare_cached("SELECT 1 FROM sightings WHERE capture_id = ?1 AND ordinal = ?2")?
@@ -153,8 +129,7 @@ impl<'a> Writer<'a> {
             .is_some())
     }
 
-    /// The post with this message id in this channel.
-    pub fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>> {
+    fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>> {
         Ok(self
             .tx
             .prepare_cached("SELECT id FROM posts WHERE channel_id = ?1 AND message_id = ?2")?
@@ -162,9 +137,7 @@ impl<'a> Writer<'a> {
             .optional()?)
     }
 
-    /// The version with this content key: within one post when `post_id` is given, else
-    /// anywhere in the channel. Returns `(post_id, version_id)`.
-    pub fn version_by_key(
+    fn version_by_key(
         &self,
         channel_id: i64,
         post_id: Option<i64>,
@@ -192,9 +165,7 @@ impl<'a> Writer<'a> {
         Ok(found)
     }
 
-    /// A version with this content key of a post of the channel that has no message id yet.
-    /// Returns `(post_id, version_id)`.
-    pub fn id_less_version_by_key(
+    fn id_less_version_by_key(
         &self,
         channel_id: i64,
         content_key: &str,
@@ -212,9 +183,7 @@ impl<'a> Writer<'a> {
             .optional()?)
     }
 
-    /// Whether the channel has any post without a message id (none do in a channel known only
-    /// from exports and web pages: then no post can be matched by its text alone).
-    pub fn channel_has_id_less_posts(&self, channel_id: i64) -> Result<bool> {
+    fn channel_has_id_less_posts(&self, channel_id: i64) -> Result<bool> {
         Ok(self
             .tx
             .prepare_cached(
@@ -223,8 +192,7 @@ impl<'a> Writer<'a> {
             .query_row(params![channel_id], |r| r.get(0))?)
     }
 
-    /// Gives a post known so far by its text the message id a later capture shows for it.
-    pub fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
+    fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
         self.tx
             .prepare_cached(
                 "UPDATE posts SET message_id = ?2 WHERE id = ?1 AND message_id IS NULL",
@@ -233,10 +201,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Posts of a channel without message ids whose first or last line matches, and that the
-    /// given capture has not already shown: candidates for "the same post, edited". Returns
-    /// `(post_id, current clean text)`.
-    pub fn edit_candidates(
+    fn edit_candidates(
         &self,
         channel_id: i64,
         lead_key: &str,
@@ -279,8 +244,7 @@ impl<'a> Writer<'a> {
         Ok(out)
     }
 
-    /// Creates a post; returns its id.
-    pub fn insert_post(
+    fn insert_post(
         &self,
         channel_id: i64,
         message_id: Option<i64>,
@@ -305,9 +269,7 @@ impl<'a> Writer<'a> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// Adds a version of a post with everything it carries, and makes it the post's current
-    /// version. `forward_channel_id` is the archive channel of the forward's origin.
-    pub fn insert_version(
+    fn insert_version(
         &self,
         post_id: i64,
         channel_id: i64,
@@ -362,6 +324,89 @@ impl<'a> Writer<'a> {
             .execute(params![post_id, version_id])?;
         self.insert_parts(version_id, post, forward_channel_id)?;
         Ok(version_id)
+    }
+
+    fn insert_sighting(
+        &self,
+        version_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        location: &Location,
+        views: Option<u64>,
+        edited: Option<bool>,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO sightings (version_id, capture_id, ordinal, line_start,
+                     line_end, byte_start, byte_end, views, locator, edited)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                version_id,
+                capture_id,
+                ordinal as i64,
+                location.line_start as i64,
+                location.line_end as i64,
+                location.byte_start as i64,
+                location.byte_end as i64,
+                views.map(|v| v as i64),
+                location.locator,
+                edited
+            ])?;
+        Ok(())
+    }
+
+    fn insert_event(
+        &self,
+        channel_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        event: &ServiceEvent,
+    ) -> Result<()> {
+        let loc = &event.location;
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO events (channel_id, capture_id, ordinal, message_id, date,
+                     actor_name, actor_id, action, text, details, locator, line_start, line_end,
+                     byte_start, byte_end)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                channel_id,
+                capture_id,
+                ordinal as i64,
+                event.message_id,
+                event.date,
+                event.actor.as_ref().and_then(|a| a.name.as_deref()),
+                event.actor.as_ref().and_then(|a| a.id.as_deref()),
+                event.action,
+                event.text,
+                (!event.details.is_empty()).then(|| json(&event.details)),
+                loc.locator,
+                loc.line_start as i64,
+                loc.line_end as i64,
+                loc.byte_start as i64,
+                loc.byte_end as i64
+            ])?;
+        Ok(())
+    }
+
+    fn set_events_seen(&self, capture_id: i64, events: u64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE captures SET events_seen = ?2 WHERE id = ?1")?
+            .execute(params![capture_id, events as i64])?;
+        Ok(())
+    }
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn tx(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+
+    pub(crate) fn begin(conn: &'a mut Connection) -> Result<Writer<'a>> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(Writer { tx })
     }
 
     fn insert_parts(
@@ -496,81 +541,6 @@ impl<'a> Writer<'a> {
                 c.span.end as i64
             ])?;
         }
-        Ok(())
-    }
-
-    /// Records that a capture showed a version, at a position and place in the capture.
-    pub fn insert_sighting(
-        &self,
-        version_id: i64,
-        capture_id: i64,
-        ordinal: u64,
-        location: &Location,
-        views: Option<u64>,
-        edited: Option<bool>,
-    ) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO sightings (version_id, capture_id, ordinal, line_start,
-                     line_end, byte_start, byte_end, views, locator, edited)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                version_id,
-                capture_id,
-                ordinal as i64,
-                location.line_start as i64,
-                location.line_end as i64,
-                location.byte_start as i64,
-                location.byte_end as i64,
-                views.map(|v| v as i64),
-                location.locator,
-                edited
-            ])?;
-        Ok(())
-    }
-
-    /// Records a service event of a channel, seen at a position of a capture (again: ignored).
-    pub fn insert_event(
-        &self,
-        channel_id: i64,
-        capture_id: i64,
-        ordinal: u64,
-        event: &ServiceEvent,
-    ) -> Result<()> {
-        let loc = &event.location;
-        self.tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO events (channel_id, capture_id, ordinal, message_id, date,
-                     actor_name, actor_id, action, text, details, locator, line_start, line_end,
-                     byte_start, byte_end)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?
-            .execute(params![
-                channel_id,
-                capture_id,
-                ordinal as i64,
-                event.message_id,
-                event.date,
-                event.actor.as_ref().and_then(|a| a.name.as_deref()),
-                event.actor.as_ref().and_then(|a| a.id.as_deref()),
-                event.action,
-                event.text,
-                (!event.details.is_empty()).then(|| json(&event.details)),
-                loc.locator,
-                loc.line_start as i64,
-                loc.line_end as i64,
-                loc.byte_start as i64,
-                loc.byte_end as i64
-            ])?;
-        Ok(())
-    }
-
-    /// Records how many events a capture has shown so far.
-    pub fn set_events_seen(&self, capture_id: i64, events: u64) -> Result<()> {
-        self.tx
-            .prepare_cached("UPDATE captures SET events_seen = ?2 WHERE id = ?1")?
-            .execute(params![capture_id, events as i64])?;
         Ok(())
     }
 }
