@@ -68,6 +68,7 @@ pub use tgscope_archive::{
     VersionRecord,
 };
 pub use tgscope_index::{Period, PeriodCount};
+pub use tgscope_archive as archive;
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;
@@ -121,8 +122,13 @@ impl Engine {
     /// [`search::WRITERS_LOCK`] until it is dropped, so that readers never take the index's
     /// writer lock from under it (several writers may work at once).
     pub fn open(dir: &Path) -> Result<Engine> {
-        let store: Box<dyn Archive> = Box::new(Store::open(dir)?);
-        let writers_lock = Some(search::lock_as_writer(dir)?);
+        Engine::open_archive(Box::new(Store::open(dir)?))
+    }
+
+    /// Opens an archive of any backend for ingest (a writer, as [`Engine::open`]); its derived
+    /// data (search index, analyses) lives in the archive's folder ([`Archive::dir`]).
+    pub fn open_archive(store: Box<dyn Archive>) -> Result<Engine> {
+        let writers_lock = Some(search::lock_as_writer(store.dir())?);
         let mut engine = Engine {
             store,
             index: None,
