@@ -450,6 +450,7 @@ pub fn run(
         &mut report.passed_over,
     );
     let mut pages = PageChain::default();
+    let started = std::time::Instant::now();
     for file in files {
         let result = ingest_file(
             &mut *engine.store,
@@ -468,6 +469,8 @@ pub fn run(
             }
         }
     }
+    let mut phase = Phases::new(started);
+    phase.done("captures read and reconciled into the archive");
     // The index follows in the same run (a crash before this is caught up on next open), and
     // re-reads the posts whose dates changed in place, which the archive's mark does not see.
     engine.update_index()?;
@@ -479,17 +482,39 @@ pub fn run(
     redated.sort_unstable();
     redated.dedup();
     engine.reindex_posts(&redated)?;
+    phase.done("search index");
     // So does the copy analysis.
     engine.update_copies()?;
+    phase.done("copy analysis");
     engine.update_networks()?;
+    phase.done("network analysis");
     engine.update_entities()?;
+    phase.done("entity analysis");
     // The network and entity analyses keep a post's date: they read the redated ones again.
     engine.rederive_networks(&redated)?;
     engine.rederive_entities(&redated)?;
     // The narratives' matches follow the index (`date:` filters see the redated posts).
     engine.update_narratives()?;
     engine.rederive_narratives(&redated)?;
+    phase.done("narratives");
     Ok(report)
+}
+
+/// The time each phase of an ingest took, logged at info level (`tgscope -v ingest`).
+struct Phases {
+    last: std::time::Instant,
+}
+
+impl Phases {
+    fn new(started: std::time::Instant) -> Phases {
+        Phases { last: started }
+    }
+
+    fn done(&mut self, what: &str) {
+        let now = std::time::Instant::now();
+        tracing::info!("ingest: {what} in {:.2} s", (now - self.last).as_secs_f64());
+        self.last = now;
+    }
 }
 
 impl Engine {

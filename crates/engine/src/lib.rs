@@ -61,6 +61,7 @@ pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
 pub use search::{IndexUpdate, QueryCounts, SearchHit, SearchPage, SortBy};
+pub use tgscope_archive as archive;
 pub use tgscope_archive::{AbsenceRecord, ChangeRecord, CollectRun};
 pub use tgscope_archive::{Capture, CaptureStatus};
 pub use tgscope_archive::{
@@ -68,7 +69,6 @@ pub use tgscope_archive::{
     VersionRecord,
 };
 pub use tgscope_index::{Period, PeriodCount};
-pub use tgscope_archive as archive;
 pub use tgscope_model as model;
 pub use tgscope_read::desktop_html::HtmlOptions;
 pub use tgscope_read::desktop_json::JsonOptions;

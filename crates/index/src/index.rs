@@ -150,6 +150,7 @@ impl Index {
                     .map_err(tantivy_error)?
             }
         };
+        crate::schema::WordTokenizer::register(&index);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

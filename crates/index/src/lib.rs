@@ -65,7 +65,7 @@ pub use snippet::Snippet;
 
 /// The version of the index's schema and analysis. Bump it whenever either changes (fields,
 /// folding, stemming, tokenizing): the engine then rebuilds the index from the archive.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One post as the index needs it (the engine builds it from the archive).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use tantivy::TantivyDocument;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::tokenizer::{PreTokenizedStream, PreTokenizedString, Token, Tokenizer};
 
 use crate::IndexDoc;
 use crate::analysis::{self, Lang, Word};
@@ -87,12 +87,12 @@ impl Fields {
 /// Builds the schema and its fields.
 pub(crate) fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    // The analysed fields are fed pre-tokenized (the analysis runs once per post, in
-    // `analysis`); tantivy only needs a registered tokenizer name for them.
-    let analysed = |record: IndexRecordOption| {
+    // The analysed fields are tokenized by tantivy, in its indexing threads, with tgscope's own
+    // analysis ([`WordTokenizer`], registered under these names by `register_tokenizers`).
+    let analysed = |tokenizer: &str, record: IndexRecordOption| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("raw")
+                .set_tokenizer(tokenizer)
                 .set_index_option(record),
         )
     };
@@ -103,10 +103,19 @@ pub(crate) fn build() -> (Schema, Fields) {
         body: b.add_text_field(names::BODY, STORED),
         exact: b.add_text_field(
             names::EXACT,
-            analysed(IndexRecordOption::WithFreqsAndPositions),
+            analysed(
+                WordTokenizer::EXACT,
+                IndexRecordOption::WithFreqsAndPositions,
+            ),
         ),
-        stem_ru: b.add_text_field(names::STEM_RU, analysed(IndexRecordOption::WithFreqs)),
-        stem_en: b.add_text_field(names::STEM_EN, analysed(IndexRecordOption::WithFreqs)),
+        stem_ru: b.add_text_field(
+            names::STEM_RU,
+            analysed(WordTokenizer::STEM_RU, IndexRecordOption::WithFreqs),
+        ),
+        stem_en: b.add_text_field(
+            names::STEM_EN,
+            analysed(WordTokenizer::STEM_EN, IndexRecordOption::WithFreqs),
+        ),
         channel: b.add_text_field(names::CHANNEL, STRING),
         from: b.add_text_field(names::FROM, STRING),
         tag: b.add_text_field(names::TAG, STRING),
@@ -131,16 +140,27 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
     d.add_text(fields.body, &doc.text);
 
     let words = analysis::words(&doc.text);
-    for lang in analysis::languages(&words) {
+    let languages = analysis::languages(&words);
+    for lang in &languages {
         d.add_text(fields.lang, lang.code());
     }
-    let (ru, en) = stemmed_tokens(&words);
-    d.add_pre_tokenized_text(fields.exact, pre_tokenized(exact_tokens(&words)));
-    if !ru.is_empty() {
-        d.add_pre_tokenized_text(fields.stem_ru, pre_tokenized(ru));
+    // The words themselves are analysed again by each field's tokenizer, in tantivy's indexing
+    // threads (handing tantivy pre-tokenized text made it serialise every token and read it
+    // back: a quarter of an ingest's time).
+    d.add_text(fields.exact, &doc.text);
+    let (mut cyrillic, mut latin) = (false, false);
+    for word in &words {
+        match word.script.stem_lang() {
+            Some(Lang::Ru) => cyrillic = true,
+            Some(Lang::En) => latin = true,
+            None => {}
+        }
     }
-    if !en.is_empty() {
-        d.add_pre_tokenized_text(fields.stem_en, pre_tokenized(en));
+    if cyrillic {
+        d.add_text(fields.stem_ru, &doc.text);
+    }
+    if latin {
+        d.add_text(fields.stem_en, &doc.text);
     }
 
     d.add_text(fields.channel, doc.channel_id.to_string());
@@ -200,26 +220,68 @@ fn token(word: &Word, text: String) -> Token {
     }
 }
 
-fn exact_tokens(words: &[Word]) -> Vec<Token> {
-    words.iter().map(|w| token(w, w.folded.clone())).collect()
+/// tgscope's analysis as a tantivy tokenizer: the words of a text ([`analysis::words`]: folded,
+/// with their byte ranges and positions, over-long words skipped but counted), as they are
+/// (the exact field) or stemmed, keeping only the words a language's stemmer applies to (the
+/// stemmed fields; positions stay those of the whole text). A query is analysed by the same
+/// functions (`compile`), so both sides agree on every word.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WordTokenizer {
+    stem: Option<Lang>,
 }
 
-/// The stems of the Cyrillic words (Russian) and of the Latin words (English).
-fn stemmed_tokens(words: &[Word]) -> (Vec<Token>, Vec<Token>) {
-    let (mut ru, mut en) = (Vec::new(), Vec::new());
-    for word in words {
-        match word.stem() {
-            Some((Lang::Ru, s)) => ru.push(token(word, s)),
-            Some((Lang::En, s)) => en.push(token(word, s)),
-            None => {}
-        }
+impl WordTokenizer {
+    /// The exact field's tokenizer.
+    pub(crate) const EXACT: &'static str = "tgscope_exact";
+    /// The Russian stems' tokenizer.
+    pub(crate) const STEM_RU: &'static str = "tgscope_stem_ru";
+    /// The English stems' tokenizer.
+    pub(crate) const STEM_EN: &'static str = "tgscope_stem_en";
+
+    /// Registers the three tokenizers with an index (at every open: tantivy keeps only their
+    /// names).
+    pub(crate) fn register(index: &tantivy::Index) {
+        let tokenizers = index.tokenizers();
+        tokenizers.register(Self::EXACT, WordTokenizer { stem: None });
+        tokenizers.register(
+            Self::STEM_RU,
+            WordTokenizer {
+                stem: Some(Lang::Ru),
+            },
+        );
+        tokenizers.register(
+            Self::STEM_EN,
+            WordTokenizer {
+                stem: Some(Lang::En),
+            },
+        );
     }
-    (ru, en)
 }
 
-fn pre_tokenized(tokens: Vec<Token>) -> PreTokenizedString {
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = PreTokenizedStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PreTokenizedStream {
+        let words = analysis::words(text);
+        let tokens = match self.stem {
+            None => words
+                .into_iter()
+                .map(|w| {
+                    let folded = w.folded.clone();
+                    token(&w, folded)
+                })
+                .collect(),
+            Some(lang) => words
+                .iter()
+                .filter_map(|w| match w.stem() {
+                    Some((l, stemmed)) if l == lang => Some(token(w, stemmed)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        PreTokenizedStream::from(PreTokenizedString {
+            text: String::new(),
+            tokens,
+        })
     }
 }
