@@ -4,6 +4,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use tgscope_archive::{CaptureStatus, NewCapture};
@@ -573,7 +574,7 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn open(&self) -> io::Result<Box<dyn Read + 'a>> {
+    fn open(&self) -> io::Result<Box<dyn Read + Send + 'a>> {
         match *self {
             Source::File(path) => Ok(Box::new(File::open(path)?)),
             Source::Fetched(page) => Ok(Box::new(&page.body[..])),
@@ -836,9 +837,10 @@ pub(crate) fn ingest_file(
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
+    let read_bytes = AtomicU64::new(0);
     let counting = CountingReader {
         inner: file,
-        progress: &mut *progress,
+        read: &read_bytes,
     };
     let folder = source.folder().unwrap_or_default();
     let mut read_options = options.read.clone();
@@ -924,27 +926,69 @@ pub(crate) fn ingest_file(
     };
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
-    let mut failure = None;
-    for item in reader.by_ref() {
-        match item {
-            Ok(ReadItem::Warning(w)) => report.warnings.push(w),
-            Ok(item) => {
-                batch.push(item);
-                if batch.len() >= options.batch {
-                    reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, None)?;
+    // The capture is read on a thread of its own, a few dozen items ahead, while this one
+    // reconciles and writes what was read (the reader stops at its first error, as the
+    // reconciler does).
+    let (failure, carry, channel_info) = std::thread::scope(|scope| -> Result<_> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadResult>>(READ_AHEAD);
+        let reading = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(READ_CHUNK);
+            for item in reader.by_ref() {
+                let failed = item.is_err();
+                chunk.push(item);
+                if (chunk.len() >= READ_CHUNK || failed)
+                    && sender.send(std::mem::take(&mut chunk)).is_err()
+                {
+                    break;
+                }
+                if failed {
+                    break;
                 }
             }
-            Err(e) => {
-                failure = Some(e.to_string());
-                break;
+            if !chunk.is_empty() {
+                let _ = sender.send(chunk);
+            }
+            reader
+        });
+        let mut counted = 0u64;
+        let mut failure = None;
+        'read: for chunk in receiver.iter() {
+            let now = read_bytes.load(Ordering::Relaxed);
+            progress.advance("reading", now - counted);
+            counted = now;
+            for item in chunk {
+                match item {
+                    Ok(ReadItem::Warning(w)) => report.warnings.push(w),
+                    Ok(item) => {
+                        batch.push(item);
+                        if batch.len() >= options.batch {
+                            reconciler.write_batch(
+                                store,
+                                &mut batch,
+                                &mut ordinal,
+                                &mut report,
+                                None,
+                            )?;
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        break 'read;
+                    }
+                }
             }
         }
-    }
-    if let Some(carry) = reader.carry() {
+        drop(receiver);
+        let reader = reading.join().map_err(|_| EngineError::Input {
+            path: path.to_path_buf(),
+            reason: "the reader of this capture stopped unexpectedly".into(),
+        })?;
+        progress.advance("reading", read_bytes.load(Ordering::Relaxed) - counted);
+        Ok((failure, reader.carry(), reader.channel_info()))
+    })?;
+    if let Some(carry) = carry {
         pages.last = Some((folder, carry));
     }
-    let channel_info = reader.channel_info();
-    drop(reader);
     let done = failure.is_none();
     reconciler.write_batch(store, &mut batch, &mut ordinal, &mut report, Some(done))?;
     let chosen = check_capture_time(chosen, reconciler.newest.as_deref(), &mut report.warnings);
@@ -1149,16 +1193,26 @@ fn retime_archived(
 /// Counts bytes read for the progress bar.
 struct CountingReader<'p, R> {
     inner: R,
-    progress: &'p mut dyn Progress,
+    read: &'p AtomicU64,
 }
 
 impl<R: Read> Read for CountingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.progress.advance("reading", n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
+
+/// What the reader thread hands over: a post, an event or a warning, or the error that ended
+/// the capture.
+type ReadResult = std::result::Result<ReadItem, tgscope_read::ReadError>;
+
+/// Items the reader thread hands over at once.
+const READ_CHUNK: usize = 64;
+
+/// Chunks the reader thread may read ahead of the reconciler.
+const READ_AHEAD: usize = 4;
 
 /// Decides which archived post each captured post is, and writes it.
 struct Reconciler {

@@ -141,9 +141,9 @@ pub struct ReadOptions {
 /// A reader of `format` over `source`.
 pub fn open<'a>(
     format: Format,
-    source: Box<dyn BufRead + 'a>,
+    source: Box<dyn BufRead + Send + 'a>,
     options: &ReadOptions,
-) -> Box<dyn Reader + 'a> {
+) -> Box<dyn Reader + Send + 'a> {
     match format {
         Format::Text => Box::new(ReadItems {
             format,

@@ -309,7 +309,10 @@ impl Reader for TmeReader {
 
 /// The reader of one page: reads it whole, up to [`MAX_PAGE_BYTES`] (and one byte more, to
 /// tell a page over the bound).
-pub fn open<'a>(source: Box<dyn BufRead + 'a>, options: &ReadOptions) -> Box<dyn Reader + 'a> {
+pub fn open<'a>(
+    source: Box<dyn BufRead + Send + 'a>,
+    options: &ReadOptions,
+) -> Box<dyn Reader + Send + 'a> {
     let mut page = Vec::new();
     let limit = MAX_PAGE_BYTES as u64 + 1;
     if let Err(source) =
