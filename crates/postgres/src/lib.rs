@@ -1,5 +1,6 @@
-//! The team archive on PostgreSQL: its schema, the migrations that build it, the plan that
-//! spreads it over a Citus cluster, and a throwaway PostgreSQL server for tests.
+//! The team archive on PostgreSQL: the archive itself ([`PgArchive`]), its schema, the
+//! migrations that build it, the plan that spreads it over a Citus cluster, and a throwaway
+//! PostgreSQL server for tests.
 //!
 //! Place in the pipeline: beside `tgscope-store` (the embedded SQLite archive), below the
 //! engine. A team shares one archive in PostgreSQL; the raw captures and media stay in a
@@ -19,16 +20,34 @@
 //! - [`testing::ThrowawayServer`]: a PostgreSQL server in a temporary folder on a free port,
 //!   for tests (this crate's and other crates' as a dev-dependency), and
 //!   [`testing::database`], a fresh database on a server shared by a test binary.
+//! - [`PgArchive`]: an open archive on PostgreSQL, implementing every trait of
+//!   `tgscope_archive::backend` with the behaviour of the SQLite store (`tgscope-store`), whose
+//!   SQL each module translates (`query`, `browse`, `feed`, `narratives`, `watch`, `write`).
+//!   [`PgWriter`] is one write transaction; its commit gives the versions it added their
+//!   marks in commit order ([`write::MARK_LOCK_KEY`]), so that derived data caught up by the
+//!   archive's mark misses no version committed late. A conflict with a concurrent transaction
+//!   fails with an error that says to retry ([`PgError::retryable`], [`is_retryable`]).
 //!
-//! What it does not do yet: read or write the archive. The backend's reads and writes come with
-//! the store's traits (issue 16); until then no command opens a PostgreSQL archive.
+//! What it does not do: decide identity (the engine does, with the look-ups offered here), or
+//! keep the raw captures and derived data (files in the archive's folder, as on SQLite).
 
+pub mod archive;
+mod browse;
 pub mod citus;
+mod db;
+mod feed;
 pub mod migrate;
+mod narratives;
+mod query;
 pub mod sql;
 pub mod testing;
+mod watch;
+pub mod write;
 
+pub use archive::PgArchive;
+pub use db::{PgError, is_retryable};
 pub use migrate::{MigrateError, SCHEMA_VERSION, migrate};
+pub use write::PgWriter;
 
 /// A client error as one line for messages: the server's own message (with its detail and
 /// hint) for a database error, else the error and its causes. `postgres::Error` alone prints

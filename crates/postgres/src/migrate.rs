@@ -30,10 +30,15 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "team",
         sql: include_str!("migrations/0002_team.sql"),
     },
+    Migration {
+        version: 3,
+        name: "marks",
+        sql: include_str!("migrations/0003_marks.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The key of the session advisory lock held while migrating (`tgscope` in ASCII). Any
 /// process that changes the schema takes it first.

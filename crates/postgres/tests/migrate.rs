@@ -65,7 +65,10 @@ fn a_fresh_database_gets_every_migration_and_a_second_run_is_a_no_op() -> anyhow
     assert_eq!(recorded(&mut client)?, expected);
     let schema = columns(&mut client)?;
     assert!(schema.contains(&"posts.channel_id bigint".to_string()));
-    assert!(schema.contains(&"versions.date timestamp with time zone".to_string()));
+    assert!(schema.contains(&"versions.created_at timestamp with time zone".to_string()));
+    // Observed times are kept as the captures wrote them (migration 3).
+    assert!(schema.contains(&"versions.date text".to_string()));
+    assert!(schema.contains(&"versions.mark bigint".to_string()));
     assert!(schema.contains(&"audit_log.details jsonb".to_string()));
 
     // Again, on the same connection and on a new one: nothing applied, nothing changed.
@@ -262,14 +265,14 @@ fn the_schema_holds_times_exactly_and_json_lists_in_order() -> anyhow::Result<()
                 "INSERT INTO versions (post_id, channel_id, seq, content_key, text, raw_text,
                      date, unviewable, capture_id, created_at)
                  VALUES ($1, $2, (SELECT COUNT(*) + 1 FROM versions WHERE post_id = $1), $3,
-                     'text', 'text', $3::text::timestamptz, false, $4, '2024-03-02T07:15:00Z')
+                     'text', 'text', $3, false, $4, $3::text::timestamptz)
                  RETURNING id",
                 &[&post, &channel, &date, &capture],
             )?
             .get(0);
         let back: String = client
             .query_one(
-                "SELECT to_char(date AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                  FROM versions WHERE id = $1",
                 &[&version],
             )?

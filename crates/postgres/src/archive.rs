@@ -1,0 +1,173 @@
+//! An open archive on PostgreSQL: one connection (its client behind a `RefCell`, since the
+//! archive's traits read through `&self`), the folder of its raw captures, media and derived
+//! data, and the archive's own checks.
+
+use std::cell::RefCell;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use postgres::{CancelToken, Client, NoTls};
+use tgscope_archive::prelude::*;
+use tgscope_archive::{ArchiveError, Capture, MediaStore, RawStore, Result};
+
+use crate::db::{Db, Statements, pg};
+use crate::write::PgWriter;
+
+/// An open archive on PostgreSQL, with the same behaviour as the embedded SQLite archive
+/// (`tgscope-store`): every trait of [`tgscope_archive::backend`], answered by SQL that
+/// translates the SQLite store's.
+///
+/// The archive is `Send` (not `Sync`): one connection, used by one thread at a time.
+pub struct PgArchive {
+    client: RefCell<Client>,
+    statements: Statements,
+    cancel: CancelToken,
+    dir: PathBuf,
+    raw: RawStore,
+}
+
+impl PgArchive {
+    /// Connects to the database at `url` (`postgres://user@host:port/database`), brings its
+    /// schema up to date ([`crate::migrate()`]), and makes `dir`, the folder of the raw captures,
+    /// media and this process's derived data (search index, analyses).
+    pub fn open(url: &str, dir: &Path) -> Result<PgArchive> {
+        fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
+            action: "creating archive directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut client = Client::connect(url, NoTls).map_err(pg)?;
+        // The archive reads and writes its times with explicit UTC; the session's zone only
+        // matters to what a person reads with psql.
+        client
+            .batch_execute("SET TIME ZONE 'UTC'; SET application_name = 'tgscope'")
+            .map_err(pg)?;
+        crate::migrate(&mut client).map_err(|e| match e {
+            crate::MigrateError::TooNew { found, supported } => ArchiveError::TooNew {
+                path: PathBuf::from(redact(url)),
+                found,
+                supported,
+            },
+            other => ArchiveError::Backend {
+                source: Box::new(other),
+            },
+        })?;
+        let raw = RawStore::new(dir);
+        raw.remove_stale_temporaries();
+        Ok(PgArchive {
+            cancel: client.cancel_token(),
+            client: RefCell::new(client),
+            statements: Statements::default(),
+            dir: dir.to_path_buf(),
+            raw,
+        })
+    }
+
+    /// Runs `f` on the archive's connection. Not to be nested: `f` must not call back into the
+    /// archive.
+    pub(crate) fn db<T>(&self, f: impl FnOnce(&mut Db<'_, Client>) -> Result<T>) -> Result<T> {
+        let mut client = self.client.borrow_mut();
+        f(&mut Db {
+            client: &mut *client,
+            statements: &self.statements,
+        })
+    }
+
+    /// A handle that cancels the query this archive's connection is running.
+    pub(crate) fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+}
+
+/// A connection URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_info = &url[scheme + 3..at];
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Archive for PgArchive {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn raw(&self) -> &RawStore {
+        &self.raw
+    }
+
+    fn media(&self) -> MediaStore {
+        MediaStore::new(&self.dir)
+    }
+
+    fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>> {
+        let tx = self.client.get_mut().transaction().map_err(pg)?;
+        Ok(Box::new(PgWriter::new(tx, &self.statements)))
+    }
+
+    fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>> {
+        self.db(|db| crate::query::capture_by_sha(db, sha256))
+    }
+
+    fn check(&self) -> Result<Vec<String>> {
+        self.db(check)
+    }
+}
+
+/// The archive's invariants, as the SQLite store checks them (PostgreSQL enforces the foreign
+/// keys itself, and has no integrity check to run), and the marks of committed versions.
+fn check(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
+    let checks: &[(&str, &str)] = &[
+        (
+            "posts without a current version",
+            "SELECT COUNT(*) FROM posts p WHERE p.current_version_id IS NULL
+                 OR NOT EXISTS (SELECT 1 FROM versions v WHERE v.id = p.current_version_id
+                                AND v.post_id = p.id AND v.channel_id = p.channel_id)",
+        ),
+        (
+            "versions never sighted",
+            "SELECT COUNT(*) FROM versions v WHERE NOT EXISTS
+                 (SELECT 1 FROM sightings s WHERE s.version_id = v.id
+                  AND s.channel_id = v.channel_id)",
+        ),
+        (
+            "complete captures with no sightings",
+            "SELECT COUNT(*) FROM captures c WHERE c.status = 'complete' AND c.posts_seen > 0
+                 AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.capture_id = c.id)",
+        ),
+        (
+            "committed versions without a mark",
+            "SELECT COUNT(*) FROM versions WHERE mark IS NULL",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, sql) in checks {
+        let n: i64 = db.one(sql, &[])?.get(0);
+        if n > 0 {
+            problems.push(format!("{n} {what}"));
+        }
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_left_out_of_messages() {
+        assert_eq!(
+            redact("postgres://ann:secret@db:5432/archive"),
+            "postgres://ann@db:5432/archive"
+        );
+        assert_eq!(
+            redact("postgres://ann@db/archive"),
+            "postgres://ann@db/archive"
+        );
+        assert_eq!(redact("host=db user=ann"), "host=db user=ann");
+    }
+}

@@ -1,0 +1,753 @@
+//! Writing to the archive: captures, channels, posts, versions and sightings, inside one
+//! transaction per [`PgWriter`], translated from the SQLite store's writes (`tgscope-store`,
+//! `write.rs`). A version's parts (media, links, hashtags, ...) go in one multi-row statement
+//! per table.
+//!
+//! Concurrency (several processes writing one archive):
+//! - the identity look-ups of a channel's posts first take a transaction-level advisory lock on
+//!   the channel, so that two writers never both decide that a post is new: writers of one
+//!   channel take turns, one transaction at a time; writers of different channels do not wait;
+//! - a channel created by name takes advisory locks on its keys first, so that two writers do
+//!   not create it twice;
+//! - [`ArchiveWriter::commit`] gives the versions the transaction added their marks under
+//!   another advisory lock, so that marks follow commit order (see [`MARK_LOCK_KEY`]).
+//!
+//! A conflict the server detects (a deadlock, a serialization failure, a row added at the same
+//! time by another transaction) fails with an error that says to retry
+//! ([`crate::PgError::retryable`]).
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use postgres::Transaction;
+use tgscope_model::{CapturedPost, ChannelRef, Location, ServiceEvent};
+use tgscope_text::names::{alias_key, name_key, tag_key};
+
+use crate::db::{Db, Param, Statements, json, now, pg, signed};
+use tgscope_archive::prelude::*;
+use tgscope_archive::{NewCapture, Result};
+
+/// The key of the transaction-level advisory lock under which a committing transaction gives
+/// its versions their marks (`tgsmark` in ASCII). Held from the marks' assignment to the
+/// commit, it makes marks follow commit order: a transaction that commits later draws larger
+/// marks, and one that drew smaller marks has committed (is visible) before a later one can draw
+/// any. A reader that caught up to mark `m` therefore misses nothing by reading `mark > m`
+/// next time, whatever order the versions' ids were handed out in.
+pub const MARK_LOCK_KEY: i64 = 0x0074_6773_6d61_726b;
+
+/// The first key of the two-key advisory locks on a channel's posts (`tgsc`).
+const CHANNEL_LOCK_SPACE: i32 = 0x7467_7363;
+
+/// The first key of the two-key advisory locks on a channel's names while it is created
+/// (`tgsn`).
+const NAME_LOCK_SPACE: i32 = 0x7467_736e;
+
+/// One write transaction. Dropping it without committing it ([`ArchiveWriter::commit`]) rolls
+/// everything back.
+pub struct PgWriter<'a> {
+    tx: RefCell<Transaction<'a>>,
+    statements: &'a Statements,
+    /// The channels whose posts this transaction has locked.
+    locked: RefCell<HashSet<i64>>,
+    /// The versions this transaction added (marked at commit).
+    inserted: RefCell<Vec<i64>>,
+}
+
+impl<'a> PgWriter<'a> {
+    pub(crate) fn new(tx: Transaction<'a>, statements: &'a Statements) -> PgWriter<'a> {
+        PgWriter {
+            tx: RefCell::new(tx),
+            statements,
+            locked: RefCell::new(HashSet::new()),
+            inserted: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` on the transaction. Not to be nested.
+    pub(crate) fn db<T>(
+        &self,
+        f: impl FnOnce(&mut Db<'_, Transaction<'a>>) -> Result<T>,
+    ) -> Result<T> {
+        let mut tx = self.tx.borrow_mut();
+        f(&mut Db {
+            client: &mut *tx,
+            statements: self.statements,
+        })
+    }
+
+    /// Takes the lock on a channel's posts for the rest of the transaction (once).
+    fn lock_channel(&self, db: &mut Db<'_, Transaction<'a>>, channel_id: i64) -> Result<()> {
+        if self.locked.borrow().contains(&channel_id) {
+            return Ok(());
+        }
+        // The second key is the channel id's low 31 bits: two channels sharing them only wait
+        // for each other.
+        let key = (channel_id & 0x7fff_ffff) as i32;
+        db.exec(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&CHANNEL_LOCK_SPACE, &key],
+        )?;
+        self.locked.borrow_mut().insert(channel_id);
+        Ok(())
+    }
+
+    fn insert_parts(
+        db: &mut Db<'_, Transaction<'a>>,
+        version_id: i64,
+        channel_id: i64,
+        post: &CapturedPost,
+        forward_channel_id: Option<i64>,
+    ) -> Result<()> {
+        let v = &version_id;
+        let c = &channel_id;
+        if let Some(f) = &post.forward {
+            db.exec(
+                "INSERT INTO forwards (channel_id, version_id, source_channel_id, title, username,
+                     message_id, date, sender_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    c,
+                    v,
+                    &forward_channel_id,
+                    &f.title,
+                    &f.username,
+                    &f.message_id,
+                    &f.date,
+                    &f.sender_id,
+                ],
+            )?;
+        }
+        if !post.media.is_empty() {
+            let m = &post.media;
+            let kind: Vec<&str> = m.iter().map(|m| m.kind.as_str()).collect();
+            let placeholder: Vec<Option<&str>> = m
+                .iter()
+                .map(|m| m.placeholder.map(|p| p.as_str()))
+                .collect();
+            let label: Vec<Option<&str>> = m.iter().map(|m| m.label.as_deref()).collect();
+            let file_name: Vec<Option<&str>> = m.iter().map(|m| m.file_name.as_deref()).collect();
+            let mime: Vec<Option<&str>> = m.iter().map(|m| m.mime_type.as_deref()).collect();
+            let size: Vec<Option<i64>> = m.iter().map(|m| m.size.map(signed)).collect();
+            let duration: Vec<Option<i64>> = m.iter().map(|m| m.duration.map(i64::from)).collect();
+            let width: Vec<Option<i64>> = m.iter().map(|m| m.width.map(i64::from)).collect();
+            let height: Vec<Option<i64>> = m.iter().map(|m| m.height.map(i64::from)).collect();
+            let path: Vec<Option<&str>> = m.iter().map(|m| m.path.as_deref()).collect();
+            let sha: Vec<Option<&str>> = m.iter().map(|m| m.sha256.as_deref()).collect();
+            let attrs: Vec<Option<String>> = m
+                .iter()
+                .map(|m| (!m.attrs.is_empty()).then(|| json(&m.attrs)))
+                .collect();
+            let poll: Vec<Option<String>> = m.iter().map(|m| m.poll.as_ref().map(json)).collect();
+            db.exec(
+                "INSERT INTO media (channel_id, version_id, ord, kind, placeholder, label,
+                     file_name, mime_type, size, duration, width, height, path, sha256, attrs,
+                     poll)
+                 SELECT $1, $2, m.ord - 1, m.kind, m.placeholder, m.label, m.file_name,
+                     m.mime_type, m.size, m.duration, m.width, m.height, m.path, m.sha256,
+                     m.attrs::jsonb, m.poll::jsonb
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[],
+                     $13::text[], $14::text[], $15::text[])
+                     WITH ORDINALITY AS m(kind, placeholder, label, file_name, mime_type, size,
+                         duration, width, height, path, sha256, attrs, poll, ord)",
+                &[
+                    c,
+                    v,
+                    &kind,
+                    &placeholder,
+                    &label,
+                    &file_name,
+                    &mime,
+                    &size,
+                    &duration,
+                    &width,
+                    &height,
+                    &path,
+                    &sha,
+                    &attrs,
+                    &poll,
+                ],
+            )?;
+        }
+        if !post.reactions.is_empty() {
+            let r = &post.reactions;
+            let kind: Vec<&str> = r.iter().map(|r| r.kind.as_str()).collect();
+            let emoji: Vec<Option<&str>> = r.iter().map(|r| r.emoji.as_deref()).collect();
+            let document: Vec<Option<&str>> = r.iter().map(|r| r.document_id.as_deref()).collect();
+            let count: Vec<i64> = r.iter().map(|r| signed(r.count)).collect();
+            db.exec(
+                "INSERT INTO reactions (channel_id, version_id, ord, kind, emoji, document_id,
+                     count)
+                 SELECT $1, $2, r.ord - 1, r.kind, r.emoji, r.document_id, r.count
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[])
+                     WITH ORDINALITY AS r(kind, emoji, document_id, count, ord)",
+                &[c, v, &kind, &emoji, &document, &count],
+            )?;
+        }
+        if !post.entities.is_empty() {
+            let e = &post.entities;
+            let kind: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
+            let start: Vec<i64> = e.iter().map(|e| e.span.start as i64).collect();
+            let end: Vec<i64> = e.iter().map(|e| e.span.end as i64).collect();
+            let attrs: Vec<Option<String>> = e
+                .iter()
+                .map(|e| (!e.attrs.is_empty()).then(|| json(&e.attrs)))
+                .collect();
+            db.exec(
+                "INSERT INTO entities (channel_id, version_id, ord, kind, span_start, span_end,
+                     attrs)
+                 SELECT $1, $2, e.ord - 1, e.kind, e.span_start, e.span_end, e.attrs::jsonb
+                 FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[])
+                     WITH ORDINALITY AS e(kind, span_start, span_end, attrs, ord)",
+                &[c, v, &kind, &start, &end, &attrs],
+            )?;
+        }
+        if !post.links.is_empty() {
+            let l = &post.links;
+            let url: Vec<Option<&str>> = l.iter().map(|l| l.url.as_deref()).collect();
+            let label: Vec<&str> = l.iter().map(|l| l.label.as_str()).collect();
+            let start: Vec<Option<i64>> =
+                l.iter().map(|l| l.span.map(|s| s.start as i64)).collect();
+            let end: Vec<Option<i64>> = l.iter().map(|l| l.span.map(|s| s.end as i64)).collect();
+            db.exec(
+                "INSERT INTO links (channel_id, version_id, ord, url, label, span_start, span_end)
+                 SELECT $1, $2, l.ord - 1, l.url, l.label, l.span_start, l.span_end
+                 FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[])
+                     WITH ORDINALITY AS l(url, label, span_start, span_end, ord)",
+                &[c, v, &url, &label, &start, &end],
+            )?;
+        }
+        for (table, column, key_column, tags) in [
+            ("hashtags", "tag", "tag_key", &post.hashtags),
+            ("mentions", "username", "username_key", &post.mentions),
+        ] {
+            if tags.is_empty() {
+                continue;
+            }
+            let value: Vec<&str> = tags.iter().map(|t| t.value.as_str()).collect();
+            let key: Vec<String> = tags.iter().map(|t| tag_key(&t.value)).collect();
+            let start: Vec<i64> = tags.iter().map(|t| t.span.start as i64).collect();
+            let end: Vec<i64> = tags.iter().map(|t| t.span.end as i64).collect();
+            db.exec(
+                &format!(
+                    "INSERT INTO {table} (channel_id, version_id, ord, {column}, {key_column},
+                         span_start, span_end)
+                     SELECT $1, $2, t.ord - 1, t.value, t.key, t.span_start, t.span_end
+                     FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[])
+                         WITH ORDINALITY AS t(value, key, span_start, span_end, ord)"
+                ),
+                &[c, v, &value, &key, &start, &end],
+            )?;
+        }
+        if !post.countries.is_empty() {
+            let k = &post.countries;
+            let code: Vec<&str> = k.iter().map(|k| k.code.as_str()).collect();
+            let start: Vec<i64> = k.iter().map(|k| k.span.start as i64).collect();
+            let end: Vec<i64> = k.iter().map(|k| k.span.end as i64).collect();
+            db.exec(
+                "INSERT INTO countries (channel_id, version_id, ord, code, span_start, span_end)
+                 SELECT $1, $2, k.ord - 1, k.code, k.span_start, k.span_end
+                 FROM unnest($3::text[], $4::bigint[], $5::bigint[])
+                     WITH ORDINALITY AS k(code, span_start, span_end, ord)",
+                &[c, v, &code, &start, &end],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ArchiveWriter for PgWriter<'_> {
+    fn commit(self: Box<Self>) -> Result<()> {
+        let PgWriter { tx, inserted, .. } = *self;
+        let mut tx = tx.into_inner();
+        let inserted = inserted.into_inner();
+        if !inserted.is_empty() {
+            // Marks in commit order: drawn under a lock that the commit releases.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MARK_LOCK_KEY])
+                .map_err(pg)?;
+            tx.execute(
+                "UPDATE versions SET mark = nextval('versions_mark_seq')
+                 WHERE mark IS NULL AND id = ANY($1)",
+                &[&inserted],
+            )
+            .map_err(pg)?;
+        }
+        tx.commit().map_err(pg)
+    }
+}
+
+impl PostWrites for PgWriter<'_> {
+    fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64> {
+        self.db(|db| {
+            Ok(db
+                .one(
+                    "INSERT INTO captures (sha256, size, format, reader_version, source,
+                         channel_id, raw_kept, ingested_at, status)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::timestamptz, 'partial')
+                     RETURNING id",
+                    &[
+                        &c.sha256,
+                        &signed(c.size),
+                        &c.format,
+                        &c.reader_version,
+                        &c.source,
+                        &c.channel_id,
+                        &c.raw_kept,
+                        &now(),
+                    ],
+                )?
+                .get(0))
+        })
+    }
+
+    fn complete_capture(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "UPDATE captures SET status = 'complete', completed_at = $2::text::timestamptz,
+                     posts_seen = $3, warnings = $4
+                 WHERE id = $1",
+                &[&id, &now(), &signed(posts_seen), &signed(warnings)],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn update_capture_progress(&self, id: i64, posts_seen: u64, warnings: u64) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "UPDATE captures SET posts_seen = $2, warnings = $3 WHERE id = $1",
+                &[&id, &signed(posts_seen), &signed(warnings)],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn set_raw_kept(&self, id: i64) -> Result<()> {
+        self.db(|db| db.exec("UPDATE captures SET raw_kept = true WHERE id = $1", &[&id]))?;
+        Ok(())
+    }
+
+    fn find_channel(&self, r: &ChannelRef) -> Result<Option<i64>> {
+        self.db(|db| find_channel(db, r))
+    }
+
+    fn ensure_channel(&self, r: &ChannelRef) -> Result<i64> {
+        self.db(|db| {
+            let id = match find_channel(db, r)? {
+                Some(id) => id,
+                None => {
+                    // Another writer may be creating it: wait for it on the channel's keys,
+                    // then look again.
+                    let mut keys: Vec<String> = Vec::new();
+                    if let Some(tg_id) = r.tg_id {
+                        keys.push(format!("tg_id:{tg_id}"));
+                    }
+                    for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+                        if let Some(v) = value {
+                            keys.push(format!("{kind}:{}", alias_key(v)));
+                        }
+                    }
+                    db.exec(
+                        "SELECT pg_advisory_xact_lock($1, k.key)
+                         FROM (SELECT DISTINCT hashtext(x) AS key FROM unnest($2::text[]) x
+                               ORDER BY 1) k",
+                        &[&NAME_LOCK_SPACE, &keys],
+                    )?;
+                    match find_channel(db, r)? {
+                        Some(id) => id,
+                        None => db
+                            .one(
+                                "INSERT INTO channels (tg_id, username, title, created_at)
+                                 VALUES ($1, $2, $3, $4::text::timestamptz) RETURNING id",
+                                &[&r.tg_id, &r.username, &r.title, &now()],
+                            )?
+                            .get(0),
+                    }
+                }
+            };
+            if r.tg_id.is_some() || r.kind.is_some() {
+                db.exec(
+                    "UPDATE channels SET tg_id = COALESCE(tg_id, $2), kind = COALESCE(kind, $3)
+                     WHERE id = $1 AND ((tg_id IS NULL AND $2::bigint IS NOT NULL)
+                                        OR (kind IS NULL AND $3::text IS NOT NULL))",
+                    &[&id, &r.tg_id, &r.kind],
+                )?;
+            }
+            let mut kinds: Vec<&str> = Vec::new();
+            let mut aliases: Vec<&str> = Vec::new();
+            for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+                if let Some(v) = value {
+                    kinds.push(kind);
+                    aliases.push(v);
+                }
+            }
+            if !aliases.is_empty() {
+                let keys: Vec<String> = aliases.iter().map(|a| alias_key(a)).collect();
+                let loose: Vec<String> = aliases.iter().map(|a| name_key(a)).collect();
+                db.exec(
+                    "INSERT INTO channel_aliases (channel_id, kind, alias, alias_key, alias_loose,
+                         first_seen)
+                     SELECT $1, a.kind, a.alias, a.key, a.loose, $6::text::timestamptz
+                     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+                         WITH ORDINALITY AS a(kind, alias, key, loose, ord)
+                     ORDER BY a.ord
+                     ON CONFLICT (kind, alias_key) DO NOTHING",
+                    &[&id, &kinds, &aliases, &keys, &loose, &now()],
+                )?;
+                db.exec(
+                    "UPDATE channels SET username = COALESCE(username, $2),
+                         title = COALESCE(title, $3)
+                     WHERE id = $1 AND ((username IS NULL AND $2::text IS NOT NULL)
+                                        OR (title IS NULL AND $3::text IS NOT NULL))",
+                    &[&id, &r.username, &r.title],
+                )?;
+            }
+            Ok(id)
+        })
+    }
+
+    fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool> {
+        self.db(|db| {
+            Ok(db
+                .opt(
+                    "SELECT 1 FROM sightings WHERE capture_id = $1 AND ordinal = $2 LIMIT 1",
+                    &[&capture_id, &signed(ordinal)],
+                )?
+                .is_some())
+        })
+    }
+
+    fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            Ok(db
+                .opt(
+                    "SELECT id FROM posts WHERE channel_id = $1 AND message_id = $2",
+                    &[&channel_id, &message_id],
+                )?
+                .map(|r| r.get(0)))
+        })
+    }
+
+    fn version_by_key(
+        &self,
+        channel_id: i64,
+        post_id: Option<i64>,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            let row = match post_id {
+                Some(post) => db.opt(
+                    "SELECT post_id, id FROM versions
+                     WHERE post_id = $1 AND content_key = $2 AND channel_id = $3",
+                    &[&post, &content_key, &channel_id],
+                )?,
+                None => db.opt(
+                    "SELECT post_id, id FROM versions WHERE channel_id = $1 AND content_key = $2
+                     ORDER BY id LIMIT 1",
+                    &[&channel_id, &content_key],
+                )?,
+            };
+            Ok(row.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn id_less_version_by_key(
+        &self,
+        channel_id: i64,
+        content_key: &str,
+    ) -> Result<Option<(i64, i64)>> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            Ok(db
+                .opt(
+                    "SELECT v.post_id, v.id FROM versions v
+                     JOIN posts p ON p.id = v.post_id AND p.channel_id = v.channel_id
+                     WHERE v.channel_id = $1 AND v.content_key = $2 AND p.message_id IS NULL
+                     ORDER BY v.id LIMIT 1",
+                    &[&channel_id, &content_key],
+                )?
+                .map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn channel_has_id_less_posts(&self, channel_id: i64) -> Result<bool> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            Ok(db
+                .one(
+                    "SELECT EXISTS (SELECT 1 FROM posts WHERE channel_id = $1
+                                    AND message_id IS NULL)",
+                    &[&channel_id],
+                )?
+                .get(0))
+        })
+    }
+
+    fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "UPDATE posts SET message_id = $2 WHERE id = $1 AND message_id IS NULL",
+                &[&post_id, &message_id],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn edit_candidates(
+        &self,
+        channel_id: i64,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            // At most 50 posts by their first line, then 50 by their last, as on SQLite; those
+            // the capture has shown already left out.
+            let rows = db.query(
+                "SELECT c.id, c.text FROM (
+                     (SELECT 0 AS k, p.id, v.text FROM posts p
+                      JOIN versions v ON v.id = p.current_version_id
+                          AND v.channel_id = p.channel_id
+                      WHERE p.channel_id = $1 AND p.lead_key = $2 AND p.message_id IS NULL
+                      ORDER BY p.id LIMIT 50)
+                     UNION ALL
+                     (SELECT 1 AS k, p.id, v.text FROM posts p
+                      JOIN versions v ON v.id = p.current_version_id
+                          AND v.channel_id = p.channel_id
+                      WHERE p.channel_id = $1 AND p.tail_key = $3 AND p.message_id IS NULL
+                      ORDER BY p.id LIMIT 50)
+                 ) c
+                 WHERE NOT EXISTS (SELECT 1 FROM versions v
+                                   JOIN sightings s ON s.version_id = v.id
+                                       AND s.channel_id = v.channel_id
+                                   WHERE v.post_id = c.id AND v.channel_id = $1
+                                     AND s.capture_id = $4)
+                 ORDER BY c.k, c.id",
+                &[&channel_id, &lead_key, &tail_key, &capture_id],
+            )?;
+            let mut out: Vec<(i64, String)> = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id: i64 = row.get(0);
+                if !out.iter().any(|(seen, _)| *seen == id) {
+                    out.push((id, row.get(1)));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn insert_post(
+        &self,
+        channel_id: i64,
+        message_id: Option<i64>,
+        lead_key: &str,
+        tail_key: &str,
+        capture_id: i64,
+    ) -> Result<i64> {
+        self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            Ok(db
+                .one(
+                    "INSERT INTO posts (channel_id, message_id, lead_key, tail_key,
+                         first_capture_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz) RETURNING id",
+                    &[
+                        &channel_id,
+                        &message_id,
+                        &lead_key,
+                        &tail_key,
+                        &capture_id,
+                        &now(),
+                    ],
+                )?
+                .get(0))
+        })
+    }
+
+    fn insert_version(
+        &self,
+        post_id: i64,
+        channel_id: i64,
+        content_key: &str,
+        post: &CapturedPost,
+        capture_id: i64,
+        forward_channel_id: Option<i64>,
+    ) -> Result<i64> {
+        let inferred = post.date_inferred.as_ref();
+        let views = post.views.map(signed);
+        let sender_name = post.sender.as_ref().and_then(|s| s.name.as_deref());
+        let sender_id = post.sender.as_ref().and_then(|s| s.id.as_deref());
+        let reply_message = post.reply_to.as_ref().and_then(|r| r.message_id);
+        let reply_chat = post.reply_to.as_ref().and_then(|r| r.chat_id);
+        let date_inferred = inferred.map(|d| d.date.as_str());
+        let basis = inferred.map(|d| d.basis.as_str());
+        let evidence = inferred.map(|d| d.evidence.as_str());
+        let detail = inferred.and_then(|d| d.detail.as_deref());
+        let created = now();
+        let params: [Param<'_>; 23] = [
+            &post_id,
+            &channel_id,
+            &content_key,
+            &post.text,
+            &post.raw_text,
+            &post.date,
+            &date_inferred,
+            &basis,
+            &evidence,
+            &detail,
+            &post.edited,
+            &views,
+            &post.author,
+            &post.unviewable,
+            &capture_id,
+            &created,
+            &post.edited_at,
+            &sender_name,
+            &sender_id,
+            &reply_message,
+            &reply_chat,
+            &post.via_bot,
+            &post.saved_from,
+        ];
+        let version_id = self.db(|db| {
+            self.lock_channel(db, channel_id)?;
+            // The version (numbered after the post's last), and the post pointing at it.
+            let version_id: i64 = db
+                .one(
+                    "WITH v AS (
+                         INSERT INTO versions (post_id, channel_id, seq, content_key, text,
+                             raw_text, date, date_inferred, date_basis, date_evidence,
+                             date_detail, edited, views, author, unviewable, capture_id,
+                             created_at, edited_at, sender_name, sender_id, reply_to_message_id,
+                             reply_to_chat_id, via_bot, saved_from)
+                         SELECT $1::bigint, $2::bigint, COALESCE(MAX(seq), 0) + 1, $3::text,
+                             $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,
+                             $10::text, $11::boolean, $12::bigint, $13::text, $14::boolean,
+                             $15::bigint, $16::text::timestamptz, $17::text, $18::text,
+                             $19::text, $20::bigint, $21::bigint, $22::text, $23::text
+                         FROM versions WHERE post_id = $1 AND channel_id = $2
+                         RETURNING id
+                     ), p AS (
+                         UPDATE posts SET current_version_id = (SELECT id FROM v)
+                         WHERE id = $1 AND channel_id = $2
+                     )
+                     SELECT id FROM v",
+                    &params,
+                )?
+                .get(0);
+            Self::insert_parts(db, version_id, channel_id, post, forward_channel_id)?;
+            Ok(version_id)
+        })?;
+        self.inserted.borrow_mut().push(version_id);
+        Ok(version_id)
+    }
+
+    fn insert_sighting(
+        &self,
+        version_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        location: &Location,
+        views: Option<u64>,
+        edited: Option<bool>,
+    ) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "INSERT INTO sightings (channel_id, version_id, capture_id, ordinal, line_start,
+                     line_end, byte_start, byte_end, views, locator, edited)
+                 SELECT v.channel_id, v.id, $2, $3, $4, $5, $6, $7, $8, $9, $10
+                 FROM versions v WHERE v.id = $1
+                 ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
+                &[
+                    &version_id,
+                    &capture_id,
+                    &signed(ordinal),
+                    &signed(location.line_start),
+                    &signed(location.line_end),
+                    &signed(location.byte_start),
+                    &signed(location.byte_end),
+                    &views.map(signed),
+                    &location.locator,
+                    &edited,
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn insert_event(
+        &self,
+        channel_id: i64,
+        capture_id: i64,
+        ordinal: u64,
+        event: &ServiceEvent,
+    ) -> Result<()> {
+        let loc = &event.location;
+        let details = (!event.details.is_empty()).then(|| json(&event.details));
+        self.db(|db| {
+            db.exec(
+                "INSERT INTO events (channel_id, capture_id, ordinal, message_id, date,
+                     actor_name, actor_id, action, text, details, locator, line_start, line_end,
+                     byte_start, byte_end)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12, $13,
+                     $14, $15)
+                 ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
+                &[
+                    &channel_id,
+                    &capture_id,
+                    &signed(ordinal),
+                    &event.message_id,
+                    &event.date,
+                    &event.actor.as_ref().and_then(|a| a.name.as_deref()),
+                    &event.actor.as_ref().and_then(|a| a.id.as_deref()),
+                    &event.action,
+                    &event.text,
+                    &details,
+                    &loc.locator,
+                    &signed(loc.line_start),
+                    &signed(loc.line_end),
+                    &signed(loc.byte_start),
+                    &signed(loc.byte_end),
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn set_events_seen(&self, capture_id: i64, events: u64) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "UPDATE captures SET events_seen = $2 WHERE id = $1",
+                &[&capture_id, &signed(events)],
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// Finds the channel a reference names: by numeric id, then username, then title (each by its
+/// key, case-insensitive).
+pub(crate) fn find_channel<C: postgres::GenericClient>(
+    db: &mut Db<'_, C>,
+    r: &ChannelRef,
+) -> Result<Option<i64>> {
+    if let Some(tg_id) = r.tg_id
+        && let Some(row) = db.opt("SELECT id FROM channels WHERE tg_id = $1", &[&tg_id])?
+    {
+        return Ok(Some(row.get(0)));
+    }
+    for (kind, value) in [("username", &r.username), ("title", &r.title)] {
+        if let Some(v) = value
+            && let Some(row) = db.opt(
+                "SELECT channel_id FROM channel_aliases WHERE kind = $1 AND alias_key = $2",
+                &[&kind, &alias_key(v)],
+            )?
+        {
+            return Ok(Some(row.get(0)));
+        }
+    }
+    Ok(None)
+}
