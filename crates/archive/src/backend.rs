@@ -19,6 +19,30 @@ use crate::{
     PostText, RawStore, Result, SourceCount, Stats, TagCount,
 };
 
+/// One captured post whose identity [`PostWrites::identify`] looks up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityAsk {
+    /// Its position in the capture.
+    pub ordinal: u64,
+    /// Its channel (archive id).
+    pub channel_id: i64,
+    /// Telegram's message id, when the capture gives one.
+    pub message_id: Option<i64>,
+    /// The identity key of its text.
+    pub content_key: String,
+}
+
+/// What the archive knows of a captured post ([`PostWrites::identify`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The capture already has a sighting at this position.
+    pub sighted: bool,
+    /// The archived post with its message id in its channel.
+    pub post_id: Option<i64>,
+    /// The archived version with its content key, `(post_id, version_id)`.
+    pub version: Option<(i64, i64)>,
+}
+
 /// Which posts a walk reads.
 #[derive(Debug, Clone, Copy)]
 pub enum PostSelection<'a> {
@@ -242,6 +266,36 @@ pub trait PostWrites {
     /// True when the capture already has a sighting at this position (an earlier, interrupted
     /// run of the same capture got that far).
     fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool>;
+
+    /// The identity look-ups of a batch of captured posts in one call (one round trip on a
+    /// database over a network): for each, whether the capture already has its sighting, the
+    /// archived post with its message id, and the archived version with its content key (in
+    /// that post when one was found by message id; else, for a post without message id,
+    /// anywhere in its channel). Answers are as the archive stands before the batch is written;
+    /// the engine adds what the batch itself writes. The default asks each question alone.
+    fn identify(&self, capture_id: i64, asks: &[IdentityAsk]) -> Result<Vec<Identity>> {
+        asks.iter()
+            .map(|ask| {
+                let sighted = self.sighting_exists(capture_id, ask.ordinal)?;
+                let post_id = match ask.message_id {
+                    Some(message_id) => self.post_by_message_id(ask.channel_id, message_id)?,
+                    None => None,
+                };
+                let version = match (ask.message_id, post_id) {
+                    (Some(_), Some(post)) => {
+                        self.version_by_key(ask.channel_id, Some(post), &ask.content_key)?
+                    }
+                    (Some(_), None) => None,
+                    (None, _) => self.version_by_key(ask.channel_id, None, &ask.content_key)?,
+                };
+                Ok(Identity {
+                    sighted,
+                    post_id,
+                    version,
+                })
+            })
+            .collect()
+    }
 
     /// The post with this message id in this channel.
     fn post_by_message_id(&self, channel_id: i64, message_id: i64) -> Result<Option<i64>>;

@@ -33,7 +33,7 @@ pub mod raw;
 pub mod stats;
 pub mod watch;
 
-pub use backend::PostSelection;
+pub use backend::{Identity, IdentityAsk, PostSelection};
 
 /// The archive's traits, for `use tgscope_archive::prelude::*` where an archive is read.
 pub mod prelude {

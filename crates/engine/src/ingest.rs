@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
-use tgscope_archive::{CaptureStatus, NewCapture};
+use tgscope_archive::{CaptureStatus, Identity, IdentityAsk, NewCapture};
 use tgscope_model::{
     CaptureTime, CaptureTimeBasis, CapturedPost, ChannelInfo, ChannelRef, DateBasis, Format,
     ReadItem, ServiceEvent,
@@ -923,6 +923,7 @@ pub(crate) fn ingest_file(
         id_less: Default::default(),
         newest: None,
         redated: Vec::new(),
+        written: WrittenInBatch::default(),
     };
     let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
     let mut ordinal = 0u64;
@@ -1242,6 +1243,33 @@ struct Reconciler {
     /// Posts whose versions took an observed date in place (see
     /// [`CaptureReport::redated_posts`]).
     redated: Vec<i64>,
+    /// What the batch being written wrote so far (the batch's identity look-ups answer as the
+    /// archive stood before it).
+    written: WrittenInBatch,
+}
+
+/// The posts and versions a batch wrote, for the identity of its later posts.
+#[derive(Debug, Default)]
+struct WrittenInBatch {
+    /// Posts by channel and message id (new ones, and those that took a message id).
+    posts: std::collections::HashMap<(i64, i64), i64>,
+    /// Versions by post and content key.
+    versions: std::collections::HashMap<(i64, String), i64>,
+    /// The first version written per channel and content key: `(post_id, version_id)`.
+    channel_versions: std::collections::HashMap<(i64, String), (i64, i64)>,
+}
+
+/// The channel a forward comes from, when the header names it.
+fn forward_origin(post: &CapturedPost) -> Option<ChannelRef> {
+    match &post.forward {
+        Some(f) if f.title.is_some() || f.username.is_some() => Some(ChannelRef {
+            tg_id: None,
+            username: f.username.clone(),
+            title: f.title.clone(),
+            kind: None,
+        }),
+        _ => None,
+    }
 }
 
 /// How a post was reconciled.
@@ -1264,6 +1292,33 @@ impl Reconciler {
     ) -> Result<()> {
         let store_media = self.media_base.as_ref().map(|_| store.media());
         let w = store.writer()?;
+        // First the batch's channels (in the order the items name them, so that new channels
+        // get the ids they would get one post at a time) and keys, then what the archive knows
+        // of its posts, asked in one call.
+        let mut asks = Vec::new();
+        for item in batch.iter() {
+            match item {
+                ReadItem::Post(post) => {
+                    let channel_id = self.channel_id(&*w, &self.own_channel(post))?;
+                    if let Some(origin) = forward_origin(post) {
+                        self.channel_id(&*w, &origin)?;
+                    }
+                    asks.push(IdentityAsk {
+                        ordinal: *ordinal + asks.len() as u64,
+                        channel_id,
+                        message_id: post.message_id,
+                        content_key: self.content_key(post),
+                    });
+                }
+                ReadItem::Event(event) => {
+                    self.channel_id(&*w, &self.event_channel(event))?;
+                }
+                ReadItem::Warning(_) => {}
+            }
+        }
+        let identities = w.identify(self.capture_id, &asks)?;
+        self.written = WrittenInBatch::default();
+        let mut asked = asks.into_iter().zip(identities);
         for item in batch.drain(..) {
             let mut post = match item {
                 ReadItem::Post(post) => post,
@@ -1276,10 +1331,15 @@ impl Reconciler {
                     continue;
                 }
             };
-            let key = self.content_key(&post);
-            let this = *ordinal;
+            let Some((ask, identity)) = asked.next() else {
+                return Err(EngineError::Archive(
+                    "the archive answered fewer identity look-ups than it was asked".into(),
+                ));
+            };
+            let key = ask.content_key;
+            let this = ask.ordinal;
             *ordinal += 1;
-            if w.sighting_exists(self.capture_id, this)? {
+            if identity.sighted {
                 // An interrupted earlier run already wrote this one.
                 continue;
             }
@@ -1295,7 +1355,7 @@ impl Reconciler {
             {
                 self.newest = Some(time.to_string());
             }
-            match self.reconcile(&*w, &post, &key, this)? {
+            match self.reconcile(&*w, &post, &key, this, &identity)? {
                 Outcome::New => report.posts_new += 1,
                 Outcome::Updated => report.posts_updated += 1,
                 Outcome::Unchanged => report.posts_unchanged += 1,
@@ -1359,11 +1419,7 @@ impl Reconciler {
 
     /// Records a service event under its channel (a re-run of the capture adds nothing).
     fn write_event(&mut self, w: &dyn ArchiveWriter, event: &ServiceEvent) -> Result<()> {
-        let own = event
-            .channel
-            .clone()
-            .unwrap_or_else(|| self.channel_ref.clone());
-        let channel_id = self.channel_id(w, &own)?;
+        let channel_id = self.channel_id(w, &self.event_channel(event))?;
         w.insert_event(channel_id, self.capture_id, self.events, event)?;
         self.events += 1;
         Ok(())
@@ -1393,6 +1449,21 @@ impl Reconciler {
         }
     }
 
+    /// The channel a post belongs to: the one it names, else the capture's.
+    fn own_channel(&self, post: &CapturedPost) -> ChannelRef {
+        post.channel
+            .clone()
+            .unwrap_or_else(|| self.channel_ref.clone())
+    }
+
+    /// The channel a service event belongs to: the one it names, else the capture's.
+    fn event_channel(&self, event: &ServiceEvent) -> ChannelRef {
+        event
+            .channel
+            .clone()
+            .unwrap_or_else(|| self.channel_ref.clone())
+    }
+
     /// The archive id of a channel, created when new (remembered for the rest of the capture).
     fn channel_id(&mut self, w: &dyn ArchiveWriter, r: &ChannelRef) -> Result<i64> {
         if let Some(id) = self.channels.get(r) {
@@ -1413,39 +1484,40 @@ impl Reconciler {
         Ok(has)
     }
 
+    /// Reconciles one post, with what the archive knew of it before the batch (`known`) and
+    /// what the batch wrote before it.
     fn reconcile(
         &mut self,
         w: &dyn ArchiveWriter,
         post: &CapturedPost,
         key: &str,
         ordinal: u64,
+        known: &Identity,
     ) -> Result<Outcome> {
-        let own = post
-            .channel
-            .clone()
-            .unwrap_or_else(|| self.channel_ref.clone());
-        let channel_id = self.channel_id(w, &own)?;
+        let channel_id = self.channel_id(w, &self.own_channel(post))?;
         self.own_channels.insert(channel_id);
-        let forward_channel = match &post.forward {
-            Some(f) if f.title.is_some() || f.username.is_some() => {
-                let origin = ChannelRef {
-                    tg_id: None,
-                    username: f.username.clone(),
-                    title: f.title.clone(),
-                    kind: None,
-                };
-                Some(self.channel_id(w, &origin)?)
-            }
-            _ => None,
+        let forward_channel = match forward_origin(post) {
+            Some(origin) => Some(self.channel_id(w, &origin)?),
+            None => None,
         };
         let (lead, tail) = anchor_keys(&post.text);
         // Which archived post this is, and whether this text is already one of its versions.
+        let by_message_id = post.message_id.and_then(|message_id| {
+            self.written
+                .posts
+                .get(&(channel_id, message_id))
+                .copied()
+                .or(known.post_id)
+        });
         let (post_id, known_version) = match post.message_id {
-            Some(message_id) => match w.post_by_message_id(channel_id, message_id)? {
+            Some(message_id) => match by_message_id {
                 Some(post_id) => (
                     Some(post_id),
-                    w.version_by_key(channel_id, Some(post_id), key)?
-                        .map(|(_, v)| v),
+                    self.written
+                        .versions
+                        .get(&(post_id, key.to_string()))
+                        .copied()
+                        .or(known.version.filter(|(p, _)| *p == post_id).map(|(_, v)| v)),
                 ),
                 // The same post seen before without an id (a plain-text capture of the
                 // channel) takes this id.
@@ -1455,12 +1527,20 @@ impl Reconciler {
                 None => match w.id_less_version_by_key(channel_id, key)? {
                     Some((post_id, version)) => {
                         w.set_message_id(post_id, message_id)?;
+                        self.written.posts.insert((channel_id, message_id), post_id);
                         (Some(post_id), Some(version))
                     }
                     None => (None, None),
                 },
             },
-            None => match w.version_by_key(channel_id, None, key)? {
+            // The first version of the channel with this key: one archived before the batch
+            // is older than any the batch wrote.
+            None => match known.version.or_else(|| {
+                self.written
+                    .channel_versions
+                    .get(&(channel_id, key.to_string()))
+                    .copied()
+            }) {
                 Some((post_id, version)) => (Some(post_id), Some(version)),
                 None => (self.edited_post(w, channel_id, post, &lead, &tail)?, None),
             },
@@ -1520,6 +1600,16 @@ impl Reconciler {
                     self.capture_id,
                     forward_channel,
                 )?;
+                if let (Outcome::New, Some(message_id)) = (&outcome, post.message_id) {
+                    self.written.posts.insert((channel_id, message_id), post_id);
+                }
+                self.written
+                    .versions
+                    .insert((post_id, key.to_string()), version);
+                self.written
+                    .channel_versions
+                    .entry((channel_id, key.to_string()))
+                    .or_insert((post_id, version));
                 (version, outcome)
             }
         };
