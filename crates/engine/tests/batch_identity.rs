@@ -95,7 +95,7 @@ fn archive_with_batch(batch: usize, dump: &Path) -> (Vec<Value>, Vec<(u64, u64, 
             ..IngestOptions::default()
         };
         let report = engine
-            .ingest(&[path.clone()], &options, &mut NoProgress)
+            .ingest(std::slice::from_ref(&path), &options, &mut NoProgress)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         counts.push((
             report.posts_new(),
