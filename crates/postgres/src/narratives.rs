@@ -60,17 +60,31 @@ impl NarrativeStore for PgArchive {
                 client: &mut tx,
                 statements: db.statements,
             };
-            // Made, or restored when removed; the row stays locked until the commit, so that
-            // two processes adding versions at once number them one after the other.
-            let id: i64 = tdb
-                .one(
-                    "INSERT INTO narratives (name, name_key, created_at)
-                     VALUES ($1, $2, $3::text::timestamptz)
-                     ON CONFLICT (name_key) DO UPDATE SET removed_at = NULL
-                     RETURNING id",
-                    &[&name.trim(), &key, &now],
-                )?
-                .get(0);
+            // Restored when removed, else made (not an upsert, which would draw an id from the
+            // sequence for nothing: ids follow the SQLite archive's). The row stays locked
+            // until the commit, so that two processes adding versions at once number them one
+            // after the other; two adding the same new name at once conflict, to retry.
+            let found = tdb.opt(
+                "SELECT id FROM narratives WHERE name_key = $1 FOR UPDATE",
+                &[&key],
+            )?;
+            let id: i64 = match found {
+                Some(row) => {
+                    let id: i64 = row.get(0);
+                    tdb.exec(
+                        "UPDATE narratives SET removed_at = NULL WHERE id = $1",
+                        &[&id],
+                    )?;
+                    id
+                }
+                None => tdb
+                    .one(
+                        "INSERT INTO narratives (name, name_key, created_at)
+                         VALUES ($1, $2, $3::text::timestamptz) RETURNING id",
+                        &[&name.trim(), &key, &now],
+                    )?
+                    .get(0),
+            };
             tdb.exec(
                 "INSERT INTO narrative_versions (narrative_id, version, description, queries,
                      created_at)

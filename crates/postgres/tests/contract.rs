@@ -26,6 +26,8 @@ use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;
 use tempfile::TempDir;
+use tgscope_engine::narratives::ReportOptions;
+use tgscope_engine::network::{EdgeKind, NetworkQuery};
 use tgscope_engine::{
     Capture, Engine, ExportFormat, FetchedPage, IngestOptions, IngestReport, NoProgress,
     PostFilter, SortBy,
@@ -105,6 +107,9 @@ fn report_summary(report: &IngestReport) -> Value {
                 "absent": c.absent,
                 "redated": c.redated_posts,
                 "captured_basis": c.captured.as_ref().map(|t| t.basis.as_str()),
+                // The time itself, unless it is the ingest time (each archive's own clock).
+                "captured_at": c.captured.as_ref().filter(|t| t.basis.as_str() != "ingested")
+                    .map(|t| (&t.at, &t.evidence)),
             })
         })
         .collect();
@@ -222,7 +227,15 @@ fn answers(engine: &mut Engine, queries: &[&str]) -> anyhow::Result<Vec<(String,
                 .collect(),
         ),
     );
-    add("changes".into(), json(&engine.changes(None, None)?));
+    // Changes come in the order they were observed; changes observed at ingest times of the
+    // same second or the next depend on each archive's clock, so the list is compared as a set
+    // here (the absences test compares the order of changes observed at fetch times).
+    let mut changes: Vec<Value> = engine.changes(None, None)?.iter().map(json).collect();
+    for c in &mut changes {
+        normalise(c, &clock);
+    }
+    changes.sort_by_key(|c| c.to_string());
+    add("changes".into(), Value::Array(changes));
     add(
         "top hashtags".into(),
         json(&engine.top_hashtags(None, 50, 0)?),
@@ -541,6 +554,179 @@ fn search_catches_up_alike() -> anyhow::Result<()> {
     assert_eq!(mark_before, here);
     b.assert_same(&queries)?;
     Ok(())
+}
+
+/// The network analysis (fed by its own walk of the archive) as compared: edges by kind and
+/// channel names with their weights, the nodes' names, and what it used and left out.
+fn network(engine: &mut Engine, query: &NetworkQuery) -> anyhow::Result<Value> {
+    let net = engine.network(query, None)?;
+    let label = |id: &str| {
+        net.graph
+            .nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.label.clone())
+            .unwrap_or_default()
+    };
+    let mut edges: Vec<(String, String, String, String)> = net
+        .graph
+        .edges
+        .iter()
+        .map(|e| {
+            (
+                e.kind.to_string(),
+                label(&e.source),
+                label(&e.target),
+                format!("{:.6}", e.weight),
+            )
+        })
+        .collect();
+    edges.sort();
+    let mut nodes: Vec<String> = net.graph.nodes.iter().map(|n| n.label.clone()).collect();
+    nodes.sort();
+    Ok(serde_json::json!({
+        "edges": edges,
+        "nodes": nodes,
+        "posts_used": net.posts_used,
+        "undated_left_out": net.undated_left_out,
+        "unknown_sources": net.unknown_sources,
+        "objects_left_out": net.objects_left_out,
+    }))
+}
+
+/// What the analyses and the user's data read from the archive alike: the networks, the copy
+/// analysis's settings, narratives (versions kept, removed, restored) with their matches and
+/// reports, and collection runs.
+#[test]
+fn user_data_and_analyses_are_kept_alike() -> anyhow::Result<()> {
+    let Some(mut b) = backends()? else {
+        return Ok(());
+    };
+    b.ingest(&[fixture("copies")], None)?;
+    b.ingest(&[fixture("web-mfa.txt")], Some("mfa_test"))?;
+    let hashtags = NetworkQuery {
+        kinds: vec![EdgeKind::Hashtag],
+        min_tag_posts: 1,
+        ..NetworkQuery::default()
+    };
+    for engine in [&mut b.sqlite, &mut b.pg] {
+        // The copy analysis's parameters are a setting of the archive.
+        let mut params = engine.copy_params()?;
+        params.min_words = 4;
+        assert!(engine.set_copy_params(Some(params))?);
+        // A narrative, edited, removed and restored (its versions continue).
+        engine.add_narrative("cis", "", &["CIS OR СНГ".to_string()])?;
+        engine.edit_narrative("CIS", Some("the CIS"), Some(&["#CIS".to_string()]))?;
+        engine.add_narrative("minister", "who met whom", &["minister".to_string()])?;
+        engine.remove_narrative("cis")?;
+        engine.add_narrative("cis", "again", &["Astana".to_string()])?;
+        // A collection run, advanced, and one finished.
+        let run = engine.start_collect_run(
+            "Watched_Chan",
+            "https://t.me",
+            Some(7),
+            false,
+            "2024-03-20T10:00:00Z",
+        )?;
+        engine.advance_collect_run(run.id, Some(40), 3)?;
+        let done = engine.start_collect_run(
+            "other",
+            "https://t.me",
+            None,
+            true,
+            "2024-03-20T11:00:00Z",
+        )?;
+        engine.finish_collect_run(done.id, "2024-03-20T11:05:00Z", "reached_beginning")?;
+        engine.record_failed_fetch(
+            "https://t.me/s/other",
+            Some(429),
+            "2024-03-20T11:06:00Z",
+            "too many requests",
+        )?;
+    }
+    let mut clock = clock_times(&b.sqlite)?;
+    clock.extend(clock_times(&b.pg)?);
+    let mut compare = |what: &str, f: &dyn Fn(&mut Engine) -> anyhow::Result<Value>| {
+        let mut x = f(&mut b.sqlite)?;
+        let mut y = f(&mut b.pg)?;
+        // The narratives' own times come from each archive's clock too.
+        for v in [&mut x, &mut y] {
+            normalise_narrative_times(v);
+            normalise(v, &clock);
+        }
+        assert_eq!(x, y, "{what}");
+        anyhow::Ok(())
+    };
+    compare("copy parameters", &|e| {
+        Ok(Value::String(format!("{:?}", e.copy_params()?)))
+    })?;
+    compare("narratives", &|e| Ok(json(&e.narratives(true)?)))?;
+    compare("narrative records", &|e| {
+        Ok(json(&[e.narrative("cis")?, e.narrative("minister")?]))
+    })?;
+    compare("narrative posts", &|e| {
+        Ok(json(&[
+            e.narrative_posts("cis")?,
+            e.narrative_posts("minister")?,
+        ]))
+    })?;
+    compare("narrative report", &|e| {
+        Ok(json(
+            &e.narrative_report("minister", &ReportOptions::default())?,
+        ))
+    })?;
+    compare("unfinished run", &|e| {
+        Ok(json(
+            &e.unfinished_collect_run("watched_chan", "https://t.me")?,
+        ))
+    })?;
+    compare("finished run", &|e| {
+        Ok(json(&e.unfinished_collect_run("other", "https://t.me")?))
+    })?;
+    compare("forward, mention, copy and link network", &|e| {
+        network(e, &NetworkQuery::default())
+    })?;
+    compare("hashtag network", &|e| network(e, &hashtags))?;
+    compare("newest message id", &|e| {
+        Ok(json(&e.newest_message_id("mfa_russia")?))
+    })?;
+    // None of these comparisons is of nothing.
+    for query in [NetworkQuery::default(), hashtags] {
+        let net = network(&mut b.pg, &query)?;
+        assert!(
+            net["edges"].as_array().is_some_and(|e| !e.is_empty()),
+            "{net}"
+        );
+    }
+    assert!(!b.pg.narrative_posts("minister")?.is_empty());
+    assert!(
+        b.pg.unfinished_collect_run("watched_chan", "https://t.me")?
+            .is_some()
+    );
+    b.assert_same(&["minister"])?;
+    Ok(())
+}
+
+/// A narrative's `created_at`, `updated_at` and `removed_at` (and its versions'
+/// `created_at`): times of the archive's clock.
+fn normalise_narrative_times(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let narrative = map.contains_key("queries") || map.contains_key("versions");
+            for (key, v) in map.iter_mut() {
+                if narrative
+                    && matches!(key.as_str(), "created_at" | "updated_at" | "removed_at")
+                    && v.is_string()
+                {
+                    *v = Value::String("<clock>".into());
+                } else {
+                    normalise_narrative_times(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise_narrative_times),
+        _ => {}
+    }
 }
 
 /// The real samples (every format: plain text, message dumps, Desktop JSON and HTML exports,
