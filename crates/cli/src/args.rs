@@ -11,7 +11,8 @@ const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 internal failure (archive or machine); 2 usage error;
 3 bad input (an input was skipped, or a filter is malformed); 4 not found.
 
-Environment: TGSCOPE_ARCHIVE (archive directory), RUST_LOG (log filter), NO_COLOR.";
+Environment: TGSCOPE_ARCHIVE (archive directory), TGSCOPE_DATABASE (a PostgreSQL archive), RUST_LOG
+(log filter), NO_COLOR.";
 
 /// tgscope: archive and search public Telegram channels.
 ///
@@ -33,6 +34,12 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub archive: PathBuf,
+
+    /// The team's archive in PostgreSQL (`postgres://user@host/db`) instead of the embedded
+    /// one; `--archive DIR` is then this machine's folder for raw captures, media and the
+    /// search index.
+    #[arg(long, global = true, env = "TGSCOPE_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
 
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

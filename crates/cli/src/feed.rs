@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use tgscope_engine::Engine;
 use tgscope_engine::feed::{DEFAULT_FEED_LIMIT, FeedFormat, FeedRequest, FeedSource};
 
 /// Arguments of `feed`.
@@ -108,7 +107,7 @@ pub fn run(
             &format!("--base-url {base:?} is not an http:// or https:// address"),
         );
     }
-    let mut engine = Engine::open_existing(archive)?;
+    let mut engine = crate::backend::open_reader(archive)?;
     let feed = engine.feed(&request)?;
     match &a.output {
         Some(path) if path.as_os_str() != "-" => {

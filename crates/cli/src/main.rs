@@ -11,6 +11,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod args;
+mod backend;
 mod copies;
 mod entities;
 mod feed;
@@ -97,9 +98,10 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let archive = cli.archive.clone();
+    backend::choose(cli.database.clone());
     if let Some(list) = &cli.entities {
         let creates = matches!(cli.command, Command::Ingest(_) | Command::Collect(_));
-        if !creates && !Engine::archive_exists(&archive) {
+        if !creates && !backend::archive_exists(&archive) {
             anyhow::bail!(
                 "--entities: no archive at {} (ingest something first)",
                 archive.display()
@@ -113,8 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     match cli.command {
         Command::Ingest(a) => {
-            let mut engine = Engine::open(&archive)
-                .with_context(|| format!("opening archive {}", archive.display()))?;
+            let mut engine = backend::open_writer(&archive)?;
             let options = IngestOptions {
                 format: a.format.format(),
                 channel: a.channel.clone(),
@@ -527,12 +528,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Feed(a) => feed::run(&archive, &a, &mut out, cli.quiet)?,
         Command::Reindex => {
-            let mut engine = Engine::open(&archive)
-                .with_context(|| format!("opening archive {}", archive.display()))?;
+            let mut engine = backend::open_writer(&archive)?;
             let done = engine.reindex()?;
             writeln!(out, "indexed {} posts", done.indexed)?;
         }
         Command::Serve(a) => {
+            if backend::database().is_some() {
+                anyhow::bail!(
+                    "serve: serving an archive in PostgreSQL comes with team mode's accounts and \
+                     sign-in, which are not built yet; serve the embedded archive, or use the \
+                     other commands with --database"
+                );
+            }
             let config = tgscope_server::ServerConfig {
                 archive: archive.clone(),
                 query_timeout: seconds(a.query_timeout),
@@ -555,7 +562,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                          /api/v1/, OpenAPI at /api/openapi.json); Ctrl-C stops",
                         archive.display()
                     );
-                    if !tgscope_engine::Engine::archive_exists(&archive) {
+                    if !backend::archive_exists(&archive) {
                         eprintln!(
                             "tgscope: nothing is archived in {} yet: the first page says how to \
                              add captures",
@@ -567,8 +574,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("serving {}", archive.display()))?;
         }
         Command::Collect(a) => {
-            let mut engine = Engine::open(&archive)
-                .with_context(|| format!("opening archive {}", archive.display()))?;
+            let mut engine = backend::open_writer(&archive)?;
             return collect(&mut engine, &a, cli.quiet, &mut out);
         }
         Command::History(a) => {
@@ -721,11 +727,10 @@ fn open_for_copies(
     if !params.given() {
         return open_existing(archive);
     }
-    if !Engine::archive_exists(archive) {
+    if !backend::archive_exists(archive) {
         return open_existing(archive);
     }
-    let mut engine =
-        Engine::open(archive).with_context(|| format!("opening archive {}", archive.display()))?;
+    let mut engine = backend::open_writer(archive)?;
     let current = engine.copy_params()?;
     let wanted = params.apply(&current);
     if engine.set_copy_params(wanted.clone())? && !quiet {
@@ -750,7 +755,7 @@ fn note_copies_catching_up(quiet: bool, engine: &Engine) {
 }
 
 fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {
-    Ok(Engine::open_existing(archive)?)
+    backend::open_reader(archive)
 }
 
 /// Export records of posts, with their clusters (`cluster`, `copy_of`) and entities.

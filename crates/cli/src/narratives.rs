@@ -6,9 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use tgscope_engine::Engine;
 use tgscope_engine::export::CsvTable;
 use tgscope_engine::narratives::{
     NarrativeRecord, NarrativeReport, NarrativeSummary, ReportOptions,
@@ -123,8 +121,7 @@ pub fn run(
     out: &mut dyn Write,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let writer =
-        || Engine::open(archive).with_context(|| format!("opening archive {}", archive.display()));
+    let writer = || crate::backend::open_writer(archive);
     match a.command {
         NarrativeCommand::Add {
             name,
@@ -159,7 +156,7 @@ pub fn run(
             )?;
         }
         NarrativeCommand::List { all, format } => {
-            let mut engine = Engine::open_existing(archive)?;
+            let mut engine = crate::backend::open_reader(archive)?;
             let list = engine.narratives(all)?;
             summaries(&list, format, out)?;
             if !quiet && list.is_empty() && matches!(format, Fmt::Table) {
@@ -167,12 +164,12 @@ pub fn run(
             }
         }
         NarrativeCommand::Show { name, format } => {
-            let engine = Engine::open_existing(archive)?;
+            let engine = crate::backend::open_reader(archive)?;
             let record = engine.narrative(&name)?;
             show(&record, format, out)?;
         }
         NarrativeCommand::Report(r) => {
-            let mut engine = Engine::open_existing(archive)?;
+            let mut engine = crate::backend::open_reader(archive)?;
             let bound = |name: &str, v: Option<&str>| {
                 v.map(|v| tgscope_engine::network::date_bound(name, v))
                     .transpose()

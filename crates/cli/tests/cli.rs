@@ -56,4 +56,6 @@ mod real_sample; // the shared samples (skipped when absent, unless TGSCOPE_REQU
 #[path = "cli/search.rs"]
 mod search; // search, count and reindex: word forms, filters, formats, bad queries
 #[path = "cli/show.rs"]
-mod show; // show ID: clean and raw text, forward, lost links, dates, versions, sightings
+mod show;
+#[path = "cli/team.rs"]
+mod team; // the archive in PostgreSQL: the same commands give what the embedded archive gives // show ID: clean and raw text, forward, lost links, dates, versions, sightings

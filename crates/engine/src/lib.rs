@@ -152,8 +152,13 @@ impl Engine {
     /// archive only when no writer is at work; otherwise it searches what the index holds
     /// (and [`Engine::index_catching_up`] says so).
     pub fn open_existing(dir: &Path) -> Result<Engine> {
+        Engine::open_existing_archive(Box::new(Store::open_read_only(dir)?))
+    }
+
+    /// Opens an archive of any backend for reading (a reader, as [`Engine::open_existing`]).
+    pub fn open_existing_archive(store: Box<dyn Archive>) -> Result<Engine> {
         let mut engine = Engine {
-            store: Box::new(Store::open_read_only(dir)?),
+            store,
             index: None,
             writers_lock: None,
             index_wait: search::INDEX_WAIT,

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 pub fn tgscope() -> Command {
     let mut cmd = Command::cargo_bin("tgscope").expect("the tgscope binary is built");
     cmd.env_remove("TGSCOPE_ARCHIVE")
+        .env_remove("TGSCOPE_DATABASE")
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1");
     cmd
