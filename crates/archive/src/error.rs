@@ -43,6 +43,16 @@ pub enum ArchiveError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The database rolled the transaction back because a concurrent one conflicted with it (a
+    /// deadlock, a serialization failure, a row another writer added with the same key at the
+    /// same moment): the same work in a new transaction can succeed. Only a database with
+    /// several writers (PostgreSQL) says this; the engine retries what failed so.
+    #[error("archive database: {source}")]
+    Conflict {
+        /// The backend's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The archive holds something it should not (a bug or outside tampering).
     #[error("archive is inconsistent: {0}")]
     Corrupt(String),
@@ -54,10 +64,18 @@ impl ArchiveError {
         matches!(self, ArchiveError::Missing { .. })
     }
 
+    /// True when a concurrent writer conflicted with the failed transaction
+    /// ([`ArchiveError::Conflict`]): running the same work again can succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, ArchiveError::Conflict { .. })
+    }
+
     /// The backend's own error, when the database failed.
     pub fn backend_source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
-            ArchiveError::Backend { source } => Some(source.as_ref()),
+            ArchiveError::Backend { source } | ArchiveError::Conflict { source } => {
+                Some(source.as_ref())
+            }
             _ => None,
         }
     }

@@ -130,6 +130,12 @@ impl EngineError {
 }
 
 impl EngineError {
+    /// True when a concurrent writer of the archive conflicted with the failed transaction:
+    /// the same work again can succeed ([`ArchiveError::Conflict`]).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, EngineError::Store(e) if e.is_conflict())
+    }
+
     /// An error of the full-text index.
     pub(crate) fn index(e: impl std::fmt::Display) -> EngineError {
         EngineError::Index(e.to_string())

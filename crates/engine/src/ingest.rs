@@ -453,7 +453,7 @@ pub fn run(
     let mut pages = PageChain::default();
     let started = std::time::Instant::now();
     for file in files {
-        let result = ingest_file(
+        let result = ingest_file_retrying(
             &mut *engine.store,
             Source::File(&file),
             options,
@@ -663,7 +663,7 @@ fn scan_input(
 
 /// What one page of a Desktop HTML export passes to the next page of the same export (read in
 /// page order within one run).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct PageChain {
     last: Option<(PathBuf, tgscope_read::desktop_html::Carry)>,
 }
@@ -676,6 +676,52 @@ pub(crate) enum FileOutcome {
     Skipped(String),
     /// Read up to damage: what was archived before it, and the reason.
     Damaged(CaptureReport, String),
+}
+
+/// How many times a capture is read again after a concurrent writer conflicted with it.
+const CONFLICT_RETRIES: u32 = 8;
+
+/// [`ingest_file`], read again when a concurrent writer of the archive (another `ingest` or
+/// `collect` on the same PostgreSQL archive) conflicted with one of its transactions
+/// ([`EngineError::is_conflict`]): what committed before the conflict stays, and the capture is
+/// resumed from there, after a pause that grows with each attempt (with jitter, so that the
+/// writers that collided do not collide again). A conflict that persists past
+/// [`CONFLICT_RETRIES`] attempts stops the run with its error.
+pub(crate) fn ingest_file_retrying(
+    store: &mut dyn Archive,
+    source: Source<'_>,
+    options: &IngestOptions,
+    progress: &mut dyn Progress,
+    pages: &mut PageChain,
+) -> Result<FileOutcome> {
+    let before = pages.clone();
+    let mut attempt = 0;
+    loop {
+        match ingest_file(store, source, options, progress, pages) {
+            Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                attempt += 1;
+                tracing::info!(
+                    "{}: a concurrent writer conflicted ({e}); reading it again (attempt {})",
+                    source.label(),
+                    attempt + 1
+                );
+                *pages = before.clone();
+                std::thread::sleep(conflict_pause(attempt));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// The pause before the `attempt`th retry: 20 ms doubled each time, up to about 2.5 s, with up
+/// to half again added at random.
+fn conflict_pause(attempt: u32) -> std::time::Duration {
+    let base = 20u64 << attempt.min(7);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let jitter = (nanos ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9)) % (base / 2 + 1);
+    std::time::Duration::from_millis(base + jitter)
 }
 
 /// Ingests one file. Problems of the input come back as a [`FileOutcome`] so that the run goes

@@ -30,7 +30,7 @@ impl Engine {
         page: &FetchedPage,
         options: &IngestOptions,
     ) -> Result<PageReport> {
-        let outcome = ingest::ingest_file(
+        let outcome = ingest::ingest_file_retrying(
             &mut *self.store,
             ingest::Source::Fetched(page),
             options,

@@ -1,7 +1,7 @@
 //! What every query of the archive goes through: the prepared statements of a connection, kept
 //! by their SQL, and the client's errors as the archive's ([`PgError`] inside
 //! [`ArchiveError::Backend`]), with a conflict between concurrent transactions told apart as
-//! one to retry.
+//! one to retry ([`ArchiveError::Conflict`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -64,12 +64,15 @@ pub(crate) fn pg(source: postgres::Error) -> ArchiveError {
              retry it",
         );
     }
-    ArchiveError::Backend {
-        source: Box::new(PgError {
-            message,
-            retry,
-            source,
-        }),
+    let source = Box::new(PgError {
+        message,
+        retry,
+        source,
+    });
+    if retry {
+        ArchiveError::Conflict { source }
+    } else {
+        ArchiveError::Backend { source }
     }
 }
 

@@ -4,7 +4,7 @@ use crate::common::{Archive, stderr};
 
 #[path = "../../../collect/tests/server/mod.rs"]
 #[allow(dead_code)]
-mod server;
+pub(crate) mod server;
 
 use server::{Answer, Post, Server, channel_page};
 
