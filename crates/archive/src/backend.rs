@@ -488,6 +488,12 @@ pub trait Archive:
     /// Checks the archive's integrity (the database's own check plus the archive's
     /// invariants). Returns the problems found; empty means consistent.
     fn check(&self) -> Result<Vec<String>>;
+
+    /// The team's accounts, sessions, API tokens and audit log, when the backend keeps them
+    /// (team mode, on PostgreSQL); `None` for an archive without accounts (the embedded one).
+    fn team(&self) -> Option<&dyn crate::TeamStore> {
+        None
+    }
 }
 
 /// The walks over posts with a callback that fails with its own error: an error of the callback

@@ -16,6 +16,8 @@
 //! - [`Capture`], [`NewCapture`], [`CaptureStatus`]: the captures read.
 //! - [`AbsenceRecord`], [`CollectRun`], [`ChangeRecord`]: watching channels over time.
 //! - [`NarrativeRecord`]: narratives (user data).
+//! - [`team`]: team mode's accounts ([`Account`], [`Role`]), sessions, API tokens and audit
+//!   log, kept by a backend that implements [`TeamStore`].
 //! - [`PostForIndex`], [`NetworkRow`], [`PostDate`], [`PostText`]: the feed of derived data.
 //! - [`RawStore`], [`MediaStore`]: `raw/` and `media/`, content-addressed by SHA-256.
 //!
@@ -31,6 +33,7 @@ pub mod narrative;
 pub mod post;
 pub mod raw;
 pub mod stats;
+pub mod team;
 pub mod watch;
 
 pub use backend::{Identity, IdentityAsk, PostSelection};
@@ -41,6 +44,7 @@ pub mod prelude {
         Archive, ArchiveWalks, ArchiveWriter, BrowseReads, FeedReads, NarrativeStore, PostReads,
         PostWrites, SettingStore, WatchReads, WatchWrites,
     };
+    pub use crate::team::TeamStore;
 }
 pub use capture::{Capture, CaptureStatus, NewCapture};
 pub use channel::{ChannelCount, ChannelInfo, ChannelSummary, SourceCount, TagCount};
@@ -51,4 +55,7 @@ pub use narrative::{NarrativePostFacts, NarrativeRecord, NarrativeVersion, narra
 pub use post::{PostCount, PostDetail, PostQuery, PostRecord, SightingRecord, VersionRecord};
 pub use raw::{MediaStore, RawReader, RawStore, RawWriter, sha256_hex};
 pub use stats::{Counted, Stats};
+pub use team::{
+    Account, ApiToken, AuditEntry, AuditPage, NewAuditEntry, Role, SessionRecord, TeamStore,
+};
 pub use watch::{AbsenceRecord, ChangeFilter, ChangeRecord, CollectRun};

@@ -156,12 +156,19 @@ pub enum Command {
     Narrative(crate::narratives::NarrativeArgs),
     /// Rebuild the full-text index from the archive.
     Reindex,
-    /// Serve the web interface and the JSON API over the archive (read-only).
+    /// Serve the web interface and the JSON API over the archive.
     ///
     /// Prints the address on its first line; Ctrl-C stops it. Pages: search with filters and a
     /// chart of matches over time, posts with their evidence, channels, hashtags. The API is
-    /// under /api/v1/ and described at /api/openapi.json.
+    /// under /api/v1/ and described at /api/openapi.json. The embedded archive is served
+    /// read-only without sign-in; the archive in PostgreSQL (`--database`) needs every request
+    /// signed in (an account of `tgscope user`, or an API token), and editors can ingest
+    /// uploads and edit narratives (put the server behind HTTPS).
     Serve(ServeArgs),
+    /// The team's accounts and API tokens, on the archive in PostgreSQL (`--database`):
+    /// add, list, disable, enable, password, token create|list|revoke. Passwords are read from
+    /// stdin (`--password-stdin`); every change goes to the audit log. See docs/team.md.
+    User(crate::user::UserArgs),
 }
 
 /// Arguments of `serve`.
@@ -181,6 +188,9 @@ pub struct ServeArgs {
     /// links inside feeds start with it (default: the Host of each request).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The largest capture an editor may upload, in MiB (team mode).
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_upload_mib: u64,
 }
 
 /// Orders of search results.

@@ -21,6 +21,7 @@ mod network;
 mod output;
 mod progress;
 mod terminal;
+mod user;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -46,7 +47,14 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            let code = match e.downcast_ref::<EngineError>().map(EngineError::kind) {
+            let kind = e
+                .downcast_ref::<EngineError>()
+                .map(EngineError::kind)
+                .or_else(|| {
+                    e.downcast_ref::<tgscope_engine::TeamError>()
+                        .map(tgscope_engine::TeamError::kind)
+                });
+            let code = match kind {
                 Some(ErrorKind::User) => exit::BAD_INPUT,
                 Some(ErrorKind::NotFound) => exit::NOT_FOUND,
                 _ => exit::INTERNAL,
@@ -533,13 +541,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out, "indexed {} posts", done.indexed)?;
         }
         Command::Serve(a) => {
-            if backend::database().is_some() {
-                anyhow::bail!(
-                    "serve: serving an archive in PostgreSQL comes with team mode's accounts and \
-                     sign-in, which are not built yet; serve the embedded archive, or use the \
-                     other commands with --database"
-                );
-            }
+            let team = backend::database().map(|url| {
+                let url = url.to_string();
+                let dir = archive.clone();
+                tgscope_server::config::ArchiveOpener::new(move || {
+                    tgscope_postgres::PgArchive::open(&url, &dir)
+                        .map(|a| Box::new(a) as Box<dyn tgscope_engine::archive::backend::Archive>)
+                })
+            });
+            let team_mode = team.is_some();
             let config = tgscope_server::ServerConfig {
                 archive: archive.clone(),
                 query_timeout: seconds(a.query_timeout),
@@ -550,29 +560,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .max(2)
                 }),
                 base_url: a.base_url.clone(),
+                max_upload_bytes: a.max_upload_mib.saturating_mul(1024 * 1024),
+                team: team_mode,
+                opener: team,
                 ..tgscope_server::ServerConfig::default()
             };
             let quiet = cli.quiet;
             tgscope_server::run_blocking(config, a.bind, |address| {
                 // The first line of stdout is the address (scripts and tests read it).
                 println!("http://{address}/");
-                if !quiet {
+                if quiet {
+                    return;
+                }
+                if team_mode {
                     eprintln!(
-                        "tgscope: serving {} read-only at http://{address}/ (API at \
-                         /api/v1/, OpenAPI at /api/openapi.json); Ctrl-C stops",
+                        "tgscope: serving the team's archive in PostgreSQL at http://{address}/ \
+                         (sign-in required; API at /api/v1/ with Authorization: Bearer, OpenAPI \
+                         at /api/openapi.json; search index and derived data in {}); put it \
+                         behind HTTPS; Ctrl-C stops",
                         archive.display()
                     );
-                    if !backend::archive_exists(&archive) {
-                        eprintln!(
-                            "tgscope: nothing is archived in {} yet: the first page says how to \
-                             add captures",
-                            archive.display()
-                        );
-                    }
+                    return;
+                }
+                eprintln!(
+                    "tgscope: serving {} read-only at http://{address}/ (API at \
+                     /api/v1/, OpenAPI at /api/openapi.json); Ctrl-C stops",
+                    archive.display()
+                );
+                if !backend::archive_exists(&archive) {
+                    eprintln!(
+                        "tgscope: nothing is archived in {} yet: the first page says how to \
+                         add captures",
+                        archive.display()
+                    );
                 }
             })
             .with_context(|| format!("serving {}", archive.display()))?;
         }
+        Command::User(a) => user::run(backend::database(), &archive, a, &mut out, cli.quiet)?,
         Command::Collect(a) => {
             let mut engine = backend::open_writer(&archive)?;
             return collect(&mut engine, &a, cli.quiet, &mut out);

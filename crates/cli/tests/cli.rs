@@ -59,3 +59,5 @@ mod search; // search, count and reindex: word forms, filters, formats, bad quer
 mod show;
 #[path = "cli/team.rs"]
 mod team; // the archive in PostgreSQL: the same commands give what the embedded archive gives // show ID: clean and raw text, forward, lost links, dates, versions, sightings
+#[path = "cli/users.rs"]
+mod users; // tgscope user on PostgreSQL: accounts, API tokens, the audit log; serve with sign-in

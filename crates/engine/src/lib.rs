@@ -41,6 +41,7 @@ pub mod ingest;
 pub mod narratives;
 pub mod network;
 pub mod search;
+pub mod team;
 pub mod watch;
 
 use std::io::Write;
@@ -61,6 +62,7 @@ pub use ingest::{
     CaptureReport, FetchedPage, IngestOptions, IngestReport, NoProgress, Progress, Skipped,
 };
 pub use search::{IndexUpdate, QueryCounts, SearchHit, SearchPage, SortBy};
+pub use team::{Actor, Session, Signed, Team, TeamError};
 pub use tgscope_archive as archive;
 pub use tgscope_archive::{AbsenceRecord, ChangeRecord, CollectRun};
 pub use tgscope_archive::{Capture, CaptureStatus};

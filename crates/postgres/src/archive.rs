@@ -116,6 +116,10 @@ impl Archive for PgArchive {
     fn check(&self) -> Result<Vec<String>> {
         self.db(check)
     }
+
+    fn team(&self) -> Option<&dyn tgscope_archive::TeamStore> {
+        Some(self)
+    }
 }
 
 /// The archive's invariants, as the SQLite store checks them (PostgreSQL enforces the foreign

@@ -40,6 +40,7 @@ pub mod migrate;
 mod narratives;
 mod query;
 pub mod sql;
+mod team;
 pub mod testing;
 mod watch;
 pub mod write;

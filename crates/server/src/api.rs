@@ -30,7 +30,7 @@ use crate::views::{
 #[openapi(
     info(
         title = "tgscope",
-        description = "Read-only API over a tgscope archive of public Telegram channels: search, \
+        description = "The API over a tgscope archive of public Telegram channels: search, \
                        posts with their history and provenance, copies of posts across \
                        channels, networks of channels and hashtags, the countries, \
                        organisations and people posts name, channels, hashtags, captures."
@@ -51,14 +51,18 @@ use crate::views::{
         (name = "narratives", description = "Narratives: named, versioned sets of queries \
             kept in the archive, and their reports (docs/narratives.md)"),
         (name = "captures", description = "The captures the archive was built from"),
+        (name = "team", description = "Team mode: the account signed in, its API tokens, and \
+            the audit log (admins)"),
     ),
     components(schemas(Problem))
 )]
 struct ApiDoc;
 
-/// The API's routes with their OpenAPI document.
-pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
-    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API's routes with their OpenAPI document; in team mode (`team`) also the routes that
+/// change the archive and those of accounts, tokens and the audit log, and the bearer token
+/// scheme every route needs.
+pub fn router(team: bool) -> (axum::Router<AppState>, OpenApiDoc) {
+    let mut routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(search))
         .routes(routes!(post))
         .routes(routes!(post_copies))
@@ -82,10 +86,41 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(crate::entities::entity_api))
         .routes(routes!(crate::entities::facets_api))
         .routes(routes!(crate::narratives::narratives_api))
-        .routes(routes!(crate::narratives::narrative_api))
-        .split_for_parts();
+        .routes(routes!(crate::narratives::narrative_api));
+    if team {
+        routes = routes
+            .routes(routes!(crate::narrative_edits::add_api))
+            .routes(routes!(
+                crate::narrative_edits::edit_api,
+                crate::narrative_edits::remove_api
+            ))
+            .routes(routes!(crate::team_pages::account_api))
+            .routes(routes!(
+                crate::team_pages::tokens_api,
+                crate::team_pages::create_token_api
+            ))
+            .routes(routes!(crate::team_pages::revoke_token_api))
+            .routes(routes!(crate::team_pages::audit_api));
+    }
+    let (router, mut doc) = routes.split_for_parts();
+    if team {
+        // The upload's route is added by `app` with its own body limit.
+        doc.merge(UploadDoc::openapi());
+    }
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut description = doc.info.description.take().unwrap_or_default();
+    if team {
+        description.push_str(TEAM_DESCRIPTION);
+        add_bearer_scheme(&mut doc);
+    } else {
+        if let Some(tags) = doc.tags.as_mut() {
+            tags.retain(|t| t.name != "team");
+        }
+        description.push_str(
+            "\n\nThe embedded archive's server only reads: every route is GET, and none needs \
+             sign-in.",
+        );
+    }
     description.push_str(
         "\n\nLists are paged by cursor: pass a response's `next_cursor` as `cursor` for the next \
          page (null on the last). Times are RFC 3339 UTC. Lists also come as CSV with \
@@ -101,6 +136,40 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
     }
     doc.info.description = Some(description);
     (router, doc)
+}
+
+/// What the OpenAPI document's description says of team mode.
+const TEAM_DESCRIPTION: &str = "\n\nTeam mode: the archive is shared by a team. Every route \
+     needs an API token (`Authorization: Bearer <token>`; an account's tokens are made on its \
+     /account page, with `POST /api/v1/account/tokens`, or with `tgscope user token create`) or \
+     the session cookie of a signed-in browser (whose requests that change something also send \
+     the session's CSRF token in the `X-CSRF-Token` header); without one the answer is 401 \
+     `unauthorized`. Readers browse, search and export; editors also upload captures \
+     (`POST /api/v1/captures`) and add, edit and remove narratives; admins also read the audit \
+     log (`GET /api/v1/audit`). A role too low is 403 `forbidden`. Every change and every \
+     export is written to the audit log.";
+
+/// The upload of a capture (team mode), whose route `app` adds with its own body limit.
+#[derive(OpenApi)]
+#[openapi(
+    paths(crate::upload::upload_api),
+    components(schemas(crate::upload::UploadReport))
+)]
+struct UploadDoc;
+
+/// Adds the bearer token scheme to the document and makes every operation need it.
+fn add_bearer_scheme(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+    doc.components
+        .get_or_insert_with(utoipa::openapi::Components::new)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    doc.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
 }
 
 /// `/api/problems`: the table of error codes, for people.

@@ -1,14 +1,57 @@
-//! What the server is told: the archive, how many engines, and its limits.
+//! What the server is told: the archive (a folder of the embedded archive, or an opener of
+//! another backend's, with whether it has accounts), how many engines, and its limits.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tgscope_engine::archive::ArchiveError;
+use tgscope_engine::archive::backend::Archive;
+
+/// The function that opens the archive for an engine of the pool, when it is not the
+/// embedded archive of [`ServerConfig::archive`] (the team's archive in PostgreSQL). Each call
+/// opens a new connection; the archive's folder is this process's own (search index, derived
+/// data), caught up from the archive's mark as an engine opens it.
+#[derive(Clone)]
+pub struct ArchiveOpener(Arc<dyn Fn() -> Result<Box<dyn Archive>, ArchiveError> + Send + Sync>);
+
+impl ArchiveOpener {
+    /// An opener calling `open`.
+    pub fn new(
+        open: impl Fn() -> Result<Box<dyn Archive>, ArchiveError> + Send + Sync + 'static,
+    ) -> ArchiveOpener {
+        ArchiveOpener(Arc::new(open))
+    }
+
+    /// Opens the archive.
+    pub fn open(&self) -> Result<Box<dyn Archive>, ArchiveError> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for ArchiveOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ArchiveOpener")
+    }
+}
 
 /// The server's settings. [`Default`] gives the archive `./tgscope-archive` and limits fit for
 /// one analyst on a laptop.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The archive directory (read only: the server never writes to the archive database).
+    /// The archive directory: the embedded archive (read only: its server never writes to the
+    /// archive database), or, with an [`ArchiveOpener`], this process's folder of derived data.
     pub archive: PathBuf,
+    /// Opens the archive when it is not the embedded archive in `archive` (team mode's
+    /// PostgreSQL archive).
+    pub opener: Option<ArchiveOpener>,
+    /// Team mode: every request but sign-in needs an account's session or API token, roles
+    /// decide what each may do, editors may change the archive, and changes and exports are
+    /// written to the audit log. Needs an archive with accounts (`opener`).
+    pub team: bool,
+    /// The largest capture an editor may upload, in bytes (team mode; every other request body
+    /// is held to `max_body_bytes`).
+    pub max_upload_bytes: u64,
     /// Engines (open archives) serving requests at once; each runs one query at a time.
     pub engines: usize,
     /// How long a request may wait for an engine and run its query before it is cut off with
@@ -36,6 +79,9 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             archive: PathBuf::from(tgscope_engine::DEFAULT_ARCHIVE),
+            opener: None,
+            team: false,
+            max_upload_bytes: 64 * 1024 * 1024,
             engines: 2,
             query_timeout: Duration::from_secs(10),
             max_query_len: 1000,

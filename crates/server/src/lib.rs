@@ -22,12 +22,27 @@
 //! - [`evidence`]: captures and media files streamed by SHA-256, resumable by [`range`].
 //! - [`feeds`]: Atom, RSS and JSON Feed of a query, a channel or a hashtag under `/feeds/`.
 //!
-//! What it does not do: write to the archive (the engines open it read-only; only the derived
-//! search index is brought up to date), talk to Telegram, or load anything from another site.
+//! - [`auth`]: team mode's gate: sign-in (session cookie or API token), roles, CSRF, and the
+//!   audit of exports; [`team_pages`]: sign-in, the account and its API tokens, the admins'
+//!   accounts and audit log; [`narrative_edits`] and [`upload`]: what editors change.
+//!
+//! Two modes. Over the embedded archive (SQLite, [`ServerConfig::archive`]) the server is a
+//! local read-only viewer without sign-in: every route is `GET`, and it never writes to the
+//! archive (only the derived search index and analyses are brought up to date). Over the
+//! team's archive in PostgreSQL ([`ServerConfig::opener`], [`ServerConfig::team`]) every
+//! request but sign-in needs an account: readers browse, search and export, editors also
+//! ingest uploads and edit narratives, admins also manage accounts and read the audit log, and
+//! every change and export is written to the audit log. Each team server keeps its own search
+//! index and derived data in its folder, caught up from the archive's mark, so more read
+//! servers are more processes. Put a team server behind HTTPS: its cookies are `Secure`.
+//!
+//! What it does not do: talk to Telegram, or load anything from another site; over the
+//! embedded archive, write to the archive.
 
 pub mod api;
 pub mod archive;
 pub mod assets;
+pub mod auth;
 pub mod chart;
 pub mod config;
 pub mod copies;
@@ -40,6 +55,7 @@ pub mod evidence;
 pub mod feeds;
 pub mod form;
 pub mod links;
+pub mod narrative_edits;
 pub mod narratives;
 pub mod network;
 pub mod network_pages;
@@ -50,6 +66,8 @@ pub mod problem;
 pub mod range;
 pub mod security;
 pub mod segments;
+pub mod team_pages;
+pub mod upload;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -57,10 +75,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub use config::ServerConfig;
 pub use pool::{EnginePool, PoolError};
@@ -80,6 +99,12 @@ pub enum ServerError {
         /// Why.
         source: PoolError,
     },
+    /// Team mode over an archive that keeps no accounts.
+    #[error(
+        "team mode needs an archive with accounts (the archive in PostgreSQL, --database); this \
+         one has none"
+    )]
+    NoAccounts,
     /// The address could not be bound.
     #[error("listening on {addr}: {source}")]
     Bind {
@@ -105,7 +130,12 @@ impl AppState {
     /// A state over `config.archive`; nothing is opened until a request (or
     /// [`AppState::warm_up`]) needs it.
     pub fn new(config: ServerConfig) -> AppState {
-        let pool = EnginePool::new(&config.archive, config.engines, config.query_timeout);
+        let pool = EnginePool::with_opener(
+            &config.archive,
+            config.opener.clone(),
+            config.engines,
+            config.query_timeout,
+        );
         AppState {
             pool: Arc::new(pool),
             downloads: Arc::new(tokio::sync::Semaphore::new(config.max_downloads.max(1))),
@@ -116,10 +146,26 @@ impl AppState {
     /// Opens the archive and brings its search index up to date (blocking, without the query
     /// timeout; a directory without an archive yet is fine).
     pub fn warm_up(&self) -> Result<(), ServerError> {
-        self.pool.warm_up().map_err(|source| ServerError::Archive {
+        let failed = |source| ServerError::Archive {
             dir: self.config.archive.clone(),
             source,
-        })
+        };
+        self.pool.warm_up().map_err(failed)?;
+        if self.config.team
+            && !self
+                .pool
+                .with_engine(|e| e.has_accounts())
+                .map_err(failed)?
+        {
+            return Err(ServerError::NoAccounts);
+        }
+        Ok(())
+    }
+
+    /// Whether there is an archive to serve: the team's archive always is (opening it says
+    /// otherwise); the embedded one when its folder holds one.
+    pub fn archive_exists(&self) -> bool {
+        self.config.opener.is_some() || tgscope_engine::Engine::archive_exists(self.pool.dir())
     }
 
     /// The engines.
@@ -147,10 +193,11 @@ impl AppState {
 /// The router: pages, the JSON API, the OpenAPI document, static files; with the security
 /// headers on every response and the limit on request bodies.
 pub fn app(state: AppState) -> Router {
-    let (api_routes, doc) = api::router();
+    let team = state.config.team;
+    let (api_routes, doc) = api::router(team);
     let openapi_json: Arc<String> = Arc::new(doc.to_pretty_json().unwrap_or_default());
     let max_body = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/posts/{id}", get(pages::post))
@@ -177,15 +224,69 @@ pub fn app(state: AppState) -> Router {
                 async move { openapi_response(&json) }
             }),
         )
-        .merge(api_routes)
+        .merge(api_routes);
+    if team {
+        router = team_routes(router, &state.config);
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::guard,
         ))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
+}
+
+/// Team mode's routes: sign-in, the account, the admins' pages, and what editors change (the
+/// API's are in [`api::router`], but for the upload, which has its own body limit).
+fn team_routes(router: Router<AppState>, config: &ServerConfig) -> Router<AppState> {
+    let upload_limit =
+        DefaultBodyLimit::max(usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX));
+    router
+        .route(
+            "/sign-in",
+            get(team_pages::sign_in_form).post(team_pages::sign_in),
+        )
+        .route("/sign-out", post(team_pages::sign_out))
+        .route("/account", get(team_pages::account))
+        .route("/account/tokens", post(team_pages::create_token_form))
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(team_pages::revoke_token_form),
+        )
+        .route(
+            "/admin/users",
+            get(team_pages::users).post(team_pages::add_user_form),
+        )
+        .route(
+            "/admin/users/{name}/disable",
+            post(team_pages::disable_user_form),
+        )
+        .route(
+            "/admin/users/{name}/enable",
+            post(team_pages::enable_user_form),
+        )
+        .route("/admin/audit", get(team_pages::audit))
+        .route("/narratives", post(narrative_edits::add_form))
+        .route("/narratives/{name}/edit", post(narrative_edits::edit_form))
+        .route(
+            "/narratives/{name}/remove",
+            post(narrative_edits::remove_form),
+        )
+        .route(
+            "/ingest",
+            get(upload::page).post(upload::upload_form.layer(upload_limit)),
+        )
+        .route(
+            "/api/v1/captures",
+            post(upload::upload_api.layer(upload_limit)),
+        )
 }
 
 fn openapi_response(json: &str) -> Response {
@@ -208,15 +309,21 @@ async fn not_found(request: Request) -> Response {
     }
 }
 
-async fn method_not_allowed(request: Request) -> Response {
-    let mut response = ApiError::new(
-        ErrorCode::MethodNotAllowed,
+async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
+    let detail = if state.config.team {
+        format!(
+            "{} is not answered at {}: see the OpenAPI document (/api/openapi.json) for the \
+             methods of each route",
+            request.method(),
+            request.uri().path()
+        )
+    } else {
         format!(
             "{} is not answered here: every route is GET (the server never changes the archive)",
             request.method()
-        ),
-    )
-    .into_response();
+        )
+    };
+    let mut response = ApiError::new(ErrorCode::MethodNotAllowed, detail).into_response();
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));

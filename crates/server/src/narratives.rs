@@ -1,5 +1,6 @@
-//! Narratives in the API and on the pages (read only: narratives are added and edited with
-//! `tgscope narrative`, see docs/narratives.md).
+//! Narratives in the API and on the pages (added and edited with `tgscope narrative`, see
+//! docs/narratives.md; in team mode also by editors, with the forms these pages show them and
+//! the routes of [`crate::narrative_edits`]).
 //!
 //! - `/api/v1/narratives`: every narrative with its current version and matching posts (the
 //!   list `tgscope narrative list --format json` writes).
@@ -160,6 +161,8 @@ struct ListRow {
 #[template(path = "narratives.html")]
 struct ListPage {
     rows: Vec<ListRow>,
+    /// Team mode, an editor: the session's CSRF token for the form that adds a narrative.
+    csrf: Option<String>,
 }
 
 /// `/narratives`: every narrative with its version, queries and matching posts.
@@ -178,6 +181,7 @@ pub async fn index(State(state): State<AppState>) -> Response {
                         matching: n.matching,
                     })
                     .collect(),
+                csrf: crate::auth::editor_csrf(),
             },
             StatusCode::OK,
         ),
@@ -237,6 +241,14 @@ struct NarrativePage {
     clusters: Vec<(i64, String, u64, u64, u64)>,
     versions: Vec<VersionRow>,
     catching_up: bool,
+    /// Team mode, an editor: the session's CSRF token for the forms that edit and remove it.
+    csrf: Option<String>,
+    /// The edit form's action.
+    edit_href: String,
+    /// The remove form's action.
+    remove_href: String,
+    /// The current queries, one per line, for the edit form.
+    queries_text: String,
 }
 
 fn day_of(date: Option<&str>, inferred: bool) -> String {
@@ -356,5 +368,9 @@ async fn page(
             })
             .collect(),
         catching_up: r.catching_up,
+        csrf: crate::auth::editor_csrf(),
+        edit_href: format!("{}/edit", narrative_page(&n.name)),
+        remove_href: format!("{}/remove", narrative_page(&n.name)),
+        queries_text: n.queries.join("\n"),
     })
 }

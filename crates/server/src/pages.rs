@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tgscope_engine::entities::Recognizer;
 use tgscope_engine::model::MediaKind;
 use tgscope_engine::{
-    ChannelInfo, Engine, Period, PostDetail, PostRecord, SearchHit, SortBy, VersionRecord,
+    ChannelInfo, Period, PostDetail, PostRecord, SearchHit, SortBy, VersionRecord,
 };
 
 use crate::AppState;
@@ -348,7 +348,7 @@ pub async fn search(
         form: FormView::from(&form),
         query: String::new(),
         error: None,
-        empty: !Engine::archive_exists(state.pool.dir()),
+        empty: !state.archive_exists(),
         searched: false,
         total_text: String::new(),
         chart: None,

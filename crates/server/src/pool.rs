@@ -1,6 +1,7 @@
 //! A small pool of engines, each request's work on a blocking thread under a deadline.
 //!
-//! An [`Engine`] holds an SQLite connection and is not `Sync`, so engines are not shared: the
+//! An [`Engine`] holds a database connection (SQLite's, or PostgreSQL's in team mode, opened
+//! through the [`ArchiveOpener`]) and is not `Sync`, so engines are not shared: the
 //! pool keeps `engines` of them, each used by one request at a time. A request waits for a free
 //! engine (a semaphore counts them), takes it out of the free list, and runs its closure under
 //! `spawn_blocking`. The whole wait-and-run has one deadline (`query_timeout`): when it passes,
@@ -18,6 +19,7 @@ use tgscope_engine::{Engine, EngineError, ErrorKind, Interrupter};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::config::ArchiveOpener;
 use crate::problem::ApiError;
 
 /// Why a request could not use an engine.
@@ -58,22 +60,33 @@ struct Slot {
 }
 
 impl Slot {
-    /// Opens the slot's engine over `dir` if it is not open yet.
-    fn open(&mut self, dir: &Path) -> Result<(), PoolError> {
+    /// Opens the slot's engine over `dir` (or through `opener`) if it is not open yet.
+    fn open(&mut self, dir: &Path, opener: Option<&ArchiveOpener>) -> Result<(), PoolError> {
         if self.engine.is_none() {
-            if !Engine::archive_exists(dir) {
-                return Err(PoolError::NoArchive(dir.to_path_buf()));
-            }
-            let engine = Engine::open_existing(dir)?;
+            let engine = match opener {
+                Some(opener) => {
+                    Engine::open_existing_archive(opener.open().map_err(EngineError::from)?)?
+                }
+                None => {
+                    if !Engine::archive_exists(dir) {
+                        return Err(PoolError::NoArchive(dir.to_path_buf()));
+                    }
+                    Engine::open_existing(dir)?
+                }
+            };
             self.interrupter = Some(engine.interrupter());
             self.engine = Some(engine);
         }
         Ok(())
     }
 
-    /// The slot's engine, opened over `dir` if need be.
-    fn engine(&mut self, dir: &Path) -> Result<&mut Engine, PoolError> {
-        self.open(dir)?;
+    /// The slot's engine, opened over `dir` (or through `opener`) if need be.
+    fn engine(
+        &mut self,
+        dir: &Path,
+        opener: Option<&ArchiveOpener>,
+    ) -> Result<&mut Engine, PoolError> {
+        self.open(dir, opener)?;
         self.engine
             .as_mut()
             .ok_or_else(|| PoolError::NoArchive(dir.to_path_buf()))
@@ -83,6 +96,7 @@ impl Slot {
 /// Engines over one archive, for requests to borrow.
 pub struct EnginePool {
     dir: PathBuf,
+    opener: Option<ArchiveOpener>,
     free: Arc<Mutex<Vec<Slot>>>,
     available: Arc<Semaphore>,
     timeout: Duration,
@@ -92,9 +106,22 @@ impl EnginePool {
     /// A pool of `size` engines (at least one) over the archive in `dir`, each request cut off
     /// after `timeout`. Nothing is opened yet.
     pub fn new(dir: &Path, size: usize, timeout: Duration) -> EnginePool {
+        EnginePool::with_opener(dir, None, size, timeout)
+    }
+
+    /// A pool of `size` engines (at least one) over the archive `opener` opens (the embedded
+    /// archive in `dir` when `None`), each request cut off after `timeout`. Nothing is opened
+    /// yet.
+    pub fn with_opener(
+        dir: &Path,
+        opener: Option<ArchiveOpener>,
+        size: usize,
+        timeout: Duration,
+    ) -> EnginePool {
         let size = size.max(1);
         EnginePool {
             dir: dir.to_path_buf(),
+            opener,
             free: Arc::new(Mutex::new((0..size).map(|_| Slot::default()).collect())),
             available: Arc::new(Semaphore::new(size)),
             timeout,
@@ -112,7 +139,7 @@ impl EnginePool {
     /// and engines opened later share current ones. Does nothing when there is no archive yet.
     pub fn warm_up(&self) -> Result<(), PoolError> {
         let mut slot = self.take_slot();
-        let result = match slot.engine(&self.dir) {
+        let result = match slot.engine(&self.dir, self.opener.as_ref()) {
             Ok(engine) => match engine.update_index() {
                 // An ingest in another process is writing the index and brings it up to date.
                 Ok(_) | Err(EngineError::IndexBusy(_)) => {
@@ -144,6 +171,15 @@ impl EnginePool {
         result
     }
 
+    /// Runs `work` on an engine at once on this thread, without a deadline (for setting up,
+    /// before requests are served).
+    pub fn with_engine<T>(&self, work: impl FnOnce(&mut Engine) -> T) -> Result<T, PoolError> {
+        let mut slot = self.take_slot();
+        let result = slot.engine(&self.dir, self.opener.as_ref()).map(work);
+        self.put_back(slot);
+        result
+    }
+
     fn take_slot(&self) -> Slot {
         // A slot lost to a panic is replaced by a fresh one.
         self.free
@@ -171,11 +207,12 @@ impl EnginePool {
         let mut slot = self.take_slot();
         let running = Arc::new(Mutex::new(Running::default()));
         let dir = self.dir.clone();
+        let opener = self.opener.clone();
         let free = self.free.clone();
         let task_running = running.clone();
         let timeout = self.timeout;
         let task = tokio::task::spawn_blocking(move || {
-            let result = slot.open(&dir).and_then(|()| {
+            let result = slot.open(&dir, opener.as_ref()).and_then(|()| {
                 {
                     let mut running = lock(&task_running);
                     // The request was answered while the engine opened: nobody waits for

@@ -8,8 +8,11 @@
 //! | `query_too_long` | 400 | the query is longer than the server accepts (`max_length`) |
 //! | `bad_request` | 400 | a malformed parameter (`sort`, `by`, `limit`, `format`, a post id) |
 //! | `bad_cursor` | 400 | the `cursor` was not given by this API for this request |
+//! | `unauthorized` | 401 | team mode: the request is not signed in (no session, or no working API token) |
+//! | `forbidden` | 403 | team mode: the account's role does not allow this |
+//! | `csrf` | 403 | team mode: a form without its session's CSRF token, or sent from another site |
 //! | `not_found` | 404 | no such post, channel, hashtag, cluster, entity or route |
-//! | `method_not_allowed` | 405 | the route answers `GET` only |
+//! | `method_not_allowed` | 405 | the route does not answer this method (the embedded archive's server answers `GET` only) |
 //! | `body_too_large` | 413 | the request has a body larger than the server accepts |
 //! | `range_not_satisfiable` | 416 | the `Range` of a download starts past the file's end |
 //! | `timeout` | 503 | the query took longer than the server allows, or every engine (or every download place) was busy |
@@ -37,9 +40,15 @@ pub enum ErrorCode {
     BadRequest,
     /// A cursor this API did not give for this request.
     BadCursor,
+    /// Team mode: not signed in.
+    Unauthorized,
+    /// Team mode: the role does not allow it.
+    Forbidden,
+    /// Team mode: a form without its CSRF token, or from another site.
+    Csrf,
     /// No such thing.
     NotFound,
-    /// Not a `GET`.
+    /// A method the route does not answer.
     MethodNotAllowed,
     /// A request body over the limit.
     BodyTooLarge,
@@ -66,11 +75,14 @@ pub struct CodeRow {
 
 impl ErrorCode {
     /// Every code, in the order of the table.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::BadQuery,
         ErrorCode::QueryTooLong,
         ErrorCode::BadRequest,
         ErrorCode::BadCursor,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Csrf,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::BodyTooLarge,
@@ -108,6 +120,29 @@ impl ErrorCode {
                 "The cursor is not valid for this request",
                 "The `cursor` was not given by this API as `next_cursor` for the same request.",
             ),
+            ErrorCode::Unauthorized => (
+                "unauthorized",
+                401,
+                "Sign-in required",
+                "Team mode: the request carries no session of a signed-in account and no working \
+                 API token (`Authorization: Bearer ...`); sign in at /sign-in.",
+            ),
+            ErrorCode::Forbidden => (
+                "forbidden",
+                403,
+                "Not allowed for this account",
+                "Team mode: the account's role does not allow this (readers browse, search and \
+                 export; editors also ingest and edit narratives; admins also manage accounts \
+                 and read the audit log).",
+            ),
+            ErrorCode::Csrf => (
+                "csrf",
+                403,
+                "The form's CSRF token is missing or wrong",
+                "Team mode: a request of a signed-in browser that changes something must carry \
+                 its session's CSRF token (the form's hidden `csrf` field, or the `X-CSRF-Token` \
+                 header) and come from this site; reload the page and send it again.",
+            ),
             ErrorCode::NotFound => (
                 "not_found",
                 404,
@@ -119,7 +154,9 @@ impl ErrorCode {
                 "method_not_allowed",
                 405,
                 "Method not allowed",
-                "The route answers GET (and HEAD) only: the server never changes the archive.",
+                "The route does not answer this method: the embedded archive's server answers \
+                 GET (and HEAD) only and never changes the archive; in team mode the routes that \
+                 change it say which methods they answer (`Allow`).",
             ),
             ErrorCode::BodyTooLarge => (
                 "body_too_large",
@@ -234,6 +271,19 @@ impl ApiError {
     /// A malformed parameter.
     pub fn bad_request(detail: impl Into<String>) -> ApiError {
         ApiError::new(ErrorCode::BadRequest, detail)
+    }
+
+    /// Team mode: not signed in.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "sign in first (/sign-in), or send an API token as `Authorization: Bearer <token>`",
+        )
+    }
+
+    /// Team mode: the account's role does not allow this.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::Forbidden, detail)
     }
 
     /// Nothing by that name.

@@ -21,8 +21,8 @@ const HEADERS: &[(HeaderName, &str)] = &[
     (header::X_FRAME_OPTIONS, "DENY"),
 ];
 
-/// Refuses bodies declared over the limit (no route reads a body, so an undeclared one is
-/// never read either), then adds
+/// Refuses bodies declared over the limit (the upload of a capture has its own, larger one; a
+/// body that does not declare its length is held to the same limits as it is read), then adds
 /// the security headers to whatever the route answered.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let declared = request
@@ -30,7 +30,16 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let max = state.config.max_body_bytes;
+    // An editor's upload of a capture may be larger (team mode).
+    let max = if state.config.team && crate::auth::is_upload(request.method(), request.uri().path())
+    {
+        state
+            .config
+            .max_upload_bytes
+            .max(state.config.max_body_bytes)
+    } else {
+        state.config.max_body_bytes
+    };
     let mut response = match declared {
         Some(length) if length > max => ApiError::new(
             ErrorCode::BodyTooLarge,

@@ -14,3 +14,4 @@ mod network;
 mod network_pages;
 mod pages;
 mod serve;
+mod team;
