@@ -236,3 +236,21 @@ pub fn python_with(var: &str, packages: &str) -> Option<std::path::PathBuf> {
         }
     }
 }
+
+/// A plain-text capture of `posts` posts, each forwarded from "Source Channel" with a first line
+/// of its own: big enough, at tens of thousands of posts, to be interrupted part-way.
+pub fn numbered_capture(posts: u64) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(posts as usize * 140);
+    for i in 0..posts {
+        writeln!(
+            text,
+            "Forwarded from Source Channel\n\
+             Post number {i} opens with a unique line\n\
+             Body of post {i} says something about topic {}",
+            i * 7
+        )
+        .expect("write to a string");
+    }
+    text
+}

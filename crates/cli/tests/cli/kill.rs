@@ -1,33 +1,17 @@
 //! An ingest killed with SIGKILL part-way leaves a consistent archive holding whole posts, and
 //! running the same ingest again completes it.
 
-use std::fmt::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Archive, n, s, stderr, stdout};
+use crate::common::{Archive, n, numbered_capture, s, stderr, stdout};
 
 const POSTS: u64 = 60_000;
 
 /// The overall time allowed for the ingest to show a partial capture with posts.
 const WAIT: Duration = Duration::from_secs(120);
-
-fn big_capture() -> String {
-    let mut text = String::with_capacity(8 << 20);
-    for i in 0..POSTS {
-        writeln!(
-            text,
-            "Forwarded from Source Channel\n\
-             Post number {i} opens with a unique line\n\
-             Body of post {i} says something about topic {}",
-            i * 7
-        )
-        .expect("write to string");
-    }
-    text
-}
 
 /// The one capture of the archive, when `captures --format json` can be read.
 fn the_capture(a: &Archive) -> Option<Value> {
@@ -42,7 +26,7 @@ fn the_capture(a: &Archive) -> Option<Value> {
 #[test]
 fn a_killed_ingest_leaves_whole_posts_and_resumes() {
     let a = Archive::new();
-    let capture = a.write("big-capture.txt", big_capture());
+    let capture = a.write("big-capture.txt", numbered_capture(POSTS));
     let ingest_args = args!["ingest", capture, "--channel", "big_channel", "-q"];
 
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("tgscope"))

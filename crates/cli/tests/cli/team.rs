@@ -3,14 +3,13 @@
 //! throwaway PostgreSQL server (skipped, with a message, when PostgreSQL is not installed and
 //! `TGSCOPE_REQUIRE_POSTGRES` is unset).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Archive, fixture, n, parse_jsonl, stderr, stdout, tgscope};
+use crate::common::{Archive, fixture, n, numbered_capture, parse_jsonl, stderr, stdout, tgscope};
 
 use crate::collect::server::{Answer, Post, Server, channel_page};
 
@@ -492,18 +491,7 @@ fn an_ingest_killed_mid_capture_leaves_the_database_consistent_and_resumes() {
         return;
     };
     let a = Archive::new();
-    let mut text = String::with_capacity(4 << 20);
-    for i in 0..POSTS {
-        writeln!(
-            text,
-            "Forwarded from Source Channel\n\
-             Post number {i} opens with a unique line\n\
-             Body of post {i} says something about topic {}",
-            i * 7
-        )
-        .expect("write to a string");
-    }
-    let capture = a.write("big-capture.txt", text);
+    let capture = a.write("big-capture.txt", numbered_capture(POSTS));
     let folder = a.path("team");
     let ingest_args = [
         "ingest",
