@@ -87,6 +87,8 @@ pub struct Target {
     pub api_path: String,
     /// Reduce each query to its plain words (for a peer without tgscope's query language).
     pub plain_queries: bool,
+    /// An API token sent as `Authorization: Bearer ...` (a team server signs requests in).
+    pub bearer: Option<String>,
 }
 
 /// The plain words of a query in tgscope's language: no `field:` filters, no `-` exclusions,
@@ -170,7 +172,11 @@ pub fn run(
                     };
                     let url = format!("{base}{path}");
                     let t = Instant::now();
-                    let outcome = agent.get(&url).call().and_then(|mut r| {
+                    let mut request = agent.get(&url);
+                    if let Some(token) = &target.bearer {
+                        request = request.header("Authorization", &format!("Bearer {token}"));
+                    }
+                    let outcome = request.call().and_then(|mut r| {
                         let status = r.status().as_u16();
                         r.body_mut().read_to_vec().map(|_| status)
                     });

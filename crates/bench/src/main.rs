@@ -70,6 +70,9 @@ enum Command {
         /// The folder to write result.json into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Which channel: 0 (the default) or another one, with its own id and name.
+        #[arg(long, default_value_t = 0)]
+        channel: u64,
     },
     /// Read an export with tgscope's Desktop JSON reader and report the throughput.
     Read {
@@ -118,6 +121,9 @@ enum Command {
         /// does not speak tgscope's query language.
         #[arg(long)]
         plain_queries: bool,
+        /// An API token for a team server (sent as `Authorization: Bearer ...`).
+        #[arg(long, env = "TGSCOPE_BENCH_TOKEN")]
+        bearer: Option<String>,
     },
     /// Write a labelled corpus for the copies benchmark: DIR/posts.jsonl with copy chains and
     /// hard negatives, and (unless --no-truth) DIR/shingles.jsonl and DIR/truth_pairs.jsonl.
@@ -309,8 +315,13 @@ fn raw(file: &PathBuf, slice: bool) -> anyhow::Result<Measure> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let out = match &cli.command {
-        Command::Gen { size, seed, out } => {
-            let written = synth::generate(out, *size, *seed)?;
+        Command::Gen {
+            size,
+            seed,
+            out,
+            channel,
+        } => {
+            let written = synth::generate_channel(out, *size, *seed, *channel)?;
             serde_json::to_string(&written)?
         }
         Command::Read { file } => serde_json::to_string(&read(file)?)?,
@@ -324,6 +335,7 @@ fn main() -> anyhow::Result<()> {
             post_path,
             api_path,
             plain_queries,
+            bearer,
         } => {
             let target = load::Target {
                 base: url.clone(),
@@ -331,6 +343,7 @@ fn main() -> anyhow::Result<()> {
                 post_path: post_path.clone(),
                 api_path: api_path.clone(),
                 plain_queries: *plain_queries,
+                bearer: bearer.clone(),
             };
             serde_json::to_string(&load::run(&target, *clients, *requests, *posts)?)?
         }

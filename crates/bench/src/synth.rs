@@ -458,16 +458,34 @@ struct Run {
 
 /// Writes DIR/result.json of about `target` bytes (it stops after the message that reaches it).
 pub fn generate(dir: &Path, target: u64, seed: u64) -> anyhow::Result<Written> {
+    generate_channel(dir, target, seed, 0)
+}
+
+/// [`generate`] for another channel: `channel` 0 is the default one; channel `k` has the id
+/// `CHANNEL_ID + k` and the name with ` #k` added (so that exports of several channels can be
+/// ingested side by side, as several writers of one archive do).
+pub fn generate_channel(
+    dir: &Path,
+    target: u64,
+    seed: u64,
+    channel: u64,
+) -> anyhow::Result<Written> {
+    let channel_id = CHANNEL_ID + channel;
+    let channel_name = if channel == 0 {
+        CHANNEL_NAME.to_string()
+    } else {
+        format!("{CHANNEL_NAME} #{channel}")
+    };
     std::fs::create_dir_all(dir)?;
     let path = dir.join("result.json");
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
     let mut rng = Rng::new(seed);
     let mut buf = String::with_capacity(64 * 1024);
     buf.push_str("{\n \"name\": ");
-    escape(&mut buf, CHANNEL_NAME);
+    escape(&mut buf, &channel_name);
     let _ = write!(
         buf,
-        ",\n \"type\": \"public_channel\",\n \"id\": {CHANNEL_ID},\n \"messages\": ["
+        ",\n \"type\": \"public_channel\",\n \"id\": {channel_id},\n \"messages\": ["
     );
     let expected = (target / AVG_MESSAGE_BYTES).max(1);
     // About six years of posts, but at least 20 s and at most 2 h between two.
@@ -478,6 +496,8 @@ pub fn generate(dir: &Path, target: u64, seed: u64) -> anyhow::Result<Written> {
         time: START,
         photos: 0,
         files: 0,
+        channel_id,
+        channel_name: &channel_name,
     };
     let (mut written, mut posts, mut events) = (buf.len() as u64, 0u64, 0u64);
     out.write_all(buf.as_bytes())?;
@@ -518,6 +538,8 @@ struct Gen<'r> {
     time: i64,
     photos: u64,
     files: u64,
+    channel_id: u64,
+    channel_name: &'r str,
 }
 
 impl Gen<'_> {
@@ -527,8 +549,8 @@ impl Gen<'_> {
         o.num("id", self.id);
         o.str("type", "service");
         o.dates("date", self.time);
-        o.str("actor", CHANNEL_NAME);
-        o.str("actor_id", &format!("channel{CHANNEL_ID}"));
+        o.str("actor", self.channel_name);
+        o.str("actor_id", &format!("channel{}", self.channel_id));
         if self.rng.chance(700) {
             o.str("action", "pin_message");
             let back = self.rng.range(1, 20).min(self.id - 1);
@@ -538,7 +560,7 @@ impl Gen<'_> {
             let title = if self.rng.chance(500) {
                 "Сводка дня 🌍"
             } else {
-                CHANNEL_NAME
+                self.channel_name
             };
             o.str("title", title);
         }
@@ -559,8 +581,8 @@ impl Gen<'_> {
             let later = self.time + self.rng.range(30, 3 * 86_400) as i64;
             o.dates("edited", later);
         }
-        o.str("from", CHANNEL_NAME);
-        o.str("from_id", &format!("channel{CHANNEL_ID}"));
+        o.str("from", self.channel_name);
+        o.str("from_id", &format!("channel{}", self.channel_id));
         if self.rng.chance(100) {
             o.str("author", self.rng.pick(AUTHORS));
         }
