@@ -321,7 +321,7 @@ fn main() -> anyhow::Result<()> {
             out,
             channel,
         } => {
-            let written = synth::generate_channel(out, *size, *seed, *channel)?;
+            let written = synth::generate(out, *size, *seed, *channel)?;
             serde_json::to_string(&written)?
         }
         Command::Read { file } => serde_json::to_string(&read(file)?)?,

@@ -456,20 +456,11 @@ struct Run {
     extra: Option<(&'static str, String)>,
 }
 
-/// Writes DIR/result.json of about `target` bytes (it stops after the message that reaches it).
-pub fn generate(dir: &Path, target: u64, seed: u64) -> anyhow::Result<Written> {
-    generate_channel(dir, target, seed, 0)
-}
-
-/// [`generate`] for another channel: `channel` 0 is the default one; channel `k` has the id
-/// `CHANNEL_ID + k` and the name with ` #k` added (so that exports of several channels can be
-/// ingested side by side, as several writers of one archive do).
-pub fn generate_channel(
-    dir: &Path,
-    target: u64,
-    seed: u64,
-    channel: u64,
-) -> anyhow::Result<Written> {
+/// Writes DIR/result.json of about `target` bytes (it stops after the message that reaches it),
+/// of a channel: `channel` 0 is the default one; channel `k` has the id `CHANNEL_ID + k` and the
+/// name with ` #k` added (so that exports of several channels can be ingested side by side, as
+/// several writers of one archive do).
+pub fn generate(dir: &Path, target: u64, seed: u64, channel: u64) -> anyhow::Result<Written> {
     let channel_id = CHANNEL_ID + channel;
     let channel_name = if channel == 0 {
         CHANNEL_NAME.to_string()
@@ -1192,7 +1183,7 @@ mod tests {
     #[test]
     fn small_export_parses_and_reads() {
         let dir = std::env::temp_dir().join(format!("tgscope-bench-gen-{}", std::process::id()));
-        let w = generate(&dir, 200_000, 7).unwrap();
+        let w = generate(&dir, 200_000, 7, 0).unwrap();
         let bytes = std::fs::read(&w.path).unwrap();
         assert_eq!(bytes.len() as u64, w.bytes);
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -1211,7 +1202,7 @@ mod tests {
             .count();
         assert_eq!(posts as u64, w.posts);
         // Same seed, same bytes.
-        let again = generate(&dir, 200_000, 7).unwrap();
+        let again = generate(&dir, 200_000, 7, 0).unwrap();
         assert_eq!(std::fs::read(&again.path).unwrap(), bytes);
         std::fs::remove_dir_all(&dir).unwrap();
     }
