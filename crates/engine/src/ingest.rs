@@ -980,8 +980,11 @@ pub(crate) fn ingest_file(
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadResult>>(READ_AHEAD);
         let reading = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(READ_CHUNK);
-            for item in reader.by_ref() {
+            for mut item in reader.by_ref() {
                 let failed = item.is_err();
+                if let Ok(item) = &mut item {
+                    item.drop_nul();
+                }
                 chunk.push(item);
                 if (chunk.len() >= READ_CHUNK || failed)
                     && sender.send(std::mem::take(&mut chunk)).is_err()
@@ -1031,7 +1034,11 @@ pub(crate) fn ingest_file(
             reason: "the reader of this capture stopped unexpectedly".into(),
         })?;
         progress.advance("reading", read_bytes.load(Ordering::Relaxed) - counted);
-        Ok((failure, reader.carry(), reader.channel_info()))
+        let mut channel_info = reader.channel_info();
+        if let Some(info) = &mut channel_info {
+            info.drop_nul();
+        }
+        Ok((failure, reader.carry(), channel_info))
     })?;
     if let Some(carry) = carry {
         pages.last = Some((folder, carry));

@@ -663,3 +663,136 @@ pub enum ReadItem {
     /// Something the reader met that did not stop it, with its place.
     Warning(String),
 }
+
+/// Removes U+0000 from a string, in place (nothing to do, and no allocation, in the usual case).
+fn drop_nul(s: &mut String) {
+    if s.contains('\0') {
+        s.retain(|c| c != '\0');
+    }
+}
+
+fn drop_nul_opt(s: &mut Option<String>) {
+    if let Some(s) = s {
+        drop_nul(s);
+    }
+}
+
+fn drop_nul_pairs(pairs: &mut [(String, String)]) {
+    for (k, v) in pairs {
+        drop_nul(k);
+        drop_nul(v);
+    }
+}
+
+impl ChannelRef {
+    fn drop_nul(&mut self) {
+        drop_nul_opt(&mut self.username);
+        drop_nul_opt(&mut self.title);
+        drop_nul_opt(&mut self.kind);
+    }
+}
+
+impl Sender {
+    fn drop_nul(&mut self) {
+        drop_nul_opt(&mut self.name);
+        drop_nul_opt(&mut self.id);
+    }
+}
+
+impl ChannelInfo {
+    /// Removes U+0000 from every string (see [`ReadItem::drop_nul`]).
+    pub fn drop_nul(&mut self) {
+        self.channel.drop_nul();
+        drop_nul_opt(&mut self.description);
+    }
+}
+
+impl ReadItem {
+    /// Removes U+0000 from every string the item holds. No PostgreSQL text or JSON value can
+    /// hold it and it carries no content, so the engine applies this to everything a reader
+    /// yields, whichever archive it writes to (both keep the same posts); the raw capture keeps
+    /// the input's bytes. A post's clean text never holds it (`clean_text` removes control
+    /// characters), so spans into it stay where they are.
+    pub fn drop_nul(&mut self) {
+        match self {
+            ReadItem::Post(p) => p.drop_nul(),
+            ReadItem::Event(e) => {
+                if let Some(c) = &mut e.channel {
+                    c.drop_nul();
+                }
+                drop_nul_opt(&mut e.date);
+                if let Some(a) = &mut e.actor {
+                    a.drop_nul();
+                }
+                drop_nul(&mut e.action);
+                drop_nul(&mut e.text);
+                drop_nul_pairs(&mut e.details);
+                drop_nul_opt(&mut e.location.locator);
+            }
+            ReadItem::Warning(w) => drop_nul(w),
+        }
+    }
+}
+
+impl CapturedPost {
+    fn drop_nul(&mut self) {
+        if let Some(c) = &mut self.channel {
+            c.drop_nul();
+        }
+        drop_nul_opt(&mut self.date);
+        if let Some(d) = &mut self.date_inferred {
+            drop_nul(&mut d.date);
+            drop_nul(&mut d.evidence);
+            drop_nul_opt(&mut d.detail);
+        }
+        drop_nul_opt(&mut self.edited_at);
+        if let Some(s) = &mut self.sender {
+            s.drop_nul();
+        }
+        drop_nul_opt(&mut self.via_bot);
+        drop_nul_opt(&mut self.saved_from);
+        for r in &mut self.reactions {
+            drop_nul(&mut r.kind);
+            drop_nul_opt(&mut r.emoji);
+            drop_nul_opt(&mut r.document_id);
+        }
+        for e in &mut self.entities {
+            drop_nul(&mut e.kind);
+            drop_nul_pairs(&mut e.attrs);
+        }
+        drop_nul_opt(&mut self.author);
+        drop_nul(&mut self.raw_text);
+        drop_nul(&mut self.text);
+        if let Some(f) = &mut self.forward {
+            drop_nul_opt(&mut f.title);
+            drop_nul_opt(&mut f.username);
+            drop_nul_opt(&mut f.date);
+            drop_nul_opt(&mut f.sender_id);
+        }
+        for m in &mut self.media {
+            drop_nul_opt(&mut m.label);
+            drop_nul_opt(&mut m.file_name);
+            drop_nul_opt(&mut m.mime_type);
+            drop_nul_opt(&mut m.path);
+            drop_nul_opt(&mut m.sha256);
+            drop_nul_pairs(&mut m.attrs);
+            if let Some(poll) = &mut m.poll {
+                drop_nul(&mut poll.question);
+                for a in &mut poll.answers {
+                    drop_nul(&mut a.text);
+                }
+            }
+        }
+        for l in &mut self.links {
+            drop_nul_opt(&mut l.url);
+            drop_nul(&mut l.label);
+        }
+        for t in self.hashtags.iter_mut().chain(self.mentions.iter_mut()) {
+            drop_nul(&mut t.value);
+        }
+        for c in &mut self.countries {
+            drop_nul(&mut c.code);
+        }
+        drop_nul_opt(&mut self.location.locator);
+    }
+}

@@ -785,3 +785,59 @@ fn samples() -> Option<PathBuf> {
     }
     found
 }
+
+/// U+0000 in a Desktop export's text, names, file names and links: no PostgreSQL text or JSON
+/// value can hold it, so both archives keep the posts without it (alike), and the raw capture
+/// still holds the bytes as they came.
+#[test]
+fn nul_characters_are_dropped_alike_and_kept_in_the_raw_capture() -> anyhow::Result<()> {
+    let Some(mut b) = backends()? else {
+        return Ok(());
+    };
+    let export_json = r#"{
+ "name": "Nul\u0000 Channel",
+ "type": "public_channel",
+ "id": 4242,
+ "messages": [
+  {
+   "id": 1,
+   "type": "message",
+   "date": "2024-03-01T10:00:00",
+   "date_unixtime": "1709287200",
+   "from": "Nul\u0000 Channel",
+   "from_id": "channel4242",
+   "author": "An\u0000na",
+   "forwarded_from": "Other\u0000 Channel",
+   "file": "files/a\u0000b.pdf",
+   "file_name": "a\u0000b.pdf",
+   "mime_type": "application/pdf",
+   "text": [
+    "Minister\u0000 said ",
+    {"type": "text_link", "text": "this", "href": "https://example.com/\u0000x"},
+    " #tag\u0000"
+   ],
+   "text_entities": [
+    {"type": "plain", "text": "Minister\u0000 said "},
+    {"type": "text_link", "text": "this", "href": "https://example.com/\u0000x"},
+    {"type": "plain", "text": " #tag\u0000"}
+   ]
+  }
+ ]
+}
+"#;
+    let path = b.tmp.path().join("result.json");
+    std::fs::write(&path, export_json)?;
+    let (report, _) = b.ingest(std::slice::from_ref(&path), None)?;
+    assert_eq!(report.posts_new(), 1, "{report:?}");
+    let exported = export(&mut b.pg)?;
+    assert!(!exported.contains("\\u0000"), "{exported}");
+    assert!(exported.contains("Minister said this #tag"), "{exported}");
+    assert!(exported.contains("Anna"), "{exported}");
+    assert!(exported.contains("Other Channel"), "{exported}");
+    b.assert_same(&["minister"])?;
+    let sha256 = &report.captures[0].sha256;
+    for engine in [&b.sqlite, &b.pg] {
+        assert_eq!(engine.raw_capture(sha256)?, export_json.as_bytes());
+    }
+    Ok(())
+}

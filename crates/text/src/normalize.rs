@@ -18,10 +18,13 @@ fn nfc(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Invisible characters that carry no content: zero width space, BOM / zero width no-break
-/// space, word joiner, soft hyphen. (U+200D ZERO WIDTH JOINER is kept: emoji sequences need it.)
+/// Characters that carry no content: zero width space, BOM / zero width no-break space, word
+/// joiner, soft hyphen, and the control characters other than tab and line ends (U+0000, which
+/// no PostgreSQL text can hold, the other C0 controls, DEL and the C1 controls but U+0085).
+/// U+200D ZERO WIDTH JOINER is kept: emoji sequences need it.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{00AD}')
+        || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0085}'))
 }
 
 /// Spaces that only differ from ' ' in line breaking: no-break, narrow no-break, figure space.
@@ -29,10 +32,24 @@ fn is_space_variant(c: char) -> bool {
     matches!(c, '\u{00A0}' | '\u{202F}' | '\u{2007}')
 }
 
+/// What [`clean_text`] makes of one character before NFC and line trimming: `None` when it is
+/// removed, `'\n'` for a line end (`\r`, U+0085, U+2028, U+2029; a `\r` before `\n` is one
+/// line end with it, which the caller pairs), `' '` for a space variant, else the character.
+/// The one home of this mapping: readers that align spans with the clean text use it.
+pub fn clean_char(c: char) -> Option<char> {
+    match c {
+        '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Some('\n'),
+        c if is_space_variant(c) => Some(' '),
+        c if is_invisible(c) => None,
+        c => Some(c),
+    }
+}
+
 /// The clean form of a text.
 ///
 /// In order: line endings (`\r\n`, `\r`, U+0085, U+2028, U+2029) to `\n`; U+00A0, U+202F and
-/// U+2007 to ' '; U+200B, U+FEFF, U+2060 and U+00AD removed (U+200D kept); NFC; trailing
+/// U+2007 to ' '; U+200B, U+FEFF, U+2060, U+00AD and control characters other than tab and line
+/// ends removed (U+200D kept; see [`clean_char`]); NFC; trailing
 /// whitespace of every line trimmed (spaces, tabs and other Unicode whitespace); leading and
 /// trailing blank lines of the whole text removed; runs of blank lines collapsed to one (no more
 /// than two `\n` in a row). Leading indentation is kept.
@@ -117,6 +134,7 @@ pub fn is_clean(s: &str) -> bool {
                     prev_space = false;
                 }
                 b'\r' => return false,
+                b if b != b'\t' && (b < 0x20 || b == 0x7F) => return false,
                 _ => {
                     newlines = 0;
                     prev_space = char::from(b).is_whitespace();
@@ -154,17 +172,11 @@ fn clean_text_slow(s: &str) -> String {
     let mut mapped = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                mapped.push('\n');
-            }
-            '\u{0085}' | '\u{2028}' | '\u{2029}' => mapped.push('\n'),
-            c if is_space_variant(c) => mapped.push(' '),
-            c if is_invisible(c) => {}
-            c => mapped.push(c),
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            chars.next();
+        }
+        if let Some(m) = clean_char(c) {
+            mapped.push(m);
         }
     }
     let composed = nfc(&mapped);
@@ -318,6 +330,10 @@ mod tests {
                 " ",
                 "\t",
                 "\u{0B}",
+                "\u{0}",
+                "\u{1B}",
+                "\u{7F}",
+                "\u{9C}",
                 "\u{00A0}",
                 "\u{200B}",
                 "\u{00AD}",
@@ -399,6 +415,15 @@ mod tests {
     fn clean_text_normalises_line_endings_spaces_and_invisibles() {
         let raw = "\r\n  \nHello\u{00A0}world\u{200B}!  \r\nSecond\u{00AD} line\t\r\n\r\n\r\n\r\nThird\u{FEFF}\n\n";
         assert_eq!(clean_text(raw), "Hello world!\nSecond line\n\nThird");
+    }
+
+    #[test]
+    fn clean_text_removes_control_characters_but_tab_and_line_ends() {
+        let raw = "Mini\u{0}ster\u{1B}[0m said\u{7F}\u{9C}:\tyes\u{0085}no\u{0C}";
+        assert_eq!(clean_text(raw), "Minister[0m said:\tyes\nno");
+        assert!(!is_clean("a\u{0}b"));
+        assert_eq!(clean_char('\u{0}'), None);
+        assert_eq!(clean_char('\r'), Some('\n'));
     }
 
     #[test]

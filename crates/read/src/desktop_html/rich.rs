@@ -285,11 +285,6 @@ pub struct Cleaned {
     map: Option<Vec<usize>>,
 }
 
-/// Whether a char is removed by [`normalize::clean_text`].
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{00AD}')
-}
-
 /// Cleans `raw` as [`normalize::clean_text`] does, keeping track of where each raw offset goes.
 pub fn clean_mapped(raw: &str) -> Cleaned {
     let text = normalize::clean_text(raw);
@@ -302,20 +297,16 @@ pub fn clean_mapped(raw: &str) -> Cleaned {
         for slot in m1.iter_mut().skip(i).take(c.len_utf8()) {
             *slot = here;
         }
-        match c {
-            '\r' => {
-                if let Some(&(j, '\n')) = chars.peek() {
-                    if let Some(slot) = m1.get_mut(j) {
-                        *slot = here;
-                    }
-                    chars.next();
-                }
-                mapped.push('\n');
+        if c == '\r'
+            && let Some(&(j, '\n')) = chars.peek()
+        {
+            if let Some(slot) = m1.get_mut(j) {
+                *slot = here;
             }
-            '\u{0085}' | '\u{2028}' | '\u{2029}' => mapped.push('\n'),
-            '\u{00A0}' | '\u{202F}' | '\u{2007}' => mapped.push(' '),
-            c if is_invisible(c) => {}
-            c => mapped.push(c),
+            chars.next();
+        }
+        if let Some(m) = normalize::clean_char(c) {
+            mapped.push(m);
         }
     }
     if let Some(last) = m1.last_mut() {

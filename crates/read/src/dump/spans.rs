@@ -53,12 +53,11 @@ impl Cleaned {
                 slots.fill(j);
             }
             // What clean_text makes of the char before NFC and line trimming.
-            let mapped = match c {
-                '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => continue,
-                '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}' => '\n',
-                '\u{00A0}' | '\u{202F}' | '\u{2007}' => ' ',
-                '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{00AD}' => continue,
-                c => c,
+            if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
+                continue;
+            }
+            let Some(mapped) = normalize::clean_char(c) else {
+                continue;
             };
             let next = text.get(j..).and_then(|r| r.chars().next());
             if next == Some(mapped) {
