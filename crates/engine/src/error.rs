@@ -92,6 +92,15 @@ pub enum EngineError {
         /// The channels it names.
         candidates: Vec<ChannelInfo>,
     },
+    /// The archive failed while a capture was being written into it (what committed before
+    /// stays; the same ingest again resumes).
+    #[error("{path}: the archive failed while writing this capture: {source}", path = path.display())]
+    Writing {
+        /// The capture (a file's path, a fetched page's URL).
+        path: PathBuf,
+        /// What failed.
+        source: ArchiveError,
+    },
     /// A request that makes no sense (a bad date in a filter, say).
     #[error("{0}")]
     BadRequest(String),
@@ -114,7 +123,9 @@ impl EngineError {
     /// Whose fault it is.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            EngineError::Store(e) if e.is_user_fault() => ErrorKind::User,
+            EngineError::Store(e) | EngineError::Writing { source: e, .. } if e.is_user_fault() => {
+                ErrorKind::User
+            }
             EngineError::Input { .. }
             | EngineError::BadRequest(_)
             | EngineError::Query(_)
@@ -133,7 +144,18 @@ impl EngineError {
     /// True when a concurrent writer of the archive conflicted with the failed transaction:
     /// the same work again can succeed ([`ArchiveError::Conflict`]).
     pub fn is_conflict(&self) -> bool {
-        matches!(self, EngineError::Store(e) if e.is_conflict())
+        matches!(self, EngineError::Store(e) | EngineError::Writing { source: e, .. } if e.is_conflict())
+    }
+
+    /// This error, naming the capture being written when the archive failed.
+    pub(crate) fn writing(self, path: &std::path::Path) -> EngineError {
+        match self {
+            EngineError::Store(source) => EngineError::Writing {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        }
     }
 
     /// An error of the full-text index.

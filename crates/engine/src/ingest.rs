@@ -708,7 +708,7 @@ pub(crate) fn ingest_file_retrying(
                 *pages = before.clone();
                 std::thread::sleep(conflict_pause(attempt));
             }
-            outcome => return outcome,
+            outcome => return outcome.map_err(|e| e.writing(&source.path())),
         }
     }
 }
