@@ -1,5 +1,6 @@
 //! Team mode's vocabulary: the accounts of a shared archive with their roles, the sessions of
-//! signed-in browsers, API tokens, and the audit log of every change and export; and
+//! signed-in browsers, API tokens, the audit log of every change and export, the team's saved
+//! searches and its view of collection runs; and
 //! [`TeamStore`], what a backend that keeps them answers (only the PostgreSQL archive does: the
 //! embedded archive's `serve` is a local viewer without accounts).
 //!
@@ -136,6 +137,63 @@ pub struct SessionRecord {
     pub expires_at: String,
 }
 
+/// A team's saved search: a name for a search of the search page, with a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedSearch {
+    /// Its id in the archive.
+    pub id: i64,
+    /// Its name, as written (unique whatever the case).
+    pub name: String,
+    /// The search page's query string (`q=...&channel=...`), without the `?`.
+    pub query: String,
+    /// What it is for.
+    pub note: String,
+    /// The account that saved it, while the account exists.
+    pub created_by_id: Option<i64>,
+    /// Who saved it, as named then.
+    pub created_by: String,
+    /// When it was saved (RFC 3339 UTC).
+    pub created_at: String,
+    /// When it was last changed (RFC 3339 UTC; `created_at` until it is).
+    pub updated_at: String,
+}
+
+/// A saved search to add.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSavedSearch<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// The name's key ([`saved_search_key`]), unique in the archive.
+    pub key: &'a str,
+    /// The search page's query string.
+    pub query: &'a str,
+    /// What it is for.
+    pub note: &'a str,
+    /// The account saving it, if an account does.
+    pub account_id: Option<i64>,
+    /// Who saves it, as named now.
+    pub actor: &'a str,
+}
+
+/// The key a saved search's name is found and kept unique by: trimmed, lower case.
+pub fn saved_search_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// A collection run as the team's server lists it: the archive's record of the run, with
+/// whether and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectRunStatus {
+    /// The run.
+    pub run: crate::CollectRun,
+    /// When it ended (RFC 3339 UTC); `None` while it runs, or when it was interrupted (the
+    /// next collection of the channel resumes it).
+    pub finished_at: Option<String>,
+    /// Why it stopped (`reached_archived`, `reached_since`, `reached_beginning`, `max_pages`,
+    /// `no_progress`), once it has.
+    pub outcome: Option<String>,
+}
+
 /// What a backend with accounts answers: accounts, sessions, API tokens and the audit log.
 /// Every look-up reads the database: disabling an account or revoking a token takes effect at
 /// the next request.
@@ -194,6 +252,31 @@ pub trait TeamStore {
     /// At most `limit` entries of the audit log older than the entry `before` (the newest when
     /// `None`), newest first, and whether more exist.
     fn audit_entries(&self, limit: u64, before: Option<i64>) -> Result<AuditPage>;
+
+    /// Every saved search, by name.
+    fn saved_searches(&self) -> Result<Vec<SavedSearch>>;
+
+    /// The saved search whose name has this key ([`saved_search_key`]).
+    fn saved_search(&self, key: &str) -> Result<Option<SavedSearch>>;
+
+    /// Adds a saved search; `None` when one of that key exists.
+    fn add_saved_search(&self, search: &NewSavedSearch<'_>) -> Result<Option<SavedSearch>>;
+
+    /// Replaces the query and the note of the saved search with this key (its update time
+    /// now); `None` when there is none.
+    fn update_saved_search(
+        &self,
+        key: &str,
+        query: &str,
+        note: &str,
+    ) -> Result<Option<SavedSearch>>;
+
+    /// Deletes the saved search with this key; what it was, `None` when there was none.
+    fn delete_saved_search(&self, key: &str) -> Result<Option<SavedSearch>>;
+
+    /// The newest `limit` collection runs (by every process: the server's and the command
+    /// line's), newest first.
+    fn recent_collect_runs(&self, limit: u64) -> Result<Vec<CollectRunStatus>>;
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Team mode's accounts, sign-in, API tokens and audit log, over an archive that keeps them
+//! Team mode's accounts, sign-in, API tokens, audit log and saved searches, and its view of
+//! collection runs, over an archive that keeps them
 //! ([`tgscope_archive::TeamStore`]: the PostgreSQL archive). [`Engine::team`] gives the handle,
 //! [`Team`], or says that accounts exist only in team mode.
 //!
@@ -15,6 +16,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tgscope_archive::team::{CollectRunStatus, NewSavedSearch, SavedSearch, saved_search_key};
 use tgscope_archive::{
     Account, ApiToken, ArchiveError, AuditEntry, AuditPage, NewAuditEntry, Role, TeamStore,
     sha256_hex,
@@ -34,6 +36,15 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// What API tokens begin with, so that a leaked one is recognised for what it is.
 pub const TOKEN_PREFIX: &str = "tgs_";
 
+/// The longest query string of a saved search, in characters.
+pub const MAX_SAVED_QUERY_CHARS: usize = 4000;
+
+/// The longest note of a saved search, in characters.
+pub const MAX_SAVED_NOTE_CHARS: usize = 2000;
+
+/// The collection runs [`Team::collect_runs`] lists at most.
+pub const MAX_COLLECT_RUNS: u64 = 200;
+
 /// A team operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -47,6 +58,15 @@ pub enum TeamError {
     /// An account of that name exists.
     #[error("an account called {0:?} exists")]
     NameTaken(String),
+    /// A saved search of that name exists (names differing only in case are one).
+    #[error("a saved search called {0:?} exists; edit it, or choose another name")]
+    SavedSearchTaken(String),
+    /// No saved search of that name.
+    #[error("no saved search is called {0:?} (the /saved page lists them)")]
+    NoSuchSavedSearch(String),
+    /// A saved search's query that cannot be kept.
+    #[error("{0}")]
+    BadSavedSearch(String),
     /// A password too short.
     #[error("the password has {chars} characters; at least {MIN_PASSWORD_CHARS} are needed")]
     ShortPassword {
@@ -81,8 +101,12 @@ impl TeamError {
             TeamError::NotTeam
             | TeamError::BadName(_)
             | TeamError::NameTaken(_)
+            | TeamError::SavedSearchTaken(_)
+            | TeamError::BadSavedSearch(_)
             | TeamError::ShortPassword { .. } => ErrorKind::User,
-            TeamError::NoSuchAccount(_) | TeamError::NoSuchToken { .. } => ErrorKind::NotFound,
+            TeamError::NoSuchAccount(_)
+            | TeamError::NoSuchToken { .. }
+            | TeamError::NoSuchSavedSearch(_) => ErrorKind::NotFound,
             TeamError::Crypto(_) => ErrorKind::Internal,
             TeamError::Archive(e) if e.is_user_fault() => ErrorKind::User,
             TeamError::Archive(_) => ErrorKind::Internal,
@@ -461,6 +485,126 @@ impl Team<'_> {
     pub fn audit_log(&self, limit: u64, before: Option<i64>) -> TeamResult<AuditPage> {
         Ok(self.store.audit_entries(limit, before)?)
     }
+
+    /// Every saved search, by name.
+    pub fn saved_searches(&self) -> TeamResult<Vec<SavedSearch>> {
+        Ok(self.store.saved_searches()?)
+    }
+
+    /// The saved search of this name (any case).
+    pub fn saved_search(&self, name: &str) -> TeamResult<SavedSearch> {
+        self.store
+            .saved_search(&saved_search_key(name))?
+            .ok_or_else(|| TeamError::NoSuchSavedSearch(name.trim().to_string()))
+    }
+
+    /// Saves a search: a name (as an API token's: at most [`MAX_NAME_CHARS`] characters, no
+    /// control characters; unique whatever the case), the search page's query string (the
+    /// caller checks that the search page takes it), a note. Audited as `saved_search.add`.
+    pub fn add_saved_search(
+        &self,
+        actor: &Actor,
+        name: &str,
+        query: &str,
+        note: &str,
+    ) -> TeamResult<SavedSearch> {
+        let name = name.trim();
+        check_name("saved search", name, true)?;
+        if name.contains('/') {
+            return Err(TeamError::BadName(format!(
+                "the saved search name {name:?} holds '/', which its address cannot"
+            )));
+        }
+        let (query, note) = check_saved(query, note)?;
+        let key = saved_search_key(name);
+        let saved = self
+            .store
+            .add_saved_search(&NewSavedSearch {
+                name,
+                key: &key,
+                query: &query,
+                note: &note,
+                account_id: actor.account_id,
+                actor: &actor.name,
+            })?
+            .ok_or_else(|| TeamError::SavedSearchTaken(name.to_string()))?;
+        self.audit(actor, "saved_search.add", saved_details(&saved))?;
+        Ok(saved)
+    }
+
+    /// Changes a saved search's query string or note (what is `None` is kept). Audited as
+    /// `saved_search.edit`.
+    pub fn edit_saved_search(
+        &self,
+        actor: &Actor,
+        name: &str,
+        query: Option<&str>,
+        note: Option<&str>,
+    ) -> TeamResult<SavedSearch> {
+        let old = self.saved_search(name)?;
+        let (query, note) = check_saved(query.unwrap_or(&old.query), note.unwrap_or(&old.note))?;
+        let saved = self
+            .store
+            .update_saved_search(&saved_search_key(name), &query, &note)?
+            .ok_or_else(|| TeamError::NoSuchSavedSearch(name.trim().to_string()))?;
+        self.audit(actor, "saved_search.edit", saved_details(&saved))?;
+        Ok(saved)
+    }
+
+    /// Deletes a saved search; what it was. Audited as `saved_search.delete`.
+    pub fn delete_saved_search(&self, actor: &Actor, name: &str) -> TeamResult<SavedSearch> {
+        let saved = self
+            .store
+            .delete_saved_search(&saved_search_key(name))?
+            .ok_or_else(|| TeamError::NoSuchSavedSearch(name.trim().to_string()))?;
+        self.audit(actor, "saved_search.delete", saved_details(&saved))?;
+        Ok(saved)
+    }
+
+    /// The newest collection runs of the archive (every process's), newest first: at most
+    /// `limit`, itself at most [`MAX_COLLECT_RUNS`].
+    pub fn collect_runs(&self, limit: u64) -> TeamResult<Vec<CollectRunStatus>> {
+        Ok(self
+            .store
+            .recent_collect_runs(limit.clamp(1, MAX_COLLECT_RUNS))?)
+    }
+}
+
+/// A saved search's query string and note, checked: the query not empty, without a leading
+/// `?`, and neither over its length.
+fn check_saved(query: &str, note: &str) -> TeamResult<(String, String)> {
+    let query = query.trim().trim_start_matches('?').trim();
+    if query.is_empty() {
+        return Err(TeamError::BadSavedSearch(
+            "the saved search has no query: give the search page's query string (q=...)".into(),
+        ));
+    }
+    if query.chars().count() > MAX_SAVED_QUERY_CHARS {
+        return Err(TeamError::BadSavedSearch(format!(
+            "the saved search's query is longer than {MAX_SAVED_QUERY_CHARS} characters"
+        )));
+    }
+    if query.chars().any(char::is_control) {
+        return Err(TeamError::BadSavedSearch(
+            "the saved search's query holds control characters".into(),
+        ));
+    }
+    let note = note.trim();
+    if note.chars().count() > MAX_SAVED_NOTE_CHARS {
+        return Err(TeamError::BadSavedSearch(format!(
+            "the note is longer than {MAX_SAVED_NOTE_CHARS} characters"
+        )));
+    }
+    Ok((query.to_string(), note.to_string()))
+}
+
+/// The audit log's particulars of a saved search as it is now.
+fn saved_details(saved: &SavedSearch) -> serde_json::Value {
+    serde_json::json!({
+        "saved_search": saved.name,
+        "query": saved.query,
+        "note": saved.note,
+    })
 }
 
 #[cfg(test)]
@@ -501,6 +645,18 @@ mod tests {
         assert!(check_name("account", "a\u{7}", false).is_err());
         assert!(check_name("token", "nightly export", true).is_ok());
         assert!(check_name("token", &"x".repeat(65), true).is_err());
+    }
+
+    #[test]
+    fn a_saved_searchs_query_and_note_are_checked() {
+        assert_eq!(
+            check_saved(" ?q=harbor ", " note ").expect("fine"),
+            ("q=harbor".to_string(), "note".to_string())
+        );
+        assert!(check_saved("?", "").is_err());
+        assert!(check_saved(&"q".repeat(MAX_SAVED_QUERY_CHARS + 1), "").is_err());
+        assert!(check_saved("q=a\nb", "").is_err());
+        assert!(check_saved("q=a", &"n".repeat(MAX_SAVED_NOTE_CHARS + 1)).is_err());
     }
 
     #[test]

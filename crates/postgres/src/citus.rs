@@ -25,6 +25,7 @@ pub const REFERENCE: &[&str] = &[
     "sessions",
     "api_tokens",
     "audit_log",
+    "saved_searches",
 ];
 
 /// The tables distributed by [`DISTRIBUTION_COLUMN`], [`COLOCATE_WITH`] first and each after

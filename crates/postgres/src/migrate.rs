@@ -35,10 +35,15 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "marks",
         sql: include_str!("migrations/0003_marks.sql"),
     },
+    Migration {
+        version: 4,
+        name: "saved_searches",
+        sql: include_str!("migrations/0004_saved_searches.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The key of the session advisory lock held while migrating (`tgscope` in ASCII). Any
 /// process that changes the schema takes it first.

@@ -1,17 +1,19 @@
 //! Team mode's accounts, sessions, API tokens and audit log on PostgreSQL (the tables of
-//! migration `0002_team.sql`): [`TeamStore`] for [`PgArchive`]. Only hashes of secrets are
+//! migration `0002_team.sql`), its saved searches (`0004_saved_searches.sql`) and its view of
+//! collection runs: [`TeamStore`] for [`PgArchive`]. Only hashes of secrets are
 //! stored (argon2 PHC strings for passwords, SHA-256 hex for session and API tokens), and every
 //! look-up reads the tables, so that a disabled account or a revoked token stops working at the
 //! next request.
 
 use postgres::Row;
+use tgscope_archive::team::{CollectRunStatus, NewSavedSearch, SavedSearch};
 use tgscope_archive::{
-    Account, ApiToken, ArchiveError, AuditEntry, AuditPage, NewAuditEntry, Result, Role,
-    SessionRecord, TeamStore,
+    Account, ApiToken, ArchiveError, AuditEntry, AuditPage, CollectRun, NewAuditEntry, Result,
+    Role, SessionRecord, TeamStore,
 };
 
 use crate::PgArchive;
-use crate::db::{now, signed, ts};
+use crate::db::{now, signed, ts, unsigned};
 
 /// The columns of an account, as [`account`] reads them (prefixed by the table's alias `a`).
 macro_rules! account_columns {
@@ -43,6 +45,31 @@ macro_rules! audit_columns {
             ", account_id, actor, action, details::text"
         )
     };
+}
+
+/// The columns of a saved search, as [`saved_search`] reads them.
+macro_rules! saved_search_columns {
+    () => {
+        concat!(
+            "id, name, query, note, created_by_id, created_by, ",
+            ts!("created_at"),
+            ", ",
+            ts!("updated_at")
+        )
+    };
+}
+
+fn saved_search(row: &Row) -> SavedSearch {
+    SavedSearch {
+        id: row.get(0),
+        name: row.get(1),
+        query: row.get(2),
+        note: row.get(3),
+        created_by_id: row.get(4),
+        created_by: row.get(5),
+        created_at: row.get(6),
+        updated_at: row.get(7),
+    }
 }
 
 /// An account from [`account_columns`] starting at column `at`.
@@ -296,6 +323,136 @@ impl TeamStore for PgArchive {
                     .collect(),
                 more,
             })
+        })
+    }
+
+    fn saved_searches(&self) -> Result<Vec<SavedSearch>> {
+        self.db(|db| {
+            Ok(db
+                .query(
+                    concat!(
+                        "SELECT ",
+                        saved_search_columns!(),
+                        " FROM saved_searches ORDER BY name_key COLLATE \"C\", id"
+                    ),
+                    &[],
+                )?
+                .iter()
+                .map(saved_search)
+                .collect())
+        })
+    }
+
+    fn saved_search(&self, key: &str) -> Result<Option<SavedSearch>> {
+        self.db(|db| {
+            Ok(db
+                .opt(
+                    concat!(
+                        "SELECT ",
+                        saved_search_columns!(),
+                        " FROM saved_searches WHERE name_key = $1"
+                    ),
+                    &[&key],
+                )?
+                .map(|r| saved_search(&r)))
+        })
+    }
+
+    fn add_saved_search(&self, search: &NewSavedSearch<'_>) -> Result<Option<SavedSearch>> {
+        self.db(|db| {
+            // A name taken is an answer, not a conflict to retry.
+            let at = now();
+            Ok(db
+                .opt(
+                    concat!(
+                        "INSERT INTO saved_searches
+                             (name, name_key, query, note, created_by_id, created_by,
+                              created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7::text::timestamptz,
+                                 $7::text::timestamptz)
+                         ON CONFLICT (name_key) DO NOTHING
+                         RETURNING ",
+                        saved_search_columns!()
+                    ),
+                    &[
+                        &search.name,
+                        &search.key,
+                        &search.query,
+                        &search.note,
+                        &search.account_id,
+                        &search.actor,
+                        &at,
+                    ],
+                )?
+                .map(|r| saved_search(&r)))
+        })
+    }
+
+    fn update_saved_search(
+        &self,
+        key: &str,
+        query: &str,
+        note: &str,
+    ) -> Result<Option<SavedSearch>> {
+        self.db(|db| {
+            Ok(db
+                .opt(
+                    concat!(
+                        "UPDATE saved_searches
+                         SET query = $2, note = $3, updated_at = $4::text::timestamptz
+                         WHERE name_key = $1
+                         RETURNING ",
+                        saved_search_columns!()
+                    ),
+                    &[&key, &query, &note, &now()],
+                )?
+                .map(|r| saved_search(&r)))
+        })
+    }
+
+    fn delete_saved_search(&self, key: &str) -> Result<Option<SavedSearch>> {
+        self.db(|db| {
+            Ok(db
+                .opt(
+                    concat!(
+                        "DELETE FROM saved_searches WHERE name_key = $1 RETURNING ",
+                        saved_search_columns!()
+                    ),
+                    &[&key],
+                )?
+                .map(|r| saved_search(&r)))
+        })
+    }
+
+    fn recent_collect_runs(&self, limit: u64) -> Result<Vec<CollectRunStatus>> {
+        self.db(|db| {
+            Ok(db
+                .query(
+                    concat!(
+                        "SELECT id, channel, base_url, ",
+                        ts!("started_at"),
+                        ", next_before, stop_at, full_run, pages, ",
+                        ts!("finished_at"),
+                        ", outcome FROM collect_runs ORDER BY id DESC LIMIT $1"
+                    ),
+                    &[&signed(limit)],
+                )?
+                .iter()
+                .map(|r| CollectRunStatus {
+                    run: CollectRun {
+                        id: r.get(0),
+                        channel: r.get(1),
+                        base_url: r.get(2),
+                        started_at: r.get(3),
+                        next_before: r.get(4),
+                        stop_at: r.get(5),
+                        full: r.get(6),
+                        pages: unsigned(r.get(7)),
+                    },
+                    finished_at: r.get(8),
+                    outcome: r.get(9),
+                })
+                .collect())
         })
     }
 }

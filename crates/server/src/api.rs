@@ -51,8 +51,9 @@ use crate::views::{
         (name = "narratives", description = "Narratives: named, versioned sets of queries \
             kept in the archive, and their reports (docs/narratives.md)"),
         (name = "captures", description = "The captures the archive was built from"),
-        (name = "team", description = "Team mode: the account signed in, its API tokens, and \
-            the audit log (admins)"),
+        (name = "team", description = "Team mode: the account signed in, its API tokens, the \
+            team's saved searches (editors change them), collections of channels (editors), \
+            and the audit log (admins)"),
     ),
     components(schemas(Problem))
 )]
@@ -100,7 +101,20 @@ pub fn router(team: bool) -> (axum::Router<AppState>, OpenApiDoc) {
                 crate::team_pages::create_token_api
             ))
             .routes(routes!(crate::team_pages::revoke_token_api))
-            .routes(routes!(crate::team_pages::audit_api));
+            .routes(routes!(crate::team_pages::audit_api))
+            .routes(routes!(
+                crate::saved_searches::list_api,
+                crate::saved_searches::add_api
+            ))
+            .routes(routes!(
+                crate::saved_searches::get_api,
+                crate::saved_searches::edit_api,
+                crate::saved_searches::delete_api
+            ))
+            .routes(routes!(
+                crate::collections::list_api,
+                crate::collections::start_api
+            ));
     }
     let (router, mut doc) = routes.split_for_parts();
     if team {
@@ -144,9 +158,10 @@ const TEAM_DESCRIPTION: &str = "\n\nTeam mode: the archive is shared by a team. 
      /account page, with `POST /api/v1/account/tokens`, or with `tgscope user token create`) or \
      the session cookie of a signed-in browser (whose requests that change something also send \
      the session's CSRF token in the `X-CSRF-Token` header); without one the answer is 401 \
-     `unauthorized`. Readers browse, search and export; editors also upload captures \
-     (`POST /api/v1/captures`) and add, edit and remove narratives; admins also read the audit \
-     log (`GET /api/v1/audit`). A role too low is 403 `forbidden`. Every change and every \
+     `unauthorized`. Readers browse, search, export and read the saved searches; editors also \
+     upload captures (`POST /api/v1/captures`), collect channels (`/api/v1/collections`) and \
+     add, edit and remove narratives and saved searches; admins also read the audit log \
+     (`GET /api/v1/audit`). A role too low is 403 `forbidden`. Every change and every \
      export is written to the audit log.";
 
 /// The upload of a capture (team mode), whose route `app` adds with its own body limit.

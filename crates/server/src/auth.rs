@@ -9,8 +9,10 @@
 //!   and feeds, the sign-in form for pages).
 //! - Every request looks its session or token up in the archive (no cache): a disabled account
 //!   or a revoked token stops working at the next request.
-//! - Roles ([`needed_role`]): readers browse, search and export; editors also ingest uploads
-//!   and add, edit and remove narratives; admins also manage accounts and read the audit log.
+//! - Roles ([`needed_role`]): readers browse, search, export and read the saved searches;
+//!   editors also ingest uploads, collect channels (`/collect`, `/api/v1/collections`, reading
+//!   the runs too) and add, edit and remove narratives and saved searches; admins also manage
+//!   accounts and read the audit log.
 //!   A role too low: 403 `forbidden`.
 //! - CSRF: a request of a signed-in browser that changes something (any method but `GET`,
 //!   `HEAD`, `OPTIONS`) must carry the session's CSRF token, as the form field [`CSRF_FIELD`]
@@ -156,14 +158,23 @@ pub fn needed_role(method: &Method, path: &str) -> Role {
     if path == "/admin" || path.starts_with("/admin/") || path == "/api/v1/audit" {
         return Role::Admin;
     }
+    let under = |root: &str| {
+        path == root
+            || path
+                .strip_prefix(root)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
     if path == "/ingest" || is_upload(method, path) {
         return Role::Editor;
     }
-    let narrative = path == "/narratives"
-        || path.starts_with("/narratives/")
-        || path == "/api/v1/narratives"
-        || path.starts_with("/api/v1/narratives/");
-    if narrative && changes(method) {
+    if under("/collect") || under("/api/v1/collections") {
+        return Role::Editor;
+    }
+    let editable = under("/narratives")
+        || under("/api/v1/narratives")
+        || under("/saved")
+        || under("/api/v1/saved-searches");
+    if editable && changes(method) {
         return Role::Editor;
     }
     Role::Reader
@@ -489,6 +500,27 @@ mod tests {
         assert_eq!(needed_role(&Method::GET, "/admin/users"), Role::Admin);
         assert_eq!(needed_role(&Method::GET, "/api/v1/audit"), Role::Admin);
         assert_eq!(needed_role(&Method::POST, "/account/tokens"), Role::Reader);
+        assert_eq!(needed_role(&Method::GET, "/saved"), Role::Reader);
+        assert_eq!(
+            needed_role(&Method::GET, "/api/v1/saved-searches/x"),
+            Role::Reader
+        );
+        assert_eq!(needed_role(&Method::POST, "/saved"), Role::Editor);
+        assert_eq!(needed_role(&Method::POST, "/saved/x/delete"), Role::Editor);
+        assert_eq!(
+            needed_role(&Method::PUT, "/api/v1/saved-searches/x"),
+            Role::Editor
+        );
+        assert_eq!(needed_role(&Method::GET, "/collect"), Role::Editor);
+        assert_eq!(
+            needed_role(&Method::GET, "/api/v1/collections"),
+            Role::Editor
+        );
+        assert_eq!(
+            needed_role(&Method::POST, "/api/v1/collections"),
+            Role::Editor
+        );
+        assert_eq!(needed_role(&Method::GET, "/savedx"), Role::Reader);
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! What the server is told: the archive (a folder of the embedded archive, or an opener of
-//! another backend's, with whether it has accounts), how many engines, and its limits.
+//! another backend's, with whether it has accounts), how many engines, and its limits (team
+//! mode's limit on failed sign-ins among them).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tgscope_engine::archive::ArchiveError;
 use tgscope_engine::archive::backend::Archive;
+
+use tgscope_collect::fetch::FetchPolicy;
+
+use crate::sign_in_limit::SignInLimits;
 
 /// The function that opens the archive for an engine of the pool, when it is not the
 /// embedded archive of [`ServerConfig::archive`] (the team's archive in PostgreSQL). Each call
@@ -73,6 +79,20 @@ pub struct ServerConfig {
     /// The address the server is reached at from outside (`https://archive.example`), from
     /// which feeds make their links; `None`: from each request's `Host`.
     pub base_url: Option<String>,
+    /// Team mode: how many failed sign-ins of a name and from an address, in how long a
+    /// window, before the sign-in form answers 429 ([`crate::sign_in_limit`]).
+    pub sign_in_limits: SignInLimits,
+    /// Team mode: the addresses of reverse proxies whose `X-Forwarded-For` names the client (its
+    /// last address, the one the proxy added) for the sign-in limit per address; a request
+    /// from any other peer is counted under the peer's own address. Loopback by default (a
+    /// proxy on the same machine).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Team mode: the site editors' collections fetch from (`https://t.me`; a test server in
+    /// tests). Only the process that starts the server sets it: no request can.
+    pub collect_base_url: String,
+    /// Team mode: how the collector of editors' collections behaves (delay between requests,
+    /// retries, timeouts), as `tgscope collect`'s defaults.
+    pub collect_policy: FetchPolicy,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +110,13 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024,
             max_downloads: 32,
             base_url: None,
+            sign_in_limits: SignInLimits::default(),
+            trusted_proxies: vec![
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ],
+            collect_base_url: tgscope_collect::DEFAULT_BASE_URL.to_string(),
+            collect_policy: FetchPolicy::default(),
         }
     }
 }

@@ -23,27 +23,32 @@
 //! - [`feeds`]: Atom, RSS and JSON Feed of a query, a channel or a hashtag under `/feeds/`.
 //!
 //! - [`auth`]: team mode's gate: sign-in (session cookie or API token), roles, CSRF, and the
-//!   audit of exports; [`team_pages`]: sign-in, the account and its API tokens, the admins'
-//!   accounts and audit log; [`narrative_edits`] and [`upload`]: what editors change.
+//!   audit of exports; [`sign_in_limit`]: failed sign-ins limited per name and per address;
+//!   [`team_pages`]: sign-in, the account and its API tokens, the admins' accounts and audit
+//!   log; [`narrative_edits`], [`saved_searches`], [`upload`] and [`collections`]: what
+//!   editors change.
 //!
 //! Two modes. Over the embedded archive (SQLite, [`ServerConfig::archive`]) the server is a
 //! local read-only viewer without sign-in: every route is `GET`, and it never writes to the
 //! archive (only the derived search index and analyses are brought up to date). Over the
 //! team's archive in PostgreSQL ([`ServerConfig::opener`], [`ServerConfig::team`]) every
-//! request but sign-in needs an account: readers browse, search and export, editors also
-//! ingest uploads and edit narratives, admins also manage accounts and read the audit log, and
+//! request but sign-in needs an account: readers browse, search, export and read the saved
+//! searches, editors also ingest uploads, collect channels and edit narratives and saved
+//! searches, admins also manage accounts and read the audit log, and
 //! every change and export is written to the audit log. Each team server keeps its own search
 //! index and derived data in its folder, caught up from the archive's mark, so more read
 //! servers are more processes. Put a team server behind HTTPS: its cookies are `Secure`.
 //!
-//! What it does not do: talk to Telegram, or load anything from another site; over the
-//! embedded archive, write to the archive.
+//! What it does not do: load anything from another site into its pages; talk to Telegram,
+//! except for editors' collections in team mode (the collector of `tgscope collect`, to
+//! [`ServerConfig::collect_base_url`]); over the embedded archive, write to the archive.
 
 pub mod api;
 pub mod archive;
 pub mod assets;
 pub mod auth;
 pub mod chart;
+pub mod collections;
 pub mod config;
 pub mod copies;
 pub mod cursor;
@@ -64,8 +69,10 @@ pub mod params;
 pub mod pool;
 pub mod problem;
 pub mod range;
+pub mod saved_searches;
 pub mod security;
 pub mod segments;
+pub mod sign_in_limit;
 pub mod team_pages;
 pub mod upload;
 pub mod views;
@@ -123,6 +130,8 @@ pub enum ServerError {
 pub struct AppState {
     pool: Arc<EnginePool>,
     downloads: Arc<tokio::sync::Semaphore>,
+    sign_ins: Arc<sign_in_limit::SignInLimiter>,
+    collections: Arc<collections::Collections>,
     config: Arc<ServerConfig>,
 }
 
@@ -139,6 +148,8 @@ impl AppState {
         AppState {
             pool: Arc::new(pool),
             downloads: Arc::new(tokio::sync::Semaphore::new(config.max_downloads.max(1))),
+            sign_ins: Arc::new(sign_in_limit::SignInLimiter::new(config.sign_in_limits)),
+            collections: Arc::new(collections::Collections::default()),
             config: Arc::new(config),
         }
     }
@@ -176,6 +187,16 @@ impl AppState {
     /// The settings.
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// Team mode's failed sign-ins of this process.
+    pub fn sign_ins(&self) -> &sign_in_limit::SignInLimiter {
+        &self.sign_ins
+    }
+
+    /// Team mode's collections started on this server.
+    pub fn collections(&self) -> &Arc<collections::Collections> {
+        &self.collections
     }
 
     /// A place for one more streamed download, waited for up to the query timeout (else the
@@ -280,6 +301,16 @@ fn team_routes(router: Router<AppState>, config: &ServerConfig) -> Router<AppSta
             post(narrative_edits::remove_form),
         )
         .route(
+            "/saved",
+            get(saved_searches::page).post(saved_searches::add_form),
+        )
+        .route(
+            "/collect",
+            get(collections::page).post(collections::start_form),
+        )
+        .route("/saved/{name}/edit", post(saved_searches::edit_form))
+        .route("/saved/{name}/delete", post(saved_searches::delete_form))
+        .route(
             "/ingest",
             get(upload::page).post(upload::upload_form.layer(upload_limit)),
         )
@@ -298,10 +329,23 @@ fn openapi_response(json: &str) -> Response {
     response
 }
 
-/// Unknown routes: a problem under `/api/`, a page elsewhere.
-async fn not_found(request: Request) -> Response {
+/// Whether `path` is `root` or under it.
+fn is_under(path: &str, root: &str) -> bool {
+    path.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Unknown routes: a problem under `/api/`, a page elsewhere. Over the embedded archive, the
+/// team's saved searches and collections say that they exist in team mode only.
+async fn not_found(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_string();
-    let error = ApiError::not_found(format!("nothing at {path}"));
+    let team_only = !state.config.team
+        && (is_under(&path, "/saved") || is_under(&path, "/api/v1/saved-searches"));
+    let error = if team_only {
+        ApiError::not_found(saved_searches::NOT_IN_EMBEDDED)
+    } else {
+        ApiError::not_found(format!("nothing at {path}"))
+    };
     if path.starts_with("/api/") {
         error.into_response()
     } else {
@@ -348,14 +392,18 @@ async fn serve_state(
     state: AppState,
     listener: tokio::net::TcpListener,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            // Without a Ctrl-C handler the server runs until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await?;
+    // The client's address is known to the handlers (the sign-in limit counts per address).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        // Without a Ctrl-C handler the server runs until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await?;
     Ok(())
 }
 

@@ -320,6 +320,16 @@ struct SearchPage {
     facets: Option<FacetsSection>,
     /// The feeds of the query.
     feeds: Vec<FeedLink>,
+    /// Team mode, for an editor: the "Save this search" form.
+    save: Option<SaveSearchForm>,
+}
+
+/// The "Save this search" form beside the results (team mode, editors).
+struct SaveSearchForm {
+    /// The session's CSRF token.
+    csrf: String,
+    /// The search's query string, as a saved search keeps it.
+    query: String,
 }
 
 /// What the search page says when relevance was asked for and the query has only filters.
@@ -362,6 +372,7 @@ pub async fn search(
         order_note: None,
         facets: None,
         feeds: Vec::new(),
+        save: None,
     };
     let status = match run_search(&state, &form, &mut page).await {
         Ok(()) => StatusCode::OK,
@@ -414,6 +425,10 @@ async fn run_search(
     )
     .map(|c| c.of_posts(found.page.total));
     page.searched = true;
+    page.save = crate::auth::editor_csrf().map(|csrf| SaveSearchForm {
+        csrf,
+        query: crate::saved_searches::query_string(form),
+    });
     page.order_note = (sort == SortBy::Relevance && !found.page.ranked).then_some(UNRANKED_NOTE);
     page.total_text = total_text(found.page.total);
     page.hits = found.page.hits.iter().map(HitView::from).collect();

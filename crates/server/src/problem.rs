@@ -13,6 +13,7 @@
 //! | `csrf` | 403 | team mode: a form without its session's CSRF token, or sent from another site |
 //! | `not_found` | 404 | no such post, channel, hashtag, cluster, entity or route |
 //! | `method_not_allowed` | 405 | the route does not answer this method (the embedded archive's server answers `GET` only) |
+//! | `conflict` | 409 | team mode: a saved search of that name exists, or a collection of that channel is running |
 //! | `body_too_large` | 413 | the request has a body larger than the server accepts |
 //! | `range_not_satisfiable` | 416 | the `Range` of a download starts past the file's end |
 //! | `timeout` | 503 | the query took longer than the server allows, or every engine (or every download place) was busy |
@@ -50,6 +51,8 @@ pub enum ErrorCode {
     NotFound,
     /// A method the route does not answer.
     MethodNotAllowed,
+    /// Team mode: the thing exists already, or is at work.
+    Conflict,
     /// A request body over the limit.
     BodyTooLarge,
     /// A download's `Range` holds none of the file.
@@ -75,7 +78,7 @@ pub struct CodeRow {
 
 impl ErrorCode {
     /// Every code, in the order of the table.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::BadQuery,
         ErrorCode::QueryTooLong,
         ErrorCode::BadRequest,
@@ -85,6 +88,7 @@ impl ErrorCode {
         ErrorCode::Csrf,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
         ErrorCode::BodyTooLarge,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::Timeout,
@@ -132,8 +136,8 @@ impl ErrorCode {
                 403,
                 "Not allowed for this account",
                 "Team mode: the account's role does not allow this (readers browse, search and \
-                 export; editors also ingest and edit narratives; admins also manage accounts \
-                 and read the audit log).",
+                 export; editors also ingest, collect, and edit narratives and saved searches; \
+                 admins also manage accounts and read the audit log).",
             ),
             ErrorCode::Csrf => (
                 "csrf",
@@ -157,6 +161,14 @@ impl ErrorCode {
                 "The route does not answer this method: the embedded archive's server answers \
                  GET (and HEAD) only and never changes the archive; in team mode the routes that \
                  change it say which methods they answer (`Allow`).",
+            ),
+            ErrorCode::Conflict => (
+                "conflict",
+                409,
+                "It exists already, or is at work",
+                "Team mode: a saved search of that name exists (edit it, or choose another \
+                 name), or a collection of that channel is running (wait for it: \
+                 GET /api/v1/collections).",
             ),
             ErrorCode::BodyTooLarge => (
                 "body_too_large",

@@ -3,7 +3,9 @@
 //!
 //! - `GET /sign-in`, `POST /sign-in`: the form (its CSRF token tied to the browser by the
 //!   cookie [`SIGN_IN_COOKIE`]), then the session cookie and a redirect to the page asked for.
-//!   A failed sign-in says only that the name or the password is wrong.
+//!   A failed sign-in says only that the name or the password is wrong; too many failures of
+//!   a name or from an address answer `429` without checking the password
+//!   ([`crate::sign_in_limit`]), each lock-out written to the audit log (`sign_in.locked`).
 //! - `POST /sign-out`: ends the session.
 //! - `/account`: the account, its API tokens (create: the secret shown once; revoke).
 //! - `/admin/users` (admins): accounts listed, added, disabled and enabled.
@@ -11,13 +13,17 @@
 //! - API: `GET /api/v1/account`, `GET|POST /api/v1/account/tokens`,
 //!   `DELETE /api/v1/account/tokens/{id}`, `GET /api/v1/audit` (admins).
 
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, http::HeaderMap};
 use serde::{Deserialize, Serialize};
+use tgscope_engine::Actor;
 use tgscope_engine::archive::{Account, ApiToken, AuditEntry, Role};
 use tgscope_engine::team::MIN_PASSWORD_CHARS;
 use utoipa::{IntoParams, ToSchema};
@@ -31,6 +37,7 @@ use crate::links;
 use crate::pages::{error_page, render};
 use crate::params::Params;
 use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::sign_in_limit::{self, Lockout};
 
 /// What a failed sign-in says, whichever part was wrong.
 pub const SIGN_IN_FAILED: &str = "The name or the password is wrong.";
@@ -99,8 +106,84 @@ pub struct NextParam {
     pub next: Option<String>,
 }
 
-/// `POST /sign-in`: signs in and goes to the page asked for, or shows the form again.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// What the sign-in form says to a name or address locked out by too many failures (the same
+/// whether or not the account exists), with the minutes to wait.
+pub fn sign_in_locked_message(wait: Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!(
+        "Too many failed sign-ins: signing in is paused for this name or this address. Try \
+         again in {minutes} {unit}."
+    )
+}
+
+/// The sign-in form answered `429` during a lock-out, with `Retry-After` in seconds.
+fn locked_out_page(next: &str, wait: Duration) -> Response {
+    let mut response = sign_in_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        next,
+        Some(&sign_in_locked_message(wait)),
+    );
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Writes each lock-out to the audit log (`sign_in.locked`: the name tried, the address, which
+/// limit; never the password). The sign-in's own answer does not wait on it failing.
+async fn audit_lockouts(
+    state: &AppState,
+    name: &str,
+    address: Option<IpAddr>,
+    locked: Vec<Lockout>,
+) {
+    let limits = state.sign_ins().limits();
+    for lockout in locked {
+        let (limit, failures) = match &lockout {
+            Lockout::Name(_) => ("name", limits.per_name),
+            Lockout::Address(_) => ("address", limits.per_address),
+        };
+        let address_text = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        let actor = Actor {
+            account_id: None,
+            name: format!("sign-in:{address_text}"),
+        };
+        let details = serde_json::json!({
+            "name": sign_in_limit::name_key(name),
+            "address": address_text,
+            "limit": limit,
+            "failures": failures,
+            "window_seconds": limits.window.as_secs(),
+        });
+        if let Err(e) = with_team(state, move |team| {
+            team.audit(&actor, "sign_in.locked", details).map(|_| ())
+        })
+        .await
+        {
+            tracing::error!(
+                "the audit log did not take a sign-in lock-out: {}",
+                e.detail
+            );
+        }
+    }
+}
+
+/// `POST /sign-in`: signs in and goes to the page asked for, or shows the form again; while
+/// the name or the client's address is locked out by failed sign-ins, `429` without checking
+/// the password ([`crate::sign_in_limit`]).
+pub async fn sign_in(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let address = sign_in_limit::client_address(
+        peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        &headers,
+        &state.config().trusted_proxies,
+    );
     let mut fields = form_fields(&body);
     let next = fields.remove("next").unwrap_or_default();
     let expected = auth::cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
@@ -114,9 +197,14 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: By
     }
     let name = fields.remove("name").unwrap_or_default();
     let password = fields.remove("password").unwrap_or_default();
+    if let Err(wait) = state.sign_ins().check(&name, address, Instant::now()) {
+        return locked_out_page(&next, wait);
+    }
+    let tried = name.clone();
     let signed = with_team(&state, move |team| team.sign_in(name.trim(), &password)).await;
     match signed {
         Ok(Some(session)) => {
+            state.sign_ins().succeeded(&tried);
             let mut response = (
                 StatusCode::SEE_OTHER,
                 [(header::LOCATION, safe_next(&next))],
@@ -130,7 +218,11 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: By
             );
             response
         }
-        Ok(None) => sign_in_page(StatusCode::UNAUTHORIZED, &next, Some(SIGN_IN_FAILED)),
+        Ok(None) => {
+            let locked = state.sign_ins().failed(&tried, address, Instant::now());
+            audit_lockouts(&state, &tried, address, locked).await;
+            sign_in_page(StatusCode::UNAUTHORIZED, &next, Some(SIGN_IN_FAILED))
+        }
         Err(e) => error_page(&e),
     }
 }
@@ -589,9 +681,10 @@ pub struct AuditEntryView {
     pub account_id: Option<i64>,
     /// Who: the account's name, or `cli:<system user>`.
     pub actor: String,
-    /// What: `session.start`, `session.end`, `user.add`, `user.disable`, `user.enable`,
-    /// `user.password`, `token.create`, `token.revoke`, `narrative.add`, `narrative.edit`,
-    /// `narrative.remove`, `ingest`, `export`.
+    /// What: `session.start`, `session.end`, `sign_in.locked`, `user.add`, `user.disable`,
+    /// `user.enable`, `user.password`, `token.create`, `token.revoke`, `narrative.add`,
+    /// `narrative.edit`, `narrative.remove`, `saved_search.add`, `saved_search.edit`,
+    /// `saved_search.delete`, `ingest`, `collect`, `export`.
     pub action: String,
     /// The particulars (never a password or token).
     #[schema(value_type = Object)]

@@ -2,10 +2,15 @@
 //! static files answers 401 to an anonymous request; sign-in, its cookies and what a failed one
 //! says; roles (a reader neither ingests, edits narratives nor manages accounts); CSRF tokens
 //! on forms; API tokens revoked and accounts disabled stop working at the next request; every
-//! change and export is in the audit log; no password or token is stored in clear. Each test
-//! gets a fresh database on a throwaway PostgreSQL server (skipped, with a message, when
-//! PostgreSQL is not installed and `TGSCOPE_REQUIRE_POSTGRES` is unset). The embedded archive's
-//! server has none of the team's routes.
+//! change and export is in the audit log; no password or token is stored in clear; failed
+//! sign-ins are limited per name and per address (429 with `Retry-After`, the password
+//! unchecked, each lock-out audited once, free again after the window); editors save, edit
+//! and delete saved searches that everyone reads (their links give the same search and its
+//! feed); editors collect a channel in the background from a stand-in for t.me on loopback
+//! (one collection per channel at a time, progress and runs listed, audited). Each test gets a
+//! fresh database on a throwaway PostgreSQL server (skipped, with a message, when PostgreSQL
+//! is not installed and `TGSCOPE_REQUIRE_POSTGRES` is unset). The embedded archive's server
+//! has none of the team's routes.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -15,12 +20,14 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 use tempfile::TempDir;
+use tgscope_collect::fetch::FetchPolicy;
 use tgscope_engine::archive::Role;
 use tgscope_engine::archive::backend::Archive;
 use tgscope_engine::{Actor, Engine, IngestOptions, NoProgress, Team};
 use tgscope_postgres::PgArchive;
 use tgscope_postgres::testing::ThrowawayServer;
 use tgscope_server::config::ArchiveOpener;
+use tgscope_server::sign_in_limit::SignInLimits;
 use tgscope_server::{AppState, ServerConfig, app};
 
 use crate::support::{self, CAPTURE, DUMP, archive, router, send};
@@ -40,6 +47,11 @@ struct TeamServer {
 
 /// The team server, or `None` when PostgreSQL is not installed (the test skips).
 fn team_server() -> Option<TeamServer> {
+    team_server_with(|_| {})
+}
+
+/// The team server with its settings changed by `change`.
+fn team_server_with(change: impl FnOnce(&mut ServerConfig)) -> Option<TeamServer> {
     let url = tgscope_postgres::testing::database().expect("PostgreSQL")?;
     let tmp = TempDir::new().expect("temporary directory");
     let dir = tmp.path().join("archive");
@@ -68,7 +80,9 @@ fn team_server() -> Option<TeamServer> {
             .expect("account");
     }
     drop(archive);
-    let addr = start(team_config(&url, &dir));
+    let mut config = team_config(&url, &dir);
+    change(&mut config);
+    let addr = start(config);
     Some(TeamServer {
         addr,
         url,
@@ -112,7 +126,12 @@ fn start(config: ServerConfig) -> SocketAddr {
             ready
                 .send(listener.local_addr().expect("address"))
                 .expect("say where");
-            axum::serve(listener, app(state)).await.expect("serve");
+            axum::serve(
+                listener,
+                app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
     });
     address
@@ -192,9 +211,24 @@ fn http(
     }
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).expect("request");
-    stream.write_all(body).expect("body");
+    // A server may answer before the whole body is sent (413) and close: the answer is still
+    // read, as a client such as curl reads it.
+    if let Err(e) = stream.write_all(body) {
+        assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ),
+            "body: {e}"
+        );
+    }
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("response");
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        assert!(
+            e.kind() == std::io::ErrorKind::ConnectionReset && !raw.is_empty(),
+            "response: {e}"
+        );
+    }
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -283,15 +317,26 @@ impl Browser {
 
 /// Shows the sign-in form and sends it; the response to the form.
 fn try_sign_in(addr: SocketAddr, name: &str, password: &str) -> Reply {
+    try_sign_in_from(addr, None, name, password)
+}
+
+/// Shows the sign-in form and sends it as the client `client` (an `X-Forwarded-For` address,
+/// which the server believes of a proxy on loopback); the response to the form.
+fn try_sign_in_from(addr: SocketAddr, client: Option<&str>, name: &str, password: &str) -> Reply {
     let page = http(addr, "GET", "/sign-in", &[], b"");
     assert_eq!(page.status, 200, "{}", page.body);
     let form_cookie = page.cookie("tgscope_sign_in").expect("the form's cookie");
     let csrf = page.csrf_field();
+    let cookie = format!("tgscope_sign_in={form_cookie}");
+    let mut headers = vec![("Cookie", cookie.as_str()), FORM];
+    if let Some(client) = client {
+        headers.push(("X-Forwarded-For", client));
+    }
     http(
         addr,
         "POST",
         "/sign-in",
-        &[("Cookie", &format!("tgscope_sign_in={form_cookie}")), FORM],
+        &headers,
         &form(&[
             ("name", name),
             ("password", password),
@@ -386,6 +431,8 @@ const PAGE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/users"),
     ("GET", "/admin/audit"),
     ("GET", "/ingest"),
+    ("GET", "/saved"),
+    ("GET", "/collect"),
     ("GET", "/nothing/here"),
     ("POST", "/sign-out"),
     ("POST", "/account/tokens"),
@@ -397,6 +444,10 @@ const PAGE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/narratives/x/edit"),
     ("POST", "/narratives/x/remove"),
     ("POST", "/ingest"),
+    ("POST", "/saved"),
+    ("POST", "/saved/x/edit"),
+    ("POST", "/saved/x/delete"),
+    ("POST", "/collect"),
 ];
 
 /// Routes that answer with a problem document, not a page.
@@ -1002,10 +1053,29 @@ async fn the_embedded_archive_has_no_sign_in_and_no_routes_that_change_it() {
         "/admin/users",
         "/ingest",
         "/api/v1/audit",
+        "/collect",
+        "/api/v1/collections",
     ] {
         let reply = support::get(&app, path).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
     }
+    // Saved searches are the team's: the embedded archive says where they are.
+    for path in [
+        "/saved",
+        "/api/v1/saved-searches",
+        "/api/v1/saved-searches/x",
+    ] {
+        let reply = support::get(&app, path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            reply
+                .body
+                .contains("saved searches are kept only in team mode"),
+            "{path}: {}",
+            reply.body
+        );
+    }
+
     let home = support::get(&app, "/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("read-only view of the archive"));
@@ -1013,6 +1083,7 @@ async fn the_embedded_archive_has_no_sign_in_and_no_routes_that_change_it() {
     let doc = support::get(&app, "/api/openapi.json").await.json();
     assert!(doc["components"]["securitySchemes"].is_null());
     assert!(doc["paths"]["/api/v1/narratives"]["post"].is_null());
+    assert!(doc["paths"]["/api/v1/saved-searches"].is_null());
 }
 
 #[test]
@@ -1020,8 +1091,11 @@ fn a_signed_in_reader_is_answered_on_every_route_it_may_read() {
     let Some(server) = team_server() else { return };
     let reader = sign_in(server.addr, READER);
     let (_, secret) = new_token(&reader, "every route");
+    // Editors' pages and routes (ingest, collect) and admins' are not a reader's.
     for (method, path) in PAGE_ROUTES.iter().filter(|(m, p)| {
-        *m == "GET" && !p.starts_with("/admin") && *p != "/ingest" && *p != "/nothing/here"
+        *m == "GET"
+            && !p.starts_with("/admin")
+            && !["/ingest", "/collect", "/nothing/here"].contains(p)
     }) {
         let reply = reader.get(path);
         assert!(
@@ -1032,7 +1106,7 @@ fn a_signed_in_reader_is_answered_on_every_route_it_may_read() {
         );
     }
     for (method, path) in api_routes() {
-        if method != "GET" || path == "/api/v1/audit" {
+        if method != "GET" || path == "/api/v1/audit" || path == "/api/v1/collections" {
             continue;
         }
         let reply = http(
@@ -1053,4 +1127,558 @@ fn a_signed_in_reader_is_answered_on_every_route_it_may_read() {
     assert_eq!(home.status, 200);
     assert!(home.body.contains("harbor_notes"), "{}", home.body);
     assert!(home.body.contains("the team's archive"), "{}", home.body);
+}
+
+/// The error the sign-in form shows.
+fn sign_in_error(reply: &Reply) -> String {
+    let marker = "id=\"sign-in-error\"";
+    let start = reply
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no error shown: {}", reply.body));
+    let rest = &reply.body[start..];
+    let from = rest.find('>').expect("end of tag") + 1;
+    let to = rest[from..].find('<').expect("end of text") + from;
+    rest[from..to].to_string()
+}
+
+#[test]
+fn failed_sign_ins_are_limited_per_name_and_per_address() {
+    let window = Duration::from_secs(10);
+    let Some(server) = team_server_with(|config| {
+        config.sign_in_limits = SignInLimits {
+            per_name: 5,
+            per_address: 8,
+            window,
+        };
+    }) else {
+        return;
+    };
+    let addr = server.addr;
+    let wrong = "not the right passphrase";
+    // Five failures of a name: each an ordinary failure.
+    for _ in 0..5 {
+        let reply = try_sign_in_from(addr, Some("198.51.100.1"), READER.0, wrong);
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    // The sixth try, with the right password and from another address: refused unchecked.
+    let locked = try_sign_in_from(addr, Some("198.51.100.2"), READER.0, READER.2);
+    let locked_at = std::time::Instant::now();
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert!(locked.cookie("tgscope_session").is_none());
+    let retry_after: u64 = locked
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(
+        (1..=window.as_secs()).contains(&retry_after),
+        "{retry_after}"
+    );
+    let message = sign_in_error(&locked);
+    assert!(message.contains("Too many failed sign-ins"), "{message}");
+    assert!(!message.contains("password is wrong"), "{message}");
+    // A name no account has is locked out the same way, with the same words.
+    for _ in 0..5 {
+        let reply = try_sign_in_from(addr, Some("198.51.100.3"), "nobody", wrong);
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    let nobody = try_sign_in_from(addr, Some("198.51.100.3"), "nobody", wrong);
+    assert_eq!(nobody.status, 429);
+    let minutes = |m: &str| m.split(" Try again").next().unwrap_or_default().to_string();
+    assert_eq!(minutes(&sign_in_error(&nobody)), minutes(&message));
+    // Another name still signs in, even from the address the failures came from.
+    let other = try_sign_in_from(addr, Some("198.51.100.1"), EDITOR.0, EDITOR.2);
+    assert_eq!(other.status, 303, "{}", other.body);
+
+    // An address: failures of many names lock it out, for every name; other addresses not.
+    for i in 0..8 {
+        let reply = try_sign_in_from(addr, Some("198.51.100.4"), &format!("guess{i}"), wrong);
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    let from_locked = try_sign_in_from(addr, Some("198.51.100.4"), EDITOR.0, EDITOR.2);
+    assert_eq!(from_locked.status, 429, "{}", from_locked.body);
+    assert!(from_locked.header("retry-after").is_some());
+    let elsewhere = try_sign_in_from(addr, Some("198.51.100.5"), EDITOR.0, EDITOR.2);
+    assert_eq!(elsewhere.status, 303, "{}", elsewhere.body);
+
+    // A success clears the name's failures: four, a success, four more still sign in.
+    for round in 0..2 {
+        let client = format!("198.51.100.{}", 10 + round);
+        for _ in 0..4 {
+            let reply = try_sign_in_from(addr, Some(&client), ADMIN.0, wrong);
+            assert_eq!(reply.status, 401, "{}", reply.body);
+        }
+        let reply = try_sign_in_from(addr, Some(&client), ADMIN.0, ADMIN.2);
+        assert_eq!(reply.status, 303, "round {round}: {}", reply.body);
+    }
+
+    // Each lock-out is in the audit log once, with the name and never a password.
+    let admin = sign_in(addr, ADMIN);
+    let log = admin.get("/api/v1/audit?limit=50");
+    assert_eq!(log.status, 200, "{}", log.body);
+    let entries = log.json()["entries"].as_array().expect("entries").clone();
+    let locks: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "sign_in.locked")
+        .collect();
+    let of = |limit: &str, key: &str, value: &str| {
+        locks
+            .iter()
+            .filter(|e| e["details"]["limit"] == limit && e["details"][key] == value)
+            .count()
+    };
+    assert_eq!(of("name", "name", "rita"), 1, "{locks:#?}");
+    assert_eq!(of("name", "name", "nobody"), 1, "{locks:#?}");
+    assert_eq!(of("address", "address", "198.51.100.4"), 1, "{locks:#?}");
+    assert_eq!(locks.len(), 3, "{locks:#?}");
+    assert!(locks.iter().all(|e| e["account_id"].is_null()));
+    assert!(!log.body.contains(wrong) && !log.body.contains(READER.2));
+
+    // After the window the name signs in again.
+    std::thread::sleep(Duration::from_secs(retry_after + 1).saturating_sub(locked_at.elapsed()));
+    let again = try_sign_in_from(addr, Some("198.51.100.2"), READER.0, READER.2);
+    assert_eq!(again.status, 303, "{}", again.body);
+}
+
+/// The `href` of the first element of the page whose class is `class`, unescaped.
+fn href_of_class(body: &str, class: &str) -> String {
+    let marker = format!("class=\"{class}\" href=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {class} in {body}"))
+        + marker.len();
+    let end = body[start..].find('"').expect("closing quote") + start;
+    body[start..end]
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+#[test]
+fn editors_save_searches_everyone_reads_them_and_every_change_is_audited() {
+    let Some(server) = team_server() else { return };
+    let editor = sign_in(server.addr, EDITOR);
+    let reader = sign_in(server.addr, READER);
+    // Beside an editor's results, the form that saves the search (its query string, the
+    // page of results left out); a reader's results have none.
+    let search = editor.get("/search?q=harbor&tag=tides&cursor=");
+    assert_eq!(search.status, 200, "{}", search.body);
+    assert!(search.body.contains("<p id=\"total\">2 posts match</p>"));
+    assert!(search.body.contains("id=\"save-search-form\""));
+    assert!(
+        search
+            .body
+            .contains("name=\"query\" value=\"q=harbor&#38;tag=tides\""),
+        "{}",
+        search.body
+    );
+    assert!(
+        !reader
+            .get("/search?q=harbor&tag=tides")
+            .body
+            .contains("save-search-form")
+    );
+    // Saved with that form.
+    let saved = editor.post(
+        "/saved",
+        &[
+            ("name", "Harbor tides"),
+            ("query", "q=harbor&tag=tides"),
+            ("note", "tide alerts in port"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.header("location"), Some("/saved"));
+
+    // Everyone reads it: a link to the same search, and to its feed.
+    let list = reader.get("/saved");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("Harbor tides"), "{}", list.body);
+    assert!(list.body.contains("tide alerts in port"));
+    assert!(
+        !list.body.contains("saved-add-form"),
+        "a reader sees no forms"
+    );
+    assert!(!list.body.contains("saved-delete-form"));
+    let link = href_of_class(&list.body, "saved-link");
+    assert_eq!(link, "/search?q=harbor&tag=tides");
+    let again = reader.get(&link);
+    assert!(again.body.contains("<p id=\"total\">2 posts match</p>"));
+    let feed = href_of_class(&list.body, "saved-feed");
+    assert!(feed.starts_with("/feeds/search.atom?q="), "{feed}");
+    let atom = reader.get(&feed);
+    assert_eq!(atom.status, 200, "{}", atom.body);
+    assert_eq!(atom.body.matches("<entry>").count(), 2, "{}", atom.body);
+    assert!(editor.get("/saved").body.contains("saved-add-form"));
+
+    // The API: readers list and read; only editors change.
+    let (_, reader_token) = new_token(&reader, "reader's script");
+    let (_, editor_token) = new_token(&editor, "editor's script");
+    let api = |method: &str, path: &str, token: &str, body: &str| {
+        http(
+            server.addr,
+            method,
+            path,
+            &[
+                ("Authorization", &bearer(token)),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let listed = api("GET", "/api/v1/saved-searches", &reader_token, "");
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let first = &listed.json()[0];
+    assert_eq!(first["name"], "Harbor tides");
+    assert_eq!(first["query"], "q=harbor&tag=tides");
+    assert_eq!(first["search"], "harbor tag:\"tides\"");
+    assert_eq!(first["search_url"], "/search?q=harbor&tag=tides");
+    assert_eq!(first["feed_url"].as_str(), Some(feed.as_str()));
+    assert_eq!(first["created_by"], "eddie");
+    let results = api(
+        "GET",
+        first["api_url"].as_str().expect("api_url"),
+        &reader_token,
+        "",
+    );
+    assert_eq!(results.json()["total"], 2, "{}", results.body);
+    let one = api(
+        "GET",
+        "/api/v1/saved-searches/HARBOR%20TIDES",
+        &reader_token,
+        "",
+    );
+    assert_eq!(one.status, 200, "any case: {}", one.body);
+    let new = r#"{"name": "Oslo", "query": "q=oslo", "note": ""}"#;
+    let refused = api("POST", "/api/v1/saved-searches", &reader_token, new);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refused.json()["code"], "forbidden");
+    assert_eq!(
+        reader
+            .post("/saved", &[("name", "x"), ("query", "q=x")])
+            .status,
+        403
+    );
+    assert_eq!(
+        api(
+            "DELETE",
+            "/api/v1/saved-searches/harbor%20tides",
+            &reader_token,
+            ""
+        )
+        .status,
+        403
+    );
+    // An editor adds one; a name taken (whatever its case) is a conflict; what the search
+    // page would refuse is refused.
+    let added = api("POST", "/api/v1/saved-searches", &editor_token, new);
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert_eq!(added.json()["search_url"], "/search?q=oslo");
+    let taken = api(
+        "POST",
+        "/api/v1/saved-searches",
+        &editor_token,
+        r#"{"name": "harbor TIDES", "query": "q=x"}"#,
+    );
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert_eq!(taken.json()["code"], "conflict");
+    for (body, code) in [
+        (r#"{"name": "bad", "query": "q=%22unclosed"}"#, "bad_query"),
+        (r#"{"name": "bad", "query": "q=x&page=2"}"#, "bad_request"),
+        (
+            r#"{"name": "bad", "query": "q=x&since=March"}"#,
+            "bad_request",
+        ),
+        (r#"{"name": "", "query": "q=x"}"#, "bad_request"),
+        (r#"{"name": "a/b", "query": "q=x"}"#, "bad_request"),
+    ] {
+        let reply = api("POST", "/api/v1/saved-searches", &editor_token, body);
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert_eq!(reply.json()["code"], code, "{body}");
+    }
+    let edited = api(
+        "PUT",
+        "/api/v1/saved-searches/oslo",
+        &editor_token,
+        r#"{"note": "the Oslo table"}"#,
+    );
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.json()["note"], "the Oslo table");
+    assert_eq!(edited.json()["query"], "q=oslo", "what is left out is kept");
+    // The forms: edit and delete, each with the session's CSRF token.
+    let no_token = editor.post_raw(
+        "/saved/Harbor%20tides/delete",
+        &form(&[("csrf", "not the token")]),
+    );
+    assert_eq!(no_token.status, 403, "{}", no_token.body);
+    let edit = editor.post(
+        "/saved/Harbor%20tides/edit",
+        &[
+            ("query", "/search?q=harbor&sort=date"),
+            ("note", "newest first"),
+        ],
+    );
+    assert_eq!(edit.status, 303, "{}", edit.body);
+    let one = api(
+        "GET",
+        "/api/v1/saved-searches/harbor%20tides",
+        &editor_token,
+        "",
+    );
+    assert_eq!(one.json()["query"], "q=harbor&sort=date", "{}", one.body);
+    assert_eq!(one.json()["note"], "newest first");
+    let bad_edit = editor.post("/saved/Harbor%20tides/edit", &[("query", "q=x&by=year")]);
+    assert_eq!(bad_edit.status, 400, "{}", bad_edit.body);
+    assert!(
+        bad_edit.body.contains("id=\"saved-error\""),
+        "{}",
+        bad_edit.body
+    );
+    let deleted = editor.post("/saved/Harbor%20tides/delete", &[]);
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    let gone = api(
+        "GET",
+        "/api/v1/saved-searches/harbor%20tides",
+        &editor_token,
+        "",
+    );
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    let removed = api("DELETE", "/api/v1/saved-searches/oslo", &editor_token, "");
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    assert_eq!(removed.json()["name"], "Oslo");
+    assert_eq!(
+        api("DELETE", "/api/v1/saved-searches/oslo", &editor_token, "").status,
+        404
+    );
+    assert!(reader.get("/saved").body.contains("id=\"saved-none\""));
+
+    // Every change is in the audit log, by whom.
+    let admin = sign_in(server.addr, ADMIN);
+    let log = admin.get("/api/v1/audit?limit=50").json();
+    let entries = log["entries"].as_array().expect("entries");
+    let actions: Vec<(String, String)> = entries
+        .iter()
+        .filter(|e| {
+            e["action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("saved_search."))
+        })
+        .map(|e| {
+            assert_eq!(e["actor"], "eddie");
+            (
+                e["action"].as_str().unwrap_or_default().to_string(),
+                e["details"]["saved_search"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .rev()
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("saved_search.add", "Harbor tides"),
+        ("saved_search.add", "Oslo"),
+        ("saved_search.edit", "Oslo"),
+        ("saved_search.edit", "Harbor tides"),
+        ("saved_search.delete", "Harbor tides"),
+        ("saved_search.delete", "Oslo"),
+    ]
+    .iter()
+    .map(|(a, n)| (a.to_string(), n.to_string()))
+    .collect();
+    assert_eq!(actions, expected);
+}
+
+#[path = "../../../collect/tests/server/mod.rs"]
+#[allow(dead_code)]
+mod tme_stub;
+
+/// Waits until this server's collection `id` has ended; the listing then.
+fn collection_ended(addr: SocketAddr, token: &str, id: u64) -> (Value, Value) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let listed = http(
+            addr,
+            "GET",
+            "/api/v1/collections",
+            &[("Authorization", &bearer(token))],
+            b"",
+        );
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let all = listed.json();
+        let job = all["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("collection {id} is listed: {all:#}"))
+            .clone();
+        if job["status"] == "finished" || job["status"] == "failed" {
+            return (job, all);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "collection {id} did not end: {job:#}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_editor_collects_a_channel_in_the_background_and_a_reader_may_not() {
+    use tme_stub::{Answer, Post, channel_page};
+    // A stand-in for t.me on loopback: two pages of a channel.
+    let stub = tme_stub::Server::start();
+    let posts: Vec<Post> = (1..=6)
+        .map(|id| Post::new(id, &format!("Lighthouse log {id}: calm seas")))
+        .collect();
+    let page = |posts: &[Post], more| {
+        vec![Answer::page(channel_page(
+            "lighthouse_log",
+            "Lighthouse Log",
+            posts,
+            more,
+        ))]
+    };
+    stub.route("/s/lighthouse_log", page(&posts[3..], Some(4)));
+    stub.route("/s/lighthouse_log?before=4", page(&posts[..3], Some(1)));
+    let base = stub.base.clone();
+    let Some(server) = team_server_with(|config| {
+        config.collect_base_url = base;
+        config.collect_policy = FetchPolicy {
+            // A pause between the two pages keeps the first collection running while the
+            // test asks for a second.
+            delay: Duration::from_millis(1500),
+            retries: 0,
+            backoff: Duration::from_millis(10),
+            timeout: Duration::from_secs(20),
+            ..FetchPolicy::default()
+        };
+    }) else {
+        return;
+    };
+    let addr = server.addr;
+    let editor = sign_in(addr, EDITOR);
+    let reader = sign_in(addr, READER);
+    let (_, editor_token) = new_token(&editor, "collector");
+    let (_, reader_token) = new_token(&reader, "reader");
+    let start = |token: &str, body: &str| {
+        http(
+            addr,
+            "POST",
+            "/api/v1/collections",
+            &[
+                ("Authorization", &bearer(token)),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    // Readers do not collect, nor see the collections.
+    let refused = start(&reader_token, r#"{"channel": "lighthouse_log"}"#);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refused.json()["code"], "forbidden");
+    assert_eq!(reader.get("/collect").status, 403);
+    assert!(!reader.get("/").body.contains("href=\"/collect\""));
+    // What `tgscope collect` would refuse is refused.
+    for body in [
+        r#"{"channel": "a b"}"#,
+        r#"{"channel": "lighthouse_log", "since": "March"}"#,
+        r#"{"channel": "lighthouse_log", "max_pages": 0}"#,
+        r#"{"name": "lighthouse_log"}"#,
+    ] {
+        let reply = start(&editor_token, body);
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert_eq!(reply.json()["code"], "bad_request", "{body}");
+    }
+    // An editor starts one: it runs in the background.
+    let started = start(&editor_token, r#"{"channel": "@lighthouse_log"}"#);
+    assert_eq!(started.status, 202, "{}", started.body);
+    let job = started.json();
+    assert_eq!(job["channel"], "lighthouse_log");
+    assert_eq!(job["started_by"], "eddie");
+    let id = job["id"].as_u64().expect("id");
+    // A second start of the same channel while it runs, under another spelling: 409.
+    let twice = start(
+        &editor_token,
+        r#"{"channel": "https://t.me/s/Lighthouse_Log"}"#,
+    );
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    assert_eq!(twice.json()["code"], "conflict");
+    let running = editor.get("/collect");
+    assert_eq!(running.status, 200, "{}", running.body);
+    assert!(running.body.contains("id=\"collect-form\""));
+    assert!(running.body.contains("lighthouse_log"), "{}", running.body);
+
+    let (job, all) = collection_ended(addr, &editor_token, id);
+    assert_eq!(job["status"], "finished", "{job:#}");
+    assert_eq!(job["pages"], 2, "{job:#}");
+    assert_eq!(job["posts_new"], 6, "{job:#}");
+    assert_eq!(job["stop"], "reached_beginning");
+    let run_id = job["run_id"].as_i64().expect("the archive's run");
+    let run = all["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|r| r["id"] == run_id)
+        .unwrap_or_else(|| panic!("run {run_id} in {all:#}"));
+    assert_eq!(run["status"], "finished");
+    assert_eq!(run["pages"], 2);
+    assert_eq!(run["outcome"], "reached_beginning");
+    assert_eq!(run["base_url"], stub.base.as_str());
+    // Only the stand-in was asked, page by page.
+    assert_eq!(
+        stub.requests(),
+        vec!["/s/lighthouse_log", "/s/lighthouse_log?before=4"]
+    );
+    // The posts are archived and searchable.
+    let found = editor.get("/api/v1/search?q=lighthouse");
+    assert_eq!(found.json()["total"], 6, "{}", found.body);
+
+    // The form: with the session's CSRF token only; again, it stops at the posts archived.
+    let no_token = editor.post_raw("/collect", &form(&[("channel", "lighthouse_log")]));
+    assert_eq!(no_token.status, 403, "{}", no_token.body);
+    let again = editor.post(
+        "/collect",
+        &[("channel", "lighthouse_log"), ("max_pages", "3")],
+    );
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(again.header("location"), Some("/collect"));
+    let (second, _) = collection_ended(addr, &editor_token, id + 1);
+    assert_eq!(second["status"], "finished", "{second:#}");
+    assert_eq!(second["max_pages"], 3);
+    assert_eq!(second["posts_new"], 0);
+    assert_eq!(second["stop"], "reached_archived");
+    // A channel the site does not serve: the collection fails and says why.
+    let missing = start(&editor_token, r#"{"channel": "missing_chan"}"#);
+    assert_eq!(missing.status, 202, "{}", missing.body);
+    let (failed, _) = collection_ended(addr, &editor_token, id + 2);
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    assert!(
+        failed["error"].as_str().is_some_and(|e| e.contains("404")),
+        "{failed:#}"
+    );
+
+    // Each collection is in the audit log, with its channel, pages and new posts.
+    let admin = sign_in(addr, ADMIN);
+    let log = admin.get("/api/v1/audit?limit=50").json();
+    let collects: Vec<&Value> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "collect")
+        .rev()
+        .collect();
+    assert_eq!(collects.len(), 3, "{collects:#?}");
+    assert!(collects.iter().all(|e| e["actor"] == "eddie"));
+    let first = &collects[0]["details"];
+    assert_eq!(first["channel"], "lighthouse_log");
+    assert_eq!(first["pages"], 2);
+    assert_eq!(first["posts_new"], 6);
+    assert_eq!(first["run"], run_id);
+    assert_eq!(collects[1]["details"]["max_pages"], 3);
+    assert_eq!(collects[2]["details"]["channel"], "missing_chan");
+    assert!(collects[2]["details"]["error"].is_string());
 }
