@@ -122,9 +122,39 @@ impl Archive for PgArchive {
     }
 }
 
-/// The archive's invariants, as the SQLite store checks them (PostgreSQL enforces the foreign
-/// keys itself, and has no integrity check to run), and the marks of committed versions.
+/// The tables of a version's parts, which have no foreign key to versions (migration 5):
+/// [`check`] looks for parts whose version does not exist.
+const PART_TABLES: [&str; 8] = [
+    "forwards",
+    "media",
+    "links",
+    "hashtags",
+    "mentions",
+    "countries",
+    "reactions",
+    "entities",
+];
+
+/// The archive's invariants, as the SQLite store checks them (PostgreSQL enforces the other
+/// foreign keys itself, and has no integrity check to run), the parts of versions that do not
+/// exist, and the marks of committed versions.
 fn check(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for table in PART_TABLES {
+        let n: i64 = db
+            .one(
+                &format!(
+                    "SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS
+                         (SELECT 1 FROM versions v WHERE v.id = t.version_id
+                          AND v.channel_id = t.channel_id)"
+                ),
+                &[],
+            )?
+            .get(0);
+        if n > 0 {
+            problems.push(format!("{n} rows of {table} of versions that do not exist"));
+        }
+    }
     let checks: &[(&str, &str)] = &[
         (
             "posts without a current version",
@@ -148,7 +178,6 @@ fn check(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
             "SELECT COUNT(*) FROM versions WHERE mark IS NULL",
         ),
     ];
-    let mut problems = Vec::new();
     for (what, sql) in checks {
         let n: i64 = db.one(sql, &[])?.get(0);
         if n > 0 {

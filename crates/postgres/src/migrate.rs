@@ -40,10 +40,15 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "saved_searches",
         sql: include_str!("migrations/0004_saved_searches.sql"),
     },
+    Migration {
+        version: 5,
+        name: "parts_without_foreign_keys",
+        sql: include_str!("migrations/0005_parts_without_foreign_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The key of the session advisory lock held while migrating (`tgscope` in ASCII). Any
 /// process that changes the schema takes it first.

@@ -1,7 +1,8 @@
 //! Writing to the archive: captures, channels, posts, versions and sightings, inside one
 //! transaction per [`PgWriter`], translated from the SQLite store's writes (`tgscope-store`,
 //! `write.rs`). A version's parts (media, links, hashtags, ...) go in one multi-row statement
-//! per table.
+//! per table; a batch's identity look-ups in one statement ([`PostWrites::identify`]); its
+//! sightings wait and go together, in one statement, before the transaction is next read.
 //!
 //! Concurrency (several processes writing one archive):
 //! - the identity look-ups of a channel's posts first take a transaction-level advisory lock on
@@ -25,7 +26,7 @@ use tgscope_text::names::{alias_key, name_key, tag_key};
 
 use crate::db::{Db, Param, Statements, json, now, pg, signed};
 use tgscope_archive::prelude::*;
-use tgscope_archive::{NewCapture, Result};
+use tgscope_archive::{ArchiveError, Identity, IdentityAsk, NewCapture, Result};
 
 /// The key of the transaction-level advisory lock under which a committing transaction gives
 /// its versions their marks (`tgsmark` in ASCII). Held from the marks' assignment to the
@@ -37,6 +38,12 @@ pub const MARK_LOCK_KEY: i64 = 0x0074_6773_6d61_726b;
 
 /// The first key of the two-key advisory locks on a channel's posts (`tgsc`).
 const CHANNEL_LOCK_SPACE: i32 = 0x7467_7363;
+
+/// The second key of the advisory lock on a channel's posts: the channel id's low 31 bits (two
+/// channels sharing them only wait for each other).
+fn channel_lock_key(channel_id: i64) -> i32 {
+    (channel_id & 0x7fff_ffff) as i32
+}
 
 /// The first key of the two-key advisory locks on a channel's names while it is created
 /// (`tgsn`).
@@ -51,6 +58,68 @@ pub struct PgWriter<'a> {
     locked: RefCell<HashSet<i64>>,
     /// The versions this transaction added (marked at commit).
     inserted: RefCell<Vec<i64>>,
+    /// Sightings not yet sent: written together, in one statement, before anything else reads
+    /// the transaction (see [`PgWriter::db`]), when many are waiting, and at commit.
+    sightings: RefCell<PendingSightings>,
+}
+
+/// Sightings waiting to be written, column by column.
+#[derive(Default)]
+struct PendingSightings {
+    version_id: Vec<i64>,
+    capture_id: Vec<i64>,
+    ordinal: Vec<i64>,
+    line_start: Vec<i64>,
+    line_end: Vec<i64>,
+    byte_start: Vec<i64>,
+    byte_end: Vec<i64>,
+    views: Vec<Option<i64>>,
+    locator: Vec<Option<String>>,
+    edited: Vec<Option<bool>>,
+}
+
+/// How many sightings may wait before they are sent.
+const PENDING_SIGHTINGS: usize = 1000;
+
+impl PendingSightings {
+    fn len(&self) -> usize {
+        self.version_id.len()
+    }
+
+    /// Writes the waiting sightings, in the order they came (their ids follow it), in one
+    /// statement; a sighting the capture already has at its place is left alone.
+    fn flush<C: postgres::GenericClient>(&mut self, db: &mut Db<'_, C>) -> Result<()> {
+        if self.len() == 0 {
+            return Ok(());
+        }
+        let p = std::mem::take(self);
+        db.exec(
+            "INSERT INTO sightings (channel_id, version_id, capture_id, ordinal, line_start,
+                 line_end, byte_start, byte_end, views, locator, edited)
+             SELECT v.channel_id, v.id, s.capture_id, s.ordinal, s.line_start, s.line_end,
+                 s.byte_start, s.byte_end, s.views, s.locator, s.edited
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
+                         $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::boolean[])
+                  WITH ORDINALITY AS s (version_id, capture_id, ordinal, line_start, line_end,
+                      byte_start, byte_end, views, locator, edited, n)
+             JOIN versions v ON v.id = s.version_id
+             ORDER BY s.n
+             ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
+            &[
+                &p.version_id,
+                &p.capture_id,
+                &p.ordinal,
+                &p.line_start,
+                &p.line_end,
+                &p.byte_start,
+                &p.byte_end,
+                &p.views,
+                &p.locator,
+                &p.edited,
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 impl<'a> PgWriter<'a> {
@@ -60,14 +129,28 @@ impl<'a> PgWriter<'a> {
             statements,
             locked: RefCell::new(HashSet::new()),
             inserted: RefCell::new(Vec::new()),
+            sightings: RefCell::new(PendingSightings::default()),
         }
     }
 
-    /// Runs `f` on the transaction. Not to be nested.
+    /// Runs `f` on the transaction, after writing the sightings still waiting (so that `f`
+    /// reads every write made before it). Not to be nested.
     pub(crate) fn db<T>(
         &self,
         f: impl FnOnce(&mut Db<'_, Transaction<'a>>) -> Result<T>,
     ) -> Result<T> {
+        let mut tx = self.tx.borrow_mut();
+        let mut db = Db {
+            client: &mut *tx,
+            statements: self.statements,
+        };
+        self.sightings.borrow_mut().flush(&mut db)?;
+        f(&mut db)
+    }
+
+    /// Runs `f`, which only adds posts, versions and their parts (nothing that reads the
+    /// sightings), on the transaction, leaving the waiting sightings waiting.
+    fn db_adding<T>(&self, f: impl FnOnce(&mut Db<'_, Transaction<'a>>) -> Result<T>) -> Result<T> {
         let mut tx = self.tx.borrow_mut();
         f(&mut Db {
             client: &mut *tx,
@@ -80,12 +163,9 @@ impl<'a> PgWriter<'a> {
         if self.locked.borrow().contains(&channel_id) {
             return Ok(());
         }
-        // The second key is the channel id's low 31 bits: two channels sharing them only wait
-        // for each other.
-        let key = (channel_id & 0x7fff_ffff) as i32;
         db.exec(
             "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&CHANNEL_LOCK_SPACE, &key],
+            &[&CHANNEL_LOCK_SPACE, &channel_lock_key(channel_id)],
         )?;
         self.locked.borrow_mut().insert(channel_id);
         Ok(())
@@ -258,8 +338,18 @@ impl<'a> PgWriter<'a> {
 
 impl ArchiveWriter for PgWriter<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
-        let PgWriter { tx, inserted, .. } = *self;
+        let PgWriter {
+            tx,
+            inserted,
+            sightings,
+            statements,
+            ..
+        } = *self;
         let mut tx = tx.into_inner();
+        sightings.into_inner().flush(&mut Db {
+            client: &mut tx,
+            statements,
+        })?;
         let inserted = inserted.into_inner();
         if !inserted.is_empty() {
             // Marks in commit order: drawn under a lock that the commit releases.
@@ -406,6 +496,77 @@ impl PostWrites for PgWriter<'_> {
         })
     }
 
+    /// The whole batch in one statement (one round trip whatever its size), after the locks
+    /// on its channels (taken together, in the order of their keys).
+    fn identify(&self, capture_id: i64, asks: &[IdentityAsk]) -> Result<Vec<Identity>> {
+        if asks.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db(|db| {
+            let mut keys: Vec<i32> = Vec::new();
+            {
+                let mut locked = self.locked.borrow_mut();
+                for ask in asks {
+                    if locked.insert(ask.channel_id) {
+                        keys.push(channel_lock_key(ask.channel_id));
+                    }
+                }
+            }
+            if !keys.is_empty() {
+                keys.sort_unstable();
+                keys.dedup();
+                db.exec(
+                    "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) AS k ORDER BY k",
+                    &[&CHANNEL_LOCK_SPACE, &keys],
+                )?;
+            }
+            let ordinals: Vec<i64> = asks.iter().map(|a| signed(a.ordinal)).collect();
+            let channels: Vec<i64> = asks.iter().map(|a| a.channel_id).collect();
+            let messages: Vec<Option<i64>> = asks.iter().map(|a| a.message_id).collect();
+            let keys: Vec<&str> = asks.iter().map(|a| a.content_key.as_str()).collect();
+            // Per ask: whether the capture already has a sighting at its place; the post with
+            // its message id; the version with its key, within that post when the ask has a
+            // message id (none when that post does not exist), else the channel's first.
+            let rows = db.query(
+                "SELECT a.n,
+                        EXISTS (SELECT 1 FROM sightings s
+                                WHERE s.capture_id = $5 AND s.ordinal = a.ordinal),
+                        p.id, v.post_id, v.id
+                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+                      WITH ORDINALITY AS a (ordinal, channel_id, message_id, content_key, n)
+                 LEFT JOIN posts p
+                        ON p.channel_id = a.channel_id AND p.message_id = a.message_id
+                 LEFT JOIN LATERAL (
+                     SELECT v.post_id, v.id FROM versions v
+                     WHERE v.channel_id = a.channel_id AND v.content_key = a.content_key
+                       AND (a.message_id IS NULL OR v.post_id = p.id)
+                     ORDER BY v.id LIMIT 1
+                 ) v ON true
+                 ORDER BY a.n",
+                &[&ordinals, &channels, &messages, &keys, &capture_id],
+            )?;
+            if rows.len() != asks.len() {
+                return Err(ArchiveError::Corrupt(format!(
+                    "{} identities answered for {} posts asked",
+                    rows.len(),
+                    asks.len()
+                )));
+            }
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let post: Option<i64> = r.get(3);
+                    let version: Option<i64> = r.get(4);
+                    Identity {
+                        sighted: r.get(1),
+                        post_id: r.get(2),
+                        version: post.zip(version),
+                    }
+                })
+                .collect())
+        })
+    }
+
     fn sighting_exists(&self, capture_id: i64, ordinal: u64) -> Result<bool> {
         self.db(|db| {
             Ok(db
@@ -547,7 +708,7 @@ impl PostWrites for PgWriter<'_> {
         tail_key: &str,
         capture_id: i64,
     ) -> Result<i64> {
-        self.db(|db| {
+        self.db_adding(|db| {
             self.lock_channel(db, channel_id)?;
             Ok(db
                 .one(
@@ -612,7 +773,7 @@ impl PostWrites for PgWriter<'_> {
             &post.via_bot,
             &post.saved_from,
         ];
-        let version_id = self.db(|db| {
+        let version_id = self.db_adding(|db| {
             self.lock_channel(db, channel_id)?;
             // The version (numbered after the post's last), and the post pointing at it.
             let version_id: i64 = db
@@ -654,27 +815,23 @@ impl PostWrites for PgWriter<'_> {
         views: Option<u64>,
         edited: Option<bool>,
     ) -> Result<()> {
-        self.db(|db| {
-            db.exec(
-                "INSERT INTO sightings (channel_id, version_id, capture_id, ordinal, line_start,
-                     line_end, byte_start, byte_end, views, locator, edited)
-                 SELECT v.channel_id, v.id, $2, $3, $4, $5, $6, $7, $8, $9, $10
-                 FROM versions v WHERE v.id = $1
-                 ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
-                &[
-                    &version_id,
-                    &capture_id,
-                    &signed(ordinal),
-                    &signed(location.line_start),
-                    &signed(location.line_end),
-                    &signed(location.byte_start),
-                    &signed(location.byte_end),
-                    &views.map(signed),
-                    &location.locator,
-                    &edited,
-                ],
-            )
-        })?;
+        let full = {
+            let mut p = self.sightings.borrow_mut();
+            p.version_id.push(version_id);
+            p.capture_id.push(capture_id);
+            p.ordinal.push(signed(ordinal));
+            p.line_start.push(signed(location.line_start));
+            p.line_end.push(signed(location.line_end));
+            p.byte_start.push(signed(location.byte_start));
+            p.byte_end.push(signed(location.byte_end));
+            p.views.push(views.map(signed));
+            p.locator.push(location.locator.clone());
+            p.edited.push(edited);
+            p.len() >= PENDING_SIGHTINGS
+        };
+        if full {
+            self.db(|_| Ok(()))?;
+        }
         Ok(())
     }
 

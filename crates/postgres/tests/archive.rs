@@ -60,11 +60,15 @@ fn check_finds_each_broken_invariant() -> anyhow::Result<()> {
          UPDATE versions SET mark = NULL WHERE text = 'post 2';
          INSERT INTO captures (sha256, size, format, reader_version, source, raw_kept,
              ingested_at, status, posts_seen)
-         VALUES ('ee', 1, 'text', 'test', 'empty.txt', false, now(), 'complete', 4);",
+         VALUES ('ee', 1, 'text', 'test', 'empty.txt', false, now(), 'complete', 4);
+         INSERT INTO hashtags (channel_id, version_id, ord, tag, tag_key, span_start, span_end)
+         SELECT channel_id, max(id) + 1000, 0, '#orphan', 'orphan', 0, 7 FROM versions
+         GROUP BY channel_id;",
     )?;
     assert_eq!(
         archive.check()?,
         [
+            "1 rows of hashtags of versions that do not exist",
             "1 posts without a current version",
             "1 versions never sighted",
             "1 complete captures with no sightings",
