@@ -524,16 +524,19 @@ impl PostWrites for PgWriter<'_> {
             let channels: Vec<i64> = asks.iter().map(|a| a.channel_id).collect();
             let messages: Vec<Option<i64>> = asks.iter().map(|a| a.message_id).collect();
             let keys: Vec<&str> = asks.iter().map(|a| a.content_key.as_str()).collect();
-            // Per ask: whether the capture already has a sighting at its place; the post with
-            // its message id; the version with its key, within that post when the ask has a
+            // Per ask: whether the capture already has a sighting at its place (a lateral
+            // look-up by its key: as `EXISTS` it was planned as a scan of every sighting of the
+            // capture, once per batch, which grew with the capture); the post with its
+            // message id; the version with its key, within that post when the ask has a
             // message id (none when that post does not exist), else the channel's first.
             let rows = db.query(
-                "SELECT a.n,
-                        EXISTS (SELECT 1 FROM sightings s
-                                WHERE s.capture_id = $5 AND s.ordinal = a.ordinal),
-                        p.id, v.post_id, v.id
+                "SELECT a.n, s.sighted IS NOT NULL, p.id, v.post_id, v.id
                  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
                       WITH ORDINALITY AS a (ordinal, channel_id, message_id, content_key, n)
+                 LEFT JOIN LATERAL (
+                     SELECT true AS sighted FROM sightings s
+                     WHERE s.capture_id = $5 AND s.ordinal = a.ordinal LIMIT 1
+                 ) s ON true
                  LEFT JOIN posts p
                         ON p.channel_id = a.channel_id AND p.message_id = a.message_id
                  LEFT JOIN LATERAL (
