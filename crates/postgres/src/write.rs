@@ -87,7 +87,9 @@ impl PendingSightings {
     }
 
     /// Writes the waiting sightings, in the order they came (their ids follow it), in one
-    /// statement; a sighting the capture already has at its place is left alone.
+    /// statement; a sighting the capture already has at its place is left alone. (Each finds
+    /// its version's channel by the version's key, laterally: a join was planned as a scan of
+    /// every version.)
     fn flush<C: postgres::GenericClient>(&mut self, db: &mut Db<'_, C>) -> Result<()> {
         if self.len() == 0 {
             return Ok(());
@@ -102,7 +104,8 @@ impl PendingSightings {
                          $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::boolean[])
                   WITH ORDINALITY AS s (version_id, capture_id, ordinal, line_start, line_end,
                       byte_start, byte_end, views, locator, edited, n)
-             JOIN versions v ON v.id = s.version_id
+             CROSS JOIN LATERAL (SELECT v.id, v.channel_id FROM versions v
+                                 WHERE v.id = s.version_id LIMIT 1) v
              ORDER BY s.n
              ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
             &[
@@ -528,7 +531,8 @@ impl PostWrites for PgWriter<'_> {
             // look-up by its key: as `EXISTS` it was planned as a scan of every sighting of the
             // capture, once per batch, which grew with the capture); the post with its
             // message id; the version with its key, within that post when the ask has a
-            // message id (none when that post does not exist), else the channel's first.
+            // message id (by the post's own key: posts without text share keys by the
+            // hundred), none when that post does not exist, else the channel's first.
             let rows = db.query(
                 "SELECT a.n, s.sighted IS NOT NULL, p.id, v.post_id, v.id
                  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
@@ -541,9 +545,16 @@ impl PostWrites for PgWriter<'_> {
                         ON p.channel_id = a.channel_id AND p.message_id = a.message_id
                  LEFT JOIN LATERAL (
                      SELECT v.post_id, v.id FROM versions v
-                     WHERE v.channel_id = a.channel_id AND v.content_key = a.content_key
-                       AND (a.message_id IS NULL OR v.post_id = p.id)
-                     ORDER BY v.id LIMIT 1
+                     WHERE a.message_id IS NOT NULL AND v.post_id = p.id
+                       AND v.content_key = a.content_key
+                       -- `+ 0`: by the post's unique key, not the channel's (shared) one.
+                       AND v.channel_id + 0 = a.channel_id
+                     UNION ALL
+                     (SELECT v.post_id, v.id FROM versions v
+                      WHERE a.message_id IS NULL AND v.channel_id = a.channel_id
+                        AND v.content_key = a.content_key
+                      ORDER BY v.id LIMIT 1)
+                     LIMIT 1
                  ) v ON true
                  ORDER BY a.n",
                 &[&ordinals, &channels, &messages, &keys, &capture_id],
