@@ -242,6 +242,13 @@ pub trait WatchReads {
 
 /// Writing captures, channels, posts, versions and sightings inside one transaction, with the
 /// look-ups the engine decides identity with.
+///
+/// The ids [`PostWrites::insert_post`] and [`PostWrites::insert_version`] return name the new
+/// post or version to the same writer's later calls (as `post_id` or `version_id`), whatever
+/// they are: a backend may hold such writes back and send them together, handing out stand-in
+/// ids (negative) that it replaces before anything is read or committed (the PostgreSQL
+/// archive does; the embedded archive writes at once). They are not to be kept past the
+/// writer's commit.
 pub trait PostWrites {
     /// Records a new capture as partial; returns its id.
     fn insert_capture(&self, c: &NewCapture<'_>) -> Result<i64>;
@@ -335,7 +342,7 @@ pub trait PostWrites {
         capture_id: i64,
     ) -> Result<Vec<(i64, String)>>;
 
-    /// Creates a post; returns its id.
+    /// Creates a post; returns its id for this writer's later calls (see the trait).
     fn insert_post(
         &self,
         channel_id: i64,

@@ -56,7 +56,7 @@ pub fn open_reader(dir: &Path) -> anyhow::Result<Engine> {
 }
 
 /// A database URL or key=value connection string without its password, for messages.
-fn redacted(url: &str) -> String {
+pub fn redacted(url: &str) -> String {
     let mut shown = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];

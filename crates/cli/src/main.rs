@@ -119,6 +119,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         tgscope_engine::entities::set_entity_list(&archive, file)
             .with_context(|| format!("--entities {}", list.display()))?;
     }
+    // Team mode: every command that changes or exports the archive is in its audit log.
+    let audited = match &cli.command {
+        Command::Ingest(_) => Some("cli.ingest"),
+        Command::Collect(_) => Some("cli.collect"),
+        Command::Export(_) => Some("cli.export"),
+        Command::Narrative(a) if a.changes() => Some("cli.narrative"),
+        _ => None,
+    };
+    if let Some(action) = audited {
+        user::audit_command(&archive, action)?;
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match cli.command {

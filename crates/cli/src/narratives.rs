@@ -23,6 +23,18 @@ pub struct NarrativeArgs {
     pub command: NarrativeCommand,
 }
 
+impl NarrativeArgs {
+    /// Whether the subcommand changes the archive (add, edit, remove), not only reads it.
+    pub fn changes(&self) -> bool {
+        matches!(
+            self.command,
+            NarrativeCommand::Add { .. }
+                | NarrativeCommand::Edit { .. }
+                | NarrativeCommand::Remove { .. }
+        )
+    }
+}
+
 /// The `narrative` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum NarrativeCommand {

@@ -145,6 +145,40 @@ fn actor() -> Actor {
     Actor::cli(&user)
 }
 
+/// Writes a command that changes or exports the team's archive to its audit log, before it
+/// runs (as the server does, a command whose entry cannot be written does not run): `action`
+/// (`cli.ingest`, `cli.export`, ...), by `cli:<system user>`, with the command line as given
+/// (the database's password hidden). Nothing is written for the embedded archive, which has no
+/// accounts.
+pub fn audit_command(dir: &Path, action: &str) -> anyhow::Result<()> {
+    let Some(url) = crate::backend::database() else {
+        return Ok(());
+    };
+    let archive = tgscope_postgres::PgArchive::open(url, dir)
+        .context("opening the team's archive in PostgreSQL")?;
+    let mut hide_next = false;
+    let command: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|arg| {
+            let shown = if hide_next {
+                crate::backend::redacted(&arg)
+            } else if let Some(value) = arg.strip_prefix("--database=") {
+                format!("--database={}", crate::backend::redacted(value))
+            } else {
+                arg.clone()
+            };
+            hide_next = arg == "--database";
+            shown
+        })
+        .collect();
+    Team::over(&archive)
+        .audit(&actor(), action, serde_json::json!({ "command": command }))
+        .with_context(|| {
+            format!("{action}: the audit log could not be written, so the command did not run")
+        })?;
+    Ok(())
+}
+
 /// The password from stdin: one line, its line ending dropped. Refused without
 /// `--password-stdin`, so that a password is never typed where it would be shown or kept.
 fn read_password(password_stdin: bool) -> anyhow::Result<String> {

@@ -1607,7 +1607,9 @@ impl Reconciler {
             && let Some(existing) = post_id
         {
             match &post.date {
-                Some(date) if w.observe_post_date(existing, date)? > 0 => {
+                // (A post this batch created, known by a stand-in id, is new to the derived
+                // data anyway: it is not kept.)
+                Some(date) if w.observe_post_date(existing, date)? > 0 && existing >= 0 => {
                     self.redated.push(existing);
                 }
                 Some(_) => {}

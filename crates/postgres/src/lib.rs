@@ -38,6 +38,7 @@ mod db;
 mod feed;
 pub mod migrate;
 mod narratives;
+mod pending;
 mod query;
 pub mod sql;
 mod team;

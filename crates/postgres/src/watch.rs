@@ -39,6 +39,7 @@ impl WatchWrites for PgWriter<'_> {
 
     fn observe_post_date(&self, post_id: i64, date: &str) -> Result<usize> {
         self.db(|db| {
+            let post_id = self.post_id(post_id)?;
             Ok(db.exec(
                 "UPDATE versions v SET date = $2, date_inferred = NULL, date_basis = NULL,
                      date_evidence = NULL, date_detail = NULL
@@ -52,6 +53,7 @@ impl WatchWrites for PgWriter<'_> {
 
     fn post_observed_date(&self, post_id: i64) -> Result<Option<String>> {
         self.db(|db| {
+            let post_id = self.post_id(post_id)?;
             Ok(db
                 .opt(
                     "SELECT date FROM versions WHERE post_id = $1 AND date IS NOT NULL

@@ -22,9 +22,10 @@ use std::collections::HashSet;
 
 use postgres::Transaction;
 use tgscope_model::{CapturedPost, ChannelRef, Location, ServiceEvent};
-use tgscope_text::names::{alias_key, name_key, tag_key};
+use tgscope_text::names::{alias_key, name_key};
 
-use crate::db::{Db, Param, Statements, json, now, pg, signed};
+use crate::db::{Db, Statements, json, now, pg, signed};
+use crate::pending::{MAX_PENDING, Pending};
 use tgscope_archive::prelude::*;
 use tgscope_archive::{ArchiveError, Identity, IdentityAsk, NewCapture, Result};
 
@@ -58,71 +59,10 @@ pub struct PgWriter<'a> {
     locked: RefCell<HashSet<i64>>,
     /// The versions this transaction added (marked at commit).
     inserted: RefCell<Vec<i64>>,
-    /// Sightings not yet sent: written together, in one statement, before anything else reads
-    /// the transaction (see [`PgWriter::db`]), when many are waiting, and at commit.
-    sightings: RefCell<PendingSightings>,
-}
-
-/// Sightings waiting to be written, column by column.
-#[derive(Default)]
-struct PendingSightings {
-    version_id: Vec<i64>,
-    capture_id: Vec<i64>,
-    ordinal: Vec<i64>,
-    line_start: Vec<i64>,
-    line_end: Vec<i64>,
-    byte_start: Vec<i64>,
-    byte_end: Vec<i64>,
-    views: Vec<Option<i64>>,
-    locator: Vec<Option<String>>,
-    edited: Vec<Option<bool>>,
-}
-
-/// How many sightings may wait before they are sent.
-const PENDING_SIGHTINGS: usize = 1000;
-
-impl PendingSightings {
-    fn len(&self) -> usize {
-        self.version_id.len()
-    }
-
-    /// Writes the waiting sightings, in the order they came (their ids follow it), in one
-    /// statement; a sighting the capture already has at its place is left alone. (Each finds
-    /// its version's channel by the version's key, laterally: a join was planned as a scan of
-    /// every version.)
-    fn flush<C: postgres::GenericClient>(&mut self, db: &mut Db<'_, C>) -> Result<()> {
-        if self.len() == 0 {
-            return Ok(());
-        }
-        let p = std::mem::take(self);
-        db.exec(
-            "INSERT INTO sightings (channel_id, version_id, capture_id, ordinal, line_start,
-                 line_end, byte_start, byte_end, views, locator, edited)
-             SELECT v.channel_id, v.id, s.capture_id, s.ordinal, s.line_start, s.line_end,
-                 s.byte_start, s.byte_end, s.views, s.locator, s.edited
-             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
-                         $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::boolean[])
-                  WITH ORDINALITY AS s (version_id, capture_id, ordinal, line_start, line_end,
-                      byte_start, byte_end, views, locator, edited, n)
-             CROSS JOIN LATERAL (SELECT v.id, v.channel_id FROM versions v
-                                 WHERE v.id = s.version_id LIMIT 1) v
-             ORDER BY s.n
-             ON CONFLICT (capture_id, ordinal, channel_id) DO NOTHING",
-            &[
-                &p.version_id,
-                &p.capture_id,
-                &p.ordinal,
-                &p.line_start,
-                &p.line_end,
-                &p.byte_start,
-                &p.byte_end,
-                &p.views,
-                &p.locator,
-                &p.edited,
-            ],
-        )?;
-        Ok(())
-    }
+    /// Posts, versions (with their parts) and sightings not yet sent: written together, a
+    /// statement per table, before anything else reads the transaction (see [`PgWriter::db`]),
+    /// when many are waiting, and at commit.
+    pending: RefCell<Pending>,
 }
 
 impl<'a> PgWriter<'a> {
@@ -132,12 +72,13 @@ impl<'a> PgWriter<'a> {
             statements,
             locked: RefCell::new(HashSet::new()),
             inserted: RefCell::new(Vec::new()),
-            sightings: RefCell::new(PendingSightings::default()),
+            pending: RefCell::new(Pending::default()),
         }
     }
 
-    /// Runs `f` on the transaction, after writing the sightings still waiting (so that `f`
-    /// reads every write made before it). Not to be nested.
+    /// Runs `f` on the transaction, after writing what is still waiting (so that `f` reads
+    /// every write made before it; stand-in ids given to `f` are resolved with
+    /// [`PgWriter::post_id`]). Not to be nested.
     pub(crate) fn db<T>(
         &self,
         f: impl FnOnce(&mut Db<'_, Transaction<'a>>) -> Result<T>,
@@ -147,12 +88,26 @@ impl<'a> PgWriter<'a> {
             client: &mut *tx,
             statements: self.statements,
         };
-        self.sightings.borrow_mut().flush(&mut db)?;
+        let written = self.pending.borrow_mut().flush(&mut db)?;
+        self.inserted.borrow_mut().extend(written);
         f(&mut db)
     }
 
-    /// Runs `f`, which only adds posts, versions and their parts (nothing that reads the
-    /// sightings), on the transaction, leaving the waiting sightings waiting.
+    /// The archive's id of a post known by a stand-in while it waited (any other id as it is).
+    pub(crate) fn post_id(&self, id: i64) -> Result<i64> {
+        self.pending.borrow().post_id(id)
+    }
+
+    /// Sends what waits once enough waits.
+    fn send_when_full(&self) -> Result<()> {
+        if self.pending.borrow().len() >= MAX_PENDING {
+            self.db(|_| Ok(()))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f`, which reads nothing that waits (it takes a lock), on the transaction, leaving
+    /// what waits waiting.
     fn db_adding<T>(&self, f: impl FnOnce(&mut Db<'_, Transaction<'a>>) -> Result<T>) -> Result<T> {
         let mut tx = self.tx.borrow_mut();
         f(&mut Db {
@@ -173,170 +128,6 @@ impl<'a> PgWriter<'a> {
         self.locked.borrow_mut().insert(channel_id);
         Ok(())
     }
-
-    fn insert_parts(
-        db: &mut Db<'_, Transaction<'a>>,
-        version_id: i64,
-        channel_id: i64,
-        post: &CapturedPost,
-        forward_channel_id: Option<i64>,
-    ) -> Result<()> {
-        let v = &version_id;
-        let c = &channel_id;
-        if let Some(f) = &post.forward {
-            db.exec(
-                "INSERT INTO forwards (channel_id, version_id, source_channel_id, title, username,
-                     message_id, date, sender_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[
-                    c,
-                    v,
-                    &forward_channel_id,
-                    &f.title,
-                    &f.username,
-                    &f.message_id,
-                    &f.date,
-                    &f.sender_id,
-                ],
-            )?;
-        }
-        if !post.media.is_empty() {
-            let m = &post.media;
-            let kind: Vec<&str> = m.iter().map(|m| m.kind.as_str()).collect();
-            let placeholder: Vec<Option<&str>> = m
-                .iter()
-                .map(|m| m.placeholder.map(|p| p.as_str()))
-                .collect();
-            let label: Vec<Option<&str>> = m.iter().map(|m| m.label.as_deref()).collect();
-            let file_name: Vec<Option<&str>> = m.iter().map(|m| m.file_name.as_deref()).collect();
-            let mime: Vec<Option<&str>> = m.iter().map(|m| m.mime_type.as_deref()).collect();
-            let size: Vec<Option<i64>> = m.iter().map(|m| m.size.map(signed)).collect();
-            let duration: Vec<Option<i64>> = m.iter().map(|m| m.duration.map(i64::from)).collect();
-            let width: Vec<Option<i64>> = m.iter().map(|m| m.width.map(i64::from)).collect();
-            let height: Vec<Option<i64>> = m.iter().map(|m| m.height.map(i64::from)).collect();
-            let path: Vec<Option<&str>> = m.iter().map(|m| m.path.as_deref()).collect();
-            let sha: Vec<Option<&str>> = m.iter().map(|m| m.sha256.as_deref()).collect();
-            let attrs: Vec<Option<String>> = m
-                .iter()
-                .map(|m| (!m.attrs.is_empty()).then(|| json(&m.attrs)))
-                .collect();
-            let poll: Vec<Option<String>> = m.iter().map(|m| m.poll.as_ref().map(json)).collect();
-            db.exec(
-                "INSERT INTO media (channel_id, version_id, ord, kind, placeholder, label,
-                     file_name, mime_type, size, duration, width, height, path, sha256, attrs,
-                     poll)
-                 SELECT $1, $2, m.ord - 1, m.kind, m.placeholder, m.label, m.file_name,
-                     m.mime_type, m.size, m.duration, m.width, m.height, m.path, m.sha256,
-                     m.attrs::jsonb, m.poll::jsonb
-                 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[],
-                     $13::text[], $14::text[], $15::text[])
-                     WITH ORDINALITY AS m(kind, placeholder, label, file_name, mime_type, size,
-                         duration, width, height, path, sha256, attrs, poll, ord)",
-                &[
-                    c,
-                    v,
-                    &kind,
-                    &placeholder,
-                    &label,
-                    &file_name,
-                    &mime,
-                    &size,
-                    &duration,
-                    &width,
-                    &height,
-                    &path,
-                    &sha,
-                    &attrs,
-                    &poll,
-                ],
-            )?;
-        }
-        if !post.reactions.is_empty() {
-            let r = &post.reactions;
-            let kind: Vec<&str> = r.iter().map(|r| r.kind.as_str()).collect();
-            let emoji: Vec<Option<&str>> = r.iter().map(|r| r.emoji.as_deref()).collect();
-            let document: Vec<Option<&str>> = r.iter().map(|r| r.document_id.as_deref()).collect();
-            let count: Vec<i64> = r.iter().map(|r| signed(r.count)).collect();
-            db.exec(
-                "INSERT INTO reactions (channel_id, version_id, ord, kind, emoji, document_id,
-                     count)
-                 SELECT $1, $2, r.ord - 1, r.kind, r.emoji, r.document_id, r.count
-                 FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[])
-                     WITH ORDINALITY AS r(kind, emoji, document_id, count, ord)",
-                &[c, v, &kind, &emoji, &document, &count],
-            )?;
-        }
-        if !post.entities.is_empty() {
-            let e = &post.entities;
-            let kind: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
-            let start: Vec<i64> = e.iter().map(|e| e.span.start as i64).collect();
-            let end: Vec<i64> = e.iter().map(|e| e.span.end as i64).collect();
-            let attrs: Vec<Option<String>> = e
-                .iter()
-                .map(|e| (!e.attrs.is_empty()).then(|| json(&e.attrs)))
-                .collect();
-            db.exec(
-                "INSERT INTO entities (channel_id, version_id, ord, kind, span_start, span_end,
-                     attrs)
-                 SELECT $1, $2, e.ord - 1, e.kind, e.span_start, e.span_end, e.attrs::jsonb
-                 FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[])
-                     WITH ORDINALITY AS e(kind, span_start, span_end, attrs, ord)",
-                &[c, v, &kind, &start, &end, &attrs],
-            )?;
-        }
-        if !post.links.is_empty() {
-            let l = &post.links;
-            let url: Vec<Option<&str>> = l.iter().map(|l| l.url.as_deref()).collect();
-            let label: Vec<&str> = l.iter().map(|l| l.label.as_str()).collect();
-            let start: Vec<Option<i64>> =
-                l.iter().map(|l| l.span.map(|s| s.start as i64)).collect();
-            let end: Vec<Option<i64>> = l.iter().map(|l| l.span.map(|s| s.end as i64)).collect();
-            db.exec(
-                "INSERT INTO links (channel_id, version_id, ord, url, label, span_start, span_end)
-                 SELECT $1, $2, l.ord - 1, l.url, l.label, l.span_start, l.span_end
-                 FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[])
-                     WITH ORDINALITY AS l(url, label, span_start, span_end, ord)",
-                &[c, v, &url, &label, &start, &end],
-            )?;
-        }
-        for (table, column, key_column, tags) in [
-            ("hashtags", "tag", "tag_key", &post.hashtags),
-            ("mentions", "username", "username_key", &post.mentions),
-        ] {
-            if tags.is_empty() {
-                continue;
-            }
-            let value: Vec<&str> = tags.iter().map(|t| t.value.as_str()).collect();
-            let key: Vec<String> = tags.iter().map(|t| tag_key(&t.value)).collect();
-            let start: Vec<i64> = tags.iter().map(|t| t.span.start as i64).collect();
-            let end: Vec<i64> = tags.iter().map(|t| t.span.end as i64).collect();
-            db.exec(
-                &format!(
-                    "INSERT INTO {table} (channel_id, version_id, ord, {column}, {key_column},
-                         span_start, span_end)
-                     SELECT $1, $2, t.ord - 1, t.value, t.key, t.span_start, t.span_end
-                     FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[])
-                         WITH ORDINALITY AS t(value, key, span_start, span_end, ord)"
-                ),
-                &[c, v, &value, &key, &start, &end],
-            )?;
-        }
-        if !post.countries.is_empty() {
-            let k = &post.countries;
-            let code: Vec<&str> = k.iter().map(|k| k.code.as_str()).collect();
-            let start: Vec<i64> = k.iter().map(|k| k.span.start as i64).collect();
-            let end: Vec<i64> = k.iter().map(|k| k.span.end as i64).collect();
-            db.exec(
-                "INSERT INTO countries (channel_id, version_id, ord, code, span_start, span_end)
-                 SELECT $1, $2, k.ord - 1, k.code, k.span_start, k.span_end
-                 FROM unnest($3::text[], $4::bigint[], $5::bigint[])
-                     WITH ORDINALITY AS k(code, span_start, span_end, ord)",
-                &[c, v, &code, &start, &end],
-            )?;
-        }
-        Ok(())
-    }
 }
 
 impl ArchiveWriter for PgWriter<'_> {
@@ -344,16 +135,16 @@ impl ArchiveWriter for PgWriter<'_> {
         let PgWriter {
             tx,
             inserted,
-            sightings,
+            pending,
             statements,
             ..
         } = *self;
         let mut tx = tx.into_inner();
-        sightings.into_inner().flush(&mut Db {
+        let mut inserted = inserted.into_inner();
+        inserted.extend(pending.into_inner().flush(&mut Db {
             client: &mut tx,
             statements,
-        })?;
-        let inserted = inserted.into_inner();
+        })?);
         if !inserted.is_empty() {
             // Marks in commit order: drawn under a lock that the commit releases.
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MARK_LOCK_KEY])
@@ -662,6 +453,7 @@ impl PostWrites for PgWriter<'_> {
 
     fn set_message_id(&self, post_id: i64, message_id: i64) -> Result<()> {
         self.db(|db| {
+            let post_id = self.post_id(post_id)?;
             db.exec(
                 "UPDATE posts SET message_id = $2 WHERE id = $1 AND message_id IS NULL",
                 &[&post_id, &message_id],
@@ -722,24 +514,17 @@ impl PostWrites for PgWriter<'_> {
         tail_key: &str,
         capture_id: i64,
     ) -> Result<i64> {
-        self.db_adding(|db| {
-            self.lock_channel(db, channel_id)?;
-            Ok(db
-                .one(
-                    "INSERT INTO posts (channel_id, message_id, lead_key, tail_key,
-                         first_capture_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6::text::timestamptz) RETURNING id",
-                    &[
-                        &channel_id,
-                        &message_id,
-                        &lead_key,
-                        &tail_key,
-                        &capture_id,
-                        &now(),
-                    ],
-                )?
-                .get(0))
-        })
+        self.db_adding(|db| self.lock_channel(db, channel_id))?;
+        let id = self.pending.borrow_mut().add_post(
+            channel_id,
+            message_id,
+            lead_key,
+            tail_key,
+            capture_id,
+            now(),
+        );
+        self.send_when_full()?;
+        Ok(id)
     }
 
     fn insert_version(
@@ -751,73 +536,18 @@ impl PostWrites for PgWriter<'_> {
         capture_id: i64,
         forward_channel_id: Option<i64>,
     ) -> Result<i64> {
-        let inferred = post.date_inferred.as_ref();
-        let views = post.views.map(signed);
-        let sender_name = post.sender.as_ref().and_then(|s| s.name.as_deref());
-        let sender_id = post.sender.as_ref().and_then(|s| s.id.as_deref());
-        let reply_message = post.reply_to.as_ref().and_then(|r| r.message_id);
-        let reply_chat = post.reply_to.as_ref().and_then(|r| r.chat_id);
-        let date_inferred = inferred.map(|d| d.date.as_str());
-        let basis = inferred.map(|d| d.basis.as_str());
-        let evidence = inferred.map(|d| d.evidence.as_str());
-        let detail = inferred.and_then(|d| d.detail.as_deref());
-        let created = now();
-        let params: [Param<'_>; 23] = [
-            &post_id,
-            &channel_id,
-            &content_key,
-            &post.text,
-            &post.raw_text,
-            &post.date,
-            &date_inferred,
-            &basis,
-            &evidence,
-            &detail,
-            &post.edited,
-            &views,
-            &post.author,
-            &post.unviewable,
-            &capture_id,
-            &created,
-            &post.edited_at,
-            &sender_name,
-            &sender_id,
-            &reply_message,
-            &reply_chat,
-            &post.via_bot,
-            &post.saved_from,
-        ];
-        let version_id = self.db_adding(|db| {
-            self.lock_channel(db, channel_id)?;
-            // The version (numbered after the post's last), and the post pointing at it.
-            let version_id: i64 = db
-                .one(
-                    "WITH v AS (
-                         INSERT INTO versions (post_id, channel_id, seq, content_key, text,
-                             raw_text, date, date_inferred, date_basis, date_evidence,
-                             date_detail, edited, views, author, unviewable, capture_id,
-                             created_at, edited_at, sender_name, sender_id, reply_to_message_id,
-                             reply_to_chat_id, via_bot, saved_from)
-                         SELECT $1::bigint, $2::bigint, COALESCE(MAX(seq), 0) + 1, $3::text,
-                             $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,
-                             $10::text, $11::boolean, $12::bigint, $13::text, $14::boolean,
-                             $15::bigint, $16::text::timestamptz, $17::text, $18::text,
-                             $19::text, $20::bigint, $21::bigint, $22::text, $23::text
-                         FROM versions WHERE post_id = $1 AND channel_id = $2
-                         RETURNING id
-                     ), p AS (
-                         UPDATE posts SET current_version_id = (SELECT id FROM v)
-                         WHERE id = $1 AND channel_id = $2
-                     )
-                     SELECT id FROM v",
-                    &params,
-                )?
-                .get(0);
-            Self::insert_parts(db, version_id, channel_id, post, forward_channel_id)?;
-            Ok(version_id)
-        })?;
-        self.inserted.borrow_mut().push(version_id);
-        Ok(version_id)
+        self.db_adding(|db| self.lock_channel(db, channel_id))?;
+        let id = self.pending.borrow_mut().add_version(
+            post_id,
+            channel_id,
+            content_key,
+            post,
+            capture_id,
+            now(),
+            forward_channel_id,
+        );
+        self.send_when_full()?;
+        Ok(id)
     }
 
     fn insert_sighting(
@@ -829,24 +559,10 @@ impl PostWrites for PgWriter<'_> {
         views: Option<u64>,
         edited: Option<bool>,
     ) -> Result<()> {
-        let full = {
-            let mut p = self.sightings.borrow_mut();
-            p.version_id.push(version_id);
-            p.capture_id.push(capture_id);
-            p.ordinal.push(signed(ordinal));
-            p.line_start.push(signed(location.line_start));
-            p.line_end.push(signed(location.line_end));
-            p.byte_start.push(signed(location.byte_start));
-            p.byte_end.push(signed(location.byte_end));
-            p.views.push(views.map(signed));
-            p.locator.push(location.locator.clone());
-            p.edited.push(edited);
-            p.len() >= PENDING_SIGHTINGS
-        };
-        if full {
-            self.db(|_| Ok(()))?;
-        }
-        Ok(())
+        self.pending
+            .borrow_mut()
+            .add_sighting(version_id, capture_id, ordinal, location, views, edited);
+        self.send_when_full()
     }
 
     fn insert_event(

@@ -138,7 +138,20 @@ fn writes_show_only_once_committed_and_not_at_all_when_dropped() -> anyhow::Resu
         let channel = w.ensure_channel(&ChannelRef::named("dropped"))?;
         let capture = w.insert_capture(&capture("ff"))?;
         let post = w.insert_post(channel, Some(1), "x", "x", capture)?;
-        assert!(post > 0);
+        let captured = CapturedPost {
+            text: "x".into(),
+            raw_text: "x".into(),
+            ..CapturedPost::default()
+        };
+        let version = w.insert_version(post, channel, "x", &captured, capture, None)?;
+        w.insert_sighting(version, capture, 0, &Location::default(), None, None)?;
+        // The writer reads its own writes (held back ones are sent first, under their ids)...
+        let written = w
+            .post_by_message_id(channel, 1)?
+            .expect("the writer sees its post");
+        assert!(written > 0, "an archive id, not a stand-in: {written}");
+        assert!(w.sighting_exists(capture, 0)?);
+        // ... and no one else does.
         assert_eq!(reader.stats()?.posts, 1, "not committed yet");
         // Dropped without a commit: rolled back.
     }

@@ -41,6 +41,11 @@ fn write_post(
     };
     let version = w.insert_version(post, channel, text, &captured, capture, None)?;
     w.insert_sighting(version, capture, 0, &Location::default(), None, None)?;
+    // The writer holds its writes back until it next reads: this read sends them (drawing
+    // their ids now) and gives the version's id in the archive.
+    let (_, version) = w
+        .version_by_key(channel, None, text)?
+        .expect("the writer reads its own version");
     Ok(version)
 }
 

@@ -387,3 +387,81 @@ fn serve_on_postgresql_requires_sign_in_and_never_logs_a_password() {
         );
     }
 }
+
+/// Commands run from a shell that change or export the team's archive are in its audit log,
+/// by `cli:<user>`, with their command line (the database's password hidden); commands that
+/// only read are not.
+#[test]
+fn shell_commands_that_change_or_export_the_archive_are_audited() {
+    let Some(url) = database() else {
+        return;
+    };
+    // The same database, named with a password the server does not need (trust), so that
+    // the log can be shown to hide it.
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (user, host) = rest.split_once('@').expect("a user in the URL");
+    let with_password = format!("{scheme}://{user}:s3cret-pw@{host}");
+    let a = Archive::new();
+    let run = |args: &[&str]| {
+        let out = tgscope()
+            .env("USER", "tester")
+            .arg("--database")
+            .arg(&with_password)
+            .arg("--archive")
+            .arg(&a.dir)
+            .args(args)
+            .output()
+            .expect("tgscope runs");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    let capture = fixture("web-mfa.txt");
+    run(&[
+        "ingest",
+        capture.to_str().expect("UTF-8 path"),
+        "--channel",
+        "mfa_test",
+        "-q",
+    ]);
+    run(&["posts"]);
+    run(&["search", "minister"]);
+    let exported = a.dir.join("out.jsonl");
+    run(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--output",
+        exported.to_str().expect("UTF-8 path"),
+    ]);
+    run(&["narrative", "add", "ministers", "--query", "minister"]);
+    run(&["narrative", "list"]);
+
+    let mut db = tgscope_postgres::testing::ThrowawayServer::connect(&url).expect("connect");
+    let rows = db
+        .query(
+            "SELECT actor, action, details::text FROM audit_log ORDER BY id",
+            &[],
+        )
+        .expect("audit log");
+    let log: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let actions: Vec<&str> = log.iter().map(|(_, action, _)| action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["cli.ingest", "cli.export", "cli.narrative"],
+        "{log:?}"
+    );
+    assert!(
+        log.iter().all(|(actor, _, _)| actor == "cli:tester"),
+        "{log:?}"
+    );
+    assert!(
+        log[0].2.contains("web-mfa.txt") && log[0].2.contains("mfa_test"),
+        "{log:?}"
+    );
+    assert!(log[2].2.contains("ministers"), "{log:?}");
+    let everything = format!("{log:?}");
+    assert!(!everything.contains("s3cret-pw"), "{everything}");
+    assert!(everything.contains(&format!("{user}:***@")), "{everything}");
+}
