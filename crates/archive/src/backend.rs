@@ -496,6 +496,14 @@ pub trait Archive:
     /// invariants). Returns the problems found; empty means consistent.
     fn check(&self) -> Result<Vec<String>>;
 
+    /// Brings the database's planner statistics up to date after a run that wrote many posts
+    /// (an ingest), so that the queries that follow (derived data catching up, a server's
+    /// pages) are planned for the archive as it now is. Nothing to do by default (SQLite plans
+    /// by its indexes alone).
+    fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// The team's accounts, sessions, API tokens and audit log, when the backend keeps them
     /// (team mode, on PostgreSQL); `None` for an archive without accounts (the embedded one).
     fn team(&self) -> Option<&dyn crate::TeamStore> {

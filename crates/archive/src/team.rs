@@ -243,7 +243,7 @@ pub trait TeamStore {
     fn revoke_api_token(&self, account_id: i64, token_id: i64) -> Result<bool>;
 
     /// The account a working API token (not revoked, its account enabled) acts for, found by
-    /// the hash of its secret; records that it was used.
+    /// the hash of its secret; records when it was last used (to the minute: at most one write a minute).
     fn account_by_api_token(&self, token_hash: &str) -> Result<Option<Account>>;
 
     /// Appends an entry to the audit log.

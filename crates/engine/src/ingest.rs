@@ -472,6 +472,11 @@ pub fn run(
     }
     let mut phase = Phases::new(started);
     phase.done("captures read and reconciled into the archive");
+    // After many writes the database plans better with fresh statistics (PostgreSQL).
+    if report.posts_new() + report.posts_updated() >= REFRESH_STATISTICS_AFTER {
+        engine.store.refresh_statistics()?;
+        phase.done("database statistics");
+    }
     // The index follows in the same run (a crash before this is caught up on next open), and
     // re-reads the posts whose dates changed in place, which the archive's mark does not see.
     engine.update_index()?;
@@ -677,6 +682,10 @@ pub(crate) enum FileOutcome {
     /// Read up to damage: what was archived before it, and the reason.
     Damaged(CaptureReport, String),
 }
+
+/// How many posts (new or updated) an ingest writes before it refreshes the database's planner
+/// statistics ([`tgscope_archive::Archive::refresh_statistics`]).
+const REFRESH_STATISTICS_AFTER: u64 = 1000;
 
 /// How many times a capture is read again after a concurrent writer conflicted with it.
 const CONFLICT_RETRIES: u32 = 8;

@@ -117,6 +117,20 @@ impl Archive for PgArchive {
         self.db(check)
     }
 
+    /// `ANALYZE` of the tables an ingest writes: right after a bulk load the planner has no
+    /// statistics (autovacuum comes later), and it then plans look-ups of a page of posts as
+    /// scans of every sighting (a search page took 200 ms instead of 50).
+    fn refresh_statistics(&self) -> Result<()> {
+        self.db(|db| {
+            db.exec(
+                "ANALYZE channels, captures, posts, versions, sightings, forwards, media, links,
+                     hashtags, mentions, countries, reactions, entities",
+                &[],
+            )?;
+            Ok(())
+        })
+    }
+
     fn team(&self) -> Option<&dyn tgscope_archive::TeamStore> {
         Some(self)
     }
