@@ -8,12 +8,12 @@
 use postgres::Row;
 use tgscope_archive::team::{CollectRunStatus, NewSavedSearch, SavedSearch};
 use tgscope_archive::{
-    Account, ApiToken, ArchiveError, AuditEntry, AuditPage, CollectRun, NewAuditEntry, Result,
-    Role, SessionRecord, TeamStore,
+    Account, ApiToken, ArchiveError, AuditEntry, AuditPage, NewAuditEntry, Result, Role,
+    SessionRecord, TeamStore,
 };
 
 use crate::PgArchive;
-use crate::db::{now, signed, ts, unsigned};
+use crate::db::{now, signed, ts};
 
 /// The columns of an account, as [`account`] reads them (prefixed by the table's alias `a`).
 macro_rules! account_columns {
@@ -437,9 +437,9 @@ impl TeamStore for PgArchive {
             Ok(db
                 .query(
                     concat!(
-                        "SELECT id, channel, base_url, ",
-                        ts!("started_at"),
-                        ", next_before, stop_at, full_run, pages, ",
+                        "SELECT ",
+                        crate::watch::collect_run_columns!(),
+                        ", ",
                         ts!("finished_at"),
                         ", outcome FROM collect_runs ORDER BY id DESC LIMIT $1"
                     ),
@@ -447,16 +447,7 @@ impl TeamStore for PgArchive {
                 )?
                 .iter()
                 .map(|r| CollectRunStatus {
-                    run: CollectRun {
-                        id: r.get(0),
-                        channel: r.get(1),
-                        base_url: r.get(2),
-                        started_at: r.get(3),
-                        next_before: r.get(4),
-                        stop_at: r.get(5),
-                        full: r.get(6),
-                        pages: unsigned(r.get(7)),
-                    },
+                    run: crate::watch::collect_run(r),
                     finished_at: r.get(8),
                     outcome: r.get(9),
                 })

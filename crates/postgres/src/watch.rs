@@ -281,26 +281,16 @@ impl WatchReads for PgArchive {
             Ok(db
                 .opt(
                     concat!(
-                        "SELECT id, channel, base_url, ",
-                        ts!("started_at"),
-                        ", next_before, stop_at, full_run, pages
-                         FROM collect_runs
+                        "SELECT ",
+                        collect_run_columns!(),
+                        " FROM collect_runs
                          WHERE lower(channel) = lower($1) AND base_url = $2
                            AND finished_at IS NULL
                          ORDER BY id DESC LIMIT 1"
                     ),
                     &[&channel, &base_url],
                 )?
-                .map(|r| CollectRun {
-                    id: r.get(0),
-                    channel: r.get(1),
-                    base_url: r.get(2),
-                    started_at: r.get(3),
-                    next_before: r.get(4),
-                    stop_at: r.get(5),
-                    full: r.get(6),
-                    pages: unsigned(r.get(7)),
-                }))
+                .map(|r| collect_run(&r)))
         })
     }
 
@@ -427,5 +417,31 @@ impl WatchReads for PgArchive {
             });
         }
         Ok(out)
+    }
+}
+
+/// The SQL of a collection run's columns, as [`collect_run`] reads them.
+macro_rules! collect_run_columns {
+    () => {
+        concat!(
+            "id, channel, base_url, ",
+            ts!("started_at"),
+            ", next_before, stop_at, full_run, pages"
+        )
+    };
+}
+pub(crate) use collect_run_columns;
+
+/// A collection run from a row of [`collect_run_columns`] (first).
+pub(crate) fn collect_run(r: &Row) -> CollectRun {
+    CollectRun {
+        id: r.get(0),
+        channel: r.get(1),
+        base_url: r.get(2),
+        started_at: r.get(3),
+        next_before: r.get(4),
+        stop_at: r.get(5),
+        full: r.get(6),
+        pages: unsigned(r.get(7)),
     }
 }
