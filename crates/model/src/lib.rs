@@ -711,8 +711,8 @@ impl ReadItem {
     /// Removes U+0000 from every string the item holds. No PostgreSQL text or JSON value can
     /// hold it and it carries no content, so the engine applies this to everything a reader
     /// yields, whichever archive it writes to (both keep the same posts); the raw capture keeps
-    /// the input's bytes. A post's clean text never holds it (`clean_text` removes control
-    /// characters), so spans into it stay where they are.
+    /// the input's bytes. A post's clean text never holds it (`clean_text` removes it
+    /// too), so spans into it stay where they are.
     pub fn drop_nul(&mut self) {
         match self {
             ReadItem::Post(p) => p.drop_nul(),

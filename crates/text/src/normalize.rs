@@ -19,12 +19,14 @@ fn nfc(s: &str) -> Cow<'_, str> {
 }
 
 /// Characters that carry no content: zero width space, BOM / zero width no-break space, word
-/// joiner, soft hyphen, and the control characters other than tab and line ends (U+0000, which
-/// no PostgreSQL text can hold, the other C0 controls, DEL and the C1 controls but U+0085).
-/// U+200D ZERO WIDTH JOINER is kept: emoji sequences need it.
+/// joiner, soft hyphen, and U+0000 (which no PostgreSQL text can hold). U+200D ZERO WIDTH
+/// JOINER is kept: emoji sequences need it. Other control characters are kept as the data they
+/// are: what shows them (a terminal, a feed) escapes or replaces them.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{00AD}')
-        || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0085}'))
+    matches!(
+        c,
+        '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{00AD}' | '\u{0}'
+    )
 }
 
 /// Spaces that only differ from ' ' in line breaking: no-break, narrow no-break, figure space.
@@ -48,8 +50,8 @@ pub fn clean_char(c: char) -> Option<char> {
 /// The clean form of a text.
 ///
 /// In order: line endings (`\r\n`, `\r`, U+0085, U+2028, U+2029) to `\n`; U+00A0, U+202F and
-/// U+2007 to ' '; U+200B, U+FEFF, U+2060, U+00AD and control characters other than tab and line
-/// ends removed (U+200D kept; see [`clean_char`]); NFC; trailing
+/// U+2007 to ' '; U+200B, U+FEFF, U+2060, U+00AD and U+0000 removed (U+200D kept; see
+/// [`clean_char`]); NFC; trailing
 /// whitespace of every line trimmed (spaces, tabs and other Unicode whitespace); leading and
 /// trailing blank lines of the whole text removed; runs of blank lines collapsed to one (no more
 /// than two `\n` in a row). Leading indentation is kept.
@@ -134,7 +136,7 @@ pub fn is_clean(s: &str) -> bool {
                     prev_space = false;
                 }
                 b'\r' => return false,
-                b if b != b'\t' && (b < 0x20 || b == 0x7F) => return false,
+                0 => return false,
                 _ => {
                     newlines = 0;
                     prev_space = char::from(b).is_whitespace();
@@ -418,9 +420,12 @@ mod tests {
     }
 
     #[test]
-    fn clean_text_removes_control_characters_but_tab_and_line_ends() {
-        let raw = "Mini\u{0}ster\u{1B}[0m said\u{7F}\u{9C}:\tyes\u{0085}no\u{0C}";
-        assert_eq!(clean_text(raw), "Minister[0m said:\tyes\nno");
+    fn clean_text_removes_nul_and_keeps_other_control_characters() {
+        let raw = "Mini\u{0}ster\u{1B}[0m said\u{7F}\u{9C}:\tyes\u{0085}no\u{1}";
+        assert_eq!(
+            clean_text(raw),
+            "Minister\u{1B}[0m said\u{7F}\u{9C}:\tyes\nno\u{1}"
+        );
         assert!(!is_clean("a\u{0}b"));
         assert_eq!(clean_char('\u{0}'), None);
         assert_eq!(clean_char('\r'), Some('\n'));
