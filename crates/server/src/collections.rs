@@ -16,7 +16,8 @@
 //!   runs by every process, the command line's too (`collect_runs`: pages, outcome; a run
 //!   without an end is `running` when this server runs it, else `unfinished`: the next
 //!   collection of its channel resumes it).
-//! - Every collection is written to the audit log when it ends (`collect`: channel, options,
+//! - Every collection is written to the audit log when it starts (`collect.start`) and when it
+//!   ends (`collect`: channel, options,
 //!   pages, posts new and updated, why it stopped or the error).
 //!
 //! What this server knows of its collections lives in its memory (the newest
@@ -402,6 +403,22 @@ fn run(
         .map_err(|e| e.to_string())?
         .map(|r| r.id);
     let newest_before = newest_run_id(&engine);
+    // Written before the run, so that a run the server never sees end (it was stopped) is in
+    // the log too; a run whose start cannot be written does not start.
+    audit_in(
+        &engine,
+        identity,
+        "collect.start",
+        serde_json::json!({
+            "channel": channel,
+            "max_pages": options.max_pages,
+            "since": bound_text(&options.since),
+            "until": bound_text(&options.until),
+            "full": options.full,
+            "resumes_run": resumed,
+        }),
+    )
+    .map_err(|e| format!("the audit log did not take the collection's start: {e}"))?;
     let result = tgscope_collect::collect(&mut engine, channel, options, &mut Progress(job));
     let run_id = resumed.or_else(|| own_run(&engine, channel, &origin, newest_before));
     let details = {

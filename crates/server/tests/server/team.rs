@@ -1681,4 +1681,30 @@ fn an_editor_collects_a_channel_in_the_background_and_a_reader_may_not() {
     assert_eq!(collects[1]["details"]["max_pages"], 3);
     assert_eq!(collects[2]["details"]["channel"], "missing_chan");
     assert!(collects[2]["details"]["error"].is_string());
+    // Each was also written when it started, before its end.
+    let entries: Vec<&Value> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .rev()
+        .collect();
+    let order: Vec<(String, String)> = entries
+        .iter()
+        .filter(|e| e["action"] == "collect" || e["action"] == "collect.start")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_string(),
+                e["details"]["channel"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(order.len(), 6, "{order:?}");
+    for pair in order.chunks(2) {
+        assert_eq!(pair[0].0, "collect.start", "{order:?}");
+        assert_eq!(pair[1].0, "collect", "{order:?}");
+        assert_eq!(pair[0].1, pair[1].1, "{order:?}");
+    }
 }
