@@ -267,6 +267,39 @@ fn bound_text(b: &Option<Bound>) -> Option<String> {
 
 /// Starts a collection in the background: its record, or `409 conflict` when the channel is
 /// already being collected here.
+impl CollectionView {
+    /// A collection asked for now and not started yet (its id is given when it is registered).
+    fn queued(
+        channel: String,
+        started_by: String,
+        max_pages: Option<u64>,
+        since: Option<String>,
+        until: Option<String>,
+        full: bool,
+    ) -> CollectionView {
+        CollectionView {
+            id: 0,
+            channel,
+            status: JobStatus::Queued,
+            started_by,
+            requested_at: now(),
+            finished_at: None,
+            max_pages,
+            since,
+            until,
+            full,
+            pages: 0,
+            posts_new: 0,
+            posts_updated: 0,
+            posts_unchanged: 0,
+            resumed: false,
+            stop: None,
+            error: None,
+            run_id: None,
+        }
+    }
+}
+
 async fn start(
     state: &AppState,
     identity: &Identity,
@@ -276,26 +309,14 @@ async fn start(
         return Err(ApiError::not_found("collections run in team mode only"));
     };
     let (channel, options) = options_of(state, &ask)?;
-    let view = CollectionView {
-        id: 0,
-        channel: channel.clone(),
-        status: JobStatus::Queued,
-        started_by: identity.account.name.clone(),
-        requested_at: now(),
-        finished_at: None,
-        max_pages: options.max_pages,
-        since: bound_text(&options.since),
-        until: bound_text(&options.until),
-        full: options.full,
-        pages: 0,
-        posts_new: 0,
-        posts_updated: 0,
-        posts_unchanged: 0,
-        resumed: false,
-        stop: None,
-        error: None,
-        run_id: None,
-    };
+    let view = CollectionView::queued(
+        channel.clone(),
+        identity.account.name.clone(),
+        options.max_pages,
+        bound_text(&options.since),
+        bound_text(&options.until),
+        options.full,
+    );
     let collections = state.collections().clone();
     let Some(job) = collections.register(view) else {
         return Err(ApiError::new(
@@ -696,26 +717,7 @@ mod tests {
     use super::*;
 
     fn view(channel: &str) -> CollectionView {
-        CollectionView {
-            id: 0,
-            channel: channel.into(),
-            status: JobStatus::Queued,
-            started_by: "eddie".into(),
-            requested_at: now(),
-            finished_at: None,
-            max_pages: None,
-            since: None,
-            until: None,
-            full: false,
-            pages: 0,
-            posts_new: 0,
-            posts_updated: 0,
-            posts_unchanged: 0,
-            resumed: false,
-            stop: None,
-            error: None,
-            run_id: None,
-        }
+        CollectionView::queued(channel.into(), "eddie".into(), None, None, None, false)
     }
 
     #[test]

@@ -42,6 +42,19 @@ fn user_ok(url: &str, a: &Archive, args: &[&str], stdin: &str) -> String {
     stdout(&out)
 }
 
+/// The audit log, oldest first: actor, action and details (as JSON text) of each entry.
+fn audit_log(url: &str) -> Vec<(String, String, String)> {
+    let mut db = tgscope_postgres::testing::ThrowawayServer::connect(url).expect("connect");
+    db.query(
+        "SELECT actor, action, details::text FROM audit_log ORDER BY id",
+        &[],
+    )
+    .expect("audit log")
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
 fn database() -> Option<String> {
     tgscope_postgres::testing::database().expect("a throwaway PostgreSQL")
 }
@@ -165,17 +178,7 @@ fn accounts_and_tokens_are_managed_from_the_command_line_and_audited() {
     assert_eq!(missing.status.code(), Some(4));
 
     // The audit log: every change, by cli:tester, never a password or token.
-    let mut db = tgscope_postgres::testing::ThrowawayServer::connect(&url).expect("connect");
-    let rows = db
-        .query(
-            "SELECT actor, action, details::text FROM audit_log ORDER BY id",
-            &[],
-        )
-        .expect("audit log");
-    let log: Vec<(String, String, String)> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let log = audit_log(&url);
     let actions: Vec<&str> = log.iter().map(|(_, action, _)| action.as_str()).collect();
     assert_eq!(
         actions,
@@ -193,6 +196,7 @@ fn accounts_and_tokens_are_managed_from_the_command_line_and_audited() {
     );
     let everything = format!("{log:?}");
     assert!(!everything.contains(PASSWORD) && !everything.contains(&secret));
+    let mut db = tgscope_postgres::testing::ThrowawayServer::connect(&url).expect("connect");
     let hash: String = db
         .query_one("SELECT password_hash FROM accounts WHERE name = 'ana'", &[])
         .expect("account")
@@ -435,17 +439,7 @@ fn shell_commands_that_change_or_export_the_archive_are_audited() {
     run(&["narrative", "add", "ministers", "--query", "minister"]);
     run(&["narrative", "list"]);
 
-    let mut db = tgscope_postgres::testing::ThrowawayServer::connect(&url).expect("connect");
-    let rows = db
-        .query(
-            "SELECT actor, action, details::text FROM audit_log ORDER BY id",
-            &[],
-        )
-        .expect("audit log");
-    let log: Vec<(String, String, String)> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let log = audit_log(&url);
     let actions: Vec<&str> = log.iter().map(|(_, action, _)| action.as_str()).collect();
     assert_eq!(
         actions,
