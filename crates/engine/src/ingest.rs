@@ -21,8 +21,14 @@ use crate::Engine;
 use crate::error::{EngineError, InputError, Result};
 use tgscope_archive::prelude::*;
 
-/// How long a batch of posts written in one transaction is.
-pub const DEFAULT_BATCH: usize = 500;
+/// How many posts a batch holds at most: the posts whose identities are looked up in one call
+/// and written in one transaction. A transaction costs its commit (on SQLite, every page it
+/// touched written again to the log): 4,000 posts took a third less time to write than 500.
+pub const DEFAULT_BATCH: usize = 4000;
+
+/// How many bytes of text a batch holds at most, whatever its number of posts: long posts make
+/// shorter batches, so that the memory a batch takes stays bounded.
+pub const BATCH_TEXT_BYTES: usize = 16 << 20;
 
 /// A post without message id is the same post, edited, when its text is at least this similar
 /// to an archived one with the same first or last line.
@@ -42,7 +48,8 @@ pub struct IngestOptions {
     pub keep_media: bool,
     /// Options passed to readers.
     pub read: ReadOptions,
-    /// Posts per transaction.
+    /// Posts per batch at most (one identity look-up and one transaction each; a batch also
+    /// ends at [`BATCH_TEXT_BYTES`] of text).
     pub batch: usize,
     /// When the captures of this run were made, as the user states it (`ingest --captured-at`):
     /// RFC 3339 UTC (`2023-05-17T09:00:00Z`) or a day (`2023-05-17`), as
@@ -980,7 +987,8 @@ pub(crate) fn ingest_file(
         redated: Vec::new(),
         written: WrittenInBatch::default(),
     };
-    let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch);
+    let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch.min(DEFAULT_BATCH));
+    let mut batch_bytes = 0usize;
     let mut ordinal = 0u64;
     // The capture is read on a thread of its own, a few dozen items ahead, while this one
     // reconciles and writes what was read (the reader stops at its first error, as the
@@ -1019,8 +1027,12 @@ pub(crate) fn ingest_file(
                 match item {
                     Ok(ReadItem::Warning(w)) => report.warnings.push(w),
                     Ok(item) => {
+                        if let ReadItem::Post(post) = &item {
+                            batch_bytes += post.text.len() + post.raw_text.len();
+                        }
                         batch.push(item);
-                        if batch.len() >= options.batch {
+                        if batch.len() >= options.batch || batch_bytes >= BATCH_TEXT_BYTES {
+                            batch_bytes = 0;
                             reconciler.write_batch(
                                 store,
                                 &mut batch,
