@@ -4,7 +4,10 @@
 //! The same functions analyse the posts when they are indexed and the words of a query, so that
 //! both sides always agree on what a word is.
 
+use std::cell::RefCell;
+
 use frostem::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 /// Words longer than this (in bytes, after folding) are not indexed: they are base64, hashes or
 /// runs of letters, never something a person searches for.
 pub use tgscope_text::fold::MAX_WORD_BYTES;
@@ -39,7 +42,7 @@ impl Lang {
         }
     }
 
-    fn stemmer(self) -> Stemmer {
+    pub(crate) fn stemmer(self) -> Stemmer {
         match self {
             Lang::Ru => Stemmer::new(Algorithm::Russian),
             Lang::En => Stemmer::new(Algorithm::English),
@@ -115,8 +118,29 @@ pub fn words(text: &str) -> Vec<Word> {
 /// other words (digits, other scripts, mixed scripts).
 pub fn stem(folded: &str, script: Script) -> Option<(Lang, String)> {
     let lang = script.stem_lang()?;
-    let stemmed = lang.stemmer().stem(folded).into_owned();
+    let stemmed = STEMS.with(|stems| {
+        let mut stems = stems.borrow_mut();
+        let known = &mut stems[lang as usize];
+        if let Some(stemmed) = known.get(folded) {
+            return stemmed.clone();
+        }
+        let stemmed = lang.stemmer().stem(folded).into_owned();
+        if known.len() >= STEMS_KEPT {
+            known.clear();
+        }
+        known.insert(folded.to_string(), stemmed.clone());
+        stemmed
+    });
     Some((lang, stemmed))
+}
+
+/// How many stems a thread keeps per language before it starts again.
+const STEMS_KEPT: usize = 1 << 16;
+
+thread_local! {
+    /// The stems this thread made, per language ([`Lang`] as index) by folded word: the words
+    /// of posts repeat, and looking a stem up costs a fraction of stemming the word again.
+    static STEMS: RefCell<[FxHashMap<String, String>; 2]> = RefCell::default();
 }
 
 /// The languages of a post: the language of the script that holds most of its letters, and the

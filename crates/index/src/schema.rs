@@ -1,5 +1,8 @@
 //! The index's schema (its fields) and how an [`IndexDoc`] becomes a tantivy document.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use tantivy::TantivyDocument;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -258,17 +261,38 @@ impl WordTokenizer {
     }
 }
 
+thread_local! {
+    /// The last text this thread's tokenizers split, with its words: tantivy hands a post's
+    /// text to the exact field's tokenizer, then to the stemmed fields' ones, on one thread,
+    /// which split and fold it once instead of three times.
+    static LAST_WORDS: RefCell<(String, Rc<[Word]>)> = RefCell::new((String::new(), Rc::from([])));
+}
+
+/// The words of `text` ([`analysis::words`]), split again only when the text is not the one
+/// this thread split last.
+fn words_of(text: &str) -> Rc<[Word]> {
+    LAST_WORDS.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != text {
+            last.1 = analysis::words(text).into();
+            last.0.clear();
+            last.0.push_str(text);
+        }
+        Rc::clone(&last.1)
+    })
+}
+
 impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = PreTokenizedStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PreTokenizedStream {
-        let words = analysis::words(text);
+        let words = words_of(text);
         let tokens = match self.stem {
             None => words
-                .into_iter()
+                .iter()
                 .map(|w| {
                     let folded = w.folded.clone();
-                    token(&w, folded)
+                    token(w, folded)
                 })
                 .collect(),
             Some(lang) => words
@@ -283,5 +307,56 @@ impl Tokenizer for WordTokenizer {
             text: String::new(),
             tokens,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::TokenStream;
+
+    fn tokens(tokenizer: &mut WordTokenizer, text: &str) -> Vec<(usize, usize, usize, String)> {
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.offset_from, t.offset_to, t.position, t.text.clone()));
+        }
+        out
+    }
+
+    /// What the tokenizers yield, worked out afresh for each text: no word kept from the text
+    /// before, and no stem kept from another language.
+    fn expected(stem: Option<Lang>, text: &str) -> Vec<(usize, usize, usize, String)> {
+        analysis::words(text)
+            .iter()
+            .filter_map(|w| match stem {
+                None => Some((w.start, w.end, w.position, w.folded.clone())),
+                Some(lang) => {
+                    let script = w.script.stem_lang()?;
+                    (script == lang).then(|| {
+                        let stemmed = lang.stemmer().stem(&w.folded).into_owned();
+                        (w.start, w.end, w.position, stemmed)
+                    })
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tokenizers_answer_each_text_as_if_it_were_the_first(
+            texts in proptest::collection::vec("(Москва|заявила|sanctions|announced|Moscow|\\PC{0,12}| ){0,12}", 1..6)
+        ) {
+            let mut tokenizers = [None, Some(Lang::Ru), Some(Lang::En)]
+                .map(|stem| (stem, WordTokenizer { stem }));
+            // Each text through every field's tokenizer, then again: the words and stems kept
+            // for one text never answer for another.
+            for text in texts.iter().chain(texts.iter().rev()) {
+                for (stem, tokenizer) in &mut tokenizers {
+                    proptest::prop_assert_eq!(tokens(tokenizer, text), expected(*stem, text));
+                }
+            }
+        }
     }
 }
