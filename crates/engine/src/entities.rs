@@ -230,6 +230,57 @@ impl Engine {
         Ok(report)
     }
 
+    /// Brings the search index and the entity analysis up to the archive with one read of the
+    /// posts, each post's entities recognised once for both, when both are behind from the same
+    /// mark (after an ingest: both were current before it, or neither exists yet); otherwise
+    /// each on its own ([`Engine::update_index`], [`Engine::update_entities`]). What each holds
+    /// after is the same either way.
+    pub(crate) fn update_index_and_entities(&mut self) -> Result<()> {
+        let separately = |engine: &mut Engine| -> Result<()> {
+            engine.update_index()?;
+            engine.update_entities()?;
+            Ok(())
+        };
+        if self.writers_lock.is_none() {
+            return separately(self);
+        }
+        let Some((after, rebuild, mark)) = self.index_behind()? else {
+            return separately(self);
+        };
+        let recognizer = self.recognizer()?;
+        let dir = self.entities_dir();
+        let lock = crate::derived::lock_updates(&dir)?;
+        let old = match self.load_entities()? {
+            Some(state) if state.mark() == after && state.lists() == recognizer.fingerprint() => {
+                state
+            }
+            None if after == 0 => Arc::new(EntityState::new()),
+            _ => {
+                drop(lock);
+                return separately(self);
+            }
+        };
+        let path = dir.join(STATE_FILE);
+        let state_error =
+            |e: tgscope_analyze::copies::StateError| EngineError::Archive(e.to_string());
+        let mut writer = old.writer(&path, &recognizer).map_err(state_error)?;
+        match self.write_index_feeding(after, rebuild, mark, Some(&mut writer)) {
+            Ok(_) => {}
+            // Another writer holds the index: wait for it as a writer does, each on its own.
+            Err(EngineError::IndexBusy(_)) => {
+                drop(writer);
+                drop(lock);
+                return separately(self);
+            }
+            Err(e) => return Err(e),
+        }
+        let state = Arc::new(writer.finish(mark).map_err(state_error)?);
+        SHARED.put(&path, &state);
+        drop(lock);
+        self.entities = Some(state);
+        Ok(())
+    }
+
     /// Reads these posts again into the entity analysis (their current versions), whatever the
     /// mark: for posts whose date an observed one replaced in place, without a new version.
     /// Nothing to do when there is no analysis yet.

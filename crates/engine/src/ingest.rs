@@ -486,7 +486,8 @@ pub fn run(
     }
     // The index follows in the same run (a crash before this is caught up on next open), and
     // re-reads the posts whose dates changed in place, which the archive's mark does not see.
-    engine.update_index()?;
+    // With the entity analysis: one read of the new posts, their entities recognised once.
+    engine.update_index_and_entities()?;
     let mut redated: Vec<i64> = report
         .captures
         .iter()
@@ -495,14 +496,14 @@ pub fn run(
     redated.sort_unstable();
     redated.dedup();
     engine.reindex_posts(&redated)?;
-    phase.done("search index");
+    phase.done("search index and entity analysis");
     // So does the copy analysis.
     engine.update_copies()?;
     phase.done("copy analysis");
     engine.update_networks()?;
     phase.done("network analysis");
     engine.update_entities()?;
-    phase.done("entity analysis");
+    phase.done("entity analysis (when not with the index)");
     // The network and entity analyses keep a post's date: they read the redated ones again.
     engine.rederive_networks(&redated)?;
     engine.rederive_entities(&redated)?;
@@ -625,7 +626,8 @@ impl Scanned {
     }
 }
 
-/// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass.
+/// Hashes an input, scans its content and (optionally) keeps its raw bytes, in one pass: this
+/// thread reads and scans, another hashes and compresses what was read.
 fn scan_input(
     store: &dyn Archive,
     source: Source<'_>,
@@ -633,9 +635,8 @@ fn scan_input(
     progress: &mut dyn Progress,
 ) -> Result<Scanned, InputError> {
     let mut file = source.open().map_err(|e| InputError::Open(e.to_string()))?;
-    let mut hasher = Sha256::new();
     let mut scan = ContentScan::new();
-    let mut raw = if keep_raw {
+    let raw = if keep_raw {
         Some(
             store
                 .raw()
@@ -645,33 +646,62 @@ fn scan_input(
     } else {
         None
     };
-    let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(InputError::Read(format!("at byte {size}: {e}"))),
-        };
-        let chunk = &buf[..n];
-        hasher.update(chunk);
-        scan.feed(chunk);
-        if let Some(w) = raw.as_mut() {
-            w.write_all(chunk)
-                .map_err(|e| InputError::Archive(format!("keeping raw bytes: {e}")))?;
-        }
-        size += n as u64;
-        progress.advance("hashing", n as u64);
-    }
+    let (sha256, raw) = std::thread::scope(|scope| {
+        // Chunks go to the hashing thread and come back to be filled again.
+        let (to_hash, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
+        let hashing = scope.spawn(move || -> Result<_, InputError> {
+            let mut hasher = Sha256::new();
+            let mut raw = raw;
+            for chunk in chunks {
+                hasher.update(&chunk);
+                if let Some(w) = raw.as_mut() {
+                    w.write_all(&chunk)
+                        .map_err(|e| InputError::Archive(format!("keeping raw bytes: {e}")))?;
+                }
+                let _ = give_back.send(chunk);
+            }
+            Ok((hex::encode(hasher.finalize()), raw))
+        });
+        let read = (|| -> Result<(), InputError> {
+            loop {
+                let mut buf = returned.try_recv().unwrap_or_default();
+                buf.resize(SCAN_CHUNK, 0);
+                let n = match file.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(InputError::Read(format!("at byte {size}: {e}"))),
+                };
+                buf.truncate(n);
+                scan.feed(&buf);
+                size += n as u64;
+                progress.advance("hashing", n as u64);
+                if to_hash.send(buf).is_err() {
+                    // The hashing thread stopped: its error is the one to report.
+                    return Ok(());
+                }
+            }
+        })();
+        drop(to_hash);
+        let hashed = hashing
+            .join()
+            .unwrap_or_else(|_| Err(InputError::Read("the hashing thread panicked".into())));
+        read?;
+        hashed
+    })?;
     scan.finish();
     Ok(Scanned {
-        sha256: hex::encode(hasher.finalize()),
+        sha256,
         size,
         scan,
         raw,
     })
 }
+
+/// How many bytes of an input the first pass reads at a time.
+const SCAN_CHUNK: usize = 256 * 1024;
 
 /// What one page of a Desktop HTML export passes to the next page of the same export (read in
 /// page order within one run).

@@ -10,7 +10,9 @@
 
 use std::path::PathBuf;
 
-use tgscope_analyze::entities::{EntityKind, Recognizer, fold_name};
+use tgscope_analyze::entities::{
+    EntityKind, EntityPost, EntityWriter, Mention, Recognizer, fold_name,
+};
 
 use crate::entities::capitalised;
 use tgscope_archive::PostForIndex;
@@ -252,11 +254,12 @@ fn entity_kind(kind: tgscope_index::EntityKind) -> EntityKind {
 /// The distinct entity keys of a text, sorted. A person on no list is keyed by the name as
 /// found, folded, with one space between its words ([`fold_name`], as a query writes it).
 pub(crate) fn entity_keys(recognizer: &Recognizer, text: &str) -> Vec<String> {
-    let mut keys: Vec<String> = recognizer
-        .recognize(text)
-        .into_iter()
-        .map(|m| entity_key(m.kind, &m.id))
-        .collect();
+    keys_of(&recognizer.recognize(text))
+}
+
+/// The index's entity keys of these mentions (each entity once, in key order).
+fn keys_of(mentions: &[Mention]) -> Vec<String> {
+    let mut keys: Vec<String> = mentions.iter().map(|m| entity_key(m.kind, &m.id)).collect();
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -265,15 +268,32 @@ pub(crate) fn entity_keys(recognizer: &Recognizer, text: &str) -> Vec<String> {
 /// The posts' documents, their entities recognised on every core (recognition is as costly
 /// as the index's own analysis of the text).
 fn index_docs(posts: Vec<PostForIndex>, recognizer: &Recognizer) -> Vec<IndexDoc> {
+    on_every_core(posts, |p| index_doc(p, recognizer))
+}
+
+/// [`index_docs`], with the mentions found in each post (for the entity analysis).
+fn index_docs_with_mentions(
+    posts: Vec<PostForIndex>,
+    recognizer: &Recognizer,
+) -> Vec<(IndexDoc, Vec<Mention>)> {
+    on_every_core(posts, |p| {
+        let mentions = recognizer.recognize(&p.text);
+        let keys = keys_of(&mentions);
+        (doc_with_keys(p, keys), mentions)
+    })
+}
+
+/// `f` of each post, in their order, the posts shared out among the cores.
+fn on_every_core<T: Send>(
+    posts: Vec<PostForIndex>,
+    f: impl Fn(PostForIndex) -> T + Sync,
+) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
     if threads == 1 || posts.len() < 64 {
-        return posts
-            .into_iter()
-            .map(|p| index_doc(p, recognizer))
-            .collect();
+        return posts.into_iter().map(f).collect();
     }
     let chunk = posts.len().div_ceil(threads);
     let mut parts: Vec<Vec<PostForIndex>> = Vec::with_capacity(threads);
@@ -285,21 +305,16 @@ fn index_docs(posts: Vec<PostForIndex>, recognizer: &Recognizer) -> Vec<IndexDoc
         }
         parts.push(part);
     }
+    let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    part.into_iter()
-                        .map(|p| index_doc(p, recognizer))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
             .flat_map(|h| match h.join() {
-                Ok(docs) => docs,
+                Ok(done) => done,
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
@@ -307,8 +322,14 @@ fn index_docs(posts: Vec<PostForIndex>, recognizer: &Recognizer) -> Vec<IndexDoc
 }
 
 fn index_doc(p: PostForIndex, recognizer: &Recognizer) -> IndexDoc {
+    let keys = entity_keys(recognizer, &p.text);
+    doc_with_keys(p, keys)
+}
+
+/// A post's document, with the keys of the entities it names.
+fn doc_with_keys(p: PostForIndex, entities: Vec<String>) -> IndexDoc {
     IndexDoc {
-        entities: entity_keys(recognizer, &p.text),
+        entities,
         post_id: p.post_id,
         channel_id: p.channel_id,
         forwarded: p.forwarded,
@@ -379,7 +400,7 @@ impl Engine {
     /// Whether the index holds every version of the archive (and was built by this version of
     /// tgscope, with the archive's entity lists as they are); else the mark to catch up from and
     /// whether to rebuild.
-    fn index_behind(&mut self) -> Result<Option<(i64, bool, i64)>> {
+    pub(crate) fn index_behind(&mut self) -> Result<Option<(i64, bool, i64)>> {
         let mark = self.store.index_mark()?;
         let lists = self.recognizer()?.fingerprint();
         let meta = self.index()?.meta().map_err(EngineError::index)?;
@@ -490,6 +511,18 @@ impl Engine {
     }
 
     fn write_index(&mut self, after: i64, rebuild: bool, mark: i64) -> Result<IndexUpdate> {
+        self.write_index_feeding(after, rebuild, mark, None)
+    }
+
+    /// [`Engine::write_index`], handing each post with the mentions recognised in it to the
+    /// entity analysis's writer too, when there is one (`entities`).
+    pub(crate) fn write_index_feeding(
+        &mut self,
+        after: i64,
+        rebuild: bool,
+        mark: i64,
+        mut entities: Option<&mut EntityWriter<'_>>,
+    ) -> Result<IndexUpdate> {
         // One recognizer for the whole update; the commit records its lists' fingerprint.
         let recognizer = self.recognizer()?;
         let mut writer = self.index_writer()?;
@@ -501,10 +534,29 @@ impl Engine {
         // replaces each post's document.
         let mut indexed = 0u64;
         let mut batch = Vec::with_capacity(INDEX_BATCH);
+        let mut docs_of = |posts: Vec<PostForIndex>| -> Result<Vec<IndexDoc>> {
+            let Some(entities) = entities.as_deref_mut() else {
+                return Ok(index_docs(posts, &recognizer));
+            };
+            let mut docs = Vec::with_capacity(posts.len());
+            for (doc, mentions) in index_docs_with_mentions(posts, &recognizer) {
+                let post = EntityPost {
+                    post_id: doc.post_id,
+                    channel_id: doc.channel_id,
+                    date: doc.date,
+                    text: String::new(),
+                };
+                entities
+                    .push_recognized(&post, mentions)
+                    .map_err(|e| EngineError::Archive(e.to_string()))?;
+                docs.push(doc);
+            }
+            Ok(docs)
+        };
         self.store.for_each_post_for_index(after, |post| {
             batch.push(post);
             if batch.len() == INDEX_BATCH {
-                let docs = index_docs(std::mem::take(&mut batch), &recognizer);
+                let docs = docs_of(std::mem::take(&mut batch))?;
                 writer
                     .add_batch(&docs, !rebuild)
                     .map_err(EngineError::index)?;
@@ -512,7 +564,7 @@ impl Engine {
             }
             Ok::<(), EngineError>(())
         })?;
-        let docs = index_docs(batch, &recognizer);
+        let docs = docs_of(batch)?;
         writer
             .add_batch(&docs, !rebuild)
             .map_err(EngineError::index)?;

@@ -219,3 +219,50 @@ fn an_archives_own_list_rebuilds_the_analysis_and_a_deleted_one_comes_back() {
     );
     assert!(!dir.path().join("archive/entities/list.tsv").exists());
 }
+
+#[test]
+fn an_ingest_into_an_analysed_archive_counts_what_a_rebuild_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = planted(dir.path());
+    // A second capture: new posts, and a post of the first one edited (a new version). The
+    // ingest's catch-up reads them once for the index and the analysis together.
+    let more = dir.path().join("more.jsonl");
+    let lines = [
+        line(3, 3, "mfa", "Министры обсудили работу ШОС, СНГ и БРИКС"),
+        line(
+            7,
+            23,
+            "wire",
+            "Lavrov and Wang Yi discussed BRICS in Beijing",
+        ),
+        line(8, 24, "wire", "Kazakhstan hosts the SCO summit"),
+    ];
+    std::fs::write(&more, lines.join("\n")).unwrap();
+    let report = engine
+        .ingest(&[more], &IngestOptions::default(), &mut NoProgress)
+        .unwrap();
+    assert_eq!(
+        (report.posts_new(), report.posts_updated()),
+        (2, 1),
+        "two new posts and one edited"
+    );
+    // Kazakhstan: post 8 is new, and the edit of post 3 dropped its hashtag.
+    assert_eq!(posts_of(&mut engine, "country:KZ", None), 4);
+    assert_eq!(posts_of(&mut engine, "org:sco", None), 4);
+    // The index names the entities of the new posts too.
+    let hits = engine
+        .search("org:sco", tgscope_engine::SortBy::Newest, 10, 0)
+        .unwrap();
+    assert_eq!(hits.total, 4);
+    let caught_up = engine
+        .entities(None, None, None, None, Period::Day)
+        .unwrap();
+    // Rebuilt from nothing, the analysis counts the same posts, days, channels and examples.
+    drop(engine);
+    std::fs::remove_file(dir.path().join("archive/entities/state.bin")).unwrap();
+    let mut engine = Engine::open(&dir.path().join("archive")).unwrap();
+    let rebuilt = engine
+        .entities(None, None, None, None, Period::Day)
+        .unwrap();
+    assert_eq!(rebuilt, caught_up);
+}

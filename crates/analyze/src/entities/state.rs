@@ -571,7 +571,10 @@ impl EntityWriter<'_> {
         Ok(())
     }
 
-    fn push_recognized(
+    /// Hands over a post with the mentions this writer's recognizer found in its text (posts in
+    /// ascending id order; the post's text is not read again): for a caller that recognised
+    /// them for something else too, as the engine does for the search index.
+    pub fn push_recognized(
         &mut self,
         p: &EntityPost,
         mentions: Vec<super::Mention>,
