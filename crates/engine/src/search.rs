@@ -283,42 +283,14 @@ fn index_docs_with_mentions(
     })
 }
 
-/// `f` of each post, in their order, the posts shared out among the cores.
+/// `f` of each post, in their order, the posts shared out among the cores (the process's one
+/// pool of threads).
 fn on_every_core<T: Send>(
     posts: Vec<PostForIndex>,
-    f: impl Fn(PostForIndex) -> T + Sync,
+    f: impl Fn(PostForIndex) -> T + Sync + Send,
 ) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    if threads == 1 || posts.len() < 64 {
-        return posts.into_iter().map(f).collect();
-    }
-    let chunk = posts.len().div_ceil(threads);
-    let mut parts: Vec<Vec<PostForIndex>> = Vec::with_capacity(threads);
-    let mut posts = posts.into_iter();
-    loop {
-        let part: Vec<PostForIndex> = posts.by_ref().take(chunk).collect();
-        if part.is_empty() {
-            break;
-        }
-        parts.push(part);
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(done) => done,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    use rayon::prelude::*;
+    posts.into_par_iter().map(f).collect()
 }
 
 fn index_doc(p: PostForIndex, recognizer: &Recognizer) -> IndexDoc {

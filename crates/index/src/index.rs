@@ -446,37 +446,12 @@ impl IndexWriter {
     /// replaces the document with the same post id; without it (a rebuild after
     /// [`IndexWriter::clear`], or posts never indexed), no delete is queued at all.
     pub fn add_batch(&mut self, docs: &[IndexDoc], replace: bool) -> Result<(), IndexError> {
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
+        use rayon::prelude::*;
         let fields = &self.fields;
-        let built: Vec<tantivy::TantivyDocument> = if threads == 1 || docs.len() < 64 {
-            docs.iter().map(|d| schema::document(fields, d)).collect()
-        } else {
-            let chunk = docs.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = docs
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|d| schema::document(fields, d))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
-        };
-        if built.len() != docs.len() {
-            return Err(self.error(tantivy::TantivyError::InternalError(
-                "a thread analysing posts failed".into(),
-            )));
-        }
+        let built: Vec<tantivy::TantivyDocument> = docs
+            .par_iter()
+            .map(|d| schema::document(fields, d))
+            .collect();
         for (doc, document) in docs.iter().zip(built) {
             if replace {
                 self.delete(doc.post_id)?;
