@@ -492,6 +492,14 @@ pub trait Archive:
     /// The capture with this SHA-256, if the archive has it.
     fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>>;
 
+    /// Another handle on this archive for reading beside this one (a second connection to the
+    /// same database), or `None` when the backend has none: what the engine brings the
+    /// derived data up to the archive with while this handle writes an ingest. It sees what
+    /// this handle commits.
+    fn open_reader(&self) -> Result<Option<Box<dyn Archive>>> {
+        Ok(None)
+    }
+
     /// Checks the archive's integrity (the database's own check plus the archive's
     /// invariants). Returns the problems found; empty means consistent.
     fn check(&self) -> Result<Vec<String>>;

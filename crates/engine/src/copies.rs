@@ -582,9 +582,16 @@ impl Engine {
         };
         let dir = self.copies_dir();
         let lock = derived::lock_updates(&dir)?;
-        // Another process may have brought it up meanwhile.
+        // Another process (or another engine of this one) may have brought it up meanwhile.
         self.copies = self.load_copies()?;
         let mark = self.store.index_mark()?;
+        if let Some(state) = &self.copies
+            && state.mark() == mark
+            && *state.params() == params
+        {
+            self.copies_catching_up = false;
+            return Ok(CopyUpdate::default());
+        }
         let mut report = CopyUpdate::default();
         let state = match self.copies.take().map(Arc::unwrap_or_clone) {
             Some(mut state) if *state.params() == params && state.mark() <= mark => {

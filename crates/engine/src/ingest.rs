@@ -486,8 +486,6 @@ pub fn run(
     }
     // The index follows in the same run (a crash before this is caught up on next open), and
     // re-reads the posts whose dates changed in place, which the archive's mark does not see.
-    // With the entity analysis: one read of the new posts, their entities recognised once.
-    engine.update_index_and_entities()?;
     let mut redated: Vec<i64> = report
         .captures
         .iter()
@@ -495,11 +493,28 @@ pub fn run(
         .collect();
     redated.sort_unstable();
     redated.dedup();
-    engine.reindex_posts(&redated)?;
-    phase.done("search index and entity analysis");
-    // So does the copy analysis.
+    // So does the copy analysis, on another handle of the archive and another thread, beside
+    // the index (each of them keeps both cores only part of the time).
+    let beside = engine.beside().unwrap_or_else(|e| {
+        tracing::info!("the copy analysis waits for the index: no second handle ({e})");
+        None
+    });
+    std::thread::scope(|scope| -> Result<()> {
+        let copies = beside.map(|mut other| scope.spawn(move || other.update_copies()));
+        // With the entity analysis: one read of the new posts, their entities recognised once.
+        engine.update_index_and_entities()?;
+        engine.reindex_posts(&redated)?;
+        phase.done("search index and entity analysis");
+        if let Some(copies) = copies {
+            copies
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        }
+        Ok(())
+    })?;
+    // Caught up beside the index, or here when the archive has no second handle.
     engine.update_copies()?;
-    phase.done("copy analysis");
+    phase.done("copy analysis (its time beyond the index's)");
     engine.update_networks()?;
     phase.done("network analysis");
     engine.update_entities()?;

@@ -131,17 +131,7 @@ impl Engine {
     /// data (search index, analyses) lives in the archive's folder ([`Archive::dir`]).
     pub fn open_archive(store: Box<dyn Archive>) -> Result<Engine> {
         let writers_lock = Some(search::lock_as_writer(store.dir())?);
-        let mut engine = Engine {
-            store,
-            index: None,
-            writers_lock,
-            index_wait: search::INDEX_WAIT,
-            index_catching_up: false,
-            copies: None,
-            copies_catching_up: false,
-            networks: None,
-            entities: None,
-        };
+        let mut engine = Engine::on(store, writers_lock);
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
@@ -159,23 +149,43 @@ impl Engine {
 
     /// Opens an archive of any backend for reading (a reader, as [`Engine::open_existing`]).
     pub fn open_existing_archive(store: Box<dyn Archive>) -> Result<Engine> {
-        let mut engine = Engine {
-            store,
-            index: None,
-            writers_lock: None,
-            index_wait: search::INDEX_WAIT,
-            index_catching_up: false,
-            copies: None,
-            copies_catching_up: false,
-            networks: None,
-            entities: None,
-        };
+        let mut engine = Engine::on(store, None);
         engine.catch_up_existing_index()?;
         engine.catch_up_existing_copies()?;
         engine.catch_up_existing_networks()?;
         engine.catch_up_existing_entities()?;
         engine.catch_up_existing_narratives()?;
         Ok(engine)
+    }
+
+    /// An engine on this archive handle, nothing loaded or caught up yet; a writer when it
+    /// holds the writers' lock.
+    fn on(store: Box<dyn Archive>, writers_lock: Option<std::fs::File>) -> Engine {
+        Engine {
+            store,
+            index: None,
+            writers_lock,
+            index_wait: search::INDEX_WAIT,
+            index_catching_up: false,
+            copies: None,
+            copies_catching_up: false,
+            networks: None,
+            entities: None,
+        }
+    }
+
+    /// A writer's engine on another handle of this archive ([`Archive::open_reader`]), to
+    /// bring derived data up to the archive on another thread, beside this engine's own work
+    /// (an ingest's copy analysis beside its index); it does not wait for the index when
+    /// another writer holds it. `None` when the backend has no second handle.
+    pub(crate) fn beside(&self) -> Result<Option<Engine>> {
+        let Some(store) = self.store.open_reader()? else {
+            return Ok(None);
+        };
+        let writers_lock = Some(search::lock_as_writer(store.dir())?);
+        let mut engine = Engine::on(store, writers_lock);
+        engine.index_wait = std::time::Duration::ZERO;
+        Ok(Some(engine))
     }
 
     /// How long a writing engine waits for another writer's index update before its own ends

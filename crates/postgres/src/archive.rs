@@ -24,6 +24,8 @@ pub struct PgArchive {
     cancel: CancelToken,
     dir: PathBuf,
     raw: RawStore,
+    /// The connection URL, for [`Archive::open_reader`]'s second connection.
+    url: String,
 }
 
 impl PgArchive {
@@ -36,12 +38,7 @@ impl PgArchive {
             path: dir.to_path_buf(),
             source,
         })?;
-        let mut client = Client::connect(url, NoTls).map_err(pg)?;
-        // The archive reads and writes its times with explicit UTC; the session's zone only
-        // matters to what a person reads with psql.
-        client
-            .batch_execute("SET TIME ZONE 'UTC'; SET application_name = 'tgscope'")
-            .map_err(pg)?;
+        let mut client = connect(url)?;
         crate::migrate(&mut client).map_err(|e| match e {
             crate::MigrateError::TooNew { found, supported } => ArchiveError::TooNew {
                 path: PathBuf::from(redact(url)),
@@ -52,15 +49,20 @@ impl PgArchive {
                 source: Box::new(other),
             },
         })?;
-        let raw = RawStore::new(dir);
-        raw.remove_stale_temporaries();
-        Ok(PgArchive {
+        let archive = PgArchive::on(client, url, dir);
+        archive.raw.remove_stale_temporaries();
+        Ok(archive)
+    }
+
+    fn on(client: Client, url: &str, dir: &Path) -> PgArchive {
+        PgArchive {
             cancel: client.cancel_token(),
             client: RefCell::new(client),
             statements: Statements::default(),
             dir: dir.to_path_buf(),
-            raw,
-        })
+            raw: RawStore::new(dir),
+            url: url.to_string(),
+        }
     }
 
     /// Runs `f` on the archive's connection. Not to be nested: `f` must not call back into the
@@ -77,6 +79,17 @@ impl PgArchive {
     pub(crate) fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()
     }
+}
+
+/// A connection to the database at `url`, in the session the archive expects.
+fn connect(url: &str) -> Result<Client> {
+    let mut client = Client::connect(url, NoTls).map_err(pg)?;
+    // The archive reads and writes its times with explicit UTC; the session's zone only
+    // matters to what a person reads with psql.
+    client
+        .batch_execute("SET TIME ZONE 'UTC'; SET application_name = 'tgscope'")
+        .map_err(pg)?;
+    Ok(client)
 }
 
 /// A connection URL without its password, for messages.
@@ -102,6 +115,12 @@ impl Archive for PgArchive {
 
     fn media(&self) -> MediaStore {
         MediaStore::new(&self.dir)
+    }
+
+    fn open_reader(&self) -> Result<Option<Box<dyn Archive>>> {
+        // The schema is this connection's: no migrations to check.
+        let client = connect(&self.url)?;
+        Ok(Some(Box::new(PgArchive::on(client, &self.url, &self.dir))))
     }
 
     fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>> {

@@ -127,6 +127,11 @@ impl Archive for Store {
         MediaStore::new(&self.dir)
     }
 
+    fn open_reader(&self) -> Result<Option<Box<dyn Archive>>> {
+        // In WAL mode a reader's connection reads the last commit while this one writes.
+        Ok(Some(Box::new(Store::open_read_only(&self.dir)?)))
+    }
+
     fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>> {
         Ok(Box::new(Writer::begin(&mut self.conn)?))
     }
