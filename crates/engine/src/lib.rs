@@ -131,13 +131,7 @@ impl Engine {
     /// data (search index, analyses) lives in the archive's folder ([`Archive::dir`]).
     pub fn open_archive(store: Box<dyn Archive>) -> Result<Engine> {
         let writers_lock = Some(search::lock_as_writer(store.dir())?);
-        let mut engine = Engine::on(store, writers_lock);
-        engine.catch_up_existing_index()?;
-        engine.catch_up_existing_copies()?;
-        engine.catch_up_existing_networks()?;
-        engine.catch_up_existing_entities()?;
-        engine.catch_up_existing_narratives()?;
-        Ok(engine)
+        Engine::on(store, writers_lock).caught_up()
     }
 
     /// Opens an existing archive for reading. A reader brings the search index up to the
@@ -149,13 +143,7 @@ impl Engine {
 
     /// Opens an archive of any backend for reading (a reader, as [`Engine::open_existing`]).
     pub fn open_existing_archive(store: Box<dyn Archive>) -> Result<Engine> {
-        let mut engine = Engine::on(store, None);
-        engine.catch_up_existing_index()?;
-        engine.catch_up_existing_copies()?;
-        engine.catch_up_existing_networks()?;
-        engine.catch_up_existing_entities()?;
-        engine.catch_up_existing_narratives()?;
-        Ok(engine)
+        Engine::on(store, None).caught_up()
     }
 
     /// An engine on this archive handle, nothing loaded or caught up yet; a writer when it
@@ -172,6 +160,17 @@ impl Engine {
             networks: None,
             entities: None,
         }
+    }
+
+    /// This engine with the derived data that exists brought up to the archive (a writer's
+    /// always; a reader's when no writer is at work).
+    fn caught_up(mut self) -> Result<Engine> {
+        self.catch_up_existing_index()?;
+        self.catch_up_existing_copies()?;
+        self.catch_up_existing_networks()?;
+        self.catch_up_existing_entities()?;
+        self.catch_up_existing_narratives()?;
+        Ok(self)
     }
 
     /// A writer's engine on another handle of this archive ([`Archive::open_reader`]), to
