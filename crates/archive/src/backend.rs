@@ -492,6 +492,14 @@ pub trait Archive:
     /// The capture with this SHA-256, if the archive has it.
     fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>>;
 
+    /// How many posts an ingest's batch holds (one identity look-up and one transaction each)
+    /// unless the ingest says otherwise. SQLite's commit writes every page its transaction
+    /// touched again into its log, so fewer, larger transactions cost less (4,000 posts took a
+    /// third less time to write than 500).
+    fn ingest_batch(&self) -> usize {
+        4000
+    }
+
     /// Another handle on this archive for reading beside this one (a second connection to the
     /// same database), or `None` when the backend has none: what the engine brings the
     /// derived data up to the archive with while this handle writes an ingest. It sees what

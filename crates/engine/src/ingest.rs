@@ -21,10 +21,11 @@ use crate::Engine;
 use crate::error::{EngineError, InputError, Result};
 use tgscope_archive::prelude::*;
 
-/// How many posts a batch holds at most: the posts whose identities are looked up in one call
-/// and written in one transaction. A transaction costs its commit (on SQLite, every page it
-/// touched written again to the log): 4,000 posts took a third less time to write than 500.
-pub const DEFAULT_BATCH: usize = 4000;
+/// How many posts a batch holds at most when the options do not say
+/// ([`IngestOptions::batch`]): the archive's own choice ([`Archive::ingest_batch`]).
+pub fn default_batch(store: &dyn Archive) -> usize {
+    store.ingest_batch().max(1)
+}
 
 /// How many bytes of text a batch holds at most, whatever its number of posts: long posts make
 /// shorter batches, so that the memory a batch takes stays bounded.
@@ -49,8 +50,8 @@ pub struct IngestOptions {
     /// Options passed to readers.
     pub read: ReadOptions,
     /// Posts per batch at most (one identity look-up and one transaction each; a batch also
-    /// ends at [`BATCH_TEXT_BYTES`] of text).
-    pub batch: usize,
+    /// ends at [`BATCH_TEXT_BYTES`] of text). `None`: the archive's own ([`default_batch`]).
+    pub batch: Option<usize>,
     /// When the captures of this run were made, as the user states it (`ingest --captured-at`):
     /// RFC 3339 UTC (`2023-05-17T09:00:00Z`) or a day (`2023-05-17`), as
     /// [`parse_captured_at`] writes it. It outranks what a file says of itself; `None`: what
@@ -66,7 +67,7 @@ impl Default for IngestOptions {
             keep_raw: true,
             keep_media: true,
             read: ReadOptions::default(),
-            batch: DEFAULT_BATCH,
+            batch: None,
             captured_at: None,
         }
     }
@@ -1032,7 +1033,8 @@ pub(crate) fn ingest_file(
         redated: Vec::new(),
         written: WrittenInBatch::default(),
     };
-    let mut batch: Vec<ReadItem> = Vec::with_capacity(options.batch.min(DEFAULT_BATCH));
+    let batch_posts = options.batch.unwrap_or_else(|| default_batch(store)).max(1);
+    let mut batch: Vec<ReadItem> = Vec::with_capacity(batch_posts.min(4096));
     let mut batch_bytes = 0usize;
     let mut ordinal = 0u64;
     // The capture is read on a thread of its own, a few dozen items ahead, while this one
@@ -1076,7 +1078,7 @@ pub(crate) fn ingest_file(
                             batch_bytes += post.text.len() + post.raw_text.len();
                         }
                         batch.push(item);
-                        if batch.len() >= options.batch || batch_bytes >= BATCH_TEXT_BYTES {
+                        if batch.len() >= batch_posts || batch_bytes >= BATCH_TEXT_BYTES {
                             batch_bytes = 0;
                             reconciler.write_batch(
                                 store,

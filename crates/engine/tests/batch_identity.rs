@@ -91,7 +91,7 @@ fn archive_with_batch(batch: usize, dump: &Path) -> (Vec<Value>, Vec<(u64, u64, 
     for (path, channel) in inputs(dump) {
         let options = IngestOptions {
             channel: channel.map(str::to_string),
-            batch,
+            batch: Some(batch),
             ..IngestOptions::default()
         };
         let report = engine

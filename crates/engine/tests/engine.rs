@@ -382,7 +382,7 @@ fn batch_size_does_not_change_what_is_archived() {
         &mut e1,
         &[&a],
         &IngestOptions {
-            batch: 1,
+            batch: Some(1),
             ..options("mfa_test")
         },
     );

@@ -117,6 +117,13 @@ impl Archive for PgArchive {
         MediaStore::new(&self.dir)
     }
 
+    fn ingest_batch(&self) -> usize {
+        // Writers at once each hold their transaction's locks and rows while it lasts: four
+        // writers of 4,000-post transactions took a fifth longer than of 500
+        // (BENCHMARKS.md, "Team mode").
+        500
+    }
+
     fn open_reader(&self) -> Result<Option<Box<dyn Archive>>> {
         // The schema is this connection's: no migrations to check.
         let client = connect(&self.url)?;
