@@ -258,6 +258,17 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// What the audit log records of a collection run's options (its start and its end add theirs).
+fn run_details(channel: &str, options: &CollectOptions) -> serde_json::Value {
+    serde_json::json!({
+        "channel": channel,
+        "max_pages": options.max_pages,
+        "since": bound_text(&options.since),
+        "until": bound_text(&options.until),
+        "full": options.full,
+    })
+}
+
 fn bound_text(b: &Option<Bound>) -> Option<String> {
     b.as_ref().map(|b| match b {
         Bound::Id(id) => id.to_string(),
@@ -426,33 +437,19 @@ fn run(
     let newest_before = newest_run_id(&engine);
     // Written before the run, so that a run the server never sees end (it was stopped) is in
     // the log too; a run whose start cannot be written does not start.
-    audit_in(
-        &engine,
-        identity,
-        "collect.start",
-        serde_json::json!({
-            "channel": channel,
-            "max_pages": options.max_pages,
-            "since": bound_text(&options.since),
-            "until": bound_text(&options.until),
-            "full": options.full,
-            "resumes_run": resumed,
-        }),
-    )
+    audit_in(&engine, identity, "collect.start", {
+        let mut details = run_details(channel, options);
+        details["resumes_run"] = resumed.into();
+        details
+    })
     .map_err(|e| format!("the audit log did not take the collection's start: {e}"))?;
     let result = tgscope_collect::collect(&mut engine, channel, options, &mut Progress(job));
     let run_id = resumed.or_else(|| own_run(&engine, channel, &origin, newest_before));
     let details = {
         let mut view = lock(job);
         view.run_id = run_id;
-        let mut details = serde_json::json!({
-            "channel": channel,
-            "max_pages": options.max_pages,
-            "since": bound_text(&options.since),
-            "until": bound_text(&options.until),
-            "full": options.full,
-            "run": run_id,
-        });
+        let mut details = run_details(channel, options);
+        details["run"] = run_id.into();
         match &result {
             Ok(report) => {
                 fill(&mut view, report);
