@@ -516,8 +516,8 @@ pub trait Archive:
     /// (an ingest), so that the queries that follow (derived data catching up, a server's
     /// pages) are planned for the archive as it now is. Nothing to do by default (SQLite plans
     /// by its indexes alone).
-    fn refresh_statistics(&self) -> Result<()> {
-        Ok(())
+    fn refresh_statistics(&self) -> Result<Statistics> {
+        Ok(Statistics::NotKept)
     }
 
     /// The team's accounts, sessions, API tokens and audit log, when the backend keeps them
@@ -525,6 +525,17 @@ pub trait Archive:
     fn team(&self) -> Option<&dyn crate::TeamStore> {
         None
     }
+}
+
+/// What [`Archive::refresh_statistics`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statistics {
+    /// The database keeps no planner statistics (SQLite).
+    NotKept,
+    /// These tables were analysed (none when none had changed enough).
+    Refreshed(Vec<String>),
+    /// Another writer of the archive was refreshing them at that moment.
+    LeftToAnother,
 }
 
 /// The walks over posts with a callback that fails with its own error: an error of the callback

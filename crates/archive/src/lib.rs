@@ -36,7 +36,7 @@ pub mod stats;
 pub mod team;
 pub mod watch;
 
-pub use backend::{Identity, IdentityAsk, PostSelection};
+pub use backend::{Identity, IdentityAsk, PostSelection, Statistics};
 
 /// The archive's traits, for `use tgscope_archive::prelude::*` where an archive is read.
 pub mod prelude {

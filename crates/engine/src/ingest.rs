@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
-use tgscope_archive::{CaptureStatus, Identity, IdentityAsk, NewCapture};
+use tgscope_archive::{CaptureStatus, Identity, IdentityAsk, NewCapture, Statistics};
 use tgscope_model::{
     CaptureTime, CaptureTimeBasis, CapturedPost, ChannelInfo, ChannelRef, DateBasis, Format,
     ReadItem, ServiceEvent,
@@ -482,8 +482,18 @@ pub fn run(
     phase.done("captures read and reconciled into the archive");
     // After many writes the database plans better with fresh statistics (PostgreSQL).
     if report.posts_new() + report.posts_updated() >= REFRESH_STATISTICS_AFTER {
-        engine.store.refresh_statistics()?;
-        phase.done("database statistics");
+        match engine.store.refresh_statistics()? {
+            Statistics::NotKept => {}
+            Statistics::Refreshed(tables) if tables.is_empty() => {
+                phase.done("database statistics (none had changed enough to refresh)")
+            }
+            Statistics::Refreshed(tables) => {
+                phase.done(&format!("database statistics of {}", tables.join(", ")))
+            }
+            Statistics::LeftToAnother => {
+                phase.done("database statistics (left to another writer refreshing them now)")
+            }
+        }
     }
     // The index follows in the same run (a crash before this is caught up on next open), and
     // re-reads the posts whose dates changed in place, which the archive's mark does not see.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use postgres::{CancelToken, Client, NoTls};
 use tgscope_archive::prelude::*;
-use tgscope_archive::{ArchiveError, Capture, MediaStore, RawStore, Result};
+use tgscope_archive::{ArchiveError, Capture, MediaStore, RawStore, Result, Statistics};
 
 use crate::db::{Db, Statements, pg};
 use crate::write::PgWriter;
@@ -143,17 +143,31 @@ impl Archive for PgArchive {
         self.db(check)
     }
 
-    /// `ANALYZE` of the tables an ingest writes: right after a bulk load the planner has no
-    /// statistics (autovacuum comes later), and it then plans look-ups of a page of posts as
-    /// scans of every sighting (a search page took 200 ms instead of 50).
-    fn refresh_statistics(&self) -> Result<()> {
+    /// `ANALYZE` of the tables an ingest wrote enough into: right after a bulk load the planner
+    /// has no statistics (autovacuum comes later), and it then plans look-ups of a page of posts
+    /// as scans of every sighting (a search page took 200 ms instead of 50).
+    ///
+    /// A table is analysed when the rows changed since its last analysis pass autovacuum's
+    /// own rule (50 plus a tenth of the table), so a writer that added little to a big archive
+    /// analyses nothing. Writers finishing together do it once: the one that takes
+    /// [`STATISTICS_LOCK_KEY`] does it, the others leave it to that one (its `ANALYZE` reads
+    /// what they committed) and say so.
+    fn refresh_statistics(&self) -> Result<Statistics> {
         self.db(|db| {
-            db.exec(
-                "ANALYZE channels, captures, posts, versions, sightings, forwards, media, links,
-                     hashtags, mentions, countries, reactions, entities",
-                &[],
-            )?;
-            Ok(())
+            let locked: bool = db
+                .one("SELECT pg_try_advisory_lock($1)", &[&STATISTICS_LOCK_KEY])?
+                .get(0);
+            if !locked {
+                return Ok(Statistics::LeftToAnother);
+            }
+            let analysed = stale_tables(db).and_then(|tables| {
+                if !tables.is_empty() {
+                    db.exec(&format!("ANALYZE {}", tables.join(", ")), &[])?;
+                }
+                Ok(tables)
+            });
+            db.exec("SELECT pg_advisory_unlock($1)", &[&STATISTICS_LOCK_KEY])?;
+            Ok(Statistics::Refreshed(analysed?))
         })
     }
 
@@ -162,9 +176,57 @@ impl Archive for PgArchive {
     }
 }
 
-/// The tables of a version's parts, which have no foreign key to versions (migration 5):
-/// [`check`] looks for parts whose version does not exist.
-const PART_TABLES: [&str; 8] = [
+/// The key of the session advisory lock held by the writer that refreshes the planner's
+/// statistics (`tgsstat` in ASCII).
+const STATISTICS_LOCK_KEY: i64 = 0x0074_6773_7374_6174;
+
+/// The tables an ingest writes.
+const INGEST_TABLES: [&str; 13] = [
+    "channels",
+    "captures",
+    "posts",
+    "versions",
+    "sightings",
+    "forwards",
+    "media",
+    "links",
+    "hashtags",
+    "mentions",
+    "countries",
+    "reactions",
+    "entities",
+];
+
+/// Which of [`INGEST_TABLES`] changed enough since their last analysis (by hand or by
+/// autovacuum) to be analysed again: by autovacuum's rule, more than 50 rows plus a tenth of
+/// the table. This session's own counts are sent first (PostgreSQL 15 and later keep them back
+/// up to a second); other sessions' counts may lag as long, which costs at most a tenth more.
+fn stale_tables(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
+    let version: i32 = db
+        .one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    if version >= 150_000 {
+        db.exec("SELECT pg_stat_force_next_flush()", &[])?;
+    }
+    let tables: Vec<&str> = INGEST_TABLES.to_vec();
+    Ok(db
+        .query(
+            "SELECT s.relname::text FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+             WHERE s.schemaname = current_schema() AND s.relname = ANY($1)
+               AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)
+             ORDER BY s.relname",
+            &[&tables],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// The tables of rows of a version that have no foreign key to versions (a version's parts
+/// since migration 5, sightings since migration 8): [`check`] looks for rows whose version
+/// does not exist in their channel.
+const VERSION_ROW_TABLES: [&str; 9] = [
+    "sightings",
     "forwards",
     "media",
     "links",
@@ -180,7 +242,7 @@ const PART_TABLES: [&str; 8] = [
 /// exist, and the marks of committed versions.
 fn check(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    for table in PART_TABLES {
+    for table in VERSION_ROW_TABLES {
         let n: i64 = db
             .one(
                 &format!(
@@ -215,7 +277,9 @@ fn check(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
         ),
         (
             "committed versions without a mark",
-            "SELECT COUNT(*) FROM versions WHERE mark IS NULL",
+            "SELECT COUNT(*) FROM versions v WHERE NOT EXISTS
+                 (SELECT 1 FROM version_marks m WHERE m.version_id = v.id
+                  AND m.channel_id = v.channel_id)",
         ),
     ];
     for (what, sql) in checks {

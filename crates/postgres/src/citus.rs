@@ -33,6 +33,7 @@ pub const REFERENCE: &[&str] = &[
 pub const DISTRIBUTED: &[&str] = &[
     "posts",
     "versions",
+    "version_marks",
     "sightings",
     "absences",
     "events",

@@ -22,14 +22,17 @@ use crate::query::ID_CHUNK;
 pub(crate) const WALK_BATCH: i64 = 1_000;
 
 /// The posts with a version newer than the mark `$1` (every post for 0), over `posts p`.
-pub(crate) const AFTER_MARK: &str = "($1::bigint = 0 OR EXISTS (SELECT 1 FROM versions n
-     WHERE n.post_id = p.id AND n.channel_id = p.channel_id AND n.mark > $1))";
+pub(crate) const AFTER_MARK: &str = "($1::bigint = 0 OR (p.id, p.channel_id) IN
+     (SELECT n.post_id, n.channel_id FROM version_marks n WHERE n.mark > $1))";
 
 impl FeedReads for PgArchive {
     fn index_mark(&self) -> Result<i64> {
         self.db(|db| {
             Ok(db
-                .one("SELECT COALESCE(MAX(mark), 0)::bigint FROM versions", &[])?
+                .one(
+                    "SELECT COALESCE(MAX(mark), 0)::bigint FROM version_marks",
+                    &[],
+                )?
                 .get(0))
         })
     }
@@ -92,8 +95,9 @@ impl FeedReads for PgArchive {
                     "SELECT p.id, p.channel_id, v.text
                      FROM posts p JOIN versions v ON v.id = p.current_version_id
                          AND v.channel_id = p.channel_id
-                     WHERE EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id
-                                   AND n.channel_id = p.channel_id AND n.mark > $1)
+                     WHERE (p.id, p.channel_id) IN
+                         (SELECT n.post_id, n.channel_id FROM version_marks n
+                          WHERE n.mark > $1)
                      ORDER BY p.id",
                     &[&after_mark],
                 )?

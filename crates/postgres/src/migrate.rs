@@ -45,10 +45,25 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "parts_without_foreign_keys",
         sql: include_str!("migrations/0005_parts_without_foreign_keys.sql"),
     },
+    Migration {
+        version: 6,
+        name: "raw_text_once",
+        sql: include_str!("migrations/0006_raw_text_once.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "version_marks",
+        sql: include_str!("migrations/0007_version_marks.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "sightings_without_foreign_key",
+        sql: include_str!("migrations/0008_sightings_without_foreign_key.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The key of the session advisory lock held while migrating (`tgscope` in ASCII). Any
 /// process that changes the schema takes it first.
@@ -129,6 +144,12 @@ fn database(action: impl Into<String>) -> impl FnOnce(postgres::Error) -> Migrat
 /// second process migrating at the same time waits, then finds nothing left to do. Returns the
 /// versions it applied (none when the schema was current).
 pub fn migrate(client: &mut Client) -> Result<Vec<i64>, MigrateError> {
+    migrate_to(client, SCHEMA_VERSION)
+}
+
+/// [`migrate`], up to the schema `version` only (to test a migration on a database of the
+/// version before, holding data).
+pub fn migrate_to(client: &mut Client, version: i64) -> Result<Vec<i64>, MigrateError> {
     let got_it: bool = client
         .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
         .and_then(|row| row.try_get(0))
@@ -139,7 +160,7 @@ pub fn migrate(client: &mut Client) -> Result<Vec<i64>, MigrateError> {
             .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
             .map_err(database("waiting for the migration lock"))?;
     }
-    let migrated = migrate_locked(client);
+    let migrated = migrate_locked(client, version);
     let unlocked = client
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .map_err(database("releasing the migration lock"));
@@ -148,7 +169,7 @@ pub fn migrate(client: &mut Client) -> Result<Vec<i64>, MigrateError> {
     Ok(applied)
 }
 
-fn migrate_locked(client: &mut Client) -> Result<Vec<i64>, MigrateError> {
+fn migrate_locked(client: &mut Client, version: i64) -> Result<Vec<i64>, MigrateError> {
     client
         .batch_execute(CREATE_MIGRATIONS_TABLE)
         .map_err(database("creating schema_migrations"))?;
@@ -172,7 +193,10 @@ fn migrate_locked(client: &mut Client) -> Result<Vec<i64>, MigrateError> {
         }
     }
     let mut done = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= version)
+    {
         apply(client, m)?;
         tracing::info!(
             version = m.version,

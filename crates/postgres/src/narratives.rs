@@ -114,7 +114,7 @@ impl NarrativeStore for PgArchive {
         self.db(|db| {
             Ok(db
                 .query(
-                    "SELECT DISTINCT post_id FROM versions WHERE mark > $1 ORDER BY post_id",
+                    "SELECT DISTINCT post_id FROM version_marks WHERE mark > $1 ORDER BY post_id",
                     &[&after_mark],
                 )?
                 .iter()

@@ -9,7 +9,7 @@
 //! would draw them, so that a serial ingest numbers its posts and versions as the embedded
 //! archive does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tgscope_archive::{ArchiveError, Result};
 use tgscope_model::{CapturedPost, Location};
@@ -51,6 +51,14 @@ struct PendingSighting {
     location: Location,
     views: Option<u64>,
     edited: Option<bool>,
+}
+
+/// A version sent to the database, as its mark is recorded at commit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WrittenVersion {
+    pub(crate) id: i64,
+    pub(crate) post_id: i64,
+    pub(crate) channel_id: i64,
 }
 
 /// What a writer holds back, and the ids its stand-ins became.
@@ -163,22 +171,71 @@ impl Pending {
     }
 
     /// Sends everything waiting: posts, then versions (each post pointing at its newest), their
-    /// parts, then sightings. Returns the ids of the versions written (the commit marks them).
+    /// parts, then sightings. Returns the versions written (the commit marks them).
     pub(crate) fn flush<C: postgres::GenericClient>(
         &mut self,
         db: &mut Db<'_, C>,
-    ) -> Result<Vec<i64>> {
-        self.flush_posts(db)?;
-        let versions = self.flush_versions(db)?;
+    ) -> Result<Vec<WrittenVersion>> {
+        let version_ids = self.draw_version_ids(db)?;
+        let pointed = self.flush_posts(db, &version_ids)?;
+        let versions = self.flush_versions(db, version_ids, &pointed)?;
         self.flush_sightings(db)?;
         Ok(versions)
     }
 
-    fn flush_posts<C: postgres::GenericClient>(&mut self, db: &mut Db<'_, C>) -> Result<()> {
+    /// The ids of the versions waiting, drawn from their sequence in the order the versions
+    /// were added, before any is written: so that a new post goes in already pointing at its
+    /// newest version (PostgreSQL writes an updated row anew, whole, which doubled the posts'
+    /// writes).
+    fn draw_version_ids<C: postgres::GenericClient>(&self, db: &mut Db<'_, C>) -> Result<Vec<i64>> {
+        if self.versions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = self.versions.len() as i64;
+        let mut ids: Vec<i64> = db
+            .query(
+                "SELECT nextval('versions_id_seq') FROM generate_series(1, $1::bigint)",
+                &[&n],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        // One session's draws increase; sorted, the k-th is the k-th version's.
+        ids.sort_unstable();
+        if ids.len() != self.versions.len() {
+            return Err(ArchiveError::Corrupt(format!(
+                "{} version ids drawn for {} versions",
+                ids.len(),
+                self.versions.len()
+            )));
+        }
+        Ok(ids)
+    }
+
+    /// Sends the posts waiting, each pointing at its newest version waiting. Returns the
+    /// stand-ins of the posts that went in pointing at one.
+    fn flush_posts<C: postgres::GenericClient>(
+        &mut self,
+        db: &mut Db<'_, C>,
+        version_ids: &[i64],
+    ) -> Result<HashSet<i64>> {
         if self.posts.is_empty() {
-            return Ok(());
+            return Ok(HashSet::new());
         }
         let posts = std::mem::take(&mut self.posts);
+        // Each new post's newest waiting version (the later of a post's versions has the larger
+        // id), by the post's stand-in.
+        let mut newest: HashMap<i64, i64> = HashMap::new();
+        for (version, &id) in self.versions.iter().zip(version_ids) {
+            if version.post_id < 0 {
+                newest.insert(version.post_id, id);
+            }
+        }
+        // The stand-ins of these posts: the last ones handed out, in order.
+        let first = self.post_stand_ins + posts.len() as i64 - 1;
+        let current: Vec<Option<i64>> = (0..posts.len())
+            .map(|k| newest.get(&(first - k as i64)).copied())
+            .collect();
         let channel: Vec<i64> = posts.iter().map(|p| p.channel_id).collect();
         let message: Vec<Option<i64>> = posts.iter().map(|p| p.message_id).collect();
         let lead: Vec<&str> = posts.iter().map(|p| p.lead_key.as_str()).collect();
@@ -187,20 +244,20 @@ impl Pending {
         let created: Vec<&str> = posts.iter().map(|p| p.created.as_str()).collect();
         let rows = db.query(
             "INSERT INTO posts (channel_id, message_id, lead_key, tail_key, first_capture_id,
-                 created_at)
+                 created_at, current_version_id)
              SELECT u.channel_id, u.message_id, u.lead_key, u.tail_key, u.capture_id,
-                 u.created::timestamptz
+                 u.created::timestamptz, u.current
              FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[],
-                         $6::text[])
+                         $6::text[], $7::bigint[])
                   WITH ORDINALITY AS u (channel_id, message_id, lead_key, tail_key, capture_id,
-                      created, n)
+                      created, current, n)
              ORDER BY u.n
              RETURNING id, channel_id, message_id",
-            &[&channel, &message, &lead, &tail, &capture, &created],
+            &[
+                &channel, &message, &lead, &tail, &capture, &created, &current,
+            ],
         )?;
         let rows = in_id_order(rows, posts.len(), "posts")?;
-        // The stand-ins of these posts: the last ones handed out, in order.
-        let first = self.post_stand_ins + posts.len() as i64 - 1;
         for (k, (row, post)) in rows.iter().zip(&posts).enumerate() {
             let (channel_id, message_id): (i64, Option<i64>) = (row.get(1), row.get(2));
             if (channel_id, message_id) != (post.channel_id, post.message_id) {
@@ -208,17 +265,28 @@ impl Pending {
             }
             self.post_ids.insert(first - k as i64, row.get(0));
         }
-        Ok(())
+        Ok((0..posts.len())
+            .map(|k| first - k as i64)
+            .filter(|stand_in| newest.contains_key(stand_in))
+            .collect())
     }
 
     fn flush_versions<C: postgres::GenericClient>(
         &mut self,
         db: &mut Db<'_, C>,
-    ) -> Result<Vec<i64>> {
+        version_ids: Vec<i64>,
+        pointed: &HashSet<i64>,
+    ) -> Result<Vec<WrittenVersion>> {
         if self.versions.is_empty() {
             return Ok(Vec::new());
         }
         let versions = std::mem::take(&mut self.versions);
+        // The versions of posts that did not go in pointing at them (posts written before):
+        // their posts' current version changes here.
+        let of_existing: Vec<bool> = versions
+            .iter()
+            .map(|v| !pointed.contains(&v.post_id))
+            .collect();
         let post_ids: Vec<i64> = versions
             .iter()
             .map(|v| self.post_id(v.post_id))
@@ -229,7 +297,11 @@ impl Pending {
             versions.iter().map(|v| f(&v.post)).collect()
         };
         let text: Vec<&str> = versions.iter().map(|v| v.post.text.as_str()).collect();
-        let raw_text: Vec<&str> = versions.iter().map(|v| v.post.raw_text.as_str()).collect();
+        // The raw text only when cleaning changed it (migration 6).
+        let raw_text: Vec<Option<&str>> = versions
+            .iter()
+            .map(|v| (v.post.raw_text != v.post.text).then_some(v.post.raw_text.as_str()))
+            .collect();
         let date = p(|p| p.date.as_deref());
         let date_inferred = p(|p| p.date_inferred.as_ref().map(|d| d.date.as_str()));
         let basis = p(|p| p.date_inferred.as_ref().map(|d| d.basis.as_str()));
@@ -257,11 +329,11 @@ impl Pending {
         // Each version numbered after its post's last (the ones sent before, then these in
         // order); the rows go in in the order they were added, drawing their ids in it.
         let rows = db.query(
-            "INSERT INTO versions (post_id, channel_id, seq, content_key, text, raw_text, date,
-                 date_inferred, date_basis, date_evidence, date_detail, edited, views, author,
-                 unviewable, capture_id, created_at, edited_at, sender_name, sender_id,
+            "INSERT INTO versions (id, post_id, channel_id, seq, content_key, text, raw_text,
+                 date, date_inferred, date_basis, date_evidence, date_detail, edited, views,
+                 author, unviewable, capture_id, created_at, edited_at, sender_name, sender_id,
                  reply_to_message_id, reply_to_chat_id, via_bot, saved_from)
-             SELECT u.post_id, u.channel_id,
+             SELECT u.id, u.post_id, u.channel_id,
                  COALESCE((SELECT MAX(x.seq) FROM versions x
                            WHERE x.post_id = u.post_id AND x.channel_id = u.channel_id), 0)
                      + row_number() OVER (PARTITION BY u.post_id ORDER BY u.n),
@@ -273,11 +345,12 @@ impl Pending {
                          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                          $11::boolean[], $12::bigint[], $13::text[], $14::boolean[],
                          $15::bigint[], $16::text[], $17::text[], $18::text[], $19::text[],
-                         $20::bigint[], $21::bigint[], $22::text[], $23::text[])
+                         $20::bigint[], $21::bigint[], $22::text[], $23::text[],
+                         $24::bigint[])
                   WITH ORDINALITY AS u (post_id, channel_id, content_key, text, raw_text, date,
                       date_inferred, basis, evidence, detail, edited, views, author,
                       unviewable, capture_id, created, edited_at, sender_name, sender_id,
-                      reply_message, reply_chat, via_bot, saved_from, n)
+                      reply_message, reply_chat, via_bot, saved_from, id, n)
              ORDER BY u.n
              RETURNING id, post_id, content_key",
             &[
@@ -304,6 +377,7 @@ impl Pending {
                 &reply_chat,
                 &via_bot,
                 &saved_from,
+                &version_ids,
             ],
         )?;
         let rows = in_id_order(rows, versions.len(), "versions")?;
@@ -319,16 +393,27 @@ impl Pending {
             self.version_ids.insert(first - k as i64, id);
             ids.push(id);
         }
-        // Each post points at its newest version.
-        db.exec(
-            "UPDATE posts p SET current_version_id = u.version_id
-             FROM (SELECT DISTINCT ON (post_id) post_id, channel_id, version_id
-                   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
-                        AS x (post_id, channel_id, version_id)
-                   ORDER BY post_id, version_id DESC) u
-             WHERE p.id = u.post_id AND p.channel_id = u.channel_id",
-            &[&post_ids, &channel, &ids],
-        )?;
+        if ids != version_ids {
+            return Err(out_of_order("versions"));
+        }
+        // Each post written before points at its newest version.
+        let (mut up_post, mut up_channel, mut up_version) = (vec![], vec![], vec![]);
+        for k in (0..ids.len()).filter(|&k| of_existing[k]) {
+            up_post.push(post_ids[k]);
+            up_channel.push(channel[k]);
+            up_version.push(ids[k]);
+        }
+        if !up_post.is_empty() {
+            db.exec(
+                "UPDATE posts p SET current_version_id = u.version_id
+                 FROM (SELECT DISTINCT ON (post_id) post_id, channel_id, version_id
+                       FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+                            AS x (post_id, channel_id, version_id)
+                       ORDER BY post_id, version_id DESC) u
+                 WHERE p.id = u.post_id AND p.channel_id = u.channel_id",
+                &[&up_post, &up_channel, &up_version],
+            )?;
+        }
         let parts: Vec<Parts<'_>> = versions
             .iter()
             .zip(&ids)
@@ -340,7 +425,16 @@ impl Pending {
             })
             .collect();
         insert_parts(db, &parts)?;
-        Ok(ids)
+        Ok(ids
+            .iter()
+            .zip(&post_ids)
+            .zip(&channel)
+            .map(|((&id, &post_id), &channel_id)| WrittenVersion {
+                id,
+                post_id,
+                channel_id,
+            })
+            .collect())
     }
 
     fn flush_sightings<C: postgres::GenericClient>(&mut self, db: &mut Db<'_, C>) -> Result<()> {

@@ -552,7 +552,8 @@ pub(crate) fn version_records<C: GenericClient>(
     let ids: Vec<i64> = ids.to_vec();
     let rows = db.query(
         concat!(
-            "SELECT v.id, v.seq, v.content_key, v.text, v.raw_text, v.date, v.date_inferred,
+            "SELECT v.id, v.seq, v.content_key, v.text, COALESCE(v.raw_text, v.text), v.date,
+                    v.date_inferred,
                     v.date_basis, v.date_evidence, v.date_detail, v.edited, v.views, v.author,
                     v.unviewable, c.sha256, ",
             ts!("v.created_at"),

@@ -199,9 +199,11 @@ mod tests {
         for m in crate::migrate::MIGRATIONS {
             for s in statements(m.sql) {
                 assert!(
-                    ["CREATE ", "ALTER ", "UPDATE ", "SELECT "]
-                        .iter()
-                        .any(|word| s.text.starts_with(word)),
+                    [
+                        "CREATE ", "ALTER ", "UPDATE ", "SELECT ", "INSERT ", "DROP "
+                    ]
+                    .iter()
+                    .any(|word| s.text.starts_with(word)),
                     "migration {} line {}: {}",
                     m.version,
                     s.line,

@@ -25,7 +25,7 @@ use tgscope_model::{CapturedPost, ChannelRef, Location, ServiceEvent};
 use tgscope_text::names::{alias_key, name_key};
 
 use crate::db::{Db, Statements, json, now, pg, signed};
-use crate::pending::{MAX_PENDING, Pending};
+use crate::pending::{MAX_PENDING, Pending, WrittenVersion};
 use tgscope_archive::prelude::*;
 use tgscope_archive::{ArchiveError, Identity, IdentityAsk, NewCapture, Result};
 
@@ -58,7 +58,7 @@ pub struct PgWriter<'a> {
     /// The channels whose posts this transaction has locked.
     locked: RefCell<HashSet<i64>>,
     /// The versions this transaction added (marked at commit).
-    inserted: RefCell<Vec<i64>>,
+    inserted: RefCell<Vec<WrittenVersion>>,
     /// Posts, versions (with their parts) and sightings not yet sent: written together, a
     /// statement per table, before anything else reads the transaction (see [`PgWriter::db`]),
     /// when many are waiting, and at commit.
@@ -149,10 +149,16 @@ impl ArchiveWriter for PgWriter<'_> {
             // Marks in commit order: drawn under a lock that the commit releases.
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MARK_LOCK_KEY])
                 .map_err(pg)?;
+            let channel: Vec<i64> = inserted.iter().map(|v| v.channel_id).collect();
+            let version: Vec<i64> = inserted.iter().map(|v| v.id).collect();
+            let post: Vec<i64> = inserted.iter().map(|v| v.post_id).collect();
             tx.execute(
-                "UPDATE versions SET mark = nextval('versions_mark_seq')
-                 WHERE mark IS NULL AND id = ANY($1)",
-                &[&inserted],
+                "INSERT INTO version_marks (channel_id, version_id, post_id, mark)
+                 SELECT u.channel_id, u.version_id, u.post_id, nextval('versions_mark_seq')
+                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+                      WITH ORDINALITY AS u (channel_id, version_id, post_id, n)
+                 ORDER BY u.n",
+                &[&channel, &version, &post],
             )
             .map_err(pg)?;
         }

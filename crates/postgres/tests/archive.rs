@@ -57,7 +57,12 @@ fn check_finds_each_broken_invariant() -> anyhow::Result<()> {
     sql.batch_execute(
         "UPDATE posts SET current_version_id = NULL WHERE message_id = 1;
          DELETE FROM sightings WHERE version_id = (SELECT id FROM versions WHERE text = 'post 1');
-         UPDATE versions SET mark = NULL WHERE text = 'post 2';
+         DELETE FROM version_marks
+             WHERE version_id = (SELECT id FROM versions WHERE text = 'post 2');
+         INSERT INTO channels (username, created_at) VALUES ('elsewhere', now());
+         INSERT INTO sightings (channel_id, version_id, capture_id, ordinal)
+         SELECT (SELECT id FROM channels WHERE username = 'elsewhere'), v.id, v.capture_id, 99
+         FROM versions v WHERE v.text = 'post 0';
          INSERT INTO captures (sha256, size, format, reader_version, source, raw_kept,
              ingested_at, status, posts_seen)
          VALUES ('ee', 1, 'text', 'test', 'empty.txt', false, now(), 'complete', 4);
@@ -68,6 +73,7 @@ fn check_finds_each_broken_invariant() -> anyhow::Result<()> {
     assert_eq!(
         archive.check()?,
         [
+            "1 rows of sightings of versions that do not exist",
             "1 rows of hashtags of versions that do not exist",
             "1 posts without a current version",
             "1 versions never sighted",
@@ -161,5 +167,66 @@ fn writes_show_only_once_committed_and_not_at_all_when_dropped() -> anyhow::Resu
     assert_eq!(reader.index_mark()?, mark);
     // The connection is usable after the rollback.
     assert_eq!(archive.stats()?.channels, 1);
+    Ok(())
+}
+
+#[test]
+fn a_new_post_points_at_its_newest_version_however_its_rows_were_sent() -> anyhow::Result<()> {
+    let Some(url) = testing::database()? else {
+        return Ok(());
+    };
+    let tmp = tempfile::tempdir()?;
+    let mut archive = PgArchive::open(&url, tmp.path())?;
+    let w = archive.writer()?;
+    let channel = w.ensure_channel(&ChannelRef::named("pointers"))?;
+    let capture = w.insert_capture(&capture("ff"))?;
+    let captured = |text: &str, raw: &str| CapturedPost {
+        text: text.to_string(),
+        raw_text: raw.to_string(),
+        ..CapturedPost::default()
+    };
+    let mut ordinal = 0;
+    let mut sight = |version: i64| -> anyhow::Result<()> {
+        w.insert_sighting(version, capture, ordinal, &Location::default(), None, None)?;
+        ordinal += 1;
+        Ok(())
+    };
+    // A new post with two versions, sent together.
+    let a = w.insert_post(channel, Some(1), "a", "a", capture)?;
+    sight(w.insert_version(a, channel, "a1", &captured("a1", "a1"), capture, None)?)?;
+    sight(w.insert_version(a, channel, "a2", &captured("a2", "a2 raw"), capture, None)?)?;
+    // A new post sent before its version: a read in between sends what waits.
+    let b = w.insert_post(channel, Some(2), "b", "b", capture)?;
+    assert_eq!(
+        w.find_channel(&ChannelRef::named("pointers"))?,
+        Some(channel)
+    );
+    sight(w.insert_version(b, channel, "b1", &captured("b1", "b1"), capture, None)?)?;
+    // The first post again, with a third version, after it was sent.
+    sight(w.insert_version(a, channel, "a3", &captured("a3", "a3"), capture, None)?)?;
+    w.complete_capture(capture, 4, 0)?;
+    w.commit()?;
+    assert_eq!(archive.check()?, Vec::<String>::new());
+    let mut sql = Client::connect(&url, NoTls)?;
+    let current: Vec<(i64, String, Option<String>)> = sql
+        .query(
+            "SELECT p.message_id, v.text, v.raw_text FROM posts p
+             JOIN versions v ON v.id = p.current_version_id ORDER BY p.message_id",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        current,
+        vec![(1, "a3".to_string(), None), (2, "b1".to_string(), None)]
+    );
+    // The raw text is kept only where cleaning changed it, and read back whole either way.
+    let first: i64 = sql
+        .query_one("SELECT id FROM posts WHERE message_id = 1", &[])?
+        .get(0);
+    let post = archive.post(first)?.expect("the first post");
+    let raws: Vec<String> = post.versions.into_iter().map(|v| v.raw_text).collect();
+    assert_eq!(raws, ["a1", "a2 raw", "a3"]);
     Ok(())
 }

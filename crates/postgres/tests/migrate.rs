@@ -68,7 +68,18 @@ fn a_fresh_database_gets_every_migration_and_a_second_run_is_a_no_op() -> anyhow
     assert!(schema.contains(&"versions.created_at timestamp with time zone".to_string()));
     // Observed times are kept as the captures wrote them (migration 3).
     assert!(schema.contains(&"versions.date text".to_string()));
-    assert!(schema.contains(&"versions.mark bigint".to_string()));
+    // Marks have a table of their own (migration 7), and a version's raw text is kept only
+    // when it differs from its text (migration 6).
+    assert!(schema.contains(&"version_marks.mark bigint".to_string()));
+    assert!(!schema.contains(&"versions.mark bigint".to_string()));
+    let raw_text_nullable: String = client
+        .query_one(
+            "SELECT is_nullable FROM information_schema.columns
+             WHERE table_name = 'versions' AND column_name = 'raw_text'",
+            &[],
+        )?
+        .get(0);
+    assert_eq!(raw_text_nullable, "YES");
     assert!(schema.contains(&"audit_log.details jsonb".to_string()));
 
     // Again, on the same connection and on a new one: nothing applied, nothing changed.
@@ -294,8 +305,10 @@ fn the_schema_holds_times_exactly_and_json_lists_in_order() -> anyhow::Result<()
         .get(0);
     assert_eq!(back, attrs);
 
-    // A version's parts and sightings must name the version's own channel: the foreign keys
-    // include channel_id, so a row cannot land on another channel's shard.
+    // A version must name its post's own channel: the foreign key includes channel_id, so a
+    // row cannot land on another channel's shard than its post's. (Sightings and a version's
+    // parts have no foreign key to their version since migrations 5 and 8: `tgscope check`
+    // finds one filed under another channel, `tests/archive.rs`.)
     let other: i64 = client
         .query_one(
             "INSERT INTO channels (username, created_at) VALUES ('other', now()) RETURNING id",
@@ -303,14 +316,62 @@ fn the_schema_holds_times_exactly_and_json_lists_in_order() -> anyhow::Result<()
         )?
         .get(0);
     let misplaced = client.execute(
-        "INSERT INTO sightings (channel_id, version_id, capture_id, ordinal)
-         VALUES ($1, $2, $3, 0)",
-        &[&other, &version, &capture],
+        "INSERT INTO versions (post_id, channel_id, seq, content_key, text, unviewable,
+             capture_id, created_at)
+         VALUES ($1, $2, 99, 'misplaced', 'misplaced', false, $3, now())",
+        &[&post, &other, &capture],
     );
-    let error = misplaced.expect_err("a sighting on another channel than its version's");
+    let error = misplaced.expect_err("a version on another channel than its post's");
     assert_eq!(
         error.code(),
         Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
     );
+    Ok(())
+}
+
+#[test]
+fn marks_move_to_their_table_and_raw_texts_stay_when_an_archive_of_schema_5_is_migrated()
+-> anyhow::Result<()> {
+    let Some(url) = fresh()? else {
+        return Ok(());
+    };
+    let mut client = connect(&url)?;
+    assert_eq!(migrate::migrate_to(&mut client, 5)?, vec![1, 2, 3, 4, 5]);
+    // An archive of schema 5: two posts, their versions marked in commit order (not in id
+    // order), and raw texts kept for every version.
+    client.batch_execute(
+        "INSERT INTO channels (id, username, created_at) VALUES (1, 'mfa', now());
+         INSERT INTO captures (id, sha256, size, format, reader_version, source, raw_kept,
+             ingested_at, status)
+         VALUES (1, 'aa', 1, 'text', 'test', 'a.txt', false, now(), 'complete');
+         INSERT INTO posts (id, channel_id, message_id, first_capture_id, created_at)
+         VALUES (1, 1, 1, 1, now()), (2, 1, 2, 1, now());
+         INSERT INTO versions (id, post_id, channel_id, seq, content_key, text, raw_text,
+             unviewable, capture_id, created_at, mark)
+         VALUES (1, 1, 1, 1, 'a', 'a', 'a', false, 1, now(), 2),
+                (2, 2, 1, 1, 'b', 'b', 'b raw', false, 1, now(), 1);
+         SELECT setval('versions_mark_seq', 3, false);",
+    )?;
+    assert_eq!(migrate::migrate(&mut client)?, vec![6, 7, 8]);
+    let marks: Vec<(i64, i64, i64, i64)> = client
+        .query(
+            "SELECT channel_id, version_id, post_id, mark FROM version_marks ORDER BY mark",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(marks, vec![(1, 2, 2, 1), (1, 1, 1, 2)]);
+    // The next commit draws marks after them.
+    let next: i64 = client
+        .query_one("SELECT nextval('versions_mark_seq')", &[])?
+        .get(0);
+    assert_eq!(next, 3);
+    let raw: Vec<Option<String>> = client
+        .query("SELECT raw_text FROM versions ORDER BY id", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(raw, vec![Some("a".to_string()), Some("b raw".to_string())]);
     Ok(())
 }
