@@ -15,7 +15,11 @@ What it does:
 3. Starts a throwaway PostgreSQL server (initdb in target/bench-team/pg, a free port on
    loopback, default settings: fsync on; run as the `postgres` system user when this runs as
    root, as the tests do), stopped at the end.
-4. Times, under `/usr/bin/time` (wall, CPU, peak RSS of each process):
+4. Times, under `/usr/bin/time` (wall, CPU, peak RSS of each process), --runs times in turn
+   (the order rotating from one run to the next; medians reported, every run kept):
+   - `sqlite, issue start (79d7c84)`: the same ingest by `tgscope` of the commit before issue
+     16's work (--baseline), built as benches/ingest/run.py builds it (a git worktree in
+     target/bench-ingest/baseline-src): the rate that issue's PostgreSQL target names;
    - `sqlite`: `tgscope --archive DIR ingest full --no-media` into a fresh embedded archive;
    - `postgres, 1 writer`: the same into a fresh database (`--database postgres://...`);
    - `postgres, 4 writers`: four `tgscope --database ... ingest part-k --no-media` processes
@@ -30,9 +34,11 @@ What it does:
 
 Writes target/bench-team/summary.json and summary.md and prints the Markdown.
 
-usage: benches/team/run.py [--size 1GB] [--clients 4] [--requests 600]
+usage: benches/team/run.py [--size 1GB] [--runs 1] [--baseline 79d7c84] [--clients 4]
+                          [--requests 600]
 """
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -49,6 +55,8 @@ TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 OUT = os.path.join(ROOT, "target", "bench-team")
 TGSCOPE = os.path.join(TARGET, "release", "tgscope")
 BENCH = os.path.join(TARGET, "release", "tgscope-bench")
+BASELINE = "79d7c84"
+BASELINE_NAME = f"sqlite, issue start ({BASELINE})"
 
 
 def sh(cmd, **kw):
@@ -131,9 +139,9 @@ class Postgres:
                        stdout=subprocess.DEVNULL)
 
 
-def start_timed(args, log):
+def start_timed(args, log, binary=None):
     usage = tempfile.NamedTemporaryFile("r", delete=False)
-    cmd = [TGSCOPE, *args]
+    cmd = [binary or TGSCOPE, *args]
     print("$", " ".join(cmd), flush=True)
     proc = subprocess.Popen(["/usr/bin/time", "-f", "%e %U %S %M", "-o", usage.name, *cmd],
                             stdout=subprocess.DEVNULL, stderr=log, text=True)
@@ -151,18 +159,32 @@ def finish_timed(proc, usage, log):
             "peak_rss_bytes": int(kb) * 1024}
 
 
-def timed_ingests(jobs):
+def timed_ingests(jobs, binary=None):
     """Starts every (args) at once; their wall time until the last ends, CPU summed."""
     load = loadavg()
     logs = [tempfile.TemporaryFile("w+") for _ in jobs]
     started = time.monotonic()
-    running = [start_timed(args, log) for args, log in zip(jobs, logs)]
+    running = [start_timed(args, log, binary) for args, log in zip(jobs, logs)]
     results = [finish_timed(p, u, log) for (p, u), log in zip(running, logs)]
     wall = time.monotonic() - started
     return {"seconds": round(wall, 2),
             "cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 2),
             "peak_rss_bytes": max(r["peak_rss_bytes"] for r in results),
             "processes": results, "loadavg_start": load}
+
+
+def median_run(runs):
+    """The run of median wall time (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+
+
+def build_baseline(rev):
+    """`tgscope` of `rev`, as benches/ingest/run.py builds it (shared worktree and target)."""
+    spec = importlib.util.spec_from_file_location(
+        "ingest_bench", os.path.join(ROOT, "benches", "ingest", "run.py"))
+    ingest_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ingest_bench)
+    return ingest_bench.build_baseline(rev)
 
 
 def serve(args):
@@ -193,7 +215,12 @@ def main():
     ap.add_argument("--size", default="1GB")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--requests", type=int, default=600)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--baseline", default=BASELINE)
     args = ap.parse_args()
+    if args.baseline != BASELINE:
+        raise SystemExit(f"--baseline: only {BASELINE} is named in the table")
+    baseline, _ = build_baseline(args.baseline)
     size = parse_size(args.size)
     os.makedirs(OUT, exist_ok=True)
     sh(["cargo", "build", "--release", "-q", "-p", "tgscope-cli", "-p", "tgscope-bench"],
@@ -213,22 +240,52 @@ def main():
     servers = []
     try:
         sqlite_dir = os.path.join(work, "sqlite")
-        runs = {"sqlite": timed_ingests([["--archive", sqlite_dir, "ingest", full["path"],
-                                          "--no-media"]])}
-        one = pg.database("one_writer")
-        runs["postgres, 1 writer"] = timed_ingests(
-            [["--database", one, "--archive", os.path.join(work, "pg-one"), "ingest",
-              full["path"], "--no-media"]])
-        four = pg.database("four_writers")
-        runs["postgres, 4 writers"] = timed_ingests(
-            [["--database", four, "--archive", os.path.join(work, "pg-four"), "ingest",
-              p["path"], "--no-media"] for p in parts])
-        posts = {"sqlite": full["posts"], "postgres, 1 writer": full["posts"],
+        databases = {}
+
+        def job(name, r):
+            """The binary and the commands (started at once) of one ingest job of run r."""
+            if name == BASELINE_NAME:
+                return baseline, [["--archive", os.path.join(work, f"baseline-{r}"), "ingest",
+                                   full["path"], "--no-media"]]
+            if name == "sqlite":
+                # The first run's archive is kept, for the search server.
+                archive = sqlite_dir if r == 0 else os.path.join(work, f"sqlite-{r}")
+                return TGSCOPE, [["--archive", archive, "ingest", full["path"], "--no-media"]]
+            if name == "postgres, 1 writer":
+                url = databases[(name, r)] = pg.database(f"one_writer_{r}")
+                return TGSCOPE, [["--database", url, "--archive",
+                                  os.path.join(work, f"pg-one-{r}"), "ingest", full["path"],
+                                  "--no-media"]]
+            url = pg.database(f"four_writers_{r}")
+            return TGSCOPE, [["--database", url, "--archive", os.path.join(work, f"pg-four-{r}"),
+                              "ingest", p["path"], "--no-media"] for p in parts]
+
+        names = [BASELINE_NAME, "sqlite", "postgres, 1 writer", "postgres, 4 writers"]
+        every = {name: [] for name in names}
+        for r in range(args.runs):
+            order = names[r % len(names):] + names[:r % len(names)]
+            for name in order:
+                binary, commands = job(name, r)
+                every[name].append(timed_ingests(commands, binary))
+                for c in commands:
+                    path = c[c.index("--archive") + 1]
+                    if path != sqlite_dir and os.path.exists(path):
+                        shutil.rmtree(path)
+        posts = {BASELINE_NAME: full["posts"], "sqlite": full["posts"],
+                 "postgres, 1 writer": full["posts"],
                  "postgres, 4 writers": sum(p["posts"] for p in parts)}
-        for name, r in runs.items():
+        runs = {}
+        for name in names:
+            r = dict(median_run(every[name]))
             r["posts"] = posts[name]
             r["posts_per_second"] = round(posts[name] / r["seconds"])
+            r["every_run"] = [[x["seconds"], x["cpu_seconds"]] for x in every[name]]
+            runs[name] = r
         summary["ingest"] = runs
+        summary["four_writers_against_issue_start"] = round(
+            runs["postgres, 4 writers"]["posts_per_second"]
+            / runs[BASELINE_NAME]["posts_per_second"], 2)
+        one = databases[("postgres, 1 writer", 0)]
 
         # Search latency: a server over each archive, loaded one after the other.
         team = ["--database", one, "--archive", os.path.join(work, "pg-server")]
@@ -261,11 +318,17 @@ def main():
              f"(`tgscope-bench gen --size {args.size} --seed 7`), and four channels of a quarter "
              f"each ({sum(p['posts'] for p in parts):,} posts). tgscope {summary['head'][:7]}; "
              f"{summary['machine']['cores']} cores; PostgreSQL on the same machine.", "",
-             "| ingest into | wall | CPU (all processes) | posts/s | peak RSS (largest process) |",
-             "|---|---|---|---|---|"]
+             f"Medians of {args.runs} run(s), in turn.", "",
+             "| ingest into | wall | CPU (tgscope) | posts/s | peak RSS (largest process) | "
+             "every run (wall / CPU) |",
+             "|---|---|---|---|---|---|"]
     for name, r in summary["ingest"].items():
+        each = ", ".join(f"{w:.2f} / {c:.2f}" for w, c in r["every_run"])
         lines.append(f"| {name} | {r['seconds']:.2f} s | {r['cpu_seconds']:.2f} s | "
-                     f"{r['posts_per_second']:,} | {r['peak_rss_bytes'] / 2**20:,.0f} MiB |")
+                     f"{r['posts_per_second']:,} | {r['peak_rss_bytes'] / 2**20:,.0f} MiB | "
+                     f"{each} |")
+    lines += ["", "PostgreSQL with 4 writers against the embedded archive at the issue's start: "
+                  f"{summary['four_writers_against_issue_start']:.2f}x (target: at least 1x)."]
     lines += ["", f"Search latency ({args.clients} clients, {args.requests} requests after a "
                   "warm-up pass), in ms:", "",
               "| server over | request | median | p99 | errors |", "|---|---|---|---|---|"]
