@@ -178,7 +178,7 @@ impl Archive for PgArchive {
 
 /// The key of the session advisory lock held by the writer that refreshes the planner's
 /// statistics (`tgsstat` in ASCII).
-const STATISTICS_LOCK_KEY: i64 = 0x0074_6773_7374_6174;
+pub const STATISTICS_LOCK_KEY: i64 = 0x0074_6773_7374_6174;
 
 /// The tables an ingest writes.
 const INGEST_TABLES: [&str; 13] = [
