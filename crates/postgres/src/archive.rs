@@ -180,26 +180,12 @@ impl Archive for PgArchive {
 /// statistics (`tgsstat` in ASCII).
 pub const STATISTICS_LOCK_KEY: i64 = 0x0074_6773_7374_6174;
 
-/// The tables an ingest writes.
-const INGEST_TABLES: [&str; 13] = [
-    "channels",
-    "captures",
-    "posts",
-    "versions",
-    "sightings",
-    "forwards",
-    "media",
-    "links",
-    "hashtags",
-    "mentions",
-    "countries",
-    "reactions",
-    "entities",
-];
+/// The tables an ingest writes, beside [`VERSION_ROW_TABLES`].
+const INGEST_TABLES: [&str; 4] = ["channels", "captures", "posts", "versions"];
 
-/// Which of [`INGEST_TABLES`] changed enough since their last analysis (by hand or by
-/// autovacuum) to be analysed again: by autovacuum's rule, more than 50 rows plus a tenth of
-/// the table. This session's own counts are sent first (PostgreSQL 15 and later keep them back
+/// Which of the tables an ingest writes ([`INGEST_TABLES`], [`VERSION_ROW_TABLES`]) changed
+/// enough since their last analysis (by hand or by autovacuum) to be analysed again: by
+/// autovacuum's rule, more than 50 rows plus a tenth of the table. This session's own counts are sent first (PostgreSQL 15 and later keep them back
 /// up to a second); other sessions' counts may lag as long, which costs at most a tenth more.
 fn stale_tables(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
     let version: i32 = db
@@ -208,7 +194,11 @@ fn stale_tables(db: &mut Db<'_, Client>) -> Result<Vec<String>> {
     if version >= 150_000 {
         db.exec("SELECT pg_stat_force_next_flush()", &[])?;
     }
-    let tables: Vec<&str> = INGEST_TABLES.to_vec();
+    let tables: Vec<&str> = INGEST_TABLES
+        .iter()
+        .chain(&VERSION_ROW_TABLES)
+        .copied()
+        .collect();
     Ok(db
         .query(
             "SELECT s.relname::text FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
