@@ -60,10 +60,20 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sightings_without_foreign_key",
         sql: include_str!("migrations/0008_sightings_without_foreign_key.sql"),
     },
+    Migration {
+        version: 9,
+        name: "texts_compressed_with_lz4",
+        sql: include_str!("migrations/0009_texts_compressed_with_lz4.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "posts_by_channel",
+        sql: include_str!("migrations/0010_posts_by_channel.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// The key of the session advisory lock held while migrating (`tgscope` in ASCII). Any
 /// process that changes the schema takes it first.

@@ -200,7 +200,7 @@ mod tests {
             for s in statements(m.sql) {
                 assert!(
                     [
-                        "CREATE ", "ALTER ", "UPDATE ", "SELECT ", "INSERT ", "DROP "
+                        "CREATE ", "ALTER ", "UPDATE ", "SELECT ", "INSERT ", "DROP ", "DO ",
                     ]
                     .iter()
                     .any(|word| s.text.starts_with(word)),
