@@ -110,15 +110,11 @@ pub fn ingest_report(out: Out<'_>, report: &IngestReport, format: ReportFmt) -> 
     if !report.passed_over.is_empty() {
         writeln!(
             out,
-            "passed over: {} of the folders that {} not captures (name a file to read it anyway)",
+            "passed over: {} of the folders (not captures, or links leading out of the folder \
+             named; name a file to read it anyway)",
             match report.passed_over.len() {
                 1 => "1 file".to_string(),
                 n => format!("{n} files"),
-            },
-            if report.passed_over.len() == 1 {
-                "is"
-            } else {
-                "are"
             }
         )?;
     }

@@ -225,7 +225,7 @@ pub fn gather_inputs(
     let mut files = Vec::new();
     for named in paths {
         let (taken, passed) = (files.len(), passed_over.len());
-        for (path, found) in expand(std::slice::from_ref(named), archive, skipped) {
+        for (path, found) in expand(std::slice::from_ref(named), archive, skipped, passed_over) {
             match found {
                 Found::Named | Found::ExportFile => files.push(path),
                 Found::InFolder => match not_a_capture(&path) {
@@ -279,7 +279,12 @@ enum Found {
     InFolder,
 }
 
-fn expand(paths: &[PathBuf], archive: &Path, skipped: &mut Vec<Skipped>) -> Vec<(PathBuf, Found)> {
+fn expand(
+    paths: &[PathBuf],
+    archive: &Path,
+    skipped: &mut Vec<Skipped>,
+    passed_over: &mut Vec<Skipped>,
+) -> Vec<(PathBuf, Found)> {
     let archive = fs::canonicalize(archive).ok();
     let mut files = Vec::new();
     for path in paths {
@@ -293,22 +298,58 @@ fn expand(paths: &[PathBuf], archive: &Path, skipped: &mut Vec<Skipped>) -> Vec<
             }),
             Ok(meta) if meta.is_dir() => {
                 let before = files.len();
-                if let Err(e) = walk(path, archive.as_deref(), &mut files) {
+                // Links are followed only within the folder named (canonical: a folder named
+                // through a link is the folder it leads to).
+                let root = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let before_passed = passed_over.len();
+                let walked = Walk {
+                    root: &root,
+                    archive: archive.as_deref(),
+                };
+                if let Err(e) = walked.walk(path, &mut files, passed_over) {
                     skipped.push(Skipped {
                         path: path.clone(),
                         reason: format!("folder cannot be read: {e}"),
                     });
-                } else if files.len() == before {
+                } else if files.len() == before && passed_over.len() == before_passed {
                     skipped.push(Skipped {
                         path: path.clone(),
                         reason: "folder holds no files".to_string(),
                     });
                 }
             }
+            Ok(meta) if !meta.is_file() => skipped.push(Skipped {
+                path: path.clone(),
+                reason: format!(
+                    "{}, not a file: only files and folders are read (a device or a pipe \
+                     would be read without end)",
+                    special_file_kind(&meta)
+                ),
+            }),
             Ok(_) => files.push((path.clone(), Found::Named)),
         }
     }
     files
+}
+
+/// What a path that is neither a file nor a folder is, in words.
+fn special_file_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        } else if kind.is_char_device() {
+            return "a character device";
+        } else if kind.is_block_device() {
+            return "a block device";
+        } else if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// How much of a file found in a folder is read to tell whether it is a capture.
@@ -408,33 +449,82 @@ fn export_files(entries: &[fs::DirEntry]) -> Vec<PathBuf> {
     json
 }
 
-fn walk(dir: &Path, archive: Option<&Path>, out: &mut Vec<(PathBuf, Found)>) -> io::Result<()> {
-    if archive.is_some() && fs::canonicalize(dir).ok().as_deref() == archive {
-        return Ok(());
+/// Why a folder's entry that is a symbolic link is not followed: it is broken, or it leads out
+/// of the folder named (to `/etc/passwd`, say: a folder from a stranger must not make the
+/// archive copy, and a server serve, files from elsewhere). `None` for an entry that is not a
+/// link, or a link to a file within the folder.
+fn link_leaving(path: &Path, root: &Path) -> Option<String> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return None;
     }
-    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    // A Telegram Desktop export folder: its result.json and its pages are the captures; the
-    // media folders beside them are read through them, not as captures of their own.
-    let export_files = export_files(&entries);
-    if !export_files.is_empty() {
-        out.extend(export_files.into_iter().map(|p| (p, Found::ExportFile)));
-        return Ok(());
+    match fs::canonicalize(path) {
+        Err(e) => Some(format!("a link that leads nowhere ({e})")),
+        Ok(target) if !target.starts_with(root) => Some(format!(
+            "a link to {}, outside the folder {}; not followed (name the file itself to read it)",
+            target.display(),
+            root.display()
+        )),
+        Ok(_) => None,
     }
-    for entry in entries {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+}
+
+/// A walk of a folder named on the command line.
+struct Walk<'a> {
+    /// The folder named, canonical: links leading out of it are not followed.
+    root: &'a Path,
+    /// The archive's own folder (canonical), never walked.
+    archive: Option<&'a Path>,
+}
+
+impl Walk<'_> {
+    fn walk(
+        &self,
+        dir: &Path,
+        out: &mut Vec<(PathBuf, Found)>,
+        passed_over: &mut Vec<Skipped>,
+    ) -> io::Result<()> {
+        if self.archive.is_some() && fs::canonicalize(dir).ok().as_deref() == self.archive {
+            return Ok(());
         }
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(&path, archive, out)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            out.push((path, Found::InFolder));
+        let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        // A Telegram Desktop export folder: its result.json and its pages are the captures;
+        // the media folders beside them are read through them, not as captures of their own.
+        let export_files = export_files(&entries);
+        if !export_files.is_empty() {
+            for path in export_files {
+                match link_leaving(&path, self.root) {
+                    Some(reason) => passed_over.push(Skipped { path, reason }),
+                    None => out.push((path, Found::ExportFile)),
+                }
+            }
+            return Ok(());
         }
+        for entry in entries {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                self.walk(&path, out, passed_over)?;
+            } else if kind.is_file() {
+                out.push((path, Found::InFolder));
+            } else if kind.is_symlink() {
+                if let Some(reason) = link_leaving(&path, self.root) {
+                    tracing::warn!("{}: {reason}", path.display());
+                    passed_over.push(Skipped { path, reason });
+                } else if path.is_file() {
+                    // A link to a folder within the folder is not followed: that folder is
+                    // walked as itself.
+                    out.push((path, Found::InFolder));
+                }
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Ingests files and folders into the engine's archive: what [`Engine::ingest`] does, with a

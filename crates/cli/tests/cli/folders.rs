@@ -87,3 +87,97 @@ fn captured_at_dates_a_capture_and_the_captures_list_says_how_it_is_known() {
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--captured-at"), "{}", stderr(&bad));
 }
+
+#[test]
+fn links_leading_out_of_a_folder_are_passed_over_and_links_within_it_are_read() {
+    let a = Archive::new();
+    let capture = std::fs::read(fixture("web-mfa.txt")).expect("fixture");
+    a.write("evidence/web-mfa.txt", &capture);
+    // Outside the folder: a capture-like file and a folder, both reached by links.
+    a.write("elsewhere/secret.txt", "not for the archive\n");
+    a.write(
+        "elsewhere/more/also-secret.txt",
+        "not for the archive either\n",
+    );
+    let link = |target: &str, at: &str| {
+        std::os::unix::fs::symlink(a.path(target), a.path(at)).expect("symlink");
+    };
+    link("elsewhere/secret.txt", "evidence/secret.txt");
+    link("elsewhere/more", "evidence/more");
+    link("evidence/nowhere.txt", "evidence/broken.txt");
+    // Within the folder: a link to its own capture (read, and found already archived).
+    link("evidence/web-mfa.txt", "evidence/same.txt");
+    let out = a.run(["ingest".as_ref(), a.path("evidence").as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    for (name, why) in [
+        ("secret.txt", "outside the folder"),
+        ("more", "outside the folder"),
+        ("broken.txt", "a link that leads nowhere"),
+    ] {
+        assert!(
+            summary
+                .lines()
+                .any(|l| l.starts_with("passed over") && l.contains(name) && l.contains(why)),
+            "{name}: {summary}"
+        );
+    }
+    assert!(!summary.contains("also-secret"), "{summary}");
+    assert!(
+        !summary.contains("skipped ") || summary.contains("skipped: 0"),
+        "{summary}"
+    );
+    let sources: Vec<String> = a
+        .captures()
+        .iter()
+        .map(|c| c["source"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // One capture: the folder's own, read once (through the link within the folder first, in
+    // name order; the file itself is then the same capture).
+    assert_eq!(a.captures().len(), 1, "{sources:?}");
+    assert!(
+        sources[0].ends_with("evidence/same.txt") || sources[0].ends_with("evidence/web-mfa.txt"),
+        "{sources:?}"
+    );
+    let posts = a.ok(["search", "archive"]);
+    assert!(!posts.contains("not for the archive"), "{posts}");
+
+    // A file outside named on the command line is read as asked.
+    let named = a.run(["ingest".as_ref(), a.path("evidence/secret.txt").as_os_str()]);
+    assert_eq!(named.status.code(), Some(0), "{}", stderr(&named));
+    assert_eq!(a.captures().len(), 2);
+}
+
+#[test]
+fn a_pipe_or_a_device_named_is_refused_at_once_as_not_a_file() {
+    let a = Archive::new();
+    let fifo = a.path("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    for (path, kind) in [
+        (fifo.as_os_str(), "a named pipe"),
+        ("/dev/zero".as_ref(), "a character device"),
+        ("/dev/urandom".as_ref(), "a character device"),
+    ] {
+        // Nothing writes to the pipe: reading it would wait for ever, reading a device would
+        // not end.
+        let out = a.run(["ingest".as_ref(), path]);
+        assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+        let said = stdout(&out);
+        assert!(
+            said.contains(&format!("{kind}, not a file")),
+            "{path:?}: {said}{}",
+            stderr(&out)
+        );
+    }
+    assert!(a.captures().is_empty());
+    assert!(
+        std::fs::read_dir(a.path("archive/raw/tmp"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing was copied into the archive's raw folder"
+    );
+}
