@@ -745,6 +745,12 @@ pub struct IngestArgs {
     /// file says, else the ingest time, and each capture records which.
     #[arg(long, value_name = "TIME", value_parser = parse_captured_at)]
     pub captured_at: Option<String>,
+    /// The largest capture read, in MiB: a larger file is refused before a byte of it is read
+    /// or copied into the archive.
+    #[arg(long, value_name = "MIB",
+          default_value_t = tgscope_engine::ingest::DEFAULT_MAX_CAPTURE_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=(1 << 24)))]
+    pub max_capture_size: u64,
     /// How to print the summary.
     #[arg(long, value_enum, default_value = "table")]
     pub report: ReportFmt,

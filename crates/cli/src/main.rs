@@ -158,6 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ..Default::default()
                 },
                 captured_at: a.captured_at.clone(),
+                max_capture_bytes: a.max_capture_size << 20,
                 ..IngestOptions::default()
             };
             let mut bar = progress::Bar::new(cli.quiet);

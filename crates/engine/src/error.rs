@@ -181,4 +181,7 @@ pub(crate) enum InputError {
     Read(String),
     #[error("{0}")]
     Archive(String),
+    /// Refused from what was read so far (binary data, a capture over the size limit).
+    #[error("{0}")]
+    Refused(String),
 }

@@ -57,6 +57,22 @@ pub struct IngestOptions {
     /// [`parse_captured_at`] writes it. It outranks what a file says of itself; `None`: what
     /// the file says, else the ingest time.
     pub captured_at: Option<String>,
+    /// The largest capture read, in bytes (`ingest --max-capture-size`): a file over it is
+    /// refused before a byte of it is read or copied, a stream when it grows past it.
+    pub max_capture_bytes: u64,
+}
+
+/// The default of [`IngestOptions::max_capture_bytes`]: 2 GiB, twice the 1 GB benchmark
+/// export (about 470,000 posts). A larger export is read when the user raises the limit.
+pub const DEFAULT_MAX_CAPTURE_BYTES: u64 = 2 << 30;
+
+/// Why a capture of `size` bytes (or more) is refused under the limit `max`.
+fn over_the_limit(size: u64, max: u64) -> String {
+    format!(
+        "{size} bytes or more, over the largest capture read ({} MiB): raise it with \
+         --max-capture-size",
+        max >> 20
+    )
 }
 
 impl Default for IngestOptions {
@@ -69,6 +85,7 @@ impl Default for IngestOptions {
             read: ReadOptions::default(),
             batch: None,
             captured_at: None,
+            max_capture_bytes: DEFAULT_MAX_CAPTURE_BYTES,
         }
     }
 }
@@ -747,9 +764,10 @@ impl Scanned {
 fn scan_input(
     store: &dyn Archive,
     source: Source<'_>,
-    keep_raw: bool,
+    options: &IngestOptions,
     progress: &mut dyn Progress,
 ) -> Result<Scanned, InputError> {
+    let keep_raw = options.keep_raw;
     let mut file = source.open().map_err(|e| InputError::Open(e.to_string()))?;
     let mut scan = ContentScan::new();
     let raw = if keep_raw {
@@ -791,8 +809,23 @@ fn scan_input(
                     Err(e) => return Err(InputError::Read(format!("at byte {size}: {e}"))),
                 };
                 buf.truncate(n);
+                let head_was_short = size < HEAD_CHECK_BYTES;
                 scan.feed(&buf);
                 size += n as u64;
+                if size > options.max_capture_bytes {
+                    return Err(InputError::Refused(over_the_limit(
+                        size,
+                        options.max_capture_bytes,
+                    )));
+                }
+                // Binary data (or an endless device) is refused from its first block, before
+                // the rest is read and before it is copied (nothing was sent to the copy yet).
+                if head_was_short
+                    && size >= HEAD_CHECK_BYTES
+                    && let Some(refused) = detect::refusal_in_head(&scan)
+                {
+                    return Err(InputError::Refused(refused.to_string()));
+                }
                 progress.advance("hashing", n as u64);
                 if to_hash.send(buf).is_err() {
                     // The hashing thread stopped: its error is the one to report.
@@ -818,6 +851,10 @@ fn scan_input(
 
 /// How many bytes of an input the first pass reads at a time.
 const SCAN_CHUNK: usize = 256 * 1024;
+
+/// After how many bytes the first pass asks whether the input is refused from its head alone
+/// ([`detect::refusal_in_head`]); a shorter input is asked at its end.
+const HEAD_CHECK_BYTES: u64 = 64 * 1024;
 
 /// What one page of a Desktop HTML export passes to the next page of the same export (read in
 /// page order within one run).
@@ -899,7 +936,13 @@ pub(crate) fn ingest_file(
     let path = path_buf.as_path();
     let size = source.size();
     progress.input(path, size);
-    let mut scanned = match scan_input(store, source, options.keep_raw, progress) {
+    if size > options.max_capture_bytes {
+        return Ok(FileOutcome::Skipped(over_the_limit(
+            size,
+            options.max_capture_bytes,
+        )));
+    }
+    let mut scanned = match scan_input(store, source, options, progress) {
         Ok(s) => s,
         Err(InputError::Archive(e)) => return Err(EngineError::Archive(e)),
         Err(e) => return Ok(FileOutcome::Skipped(e.to_string())),

@@ -223,8 +223,22 @@ pub fn check_encoding(scan: &ContentScan) -> Result<(), DetectError> {
     if scan.size == 0 {
         return Err(DetectError::Empty);
     }
+    if let Some(refused) = refusal_in_head(scan) {
+        return Err(refused);
+    }
+    if let Some((byte, line)) = scan.first_invalid_utf8 {
+        return Err(DetectError::NotUtf8 { byte, line });
+    }
+    Ok(())
+}
+
+/// What refuses an input from its first bytes alone, whatever follows them: UTF-16 or UTF-32
+/// text, a binary signature (an image, an archive, an executable), or a NUL byte. The ingest
+/// asks after its first block, so that binary data (or an endless device) is refused before
+/// it is read in full or copied; [`check_encoding`] gives the same answer at the end.
+pub fn refusal_in_head(scan: &ContentScan) -> Option<DetectError> {
     if let Some(wide) = wide_text(&scan.head, scan.first_nul.is_some()) {
-        return Err(DetectError::WideText {
+        return Some(DetectError::WideText {
             encoding: wide.name.to_string(),
             bom: wide.bom,
             iconv: if wide.bom {
@@ -235,21 +249,15 @@ pub fn check_encoding(scan: &ContentScan) -> Result<(), DetectError> {
         });
     }
     if let Some(what) = binary_signature(&scan.head) {
-        return Err(DetectError::Binary {
+        return Some(DetectError::Binary {
             what: what.to_string(),
             byte: 0,
         });
     }
-    if let Some(byte) = scan.first_nul {
-        return Err(DetectError::Binary {
-            what: "a NUL byte".to_string(),
-            byte,
-        });
-    }
-    if let Some((byte, line)) = scan.first_invalid_utf8 {
-        return Err(DetectError::NotUtf8 { byte, line });
-    }
-    Ok(())
+    scan.first_nul.map(|byte| DetectError::Binary {
+        what: "a NUL byte".to_string(),
+        byte,
+    })
 }
 
 /// A UTF-16 or UTF-32 encoding.

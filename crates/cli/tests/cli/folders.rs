@@ -181,3 +181,50 @@ fn a_pipe_or_a_device_named_is_refused_at_once_as_not_a_file() {
         "nothing was copied into the archive's raw folder"
     );
 }
+
+#[test]
+fn a_capture_over_the_size_limit_or_binary_from_its_head_is_refused_before_it_is_copied() {
+    let a = Archive::new();
+    // 3 MiB of a plain-text capture: over a limit of 2 MiB, read under one of 4.
+    let capture = std::fs::read(fixture("web-mfa.txt")).expect("fixture");
+    let mut big = Vec::new();
+    while big.len() < 3 << 20 {
+        big.extend_from_slice(&capture);
+    }
+    let path = a.write("big.txt", &big);
+    let refused = a.run([
+        "ingest".as_ref(),
+        path.as_os_str(),
+        "--max-capture-size".as_ref(),
+        "2".as_ref(),
+    ]);
+    assert_ne!(refused.status.code(), Some(0));
+    let said = stdout(&refused);
+    assert!(
+        said.contains("over the largest capture read (2 MiB): raise it with --max-capture-size"),
+        "{said}{}",
+        stderr(&refused)
+    );
+    assert!(a.captures().is_empty());
+    let taken = a.run([
+        "ingest".as_ref(),
+        path.as_os_str(),
+        "--max-capture-size".as_ref(),
+        "4".as_ref(),
+    ]);
+    assert_eq!(taken.status.code(), Some(0), "{}", stderr(&taken));
+    assert_eq!(a.captures().len(), 1);
+
+    // A regular file without end whose head is binary: the kernel's map of the process's
+    // pages (`/proc/self/pagemap`: eight bytes per page of the address space, hundreds of
+    // gigabytes, mostly NULs; its size says 0). Read in full it would never finish: it is
+    // refused at its first block, as binary data.
+    #[cfg(target_os = "linux")]
+    {
+        let out = a.run(["ingest", "/proc/self/pagemap"]);
+        assert_ne!(out.status.code(), Some(0));
+        let said = stdout(&out);
+        assert!(said.contains("a NUL byte"), "{said}{}", stderr(&out));
+        assert_eq!(a.captures().len(), 1);
+    }
+}
