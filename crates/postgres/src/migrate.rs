@@ -18,58 +18,41 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// A [`Migration`] of `src/migrations/<file>`.
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("migrations/", $file)),
+        }
+    };
+}
+
 /// Every migration, in order. Never edit a released one; add the next.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "archive",
-        sql: include_str!("migrations/0001_archive.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "team",
-        sql: include_str!("migrations/0002_team.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "marks",
-        sql: include_str!("migrations/0003_marks.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "saved_searches",
-        sql: include_str!("migrations/0004_saved_searches.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "parts_without_foreign_keys",
-        sql: include_str!("migrations/0005_parts_without_foreign_keys.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "raw_text_once",
-        sql: include_str!("migrations/0006_raw_text_once.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "version_marks",
-        sql: include_str!("migrations/0007_version_marks.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "sightings_without_foreign_key",
-        sql: include_str!("migrations/0008_sightings_without_foreign_key.sql"),
-    },
-    Migration {
-        version: 9,
-        name: "texts_compressed_with_lz4",
-        sql: include_str!("migrations/0009_texts_compressed_with_lz4.sql"),
-    },
-    Migration {
-        version: 10,
-        name: "posts_by_channel",
-        sql: include_str!("migrations/0010_posts_by_channel.sql"),
-    },
+    migration!(1, "archive", "0001_archive.sql"),
+    migration!(2, "team", "0002_team.sql"),
+    migration!(3, "marks", "0003_marks.sql"),
+    migration!(4, "saved_searches", "0004_saved_searches.sql"),
+    migration!(
+        5,
+        "parts_without_foreign_keys",
+        "0005_parts_without_foreign_keys.sql"
+    ),
+    migration!(6, "raw_text_once", "0006_raw_text_once.sql"),
+    migration!(7, "version_marks", "0007_version_marks.sql"),
+    migration!(
+        8,
+        "sightings_without_foreign_key",
+        "0008_sightings_without_foreign_key.sql"
+    ),
+    migration!(
+        9,
+        "texts_compressed_with_lz4",
+        "0009_texts_compressed_with_lz4.sql"
+    ),
+    migration!(10, "posts_by_channel", "0010_posts_by_channel.sql"),
 ];
 
 /// The schema version this build writes.
