@@ -512,7 +512,10 @@ impl Walk<'_> {
         if !export_files.is_empty() {
             for path in export_files {
                 match link_leaving(&path, self.root) {
-                    Some(reason) => passed_over.push(Skipped { path, reason }),
+                    Some(reason) => {
+                        tracing::warn!("{}: {reason}", path.display());
+                        passed_over.push(Skipped { path, reason });
+                    }
                     None => out.push((path, Found::ExportFile)),
                 }
             }
@@ -809,7 +812,7 @@ fn scan_input(
                     Err(e) => return Err(InputError::Read(format!("at byte {size}: {e}"))),
                 };
                 buf.truncate(n);
-                let head_was_short = size < HEAD_CHECK_BYTES;
+                let head_was_short = !scan.head_complete();
                 scan.feed(&buf);
                 size += n as u64;
                 if size > options.max_capture_bytes {
@@ -821,7 +824,7 @@ fn scan_input(
                 // Binary data (or an endless device) is refused from its first block, before
                 // the rest is read and before it is copied (nothing was sent to the copy yet).
                 if head_was_short
-                    && size >= HEAD_CHECK_BYTES
+                    && scan.head_complete()
                     && let Some(refused) = detect::refusal_in_head(&scan)
                 {
                     return Err(InputError::Refused(refused.to_string()));
@@ -851,10 +854,6 @@ fn scan_input(
 
 /// How many bytes of an input the first pass reads at a time.
 const SCAN_CHUNK: usize = 256 * 1024;
-
-/// After how many bytes the first pass asks whether the input is refused from its head alone
-/// ([`detect::refusal_in_head`]); a shorter input is asked at its end.
-const HEAD_CHECK_BYTES: u64 = 64 * 1024;
 
 /// What one page of a Desktop HTML export passes to the next page of the same export (read in
 /// page order within one run).

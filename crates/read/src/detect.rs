@@ -35,6 +35,12 @@ impl ContentScan {
         }
     }
 
+    /// Whether the head kept for sniffing is full (the first 64 KiB were fed): from then on
+    /// [`refusal_in_head`] gives the answer it would give at the input's end.
+    pub fn head_complete(&self) -> bool {
+        self.head.len() >= HEAD_BYTES
+    }
+
     /// Takes in the next chunk of the input.
     pub fn feed(&mut self, chunk: &[u8]) {
         if self.head.len() < HEAD_BYTES {
