@@ -19,6 +19,7 @@ use tgscope_text::normalize;
 
 use crate::Engine;
 use crate::error::{EngineError, InputError, Result};
+use crate::follow::{self, Follower};
 use tgscope_archive::prelude::*;
 
 /// How many posts a batch holds at most when the options do not say
@@ -60,6 +61,10 @@ pub struct IngestOptions {
     /// The largest capture read, in bytes (`ingest --max-capture-size`): a file over it is
     /// refused before a byte of it is read or copied, a stream when it grows past it.
     pub max_capture_bytes: u64,
+    /// How many new versions the search index and the analyses wait for before each round of
+    /// following the ingest on a thread of their own (`None`: [`follow::ROUND_VERSIONS`]).
+    /// Smaller, they are more current during the ingest and cost more commits.
+    pub follow_every: Option<u64>,
 }
 
 /// The default of [`IngestOptions::max_capture_bytes`]: 2 GiB, twice the 1 GB benchmark
@@ -86,6 +91,7 @@ impl Default for IngestOptions {
             batch: None,
             captured_at: None,
             max_capture_bytes: DEFAULT_MAX_CAPTURE_BYTES,
+            follow_every: None,
         }
     }
 }
@@ -204,6 +210,10 @@ pub struct IngestReport {
     /// capture. A file named on the command line is never passed over.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub passed_over: Vec<Skipped>,
+    /// Rounds in which the search index and the analyses caught up while the ingest wrote
+    /// (see [`IngestOptions::follow_every`]); they are caught up to the end either way.
+    #[serde(skip)]
+    pub following_rounds: u32,
 }
 
 impl IngestReport {
@@ -570,6 +580,19 @@ pub fn run(
     );
     let mut pages = PageChain::default();
     let started = std::time::Instant::now();
+    // The index and the entity analysis follow the ingest on a second handle of the archive
+    // (none on an archive without one: they catch up after it, as below).
+    let follower = match engine.beside() {
+        Ok(Some(other)) if !files.is_empty() => Some(Follower::start(
+            other,
+            options.follow_every.unwrap_or(follow::ROUND_VERSIONS),
+        )),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::info!("the index waits for the ingest: no second handle ({e})");
+            None
+        }
+    };
     for file in files {
         let result = ingest_file_retrying(
             &mut *engine.store,
@@ -614,12 +637,22 @@ pub fn run(
         .collect();
     redated.sort_unstable();
     redated.dedup();
-    // So does the copy analysis, on another handle of the archive and another thread, beside
-    // the index (each of them keeps both cores only part of the time).
-    let beside = engine.beside().unwrap_or_else(|e| {
-        tracing::info!("the copy analysis waits for the index: no second handle ({e})");
-        None
-    });
+    // So does the copy analysis, on the follower's handle of the archive and another thread,
+    // beside the rest of the index (each of them keeps both cores only part of the time).
+    let beside = match follower {
+        Some(follower) => follower.finish().map(|(other, rounds)| {
+            report.following_rounds = rounds;
+            other
+        }),
+        None => engine.beside().unwrap_or_else(|e| {
+            tracing::info!("the copy analysis waits for the index: no second handle ({e})");
+            None
+        }),
+    };
+    phase.done(&format!(
+        "the index following the ingest ({} rounds), its round under way",
+        report.following_rounds
+    ));
     std::thread::scope(|scope| -> Result<()> {
         let copies = beside.map(|mut other| scope.spawn(move || other.update_copies()));
         // With the entity analysis: one read of the new posts, their entities recognised once.

@@ -37,6 +37,7 @@ pub mod error;
 pub mod export;
 pub mod feed;
 pub mod filter;
+mod follow;
 pub mod ingest;
 pub mod narratives;
 pub mod network;
