@@ -191,6 +191,12 @@ pub struct ServeArgs {
     /// The largest capture an editor may upload, in MiB (team mode).
     #[arg(long, default_value_t = 64, value_name = "MIB")]
     pub max_upload_mib: u64,
+    /// Connections served at once; one more is answered 503 (Retry-After) and closed.
+    #[arg(long, default_value_t = 512, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections: u32,
+    /// Seconds a request's head may take to arrive, and a connection may stay idle.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub header_timeout: f64,
 }
 
 /// Orders of search results.

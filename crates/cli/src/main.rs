@@ -590,6 +590,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_upload_bytes: a.max_upload_mib.saturating_mul(1024 * 1024),
                 team: team_mode,
                 opener: team,
+                connections: tgscope_server::listen::ConnectionLimits {
+                    max_connections: a.max_connections as usize,
+                    header_timeout: seconds(a.header_timeout.max(1.0)),
+                    ..Default::default()
+                },
                 ..tgscope_server::ServerConfig::default()
             };
             let quiet = cli.quiet;

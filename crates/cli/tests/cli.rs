@@ -26,6 +26,8 @@ mod export; // export records: every field, CSV columns, --bom, -o
 mod feeds; // feed: read back by feedparser as intended, before and after an edit; errors
 #[path = "cli/folders.rs"]
 mod folders; // a folder's notes passed over and listed; --captured-at and the captures list
+#[path = "cli/heavy.rs"]
+mod heavy; // pages nested to make parsing slow: refused in bounded time, the archive kept
 #[path = "cli/hostile.rs"]
 mod hostile; // CSV cells defused as formulas, control characters escaped on the terminal
 #[path = "cli/ingest.rs"]
@@ -57,6 +59,8 @@ mod real_sample; // the shared samples (skipped when absent, unless TGSCOPE_REQU
 mod search; // search, count and reindex: word forms, filters, formats, bad queries
 #[path = "cli/show.rs"]
 mod show;
+#[path = "cli/starving.rs"]
+mod starving; // serve against clients that would starve it: Ctrl-C, --max-connections
 #[path = "cli/team.rs"]
 mod team; // the archive in PostgreSQL: the same commands give what the embedded archive gives // show ID: clean and raw text, forward, lost links, dates, versions, sightings
 #[path = "cli/users.rs"]

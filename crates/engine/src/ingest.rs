@@ -1221,10 +1221,15 @@ pub(crate) fn ingest_file(
             let mut chunk = Vec::with_capacity(READ_CHUNK);
             for mut item in reader.by_ref() {
                 let failed = item.is_err();
+                let mut cut = None;
                 if let Ok(item) = &mut item {
                     item.drop_nul();
+                    cut = item.cut_long_text();
                 }
                 chunk.push(item);
+                if let Some(warning) = cut {
+                    chunk.push(Ok(ReadItem::Warning(warning)));
+                }
                 if (chunk.len() >= READ_CHUNK || failed)
                     && sender.send(std::mem::take(&mut chunk)).is_err()
                 {

@@ -734,7 +734,60 @@ impl ReadItem {
     }
 }
 
+/// The longest text a post keeps, in bytes. Telegram allows 4,096 characters in a message and
+/// as many in a caption: at most 16 KiB of UTF-8, and 8 KiB for Cyrillic. Eight times the most
+/// is kept; a longer text is cut (see [`CapturedPost::cut_to_limit`]) and the capture's raw
+/// bytes keep all of it. Every later stage (cleaning, extraction, identity, the index, the
+/// analyses) then works on bounded texts, whatever the input.
+pub const MAX_POST_TEXT_BYTES: usize = 128 << 10;
+
+impl ReadItem {
+    /// A post whose text is longer than [`MAX_POST_TEXT_BYTES`] cut to it, and the warning
+    /// that says so, naming the post (its message id, locator and lines); `None` when nothing
+    /// was cut.
+    pub fn cut_long_text(&mut self) -> Option<String> {
+        let ReadItem::Post(post) = self else {
+            return None;
+        };
+        let before = post.cut_to_limit()?;
+        let at = &post.location;
+        let mut name = match post.message_id {
+            Some(id) => format!("message {id}"),
+            None => "a post".to_string(),
+        };
+        if let Some(locator) = at.locator.as_deref().filter(|l| !l.starts_with("line ")) {
+            name.push_str(&format!(" at {locator}"));
+        }
+        if at.line_start > 0 {
+            name.push_str(&format!(" (line {})", at.line_start));
+        }
+        Some(format!(
+            "{name}: its text of {before} bytes is cut to the first {} KiB (Telegram allows \
+             4,096 characters); the raw capture keeps every byte",
+            MAX_POST_TEXT_BYTES >> 10
+        ))
+    }
+}
+
 impl CapturedPost {
+    /// Cuts a text longer than [`MAX_POST_TEXT_BYTES`] at the last character boundary within
+    /// it, with the raw text, and drops what pointed past the cut (formatting, links, tags,
+    /// flags). Returns the text's length in bytes before, when it was cut.
+    pub fn cut_to_limit(&mut self) -> Option<usize> {
+        if self.text.len() <= MAX_POST_TEXT_BYTES && self.raw_text.len() <= MAX_POST_TEXT_BYTES {
+            return None;
+        }
+        let before = self.text.len().max(self.raw_text.len());
+        let end = cut_at_char(&mut self.text);
+        cut_at_char(&mut self.raw_text);
+        self.entities.retain(|e| e.span.end <= end);
+        self.links.retain(|l| l.span.is_none_or(|s| s.end <= end));
+        self.hashtags.retain(|t| t.span.end <= end);
+        self.mentions.retain(|t| t.span.end <= end);
+        self.countries.retain(|c| c.span.end <= end);
+        Some(before)
+    }
+
     fn drop_nul(&mut self) {
         if let Some(c) = &mut self.channel {
             c.drop_nul();
@@ -795,4 +848,18 @@ impl CapturedPost {
         }
         drop_nul_opt(&mut self.location.locator);
     }
+}
+
+/// Cuts `text` to at most [`MAX_POST_TEXT_BYTES`] at a character boundary and frees the rest;
+/// returns its length after.
+fn cut_at_char(text: &mut String) -> usize {
+    if text.len() > MAX_POST_TEXT_BYTES {
+        let end = (0..=MAX_POST_TEXT_BYTES)
+            .rev()
+            .find(|at| text.is_char_boundary(*at))
+            .unwrap_or(0);
+        text.truncate(end);
+        text.shrink_to_fit();
+    }
+    text.len()
 }

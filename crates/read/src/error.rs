@@ -47,6 +47,9 @@ pub enum ReadError {
         /// The format.
         format: tgscope_model::Format,
     },
+    /// An HTML page nested deeper than the parser's budget ([`crate::nesting::MAX_DEPTH`]).
+    #[error("{0}")]
+    TooDeep(crate::nesting::TooDeep),
     /// The input holds NUL bytes: it is binary, not text.
     #[error("binary data (a NUL byte) at byte {byte}")]
     Binary {

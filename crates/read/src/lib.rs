@@ -17,6 +17,8 @@
 //! - [`dump::DumpReader`]: JSON and JSON Lines message dumps of scraping scripts, their fields
 //!   found or mapped ([`dump::FieldMap`]).
 //! - [`text::TextReader`]: plain-text captures (web-view copies and Telegram Desktop copies).
+//! - [`nesting::check`]: the nesting budget every HTML page must fit before it is parsed (the
+//!   parser's time grows with size times depth).
 //! - [`tme::TmeReader`]: pages of t.me's web preview (`t.me/s/<channel>`, single-post widgets),
 //!   saved or fetched, and when a page says it was made ([`Reader::made_at`]).
 //!
@@ -29,6 +31,7 @@ pub mod desktop_json;
 pub mod detect;
 pub mod dump;
 pub mod error;
+pub mod nesting;
 pub mod text;
 pub mod tme;
 

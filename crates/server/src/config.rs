@@ -12,6 +12,7 @@ use tgscope_engine::archive::backend::Archive;
 
 use tgscope_collect::fetch::FetchPolicy;
 
+use crate::listen::ConnectionLimits;
 use crate::sign_in_limit::SignInLimits;
 
 /// The function that opens the archive for an engine of the pool, when it is not the
@@ -93,6 +94,9 @@ pub struct ServerConfig {
     /// Team mode: how the collector of editors' collections behaves (delay between requests,
     /// retries, timeouts), as `tgscope collect`'s defaults.
     pub collect_policy: FetchPolicy,
+    /// The connection loop's limits: time allowed to slow clients, connections at once, the
+    /// grace at shutdown ([`ConnectionLimits`]).
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerConfig {
@@ -117,6 +121,7 @@ impl Default for ServerConfig {
             ],
             collect_base_url: tgscope_collect::DEFAULT_BASE_URL.to_string(),
             collect_policy: FetchPolicy::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }

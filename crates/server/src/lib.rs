@@ -16,7 +16,9 @@
 //! - [`ServerConfig`]: the archive and the limits (engines, query timeout, query length, page
 //!   size, body size).
 //! - [`AppState`] and [`app`]: the router, which tests call without a socket.
-//! - [`serve`] (on a bound listener) and [`run_blocking`] (its own runtime, until Ctrl-C).
+//! - [`serve`] (on a bound listener) and [`run_blocking`] (its own runtime, until Ctrl-C), over
+//!   [`listen`]'s connection loop: time limits on slow clients, a cap on connections, and a
+//!   shutdown that does not wait on idle ones.
 //! - [`problem`]: the one table of error codes, and errors as `application/problem+json`.
 //! - [`pool::EnginePool`]: engines run on blocking threads, each request under a timeout.
 //! - [`evidence`]: captures and media files streamed by SHA-256, resumable by [`range`].
@@ -60,6 +62,7 @@ pub mod evidence;
 pub mod feeds;
 pub mod form;
 pub mod links;
+pub mod listen;
 pub mod narrative_edits;
 pub mod narratives;
 pub mod network;
@@ -392,12 +395,8 @@ async fn serve_state(
     state: AppState,
     listener: tokio::net::TcpListener,
 ) -> Result<(), ServerError> {
-    // The client's address is known to the handlers (the sign-in limit counts per address).
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = state.config.connections;
+    listen::serve_connections(listener, app(state), limits, async {
         // Without a Ctrl-C handler the server runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

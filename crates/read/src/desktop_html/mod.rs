@@ -249,6 +249,10 @@ impl Page<'_> {
             }));
             return None;
         };
+        if let Err(deep) = crate::nesting::check(text) {
+            self.items.push_back(Err(ReadError::TooDeep(deep)));
+            return None;
+        }
         let doc = Html::parse_document(text);
         let title = doc
             .select(&sel.header)

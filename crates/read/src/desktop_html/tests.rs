@@ -190,17 +190,19 @@ fn message_elements_are_located_in_the_bytes() {
 }
 
 #[test]
-fn deeply_nested_markup_does_not_overflow_the_stack() {
-    let mut page = String::from(
-        "<html><body><div class=\"history\"><div class=\"message default clearfix\" id=\"message1\"><div class=\"body\"><div class=\"text\">",
-    );
-    for _ in 0..50_000 {
-        page.push_str("<b>");
-    }
-    page.push_str("deep");
-    page.push_str("</div></div></div></div></body></html>");
+fn deeply_nested_markup_is_read_within_the_budget_and_refused_beyond_it() {
+    let page = |depth: usize| {
+        let mut page = String::from(
+            "<html><body><div class=\"history\"><div class=\"message default clearfix\" id=\"message1\"><div class=\"body\"><div class=\"text\">",
+        );
+        page.push_str(&"<b>".repeat(depth));
+        page.push_str("deep");
+        page.push_str("</div></div></div></div></body></html>");
+        page
+    };
     let items: Vec<_> =
-        DesktopHtmlReader::new(page.as_bytes(), "deep.html", HtmlOptions::default()).collect();
+        DesktopHtmlReader::new(page(400).as_bytes(), "deep.html", HtmlOptions::default())
+            .collect();
     let post = items
         .iter()
         .find_map(|i| match i {
@@ -209,4 +211,13 @@ fn deeply_nested_markup_does_not_overflow_the_stack() {
         })
         .expect("a post");
     assert_eq!(post.text, "deep");
+
+    // 50,000 deep: refused before the parser sees it (no stack to overflow, no quadratic time).
+    let items: Vec<_> =
+        DesktopHtmlReader::new(page(50_000).as_bytes(), "deep.html", HtmlOptions::default())
+            .collect();
+    assert!(
+        matches!(items.as_slice(), [Err(ReadError::TooDeep(deep))] if deep.line == 1),
+        "{items:?}"
+    );
 }

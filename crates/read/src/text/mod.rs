@@ -33,8 +33,10 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// (keeps memory bounded on captures that carry no markers at all).
 const MAX_SEGMENT_LINES: usize = 50_000;
 
-/// The same bound in bytes (long lines fill memory faster than many lines).
-const MAX_SEGMENT_BYTES: u64 = 16 << 20;
+/// The same bound in bytes (long lines fill memory faster than many lines): the longest text a
+/// post keeps, so that a capture without markers is read as posts of at most that size, none
+/// of them cut, and the reader holds no more than that of it at a time.
+const MAX_SEGMENT_BYTES: u64 = tgscope_model::MAX_POST_TEXT_BYTES as u64;
 
 /// How many bytes of post text may wait for a later dated post (see [`MAX_WAITING_POSTS`]).
 const MAX_WAITING_BYTES: usize = 64 << 20;
@@ -254,15 +256,17 @@ impl<R: BufRead> TextReader<R> {
                 // The separator line itself belongs to no post.
             }
             _ => {
-                self.segment.push(line);
-                let bytes = match (self.segment.first(), self.segment.last()) {
-                    (Some(first), Some(last)) => last.end - first.start,
-                    _ => 0,
-                };
-                if self.segment.len() >= MAX_SEGMENT_LINES || bytes >= MAX_SEGMENT_BYTES {
-                    // A capture without any post boundary: read it in bounded pieces.
+                // A capture without any post boundary: read it in bounded pieces, each ended
+                // before the line that would take it past the bound.
+                let over = self.segment.len() >= MAX_SEGMENT_LINES
+                    || self
+                        .segment
+                        .first()
+                        .is_some_and(|first| line.end - first.start > MAX_SEGMENT_BYTES);
+                if over {
                     self.flush_segment();
                 }
+                self.segment.push(line);
             }
         }
     }

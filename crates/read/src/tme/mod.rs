@@ -150,6 +150,10 @@ impl TmeReader {
 
     /// Reads the page's tree: its channel, then its messages in page order.
     fn read(&mut self, text: &str, offsets: ElementOffsets, lines: Lines, prefix: &str) {
+        if let Err(deep) = crate::nesting::check(text) {
+            self.items.push_back(Err(ReadError::TooDeep(deep)));
+            return;
+        }
         let doc = Html::parse_document(text);
         let root = doc.root_element();
         let messages: Vec<_> = root

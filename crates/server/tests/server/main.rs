@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod connections;
 mod copies;
 mod entities;
 mod evidence;
