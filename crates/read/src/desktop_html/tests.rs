@@ -201,8 +201,7 @@ fn deeply_nested_markup_is_read_within_the_budget_and_refused_beyond_it() {
         page
     };
     let items: Vec<_> =
-        DesktopHtmlReader::new(page(400).as_bytes(), "deep.html", HtmlOptions::default())
-            .collect();
+        DesktopHtmlReader::new(page(400).as_bytes(), "deep.html", HtmlOptions::default()).collect();
     let post = items
         .iter()
         .find_map(|i| match i {
