@@ -489,6 +489,13 @@ pub trait Archive:
     /// Starts a write transaction.
     fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>>;
 
+    /// Whether the archive was found where nothing can be written (read-only media, a folder
+    /// without write permission) and opened for reading alone: its derived data (search index,
+    /// analyses) is then read as it stands, never brought up to date.
+    fn read_only(&self) -> bool {
+        false
+    }
+
     /// The capture with this SHA-256, if the archive has it.
     fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>>;
 

@@ -803,7 +803,7 @@ fn open_for_copies(
 
 /// Says when the copy analysis is behind the archive because a writer is at work.
 fn note_copies_catching_up(quiet: bool, engine: &Engine) {
-    if !quiet && engine.copies_catching_up() {
+    if !quiet && engine.copies_catching_up() && !engine.read_only() {
         eprintln!(
             "tgscope: note: an ingest or collection run is at work and the copy analysis is \
              catching up with it: these are the copies found so far"
@@ -812,7 +812,24 @@ fn note_copies_catching_up(quiet: bool, engine: &Engine) {
 }
 
 fn open_existing(archive: &std::path::Path) -> anyhow::Result<Engine> {
-    backend::open_reader(archive)
+    let mut engine = backend::open_reader(archive)?;
+    if engine.read_only() {
+        let stale = engine.stale_derived_data()?;
+        if stale.is_empty() {
+            tracing::info!("the archive is read-only here: read as it stands");
+        } else {
+            tracing::warn!(
+                "the archive is read-only here: its {} {} behind the archive and {} read as \
+                 {} stand{} (it cannot be brought up to date on read-only media)",
+                stale.join(", "),
+                if stale.len() == 1 { "is" } else { "are" },
+                if stale.len() == 1 { "is" } else { "are" },
+                if stale.len() == 1 { "it" } else { "they" },
+                if stale.len() == 1 { "s" } else { "" },
+            );
+        }
+    }
+    Ok(engine)
 }
 
 /// Export records of posts, with their clusters (`cluster`, `copy_of`) and entities.

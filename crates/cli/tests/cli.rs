@@ -53,6 +53,8 @@ mod parquet_export; // export and search as Parquet, read back and compared with
 mod posts; // posts filters (channel, from, tag, dates, paging) and formats
 #[path = "cli/raw.rs"]
 mod raw; // raw captures kept under raw/<aa>/<sha>.zst, or not with --no-keep-raw
+#[path = "cli/read_only.rs"]
+mod read_only; // archives on read-only media: reading commands and serve work, staleness is said
 #[path = "cli/real_sample.rs"]
 mod real_sample; // the shared samples (skipped when absent, unless TGSCOPE_REQUIRE_SAMPLES)
 #[path = "cli/search.rs"]

@@ -62,7 +62,7 @@ pub struct IngestOptions {
     /// refused before a byte of it is read or copied, a stream when it grows past it.
     pub max_capture_bytes: u64,
     /// How many new versions the search index and the analyses wait for before each round of
-    /// following the ingest on a thread of their own (`None`: [`follow::ROUND_VERSIONS`]).
+    /// following the ingest on a thread of their own (`None`: 16,384).
     /// Smaller, they are more current during the ingest and cost more commits.
     pub follow_every: Option<u64>,
 }

@@ -195,6 +195,36 @@ impl Engine {
         self.index_wait = wait;
     }
 
+    /// Whether the archive is read-only here (read-only media, a folder without write
+    /// permission): it is read, and its derived data read as it stands.
+    pub fn read_only(&self) -> bool {
+        self.store.read_only()
+    }
+
+    /// On a read-only archive, the derived data found behind the archive, which answers from
+    /// what it holds (it cannot be brought up to date here); empty when all is current, and
+    /// always on an archive that can be written (its derived data is caught up on open).
+    pub fn stale_derived_data(&mut self) -> Result<Vec<&'static str>> {
+        if !self.read_only() {
+            return Ok(Vec::new());
+        }
+        let mark = self.store.index_mark()?;
+        let mut stale = Vec::new();
+        if self.index_dir_exists() && self.index_behind()?.is_some() {
+            stale.push("search index");
+        }
+        if self.copies_catching_up || self.copies.as_ref().is_some_and(|c| c.mark() != mark) {
+            stale.push("copy analysis");
+        }
+        if self.networks.as_ref().is_some_and(|n| n.mark() != mark) {
+            stale.push("network analysis");
+        }
+        if self.entities.as_ref().is_some_and(|e| e.mark() != mark) {
+            stale.push("entity analysis");
+        }
+        Ok(stale)
+    }
+
     /// The archive directory.
     pub fn dir(&self) -> &Path {
         self.store.dir()

@@ -322,10 +322,30 @@ impl Engine {
         self.dir().join(INDEX_DIR)
     }
 
+    /// Whether the archive has an index folder.
+    pub(crate) fn index_dir_exists(&self) -> bool {
+        self.index_dir().is_dir()
+    }
+
     /// The index, opened (and created) on first use.
     pub(crate) fn index(&mut self) -> Result<&Index> {
         if self.index.is_none() {
-            let index = Index::open_or_create(&self.index_dir()).map_err(EngineError::index)?;
+            let dir = self.index_dir();
+            let index = if self.store.read_only() {
+                // Read as it stands: nothing can be created or rebuilt on read-only media.
+                Index::open_read_only(&dir)
+                    .map_err(EngineError::index)?
+                    .ok_or_else(|| {
+                        EngineError::Archive(format!(
+                            "{}: the archive is read-only and has no search index of this \
+                             version of tgscope to read (tgscope reindex makes one where the \
+                             archive can be written)",
+                            dir.display()
+                        ))
+                    })?
+            } else {
+                Index::open_or_create(&dir).map_err(EngineError::index)?
+            };
             self.index = Some(index);
         }
         self.index

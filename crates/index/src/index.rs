@@ -164,6 +164,44 @@ impl Index {
         })
     }
 
+    /// Opens the index in `dir` on read-only media, without writing a byte (tantivy's locks
+    /// are held in memory): `None` when there is no index there, or one of another schema
+    /// (which only a writer can rebuild).
+    pub fn open_read_only(dir: &Path) -> Result<Option<Index>, IndexError> {
+        let (schema, fields) = schema::build();
+        let tantivy_error = |source| IndexError::Tantivy {
+            path: dir.to_owned(),
+            source,
+        };
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let directory = crate::read_only::ReadOnlyDirectory::new(
+            MmapDirectory::open(dir).map_err(|e| tantivy_error(tantivy::TantivyError::from(e)))?,
+        );
+        if !tantivy::Index::exists(&directory)
+            .map_err(|e| tantivy_error(tantivy::TantivyError::from(e)))?
+        {
+            return Ok(None);
+        }
+        let index = tantivy::Index::open(directory).map_err(tantivy_error)?;
+        if index.schema() != schema {
+            return Ok(None);
+        }
+        crate::schema::WordTokenizer::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error)?;
+        Ok(Some(Index {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            fields,
+        }))
+    }
+
     /// The index directory.
     pub fn dir(&self) -> &Path {
         &self.dir

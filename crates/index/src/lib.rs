@@ -12,7 +12,7 @@
 //! post ids, which the engine maps back to archived posts.
 //!
 //! Main items:
-//! - [`Index`] (`open_or_create`, `meta`, `writer`, `search`, `count_by`, `count_by_each`,
+//! - [`Index`] (`open_or_create`, `open_read_only` for read-only media, `meta`, `writer`, `search`, `count_by`, `count_by_each`,
 //!   `doc_count`) and [`IndexWriter`] (`upsert`, `add_batch`, which analyses a batch of posts
 //!   on every core, `delete`, `clear`, `commit`).
 //! - [`parse_query`] → [`Query`], or a [`QueryError`] with the char position of the problem;
@@ -49,6 +49,7 @@ mod index;
 mod matching;
 pub mod period;
 pub mod query;
+mod read_only;
 mod schema;
 pub mod snippet;
 

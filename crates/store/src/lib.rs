@@ -43,6 +43,8 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     raw: RawStore,
+    /// Opened on read-only media (see [`Store::open_read_only`]).
+    read_only: bool,
 }
 
 impl Store {
@@ -54,7 +56,20 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
-        let mut conn = Connection::open(dir.join(DB_FILE))?;
+        let db = dir.join(DB_FILE);
+        if cannot_write(&db) {
+            return Err(ArchiveError::Io {
+                action: "opening the archive for writing",
+                path: dir.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::ReadOnlyFilesystem,
+                    "it is read-only here (read-only media, or a folder without write \
+                     permission): commands that read it work, while ingest, collect and \
+                     reindex need a copy that can be written",
+                ),
+            });
+        }
+        let mut conn = Connection::open(&db)?;
         configure(&conn)?;
         migrate::migrate(&mut conn, dir)?;
         let raw = RawStore::new(dir);
@@ -63,10 +78,13 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
             raw,
+            read_only: false,
         })
     }
 
-    /// Opens an existing archive for reading only.
+    /// Opens an existing archive for reading only. On read-only media (a snapshot, a
+    /// write-protected disk), where SQLite cannot make the files its log needs, the database
+    /// is opened as immutable: nothing is written or locked, and [`Archive::read_only`] says so.
     pub fn open_read_only(dir: &Path) -> Result<Store> {
         let db = dir.join(DB_FILE);
         if !db.is_file() {
@@ -74,10 +92,15 @@ impl Store {
                 path: dir.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
-            &db,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let (conn, read_only) = if cannot_write(&db) {
+            (open_immutable(dir, &db)?, true)
+        } else {
+            let conn = Connection::open_with_flags(
+                &db,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            (conn, false)
+        };
         conn.busy_timeout(Duration::from_secs(10))?;
         tune_statements(&conn)?;
         let found = migrate::version(&conn)?;
@@ -92,12 +115,76 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
             raw: RawStore::new(dir),
+            read_only,
         })
     }
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Whether the archive's database cannot be written here (read-only media, or no permission):
+/// opening it for appending (which changes nothing) is refused.
+fn cannot_write(db: &Path) -> bool {
+    let refused = |e: std::io::Error| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        )
+    };
+    fs::OpenOptions::new()
+        .append(true)
+        .open(db)
+        .is_err_and(refused)
+}
+
+/// The database of an archive on read-only media, opened as immutable (no log, no locks). A
+/// write-ahead log left beside it (an archive copied while it was written, or whose last writer
+/// was killed) holds commits an immutable database would not see: SQLite reads it when its
+/// index (`-shm`) is there too, and otherwise the archive is refused with what to do.
+fn open_immutable(dir: &Path, db: &Path) -> Result<Connection> {
+    let beside = |suffix: &str| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let wal = beside("-wal");
+    let log_waits = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    if log_waits {
+        if beside("-shm").is_file() {
+            return Ok(Connection::open_with_flags(
+                db,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?);
+        }
+        return Err(ArchiveError::Io {
+            action: "reading an archive on read-only media",
+            path: wal,
+            source: std::io::Error::other(format!(
+                "this log holds changes not yet in the database, and without its index \
+                 (-shm) they cannot be read here: open the archive once where it can be \
+                 written (tgscope --archive {} check), then copy it again",
+                dir.display()
+            )),
+        });
+    }
+    let mut uri = String::from("file:");
+    for byte in db.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(char::from(*byte))
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -134,6 +221,10 @@ impl Archive for Store {
 
     fn writer(&mut self) -> Result<Box<dyn ArchiveWriter + '_>> {
         Ok(Box::new(Writer::begin(&mut self.conn)?))
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
     }
 
     fn capture_by_sha(&self, sha256: &str) -> Result<Option<Capture>> {
