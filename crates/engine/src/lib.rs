@@ -258,6 +258,12 @@ impl Engine {
         Ok(self.store.channels()?)
     }
 
+    /// The archive's mark: it moves whenever a version is added (what derived data and caches
+    /// of the archive's answers are kept up to).
+    pub fn archive_mark(&self) -> Result<i64> {
+        Ok(self.store.index_mark()?)
+    }
+
     /// Counts over the archive.
     pub fn stats(&self) -> Result<Stats> {
         Ok(self.store.stats()?)

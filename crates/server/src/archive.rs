@@ -224,6 +224,70 @@ pub async fn channels(state: &AppState) -> Result<Option<Vec<ChannelSummary>>, A
     }
 }
 
+/// What the home page shows of the archive, as of one archive mark.
+#[derive(Debug, Clone)]
+pub struct HomeFacts {
+    /// The archive's mark these were read at.
+    pub mark: i64,
+    /// Every channel (`None`: there is no archive yet).
+    pub channels: Option<Vec<ChannelSummary>>,
+    /// The hashtags used most.
+    pub hashtags: Vec<TagCount>,
+    /// How many captures there are, and the newest ones.
+    pub captures: (u64, Vec<Capture>),
+}
+
+/// The home page's facts: read once per archive mark and kept (they count every post, which
+/// at a million posts takes seconds), so that the page costs one look at the mark while the
+/// archive does not change. `captures` newest captures are listed.
+pub async fn home_facts(
+    state: &AppState,
+    hashtags: usize,
+    captures: u64,
+) -> Result<Arc<HomeFacts>, ApiError> {
+    let kept = state.home.clone();
+    let read = state
+        .pool
+        .run(move |engine| {
+            let mark = engine.archive_mark()?;
+            if let Some(facts) = kept.lock().ok().and_then(|k| k.clone())
+                && facts.mark == mark
+            {
+                return Ok(facts);
+            }
+            let channels = engine.channels()?;
+            let posts: u64 = channels.iter().map(|c| c.posts).sum();
+            let (hashtags, captures) = if posts > 0 {
+                (
+                    engine.top_hashtags(None, hashtags as u64, 0)?,
+                    engine.newest_captures(captures)?,
+                )
+            } else {
+                (Vec::new(), (0, Vec::new()))
+            };
+            let facts = Arc::new(HomeFacts {
+                mark,
+                channels: Some(channels),
+                hashtags,
+                captures,
+            });
+            if let Ok(mut k) = kept.lock() {
+                *k = Some(facts.clone());
+            }
+            Ok(facts)
+        })
+        .await;
+    match read {
+        Err(PoolError::NoArchive(_)) => Ok(Arc::new(HomeFacts {
+            mark: 0,
+            channels: None,
+            hashtags: Vec::new(),
+            captures: (0, Vec::new()),
+        })),
+        other => Ok(other?),
+    }
+}
+
 /// Every capture's record, in ingest order.
 pub async fn captures(
     state: &AppState,

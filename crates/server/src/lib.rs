@@ -136,6 +136,8 @@ pub struct AppState {
     sign_ins: Arc<sign_in_limit::SignInLimiter>,
     collections: Arc<collections::Collections>,
     config: Arc<ServerConfig>,
+    /// The home page's facts as of the last archive mark they were read at.
+    home: Arc<std::sync::Mutex<Option<Arc<archive::HomeFacts>>>>,
 }
 
 impl AppState {
@@ -154,6 +156,7 @@ impl AppState {
             sign_ins: Arc::new(sign_in_limit::SignInLimiter::new(config.sign_in_limits)),
             collections: Arc::new(collections::Collections::default()),
             config: Arc::new(config),
+            home: Arc::default(),
         }
     }
 

@@ -240,16 +240,11 @@ pub async fn home(State(state): State<AppState>) -> Response {
 }
 
 async fn home_page(state: &AppState) -> Result<HomePage, ApiError> {
-    let all = archive::channels(state).await?.unwrap_or_default();
+    let facts = archive::home_facts(state, 30, HOME_CAPTURES).await?;
+    let all = facts.channels.clone().unwrap_or_default();
     let posts: u64 = all.iter().map(|c| c.posts).sum();
-    let (tags, (capture_count, captures)) = if posts > 0 {
-        (
-            archive::top_hashtags(state, 30, 0).await?,
-            archive::newest_captures(state, HOME_CAPTURES).await?,
-        )
-    } else {
-        (Vec::new(), (0, Vec::new()))
-    };
+    let tags = &facts.hashtags;
+    let (capture_count, captures) = (facts.captures.0, &facts.captures.1);
     let row = |c: &tgscope_engine::ChannelSummary| ChannelRow {
         name: c.channel.name(),
         title: c

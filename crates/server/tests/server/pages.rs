@@ -103,6 +103,55 @@ async fn the_home_page_lists_the_channels_and_has_the_search_form() {
 }
 
 #[tokio::test]
+async fn the_home_page_follows_the_archive_when_it_changes() {
+    // The home page's counts are kept between requests; a later ingest shows at once.
+    let a = archive();
+    let app = router(config(&a.dir));
+    let channels = |reply: &Reply| -> Vec<String> {
+        let doc = page(reply);
+        select(&doc, "ul#channels > li a")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect()
+    };
+    let first = get(&app, "/").await;
+    assert_eq!(
+        get(&app, "/").await.body,
+        first.body,
+        "the same archive, the same page"
+    );
+    assert_eq!(
+        channels(&first),
+        ["/channels/harbor_notes", "/channels/mfa_test"]
+    );
+    let later = a.dir.parent().expect("tmp").join("later.txt");
+    std::fs::write(
+        &later,
+        "Ferry news\nThe night ferry runs again from Friday.\n1.2K views 10:00\n",
+    )
+    .expect("capture");
+    let mut engine = tgscope_engine::Engine::open(&a.dir).expect("archive");
+    let options = tgscope_engine::IngestOptions {
+        channel: Some("ferry_news".into()),
+        ..tgscope_engine::IngestOptions::default()
+    };
+    engine
+        .ingest(&[later], &options, &mut tgscope_engine::NoProgress)
+        .expect("ingest");
+    drop(engine);
+    let after = get(&app, "/").await;
+    assert_eq!(
+        channels(&after),
+        [
+            "/channels/harbor_notes",
+            "/channels/mfa_test",
+            "/channels/ferry_news"
+        ]
+    );
+    assert_eq!(select(&page(&after), "table#captures tbody tr").len(), 4);
+}
+
+#[tokio::test]
 async fn an_empty_archive_shows_the_first_steps_not_an_error() {
     // A directory without an archive, and an archive without posts.
     let tmp = tempfile::TempDir::new().expect("tmp");
