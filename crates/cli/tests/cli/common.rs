@@ -254,3 +254,51 @@ pub fn numbered_capture(posts: u64) -> String {
     }
     text
 }
+
+/// A running `tgscope serve`, killed when dropped.
+pub struct Served {
+    /// The server's process.
+    pub child: std::process::Child,
+    /// Where it listens (`127.0.0.1:PORT`).
+    pub address: String,
+}
+
+impl Served {
+    /// `http://ADDRESS`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `tgscope --archive DIR serve --bind 127.0.0.1:0 ARGS`, once it has said where it listens.
+pub fn serve(dir: &Path, args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tgscope"))
+        .arg("--archive")
+        .arg(dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("the address line");
+    let address = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Served { child, address }
+}

@@ -2,45 +2,7 @@
 //! sinks and records), so a list downloaded from the API and the same list from the command
 //! line are the same bytes in CSV and the same objects in JSON Lines / JSON.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
-use crate::common::{Archive, fixture};
-
-/// A running `tgscope serve`, stopped when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `tgscope serve` over the archive on a free loopback port, and its address.
-fn serve(a: &Archive) -> (Running, String) {
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_tgscope"))
-        .arg("--archive")
-        .arg(&a.dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let server = Running(server);
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("the address line");
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    (server, base)
-}
+use crate::common::{Archive, fixture, serve};
 
 fn get(url: &str) -> String {
     ureq::get(url)
@@ -61,7 +23,8 @@ fn archive() -> Archive {
 #[test]
 fn channels_and_captures_are_the_same_csv_from_the_command_line_and_the_api() {
     let a = archive();
-    let (_server, base) = serve(&a);
+    let server = serve(&a.dir, &[]);
+    let base = server.base();
     for (command, path) in [
         ("channels", "/api/v1/channels"),
         ("captures", "/api/v1/captures"),
@@ -85,7 +48,8 @@ fn channels_and_captures_are_the_same_csv_from_the_command_line_and_the_api() {
 #[test]
 fn channel_and_capture_records_are_the_same_objects_in_json() {
     let a = archive();
-    let (_server, base) = serve(&a);
+    let server = serve(&a.dir, &[]);
+    let base = server.base();
     for (command, path, list, link) in [
         ("channels", "/api/v1/channels", "channels", "api_url"),
         ("captures", "/api/v1/captures", "captures", "raw_url"),
@@ -113,7 +77,8 @@ fn channel_and_capture_records_are_the_same_objects_in_json() {
 #[test]
 fn search_hits_are_the_same_csv_from_the_command_line_and_the_api() {
     let a = archive();
-    let (_server, base) = serve(&a);
+    let server = serve(&a.dir, &[]);
+    let base = server.base();
     let cli = a.ok(["search", "Россия", "--format", "csv"]);
     let api = get(&format!(
         "{base}/api/v1/search?q=%D0%A0%D0%BE%D1%81%D1%81%D0%B8%D1%8F&format=csv&limit=1000"

@@ -6,12 +6,12 @@
 //! The read-only view is a read-only bind mount when the tests run as root, else the archive
 //! with its write permissions removed.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::common::{Archive, fixture, stderr, stdout};
+use crate::common::{Archive, fixture, serve, stderr, stdout};
 
 /// A read-only view of an archive folder, undone when dropped.
 struct ReadOnlyView {
@@ -132,24 +132,8 @@ fn reading_commands_and_serve_work_on_a_read_only_archive() {
     }
 
     // The server too.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tgscope"))
-        .arg("--archive")
-        .arg(&view.path)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("the address line");
-    let address = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .trim_end_matches('/')
-        .to_string();
+    let server = serve(&view.path, &[]);
+    let address = server.address.clone();
     for path in ["/", "/search?q=Russia", "/api/v1/search?q=Russia"] {
         let mut client = TcpStream::connect(&address).expect("connect");
         write!(
@@ -161,8 +145,7 @@ fn reading_commands_and_serve_work_on_a_read_only_archive() {
         client.read_to_string(&mut answer).expect("answer");
         assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     // Writing commands say why they cannot run.
     for args in [
