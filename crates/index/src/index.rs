@@ -150,12 +150,21 @@ impl Index {
                     .map_err(tantivy_error)?
             }
         };
+        Index::wrap(dir, index, fields)
+    }
+
+    /// An opened tantivy index as this crate's: the word tokenizer registered, a reader that
+    /// reloads when told.
+    fn wrap(dir: &Path, index: tantivy::Index, fields: Fields) -> Result<Index, IndexError> {
         crate::schema::WordTokenizer::register(&index);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(tantivy_error)?;
+            .map_err(|source| IndexError::Tantivy {
+                path: dir.to_owned(),
+                source,
+            })?;
         Ok(Index {
             dir: dir.to_owned(),
             index,
@@ -188,18 +197,7 @@ impl Index {
         if index.schema() != schema {
             return Ok(None);
         }
-        crate::schema::WordTokenizer::register(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(tantivy_error)?;
-        Ok(Some(Index {
-            dir: dir.to_owned(),
-            index,
-            reader,
-            fields,
-        }))
+        Index::wrap(dir, index, fields).map(Some)
     }
 
     /// The index directory.
