@@ -54,10 +54,16 @@ const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("migrations/0007_narratives.sql"),
         None,
     ),
+    (
+        8,
+        "ingest_indexes",
+        include_str!("migrations/0008_ingest_indexes.sql"),
+        None,
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub fn migrate(conn: &mut Connection, dir: &Path) -> Result<()> {

@@ -617,6 +617,19 @@ pub(crate) fn check(conn: &Connection) -> Result<Vec<String>> {
             "SELECT COUNT(*) FROM captures c WHERE c.status = 'complete' AND c.posts_seen > 0
                  AND NOT EXISTS (SELECT 1 FROM sightings s WHERE s.capture_id = c.id)",
         ),
+        (
+            "text keys of versions that do not match their version (content_keys)",
+            "SELECT COUNT(*) FROM content_keys k WHERE NOT EXISTS
+                 (SELECT 1 FROM versions v WHERE v.id = k.version_id
+                  AND v.channel_id = k.channel_id AND v.content_key = k.content_key)",
+        ),
+        (
+            "versions missing from the text keys they are marked as covered by (content_keys)",
+            "SELECT COUNT(*) FROM versions v
+                 WHERE v.id <= (SELECT covered FROM content_keys_mark)
+                 AND NOT EXISTS (SELECT 1 FROM content_keys k WHERE k.channel_id = v.channel_id
+                                 AND k.content_key = v.content_key AND k.version_id = v.id)",
+        ),
     ];
     for (what, sql) in checks {
         let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;

@@ -16,6 +16,36 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
 }
 
+impl Writer<'_> {
+    /// Brings `content_keys` up to the versions table: the versions written since the last
+    /// look-up by text key, added in one statement (nothing to do when none were). Look-ups by
+    /// text key are rare (posts without a message id), version writes are not: this keeps the
+    /// cost of the random keys off every write.
+    fn catch_up_content_keys(&self) -> Result<()> {
+        let covered: i64 = self
+            .tx
+            .prepare_cached("SELECT covered FROM content_keys_mark")?
+            .query_row([], |r| r.get(0))?;
+        let newest: i64 = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM versions")?
+            .query_row([], |r| r.get(0))?;
+        if newest > covered {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO content_keys (channel_id, content_key, version_id)
+                     SELECT channel_id, content_key, id FROM versions WHERE id > ?1 AND id <= ?2
+                     ORDER BY channel_id, content_key, id",
+                )?
+                .execute(params![covered, newest])?;
+            self.tx
+                .prepare_cached("UPDATE content_keys_mark SET covered = ?1")?
+                .execute(params![newest])?;
+        }
+        Ok(())
+    }
+}
+
 impl ArchiveWriter for Writer<'_> {
     fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit()?;
@@ -151,16 +181,20 @@ impl PostWrites for Writer<'_> {
                 )?
                 .query_row(params![post, content_key], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?,
-            None => self
-                .tx
-                .prepare_cached(
-                    "SELECT post_id, id FROM versions WHERE channel_id = ?1 AND content_key = ?2
-                     ORDER BY id LIMIT 1",
-                )?
-                .query_row(params![channel_id, content_key], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?,
+            None => {
+                self.catch_up_content_keys()?;
+                self.tx
+                    .prepare_cached(
+                        "SELECT v.post_id, v.id FROM content_keys k
+                         JOIN versions v ON v.id = k.version_id
+                         WHERE k.channel_id = ?1 AND k.content_key = ?2
+                         ORDER BY k.version_id LIMIT 1",
+                    )?
+                    .query_row(params![channel_id, content_key], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?
+            }
         };
         Ok(found)
     }
@@ -170,12 +204,15 @@ impl PostWrites for Writer<'_> {
         channel_id: i64,
         content_key: &str,
     ) -> Result<Option<(i64, i64)>> {
+        self.catch_up_content_keys()?;
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT v.post_id, v.id FROM versions v JOIN posts p ON p.id = v.post_id
-                 WHERE v.channel_id = ?1 AND v.content_key = ?2 AND p.message_id IS NULL
-                 ORDER BY v.id LIMIT 1",
+                "SELECT v.post_id, v.id FROM content_keys k
+                 JOIN versions v ON v.id = k.version_id
+                 JOIN posts p ON p.id = v.post_id
+                 WHERE k.channel_id = ?1 AND k.content_key = ?2 AND p.message_id IS NULL
+                 ORDER BY k.version_id LIMIT 1",
             )?
             .query_row(params![channel_id, content_key], |r| {
                 Ok((r.get(0)?, r.get(1)?))

@@ -183,6 +183,80 @@ fn versions_are_added_never_overwritten_and_sightings_are_unique_per_position() 
     assert!(store.check().expect("check").is_empty());
 }
 
+/// Posts without a message id are matched by their text's key among every version of their
+/// channel: the look-up sees versions written in earlier transactions, in its own, and after it,
+/// never one of another channel, and the consistency check vouches for what it read.
+#[test]
+fn text_key_look_ups_see_every_version_of_the_channel_whenever_it_was_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("open");
+    let sha = sha256_hex(b"keys");
+    let w = store.writer().expect("writer");
+    let a = w.ensure_channel(&ChannelRef::named("a")).expect("a");
+    let b = w.ensure_channel(&ChannelRef::named("b")).expect("b");
+    let c = w.insert_capture(&capture(&sha)).expect("capture");
+    let with_id = w.insert_post(a, Some(7), "l", "t", c).expect("post 7");
+    let v_with_id = w
+        .insert_version(with_id, a, "shared", &post("with id"), c, None)
+        .expect("version");
+    let other = w.insert_post(b, Some(1), "l", "t", c).expect("post in b");
+    let v_other = w
+        .insert_version(other, b, "only-b", &post("in b"), c, None)
+        .expect("version in b");
+    w.commit().expect("commit");
+
+    let w = store.writer().expect("writer");
+    assert_eq!(
+        w.version_by_key(a, None, "shared").expect("lookup"),
+        Some((with_id, v_with_id)),
+        "a version committed before the look-up"
+    );
+    assert_eq!(w.version_by_key(a, None, "only-b").expect("lookup"), None);
+    assert_eq!(
+        w.version_by_key(b, None, "only-b").expect("lookup"),
+        Some((other, v_other))
+    );
+    assert_eq!(
+        w.id_less_version_by_key(a, "shared").expect("lookup"),
+        None,
+        "the post has a message id"
+    );
+    // Written after the first look-up, in the same transaction.
+    let id_less = w.insert_post(a, None, "l", "t", c).expect("id-less post");
+    let v_id_less = w
+        .insert_version(id_less, a, "copied", &post("no id"), c, None)
+        .expect("version");
+    assert_eq!(
+        w.id_less_version_by_key(a, "copied").expect("lookup"),
+        Some((id_less, v_id_less))
+    );
+    assert_eq!(
+        w.version_by_key(a, None, "copied").expect("lookup"),
+        Some((id_less, v_id_less))
+    );
+    w.commit().expect("commit");
+    let problems = store.check().expect("check");
+    assert!(
+        problems.iter().all(|p| !p.contains("content_keys")),
+        "{problems:?}"
+    );
+
+    // A lost key is a problem `check` names.
+    drop(store);
+    rusqlite::Connection::open(dir.path().join(tgscope_store::DB_FILE))
+        .expect("the database")
+        .execute("DELETE FROM content_keys WHERE content_key = 'copied'", [])
+        .expect("delete");
+    let store = Store::open(dir.path()).expect("reopen");
+    let problems = store.check().expect("check");
+    let keys: Vec<&String> = problems
+        .iter()
+        .filter(|p| p.contains("content_keys"))
+        .collect();
+    assert_eq!(keys.len(), 1, "{problems:?}");
+    assert!(keys[0].starts_with("1 versions missing"), "{problems:?}");
+}
+
 #[test]
 fn a_rolled_back_writer_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
