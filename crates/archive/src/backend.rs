@@ -150,8 +150,9 @@ pub trait FeedReads {
     /// The dates of these posts' current versions (those the archive has), in post order.
     fn post_dates(&self, post_ids: &[i64]) -> Result<Vec<PostDate>>;
 
-    /// The current text of the posts with a version newer than `after_mark`, in post order.
-    fn post_texts_after(&self, after_mark: i64) -> Result<Vec<PostText>>;
+    /// The current text of the posts with a version newer than `after_mark` and not newer than
+    /// `up_to` (a window of the archive's marks), in post order.
+    fn post_texts_after(&self, after_mark: i64, up_to: i64) -> Result<Vec<PostText>>;
 
     /// Calls `f` for each selected post as the index needs it, in post order, until it breaks.
     fn walk_posts_for_index(

@@ -47,6 +47,40 @@ pub struct CopyUpdate {
 }
 
 /// The parameters a user may change, as the archive keeps them (JSON).
+/// The windows of marks an update of the copy analysis reads its changed posts in: a few
+/// thousand versions at first, then wider while a window's texts stay small and narrower when
+/// they grow large, so that the texts held at once stay near [`CopyWindow::TEXT_BYTES`]
+/// whatever the posts' sizes (a post's text is at most `MAX_POST_TEXT_BYTES`).
+struct CopyWindow {
+    marks: i64,
+}
+
+impl CopyWindow {
+    /// The texts one window should hold, about.
+    const TEXT_BYTES: usize = 32 << 20;
+    const FIRST: i64 = 4096;
+    const MIN: i64 = 64;
+    const MAX: i64 = 1 << 18;
+
+    fn new() -> CopyWindow {
+        CopyWindow { marks: Self::FIRST }
+    }
+
+    /// The next window after `from`, up to `mark` at most.
+    fn next(&self, from: i64, mark: i64) -> (i64, i64) {
+        (from, from.saturating_add(self.marks).min(mark))
+    }
+
+    /// Adjusts the width after a window that held `bytes` of text.
+    fn learn(&mut self, bytes: usize) {
+        if bytes > 2 * Self::TEXT_BYTES {
+            self.marks = (self.marks / 2).max(Self::MIN);
+        } else if bytes < Self::TEXT_BYTES / 2 {
+            self.marks = self.marks.saturating_mul(2).min(Self::MAX);
+        }
+    }
+}
+
 fn params_to_json(p: &Params) -> String {
     serde_json::json!({
         "jaccard": p.jaccard,
@@ -595,23 +629,31 @@ impl Engine {
         let mut report = CopyUpdate::default();
         let state = match self.copies.take().map(Arc::unwrap_or_clone) {
             Some(mut state) if *state.params() == params && state.mark() <= mark => {
-                if state.mark() < mark {
+                // The posts changed since the analysis's mark, a window of marks at a time, so
+                // that no more than a window's texts are held (an ingest's follower catches up
+                // half the archive at once). The analysis after each window is the one a
+                // rebuild at that window's end would give.
+                let mut window = CopyWindow::new();
+                while state.mark() < mark {
+                    let (from, to) = window.next(state.mark(), mark);
                     let changed: Vec<CopyPost> = self
                         .store
-                        .post_texts_after(state.mark())?
+                        .post_texts_after(from, to)?
                         .into_iter()
                         .map(copy_post)
                         .collect();
+                    window.learn(changed.iter().map(|p| p.text.len()).sum());
                     let store = &self.store;
                     let mut fetch = |ids: &[i64]| -> Result<Vec<CopyPost>> {
                         Ok(store.post_texts(ids)?.into_iter().map(copy_post).collect())
                     };
-                    let done = state.update(mark, changed, &mut fetch)?;
-                    report.compared = done.compared;
+                    let done = state.update(to, changed, &mut fetch)?;
+                    report.compared += done.compared;
                     if done.needs_rebuild {
                         state = self.rebuild_copies(params, mark)?;
                         report.rebuilt = true;
                         report.compared = state.post_count() as u64;
+                        break;
                     }
                 }
                 state
@@ -1090,6 +1132,29 @@ fn clusters_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_windows_widen_while_texts_are_small_and_narrow_when_they_are_large() {
+        let mut w = CopyWindow::new();
+        assert_eq!(w.next(100, 1_000_000), (100, 100 + CopyWindow::FIRST));
+        assert_eq!(w.next(100, 200), (100, 200), "never past the mark");
+        w.learn(1 << 20);
+        assert_eq!(w.next(0, i64::MAX).1, 2 * CopyWindow::FIRST);
+        w.learn(CopyWindow::TEXT_BYTES);
+        assert_eq!(
+            w.next(0, i64::MAX).1,
+            2 * CopyWindow::FIRST,
+            "about right: kept"
+        );
+        for _ in 0..64 {
+            w.learn(1 << 30);
+        }
+        assert_eq!(w.next(0, i64::MAX).1, CopyWindow::MIN);
+        for _ in 0..64 {
+            w.learn(0);
+        }
+        assert_eq!(w.next(0, i64::MAX).1, CopyWindow::MAX);
+    }
 
     #[test]
     fn chosen_parameters_survive_the_round_trip_and_bad_ones_are_refused() {

@@ -144,3 +144,34 @@ fn the_index_and_analyses_that_followed_an_ingest_equal_their_rebuild() {
 fn remove(path: &Path) {
     std::fs::remove_dir_all(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
+
+/// The copy analysis catches up on what an ingest added a window of marks at a time (so that
+/// it holds a window's texts, not the ingest's): 6,000 posts after the analysis was made take
+/// more than one window, and what it answers after is what its rebuild answers.
+#[test]
+fn a_copy_analysis_caught_up_in_windows_equals_its_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    let (a, b) = (tmp.path().join("a.jsonl"), tmp.path().join("b.jsonl"));
+    std::fs::write(&a, dump(50, 1)).unwrap();
+    std::fs::write(&b, dump(6_000, 2)).unwrap();
+    let mut engine = Engine::open(&dir).unwrap();
+    for (file, channel) in [(&a, "follow_a"), (&b, "follow_b")] {
+        let options = IngestOptions {
+            channel: Some(channel.into()),
+            follow_every: Some(u64::MAX),
+            ..IngestOptions::default()
+        };
+        let report = engine
+            .ingest(std::slice::from_ref(file), &options, &mut NoProgress)
+            .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!(report.following_rounds, 0);
+    }
+    let caught_up = answers(&mut engine);
+    assert!(caught_up.contains("clusters: [("), "{caught_up}");
+    drop(engine);
+    remove(&dir.join("copies"));
+    let mut rebuilt = Engine::open_existing(&dir).unwrap();
+    assert_eq!(answers(&mut rebuilt), caught_up);
+}

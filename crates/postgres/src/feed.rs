@@ -88,7 +88,7 @@ impl FeedReads for PgArchive {
         })
     }
 
-    fn post_texts_after(&self, after_mark: i64) -> Result<Vec<PostText>> {
+    fn post_texts_after(&self, after_mark: i64, up_to: i64) -> Result<Vec<PostText>> {
         self.db(|db| {
             Ok(db
                 .query(
@@ -97,9 +97,9 @@ impl FeedReads for PgArchive {
                          AND v.channel_id = p.channel_id
                      WHERE (p.id, p.channel_id) IN
                          (SELECT n.post_id, n.channel_id FROM version_marks n
-                          WHERE n.mark > $1)
+                          WHERE n.mark > $1 AND n.mark <= $2)
                      ORDER BY p.id",
-                    &[&after_mark],
+                    &[&after_mark, &up_to],
                 )?
                 .iter()
                 .map(post_text)

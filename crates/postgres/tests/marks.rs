@@ -113,7 +113,7 @@ fn a_reader_catching_up_by_the_mark_misses_no_version_committed_late() -> anyhow
     assert_eq!(changed.len(), 1);
     assert_eq!(
         reader
-            .post_texts_after(mark)?
+            .post_texts_after(mark, later)?
             .iter()
             .map(|p| p.text.as_str())
             .collect::<Vec<_>>(),

@@ -11,6 +11,11 @@ use tgscope_archive::prelude::*;
 use tgscope_archive::{NetworkRow, PostDate, PostForIndex, PostText};
 use tgscope_archive::{PostSelection, Result};
 
+/// The posts with a version newer than the mark `?1`: found from the versions after the mark (a
+/// range of their ids), not by asking each post of the archive (which made every round of an
+/// index that follows an ingest read the whole posts table).
+const AFTER_MARK: &str = "p.id IN (SELECT n.post_id FROM versions n WHERE n.id > ?1)";
+
 impl FeedReads for Store {
     fn index_mark(&self) -> Result<i64> {
         Ok(self
@@ -71,15 +76,15 @@ impl FeedReads for Store {
         Ok(out)
     }
 
-    fn post_texts_after(&self, after_mark: i64) -> Result<Vec<PostText>> {
+    fn post_texts_after(&self, after_mark: i64, up_to: i64) -> Result<Vec<PostText>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT p.id, p.channel_id, v.text
              FROM posts p JOIN versions v ON v.id = p.current_version_id
-             WHERE EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)
+             WHERE p.id IN (SELECT n.post_id FROM versions n WHERE n.id > ?1 AND n.id <= ?2)
              ORDER BY p.id",
         )?;
-        let rows = stmt.query_map(params![after_mark], post_text)?;
+        let rows = stmt.query_map(params![after_mark, up_to], post_text)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
     fn walk_posts_for_index(
@@ -89,10 +94,9 @@ impl FeedReads for Store {
     ) -> Result<()> {
         let conn = self.conn();
         let (filter, param) = match which {
-            PostSelection::AfterMark(after_mark) => (
-                "?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)",
-                rusqlite::types::Value::Integer(after_mark),
-            ),
+            PostSelection::AfterMark(after_mark) => {
+                (AFTER_MARK, rusqlite::types::Value::Integer(after_mark))
+            }
             PostSelection::Posts(ids) => (
                 "p.id IN (SELECT value FROM json_each(?1))",
                 rusqlite::types::Value::Text(
@@ -189,10 +193,7 @@ impl FeedReads for Store {
     ) -> Result<()> {
         let conn = self.conn();
         let (filter, param) = match which {
-            PostSelection::AfterMark(mark) => (
-                "?1 = 0 OR EXISTS (SELECT 1 FROM versions n WHERE n.post_id = p.id AND n.id > ?1)",
-                rusqlite::types::Value::Integer(mark),
-            ),
+            PostSelection::AfterMark(mark) => (AFTER_MARK, rusqlite::types::Value::Integer(mark)),
             PostSelection::Posts(ids) => (
                 "p.id IN (SELECT value FROM json_each(?1))",
                 rusqlite::types::Value::Text(
