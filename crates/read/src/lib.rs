@@ -31,6 +31,8 @@ pub mod desktop_json;
 pub mod detect;
 pub mod dump;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod nesting;
 pub mod text;
 pub mod tme;
