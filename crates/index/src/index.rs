@@ -153,6 +153,13 @@ impl Index {
         Index::wrap(dir, index, fields)
     }
 
+    /// An empty index in memory, for the query fuzz target's driver ([`crate::fuzzing`]):
+    /// nothing on disk, nothing left behind.
+    pub(crate) fn in_memory() -> Result<Index, IndexError> {
+        let (schema, fields) = schema::build();
+        Index::wrap(Path::new(""), tantivy::Index::create_in_ram(schema), fields)
+    }
+
     /// An opened tantivy index as this crate's: the word tokenizer registered, a reader that
     /// reloads when told.
     fn wrap(dir: &Path, index: tantivy::Index, fields: Fields) -> Result<Index, IndexError> {

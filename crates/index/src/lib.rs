@@ -45,6 +45,8 @@ mod compile;
 pub mod entity;
 pub mod error;
 mod exclusion;
+#[doc(hidden)]
+pub mod fuzzing;
 mod index;
 mod matching;
 pub mod period;
