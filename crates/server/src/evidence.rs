@@ -134,10 +134,14 @@ pub async fn capture_raw(
         ("Range" = Option<String>, Header, description = "One byte range (`bytes=1000-`)"),
     ),
     responses(
-        (status = 200, description = "The file: inline for JPEG, PNG, GIF and WebP images, \
-            else an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file: inline for JPEG, PNG, GIF and WebP images (by \
+            their bytes), else an attachment", content((Vec<u8> = "application/octet-stream"),
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"),
+            (Vec<u8> = "image/webp"))),
         (status = 206, description = "The one byte range the `Range` header asks for \
-            (`Content-Range` says which)", content_type = "application/octet-stream", body = Vec<u8>),
+            (`Content-Range` says which), of the type the whole file has", content(
+            (Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
         (status = 304, description = "The client's `If-None-Match` already names it"),
         (status = 416, description = "`range_not_satisfiable`: the range starts past the end",
             body = Problem, content_type = "application/problem+json"),

@@ -233,6 +233,53 @@ async fn kept_media_are_served_images_inline_and_the_rest_as_attachments() {
     );
 }
 
+/// The media types the OpenAPI document lists for the answer `status` of `GET path`.
+fn documented_types(doc: &serde_json::Value, path: &str, status: u16) -> Vec<String> {
+    doc["paths"][path]["get"]["responses"][status.to_string()]["content"]
+        .as_object()
+        .map(|content| content.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Found by schemathesis (.ci/schemathesis): a kept image was served as `image/gif` or
+/// `image/png` while the OpenAPI document listed only `application/octet-stream` for media.
+#[tokio::test]
+async fn media_are_served_in_a_type_the_openapi_document_lists() {
+    let tmp = tempfile::TempDir::new().expect("tmp");
+    let export = tmp.path().join("export");
+    std::fs::create_dir_all(export.join("photos")).expect("photos");
+    std::fs::create_dir_all(export.join("files")).expect("files");
+    std::fs::write(export.join("photos/photo_1.jpg"), GIF).expect("photo");
+    std::fs::write(export.join("files/page.html"), PAGE).expect("page");
+    std::fs::write(export.join("result.json"), EXPORT).expect("export");
+    let dir = tmp.path().join("archive");
+    let mut engine = Engine::open(&dir).expect("archive");
+    engine
+        .ingest(
+            &[export.join("result.json")],
+            &IngestOptions::default(),
+            &mut NoProgress,
+        )
+        .expect("ingest");
+    drop(engine);
+    let app = router(config(&dir));
+    let doc = get(&app, "/api/openapi.json").await.json();
+    let route = "/api/v1/media/{sha256}";
+    for file in [GIF, PAGE] {
+        let uri = format!("/api/v1/media/{}", sha256(file));
+        for range in [None, Some("bytes=2-5")] {
+            let headers: Vec<(&str, &str)> = range.map(|r| ("range", r)).into_iter().collect();
+            let (status, headers, _) = get_with(&app, &uri, &headers).await;
+            let sent = headers["content-type"].to_str().expect("a content type");
+            let listed = documented_types(&doc, route, status.as_u16());
+            assert!(
+                listed.iter().any(|t| t == sent),
+                "{uri} {range:?}: {status} as {sent}, the document lists {listed:?}"
+            );
+        }
+    }
+}
+
 /// A Desktop export whose one post carries a document of `size` bytes; the archive it was
 /// ingested into, and the document's bytes.
 fn archive_with_document(root: &std::path::Path, size: usize) -> (std::path::PathBuf, Vec<u8>) {
