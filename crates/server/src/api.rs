@@ -227,6 +227,7 @@ pub struct SearchParams {
     pub cursor: Option<String>,
     /// Results per page (default 20, at most the server's maximum; with `format=csv`, every
     /// result up to the server's download maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// Also count the matches per `day`, `week` or `month` (`counts` in the response; with
     /// `format=csv`, the CSV is these counts, `period,count`, instead of the results).
@@ -378,6 +379,7 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// Items per page (default 20, at most the server's maximum; with `format=csv`, every item
     /// up to the server's download maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// `json` (the default) or `csv`.
     pub format: Option<String>,
@@ -560,6 +562,7 @@ async fn channel_activity(
 #[into_params(parameter_in = Query)]
 pub struct TopParams {
     /// How many (default 20, at most the server's maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// `json` (the default) or `csv`.
     pub format: Option<String>,
@@ -692,6 +695,7 @@ pub struct HashtagParams {
     /// The `next_cursor` of the previous page of posts.
     pub cursor: Option<String>,
     /// Posts per page (default 20, at most the server's maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// `json` (the default) or `csv` (its posts, as search results).
     pub format: Option<String>,
@@ -862,6 +866,7 @@ pub struct ClustersParams {
     pub cursor: Option<String>,
     /// Clusters per page (default 20, at most the server's maximum; with `format=csv`, every
     /// cluster up to the server's download maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// `json` (the default) or `csv`.
     pub format: Option<String>,

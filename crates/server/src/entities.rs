@@ -94,6 +94,7 @@ pub struct EntitiesParams {
     pub by: Option<String>,
     /// Entities per page (default 20, at most the server's maximum; with `format=csv`, every
     /// entity up to the server's download maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -379,6 +380,7 @@ pub struct FacetsParams {
     /// The query, in the query language of docs/search.md (as `/api/v1/search` takes it).
     pub q: Option<String>,
     /// Entities of each kind (default 10, at most the server's page maximum).
+    #[param(minimum = 1)]
     pub per_kind: Option<usize>,
 }
 

@@ -46,7 +46,8 @@ fn sha256_of(text: &str) -> Result<String, ApiError> {
     path = "/api/v1/captures/{sha256}/raw",
     tag = "captures",
     params(
-        ("sha256" = String, Path, description = "The capture's SHA-256 (64 hex digits)"),
+        ("sha256" = String, Path, description = "The capture's SHA-256 (64 hex digits)",
+            pattern = "^[0-9a-fA-F]{64}$"),
         ("Range" = Option<String>, Header, description = "One byte range (`bytes=1000-`), to \
             resume a download; several ranges or an `If-Range` other than the ETag get the \
             whole file"),
@@ -130,7 +131,8 @@ pub async fn capture_raw(
     path = "/api/v1/media/{sha256}",
     tag = "posts",
     params(
-        ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)"),
+        ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)",
+            pattern = "^[0-9a-fA-F]{64}$"),
         ("Range" = Option<String>, Header, description = "One byte range (`bytes=1000-`)"),
     ),
     responses(

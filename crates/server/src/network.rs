@@ -765,6 +765,7 @@ pub struct HashtagTableParams {
     /// Count posts per `day`, `week` or `month` (the default).
     pub by: Option<String>,
     /// Tags per page (default 20, at most the server's maximum).
+    #[param(minimum = 1)]
     pub limit: Option<usize>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -417,6 +417,52 @@ async fn lists_download_as_csv_with_the_next_page_in_a_link_header() {
     }
 }
 
+/// Found by schemathesis (.ci/schemathesis): the document allowed `limit=0` (and
+/// `per_kind=0`), which the server refuses, and any text as a SHA-256. A parameter's schema
+/// says what the server takes: a page of at least one, and 64 hexadecimal digits.
+#[tokio::test]
+async fn parameters_are_documented_as_the_server_takes_them() {
+    let a = archive();
+    let app = router(config(&a.dir));
+    let doc = get(&app, "/api/openapi.json").await.json();
+    let mut pages = 0;
+    let mut hashes = 0;
+    for (path, methods) in doc["paths"].as_object().expect("paths") {
+        for parameter in methods["get"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let name = parameter["name"].as_str().expect("a name");
+            let schema = &parameter["schema"];
+            if matches!(name, "limit" | "per_kind") {
+                pages += 1;
+                assert_eq!(schema["minimum"], 1, "{path} {name}: {schema}");
+                let zero = if path.contains('{') {
+                    continue;
+                } else if path.ends_with("/search") || path.ends_with("/search/facets") {
+                    format!("{path}?q=harbor&{name}=0")
+                } else {
+                    format!("{path}?{name}=0")
+                };
+                assert_eq!(
+                    get_status(&app, &zero).await,
+                    StatusCode::BAD_REQUEST,
+                    "{zero}"
+                );
+            }
+            if name == "sha256" {
+                hashes += 1;
+                assert_eq!(schema["pattern"], "^[0-9a-fA-F]{64}$", "{path}: {schema}");
+            }
+        }
+    }
+    assert!(
+        pages >= 9 && hashes == 2,
+        "{pages} page sizes, {hashes} hashes"
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_document_parses_and_lists_every_route() {
     let a = archive();
