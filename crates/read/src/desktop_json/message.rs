@@ -416,14 +416,20 @@ fn text_problem(raw: &RawMessage) -> Option<String> {
     }
 }
 
-/// The runs of a message's text: `text_entities` when present, else the `text` array; and how
-/// many parts of a `text` array were neither text nor a run (left out).
-fn runs<'a>(raw: &mut RawMessage<'a>) -> (Vec<RawEntity<'a>>, usize) {
+/// The runs of a message's text: `text_entities` when present, else the `text` array; how
+/// many parts of a `text` array were neither text nor a run (left out); and why a `text` array
+/// could not be read at all, when it could not (nested deeper than serde_json's 128 levels).
+fn runs<'a>(raw: &mut RawMessage<'a>) -> (Vec<RawEntity<'a>>, usize, Option<String>) {
     if let Some(entities) = raw.text_entities.take() {
-        return (entities, 0);
+        return (entities, 0, None);
     }
     let mut left_out = 0;
-    let runs = match text_value(raw) {
+    let parsed = raw.text.map(|t| serde_json::from_str::<Value>(t.get()));
+    let unreadable = match (&parsed, raw.text) {
+        (Some(Err(e)), Some(text)) if kind_of(text) == "a list" => Some(e.to_string()),
+        _ => None,
+    };
+    let runs = match parsed.and_then(Result::ok) {
         Some(Value::String(s)) => vec![RawEntity {
             kind: Some("plain".into()),
             text: s.into(),
@@ -454,7 +460,7 @@ fn runs<'a>(raw: &mut RawMessage<'a>) -> (Vec<RawEntity<'a>>, usize) {
             .collect(),
         _ => Vec::new(),
     };
-    (runs, left_out)
+    (runs, left_out, unreadable)
 }
 
 /// How warnings name a message: by its id and place in the export, or by its place and byte
@@ -657,7 +663,16 @@ pub fn convert(
     let media = media_of(&raw, &mut |w| warn(&mut items, format!("{}: {w}", place())));
     post.media = media;
     // Text: the runs joined give the raw text; clean text and entity spans follow.
-    let (runs, left_out) = runs(&mut raw);
+    let (runs, left_out, unreadable) = runs(&mut raw);
+    if let Some(why) = unreadable {
+        warn(
+            &mut items,
+            format!(
+                "{}: its text, a list, cannot be read ({why}); the message is read without text",
+                place()
+            ),
+        );
+    }
     if left_out > 0 {
         warn(
             &mut items,
