@@ -51,18 +51,19 @@ pub struct CopyUpdate {
 /// thousand versions at first, then wider while a window's texts stay small and narrower when
 /// they grow large, so that the texts held at once stay near [`CopyWindow::TEXT_BYTES`]
 /// whatever the posts' sizes (a post's text is at most `MAX_POST_TEXT_BYTES`).
-struct CopyWindow {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CopyWindow {
     marks: i64,
 }
 
 impl CopyWindow {
     /// The texts one window should hold, about.
-    const TEXT_BYTES: usize = 32 << 20;
-    const FIRST: i64 = 4096;
+    const TEXT_BYTES: usize = 96 << 20;
+    const FIRST: i64 = 1024;
     const MIN: i64 = 64;
     const MAX: i64 = 1 << 18;
 
-    fn new() -> CopyWindow {
+    pub(crate) fn new() -> CopyWindow {
         CopyWindow { marks: Self::FIRST }
     }
 
@@ -633,7 +634,7 @@ impl Engine {
                 // that no more than a window's texts are held (an ingest's follower catches up
                 // half the archive at once). The analysis after each window is the one a
                 // rebuild at that window's end would give.
-                let mut window = CopyWindow::new();
+                let mut window = self.copy_window;
                 while state.mark() < mark {
                     let (from, to) = window.next(state.mark(), mark);
                     let changed: Vec<CopyPost> = self
@@ -656,6 +657,7 @@ impl Engine {
                         break;
                     }
                 }
+                self.copy_window = window;
                 state
             }
             _ => {

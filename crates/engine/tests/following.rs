@@ -146,7 +146,7 @@ fn remove(path: &Path) {
 }
 
 /// The copy analysis catches up on what an ingest added a window of marks at a time (so that
-/// it holds a window's texts, not the ingest's): 6,000 posts after the analysis was made take
+/// it holds a window's texts, not the ingest's): 3,000 posts after the analysis was made take
 /// more than one window, and what it answers after is what its rebuild answers.
 #[test]
 fn a_copy_analysis_caught_up_in_windows_equals_its_rebuild() {
@@ -154,7 +154,7 @@ fn a_copy_analysis_caught_up_in_windows_equals_its_rebuild() {
     let dir = tmp.path().join("archive");
     let (a, b) = (tmp.path().join("a.jsonl"), tmp.path().join("b.jsonl"));
     std::fs::write(&a, dump(50, 1)).unwrap();
-    std::fs::write(&b, dump(6_000, 2)).unwrap();
+    std::fs::write(&b, dump(3_000, 2)).unwrap();
     let mut engine = Engine::open(&dir).unwrap();
     for (file, channel) in [(&a, "follow_a"), (&b, "follow_b")] {
         let options = IngestOptions {
