@@ -110,19 +110,11 @@ pub async fn capture_raw(
         )));
     };
     let file_name = format!("{sha}{}", extension_of(&capture.source));
-    let mut response = ranged(&request, reader, capture.size, place, &sha)?;
-    let headers = response.headers_mut();
-    insert(
-        headers,
-        header::CONTENT_TYPE,
-        "application/octet-stream".into(),
-    );
-    insert(
-        headers,
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{file_name}\""),
-    );
-    Ok(response)
+    let served = Served {
+        content_type: "application/octet-stream",
+        disposition: format!("attachment; filename=\"{file_name}\""),
+    };
+    ranged(&request, reader, capture.size, place, &sha, served)
 }
 
 /// A media file the archive keeps (a photo, video or document an export held).
@@ -190,39 +182,37 @@ pub async fn media(
     let (size, head, file) = opened.map_err(|_| missing())?;
     let image = image_type(&head);
     let reader = io::Cursor::new(head).chain(file);
-    let mut response = ranged(&request, reader, size, place, &sha)?;
-    let headers = response.headers_mut();
-    match image {
-        Some(mime) => {
-            insert(headers, header::CONTENT_TYPE, mime.into());
-            insert(headers, header::CONTENT_DISPOSITION, "inline".into());
-        }
-        None => {
-            insert(
-                headers,
-                header::CONTENT_TYPE,
-                "application/octet-stream".into(),
-            );
-            insert(
-                headers,
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{sha}\""),
-            );
-        }
-    }
-    Ok(response)
+    let served = match image {
+        Some(mime) => Served {
+            content_type: mime,
+            disposition: "inline".into(),
+        },
+        None => Served {
+            content_type: "application/octet-stream",
+            disposition: format!("attachment; filename=\"{sha}\""),
+        },
+    };
+    ranged(&request, reader, size, place, &sha, served)
+}
+
+/// How a file is sent: its media type and `Content-Disposition`.
+struct Served {
+    content_type: &'static str,
+    disposition: String,
 }
 
 /// The response for the `size` bytes of `reader`, named `sha`: the whole file (`200`), or the
-/// one range the request asks for (`206` with `Content-Range`), or `416` when that range holds
-/// none of it. The status line and the length, range and cache headers are set; the type is
-/// the caller's.
+/// one range the request asks for (`206` with `Content-Range`), both sent as `served` says, or
+/// `416` when that range holds none of it (a problem, in its own media type: the file's type on
+/// it once made the answer contradict the OpenAPI document). The status line and the length,
+/// range and cache headers are set.
 fn ranged(
     request: &HeaderMap,
     reader: impl Read + Send + Unpin + 'static,
     size: u64,
     place: OwnedSemaphorePermit,
     sha: &str,
+    served: Served,
 ) -> Result<Response, ApiError> {
     let asked = Asked::of(request, size, &format!("\"{sha}\""));
     let mut response = match asked {
@@ -256,6 +246,8 @@ fn ranged(
     let headers = response.headers_mut();
     insert(headers, header::CONTENT_LENGTH, asked.len(size).to_string());
     insert(headers, header::ACCEPT_RANGES, "bytes".into());
+    insert(headers, header::CONTENT_TYPE, served.content_type.into());
+    insert(headers, header::CONTENT_DISPOSITION, served.disposition);
     content_addressed(headers, sha);
     Ok(response)
 }

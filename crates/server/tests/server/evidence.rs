@@ -242,9 +242,12 @@ fn documented_types(doc: &serde_json::Value, path: &str, status: u16) -> Vec<Str
 }
 
 /// Found by schemathesis (.ci/schemathesis): a kept image was served as `image/gif` or
-/// `image/png` while the OpenAPI document listed only `application/octet-stream` for media.
+/// `image/png` while the OpenAPI document listed only `application/octet-stream` for media; and
+/// the `416` problem for a range past a file's end was sent as the file's type
+/// (`image/png`, `application/octet-stream`) and as an attachment, not as
+/// `application/problem+json`.
 #[tokio::test]
-async fn media_are_served_in_a_type_the_openapi_document_lists() {
+async fn media_and_captures_are_served_in_a_type_the_openapi_document_lists() {
     let tmp = tempfile::TempDir::new().expect("tmp");
     let export = tmp.path().join("export");
     std::fs::create_dir_all(export.join("photos")).expect("photos");
@@ -264,20 +267,37 @@ async fn media_are_served_in_a_type_the_openapi_document_lists() {
     drop(engine);
     let app = router(config(&dir));
     let doc = get(&app, "/api/openapi.json").await.json();
-    let route = "/api/v1/media/{sha256}";
-    for file in [GIF, PAGE] {
-        let uri = format!("/api/v1/media/{}", sha256(file));
-        for range in [None, Some("bytes=2-5")] {
+    let media = "/api/v1/media/{sha256}";
+    let capture = "/api/v1/captures/{sha256}/raw";
+    let asked = [
+        (media, format!("/api/v1/media/{}", sha256(GIF))),
+        (media, format!("/api/v1/media/{}", sha256(PAGE))),
+        (
+            capture,
+            format!("/api/v1/captures/{}/raw", sha256(EXPORT.as_bytes())),
+        ),
+    ];
+    let mut statuses = Vec::new();
+    for (route, uri) in &asked {
+        for range in [None, Some("bytes=2-5"), Some("bytes=100000-")] {
             let headers: Vec<(&str, &str)> = range.map(|r| ("range", r)).into_iter().collect();
-            let (status, headers, _) = get_with(&app, &uri, &headers).await;
+            let (status, headers, _) = get_with(&app, uri, &headers).await;
             let sent = headers["content-type"].to_str().expect("a content type");
             let listed = documented_types(&doc, route, status.as_u16());
             assert!(
                 listed.iter().any(|t| t == sent),
                 "{uri} {range:?}: {status} as {sent}, the document lists {listed:?}"
             );
+            if status == StatusCode::RANGE_NOT_SATISFIABLE {
+                assert!(
+                    !headers.contains_key("content-disposition"),
+                    "{uri}: a problem is no attachment"
+                );
+            }
+            statuses.push(status.as_u16());
         }
     }
+    assert_eq!(statuses, [200, 206, 416, 200, 206, 416, 200, 206, 416]);
 }
 
 /// A Desktop export whose one post carries a document of `size` bytes; the archive it was
