@@ -227,7 +227,10 @@ fn next_simple_word(text: &str, at: &mut usize, last_cut: &mut usize) -> SimpleW
             return SimpleWord::NotSimple(i);
         };
         if !class.is_word() {
-            if text.as_bytes()[i] == b' ' {
+            // A run of spaces is one segment (UAX #29, WB3d): a cut is where a run starts, so
+            // that a mark after the run joins it whole (WB4).
+            let bytes = text.as_bytes();
+            if bytes[i] == b' ' && (i == 0 || bytes[i - 1] != b' ') {
                 *last_cut = i;
             }
             i += length;
@@ -744,6 +747,17 @@ mod tests {
         'a', 'Я', '1', '_', '.', '\'', '\u{2019}', ':', ',', ';', ' ', '\n', '\r', '«', '-',
         '\u{0301}', '🎉', '\u{2003}', '\u{00AD}', 'א',
     ];
+
+    /// Found by the property test: a letter that is a combining mark (U+0363, combining Latin
+    /// small a) after two spaces joins the whole run of spaces, as one word with them.
+    #[test]
+    fn a_combining_letter_after_a_run_of_spaces_takes_the_whole_run() {
+        for text in ["  \u{363}", "x  \u{363}", "ab   \u{363}c d"] {
+            let ours: Vec<(usize, &str)> = word_indices(text).collect();
+            let theirs: Vec<(usize, &str)> = text.unicode_word_indices().collect();
+            assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
 
     #[test]
     fn words_are_unicode_segmentation_words_on_every_short_text_of_the_classes() {
