@@ -18,7 +18,9 @@ use tgscope_analyze::copies::{
 use tgscope_text::extract;
 
 use support::news::{self, Draws, Lang, Post};
-use support::{all_clusters, analyse, cluster_posts, post, rebuild, rebuild_spilling};
+use support::{
+    all_clusters, analyse, cluster_posts, post, rebuild, rebuild_paged, rebuild_spilling,
+};
 
 /// The channel of the original post, and its username.
 const SOURCE: (i64, &str) = (1, "source_news");
@@ -801,6 +803,11 @@ fn same_as_rebuild(
         spilled.fingerprint(),
         rebuilt.fingerprint(),
         "a rebuild through a spill file, channels in another order"
+    );
+    prop_assert_eq!(
+        rebuild_paged(params, state.mark(), &archive.all(), 3).fingerprint(),
+        rebuilt.fingerprint(),
+        "a rebuild reading some channels twice, a page at a time"
     );
     for channel in 1..=4 {
         prop_assert_eq!(

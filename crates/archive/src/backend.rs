@@ -14,9 +14,9 @@ use tgscope_model::{
 
 use crate::{
     AbsenceRecord, ArchiveError, Capture, ChangeFilter, ChangeRecord, ChannelCount, ChannelInfo,
-    ChannelSummary, CollectRun, Interrupter, MediaStore, NarrativePostFacts, NarrativeRecord,
-    NetworkRow, NewCapture, PostCount, PostDate, PostDetail, PostForIndex, PostQuery, PostRecord,
-    PostText, RawStore, Result, SourceCount, Stats, TagCount,
+    ChannelSummary, ChannelTexts, CollectRun, Interrupter, MediaStore, NarrativePostFacts,
+    NarrativeRecord, NetworkRow, NewCapture, PostCount, PostDate, PostDetail, PostForIndex,
+    PostQuery, PostRecord, PostText, RawStore, Result, SourceCount, Stats, TagCount,
 };
 
 /// One captured post whose identity [`PostWrites::identify`] looks up.
@@ -161,11 +161,11 @@ pub trait FeedReads {
         f: &mut dyn FnMut(PostForIndex) -> ControlFlow<()>,
     ) -> Result<()>;
 
-    /// Calls `f` with the current text of every post, one channel at a time (a channel's
-    /// posts together, in post order; channels by id), until it breaks: the copy analysis
-    /// learns each channel's boilerplate from its posts.
-    fn walk_channel_texts(&self, f: &mut dyn FnMut(Vec<PostText>) -> ControlFlow<()>)
-    -> Result<()>;
+    /// Calls `f` with the current text of every post, a page of one channel at a time (a
+    /// channel's posts in post order, its last page marked; channels by id; see
+    /// [`ChannelTexts`]), until it breaks: the copy analysis learns each channel's boilerplate
+    /// from its posts.
+    fn walk_channel_texts(&self, f: &mut dyn FnMut(ChannelTexts) -> ControlFlow<()>) -> Result<()>;
 
     /// Calls `f` for each selected post as the network analysis needs it, in post order,
     /// until it breaks.
@@ -573,11 +573,11 @@ pub trait ArchiveWalks {
         f: impl FnMut(PostForIndex) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E>;
 
-    /// Calls `f` with the current text of every post, one channel at a time
+    /// Calls `f` with the current text of every post, a page of one channel at a time
     /// ([`FeedReads::walk_channel_texts`]).
     fn for_each_channel_texts<E: From<ArchiveError>>(
         &self,
-        f: impl FnMut(Vec<PostText>) -> std::result::Result<(), E>,
+        f: impl FnMut(ChannelTexts) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E>;
 
     /// Calls `f` for every post with a version newer than `after_mark` (every post when it is
@@ -639,7 +639,7 @@ impl<A: PostReads + FeedReads + ?Sized> ArchiveWalks for A {
 
     fn for_each_channel_texts<E: From<ArchiveError>>(
         &self,
-        f: impl FnMut(Vec<PostText>) -> std::result::Result<(), E>,
+        f: impl FnMut(ChannelTexts) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         drive(|g| self.walk_channel_texts(g), f)
     }

@@ -84,3 +84,56 @@ pub struct PostText {
     /// Clean text of its current version.
     pub text: String,
 }
+
+/// A page of one channel's current texts, as the copy analysis walks the archive: a channel's
+/// posts in post order, handed over a page at a time (a page holds about
+/// [`ChannelTexts::PAGE_TEXT_BYTES`] of text, or the rest of the channel), the last page of a
+/// channel saying so.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelTexts {
+    /// The posts, all of one channel, in post order.
+    pub posts: Vec<PostText>,
+    /// Whether the channel's posts end with this page.
+    pub channel_ends: bool,
+}
+
+impl ChannelTexts {
+    /// The text a page holds before it is handed over, about (a page ends after the post that
+    /// reaches it).
+    pub const PAGE_TEXT_BYTES: usize = 16 << 20;
+
+    /// Gathers walked posts into pages: hands `f` the page under way when the next post is of
+    /// another channel (the channel ends) or when its text reached [`Self::PAGE_TEXT_BYTES`];
+    /// [`Self::finish`] hands over the last one.
+    pub fn push(
+        &mut self,
+        post: PostText,
+        f: &mut dyn FnMut(ChannelTexts) -> std::ops::ControlFlow<()>,
+        bytes: &mut usize,
+    ) -> std::ops::ControlFlow<()> {
+        if let Some(last) = self.posts.last() {
+            let ends = last.channel_id != post.channel_id;
+            if ends || *bytes >= Self::PAGE_TEXT_BYTES {
+                *bytes = 0;
+                let page = ChannelTexts {
+                    posts: std::mem::take(&mut self.posts),
+                    channel_ends: ends,
+                };
+                f(page)?;
+            }
+        }
+        *bytes += post.text.len();
+        self.posts.push(post);
+        std::ops::ControlFlow::Continue(())
+    }
+
+    /// Hands over the last page, when there is one.
+    pub fn finish(self, f: &mut dyn FnMut(ChannelTexts) -> std::ops::ControlFlow<()>) {
+        if !self.posts.is_empty() {
+            let _ = f(ChannelTexts {
+                posts: self.posts,
+                channel_ends: true,
+            });
+        }
+    }
+}

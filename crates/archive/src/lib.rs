@@ -18,7 +18,8 @@
 //! - [`NarrativeRecord`]: narratives (user data).
 //! - [`team`]: team mode's accounts ([`Account`], [`Role`]), sessions, API tokens and audit
 //!   log, kept by a backend that implements [`TeamStore`].
-//! - [`PostForIndex`], [`NetworkRow`], [`PostDate`], [`PostText`]: the feed of derived data.
+//! - [`PostForIndex`], [`NetworkRow`], [`PostDate`], [`PostText`], [`ChannelTexts`]: the feed of
+//!   derived data.
 //! - [`RawStore`], [`MediaStore`]: `raw/` and `media/`, content-addressed by SHA-256.
 //!
 //! What it does not do: speak SQL, decide identity (the engine does), or read captures.
@@ -49,7 +50,7 @@ pub mod prelude {
 pub use capture::{Capture, CaptureStatus, NewCapture};
 pub use channel::{ChannelCount, ChannelInfo, ChannelSummary, SourceCount, TagCount};
 pub use error::{ArchiveError, Result};
-pub use feed::{NetworkRow, PostDate, PostForIndex, PostText};
+pub use feed::{ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
 pub use interrupt::Interrupter;
 pub use narrative::{NarrativePostFacts, NarrativeRecord, NarrativeVersion, narrative_key};
 pub use post::{PostCount, PostDetail, PostQuery, PostRecord, SightingRecord, VersionRecord};

@@ -14,7 +14,7 @@ use tgscope_analyze::copies::{
     self, Cluster, ClusterBasis, ClusterIndex, CopyPost, CopyState, MemberFacts, Params, PostTime,
     Rebuild, StateError,
 };
-use tgscope_archive::{PostDate, PostText};
+use tgscope_archive::{ChannelTexts, PostDate, PostText};
 
 use crate::derived::{self, SharedStates};
 use crate::error::{EngineError, Result};
@@ -46,7 +46,14 @@ pub struct CopyUpdate {
     pub rebuilt: bool,
 }
 
-/// The parameters a user may change, as the archive keeps them (JSON).
+/// The most text of one channel a rebuild of the copy analysis holds at once; a larger
+/// channel is read twice, a page at a time (its boilerplate first, then its posts).
+const CHANNEL_TEXT_BYTES: usize = 64 << 20;
+
+/// Posts read at once when a large channel is read again (at most 32 MiB of text: a post's
+/// text is at most `MAX_POST_TEXT_BYTES`).
+const PAGE_POSTS: usize = 256;
+
 /// The windows of marks an update of the copy analysis reads its changed posts in: a few
 /// thousand versions at first, then wider while a window's texts stay small and narrower when
 /// they grow large, so that the texts held at once stay near [`CopyWindow::TEXT_BYTES`]
@@ -628,6 +635,10 @@ impl Engine {
             return Ok(CopyUpdate::default());
         }
         let mut report = CopyUpdate::default();
+        // The state is changed in place: the process's shared copy lets go of it first, so
+        // that it is not copied whole when no other engine holds it (the file on disk stays
+        // until the new state replaces it, and other engines read it again from there).
+        SHARED.forget(&dir.join(STATE_FILE));
         let state = match self.copies.take().map(Arc::unwrap_or_clone) {
             Some(mut state) if *state.params() == params && state.mark() <= mark => {
                 // The posts changed since the analysis's mark, a window of marks at a time, so
@@ -684,16 +695,68 @@ impl Engine {
     }
 
     fn rebuild_copies(&self, params: Params, mark: i64) -> Result<CopyState> {
-        // A channel at a time, so that no more than one channel's texts are held; what the
-        // verification compares of each text waits in a temporary file beside the analysis.
+        self.rebuild_copies_holding(params, mark, CHANNEL_TEXT_BYTES)
+    }
+
+    /// [`Engine::rebuild_copies`] holding at most `channel_bytes` of one channel's texts.
+    fn rebuild_copies_holding(
+        &self,
+        params: Params,
+        mark: i64,
+        channel_bytes: usize,
+    ) -> Result<CopyState> {
+        // A channel at a time; what the verification compares of each text waits in a
+        // temporary file beside the analysis. A channel whose texts pass `channel_bytes` is
+        // read twice a page at a time instead (its boilerplate learned from every post first),
+        // so that no more than that many bytes of text are held.
         let state_error = |e: StateError| EngineError::Archive(e.to_string());
         let mut rebuild =
             Rebuild::spilling(params, mark, &self.copies_dir()).map_err(state_error)?;
+        let mut held: Vec<CopyPost> = Vec::new();
+        let mut held_bytes = 0usize;
+        // The posts of the channel being read twice.
+        let mut paged: Option<Vec<i64>> = None;
         self.store
-            .for_each_channel_texts(|batch: Vec<PostText>| -> Result<()> {
-                rebuild
-                    .add_channel(batch.into_iter().map(copy_post).collect())
-                    .map_err(state_error)
+            .for_each_channel_texts(|page: ChannelTexts| -> Result<()> {
+                let posts: Vec<CopyPost> = page.posts.into_iter().map(copy_post).collect();
+                match &mut paged {
+                    Some(ids) => {
+                        ids.extend(posts.iter().map(|p| p.post_id));
+                        rebuild.learn_channel(posts).map_err(state_error)?;
+                    }
+                    None => {
+                        held_bytes += posts.iter().map(|p| p.text.len()).sum::<usize>();
+                        held.extend(posts);
+                        if held_bytes > channel_bytes {
+                            let ids = held.iter().map(|p| p.post_id).collect();
+                            rebuild
+                                .learn_channel(std::mem::take(&mut held))
+                                .map_err(state_error)?;
+                            held_bytes = 0;
+                            paged = Some(ids);
+                        }
+                    }
+                }
+                if !page.channel_ends {
+                    return Ok(());
+                }
+                match paged.take() {
+                    Some(ids) => {
+                        for chunk in ids.chunks(PAGE_POSTS) {
+                            let texts = self.store.post_texts(chunk)?;
+                            rebuild
+                                .add_learned(texts.into_iter().map(copy_post).collect())
+                                .map_err(state_error)?;
+                        }
+                    }
+                    None => {
+                        held_bytes = 0;
+                        rebuild
+                            .add_channel(std::mem::take(&mut held))
+                            .map_err(state_error)?;
+                    }
+                }
+                Ok(())
             })?;
         rebuild.finish().map_err(state_error)
     }
@@ -1134,6 +1197,56 @@ fn clusters_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dump of `n` posts of `channel`: news items of a few shapes with a shared footer, so
+    /// that there are copies, near copies and boilerplate to learn.
+    fn dump(channel: &str, n: usize) -> String {
+        (1..=n)
+            .map(|i| {
+                let body = match i % 4 {
+                    0 => format!("Talks on the {} corridor resumed in Astana today", i % 7),
+                    1 => "The ministry denied the report about the border closure".to_string(),
+                    2 => format!("Exchange rate {i}: the tenge fell against the rouble again"),
+                    _ => format!("{channel} item {i} about grain exports and the new harvest"),
+                };
+                format!(
+                    r#"{{"id": {i}, "date": "2024-03-01T10:{:02}:00Z", "message": "{body}\n\nSubscribe: @{channel}"}}"#,
+                    i % 60
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    }
+
+    #[test]
+    fn a_rebuild_reading_large_channels_twice_equals_one_holding_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("archive");
+        let mut engine = Engine::open(&dir).unwrap();
+        for (channel, n) in [("first", 120), ("second", 40), ("third", 200)] {
+            let file = tmp.path().join(format!("{channel}.jsonl"));
+            std::fs::write(&file, dump(channel, n)).unwrap();
+            let options = crate::IngestOptions {
+                channel: Some(channel.into()),
+                ..crate::IngestOptions::default()
+            };
+            let report = engine
+                .ingest(&[file], &options, &mut crate::NoProgress)
+                .unwrap();
+            assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        }
+        let params = engine.copy_params().unwrap();
+        let mark = engine.store.index_mark().unwrap();
+        let held = engine.rebuild_copies(params.clone(), mark).unwrap();
+        assert!(held.clusters().count() > 0, "the posts make clusters");
+        // Every channel past 2 KiB of text is read twice, a page at a time.
+        let paged = engine
+            .rebuild_copies_holding(params, mark, 2 << 10)
+            .unwrap();
+        assert_eq!(paged.fingerprint(), held.fingerprint());
+        assert_eq!(paged.post_count(), 360);
+    }
 
     #[test]
     fn copy_windows_widen_while_texts_are_small_and_narrow_when_they_are_large() {

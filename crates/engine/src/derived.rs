@@ -67,6 +67,13 @@ impl<T> SharedStates<T> {
         }
     }
 
+    /// Lets go of the state kept for this file (before it is changed in place).
+    pub(crate) fn forget(&self, path: &Path) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(p, _, _)| p != path);
+        }
+    }
+
     /// Keeps the state just read or written for this file (one per file).
     pub(crate) fn put(&self, path: &Path, state: &Arc<T>) {
         let Some(now) = stamp(path) else { return };

@@ -100,7 +100,9 @@ impl Engine {
 /// The analysis's file in [`ENTITIES_DIR`].
 const STATE_FILE: &str = "state.bin";
 
-/// Posts recognised at once (on every core) while the analysis is brought up to the archive.
+/// Posts recognised at once (on every core) while the analysis is brought up to the archive:
+/// this many, or fewer when their texts reach the index's batch of text
+/// ([`crate::search::INDEX_BATCH_TEXT_BYTES`]).
 const ENTITY_BATCH: usize = 4_096;
 
 /// Analyses in memory, one per file for the process.
@@ -207,18 +209,23 @@ impl Engine {
         let mut writer = old.writer(&path, &recognizer).map_err(state_error)?;
         // Posts are recognised a batch at a time on every core.
         let mut batch: Vec<EntityPost> = Vec::with_capacity(ENTITY_BATCH);
+        let mut batch_bytes = 0usize;
         self.store
             .for_each_post_for_index(old.mark(), |p| -> Result<()> {
                 report.read += 1;
+                batch_bytes += p.text.len();
                 batch.push(EntityPost {
                     post_id: p.post_id,
                     channel_id: p.channel_id,
                     date: p.date.as_deref().and_then(unix_seconds),
                     text: p.text,
                 });
-                if batch.len() >= ENTITY_BATCH {
+                if batch.len() >= ENTITY_BATCH
+                    || batch_bytes >= crate::search::INDEX_BATCH_TEXT_BYTES
+                {
                     writer.push_all(&batch).map_err(state_error)?;
                     batch.clear();
+                    batch_bytes = 0;
                 }
                 Ok(())
             })?;

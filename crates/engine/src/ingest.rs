@@ -593,6 +593,11 @@ pub fn run(
             None
         }
     };
+    if follower.is_some() {
+        // The follower changes the copy analysis in place; a copy of it held here would make
+        // it copy the whole state first. It is read again when the ingest catches up.
+        engine.copies = None;
+    }
     for file in files {
         let result = ingest_file_retrying(
             &mut *engine.store,

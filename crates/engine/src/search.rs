@@ -25,8 +25,14 @@ use tgscope_archive::prelude::*;
 /// The index's folder inside the archive directory.
 pub const INDEX_DIR: &str = "index";
 
-/// Posts analysed together (on every core) before they go to the index.
+/// Posts analysed together (on every core) before they go to the index: this many, or fewer
+/// when their texts reach [`INDEX_BATCH_TEXT_BYTES`].
 const INDEX_BATCH: usize = 2048;
+
+/// The text a batch of posts for the index holds at most, about: a batch's documents hold
+/// several times their texts (each analysed for three fields), so a batch of long posts is
+/// smaller than [`INDEX_BATCH`] posts (2,048 posts of 128 KiB would be 256 MiB of text).
+pub(crate) const INDEX_BATCH_TEXT_BYTES: usize = 8 << 20;
 
 /// The file in the archive directory whose lock says that writers are at work: each writing
 /// engine holds a shared lock on it; a reader catches the index up only when it can hold it
@@ -526,6 +532,7 @@ impl Engine {
         // replaces each post's document.
         let mut indexed = 0u64;
         let mut batch = Vec::with_capacity(INDEX_BATCH);
+        let mut batch_bytes = 0usize;
         let mut docs_of = |posts: Vec<PostForIndex>| -> Result<Vec<IndexDoc>> {
             let Some(entities) = entities.as_deref_mut() else {
                 return Ok(index_docs(posts, &recognizer));
@@ -546,8 +553,10 @@ impl Engine {
             Ok(docs)
         };
         self.store.for_each_post_for_index(after, |post| {
+            batch_bytes += post.text.len();
             batch.push(post);
-            if batch.len() == INDEX_BATCH {
+            if batch.len() == INDEX_BATCH || batch_bytes >= INDEX_BATCH_TEXT_BYTES {
+                batch_bytes = 0;
                 let docs = docs_of(std::mem::take(&mut batch))?;
                 writer
                     .add_batch(&docs, !rebuild)

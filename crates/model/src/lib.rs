@@ -629,6 +629,10 @@ pub struct CapturedPost {
     pub unviewable: bool,
     /// Where in the capture it was seen.
     pub location: Location,
+    /// The length in bytes of the text the capture holds, when the reader cut it before
+    /// cleaning (to [`MAX_SOURCE_TEXT_BYTES`]); the warning that the text was cut names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_text_bytes: Option<usize>,
 }
 
 /// A service message of a chat (created, title changed, message pinned, ...): kept as an event
@@ -741,6 +745,24 @@ impl ReadItem {
 /// analyses) then works on bounded texts, whatever the input.
 pub const MAX_POST_TEXT_BYTES: usize = 128 << 10;
 
+/// The most of a post's text in the capture that a reader cleans, in bytes: twice
+/// [`MAX_POST_TEXT_BYTES`], so that what cleaning removes (blank lines, trailing spaces,
+/// invisible characters) still leaves a full post's worth. Readers cut the source text here
+/// before cleaning ([`source_text`]): cleaning and aligning formatting with the clean text cost
+/// several times a text's size, and a reader's memory then stays bounded whatever a message's
+/// length.
+pub const MAX_SOURCE_TEXT_BYTES: usize = 2 * MAX_POST_TEXT_BYTES;
+
+/// `text` cut to [`MAX_SOURCE_TEXT_BYTES`] at the last character boundary within it, and the
+/// whole text's length in bytes when it was cut (for [`CapturedPost::source_text_bytes`]).
+pub fn source_text(text: &str) -> (&str, Option<usize>) {
+    if text.len() <= MAX_SOURCE_TEXT_BYTES {
+        return (text, None);
+    }
+    let end = text.floor_char_boundary(MAX_SOURCE_TEXT_BYTES);
+    (&text[..end], Some(text.len()))
+}
+
 impl ReadItem {
     /// A post whose text is longer than [`MAX_POST_TEXT_BYTES`] cut to it, and the warning
     /// that says so, naming the post (its message id, locator and lines); `None` when nothing
@@ -773,11 +795,17 @@ impl CapturedPost {
     /// Cuts a text longer than [`MAX_POST_TEXT_BYTES`] at the last character boundary within
     /// it, with the raw text, and drops what pointed past the cut (formatting, links, tags,
     /// flags). Returns the text's length in bytes before, when it was cut.
+    /// A reader that cut the source text before cleaning said so
+    /// ([`CapturedPost::source_text_bytes`]): that length is the one returned.
     pub fn cut_to_limit(&mut self) -> Option<usize> {
-        if self.text.len() <= MAX_POST_TEXT_BYTES && self.raw_text.len() <= MAX_POST_TEXT_BYTES {
+        if self.text.len() <= MAX_POST_TEXT_BYTES
+            && self.raw_text.len() <= MAX_POST_TEXT_BYTES
+            && self.source_text_bytes.is_none()
+        {
             return None;
         }
-        let before = self.text.len().max(self.raw_text.len());
+        let before =
+            (self.text.len().max(self.raw_text.len())).max(self.source_text_bytes.unwrap_or(0));
         let end = cut_at_char(&mut self.text);
         cut_at_char(&mut self.raw_text);
         self.entities.retain(|e| e.span.end <= end);
@@ -854,10 +882,7 @@ impl CapturedPost {
 /// returns its length after.
 fn cut_at_char(text: &mut String) -> usize {
     if text.len() > MAX_POST_TEXT_BYTES {
-        let end = (0..=MAX_POST_TEXT_BYTES)
-            .rev()
-            .find(|at| text.is_char_boundary(*at))
-            .unwrap_or(0);
+        let end = text.floor_char_boundary(MAX_POST_TEXT_BYTES);
         text.truncate(end);
         text.shrink_to_fit();
     }

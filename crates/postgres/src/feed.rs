@@ -12,7 +12,9 @@ use std::ops::ControlFlow;
 
 use postgres::{Client, Row};
 use tgscope_archive::prelude::*;
-use tgscope_archive::{NetworkRow, PostDate, PostForIndex, PostSelection, PostText, Result};
+use tgscope_archive::{
+    ChannelTexts, NetworkRow, PostDate, PostForIndex, PostSelection, PostText, Result,
+};
 
 use crate::PgArchive;
 use crate::db::Db;
@@ -115,13 +117,11 @@ impl FeedReads for PgArchive {
         walk(self, which, index_batch, f)
     }
 
-    fn walk_channel_texts(
-        &self,
-        f: &mut dyn FnMut(Vec<PostText>) -> ControlFlow<()>,
-    ) -> Result<()> {
-        // Keyset pagination over (channel, post); a channel's posts are handed over together.
+    fn walk_channel_texts(&self, f: &mut dyn FnMut(ChannelTexts) -> ControlFlow<()>) -> Result<()> {
+        // Keyset pagination over (channel, post), handed over in pages of one channel.
         let mut after: (i64, i64) = (i64::MIN, i64::MIN);
-        let mut batch: Vec<PostText> = Vec::new();
+        let mut page = ChannelTexts::default();
+        let mut bytes = 0;
         loop {
             let rows = self.db(|db| {
                 Ok(db
@@ -140,22 +140,15 @@ impl FeedReads for PgArchive {
             let done = (rows.len() as i64) < WALK_BATCH;
             for post in rows {
                 after = (post.channel_id, post.post_id);
-                if batch
-                    .last()
-                    .is_some_and(|b| b.channel_id != post.channel_id)
-                    && f(std::mem::take(&mut batch)).is_break()
-                {
+                if page.push(post, f, &mut bytes).is_break() {
                     return Ok(());
                 }
-                batch.push(post);
             }
             if done {
                 break;
             }
         }
-        if !batch.is_empty() {
-            let _ = f(batch);
-        }
+        page.finish(f);
         Ok(())
     }
 

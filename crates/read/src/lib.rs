@@ -192,9 +192,9 @@ pub fn open<'a>(
 pub fn reader_version(format: Format) -> &'static str {
     match format {
         Format::Text => "text/2",
-        Format::DesktopJson => "desktop-json/2",
-        Format::DesktopHtml => "desktop-html/2",
-        Format::Dump => "dump/3",
-        Format::TmeHtml => "tme-html/2",
+        Format::DesktopJson => "desktop-json/3",
+        Format::DesktopHtml => "desktop-html/3",
+        Format::Dump => "dump/4",
+        Format::TmeHtml => "tme-html/3",
     }
 }

@@ -8,7 +8,7 @@ use crate::Store;
 use std::ops::ControlFlow;
 
 use tgscope_archive::prelude::*;
-use tgscope_archive::{NetworkRow, PostDate, PostForIndex, PostText};
+use tgscope_archive::{ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
 use tgscope_archive::{PostSelection, Result};
 
 /// The posts with a version newer than the mark `?1`: found from the versions after the mark (a
@@ -157,10 +157,7 @@ impl FeedReads for Store {
         Ok(())
     }
 
-    fn walk_channel_texts(
-        &self,
-        f: &mut dyn FnMut(Vec<PostText>) -> ControlFlow<()>,
-    ) -> Result<()> {
+    fn walk_channel_texts(&self, f: &mut dyn FnMut(ChannelTexts) -> ControlFlow<()>) -> Result<()> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT p.id, p.channel_id, v.text
@@ -168,21 +165,14 @@ impl FeedReads for Store {
                  ORDER BY p.channel_id, p.id",
         )?;
         let mut rows = stmt.query([])?;
-        let mut batch: Vec<PostText> = Vec::new();
+        let mut page = ChannelTexts::default();
+        let mut bytes = 0;
         while let Some(r) = rows.next()? {
-            let post = post_text(r)?;
-            if batch
-                .last()
-                .is_some_and(|b| b.channel_id != post.channel_id)
-                && f(std::mem::take(&mut batch)).is_break()
-            {
+            if page.push(post_text(r)?, f, &mut bytes).is_break() {
                 return Ok(());
             }
-            batch.push(post);
         }
-        if !batch.is_empty() {
-            let _ = f(batch);
-        }
+        page.finish(f);
         Ok(())
     }
 

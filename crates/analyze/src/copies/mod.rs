@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use nodes::{NodeId, Nodes, ParkedKeys};
+use nodes::{Bucket, NodeId, Nodes, ParkedKeys};
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
@@ -394,6 +394,9 @@ pub struct Rebuild {
     /// Posts of channels handed over and not yet computed: channels are computed together,
     /// a few thousand posts at a time, so that the cores share out large pieces of work.
     pending: Vec<CopyPost>,
+    /// The channel taken a page at a time ([`Rebuild::add_learned`]) whose boilerplate was
+    /// settled from everything [`Rebuild::learn_channel`] saw of it.
+    learned: Option<i64>,
 }
 
 /// How many posts a rebuild gathers before it computes them.
@@ -649,6 +652,7 @@ impl Rebuild {
             perms,
             sketches: Sketches::Memory(Vec::new()),
             pending: Vec::new(),
+            learned: None,
         }
     }
 
@@ -680,6 +684,50 @@ impl Rebuild {
         }
         if self.pending.len() >= REBUILD_STEP {
             self.compute_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Learns the boilerplate of one channel too large to hand over at once from a page of its
+    /// posts (their header and footer lines only; the texts are dropped). The channel's pages
+    /// come one after another, each once, in post order; then [`Rebuild::add_learned`] takes
+    /// the same posts again, a page at a time. The analysis is the same as had the channel's
+    /// posts come together to [`Rebuild::add_channel`].
+    pub fn learn_channel(&mut self, page: Vec<CopyPost>) -> Result<(), StateError> {
+        // The channels before it are computed with what they learned.
+        if !self.pending.is_empty() {
+            self.compute_pending()?;
+        }
+        let state = &mut self.state;
+        for (p, edges) in with_edges(page, &state.params) {
+            state
+                .channels
+                .entry(p.channel_id)
+                .or_default()
+                .add(edges.keys());
+        }
+        self.learned = None;
+        Ok(())
+    }
+
+    /// Adds posts of a channel whose boilerplate [`Rebuild::learn_channel`] learned from all
+    /// of its posts: a page at a time, in post order.
+    pub fn add_learned(&mut self, page: Vec<CopyPost>) -> Result<(), StateError> {
+        let state = &mut self.state;
+        let batch = with_edges(page, &state.params);
+        for channel in batch.iter().map(|(p, _)| p.channel_id) {
+            if self.learned != Some(channel) {
+                if let Some(b) = state.channels.get_mut(&channel) {
+                    b.relearn(&state.params);
+                }
+                self.learned = Some(channel);
+            }
+        }
+        let computed = features_of_all(&batch, &state.channels, &state.params, &self.perms);
+        for ((p, _), (f, bands)) in batch.iter().zip(computed) {
+            if let Some(node) = state.add_post(p, &f, &bands) {
+                self.sketches.put(node, f.sketch().pack())?;
+            }
         }
         Ok(())
     }
@@ -1013,12 +1061,13 @@ impl CopyState {
             .chain(after_paras.keys())
             .copied()
             .collect();
-        let (bands, paras) = self.nodes.members_of(&band_keys, &para_keys);
-        let crossed = |members: &HashMap<u64, Vec<NodeId>>,
+        // Past the limit a bucket pairs nothing, so its members are only counted.
+        let (bands, paras) = self.nodes.members_of(&band_keys, &para_keys, limit);
+        let crossed = |members: &HashMap<u64, Bucket>,
                        before: &HashMap<u64, usize>,
                        after: &HashMap<u64, usize>| {
             before.keys().chain(after.keys()).any(|k| {
-                let now = members.get(k).map_or(0, Vec::len);
+                let now = members.get(k).map_or(0, Bucket::len);
                 let was =
                     now + before.get(k).copied().unwrap_or(0) - after.get(k).copied().unwrap_or(0);
                 (was > limit) != (now > limit)
@@ -1036,10 +1085,10 @@ impl CopyState {
 
         // 5. The dirty nodes' pairs, found and verified again.
         let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
-        for members in bands.values().chain(paras.values()) {
-            if members.len() < 2 || members.len() > limit {
+        for bucket in bands.values().chain(paras.values()) {
+            let Some(members) = bucket.members().filter(|m| m.len() >= 2) else {
                 continue;
-            }
+            };
             for d in members.iter().filter(|m| dirty.contains(m)) {
                 for o in members {
                     if o != d {

@@ -80,6 +80,35 @@ pub(super) struct ParkedKeys {
     pub(super) words: usize,
 }
 
+/// The nodes of one bucket as an update reads them: every member up to a cap, past it only
+/// how many there are.
+#[derive(Debug, Default)]
+pub(super) struct Bucket {
+    count: usize,
+    members: Vec<NodeId>,
+}
+
+impl Bucket {
+    fn add(&mut self, node: NodeId, cap: usize) {
+        self.count += 1;
+        if self.count <= cap {
+            self.members.push(node);
+        } else if !self.members.is_empty() {
+            self.members = Vec::new();
+        }
+    }
+
+    /// Its nodes.
+    pub(super) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Its nodes when there are no more than the cap; `None` past it.
+    pub(super) fn members(&self) -> Option<&[NodeId]> {
+        (self.members.len() == self.count).then_some(&self.members[..])
+    }
+}
+
 /// The text nodes.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Nodes {
@@ -384,14 +413,16 @@ impl Nodes {
     }
 
     /// The members of these buckets, in one pass over the band arenas and the paragraphs:
-    /// band buckets (`band_bucket` keys) and paragraph hashes, each with its nodes.
-    #[allow(clippy::type_complexity)]
+    /// band buckets (`band_bucket` keys) and paragraph hashes, each with its nodes, listed up to
+    /// `cap` members and only counted past it (a hot bucket, which pairs nothing, may hold most
+    /// of the archive: its list would make an update's memory grow with the archive).
     pub(super) fn members_of(
         &self,
         band_keys: &HashSet<u64>,
         para_keys: &HashSet<u64>,
-    ) -> (HashMap<u64, Vec<NodeId>>, HashMap<u64, Vec<NodeId>>) {
-        let mut bands: HashMap<u64, Vec<NodeId>> = HashMap::default();
+        cap: usize,
+    ) -> (HashMap<u64, Bucket>, HashMap<u64, Bucket>) {
+        let mut bands: HashMap<u64, Bucket> = HashMap::default();
         // Per kind and band, the keys asked for: most bands are looked up in a small set.
         for (kind, arena) in [
             (ShingleKind::Words, &self.word_keys),
@@ -419,17 +450,17 @@ impl Nodes {
                         bands
                             .entry(band_bucket(kind, band, *key))
                             .or_default()
-                            .push(*owner);
+                            .add(*owner, cap);
                     }
                 }
             }
         }
-        let mut paras: HashMap<u64, Vec<NodeId>> = HashMap::default();
+        let mut paras: HashMap<u64, Bucket> = HashMap::default();
         if !para_keys.is_empty() {
             for id in 0..self.paragraphs.len() as NodeId {
                 for p in self.paragraphs(id) {
                     if para_keys.contains(p) {
-                        paras.entry(*p).or_default().push(id as NodeId);
+                        paras.entry(*p).or_default().add(id as NodeId, cap);
                     }
                 }
             }
@@ -520,10 +551,34 @@ mod tests {
         let want: HashSet<u64> = [band_bucket(ShingleKind::Words, 0, 1)]
             .into_iter()
             .collect();
-        let (bands, _) = nodes.members_of(&want, &HashSet::default());
+        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 10);
         assert_eq!(
-            bands.values().flatten().copied().collect::<Vec<_>>(),
+            bands
+                .values()
+                .flat_map(|b| b.members().unwrap_or_default())
+                .copied()
+                .collect::<Vec<_>>(),
             vec![c]
         );
+    }
+
+    #[test]
+    fn a_bucket_past_its_cap_is_counted_and_lists_no_members() {
+        let mut nodes = Nodes::new(2);
+        let keys = [(ShingleKind::Words, vec![7, 8])];
+        let ids: Vec<NodeId> = (0..5).map(|e| nodes.insert(e, &keys, &[])).collect();
+        let want: HashSet<u64> = [
+            band_bucket(ShingleKind::Words, 0, 7),
+            band_bucket(ShingleKind::Words, 1, 8),
+        ]
+        .into_iter()
+        .collect();
+        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 5);
+        let bucket = &bands[&band_bucket(ShingleKind::Words, 0, 7)];
+        assert_eq!((bucket.len(), bucket.members()), (5, Some(&ids[..])));
+        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 4);
+        for bucket in bands.values() {
+            assert_eq!((bucket.len(), bucket.members()), (5, None));
+        }
     }
 }

@@ -50,6 +50,32 @@ pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyS
     state
 }
 
+/// [`rebuild`] as the engine rebuilds a channel too large to hold at once: the odd channels'
+/// posts are read twice, `page` posts at a time, first for their boilerplate
+/// ([`Rebuild::learn_channel`]) and then for their features ([`Rebuild::add_learned`]); the
+/// even channels are handed over whole between them.
+pub fn rebuild_paged(params: &Params, mark: i64, posts: &[CopyPost], page: usize) -> CopyState {
+    let mut by_channel: BTreeMap<i64, Vec<CopyPost>> = BTreeMap::new();
+    for p in posts {
+        by_channel.entry(p.channel_id).or_default().push(p.clone());
+    }
+    let mut rebuild = Rebuild::new(params.clone(), mark);
+    for (channel, mut batch) in by_channel {
+        batch.sort_by_key(|p| p.post_id);
+        if channel % 2 == 0 {
+            rebuild.add_channel(batch).expect("in memory");
+            continue;
+        }
+        for chunk in batch.chunks(page) {
+            rebuild.learn_channel(chunk.to_vec()).expect("in memory");
+        }
+        for chunk in batch.chunks(page) {
+            rebuild.add_learned(chunk.to_vec()).expect("in memory");
+        }
+    }
+    rebuild.finish().expect("in memory")
+}
+
 /// [`rebuild`] with the default parameters.
 pub fn analyse(posts: &[CopyPost]) -> CopyState {
     rebuild(&Params::default(), 1, posts)

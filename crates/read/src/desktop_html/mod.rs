@@ -517,7 +517,7 @@ impl Page<'_> {
         if let Some(text_el) = part(&["text"]) {
             let rich = rich::rich(text_el);
             rich::fill_text(&mut post, &rich);
-            post.raw_text = layout_trimmed(&rich.raw).to_string();
+            post.raw_text = layout_trimmed(tgscope_model::source_text(&rich.raw).0).to_string();
         }
         // Signature.
         if let Some(sig) = part(&["signature"]) {

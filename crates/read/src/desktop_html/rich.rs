@@ -4,7 +4,7 @@ use std::ops::Deref;
 
 use scraper::node::Element;
 use scraper::{CaseSensitivity, ElementRef};
-use tgscope_model::{CapturedPost, Entity, Link, Span};
+use tgscope_model::{CapturedPost, Entity, Link, Span, source_text};
 use tgscope_text::{extract, normalize};
 
 /// A node of the page's tree (the type `ElementRef` dereferences to).
@@ -393,13 +393,16 @@ impl Cleaned {
 }
 
 /// The clean text of a [`Rich`] text, its entities and the links its elements make.
+/// A text longer than [`tgscope_model::MAX_SOURCE_TEXT_BYTES`] is cut to it first (entities past the cut are
+/// dropped).
 pub fn finish(rich: &Rich) -> (String, Vec<Entity>, Vec<Link>) {
-    let cleaned = clean_mapped(&rich.raw);
+    let raw = source_text(&rich.raw).0;
+    let cleaned = clean_mapped(raw);
     let mut entities = Vec::new();
     let mut links = Vec::new();
     let mut cursor = 0usize;
     for mark in &rich.marks {
-        let Some(span) = cleaned.span(&rich.raw, mark.start, mark.end, &mut cursor) else {
+        let Some(span) = cleaned.span(raw, mark.start, mark.end, &mut cursor) else {
             continue;
         };
         let label = cleaned
@@ -428,6 +431,7 @@ pub fn finish(rich: &Rich) -> (String, Vec<Entity>, Vec<Link>) {
 /// covers, in text order), hashtags, mentions and countries. `raw_text` is left to the caller.
 pub fn fill_text(post: &mut CapturedPost, rich: &Rich) {
     let (clean, entities, mut links) = finish(rich);
+    post.source_text_bytes = source_text(&rich.raw).1;
     let found = extract::all(&clean);
     for url in found.links {
         let overlaps = links.iter().any(|l: &Link| {

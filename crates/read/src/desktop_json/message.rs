@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use tgscope_model::{
-    CapturedPost, ChannelRef, DateBasis, Entity, Forward, InferredDate, Link, Location, Media,
-    MediaKind, Placeholder, Poll, PollAnswer, Reaction, ReadItem, Reply, Sender, ServiceEvent,
-    Span,
+    CapturedPost, ChannelRef, DateBasis, Entity, Forward, InferredDate, Link, Location,
+    MAX_SOURCE_TEXT_BYTES, Media, MediaKind, Placeholder, Poll, PollAnswer, Reaction, ReadItem,
+    Reply, Sender, ServiceEvent, Span,
 };
 use tgscope_text::{extract, normalize};
 
@@ -416,6 +416,38 @@ fn text_problem(raw: &RawMessage) -> Option<String> {
     }
 }
 
+/// Cuts the runs of a text longer than [`MAX_SOURCE_TEXT_BYTES`] to that many bytes (the runs
+/// past it dropped, the last one cut at a character boundary), before anything copies or
+/// cleans them; the whole text's length when it was cut.
+fn cut_runs(runs: &mut Vec<RawEntity<'_>>) -> Option<usize> {
+    let whole: usize = runs.iter().map(|r| r.text.len()).sum();
+    if whole <= MAX_SOURCE_TEXT_BYTES {
+        return None;
+    }
+    let mut room = MAX_SOURCE_TEXT_BYTES;
+    runs.retain_mut(|r| {
+        if room == 0 {
+            return false;
+        }
+        if r.text.len() > room {
+            let end = r.text.floor_char_boundary(room);
+            match &mut r.text {
+                Cow::Borrowed(t) => *t = &t[..end],
+                Cow::Owned(t) => {
+                    t.truncate(end);
+                    t.shrink_to_fit();
+                }
+            }
+            // Nothing after the cut, not even a run short enough for the bytes left.
+            room = 0;
+            return true;
+        }
+        room -= r.text.len();
+        true
+    });
+    Some(whole)
+}
+
 /// The runs of a message's text: `text_entities` when present, else the `text` array; how
 /// many parts of a `text` array were neither text nor a run (left out); and why a `text` array
 /// could not be read at all, when it could not (nested deeper than serde_json's 128 levels).
@@ -663,7 +695,8 @@ pub fn convert(
     let media = media_of(&raw, &mut |w| warn(&mut items, format!("{}: {w}", place())));
     post.media = media;
     // Text: the runs joined give the raw text; clean text and entity spans follow.
-    let (runs, left_out, unreadable) = runs(&mut raw);
+    let (mut runs, left_out, unreadable) = runs(&mut raw);
+    post.source_text_bytes = cut_runs(&mut runs);
     if let Some(why) = unreadable {
         warn(
             &mut items,

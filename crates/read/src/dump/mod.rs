@@ -72,8 +72,10 @@ pub struct DumpReader<R: BufRead> {
     buffer: Vec<u8>,
 }
 
-/// Longest record read: a message is a few KiB; anything far larger is not one.
-const MAX_RECORD_BYTES: usize = 256 << 20;
+/// Longest record read: a message is a few KiB; anything far larger is not one. The same
+/// budget as a Desktop JSON message's, so that a record held and parsed stays within the
+/// documented memory ceiling (docs/bad-input.md, "Memory").
+const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// Largest record buffer kept for the next record.
 const KEPT_BUFFER_BYTES: usize = 1 << 20;

@@ -3,8 +3,8 @@
 use chrono::FixedOffset;
 use serde_json::{Map, Value};
 use tgscope_model::{
-    CapturedPost, ChannelRef, DateBasis, Forward, InferredDate, Location, Media, MediaKind, Poll,
-    PollAnswer, Reaction, ReadItem, Reply, Sender,
+    CapturedPost, ChannelRef, DateBasis, Forward, InferredDate, Location, MAX_SOURCE_TEXT_BYTES,
+    Media, MediaKind, Poll, PollAnswer, Reaction, ReadItem, Reply, Sender, source_text,
 };
 
 use super::fields::{self, FieldMap, lookup, pick};
@@ -139,7 +139,7 @@ impl Converter {
         post.via_bot = record.get("via_bot").and_then(text);
         post.reactions = record.get("reactions").map(reactions).unwrap_or_default();
         post.media = self.media(&record);
-        let (raw, plain, marks) = self.text(&record, &place, &mut items);
+        let (raw, plain, marks, source_bytes) = self.text(&record, &place, &mut items);
         if post.message_id.is_none()
             && raw.trim().is_empty()
             && post.date.is_none()
@@ -165,6 +165,7 @@ impl Converter {
         }
         finish_text(&mut post, &plain, marks);
         post.raw_text = raw;
+        post.source_text_bytes = (source_bytes > MAX_SOURCE_TEXT_BYTES).then_some(source_bytes);
         items.push(ReadItem::Post(Box::new(post)));
         items
     }
@@ -448,12 +449,15 @@ impl Converter {
     }
 
     /// The text as in the dump, the text without markup, and the marks over the latter.
+    /// The record's text as written, its plain text, the plain text's formatting marks, and the
+    /// length in bytes of the longer of the two texts before they were cut to
+    /// [`MAX_SOURCE_TEXT_BYTES`] (a text is cut before it is copied, parsed or cleaned).
     fn text(
         &mut self,
         record: &Map<String, Value>,
         place: &str,
         items: &mut Vec<ReadItem>,
-    ) -> (String, String, Vec<Mark>) {
+    ) -> (String, String, Vec<Mark>, usize) {
         if self.map.text.is_none()
             && let Some(Value::Array(runs)) = record.get("text_entities")
         {
@@ -472,19 +476,21 @@ impl Converter {
             ),
         };
         match value {
-            Some(Value::String(s)) => {
+            Some(Value::String(whole)) => {
                 if let Some(Value::Array(list)) = entities
                     && list.iter().any(|e| e.get("offset").is_some())
                 {
                     // Telegram's own entities over plain text (Telethon's `to_dict()` keeps
                     // them with `message`, Pyrogram with `text`).
-                    let plain = match (self.map.text.is_none(), record.get("message")) {
+                    let whole = match (self.map.text.is_none(), record.get("message")) {
                         (true, Some(Value::String(m))) => m,
-                        _ => s,
+                        _ => whole,
                     };
+                    let plain = source_text(whole).0;
                     let marks = api_marks(plain, list);
-                    return (plain.clone(), plain.clone(), marks);
+                    return (plain.to_string(), plain.to_string(), marks, whole.len());
                 }
+                let s = source_text(whole).0;
                 if s.len() > MAX_MARKDOWN_BYTES {
                     if !self.warned_long {
                         self.warned_long = true;
@@ -492,17 +498,17 @@ impl Converter {
                             "{place}: a text of {} bytes, longer than any Telegram message; \
                              kept as written, without reading its markup (further ones are \
                              not reported)",
-                            s.len()
+                            whole.len()
                         )));
                     }
-                    return (s.clone(), s.clone(), Vec::new());
+                    return (s.to_string(), s.to_string(), Vec::new(), whole.len());
                 }
                 let (plain, marks) = markdown::parse(s);
-                (s.clone(), plain, marks)
+                (s.to_string(), plain, marks, whole.len())
             }
             Some(Value::Array(runs)) => runs_text(runs),
-            Some(Value::Number(n)) => (n.to_string(), n.to_string(), Vec::new()),
-            _ => (String::new(), String::new(), Vec::new()),
+            Some(Value::Number(n)) => (n.to_string(), n.to_string(), Vec::new(), 0),
+            _ => (String::new(), String::new(), Vec::new(), 0),
         }
     }
 }
@@ -822,7 +828,7 @@ fn api_marks(plain: &str, list: &[Value]) -> Vec<Mark> {
 
 /// The text of Desktop-style runs (strings, and objects with `type`, `text` and `href`) and
 /// the marks of the runs that are not plain.
-fn runs_text(runs: &[Value]) -> (String, String, Vec<Mark>) {
+fn runs_text(runs: &[Value]) -> (String, String, Vec<Mark>, usize) {
     let mut plain = String::new();
     let mut marks = Vec::new();
     for run in runs {
@@ -862,5 +868,8 @@ fn runs_text(runs: &[Value]) -> (String, String, Vec<Mark>) {
             _ => {}
         }
     }
-    (plain.clone(), plain, marks)
+    let whole = plain.len();
+    let end = source_text(&plain).0.len();
+    plain.truncate(end);
+    (plain.clone(), plain, marks, whole)
 }

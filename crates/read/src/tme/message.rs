@@ -372,7 +372,7 @@ pub fn fill_post(post: &mut CapturedPost, parts: Parts<'_>, username: Option<&st
     if let Some(text_el) = parts.text {
         let rich = body_rich(text_el);
         fill_text(post, &rich);
-        post.raw_text = rich.raw.trim().to_string();
+        post.raw_text = tgscope_model::source_text(&rich.raw).0.trim().to_string();
     }
     post.forward = parts.forwarded.map(forward_of);
     post.reply_to = parts.reply.map(|reply| {
