@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use nodes::{Bucket, NodeId, Nodes, ParkedKeys};
+use nodes::{NodeId, Nodes, ParkedKeys};
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
@@ -340,6 +340,34 @@ fn with_edges(posts: Vec<CopyPost>, params: &Params) -> Vec<(CopyPost, EdgeLines
         Some(EdgeLines::of(&p.text, params.boilerplate_max_words))
     });
     posts.into_iter().zip(edges).collect()
+}
+
+/// What an update counts of a bucket: the dirty nodes in it before the change and after, and
+/// all its nodes now.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    before: u32,
+    after: u32,
+    now: u32,
+}
+
+/// Adds the pairs of each dirty node of a bucket (its `members`, when listed) with the bucket's
+/// other nodes to `pairs`.
+fn pairs_in_bucket(
+    members: Option<&[NodeId]>,
+    dirty: &HashSet<NodeId>,
+    pairs: &mut HashSet<(NodeId, NodeId)>,
+) {
+    let Some(members) = members.filter(|m| m.len() >= 2) else {
+        return;
+    };
+    for d in members.iter().filter(|m| dirty.contains(m)) {
+        for o in members {
+            if o != d {
+                pairs.insert(pair(*d, *o));
+            }
+        }
+    }
 }
 
 /// Pairs of every run of equal keys in sorted `(key, node)` entries, for runs of 2 to `max`
@@ -974,8 +1002,11 @@ impl CopyState {
         let computed = features_of_all(&posts, &self.channels, &self.params, &perms);
         // Nodes whose pairs must be found again, with their buckets before the change.
         let mut dirty: HashSet<NodeId> = HashSet::default();
-        let mut before_bands: HashMap<u64, usize> = HashMap::default();
-        let mut before_paras: HashMap<u64, usize> = HashMap::default();
+        // Per bucket the dirty nodes in it before and after, and its nodes now: one table of
+        // band buckets and one of paragraphs (an update's largest tables: a few dozen buckets
+        // per changed post).
+        let mut bands: HashMap<u64, Tally> = HashMap::default();
+        let mut paras: HashMap<u64, Tally> = HashMap::default();
         // By exact key, noted once, whether or not the text had a node before: a node that
         // this update creates is never counted as there before.
         let mut seen_before: HashSet<u64> = HashSet::default();
@@ -988,10 +1019,10 @@ impl CopyState {
                 return;
             };
             for k in nodes.band_buckets(n) {
-                *before_bands.entry(k).or_default() += 1;
+                bands.entry(k).or_default().before += 1;
             }
             for p in nodes.paragraphs(n) {
-                *before_paras.entry(*p).or_default() += 1;
+                paras.entry(*p).or_default().before += 1;
             }
         };
         for ((p, _), (f, bands)) in posts.iter().zip(computed) {
@@ -1024,81 +1055,76 @@ impl CopyState {
             self.unlink(d);
         }
         dirty.retain(|n| self.nodes.is_live(*n));
+        // Of the features computed, only those of the dirty nodes' first posts are compared.
+        let firsts: HashSet<i64> = dirty.iter().map(|n| self.nodes.first_post(*n)).collect();
+        fresh.retain(|id, _| firsts.contains(id));
+        drop(firsts);
         let need: Vec<i64> = dirty
             .iter()
             .map(|n| self.nodes.first_post(*n))
             .filter(|id| !fresh.contains_key(id))
             .collect();
         let fetched = self.features_of_posts(&need, fetch, &perms)?;
-        let mut dirty_features: HashMap<NodeId, Features> = HashMap::default();
+        // Borrowed from the features just computed or fetched (a window's features are the
+        // largest thing an update holds: a copy would double them).
+        let mut dirty_features: HashMap<NodeId, &Features> = HashMap::default();
         for n in &dirty {
             let first = self.nodes.first_post(*n);
             if let Some(f) = fresh.get(&first).or_else(|| fetched.get(&first)) {
                 self.nodes.set_paragraphs(*n, &f.paragraphs);
-                dirty_features.insert(*n, f.clone());
+                dirty_features.insert(*n, f);
             }
         }
 
         // 4. Would a bucket cross the hot-bucket limit? Then an update cannot equal a rebuild.
         let limit = self.params.max_bucket;
-        let mut after_bands: HashMap<u64, usize> = HashMap::default();
-        let mut after_paras: HashMap<u64, usize> = HashMap::default();
         for n in &dirty {
             for k in self.nodes.band_buckets(*n) {
-                *after_bands.entry(k).or_default() += 1;
+                bands.entry(k).or_default().after += 1;
             }
             for p in self.nodes.paragraphs(*n) {
-                *after_paras.entry(*p).or_default() += 1;
+                paras.entry(*p).or_default().after += 1;
             }
         }
-        let band_keys: HashSet<u64> = before_bands
-            .keys()
-            .chain(after_bands.keys())
-            .copied()
-            .collect();
-        let para_keys: HashSet<u64> = before_paras
-            .keys()
-            .chain(after_paras.keys())
-            .copied()
-            .collect();
-        // Past the limit a bucket pairs nothing, so its members are only counted.
-        let (bands, paras) = self.nodes.members_of(&band_keys, &para_keys, limit);
-        let crossed = |members: &HashMap<u64, Bucket>,
-                       before: &HashMap<u64, usize>,
-                       after: &HashMap<u64, usize>| {
-            before.keys().chain(after.keys()).any(|k| {
-                let now = members.get(k).map_or(0, Bucket::len);
-                let was =
-                    now + before.get(k).copied().unwrap_or(0) - after.get(k).copied().unwrap_or(0);
-                (was > limit) != (now > limit)
-            })
+        // The buckets' members now, a band at a time: their counts for the hot-bucket test,
+        // and the dirty nodes' pairs in buckets within the limit (past it a bucket pairs
+        // nothing, so its members are only counted).
+        let mut found_pairs: HashSet<(NodeId, NodeId)> = HashSet::default();
+        let wanted = self.nodes.band_buckets_wanted(bands.keys().copied());
+        self.nodes
+            .for_each_band_bucket(&wanted, limit, &mut |key, count, members| {
+                if let Some(t) = bands.get_mut(&key) {
+                    t.now = u32::try_from(count).unwrap_or(u32::MAX);
+                }
+                pairs_in_bucket(members, &dirty, &mut found_pairs);
+            });
+        drop(wanted);
+        let wanted: HashSet<u64> = paras.keys().copied().collect();
+        self.nodes
+            .for_each_paragraph_bucket(&wanted, limit, &mut |key, count, members| {
+                if let Some(t) = paras.get_mut(&key) {
+                    t.now = u32::try_from(count).unwrap_or(u32::MAX);
+                }
+                pairs_in_bucket(members, &dirty, &mut found_pairs);
+            });
+        drop(wanted);
+        let crossed = |t: &Tally| {
+            let (now, before, after) = (t.now as usize, t.before as usize, t.after as usize);
+            let was = now + before - after;
+            (was > limit) != (now > limit)
         };
-        if crossed(&bands, &before_bands, &after_bands)
-            || crossed(&paras, &before_paras, &after_paras)
-        {
+        if bands.values().any(crossed) || paras.values().any(crossed) {
             self.mark = mark;
             return Ok(UpdateReport {
                 compared,
                 needs_rebuild: true,
             });
         }
+        drop((bands, paras));
 
-        // 5. The dirty nodes' pairs, found and verified again.
-        let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
-        for bucket in bands.values().chain(paras.values()) {
-            let Some(members) = bucket.members().filter(|m| m.len() >= 2) else {
-                continue;
-            };
-            for d in members.iter().filter(|m| dirty.contains(m)) {
-                for o in members {
-                    if o != d {
-                        pairs.push(pair(*d, *o));
-                    }
-                }
-            }
-        }
+        // 5. The dirty nodes' pairs, verified again.
+        let mut pairs: Vec<(NodeId, NodeId)> = found_pairs.into_iter().collect();
         pairs.sort_unstable();
-        pairs.dedup();
         let partners: Vec<i64> = pairs
             .iter()
             .flat_map(|(a, b)| [*a, *b])
@@ -1112,6 +1138,7 @@ impl CopyState {
         let sketch_of = |n: NodeId| -> Option<Sketch<'_>> {
             dirty_features
                 .get(&n)
+                .copied()
                 .or_else(|| partner_features.get(&nodes.first_post(n)))
                 .map(Features::sketch)
         };

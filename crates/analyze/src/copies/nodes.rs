@@ -80,32 +80,28 @@ pub(super) struct ParkedKeys {
     pub(super) words: usize,
 }
 
-/// The nodes of one bucket as an update reads them: every member up to a cap, past it only
-/// how many there are.
-#[derive(Debug, Default)]
-pub(super) struct Bucket {
-    count: usize,
-    members: Vec<NodeId>,
+/// Band buckets to look up, by band: the keys of each band of word and of char shingles.
+pub(super) struct WantedBands {
+    words: Vec<HashSet<u32>>,
+    chars: Vec<HashSet<u32>>,
 }
 
-impl Bucket {
-    fn add(&mut self, node: NodeId, cap: usize) {
-        self.count += 1;
-        if self.count <= cap {
-            self.members.push(node);
-        } else if !self.members.is_empty() {
-            self.members = Vec::new();
-        }
-    }
-
-    /// Its nodes.
-    pub(super) fn len(&self) -> usize {
-        self.count
-    }
-
-    /// Its nodes when there are no more than the cap; `None` past it.
-    pub(super) fn members(&self) -> Option<&[NodeId]> {
-        (self.members.len() == self.count).then_some(&self.members[..])
+/// Calls `f` for each run of equal keys in `entries` (sorted here): the key, the run's length,
+/// and its nodes when there are at most `cap`.
+fn for_each_run<K: Ord + Copy>(
+    entries: &mut [(K, NodeId)],
+    cap: usize,
+    f: &mut dyn FnMut(K, usize, Option<&[NodeId]>),
+) {
+    entries.sort_unstable();
+    let mut members: Vec<NodeId> = Vec::new();
+    for run in entries.chunk_by(|a, b| a.0 == b.0) {
+        let listed = (run.len() <= cap).then(|| {
+            members.clear();
+            members.extend(run.iter().map(|(_, n)| *n));
+            &members[..]
+        });
+        f(run[0].0, run.len(), listed);
     }
 }
 
@@ -412,60 +408,82 @@ impl Nodes {
         self.free.append(&mut self.emptied);
     }
 
-    /// The members of these buckets, in one pass over the band arenas and the paragraphs:
-    /// band buckets (`band_bucket` keys) and paragraph hashes, each with its nodes, listed up to
-    /// `cap` members and only counted past it (a hot bucket, which pairs nothing, may hold most
-    /// of the archive: its list would make an update's memory grow with the archive).
-    pub(super) fn members_of(
+    /// Band buckets (`band_bucket` keys) to look up with [`Nodes::for_each_band_bucket`], by
+    /// kind and band.
+    pub(super) fn band_buckets_wanted(&self, keys: impl Iterator<Item = u64>) -> WantedBands {
+        let mut wanted = WantedBands {
+            words: vec![HashSet::default(); self.width],
+            chars: vec![HashSet::default(); self.width],
+        };
+        for bucket in keys {
+            let (kind, band) = bucket_band(bucket);
+            let sets = match kind {
+                ShingleKind::Words => &mut wanted.words,
+                ShingleKind::Chars => &mut wanted.chars,
+            };
+            if let Some(set) = sets.get_mut(band) {
+                set.insert(bucket as u32);
+            }
+        }
+        wanted
+    }
+
+    /// Calls `f` with each of the band buckets asked for (`wanted`) that has
+    /// nodes: its key, how many nodes it has, and the nodes when there are at most `cap` (a hot
+    /// bucket, which pairs nothing, may hold most of the archive). The arenas are read a band
+    /// at a time, so that no more than one band's members of the buckets asked for are held.
+    pub(super) fn for_each_band_bucket(
         &self,
-        band_keys: &HashSet<u64>,
-        para_keys: &HashSet<u64>,
+        wanted: &WantedBands,
         cap: usize,
-    ) -> (HashMap<u64, Bucket>, HashMap<u64, Bucket>) {
-        let mut bands: HashMap<u64, Bucket> = HashMap::default();
-        // Per kind and band, the keys asked for: most bands are looked up in a small set.
-        for (kind, arena) in [
-            (ShingleKind::Words, &self.word_keys),
-            (ShingleKind::Chars, &self.char_keys),
+        f: &mut dyn FnMut(u64, usize, Option<&[NodeId]>),
+    ) {
+        for (kind, arena, wanted) in [
+            (ShingleKind::Words, &self.word_keys, &wanted.words),
+            (ShingleKind::Chars, &self.char_keys, &wanted.chars),
         ] {
-            let mut wanted: Vec<HashSet<u32>> = vec![HashSet::default(); self.width];
-            for (band, set) in wanted.iter_mut().enumerate() {
-                set.extend(
-                    band_keys
-                        .iter()
-                        .filter(|b| bucket_band(**b) == (kind, band))
-                        .map(|b| *b as u32),
-                );
-            }
-            if wanted.iter().all(HashSet::is_empty) {
-                continue;
-            }
-            for (slot, owner) in arena.owner.iter().enumerate() {
-                if *owner == NONE {
+            let mut entries: Vec<(u32, NodeId)> = Vec::new();
+            for (band, set) in wanted.iter().enumerate() {
+                if set.is_empty() {
                     continue;
                 }
-                let row = arena.row(self.width, slot as u32);
-                for (band, key) in row.iter().enumerate() {
-                    if !wanted[band].is_empty() && wanted[band].contains(key) {
-                        bands
-                            .entry(band_bucket(kind, band, *key))
-                            .or_default()
-                            .add(*owner, cap);
+                entries.clear();
+                for (slot, owner) in arena.owner.iter().enumerate() {
+                    if *owner == NONE {
+                        continue;
                     }
+                    let key = arena.row(self.width, slot as u32)[band];
+                    if set.contains(&key) {
+                        entries.push((key, *owner));
+                    }
+                }
+                for_each_run(&mut entries, cap, &mut |key, count, members| {
+                    f(band_bucket(kind, band, key), count, members)
+                });
+            }
+        }
+    }
+
+    /// [`Nodes::for_each_band_bucket`] for paragraph hashes: each of `para_keys` that nodes
+    /// hold, with how many nodes hold it, and the nodes when there are at most `cap`.
+    pub(super) fn for_each_paragraph_bucket(
+        &self,
+        para_keys: &HashSet<u64>,
+        cap: usize,
+        f: &mut dyn FnMut(u64, usize, Option<&[NodeId]>),
+    ) {
+        if para_keys.is_empty() {
+            return;
+        }
+        let mut entries: Vec<(u64, NodeId)> = Vec::new();
+        for id in 0..self.paragraphs.len() as NodeId {
+            for p in self.paragraphs(id) {
+                if para_keys.contains(p) {
+                    entries.push((*p, id));
                 }
             }
         }
-        let mut paras: HashMap<u64, Bucket> = HashMap::default();
-        if !para_keys.is_empty() {
-            for id in 0..self.paragraphs.len() as NodeId {
-                for p in self.paragraphs(id) {
-                    if para_keys.contains(p) {
-                        paras.entry(*p).or_default().add(id as NodeId, cap);
-                    }
-                }
-            }
-        }
-        (bands, paras)
+        for_each_run(&mut entries, cap, f);
     }
 
     /// Every candidate pair: nodes sharing a band bucket or a paragraph, in a bucket of at most
@@ -551,14 +569,14 @@ mod tests {
         let want: HashSet<u64> = [band_bucket(ShingleKind::Words, 0, 1)]
             .into_iter()
             .collect();
-        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 10);
+        let mut found = Vec::new();
+        let want = nodes.band_buckets_wanted(want.into_iter());
+        nodes.for_each_band_bucket(&want, 10, &mut |key, count, members| {
+            found.push((key, count, members.map(<[NodeId]>::to_vec)));
+        });
         assert_eq!(
-            bands
-                .values()
-                .flat_map(|b| b.members().unwrap_or_default())
-                .copied()
-                .collect::<Vec<_>>(),
-            vec![c]
+            found,
+            vec![(band_bucket(ShingleKind::Words, 0, 1), 1, Some(vec![c]))]
         );
     }
 
@@ -570,15 +588,33 @@ mod tests {
         let want: HashSet<u64> = [
             band_bucket(ShingleKind::Words, 0, 7),
             band_bucket(ShingleKind::Words, 1, 8),
+            band_bucket(ShingleKind::Words, 1, 9),
         ]
         .into_iter()
         .collect();
-        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 5);
-        let bucket = &bands[&band_bucket(ShingleKind::Words, 0, 7)];
-        assert_eq!((bucket.len(), bucket.members()), (5, Some(&ids[..])));
-        let (bands, _) = nodes.members_of(&want, &HashSet::default(), 4);
-        for bucket in bands.values() {
-            assert_eq!((bucket.len(), bucket.members()), (5, None));
-        }
+        let want = nodes.band_buckets_wanted(want.into_iter());
+        let buckets = |cap: usize| {
+            let mut found = Vec::new();
+            nodes.for_each_band_bucket(&want, cap, &mut |key, count, members| {
+                found.push((key, count, members.map(<[NodeId]>::to_vec)));
+            });
+            found.sort();
+            found
+        };
+        assert_eq!(
+            buckets(5),
+            vec![
+                (band_bucket(ShingleKind::Words, 0, 7), 5, Some(ids.clone())),
+                (band_bucket(ShingleKind::Words, 1, 8), 5, Some(ids.clone())),
+            ],
+            "a key no node holds is not reported"
+        );
+        assert_eq!(
+            buckets(4),
+            vec![
+                (band_bucket(ShingleKind::Words, 0, 7), 5, None),
+                (band_bucket(ShingleKind::Words, 1, 8), 5, None),
+            ]
+        );
     }
 }
