@@ -80,6 +80,10 @@ pub(super) struct ParkedKeys {
     pub(super) words: usize,
 }
 
+/// What is told of each bucket looked up: its key, how many nodes it has, and the nodes when
+/// they are listed.
+pub(super) type OnBucket<'a, K> = dyn FnMut(K, usize, Option<&[NodeId]>) + 'a;
+
 /// Band buckets to look up, by band: the keys of each band of word and of char shingles.
 pub(super) struct WantedBands {
     words: Vec<HashSet<u32>>,
@@ -88,11 +92,7 @@ pub(super) struct WantedBands {
 
 /// Calls `f` for each run of equal keys in `entries` (sorted here): the key, the run's length,
 /// and its nodes when there are at most `cap`.
-fn for_each_run<K: Ord + Copy>(
-    entries: &mut [(K, NodeId)],
-    cap: usize,
-    f: &mut dyn FnMut(K, usize, Option<&[NodeId]>),
-) {
+fn for_each_run<K: Ord + Copy>(entries: &mut [(K, NodeId)], cap: usize, f: &mut OnBucket<'_, K>) {
     entries.sort_unstable();
     let mut members: Vec<NodeId> = Vec::new();
     for run in entries.chunk_by(|a, b| a.0 == b.0) {
@@ -436,7 +436,7 @@ impl Nodes {
         &self,
         wanted: &WantedBands,
         cap: usize,
-        f: &mut dyn FnMut(u64, usize, Option<&[NodeId]>),
+        f: &mut OnBucket<'_, u64>,
     ) {
         for (kind, arena, wanted) in [
             (ShingleKind::Words, &self.word_keys, &wanted.words),
@@ -470,7 +470,7 @@ impl Nodes {
         &self,
         para_keys: &HashSet<u64>,
         cap: usize,
-        f: &mut dyn FnMut(u64, usize, Option<&[NodeId]>),
+        f: &mut OnBucket<'_, u64>,
     ) {
         if para_keys.is_empty() {
             return;
