@@ -10,7 +10,7 @@ Inputs, written into target/bench-hostile/inputs (reused when present):
   100,000 and 1,000,000 (0.1, 1.1 and 11 MB);
 - Desktop HTML pages (the project's fixture page), the same;
 - JSON Lines dumps of three messages, the middle one of 1, 10 and 50 MB of text;
-- plain text without any post marker (numbered paragraphs) of 20, 50 and 200 MB.
+- plain text without any post marker (numbered paragraphs) of 20, 50, 200 and 500 MB.
 
 Each input is ingested into a fresh archive as `tgscope --archive DIR ingest FILE --channel
 bench` under `/usr/bin/time -f "%e %M"` (wall seconds, peak RSS), stopped after --timeout
@@ -115,7 +115,7 @@ def inputs():
             with open(path, "w", encoding="utf-8") as f:
                 f.write(dump(mb))
         made.append((f"dump, one message of {mb} MB", path))
-    for mb in (20, 50, 200):
+    for mb in (20, 50, 200, 500):
         path = os.path.join(folder, f"unmarked-{mb}MB.txt")
         if not os.path.exists(path):
             unmarked(mb, path)
