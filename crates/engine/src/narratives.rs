@@ -745,8 +745,10 @@ impl Engine {
         if let (Some(s), Some(u)) = (options.since, options.until)
             && s >= u
         {
+            // Said in words both the command line (`--since`, `--until`) and the API
+            // (`since`, `until`) fit.
             return Err(EngineError::BadRequest(
-                "--since must be before --until".into(),
+                "the period's start (since) must be before its end (until)".into(),
             ));
         }
         let (record, matches, catching_up) = self.narrative_matches(name)?;

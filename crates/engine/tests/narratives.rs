@@ -260,6 +260,23 @@ fn a_report_gives_the_planted_counts_first_post_and_joined_channels() {
     assert_eq!(ranged.first_post.unwrap().message_id, Some(11));
     assert_eq!(ranged.counts.len(), 1);
     assert_eq!(ranged.counts[0].start, "2024-02-26", "the week's Monday");
+    // A range that ends before it starts is refused in words that fit the command line and
+    // the API alike.
+    let backwards = engine.narrative_report(
+        "west",
+        &ReportOptions {
+            since: Some(day(march_3.succ_opt().unwrap())),
+            until: Some(day(march_3)),
+            ..ReportOptions::default()
+        },
+    );
+    match backwards {
+        Err(tgscope_engine::EngineError::BadRequest(why)) => assert_eq!(
+            why,
+            "the period's start (since) must be before its end (until)"
+        ),
+        other => panic!("a backwards range: {other:?}"),
+    }
 
     // The feed's view: newest first, every match.
     let page = engine
