@@ -208,14 +208,19 @@ proptest! {
         copies_cluster(&scene(posts, split, footers, Rewrite::Emoji, seed))?;
     }
 
+    /// Seven sentences or more: a full copy keeps a Jaccard similarity of at least 0.7
+    /// (`Params::jaccard`), and dropping one sentence of `n` keeps about `(n - 1) / n` of the
+    /// shingles, less with the two channels' own footers; at six sentences of unequal length
+    /// that sits on the threshold itself (a sentence of 14 words of 73 gave 0.68), so a copy
+    /// of a six-sentence post missing its longest sentence is reported as reusing part of it.
     #[test]
-    fn a_copy_without_one_sentence_of_six_or_more_is_in_the_originals_cluster(
-        posts in news::lang().prop_flat_map(|l| posts_of(l, 6..=9)),
+    fn a_copy_without_one_sentence_of_seven_or_more_is_in_the_originals_cluster(
+        posts in news::lang().prop_flat_map(|l| posts_of(l, 7..=10)),
         split in 0usize..7,
         footers in (any_footer(), any_footer()),
         seed in any::<u64>(),
     ) {
-        prop_assume!(news::different_news(vec![posts[0].clone()])[0].sentence_count() >= 6);
+        prop_assume!(news::different_news(vec![posts[0].clone()])[0].sentence_count() >= 7);
         copies_cluster(&scene(posts, split, footers, Rewrite::DropSentence, seed))?;
     }
 
