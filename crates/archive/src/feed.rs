@@ -101,37 +101,44 @@ impl ChannelTexts {
     /// The text a page holds before it is handed over, about (a page ends after the post that
     /// reaches it).
     pub const PAGE_TEXT_BYTES: usize = 16 << 20;
+}
 
-    /// Gathers walked posts into pages: hands `f` the page under way when the next post is of
-    /// another channel (the channel ends) or when its text reached [`Self::PAGE_TEXT_BYTES`];
-    /// [`Self::finish`] hands over the last one.
+/// Gathers walked posts (in channel and post order) into [`ChannelTexts`] pages: hands a page
+/// over when the next post is of another channel (the channel ends) or when its text reached
+/// [`ChannelTexts::PAGE_TEXT_BYTES`]; [`ChannelPager::finish`] hands over the last one.
+#[derive(Debug, Default)]
+pub struct ChannelPager {
+    page: ChannelTexts,
+    bytes: usize,
+}
+
+impl ChannelPager {
+    /// Takes the next post, handing `f` the page under way first when it is complete.
     pub fn push(
         &mut self,
         post: PostText,
         f: &mut dyn FnMut(ChannelTexts) -> std::ops::ControlFlow<()>,
-        bytes: &mut usize,
     ) -> std::ops::ControlFlow<()> {
-        if let Some(last) = self.posts.last() {
+        if let Some(last) = self.page.posts.last() {
             let ends = last.channel_id != post.channel_id;
-            if ends || *bytes >= Self::PAGE_TEXT_BYTES {
-                *bytes = 0;
-                let page = ChannelTexts {
-                    posts: std::mem::take(&mut self.posts),
+            if ends || self.bytes >= ChannelTexts::PAGE_TEXT_BYTES {
+                self.bytes = 0;
+                f(ChannelTexts {
+                    posts: std::mem::take(&mut self.page.posts),
                     channel_ends: ends,
-                };
-                f(page)?;
+                })?;
             }
         }
-        *bytes += post.text.len();
-        self.posts.push(post);
+        self.bytes += post.text.len();
+        self.page.posts.push(post);
         std::ops::ControlFlow::Continue(())
     }
 
     /// Hands over the last page, when there is one.
     pub fn finish(self, f: &mut dyn FnMut(ChannelTexts) -> std::ops::ControlFlow<()>) {
-        if !self.posts.is_empty() {
+        if !self.page.posts.is_empty() {
             let _ = f(ChannelTexts {
-                posts: self.posts,
+                posts: self.page.posts,
                 channel_ends: true,
             });
         }

@@ -50,7 +50,7 @@ pub mod prelude {
 pub use capture::{Capture, CaptureStatus, NewCapture};
 pub use channel::{ChannelCount, ChannelInfo, ChannelSummary, SourceCount, TagCount};
 pub use error::{ArchiveError, Result};
-pub use feed::{ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
+pub use feed::{ChannelPager, ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
 pub use interrupt::Interrupter;
 pub use narrative::{NarrativePostFacts, NarrativeRecord, NarrativeVersion, narrative_key};
 pub use post::{PostCount, PostDetail, PostQuery, PostRecord, SightingRecord, VersionRecord};

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use postgres::{Client, Row};
 use tgscope_archive::prelude::*;
 use tgscope_archive::{
-    ChannelTexts, NetworkRow, PostDate, PostForIndex, PostSelection, PostText, Result,
+    ChannelPager, ChannelTexts, NetworkRow, PostDate, PostForIndex, PostSelection, PostText, Result,
 };
 
 use crate::PgArchive;
@@ -120,8 +120,7 @@ impl FeedReads for PgArchive {
     fn walk_channel_texts(&self, f: &mut dyn FnMut(ChannelTexts) -> ControlFlow<()>) -> Result<()> {
         // Keyset pagination over (channel, post), handed over in pages of one channel.
         let mut after: (i64, i64) = (i64::MIN, i64::MIN);
-        let mut page = ChannelTexts::default();
-        let mut bytes = 0;
+        let mut page = ChannelPager::default();
         loop {
             let rows = self.db(|db| {
                 Ok(db
@@ -140,7 +139,7 @@ impl FeedReads for PgArchive {
             let done = (rows.len() as i64) < WALK_BATCH;
             for post in rows {
                 after = (post.channel_id, post.post_id);
-                if page.push(post, f, &mut bytes).is_break() {
+                if page.push(post, f).is_break() {
                     return Ok(());
                 }
             }

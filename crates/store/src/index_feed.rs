@@ -8,7 +8,7 @@ use crate::Store;
 use std::ops::ControlFlow;
 
 use tgscope_archive::prelude::*;
-use tgscope_archive::{ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
+use tgscope_archive::{ChannelPager, ChannelTexts, NetworkRow, PostDate, PostForIndex, PostText};
 use tgscope_archive::{PostSelection, Result};
 
 /// The posts with a version newer than the mark `?1`: found from the versions after the mark (a
@@ -165,10 +165,9 @@ impl FeedReads for Store {
                  ORDER BY p.channel_id, p.id",
         )?;
         let mut rows = stmt.query([])?;
-        let mut page = ChannelTexts::default();
-        let mut bytes = 0;
+        let mut page = ChannelPager::default();
         while let Some(r) = rows.next()? {
-            if page.push(post_text(r)?, f, &mut bytes).is_break() {
+            if page.push(post_text(r)?, f).is_break() {
                 return Ok(());
             }
         }
