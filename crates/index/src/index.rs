@@ -3,6 +3,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -14,13 +16,80 @@ use crate::entity::{EntityCounts, EntityTally};
 use crate::error::IndexError;
 use crate::period::{self, Counts, DayCounts, Period, PeriodCount};
 use crate::query::Query;
-use crate::schema::{self, Fields, names};
+use crate::schema::{self, Fields, PostDocument, names};
 use crate::snippet::{self, Snippet};
 use crate::{IndexDoc, SCHEMA_VERSION, compile};
 
 /// The writer's memory budget (all its threads together): segments are written out when it is
 /// reached, so it bounds the memory an ingest of any size takes for indexing.
 pub const WRITER_HEAP_BYTES: usize = 192 * 1024 * 1024;
+
+/// The bytes of documents the writer hands to tantivy's indexing threads ahead of them, at most
+/// (and one document beyond). tantivy's own queue is bounded in operations (10,000), not in
+/// bytes: posts of 256 KiB arriving faster than they are indexed would queue 2.5 GiB.
+pub const IN_FLIGHT_BYTES: usize = 32 * 1024 * 1024;
+
+/// How long the writer waits for the indexing threads to take documents before it hands over
+/// the next one anyway: at worst one document a second beyond [`IN_FLIGHT_BYTES`] while both
+/// threads write out segments, and a writer whose threads died is told so by tantivy instead of
+/// waiting forever for them.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(1);
+
+/// The bytes of documents queued for tantivy's indexing threads: a document counts from the
+/// moment the writer hands it over until tantivy drops it, indexed.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    limit: usize,
+    bytes: Mutex<Queued>,
+    taken: Condvar,
+}
+
+/// The bytes queued now, and the most there ever were.
+#[derive(Debug, Default, Clone, Copy)]
+struct Queued {
+    now: usize,
+    peak: usize,
+}
+
+impl InFlight {
+    fn new(limit: usize) -> InFlight {
+        InFlight {
+            limit,
+            bytes: Mutex::default(),
+            taken: Condvar::new(),
+        }
+    }
+
+    /// Counts `bytes` in, first waiting (see [`IN_FLIGHT_WAIT`]) while they would take the
+    /// queue past its limit ([`IN_FLIGHT_BYTES`]).
+    fn acquire(&self, bytes: usize) {
+        let mut queued = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        while queued.now > 0 && queued.now + bytes > self.limit {
+            let (now, wait) = self
+                .taken
+                .wait_timeout(queued, IN_FLIGHT_WAIT)
+                .unwrap_or_else(PoisonError::into_inner);
+            queued = now;
+            if wait.timed_out() {
+                break;
+            }
+        }
+        queued.now += bytes;
+        queued.peak = queued.peak.max(queued.now);
+    }
+
+    /// Counts `bytes` out (a document indexed).
+    pub(crate) fn release(&self, bytes: usize) {
+        let mut queued = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        queued.now = queued.now.saturating_sub(bytes);
+        self.taken.notify_all();
+    }
+
+    #[cfg(test)]
+    fn queued(&self) -> Queued {
+        *self.bytes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// What the last commit recorded (tantivy's commit payload, as JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +322,7 @@ impl Index {
         Ok(IndexWriter {
             dir: self.dir.clone(),
             writer,
+            in_flight: Arc::new(InFlight::new(IN_FLIGHT_BYTES)),
             reader: self.reader.clone(),
             fields: self.fields.clone(),
         })
@@ -454,7 +524,8 @@ impl Index {
 /// Dropping it without a commit discards what it did since the last one.
 pub struct IndexWriter {
     dir: PathBuf,
-    writer: tantivy::IndexWriter,
+    writer: tantivy::IndexWriter<PostDocument>,
+    in_flight: Arc<InFlight>,
     reader: IndexReader,
     fields: Fields,
 }
@@ -478,8 +549,15 @@ impl IndexWriter {
     /// Indexes a post, replacing the document with the same post id if there is one.
     pub fn upsert(&mut self, doc: &IndexDoc) -> Result<(), IndexError> {
         self.delete(doc.post_id)?;
+        self.send(schema::document(&self.fields, doc))
+    }
+
+    /// Hands a document to tantivy's indexing threads, once the queue has room for it.
+    fn send(&mut self, mut document: PostDocument) -> Result<(), IndexError> {
+        self.in_flight.acquire(document.bytes());
+        document.in_flight = Some(self.in_flight.clone());
         self.writer
-            .add_document(schema::document(&self.fields, doc))
+            .add_document(document)
             .map_err(|e| self.error(e))?;
         Ok(())
     }
@@ -491,7 +569,7 @@ impl IndexWriter {
     pub fn add_batch(&mut self, docs: &[IndexDoc], replace: bool) -> Result<(), IndexError> {
         use rayon::prelude::*;
         let fields = &self.fields;
-        let built: Vec<tantivy::TantivyDocument> = docs
+        let built: Vec<PostDocument> = docs
             .par_iter()
             .map(|d| schema::document(fields, d))
             .collect();
@@ -499,9 +577,7 @@ impl IndexWriter {
             if replace {
                 self.delete(doc.post_id)?;
             }
-            self.writer
-                .add_document(document)
-                .map_err(|e| self.error(e))?;
+            self.send(document)?;
         }
         Ok(())
     }
@@ -628,6 +704,47 @@ mod tests {
         assert!(index.matching_posts(&west, Some(&[]))?.is_empty());
         let either = crate::parse_query("(коллективный Запад) OR \"collective West\"")?;
         assert_eq!(index.matching_posts(&either, None)?, [1, 2, 4]);
+        Ok(())
+    }
+
+    #[test]
+    fn the_writer_queues_at_most_its_in_flight_bytes_and_indexes_every_document()
+    -> anyhow::Result<()> {
+        let dir = tempfile::TempDir::new()?;
+        let index = Index::open_or_create(&dir.path().join("index"))?;
+        let mut writer = index.writer_with_heap(30_000_000)?;
+        // A queue of 1 MiB for 16 posts of 256 KiB: without the bound, the batch is handed over
+        // at once and tantivy queues it whole.
+        let limit = 1 << 20;
+        writer.in_flight = Arc::new(InFlight::new(limit));
+        let docs: Vec<IndexDoc> = (0..16)
+            .map(|i| IndexDoc {
+                post_id: i,
+                text: format!("пост{i} ") + &"заявление министерства ".repeat(256 * 1024 / 44),
+                ..IndexDoc::default()
+            })
+            .collect();
+        let largest = docs
+            .iter()
+            .map(|d| schema::document(&writer.fields, d).bytes())
+            .max()
+            .unwrap_or(0);
+        assert!(largest > 256 * 1024, "each post weighs its text: {largest}");
+        writer.add_batch(&docs, false)?;
+        writer.commit(1)?;
+        let queued = writer.in_flight.queued();
+        assert_eq!(queued.now, 0, "every document indexed is counted out");
+        assert!(
+            queued.peak >= largest && queued.peak <= limit + largest,
+            "queued at most {limit} bytes and one post beyond: {}",
+            queued.peak
+        );
+        assert_eq!(index.doc_count()?, 16);
+        let found = index.search(&crate::parse_query("пост15")?, &SearchOptions::default())?;
+        assert_eq!(
+            found.hits.iter().map(|h| h.post_id).collect::<Vec<_>>(),
+            [15]
+        );
         Ok(())
     }
 }

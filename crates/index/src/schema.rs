@@ -2,15 +2,18 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use tantivy::TantivyDocument;
+use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Document, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{PreTokenizedStream, PreTokenizedString, Token, Tokenizer};
 
 use crate::IndexDoc;
 use crate::analysis::{self, Lang, Word};
+use crate::index::InFlight;
 
 /// Field names (also the names the fast fields are read by).
 pub(crate) mod names {
@@ -131,26 +134,158 @@ pub(crate) fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// The tantivy document of a post.
-pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
-    let mut d = TantivyDocument::new();
-    d.add_i64(fields.post_id, doc.post_id);
-    d.add_i64(fields.channel_id, doc.channel_id);
-    if let Some(date) = doc.date {
-        d.add_i64(fields.date, date);
-        d.add_text(fields.flag, flags::DATE);
+/// The tantivy document of a post: its text held once, however many fields analyse it (the body
+/// stored, the exact words, the Russian and English stems), and its keys and numbers. tantivy
+/// indexes any [`Document`] without converting it, so the text is never copied per field.
+pub(crate) struct PostDocument {
+    text: String,
+    values: Vec<(Field, Slot)>,
+    /// The writer's count of bytes queued for its indexing threads, which this document is
+    /// part of until tantivy drops it, indexed.
+    pub(crate) in_flight: Option<Arc<InFlight>>,
+}
+
+/// A value of a [`PostDocument`]: the post's text, or a small value of its own.
+enum Slot {
+    Text,
+    Str(String),
+    Static(&'static str),
+    I64(i64),
+}
+
+impl PostDocument {
+    /// Bytes the document holds (its text, keys and values), what it weighs in tantivy's queue.
+    pub(crate) fn bytes(&self) -> usize {
+        let values: usize = self
+            .values
+            .iter()
+            .map(|(_, slot)| match slot {
+                Slot::Str(s) => s.len(),
+                _ => 0,
+            })
+            .sum();
+        self.text.len()
+            + values
+            + self.values.capacity() * std::mem::size_of::<(Field, Slot)>()
+            + std::mem::size_of::<Self>()
     }
-    d.add_text(fields.body, &doc.text);
+
+    fn text(&mut self, field: Field) {
+        self.values.push((field, Slot::Text));
+    }
+
+    fn str(&mut self, field: Field, value: String) {
+        self.values.push((field, Slot::Str(value)));
+    }
+
+    fn flag(&mut self, field: Field, value: &'static str) {
+        self.values.push((field, Slot::Static(value)));
+    }
+
+    fn i64(&mut self, field: Field, value: i64) {
+        self.values.push((field, Slot::I64(value)));
+    }
+
+    /// Adds each distinct non-empty key once.
+    fn keys(&mut self, field: Field, mut keys: Vec<String>) {
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys.into_iter().filter(|k| !k.is_empty()) {
+            self.str(field, key);
+        }
+    }
+}
+
+impl Drop for PostDocument {
+    fn drop(&mut self) {
+        if let Some(in_flight) = self.in_flight.take() {
+            in_flight.release(self.bytes());
+        }
+    }
+}
+
+/// A value of a [`PostDocument`] as tantivy reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PostValue<'a> {
+    Str(&'a str),
+    I64(i64),
+}
+
+impl<'a> Value<'a> for PostValue<'a> {
+    type ArrayIter = std::iter::Empty<Self>;
+    type ObjectIter = std::iter::Empty<(&'a str, Self)>;
+
+    fn as_value(&self) -> ReferenceValue<'a, Self> {
+        ReferenceValue::Leaf(match *self {
+            PostValue::Str(s) => ReferenceValueLeaf::Str(s),
+            PostValue::I64(n) => ReferenceValueLeaf::I64(n),
+        })
+    }
+}
+
+/// The fields and values of a [`PostDocument`], in the order they were added.
+pub(crate) struct PostValues<'a> {
+    doc: &'a PostDocument,
+    at: usize,
+}
+
+impl<'a> Iterator for PostValues<'a> {
+    type Item = (Field, PostValue<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (field, slot) = self.doc.values.get(self.at)?;
+        self.at += 1;
+        let value = match slot {
+            Slot::Text => PostValue::Str(&self.doc.text),
+            Slot::Str(s) => PostValue::Str(s),
+            Slot::Static(s) => PostValue::Str(s),
+            Slot::I64(n) => PostValue::I64(*n),
+        };
+        Some((*field, value))
+    }
+}
+
+impl Document for PostDocument {
+    type Value<'a> = PostValue<'a>;
+    type FieldsValuesIter<'a> = PostValues<'a>;
+
+    fn iter_fields_and_values(&self) -> PostValues<'_> {
+        PostValues { doc: self, at: 0 }
+    }
+}
+
+impl std::fmt::Debug for PostDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter_fields_and_values())
+            .finish()
+    }
+}
+
+/// The tantivy document of a post.
+pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> PostDocument {
+    let mut d = PostDocument {
+        text: doc.text.clone(),
+        values: Vec::with_capacity(16),
+        in_flight: None,
+    };
+    d.i64(fields.post_id, doc.post_id);
+    d.i64(fields.channel_id, doc.channel_id);
+    if let Some(date) = doc.date {
+        d.i64(fields.date, date);
+        d.flag(fields.flag, flags::DATE);
+    }
+    d.text(fields.body);
 
     let words = analysis::words(&doc.text);
     let languages = analysis::languages(&words);
     for lang in &languages {
-        d.add_text(fields.lang, lang.code());
+        d.flag(fields.lang, lang.code());
     }
     // The words themselves are analysed again by each field's tokenizer, in tantivy's indexing
     // threads (handing tantivy pre-tokenized text made it serialise every token and read it
     // back: a quarter of an ingest's time).
-    d.add_text(fields.exact, &doc.text);
+    d.text(fields.exact);
     let (mut cyrillic, mut latin) = (false, false);
     for word in &words {
         match word.script.stem_lang() {
@@ -160,28 +295,25 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
         }
     }
     if cyrillic {
-        d.add_text(fields.stem_ru, &doc.text);
+        d.text(fields.stem_ru);
     }
     if latin {
-        d.add_text(fields.stem_en, &doc.text);
+        d.text(fields.stem_en);
     }
 
-    d.add_text(fields.channel, doc.channel_id.to_string());
+    d.str(fields.channel, doc.channel_id.to_string());
     if let Some(source) = doc.forward_channel_id {
-        d.add_text(fields.from, source.to_string());
+        d.str(fields.from, source.to_string());
     }
-    add_keys(
-        &mut d,
+    d.keys(
         fields.tag,
         doc.hashtags.iter().map(|t| analysis::tag_key(t)).collect(),
     );
-    add_keys(
-        &mut d,
+    d.keys(
         fields.mention,
         doc.mentions.iter().map(|m| analysis::tag_key(m)).collect(),
     );
-    add_keys(
-        &mut d,
+    d.keys(
         fields.media,
         doc.media_kinds
             .iter()
@@ -189,28 +321,19 @@ pub(crate) fn document(fields: &Fields, doc: &IndexDoc) -> TantivyDocument {
             .collect(),
     );
     if !doc.media_kinds.is_empty() {
-        d.add_text(fields.flag, flags::MEDIA);
+        d.flag(fields.flag, flags::MEDIA);
     }
     if doc.has_link {
-        d.add_text(fields.flag, flags::LINK);
+        d.flag(fields.flag, flags::LINK);
     }
     if doc.forwarded {
-        d.add_text(fields.flag, flags::FORWARD);
+        d.flag(fields.flag, flags::FORWARD);
     }
     if doc.edited {
-        d.add_text(fields.flag, flags::EDITED);
+        d.flag(fields.flag, flags::EDITED);
     }
-    add_keys(&mut d, fields.entity, doc.entities.clone());
+    d.keys(fields.entity, doc.entities.clone());
     d
-}
-
-/// Adds each distinct non-empty key once.
-fn add_keys(d: &mut TantivyDocument, field: Field, mut keys: Vec<String>) {
-    keys.sort_unstable();
-    keys.dedup();
-    for key in keys.into_iter().filter(|k| !k.is_empty()) {
-        d.add_text(field, key);
-    }
 }
 
 fn token(word: &Word, text: String) -> Token {
