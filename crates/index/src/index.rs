@@ -22,7 +22,7 @@ use crate::{IndexDoc, SCHEMA_VERSION, compile};
 
 /// The writer's memory budget (all its threads together): segments are written out when it is
 /// reached, so it bounds the memory an ingest of any size takes for indexing.
-pub const WRITER_HEAP_BYTES: usize = 192 * 1024 * 1024;
+pub const WRITER_HEAP_BYTES: usize = 96 * 1024 * 1024;
 
 /// The bytes of documents the writer hands to tantivy's indexing threads ahead of them, at most
 /// (and one document beyond). tantivy's own queue is bounded in operations (10,000), not in

@@ -192,9 +192,10 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 64 MiB of page cache: lookups during ingest stay off the disk, and memory stays bounded
-    // (no memory-mapped I/O, whose pages would count against the process as the archive grows).
-    conn.pragma_update(None, "cache_size", -65536)?;
+    // 16 MiB of page cache per connection: lookups during ingest stay off the disk, and memory
+    // stays bounded (no memory-mapped I/O, whose pages would count against the process as the
+    // archive grows). A larger cache made a 1 GB ingest no faster and 150 MB larger.
+    conn.pragma_update(None, "cache_size", -16384)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB: fewer fsyncs during ingest.
     conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     tune_statements(conn)?;
