@@ -154,6 +154,20 @@ pub trait FeedReads {
     /// `up_to` (a window of the archive's marks), in post order.
     fn post_texts_after(&self, after_mark: i64, up_to: i64) -> Result<Vec<PostText>>;
 
+    /// The end of the next window of marks after `after_mark` whose versions hold about
+    /// `text_bytes` of text: the newest mark, not beyond `up_to`, such that the versions after
+    /// `after_mark` up to it are at most `max_versions` and hold at most `text_bytes` of text
+    /// (in UTF-8) — though always the first of them, however large. `up_to` when the versions
+    /// left fit. Read from the versions' sizes alone, not their texts: a reader walks a long
+    /// way behind the archive in windows of bounded size ([`FeedReads::post_texts_after`]).
+    fn window_end(
+        &self,
+        after_mark: i64,
+        up_to: i64,
+        text_bytes: u64,
+        max_versions: u32,
+    ) -> Result<i64>;
+
     /// Calls `f` for each selected post as the index needs it, in post order, until it breaks.
     fn walk_posts_for_index(
         &self,

@@ -144,3 +144,51 @@ impl ChannelPager {
         }
     }
 }
+
+/// The end of a window of marks ([`crate::backend::FeedReads::window_end`]), given the next
+/// versions after the window's start as `(mark, text size)` in mark order (at most
+/// `max_versions` of them): the mark of the last version that keeps the texts within
+/// `text_bytes` (the first is always taken), or `up_to` when they all fit and fewer than
+/// `max_versions` were left.
+pub fn window_end(sizes: &[(i64, i64)], up_to: i64, text_bytes: u64, max_versions: u32) -> i64 {
+    let mut held: u64 = 0;
+    for (i, &(_, size)) in sizes.iter().enumerate() {
+        held = held.saturating_add(u64::try_from(size).unwrap_or(0));
+        if held > text_bytes && i > 0 {
+            return sizes[i - 1].0;
+        }
+    }
+    match sizes.last() {
+        Some(&(mark, _)) if sizes.len() >= max_versions as usize => mark,
+        _ => up_to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_end;
+
+    #[test]
+    fn a_window_ends_where_its_texts_reach_the_budget() {
+        let sizes = [(11, 40), (12, 40), (15, 40), (16, 40)];
+        // 100 bytes: the first two versions (80), not the third (120).
+        assert_eq!(window_end(&sizes, 20, 100, 100), 12);
+        // Exactly at the budget: taken.
+        assert_eq!(window_end(&sizes, 20, 120, 100), 15);
+        // All fit, and fewer than the limit were left: up to the end asked for.
+        assert_eq!(window_end(&sizes, 20, 1_000, 100), 20);
+        // The first version alone is over the budget: the window still holds it.
+        assert_eq!(window_end(&[(11, 500), (12, 1)], 20, 100, 100), 11);
+        // Nothing after the start: up to the end.
+        assert_eq!(window_end(&[], 20, 100, 100), 20);
+    }
+
+    #[test]
+    fn a_window_holds_at_most_its_versions() {
+        let sizes = [(11, 1), (12, 1), (13, 1)];
+        // The backend read at most three versions: the window ends at the third, though the
+        // archive goes further.
+        assert_eq!(window_end(&sizes, 20, 1_000, 3), 13);
+        assert_eq!(window_end(&sizes, 13, 1_000, 3), 13);
+    }
+}

@@ -54,43 +54,28 @@ const CHANNEL_TEXT_BYTES: usize = 64 << 20;
 /// text is at most `MAX_POST_TEXT_BYTES`).
 const PAGE_POSTS: usize = 256;
 
-/// The windows of marks an update of the copy analysis reads its changed posts in: a few
-/// thousand versions at first, then wider while a window's texts stay small and narrower when
-/// they grow large, so that the texts held at once stay near [`CopyWindow::TEXT_BYTES`]
-/// whatever the posts' sizes (a post's text is at most `MAX_POST_TEXT_BYTES`). A window holds
-/// at most [`CopyWindow::MAX`] versions whatever their sizes: each version's derived data
-/// (shingles, band keys, its tally of candidate partners) costs a few KB beyond its text.
-#[derive(Clone, Copy, Debug)]
+/// The windows of marks an update of the copy analysis reads its changed posts in: the archive
+/// ends each window where its versions' texts reach [`CopyWindow::text_bytes`], or after
+/// [`CopyWindow::versions`] versions ([`FeedReads::window_end`]), so that the texts an update
+/// holds at once, and the features it derives from them (shingles, band keys, each version's
+/// tally of candidate partners: a few times the text), stay bounded whatever the posts' sizes
+/// and however far behind the analysis is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CopyWindow {
-    marks: i64,
+    /// The texts one window holds, at most (but always its first version).
+    pub(crate) text_bytes: u64,
+    /// The versions one window holds, at most.
+    pub(crate) versions: u32,
 }
 
 impl CopyWindow {
-    /// The texts one window should hold, about.
-    const TEXT_BYTES: usize = 24 << 20;
-    const FIRST: i64 = 1024;
-    const MIN: i64 = 64;
-    /// Versions in one window, at most. Each window scans the candidate buckets of the whole
-    /// analysis once, so a window much narrower costs time (8,192 made a 1 GB ingest 15% slower).
-    const MAX: i64 = 1 << 14;
-
-    pub(crate) fn new() -> CopyWindow {
-        CopyWindow { marks: Self::FIRST }
-    }
-
-    /// The next window after `from`, up to `mark` at most.
-    fn next(&self, from: i64, mark: i64) -> (i64, i64) {
-        (from, from.saturating_add(self.marks).min(mark))
-    }
-
-    /// Adjusts the width after a window that held `bytes` of text.
-    fn learn(&mut self, bytes: usize) {
-        if bytes > 2 * Self::TEXT_BYTES {
-            self.marks = (self.marks / 2).max(Self::MIN);
-        } else if bytes < Self::TEXT_BYTES / 2 {
-            self.marks = self.marks.saturating_mul(2).min(Self::MAX);
-        }
-    }
+    /// 24 MiB of text, 16,384 versions. Each window scans the candidate buckets of the whole
+    /// analysis once, so a window much narrower costs time (8,192 versions made a 1 GB ingest
+    /// 15% slower).
+    pub(crate) const DEFAULT: CopyWindow = CopyWindow {
+        text_bytes: 24 << 20,
+        versions: 1 << 14,
+    };
 }
 
 fn params_to_json(p: &Params) -> String {
@@ -649,16 +634,18 @@ impl Engine {
                 // that no more than a window's texts are held (an ingest's follower catches up
                 // half the archive at once). The analysis after each window is the one a
                 // rebuild at that window's end would give.
-                let mut window = self.copy_window;
+                let window = self.copy_window;
                 while state.mark() < mark {
-                    let (from, to) = window.next(state.mark(), mark);
+                    let from = state.mark();
+                    let to =
+                        self.store
+                            .window_end(from, mark, window.text_bytes, window.versions)?;
                     let changed: Vec<CopyPost> = self
                         .store
                         .post_texts_after(from, to)?
                         .into_iter()
                         .map(copy_post)
                         .collect();
-                    window.learn(changed.iter().map(|p| p.text.len()).sum());
                     let store = &self.store;
                     let mut fetch = |ids: &[i64]| -> Result<Vec<CopyPost>> {
                         Ok(store.post_texts(ids)?.into_iter().map(copy_post).collect())
@@ -672,7 +659,6 @@ impl Engine {
                         break;
                     }
                 }
-                self.copy_window = window;
                 state
             }
             _ => {
@@ -1253,26 +1239,68 @@ mod tests {
     }
 
     #[test]
-    fn copy_windows_widen_while_texts_are_small_and_narrow_when_they_are_large() {
-        let mut w = CopyWindow::new();
-        assert_eq!(w.next(100, 1_000_000), (100, 100 + CopyWindow::FIRST));
-        assert_eq!(w.next(100, 200), (100, 200), "never past the mark");
-        w.learn(1 << 20);
-        assert_eq!(w.next(0, i64::MAX).1, 2 * CopyWindow::FIRST);
-        w.learn(CopyWindow::TEXT_BYTES);
-        assert_eq!(
-            w.next(0, i64::MAX).1,
-            2 * CopyWindow::FIRST,
-            "about right: kept"
-        );
-        for _ in 0..64 {
-            w.learn(1 << 30);
+    fn an_update_read_in_small_windows_of_text_equals_a_rebuild() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("archive");
+        let mut engine = Engine::open(&dir).unwrap();
+        let ingest = |engine: &mut Engine, channel: &str, n: usize| {
+            let file = tmp.path().join(format!("{channel}.jsonl"));
+            std::fs::write(&file, dump(channel, n)).unwrap();
+            let options = crate::IngestOptions {
+                channel: Some(channel.into()),
+                ..crate::IngestOptions::default()
+            };
+            let report = engine
+                .ingest(&[file], &options, &mut crate::NoProgress)
+                .unwrap();
+            assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        };
+        ingest(&mut engine, "first", 40);
+        engine.update_copies().unwrap();
+        let before = engine.copies_mark().unwrap();
+
+        // Windows of 1 KiB of text and at most 16 versions.
+        let small = CopyWindow {
+            text_bytes: 1 << 10,
+            versions: 16,
+        };
+        engine.copy_window = small;
+        ingest(&mut engine, "second", 120);
+        ingest(&mut engine, "third", 200);
+        let mark = engine.store.index_mark().unwrap();
+        let (mut windows, mut at) = (0, before);
+        while at < mark {
+            let end = engine
+                .store
+                .window_end(at, mark, small.text_bytes, small.versions)
+                .unwrap();
+            assert!(end > at && end <= mark, "{at} < {end} <= {mark}");
+            let texts: usize = engine
+                .store
+                .post_texts_after(at, end)
+                .unwrap()
+                .iter()
+                .map(|p| p.text.len())
+                .sum();
+            let versions = end - at;
+            assert!(versions <= 16, "{versions} versions in one window");
+            assert!(
+                texts <= 1 << 10 || versions == 1,
+                "{texts} bytes of text in a window of {versions} versions"
+            );
+            (windows, at) = (windows + 1, end);
         }
-        assert_eq!(w.next(0, i64::MAX).1, CopyWindow::MIN);
-        for _ in 0..64 {
-            w.learn(0);
-        }
-        assert_eq!(w.next(0, i64::MAX).1, CopyWindow::MAX);
+        // 320 posts of about 70 bytes each: about 14 to a window.
+        assert!(windows >= 20, "320 posts in {windows} windows");
+
+        engine.update_copies().unwrap();
+        let updated = engine.copy_state().unwrap().clone();
+        assert_eq!(updated.mark(), mark);
+        let params = engine.copy_params().unwrap();
+        let rebuilt = engine.rebuild_copies(params, mark).unwrap();
+        assert!(rebuilt.clusters().count() > 0, "the posts make clusters");
+        assert_eq!(updated.fingerprint(), rebuilt.fingerprint());
+        assert_eq!(updated.post_count(), 360);
     }
 
     #[test]

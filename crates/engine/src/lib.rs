@@ -103,8 +103,7 @@ pub struct Engine {
     copies: Option<std::sync::Arc<tgscope_analyze::copies::CopyState>>,
     /// Whether the copy analysis was found behind the archive while a writer was at work.
     copies_catching_up: bool,
-    /// How many marks the copy analysis's last update read at a time (kept from one update to
-    /// the next: the rounds that follow an ingest start where the last one ended).
+    /// The windows of marks the copy analysis's updates read the archive in.
     copy_window: copies::CopyWindow,
     /// The network analysis of `<archive>/networks`, loaded on first use.
     networks: Option<std::sync::Arc<tgscope_analyze::network::NetworkState>>,
@@ -161,7 +160,7 @@ impl Engine {
             index_catching_up: false,
             copies: None,
             copies_catching_up: false,
-            copy_window: copies::CopyWindow::new(),
+            copy_window: copies::CopyWindow::DEFAULT,
             networks: None,
             entities: None,
         }

@@ -109,6 +109,36 @@ impl FeedReads for PgArchive {
         })
     }
 
+    fn window_end(
+        &self,
+        after_mark: i64,
+        up_to: i64,
+        text_bytes: u64,
+        max_versions: u32,
+    ) -> Result<i64> {
+        // `octet_length` of a stored text reads its size, without decompressing it.
+        let sizes: Vec<(i64, i64)> = self.db(|db| {
+            Ok(db
+                .query(
+                    "SELECT n.mark, octet_length(v.text)::bigint
+                     FROM version_marks n JOIN versions v
+                         ON v.id = n.version_id AND v.channel_id = n.channel_id
+                     WHERE n.mark > $1 AND n.mark <= $2
+                     ORDER BY n.mark LIMIT $3",
+                    &[&after_mark, &up_to, &i64::from(max_versions)],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect())
+        })?;
+        Ok(tgscope_archive::feed::window_end(
+            &sizes,
+            up_to,
+            text_bytes,
+            max_versions,
+        ))
+    }
+
     fn walk_posts_for_index(
         &self,
         which: PostSelection<'_>,

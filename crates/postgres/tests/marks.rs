@@ -119,6 +119,17 @@ fn a_reader_catching_up_by_the_mark_misses_no_version_committed_late() -> anyhow
             .collect::<Vec<_>>(),
         ["written first, committed last"]
     );
+    // Windows of marks, by the sizes of the versions' texts in commit order: the version
+    // committed first fills a window of its own size.
+    let first_size = "written second, committed first".len() as u64;
+    assert_eq!(reader.window_end(0, later, first_size, 16)?, mark);
+    assert_eq!(reader.window_end(0, later, 1_000, 16)?, later);
+    assert_eq!(reader.window_end(0, later, 1_000, 1)?, mark);
+    assert_eq!(
+        reader.window_end(mark, later, 1, 16)?,
+        later,
+        "a window holds its first version, however large"
+    );
     assert!(caught_up(&reader, later)?.is_empty());
     assert_eq!(reader.check()?, Vec::<String>::new());
     Ok(())

@@ -87,6 +87,32 @@ impl FeedReads for Store {
         let rows = stmt.query_map(params![after_mark, up_to], post_text)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+    fn window_end(
+        &self,
+        after_mark: i64,
+        up_to: i64,
+        text_bytes: u64,
+        max_versions: u32,
+    ) -> Result<i64> {
+        // `octet_length` reads a text's size from its record header, not the text itself.
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, octet_length(text) FROM versions WHERE id > ?1 AND id <= ?2
+             ORDER BY id LIMIT ?3",
+        )?;
+        let sizes = stmt
+            .query_map(params![after_mark, up_to, max_versions], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(tgscope_archive::feed::window_end(
+            &sizes,
+            up_to,
+            text_bytes,
+            max_versions,
+        ))
+    }
+
     fn walk_posts_for_index(
         &self,
         which: PostSelection<'_>,
