@@ -1209,22 +1209,27 @@ mod tests {
             + "\n"
     }
 
+    /// Ingests [`dump`]`(channel, n)`, written into `folder`, as `channel`.
+    fn ingest_dump(engine: &mut Engine, folder: &std::path::Path, channel: &str, n: usize) {
+        let file = folder.join(format!("{channel}.jsonl"));
+        std::fs::write(&file, dump(channel, n)).unwrap();
+        let options = crate::IngestOptions {
+            channel: Some(channel.into()),
+            ..crate::IngestOptions::default()
+        };
+        let report = engine
+            .ingest(&[file], &options, &mut crate::NoProgress)
+            .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    }
+
     #[test]
     fn a_rebuild_reading_large_channels_twice_equals_one_holding_them() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("archive");
         let mut engine = Engine::open(&dir).unwrap();
         for (channel, n) in [("first", 120), ("second", 40), ("third", 200)] {
-            let file = tmp.path().join(format!("{channel}.jsonl"));
-            std::fs::write(&file, dump(channel, n)).unwrap();
-            let options = crate::IngestOptions {
-                channel: Some(channel.into()),
-                ..crate::IngestOptions::default()
-            };
-            let report = engine
-                .ingest(&[file], &options, &mut crate::NoProgress)
-                .unwrap();
-            assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+            ingest_dump(&mut engine, tmp.path(), channel, n);
         }
         let params = engine.copy_params().unwrap();
         let mark = engine.store.index_mark().unwrap();
@@ -1243,19 +1248,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("archive");
         let mut engine = Engine::open(&dir).unwrap();
-        let ingest = |engine: &mut Engine, channel: &str, n: usize| {
-            let file = tmp.path().join(format!("{channel}.jsonl"));
-            std::fs::write(&file, dump(channel, n)).unwrap();
-            let options = crate::IngestOptions {
-                channel: Some(channel.into()),
-                ..crate::IngestOptions::default()
-            };
-            let report = engine
-                .ingest(&[file], &options, &mut crate::NoProgress)
-                .unwrap();
-            assert!(report.skipped.is_empty(), "{:?}", report.skipped);
-        };
-        ingest(&mut engine, "first", 40);
+        ingest_dump(&mut engine, tmp.path(), "first", 40);
         engine.update_copies().unwrap();
         let before = engine.copies_mark().unwrap();
 
@@ -1265,8 +1258,8 @@ mod tests {
             versions: 16,
         };
         engine.copy_window = small;
-        ingest(&mut engine, "second", 120);
-        ingest(&mut engine, "third", 200);
+        ingest_dump(&mut engine, tmp.path(), "second", 120);
+        ingest_dump(&mut engine, tmp.path(), "third", 200);
         let mark = engine.store.index_mark().unwrap();
         let (mut windows, mut at) = (0, before);
         while at < mark {
