@@ -11,3 +11,11 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
 ) -> Vec<R> {
     items.par_iter().filter_map(f).collect()
 }
+
+/// [`parallel_map`] of items taken by value (each worker owns what it is given).
+pub(crate) fn parallel_map_owned<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> Option<R> + Sync + Send,
+) -> Vec<R> {
+    items.into_par_iter().filter_map(f).collect()
+}

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use nodes::{NodeId, Nodes, ParkedKeys};
+use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
@@ -284,7 +284,7 @@ pub struct UpdateReport {
 
 /// The copy analysis of an archive: text nodes, verified pairs, clusters, and the archive's
 /// mark it is caught up to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CopyState {
     params: Params,
     mark: i64,
@@ -448,26 +448,6 @@ enum Sketches {
 /// A node without a sketch in the file.
 const NO_SKETCH: u64 = u64::MAX;
 
-/// Band keys parked while the pairs are verified: kept as they are, or written to the file.
-enum Parked {
-    Memory(ParkedKeys),
-    File {
-        at: u64,
-        block_lens: Vec<usize>,
-        words: usize,
-    },
-}
-
-fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn le_bytes(values: &[u32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
 impl Sketches {
     fn io_error(dir: &Path) -> impl Fn(std::io::Error) -> StateError + '_ {
         move |source| StateError::Io {
@@ -518,64 +498,6 @@ impl Sketches {
             *file = Some(f);
         }
         Ok(file.as_mut())
-    }
-
-    /// Parks the band keys: written at the end of the file, or kept in memory.
-    fn park(&mut self, keys: ParkedKeys) -> Result<Parked, StateError> {
-        let Sketches::File { written, dir, .. } = self else {
-            return Ok(Parked::Memory(keys));
-        };
-        let (at, dir) = (*written, dir.clone());
-        let Some(file) = self.file()? else {
-            return Ok(Parked::Memory(keys));
-        };
-        file.seek(SeekFrom::Start(at))
-            .map_err(Self::io_error(&dir))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        let mut block_lens = Vec::with_capacity(keys.blocks.len());
-        for block in &keys.blocks {
-            w.write_all(&le_bytes(block))
-                .map_err(Self::io_error(&dir))?;
-            block_lens.push(block.len());
-        }
-        w.flush().map_err(Self::io_error(&dir))?;
-        Ok(Parked::File {
-            at,
-            block_lens,
-            words: keys.words,
-        })
-    }
-
-    /// The parked band keys, back.
-    fn unpark(&mut self, parked: Parked) -> Result<ParkedKeys, StateError> {
-        let (at, block_lens, words) = match parked {
-            Parked::Memory(keys) => return Ok(keys),
-            Parked::File {
-                at,
-                block_lens,
-                words,
-            } => (at, block_lens, words),
-        };
-        let dir = match self {
-            Sketches::File { dir, .. } => dir.clone(),
-            Sketches::Memory(_) => PathBuf::new(),
-        };
-        let file = self.file()?.ok_or_else(|| {
-            Self::io_error(&dir)(std::io::Error::other("the parked band keys are gone"))
-        })?;
-        file.seek(SeekFrom::Start(at))
-            .map_err(Self::io_error(&dir))?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let mut blocks = Vec::with_capacity(block_lens.len());
-        let mut bytes = Vec::new();
-        for len in block_lens {
-            bytes.resize(len * 4, 0);
-            reader
-                .read_exact(&mut bytes)
-                .map_err(Self::io_error(&dir))?;
-            blocks.push(u32s_from_le(&bytes).collect::<Vec<_>>().into_boxed_slice());
-        }
-        Ok(ParkedKeys { blocks, words })
     }
 
     /// The packed sketches of these nodes, as one block of values and each node's range in it.
@@ -692,6 +614,7 @@ impl Rebuild {
             source,
         })?;
         let mut rebuild = Rebuild::new(params, mark);
+        rebuild.state.keep_keys_on_file(dir)?;
         rebuild.sketches = Sketches::File {
             out: Some(BufWriter::with_capacity(1 << 20, file)),
             file: None,
@@ -700,6 +623,12 @@ impl Rebuild {
             dir: dir.to_path_buf(),
         };
         Ok(rebuild)
+    }
+
+    /// [`CopyState::set_key_block_rows`] of the analysis being rebuilt (before any post).
+    #[doc(hidden)]
+    pub fn set_key_block_rows(&mut self, rows: usize) -> bool {
+        self.state.set_key_block_rows(rows)
     }
 
     /// Adds every post of one channel (all of them at once: the channel's boilerplate is
@@ -800,8 +729,6 @@ impl Rebuild {
         let mut needed: Vec<NodeId> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
         needed.sort_unstable();
         needed.dedup();
-        // While the sketches are read and compared, the band keys wait in the file.
-        let parked = sketches.park(state.nodes.park_keys())?;
         let packed = sketches.take(&needed)?;
         drop(needed);
         let nodes = &state.nodes;
@@ -809,8 +736,6 @@ impl Rebuild {
         let found = verify(&pairs, &sketch_of, &state.params);
         drop(pairs);
         drop(packed);
-        let keys = sketches.unpark(parked)?;
-        state.nodes.unpark_keys(keys);
         drop(sketches);
         let found: Vec<_> = found
             .into_iter()
@@ -831,6 +756,7 @@ impl Rebuild {
             state.link(key, edge);
         }
         state.recluster();
+        state.scratch_failure()?;
         Ok(state)
     }
 }
@@ -847,6 +773,39 @@ impl CopyState {
             adjacency: HashMap::default(),
             channels: HashMap::default(),
             clusters: Clusters::default(),
+        }
+    }
+
+    /// From now on, keeps the band keys (the largest part of the analysis, about 250 bytes a
+    /// text) in unnamed scratch files in `dir`, removed when the analysis is dropped, with
+    /// only a block of a few thousand texts' keys in memory; an update reads them back a block
+    /// at a time. Once a read or write of them failed, [`CopyState::scratch_failure`] says so.
+    pub fn keep_keys_on_file(&mut self, dir: &Path) -> Result<(), StateError> {
+        self.nodes
+            .keep_keys_on_file(dir)
+            .map_err(|source| StateError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })
+    }
+
+    /// Blocks of `rows` texts' band keys instead of 4,096, on an analysis that holds no text
+    /// yet: for tests, so that a small analysis keeps most of its keys in its scratch files
+    /// ([`CopyState::keep_keys_on_file`]). `false` when it already holds some.
+    #[doc(hidden)]
+    pub fn set_key_block_rows(&mut self, rows: usize) -> bool {
+        self.nodes.set_key_block_rows(rows)
+    }
+
+    /// The first failure to read or write the band keys' scratch files: the analysis must then
+    /// not be used or saved (what was read of the keys is not what was written), but rebuilt.
+    pub fn scratch_failure(&self) -> Result<(), StateError> {
+        match self.nodes.scratch_failure() {
+            None => Ok(()),
+            Some((path, what)) => Err(StateError::Io {
+                path,
+                source: std::io::Error::other(what),
+            }),
         }
     }
 

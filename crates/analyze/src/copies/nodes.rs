@@ -7,9 +7,14 @@
 //! internal handle: nothing that leaves the analysis (clusters, pairs in a fingerprint, the
 //! saved file) depends on it.
 
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{ShingleKind, band_bucket, pairs_of_runs, parallel_map};
+use super::{ShingleKind, band_bucket, pairs_of_runs};
+use crate::parallel::parallel_map_owned;
 
 /// A node's number in the table.
 pub(super) type NodeId = u32;
@@ -21,17 +26,56 @@ const NO_POST: i64 = i64::MAX;
 /// Slots per block of a [`KeyArena`].
 const BLOCK_ROWS: usize = 4096;
 
-/// Fixed-width slots of band keys, reused when freed, in blocks of [`BLOCK_ROWS`] slots (an
+/// Fixed-width slots of band keys, reused when freed, in blocks of `block_rows` slots (an
 /// arena that grows never copies or doubles what it holds).
-#[derive(Debug, Clone, Default)]
+///
+/// The blocks are in memory until [`KeyArena::keep_on_file`] gives the arena an unnamed scratch
+/// file: from then on every full block is written there and only the block being filled stays
+/// in memory, so that the keys of a large archive are not held by the process but read back
+/// (from the system's page cache, most of the time) when an update looks for the members of its
+/// buckets or a save writes them out.
+#[derive(Debug)]
 struct KeyArena {
+    /// Slots per block.
+    block_rows: usize,
+    /// The blocks; those before `on_file` are in the file, and empty here.
     blocks: Vec<Box<[u32]>>,
+    on_file: usize,
+    file: Option<std::fs::File>,
     /// The node of each slot (`NONE` when free).
     owner: Vec<NodeId>,
     free: Vec<u32>,
+    /// The first failure to read or write the file. Keys that could not be read are read as
+    /// zeros: the analysis must then not be used ([`Nodes::scratch_failure`]).
+    failed: OnceLock<String>,
+}
+
+impl Default for KeyArena {
+    fn default() -> KeyArena {
+        KeyArena {
+            block_rows: BLOCK_ROWS,
+            blocks: Vec::new(),
+            on_file: 0,
+            file: None,
+            owner: Vec::new(),
+            free: Vec::new(),
+            failed: OnceLock::new(),
+        }
+    }
 }
 
 impl KeyArena {
+    fn fail(&self, what: &str, e: std::io::Error) {
+        let _ = self
+            .failed
+            .set(format!("{what} the band keys' scratch file: {e}"));
+    }
+
+    /// Where a slot's row starts in the file, in bytes.
+    fn offset(&self, width: usize, slot: u32) -> u64 {
+        (slot as u64) * (width as u64) * 4
+    }
+
     fn put(&mut self, width: usize, node: NodeId, keys: &[u32]) -> u32 {
         let slot = match self.free.pop() {
             Some(s) => {
@@ -40,22 +84,62 @@ impl KeyArena {
             }
             None => {
                 let s = self.owner.len();
-                if s.is_multiple_of(BLOCK_ROWS) {
+                if s.is_multiple_of(self.block_rows) {
+                    self.spill_full_blocks(width);
                     self.blocks
-                        .push(vec![0u32; BLOCK_ROWS * width].into_boxed_slice());
+                        .push(vec![0u32; self.block_rows * width].into_boxed_slice());
                 }
                 self.owner.push(node);
                 s as u32
             }
         };
-        let block = &mut self.blocks[slot as usize / BLOCK_ROWS];
-        let at = (slot as usize % BLOCK_ROWS) * width;
-        let row = &mut block[at..at + width];
-        row.fill(0);
+        let mut row = vec![0u32; width];
         for (cell, k) in row.iter_mut().zip(keys) {
             *cell = *k;
         }
+        self.write_row(width, slot, &row);
         slot
+    }
+
+    fn write_row(&mut self, width: usize, slot: u32, row: &[u32]) {
+        let block = slot as usize / self.block_rows;
+        if block < self.on_file {
+            if let Some(file) = &self.file
+                && let Err(e) = file.write_all_at(&le_bytes(row), self.offset(width, slot))
+            {
+                self.fail("could not write", e);
+            }
+            return;
+        }
+        let at = (slot as usize % self.block_rows) * width;
+        self.blocks[block][at..at + width].copy_from_slice(row);
+    }
+
+    /// Writes the full blocks held in memory out to the file (when there is one). A block that
+    /// cannot be written stays in memory.
+    fn spill_full_blocks(&mut self, width: usize) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let full = self.owner.len() / self.block_rows;
+        while self.on_file < full {
+            let b = self.on_file;
+            let at = self.offset(width, (b * self.block_rows) as u32);
+            if let Err(e) = file.write_all_at(&le_bytes(&self.blocks[b]), at) {
+                self.fail("could not write", e);
+                return;
+            }
+            self.blocks[b] = Box::default();
+            self.on_file += 1;
+        }
+    }
+
+    /// Keeps the full blocks in `file` from now on (those held so far are written at once).
+    fn keep_on_file(&mut self, width: usize, file: std::fs::File) {
+        if self.file.is_none() {
+            self.file = Some(file);
+        }
+        self.spill_full_blocks(width);
     }
 
     fn release(&mut self, slot: u32) {
@@ -65,19 +149,71 @@ impl KeyArena {
         }
     }
 
-    fn row(&self, width: usize, slot: u32) -> &[u32] {
-        let block = &self.blocks[slot as usize / BLOCK_ROWS];
-        let at = (slot as usize % BLOCK_ROWS) * width;
-        &block[at..at + width]
+    fn row(&self, width: usize, slot: u32) -> Vec<u32> {
+        let block = slot as usize / self.block_rows;
+        if block >= self.on_file {
+            let at = (slot as usize % self.block_rows) * width;
+            return self.blocks[block][at..at + width].to_vec();
+        }
+        let mut bytes = vec![0u8; width * 4];
+        if let Some(file) = &self.file
+            && let Err(e) = file.read_exact_at(&mut bytes, self.offset(width, slot))
+        {
+            self.fail("could not read", e);
+            bytes.fill(0);
+        }
+        u32s_from_le(&bytes).collect()
+    }
+
+    /// Calls `f` with every used slot's node and row, a block at a time (blocks in the file
+    /// are read one after another).
+    fn for_each_row(&self, width: usize, f: &mut dyn FnMut(NodeId, &[u32])) {
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut values: Vec<u32> = Vec::new();
+        for (b, block) in self.blocks.iter().enumerate() {
+            let first = b * self.block_rows;
+            let owners = &self.owner[first..(first + self.block_rows).min(self.owner.len())];
+            let rows: &[u32] = if b < self.on_file {
+                bytes.resize(self.block_rows * width * 4, 0);
+                let Some(file) = &self.file else {
+                    continue;
+                };
+                if let Err(e) = file.read_exact_at(&mut bytes, self.offset(width, first as u32)) {
+                    self.fail("could not read", e);
+                    continue;
+                }
+                values.clear();
+                values.extend(u32s_from_le(&bytes));
+                &values
+            } else {
+                block
+            };
+            for (i, owner) in owners.iter().enumerate() {
+                if *owner != NONE {
+                    f(*owner, &rows[i * width..(i + 1) * width]);
+                }
+            }
+        }
+    }
+
+    /// Bytes held in memory.
+    fn heap_bytes(&self, width: usize) -> usize {
+        (self.blocks.len() - self.on_file) * self.block_rows * width * 4
+            + self.owner.capacity() * 4
+            + self.free.capacity() * 4
     }
 }
 
-/// The band keys of every node, taken out of the table for a while ([`Nodes::park_keys`]).
-pub(super) struct ParkedKeys {
-    /// The blocks of the word arena, then those of the character arena.
-    pub(super) blocks: Vec<Box<[u32]>>,
-    /// How many of the blocks are the word arena's.
-    pub(super) words: usize,
+/// Reads little-endian `u32`s.
+pub(super) fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Writes little-endian `u32`s.
+pub(super) fn le_bytes(values: &[u32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// What is told of each bucket looked up: its key, how many nodes it has, and the nodes when
@@ -106,7 +242,7 @@ fn for_each_run<K: Ord + Copy>(entries: &mut [(K, NodeId)], cap: usize, f: &mut 
 }
 
 /// The text nodes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Nodes {
     /// Keys per signature (the number of bands).
     width: usize,
@@ -134,6 +270,8 @@ pub(super) struct Nodes {
     /// Rows emptied since the last [`Nodes::release_emptied`]: not reused until then, so that a
     /// number held during an update never names another text.
     emptied: Vec<NodeId>,
+    /// Where the band keys' scratch files are ([`Nodes::keep_keys_on_file`]).
+    scratch: Option<PathBuf>,
 }
 
 impl Nodes {
@@ -232,8 +370,47 @@ impl Nodes {
         self.paragraph_garbage = 0;
     }
 
+    /// From now on, keeps the band keys in two unnamed scratch files in `dir` (removed when the
+    /// table is dropped, however the process ends), with only the block of each being filled in
+    /// memory; those held so far are written there at once.
+    pub(super) fn keep_keys_on_file(&mut self, dir: &Path) -> std::io::Result<()> {
+        if self.scratch.is_some() {
+            return Ok(());
+        }
+        let (words, chars) = (tempfile::tempfile_in(dir)?, tempfile::tempfile_in(dir)?);
+        self.word_keys.keep_on_file(self.width, words);
+        self.char_keys.keep_on_file(self.width, chars);
+        self.scratch = Some(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// Blocks of `rows` texts' band keys instead of 4,096, on a table that holds none yet (so
+    /// that a test's small table keeps most of its keys in its scratch files); `false` when
+    /// the table already holds keys.
+    pub(super) fn set_key_block_rows(&mut self, rows: usize) -> bool {
+        let arenas = [&mut self.word_keys, &mut self.char_keys];
+        if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
+            return false;
+        }
+        for arena in arenas {
+            arena.block_rows = rows;
+        }
+        true
+    }
+
+    /// The first failure to read or write the band keys' scratch files, with their folder:
+    /// keys that could not be read were taken as zeros, so the table must not be used.
+    pub(super) fn scratch_failure(&self) -> Option<(PathBuf, String)> {
+        let failed = self
+            .word_keys
+            .failed
+            .get()
+            .or_else(|| self.char_keys.failed.get())?;
+        Some((self.scratch.clone().unwrap_or_default(), failed.clone()))
+    }
+
     /// The band keys of a kind.
-    pub(super) fn band_keys(&self, id: NodeId, kind: ShingleKind) -> Option<&[u32]> {
+    pub(super) fn band_keys(&self, id: NodeId, kind: ShingleKind) -> Option<Vec<u32>> {
         let (slot, arena) = match kind {
             ShingleKind::Words => (self.word_slot[id as usize], &self.word_keys),
             ShingleKind::Chars => (self.char_slot[id as usize], &self.char_keys),
@@ -242,16 +419,18 @@ impl Nodes {
     }
 
     /// Its band buckets, as `band_bucket` keys.
-    pub(super) fn band_buckets(&self, id: NodeId) -> impl Iterator<Item = u64> + '_ {
-        [ShingleKind::Words, ShingleKind::Chars]
-            .into_iter()
-            .flat_map(move |kind| {
-                self.band_keys(id, kind).into_iter().flat_map(move |keys| {
+    pub(super) fn band_buckets(&self, id: NodeId) -> Vec<u64> {
+        let mut out = Vec::new();
+        for kind in [ShingleKind::Words, ShingleKind::Chars] {
+            if let Some(keys) = self.band_keys(id, kind) {
+                out.extend(
                     keys.iter()
                         .enumerate()
-                        .map(move |(band, k)| band_bucket(kind, band, *k))
-                })
-            })
+                        .map(|(band, k)| band_bucket(kind, band, *k)),
+                );
+            }
+        }
+        out
     }
 
     /// A new node (no posts yet: [`Nodes::add_post`] gives it its first).
@@ -360,21 +539,6 @@ impl Nodes {
         self.emptied.push(id);
     }
 
-    /// Takes the band keys out (to be written elsewhere while memory is needed for other
-    /// work): until [`Nodes::unpark_keys`], no band key may be read.
-    pub(super) fn park_keys(&mut self) -> ParkedKeys {
-        let words = self.word_keys.blocks.len();
-        let mut blocks = std::mem::take(&mut self.word_keys.blocks);
-        blocks.append(&mut self.char_keys.blocks);
-        ParkedKeys { blocks, words }
-    }
-
-    /// Puts parked band keys back.
-    pub(super) fn unpark_keys(&mut self, mut parked: ParkedKeys) {
-        self.char_keys.blocks = parked.blocks.split_off(parked.words);
-        self.word_keys.blocks = parked.blocks;
-    }
-
     /// Approximate heap bytes by part (for benchmarks).
     pub(super) fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
         let slot = |n: usize, each: usize| n * (each + 1);
@@ -389,16 +553,8 @@ impl Nodes {
                     + self.paragraphs.capacity() * 8,
             ),
             ("nodes.paragraphs", self.paragraph_values.capacity() * 8),
-            (
-                "nodes.word_keys",
-                self.word_keys.blocks.len() * BLOCK_ROWS * self.width * 4
-                    + self.word_keys.owner.capacity() * 4,
-            ),
-            (
-                "nodes.char_keys",
-                self.char_keys.blocks.len() * BLOCK_ROWS * self.width * 4
-                    + self.char_keys.owner.capacity() * 4,
-            ),
+            ("nodes.word_keys", self.word_keys.heap_bytes(self.width)),
+            ("nodes.char_keys", self.char_keys.heap_bytes(self.width)),
             ("nodes.more", slot(self.more.capacity(), 28)),
         ]
     }
@@ -428,10 +584,11 @@ impl Nodes {
         wanted
     }
 
-    /// Calls `f` with each of the band buckets asked for (`wanted`) that has
-    /// nodes: its key, how many nodes it has, and the nodes when there are at most `cap` (a hot
-    /// bucket, which pairs nothing, may hold most of the archive). The arenas are read a band
-    /// at a time, so that no more than one band's members of the buckets asked for are held.
+    /// Calls `f` with each of the band buckets asked for (`wanted`) that has nodes: its key,
+    /// how many nodes it has, and its nodes (ascending) when there are at most `cap`. A hot
+    /// bucket, which pairs nothing, may hold most of the archive: past `cap` its members are
+    /// only counted, so that no more than `cap` + 1 members of a bucket are ever held. Each
+    /// arena is read once.
     pub(super) fn for_each_band_bucket(
         &self,
         wanted: &WantedBands,
@@ -442,24 +599,39 @@ impl Nodes {
             (ShingleKind::Words, &self.word_keys, &wanted.words),
             (ShingleKind::Chars, &self.char_keys, &wanted.chars),
         ] {
-            let mut entries: Vec<(u32, NodeId)> = Vec::new();
-            for (band, set) in wanted.iter().enumerate() {
-                if set.is_empty() {
-                    continue;
-                }
-                entries.clear();
-                for (slot, owner) in arena.owner.iter().enumerate() {
-                    if *owner == NONE {
-                        continue;
+            let bands: Vec<usize> = (0..wanted.len())
+                .filter(|b| !wanted[*b].is_empty())
+                .collect();
+            if bands.is_empty() {
+                continue;
+            }
+            // By band: each key's count and, while within the cap, its members.
+            let mut found: Vec<HashMap<u32, (usize, Vec<NodeId>)>> =
+                vec![HashMap::default(); wanted.len()];
+            arena.for_each_row(self.width, &mut |node, row| {
+                for band in &bands {
+                    let key = row[*band];
+                    if wanted[*band].contains(&key) {
+                        let (count, members) = found[*band].entry(key).or_default();
+                        *count += 1;
+                        if *count <= cap {
+                            members.push(node);
+                        } else if !members.is_empty() {
+                            *members = Vec::new();
+                        }
                     }
-                    let key = arena.row(self.width, slot as u32)[band];
-                    if set.contains(&key) {
-                        entries.push((key, *owner));
-                    }
                 }
-                for_each_run(&mut entries, cap, &mut |key, count, members| {
-                    f(band_bucket(kind, band, key), count, members)
-                });
+            });
+            for (band, buckets) in found.into_iter().enumerate() {
+                let mut buckets: Vec<(u32, (usize, Vec<NodeId>))> = buckets.into_iter().collect();
+                buckets.sort_unstable_by_key(|(key, _)| *key);
+                for (key, (count, mut members)) in buckets {
+                    let listed = (count <= cap).then(|| {
+                        members.sort_unstable();
+                        &members[..]
+                    });
+                    f(band_bucket(kind, band, key), count, listed);
+                }
             }
         }
     }
@@ -487,33 +659,28 @@ impl Nodes {
     }
 
     /// Every candidate pair: nodes sharing a band bucket or a paragraph, in a bucket of at most
-    /// `max` nodes. Bands are sorted on every core, one band per thread at a time.
+    /// `max` nodes. Bands are sorted on every core, one band per thread at a time (the columns
+    /// of as many bands as there are threads taken in one read of their arena).
     pub(super) fn candidates(&self, max: usize) -> Vec<(NodeId, NodeId)> {
         let mut found: HashSet<(NodeId, NodeId)> = HashSet::default();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let columns: Vec<(ShingleKind, usize)> = [ShingleKind::Words, ShingleKind::Chars]
-            .into_iter()
-            .flat_map(|kind| (0..self.width).map(move |band| (kind, band)))
-            .collect();
-        for group in columns.chunks(threads) {
-            let pairs = parallel_map(group, |(kind, band)| {
-                let arena = match kind {
-                    ShingleKind::Words => &self.word_keys,
-                    ShingleKind::Chars => &self.char_keys,
-                };
-                let mut entries: Vec<(u32, NodeId)> = arena
-                    .owner
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, o)| **o != NONE)
-                    .map(|(slot, o)| (arena.row(self.width, slot as u32)[*band], *o))
-                    .collect();
-                let mut out = Vec::new();
-                pairs_of_runs(&mut entries, max, &mut out);
-                Some(out)
-            });
-            for p in pairs.into_iter().flatten() {
-                found.insert(p);
+        let bands: Vec<usize> = (0..self.width).collect();
+        for arena in [&self.word_keys, &self.char_keys] {
+            for group in bands.chunks(threads) {
+                let mut columns: Vec<Vec<(u32, NodeId)>> = vec![Vec::new(); group.len()];
+                arena.for_each_row(self.width, &mut |node, row| {
+                    for (column, band) in columns.iter_mut().zip(group) {
+                        column.push((row[*band], node));
+                    }
+                });
+                let pairs = parallel_map_owned(columns, |mut entries| {
+                    let mut out = Vec::new();
+                    pairs_of_runs(&mut entries, max, &mut out);
+                    Some(out)
+                });
+                for p in pairs.into_iter().flatten() {
+                    found.insert(p);
+                }
             }
         }
         let mut paragraphs: Vec<(u64, NodeId)> = (0..self.paragraphs.len() as NodeId)
@@ -564,7 +731,7 @@ mod tests {
         assert_eq!(c, a);
         nodes.add_post(b, 1);
         nodes.add_post(c, 2);
-        assert_eq!(nodes.band_keys(c, ShingleKind::Words), Some(&[1, 3][..]));
+        assert_eq!(nodes.band_keys(c, ShingleKind::Words), Some(vec![1, 3]));
         assert_eq!(nodes.band_keys(c, ShingleKind::Chars), None);
         let want: HashSet<u64> = [band_bucket(ShingleKind::Words, 0, 1)]
             .into_iter()
@@ -578,6 +745,116 @@ mod tests {
             found,
             vec![(band_bucket(ShingleKind::Words, 0, 1), 1, Some(vec![c]))]
         );
+    }
+
+    /// What a table answers of its band keys: each node's keys, every bucket of a small key
+    /// space with its members, and the candidate pairs.
+    fn answers(nodes: &Nodes, keys: u32) -> String {
+        let mut out = String::new();
+        for id in nodes.ids() {
+            out += &format!(
+                "{id}: {:?} {:?}\n",
+                nodes.band_keys(id, ShingleKind::Words),
+                nodes.band_keys(id, ShingleKind::Chars)
+            );
+        }
+        let all = [ShingleKind::Words, ShingleKind::Chars]
+            .into_iter()
+            .flat_map(|kind| {
+                (0..3).flat_map(move |band| (0..keys).map(move |k| band_bucket(kind, band, k)))
+            });
+        let wanted = nodes.band_buckets_wanted(all);
+        nodes.for_each_band_bucket(&wanted, 6, &mut |key, count, members| {
+            out += &format!("{key}: {count} {members:?}\n");
+        });
+        out += &format!("{:?}", nodes.candidates(6));
+        out
+    }
+
+    #[test]
+    fn keys_kept_in_scratch_files_answer_as_keys_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut held = Nodes::new(3);
+        let mut filed = Nodes::new(3);
+        assert!(held.set_key_block_rows(2));
+        assert!(filed.set_key_block_rows(2));
+        let mut x: u64 = 7;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) as u32
+        };
+        let mut live: Vec<(NodeId, i64)> = Vec::new();
+        for step in 0..600i64 {
+            if step == 40 {
+                // Keys held so far go to the file at once.
+                filed.keep_keys_on_file(dir.path()).unwrap();
+            }
+            let r = next();
+            if r % 3 == 0 && !live.is_empty() {
+                let (id, post) = live.swap_remove(next() as usize % live.len());
+                assert!(held.remove_post(id, post));
+                assert!(filed.remove_post(id, post));
+            } else {
+                let mut bands = vec![(ShingleKind::Words, (0..3).map(|_| next() % 9).collect())];
+                if r % 2 == 0 {
+                    bands.push((ShingleKind::Chars, (0..3).map(|_| next() % 9).collect()));
+                }
+                let a = held.insert(step as u64, &bands, &[]);
+                let b = filed.insert(step as u64, &bands, &[]);
+                assert_eq!(a, b);
+                held.add_post(a, step);
+                filed.add_post(b, step);
+                live.push((a, step));
+            }
+            if r % 7 == 0 {
+                held.release_emptied();
+                filed.release_emptied();
+            }
+        }
+        assert_eq!(answers(&filed, 9), answers(&held, 9));
+        assert!(filed.scratch_failure().is_none());
+        assert!(
+            filed.word_keys.on_file > 50 && filed.char_keys.on_file > 20,
+            "most keys are in the files ({} and {} blocks)",
+            filed.word_keys.on_file,
+            filed.char_keys.on_file
+        );
+        let blocks_held = |a: &KeyArena| a.blocks.iter().filter(|b| !b.is_empty()).count();
+        assert_eq!(blocks_held(&filed.word_keys), 1, "the block being filled");
+        assert!(
+            blocks_held(&held.word_keys) > 50,
+            "{}",
+            blocks_held(&held.word_keys)
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "the scratch files have no name: {left:?}");
+    }
+
+    #[test]
+    fn keys_that_cannot_be_written_stay_in_memory_and_the_failure_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("read-only");
+        std::fs::write(&path, b"").unwrap();
+        let mut nodes = Nodes::new(2);
+        assert!(nodes.set_key_block_rows(2));
+        let ids: Vec<NodeId> = (0..5)
+            .map(|e| nodes.insert(e, &[(ShingleKind::Words, vec![e as u32, 1])], &[]))
+            .collect();
+        nodes
+            .word_keys
+            .keep_on_file(2, std::fs::File::open(&path).unwrap());
+        nodes.scratch = Some(dir.path().to_path_buf());
+        let (at, failure) = nodes.scratch_failure().expect("the write failed");
+        assert_eq!(at, dir.path());
+        assert!(failure.contains("could not write"), "{failure}");
+        for (e, id) in ids.iter().enumerate() {
+            assert_eq!(
+                nodes.band_keys(*id, ShingleKind::Words),
+                Some(vec![e as u32, 1])
+            );
+        }
     }
 
     #[test]

@@ -69,6 +69,8 @@ fn read_params(i: &mut In<'_>) -> Result<Params, String> {
 impl CopyState {
     /// Writes the state to `path` (through a temporary file in the same folder, renamed).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        // Keys that could not be read back are not written as if they were the analysis's.
+        self.scratch_failure()?;
         state_file::save(path, MAGIC, FORMAT_VERSION, |o| self.write_to(o))
     }
 
@@ -109,7 +111,7 @@ impl CopyState {
                     Some(b) => {
                         o.len(b.len())?;
                         for k in b {
-                            o.u32(*k)?;
+                            o.u32(k)?;
                         }
                     }
                     None => o.u64(u64::MAX)?,
@@ -153,20 +155,27 @@ impl CopyState {
         Ok(())
     }
 
-    /// Reads a state written by [`CopyState::save`]. `Ok(None)` when there is no file.
+    /// Reads a state written by [`CopyState::save`]. `Ok(None)` when there is no file. Its
+    /// band keys are kept in scratch files beside it ([`CopyState::keep_keys_on_file`]), or in
+    /// memory where that folder cannot be written (a read-only archive).
     pub fn load(path: &Path) -> Result<Option<CopyState>, StateError> {
-        state_file::load(
-            path,
-            MAGIC,
-            FORMAT_VERSION,
-            "a copy analysis",
-            Self::read_from,
-        )
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let state = state_file::load(path, MAGIC, FORMAT_VERSION, "a copy analysis", |i| {
+            Self::read_from(i, dir)
+        })?;
+        if let Some(state) = &state {
+            state.scratch_failure()?;
+        }
+        Ok(state)
     }
 
-    fn read_from(i: &mut In<'_>) -> Result<CopyState, String> {
+    fn read_from(i: &mut In<'_>, scratch: Option<&Path>) -> Result<CopyState, String> {
         let params = read_params(i)?;
         let mut state = CopyState::new(params);
+        if let Some(dir) = scratch {
+            // Where no scratch file can be made, the keys stay in memory (as they always may).
+            let _ = state.keep_keys_on_file(dir);
+        }
         state.mark = i.i64()?;
         let n = i.len(17)?;
         state.posts.reserve(n);

@@ -7,6 +7,21 @@ use std::collections::BTreeMap;
 
 use tgscope_analyze::copies::{CopyPost, CopyState, Params, Rebuild, StateError};
 
+/// The band-key blocks of the tests' analyses kept on file: two texts each.
+pub const KEY_BLOCK_ROWS: usize = 2;
+
+/// An empty analysis whose band keys are kept in scratch files in `dir`, in blocks of
+/// [`KEY_BLOCK_ROWS`] texts.
+pub fn empty_on_file(params: &Params, dir: &std::path::Path) -> CopyState {
+    let mut state = CopyState::new(params.clone());
+    assert!(
+        state.set_key_block_rows(KEY_BLOCK_ROWS),
+        "an empty analysis"
+    );
+    state.keep_keys_on_file(dir).expect("scratch files");
+    state
+}
+
 /// A post of `channel`.
 pub fn post(id: i64, channel: i64, text: &str) -> CopyPost {
     CopyPost {
@@ -31,8 +46,10 @@ pub fn rebuild(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
 }
 
 /// [`rebuild`] as a large archive is rebuilt: the sketches spilled to a temporary file in a
-/// folder of its own (checked to be left empty), and the channels handed over in the reverse
-/// order (so that the analysis may not depend on the order of its input).
+/// folder of its own (checked to be left empty), the band keys kept in scratch files there in
+/// blocks of two texts (so that nearly all of them are read back from the files), and the
+/// channels handed over in the reverse order (so that the analysis may not depend on the order
+/// of its input).
 pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
     let mut by_channel: BTreeMap<i64, Vec<CopyPost>> = BTreeMap::new();
     for p in posts {
@@ -40,6 +57,10 @@ pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyS
     }
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut rebuild = Rebuild::spilling(params.clone(), mark, dir.path()).expect("a spill file");
+    assert!(
+        rebuild.set_key_block_rows(KEY_BLOCK_ROWS),
+        "nothing added yet"
+    );
     for mut batch in by_channel.into_values().rev() {
         batch.sort_by_key(|p| std::cmp::Reverse(p.post_id));
         rebuild.add_channel(batch).expect("spilled");
