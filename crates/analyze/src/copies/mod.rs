@@ -18,6 +18,7 @@
 
 pub mod features;
 mod nodes;
+mod post_table;
 pub mod relation;
 mod store;
 
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
+use post_table::PostTable;
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
@@ -288,7 +290,7 @@ pub struct UpdateReport {
 pub struct CopyState {
     params: Params,
     mark: i64,
-    posts: HashMap<i64, PostEntry>,
+    posts: PostTable,
     nodes: Nodes,
     /// Verified pairs of nodes (lower number first).
     edges: HashMap<(NodeId, NodeId), Edge>,
@@ -768,7 +770,7 @@ impl CopyState {
             nodes: Nodes::new(params.bands),
             params,
             mark: 0,
-            posts: HashMap::default(),
+            posts: PostTable::default(),
             edges: HashMap::default(),
             adjacency: HashMap::default(),
             channels: HashMap::default(),
@@ -940,7 +942,7 @@ impl CopyState {
         }
         let mut affected: Vec<i64> = Vec::new();
         if !changed_lines.is_empty() {
-            for (id, entry) in &self.posts {
+            for (id, entry) in self.posts.iter() {
                 if let Some(lines) = changed_lines.get(&entry.channel)
                     && !recompute.contains_key(id)
                     && entry.edge_lines().iter().any(|l| lines.contains(l))
@@ -1408,10 +1410,7 @@ impl CopyState {
     pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
         let slot = |n: usize, each: usize| n * (each + 1);
         let mut out = vec![
-            (
-                "posts",
-                slot(self.posts.capacity(), 8 + std::mem::size_of::<PostEntry>()),
-            ),
+            ("posts", self.posts.heap_bytes()),
             ("edges", slot(self.edges.capacity(), 20)),
             (
                 "adjacency",
