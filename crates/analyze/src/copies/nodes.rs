@@ -204,6 +204,14 @@ impl KeyArena {
     }
 }
 
+/// Makes room for `more` values in `v`, growing it by an eighth of its length when it must grow
+/// (the table's columns hold a value per text: doubling them would leave up to half unused).
+fn grow_by_an_eighth<T>(v: &mut Vec<T>, more: usize) {
+    if v.capacity() - v.len() < more {
+        v.reserve_exact(more.max(v.len() / 8).max(1024));
+    }
+}
+
 /// Reads little-endian `u32`s.
 pub(super) fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     bytes
@@ -349,6 +357,7 @@ impl Nodes {
         } else {
             self.paragraph_garbage += len as usize;
             let at = self.paragraph_values.len() as u32;
+            grow_by_an_eighth(&mut self.paragraph_values, paragraphs.len());
             self.paragraph_values.extend_from_slice(paragraphs);
             self.paragraphs[id as usize] = (at, paragraphs.len() as u32);
         }
@@ -443,6 +452,13 @@ impl Nodes {
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
+                if self.first.len() == self.first.capacity() {
+                    grow_by_an_eighth(&mut self.exact, 1);
+                    grow_by_an_eighth(&mut self.first, 1);
+                    grow_by_an_eighth(&mut self.word_slot, 1);
+                    grow_by_an_eighth(&mut self.char_slot, 1);
+                    grow_by_an_eighth(&mut self.paragraphs, 1);
+                }
                 self.exact.push(0);
                 self.first.push(NO_POST);
                 self.word_slot.push(NONE);
