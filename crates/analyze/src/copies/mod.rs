@@ -732,12 +732,12 @@ impl Rebuild {
         needed.sort_unstable();
         needed.dedup();
         let packed = sketches.take(&needed)?;
+        let paragraphs = state.nodes.gather_paragraphs(&needed);
         drop(needed);
-        let nodes = &state.nodes;
-        let sketch_of = |n: NodeId| Sketch::unpack(packed.get(n)?, nodes.paragraphs(n));
+        let sketch_of = |n: NodeId| Sketch::unpack(packed.get(n)?, paragraphs.get(n));
         let found = verify(&pairs, &sketch_of, &state.params);
         drop(pairs);
-        drop(packed);
+        drop((packed, paragraphs));
         drop(sketches);
         let found: Vec<_> = found
             .into_iter()
@@ -778,10 +778,11 @@ impl CopyState {
         }
     }
 
-    /// From now on, keeps the band keys (the largest part of the analysis, about 250 bytes a
-    /// text) in unnamed scratch files in `dir`, removed when the analysis is dropped, with
-    /// only a block of a few thousand texts' keys in memory; an update reads them back a block
-    /// at a time. Once a read or write of them failed, [`CopyState::scratch_failure`] says so.
+    /// From now on, keeps the texts' band keys and paragraph hashes (the largest parts of the
+    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) in unnamed scratch files in
+    /// `dir`, removed when the analysis is dropped, with only a block of them in memory; an
+    /// update reads them back a block at a time. Once a read or write of them failed,
+    /// [`CopyState::scratch_failure`] says so.
     pub fn keep_keys_on_file(&mut self, dir: &Path) -> Result<(), StateError> {
         self.nodes
             .keep_keys_on_file(dir)
@@ -791,9 +792,10 @@ impl CopyState {
             })
     }
 
-    /// Blocks of `rows` texts' band keys instead of 4,096, on an analysis that holds no text
-    /// yet: for tests, so that a small analysis keeps most of its keys in its scratch files
-    /// ([`CopyState::keep_keys_on_file`]). `false` when it already holds some.
+    /// Blocks of `rows` texts' band keys (and of `rows` paragraph hashes) instead of 4,096 (and
+    /// 65,536), on an analysis that holds no text yet: for tests, so that a small analysis keeps
+    /// most of them in its scratch files ([`CopyState::keep_keys_on_file`]). `false` when it
+    /// already holds some.
     #[doc(hidden)]
     pub fn set_key_block_rows(&mut self, rows: usize) -> bool {
         self.nodes.set_key_block_rows(rows)
@@ -983,7 +985,7 @@ impl CopyState {
                 bands.entry(k).or_default().before += 1;
             }
             for p in nodes.paragraphs(n) {
-                paras.entry(*p).or_default().before += 1;
+                paras.entry(p).or_default().before += 1;
             }
         };
         for ((p, _), (f, bands)) in posts.iter().zip(computed) {
@@ -1044,7 +1046,7 @@ impl CopyState {
                 bands.entry(k).or_default().after += 1;
             }
             for p in self.nodes.paragraphs(*n) {
-                paras.entry(*p).or_default().after += 1;
+                paras.entry(p).or_default().after += 1;
             }
         }
         // The buckets' members now, a band at a time: their counts for the hot-bucket test,

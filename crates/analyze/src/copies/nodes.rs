@@ -2,10 +2,12 @@
 //! numbered, with its posts, its LSH band keys and its paragraph hashes.
 //!
 //! Band keys live in two arenas of fixed-width slots (one for word signatures, one for
-//! character signatures), so that a million texts cost a few hundred bytes each, and so that
-//! finding the members of a bucket is one pass over contiguous memory. A node's number is an
-//! internal handle: nothing that leaves the analysis (clusters, pairs in a fingerprint, the
-//! saved file) depends on it.
+//! character signatures), and paragraph hashes in one run after another, so that finding the
+//! members of the buckets an update asks for is one pass over each. Once the table is given a
+//! folder for scratch files ([`Nodes::keep_keys_on_file`]), both live in unnamed files there,
+//! with a block of each in memory: the table then holds about 60 bytes a text itself. A
+//! node's number is an internal handle: nothing that leaves the analysis (clusters, pairs in a
+//! fingerprint, the saved file) depends on it.
 
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -212,6 +214,18 @@ fn grow_by_an_eighth<T>(v: &mut Vec<T>, more: usize) {
     }
 }
 
+/// Reads little-endian `u64`s.
+fn u64s_from_le(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    bytes
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+}
+
+/// Writes little-endian `u64`s.
+fn u64s_le_bytes(values: &[u64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
 /// Reads little-endian `u32`s.
 pub(super) fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     bytes
@@ -224,6 +238,217 @@ pub(super) fn le_bytes(values: &[u32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// Values of [`ParagraphRuns`] kept in memory past the file before they are written to it.
+const PARAGRAPH_TAIL: usize = 1 << 16;
+
+/// Every node's paragraph hashes, one run after another (with the runs of replaced lists left
+/// behind until they are compacted). In memory, or, once [`ParagraphRuns::keep_on_file`] gave
+/// them an unnamed scratch file, there, with the runs written last (at most
+/// [`PARAGRAPH_TAIL`] values) in memory.
+#[derive(Debug)]
+struct ParagraphRuns {
+    /// Values kept in memory past the file before they are written to it.
+    tail_at_most: usize,
+    /// Values no run uses that make a compaction worth its while, at the least.
+    compact_at_least: usize,
+    /// How many values are in the file (those before `tail`).
+    on_file: usize,
+    tail: Vec<u64>,
+    file: Option<std::fs::File>,
+    /// The first failure to read or write the file (see [`KeyArena::failed`]).
+    failed: OnceLock<String>,
+}
+
+impl Default for ParagraphRuns {
+    fn default() -> ParagraphRuns {
+        ParagraphRuns {
+            tail_at_most: PARAGRAPH_TAIL,
+            compact_at_least: 4096,
+            on_file: 0,
+            tail: Vec::new(),
+            file: None,
+            failed: OnceLock::new(),
+        }
+    }
+}
+
+impl ParagraphRuns {
+    fn fail(&self, what: &str, e: std::io::Error) {
+        let _ = self
+            .failed
+            .set(format!("{what} the paragraph hashes' scratch file: {e}"));
+    }
+
+    fn len(&self) -> usize {
+        self.on_file + self.tail.len()
+    }
+
+    /// The run at `at` of `len` values (a run is in the file or in the tail, never in both).
+    fn read(&self, at: usize, len: usize) -> Vec<u64> {
+        if len == 0 {
+            return Vec::new();
+        }
+        if at >= self.on_file {
+            return self.tail[at - self.on_file..at - self.on_file + len].to_vec();
+        }
+        let mut bytes = vec![0u8; len * 8];
+        if let Some(file) = &self.file
+            && let Err(e) = file.read_exact_at(&mut bytes, at as u64 * 8)
+        {
+            self.fail("could not read", e);
+            bytes.fill(0);
+        }
+        u64s_from_le(&bytes).collect()
+    }
+
+    /// Writes `values` over the run at `at` (at least as long).
+    fn overwrite(&mut self, at: usize, values: &[u64]) {
+        if at >= self.on_file {
+            let at = at - self.on_file;
+            self.tail[at..at + values.len()].copy_from_slice(values);
+        } else if let Some(file) = &self.file
+            && let Err(e) = file.write_all_at(&u64s_le_bytes(values), at as u64 * 8)
+        {
+            self.fail("could not write", e);
+        }
+    }
+
+    /// Adds a run at the end; where it starts.
+    fn append(&mut self, values: &[u64]) -> usize {
+        let at = self.len();
+        grow_by_an_eighth(&mut self.tail, values.len());
+        self.tail.extend_from_slice(values);
+        if self.file.is_some() && self.tail.len() >= self.tail_at_most {
+            self.flush();
+        }
+        at
+    }
+
+    /// Writes the tail to the file (a tail that cannot be written stays in memory).
+    fn flush(&mut self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        if let Err(e) = file.write_all_at(&u64s_le_bytes(&self.tail), self.on_file as u64 * 8) {
+            self.fail("could not write", e);
+            return;
+        }
+        self.on_file += self.tail.len();
+        self.tail = Vec::new();
+    }
+
+    fn keep_on_file(&mut self, file: std::fs::File) {
+        if self.file.is_none() {
+            self.file = Some(file);
+        }
+        self.flush();
+    }
+
+    /// Calls `f` with each run of `runs` that has values, with its index in `runs`: runs in the
+    /// file are read in the order they are there, a few megabytes at a time.
+    fn for_each_run(&self, runs: &[(u32, u32)], f: &mut dyn FnMut(usize, &[u64])) {
+        let mut order: Vec<(u32, u32)> = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, len))| *len > 0)
+            .map(|(i, (at, _))| (*at, i as u32))
+            .collect();
+        order.sort_unstable();
+        // A window of the file: the values from `start`.
+        const WINDOW: usize = 1 << 19;
+        let (mut start, mut window): (usize, Vec<u64>) = (0, Vec::new());
+        let mut bytes: Vec<u8> = Vec::new();
+        for (at, i) in order {
+            let (at, len) = (at as usize, runs[i as usize].1 as usize);
+            if at >= self.on_file {
+                let from = at - self.on_file;
+                f(i as usize, &self.tail[from..from + len]);
+                continue;
+            }
+            if at < start || at + len > start + window.len() {
+                let n = WINDOW.max(len).min(self.on_file - at);
+                bytes.resize(n * 8, 0);
+                window.clear();
+                match &self.file {
+                    Some(file) => match file.read_exact_at(&mut bytes, at as u64 * 8) {
+                        Ok(()) => window.extend(u64s_from_le(&bytes)),
+                        Err(e) => {
+                            self.fail("could not read", e);
+                            window.resize(n, 0);
+                        }
+                    },
+                    None => window.resize(n, 0),
+                }
+                start = at;
+            }
+            f(i as usize, &window[at - start..at - start + len]);
+        }
+    }
+
+    /// The runs rewritten without the values no run uses, in place: in the order they are
+    /// stored, each moves towards the start, read whole before it is written, and written where
+    /// no run still to be read is.
+    fn compact(&mut self, runs: &mut [(u32, u32)]) {
+        let on_file = self.on_file;
+        let mut written = 0usize;
+        let mut tail: Vec<u64> = Vec::new();
+        let mut moved: Vec<(usize, u32)> = Vec::with_capacity(runs.len());
+        let this = &*self;
+        this.for_each_run(runs, &mut |i, values| {
+            let old = runs[i].0 as usize;
+            match &this.file {
+                Some(file) if old < on_file => {
+                    if let Err(e) = file.write_all_at(&u64s_le_bytes(values), written as u64 * 8) {
+                        this.fail("could not write", e);
+                    }
+                    moved.push((i, written as u32));
+                    written += values.len();
+                }
+                // The tail's runs come after the file's: `written` is final by then.
+                _ => {
+                    moved.push((i, (written + tail.len()) as u32));
+                    tail.extend_from_slice(values);
+                }
+            }
+        });
+        for (at, len) in runs.iter_mut() {
+            if *len == 0 {
+                *at = 0;
+            }
+        }
+        for (i, at) in moved {
+            runs[i].0 = at;
+        }
+        if let Some(file) = &self.file
+            && let Err(e) = file.set_len(written as u64 * 8)
+        {
+            self.fail("could not shorten", e);
+        }
+        self.on_file = written;
+        self.tail = tail;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.tail.capacity() * 8
+    }
+}
+
+/// Paragraph hashes of some nodes, gathered in one block ([`Nodes::gather_paragraphs`]).
+#[derive(Debug, Default)]
+pub(super) struct GatheredParagraphs {
+    values: Vec<u64>,
+    range: HashMap<NodeId, (u32, u32)>,
+}
+
+impl GatheredParagraphs {
+    /// A node's hashes (none when it was not gathered or has none).
+    pub(super) fn get(&self, id: NodeId) -> &[u64] {
+        self.range.get(&id).map_or(&[], |(at, len)| {
+            &self.values[*at as usize..(*at + *len) as usize]
+        })
+    }
+}
+
 /// What is told of each bucket looked up: its key, how many nodes it has, and the nodes when
 /// they are listed.
 pub(super) type OnBucket<'a, K> = dyn FnMut(K, usize, Option<&[NodeId]>) + 'a;
@@ -234,18 +459,44 @@ pub(super) struct WantedBands {
     chars: Vec<HashSet<u32>>,
 }
 
-/// Calls `f` for each run of equal keys in `entries` (sorted here): the key, the run's length,
-/// and its nodes when there are at most `cap`.
-fn for_each_run<K: Ord + Copy>(entries: &mut [(K, NodeId)], cap: usize, f: &mut OnBucket<'_, K>) {
-    entries.sort_unstable();
-    let mut members: Vec<NodeId> = Vec::new();
-    for run in entries.chunk_by(|a, b| a.0 == b.0) {
-        let listed = (run.len() <= cap).then(|| {
-            members.clear();
-            members.extend(run.iter().map(|(_, n)| *n));
-            &members[..]
-        });
-        f(run[0].0, run.len(), listed);
+/// Buckets looked up in one pass over the nodes: each key's count and, while it is within the
+/// cap, its nodes (past it a bucket's members are only counted, so that no more than `cap` + 1
+/// members of a bucket are held).
+struct Buckets<K> {
+    cap: usize,
+    found: HashMap<K, (usize, Vec<NodeId>)>,
+}
+
+impl<K: std::hash::Hash + Ord + Copy> Buckets<K> {
+    fn new(cap: usize) -> Buckets<K> {
+        Buckets {
+            cap,
+            found: HashMap::default(),
+        }
+    }
+
+    fn add(&mut self, key: K, node: NodeId) {
+        let (count, members) = self.found.entry(key).or_default();
+        *count += 1;
+        if *count <= self.cap {
+            members.push(node);
+        } else if !members.is_empty() {
+            *members = Vec::new();
+        }
+    }
+
+    /// Calls `f` for each bucket, by key: its key, its count, and its nodes (ascending) when
+    /// within the cap.
+    fn report(self, f: &mut OnBucket<'_, K>) {
+        let mut found: Vec<(K, (usize, Vec<NodeId>))> = self.found.into_iter().collect();
+        found.sort_unstable_by_key(|(key, _)| *key);
+        for (key, (count, mut members)) in found {
+            let listed = (count <= self.cap).then(|| {
+                members.sort_unstable();
+                &members[..]
+            });
+            f(key, count, listed);
+        }
     }
 }
 
@@ -268,9 +519,8 @@ pub(super) struct Nodes {
     char_keys: KeyArena,
     /// By node: the paragraph hashes of its lowest post, in `paragraph_values`.
     paragraphs: Vec<(u32, u32)>,
-    /// Every node's paragraph hashes, one run after another (with the runs of replaced lists
-    /// left behind until [`Nodes::compact_paragraphs`]).
-    paragraph_values: Vec<u64>,
+    /// Every node's paragraph hashes, one run after another.
+    paragraph_values: ParagraphRuns,
     /// How many values of `paragraph_values` no node uses.
     paragraph_garbage: usize,
     /// Free rows, reusable.
@@ -335,10 +585,30 @@ impl Nodes {
         usize::from(self.first_post(id) != NO_POST) + self.more.get(&id).map_or(0, Vec::len)
     }
 
-    pub(super) fn paragraphs(&self, id: NodeId) -> &[u64] {
-        self.paragraphs.get(id as usize).map_or(&[], |(at, len)| {
-            &self.paragraph_values[*at as usize..(*at + *len) as usize]
-        })
+    pub(super) fn paragraphs(&self, id: NodeId) -> Vec<u64> {
+        self.paragraphs
+            .get(id as usize)
+            .map_or(Vec::new(), |(at, len)| {
+                self.paragraph_values.read(*at as usize, *len as usize)
+            })
+    }
+
+    /// The paragraph hashes of these nodes, read in the order they are stored.
+    pub(super) fn gather_paragraphs(&self, ids: &[NodeId]) -> GatheredParagraphs {
+        let runs: Vec<(u32, u32)> = ids
+            .iter()
+            .map(|id| self.paragraphs.get(*id as usize).copied().unwrap_or((0, 0)))
+            .collect();
+        let mut gathered = GatheredParagraphs::default();
+        gathered
+            .values
+            .reserve_exact(runs.iter().map(|(_, len)| *len as usize).sum());
+        self.paragraph_values.for_each_run(&runs, &mut |i, values| {
+            let at = gathered.values.len() as u32;
+            gathered.values.extend_from_slice(values);
+            gathered.range.insert(ids[i], (at, values.len() as u32));
+        });
+        gathered
     }
 
     pub(super) fn set_paragraphs(&mut self, id: NodeId, paragraphs: &[u64]) {
@@ -350,33 +620,22 @@ impl Nodes {
         }
         if paragraphs.len() <= len as usize {
             // In place (what is left of the old run is garbage).
-            let at = at as usize;
-            self.paragraph_values[at..at + paragraphs.len()].copy_from_slice(paragraphs);
+            self.paragraph_values.overwrite(at as usize, paragraphs);
             self.paragraph_garbage += len as usize - paragraphs.len();
             self.paragraphs[id as usize].1 = paragraphs.len() as u32;
         } else {
             self.paragraph_garbage += len as usize;
-            let at = self.paragraph_values.len() as u32;
-            grow_by_an_eighth(&mut self.paragraph_values, paragraphs.len());
-            self.paragraph_values.extend_from_slice(paragraphs);
+            let at = self.paragraph_values.append(paragraphs) as u32;
             self.paragraphs[id as usize] = (at, paragraphs.len() as u32);
         }
-        if self.paragraph_garbage > 4096 && self.paragraph_garbage * 2 > self.paragraph_values.len()
+        let values = self.paragraph_values.len();
+        if self.paragraph_garbage > self.paragraph_values.compact_at_least
+            && self.paragraph_garbage * 2 > values
         {
-            self.compact_paragraphs();
+            // Rewritten without the runs no node uses.
+            self.paragraph_values.compact(&mut self.paragraphs);
+            self.paragraph_garbage = 0;
         }
-    }
-
-    /// Rewrites the paragraph values without the runs no node uses.
-    fn compact_paragraphs(&mut self) {
-        let mut values = Vec::with_capacity(self.paragraph_values.len() - self.paragraph_garbage);
-        for (at, len) in &mut self.paragraphs {
-            let start = values.len() as u32;
-            values.extend_from_slice(&self.paragraph_values[*at as usize..(*at + *len) as usize]);
-            *at = start;
-        }
-        self.paragraph_values = values;
-        self.paragraph_garbage = 0;
     }
 
     /// From now on, keeps the band keys in two unnamed scratch files in `dir` (removed when the
@@ -387,23 +646,31 @@ impl Nodes {
             return Ok(());
         }
         let (words, chars) = (tempfile::tempfile_in(dir)?, tempfile::tempfile_in(dir)?);
+        let paragraphs = tempfile::tempfile_in(dir)?;
         self.word_keys.keep_on_file(self.width, words);
         self.char_keys.keep_on_file(self.width, chars);
+        self.paragraph_values.keep_on_file(paragraphs);
         self.scratch = Some(dir.to_path_buf());
         Ok(())
     }
 
-    /// Blocks of `rows` texts' band keys instead of 4,096, on a table that holds none yet (so
-    /// that a test's small table keeps most of its keys in its scratch files); `false` when
-    /// the table already holds keys.
+    /// Blocks of `rows` texts' band keys instead of 4,096, and at most `rows` paragraph hashes
+    /// in memory past their file (instead of 65,536) with compactions from `rows` unused ones
+    /// (instead of 4,096), on a table that holds none yet (so that a test's small table keeps
+    /// most of them in its scratch files, and compacts them); `false` when it already holds some.
     pub(super) fn set_key_block_rows(&mut self, rows: usize) -> bool {
         let arenas = [&mut self.word_keys, &mut self.char_keys];
         if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
             return false;
         }
+        if self.paragraph_values.len() > 0 {
+            return false;
+        }
         for arena in arenas {
             arena.block_rows = rows;
         }
+        self.paragraph_values.tail_at_most = rows;
+        self.paragraph_values.compact_at_least = rows;
         true
     }
 
@@ -414,7 +681,8 @@ impl Nodes {
             .word_keys
             .failed
             .get()
-            .or_else(|| self.char_keys.failed.get())?;
+            .or_else(|| self.char_keys.failed.get())
+            .or_else(|| self.paragraph_values.failed.get())?;
         Some((self.scratch.clone().unwrap_or_default(), failed.clone()))
     }
 
@@ -568,7 +836,7 @@ impl Nodes {
                     + self.char_slot.capacity() * 4
                     + self.paragraphs.capacity() * 8,
             ),
-            ("nodes.paragraphs", self.paragraph_values.capacity() * 8),
+            ("nodes.paragraphs", self.paragraph_values.heap_bytes()),
             ("nodes.word_keys", self.word_keys.heap_bytes(self.width)),
             ("nodes.char_keys", self.char_keys.heap_bytes(self.width)),
             ("nodes.more", slot(self.more.capacity(), 28)),
@@ -621,33 +889,20 @@ impl Nodes {
             if bands.is_empty() {
                 continue;
             }
-            // By band: each key's count and, while within the cap, its members.
-            let mut found: Vec<HashMap<u32, (usize, Vec<NodeId>)>> =
-                vec![HashMap::default(); wanted.len()];
+            let mut found: Vec<Buckets<u32>> =
+                (0..wanted.len()).map(|_| Buckets::new(cap)).collect();
             arena.for_each_row(self.width, &mut |node, row| {
                 for band in &bands {
                     let key = row[*band];
                     if wanted[*band].contains(&key) {
-                        let (count, members) = found[*band].entry(key).or_default();
-                        *count += 1;
-                        if *count <= cap {
-                            members.push(node);
-                        } else if !members.is_empty() {
-                            *members = Vec::new();
-                        }
+                        found[*band].add(key, node);
                     }
                 }
             });
             for (band, buckets) in found.into_iter().enumerate() {
-                let mut buckets: Vec<(u32, (usize, Vec<NodeId>))> = buckets.into_iter().collect();
-                buckets.sort_unstable_by_key(|(key, _)| *key);
-                for (key, (count, mut members)) in buckets {
-                    let listed = (count <= cap).then(|| {
-                        members.sort_unstable();
-                        &members[..]
-                    });
-                    f(band_bucket(kind, band, key), count, listed);
-                }
+                buckets.report(&mut |key, count, members| {
+                    f(band_bucket(kind, band, key), count, members)
+                });
             }
         }
     }
@@ -663,15 +918,16 @@ impl Nodes {
         if para_keys.is_empty() {
             return;
         }
-        let mut entries: Vec<(u64, NodeId)> = Vec::new();
-        for id in 0..self.paragraphs.len() as NodeId {
-            for p in self.paragraphs(id) {
-                if para_keys.contains(p) {
-                    entries.push((*p, id));
+        let mut found: Buckets<u64> = Buckets::new(cap);
+        self.paragraph_values
+            .for_each_run(&self.paragraphs, &mut |id, values| {
+                for p in values {
+                    if para_keys.contains(p) {
+                        found.add(*p, id as NodeId);
+                    }
                 }
-            }
-        }
-        for_each_run(&mut entries, cap, f);
+            });
+        found.report(f);
     }
 
     /// Every candidate pair: nodes sharing a band bucket or a paragraph, in a bucket of at most
@@ -699,9 +955,11 @@ impl Nodes {
                 }
             }
         }
-        let mut paragraphs: Vec<(u64, NodeId)> = (0..self.paragraphs.len() as NodeId)
-            .flat_map(|id| self.paragraphs(id).iter().map(move |p| (*p, id)))
-            .collect();
+        let mut paragraphs: Vec<(u64, NodeId)> = Vec::new();
+        self.paragraph_values
+            .for_each_run(&self.paragraphs, &mut |id, values| {
+                paragraphs.extend(values.iter().map(|p| (*p, id as NodeId)));
+            });
         let mut out = Vec::new();
         pairs_of_runs(&mut paragraphs, max, &mut out);
         drop(paragraphs);
@@ -769,11 +1027,21 @@ mod tests {
         let mut out = String::new();
         for id in nodes.ids() {
             out += &format!(
-                "{id}: {:?} {:?}\n",
+                "{id}: {:?} {:?} {:?}\n",
                 nodes.band_keys(id, ShingleKind::Words),
-                nodes.band_keys(id, ShingleKind::Chars)
+                nodes.band_keys(id, ShingleKind::Chars),
+                nodes.paragraphs(id)
             );
         }
+        let ids: Vec<NodeId> = nodes.ids().collect();
+        let gathered = nodes.gather_paragraphs(&ids);
+        for id in &ids {
+            assert_eq!(gathered.get(*id), &nodes.paragraphs(*id)[..]);
+        }
+        let paragraphs: HashSet<u64> = (0..keys as u64).collect();
+        nodes.for_each_paragraph_bucket(&paragraphs, 6, &mut |key, count, members| {
+            out += &format!("paragraph {key}: {count} {members:?}\n");
+        });
         let all = [ShingleKind::Words, ShingleKind::Chars]
             .into_iter()
             .flat_map(|kind| {
@@ -812,13 +1080,27 @@ mod tests {
                 let (id, post) = live.swap_remove(next() as usize % live.len());
                 assert!(held.remove_post(id, post));
                 assert!(filed.remove_post(id, post));
+            } else if r % 5 == 0 && !live.is_empty() {
+                // Another lowest post, with other paragraphs (longer or shorter: replaced in
+                // place or moved, leaving garbage to compact).
+                let (id, _) = live[next() as usize % live.len()];
+                let mut paragraphs: Vec<u64> =
+                    (0..next() % 6).map(|_| u64::from(next() % 9)).collect();
+                paragraphs.sort_unstable();
+                paragraphs.dedup();
+                held.set_paragraphs(id, &paragraphs);
+                filed.set_paragraphs(id, &paragraphs);
             } else {
                 let mut bands = vec![(ShingleKind::Words, (0..3).map(|_| next() % 9).collect())];
                 if r % 2 == 0 {
                     bands.push((ShingleKind::Chars, (0..3).map(|_| next() % 9).collect()));
                 }
-                let a = held.insert(step as u64, &bands, &[]);
-                let b = filed.insert(step as u64, &bands, &[]);
+                let mut paragraphs: Vec<u64> =
+                    (0..next() % 4).map(|_| u64::from(next() % 9)).collect();
+                paragraphs.sort_unstable();
+                paragraphs.dedup();
+                let a = held.insert(step as u64, &bands, &paragraphs);
+                let b = filed.insert(step as u64, &bands, &paragraphs);
                 assert_eq!(a, b);
                 held.add_post(a, step);
                 filed.add_post(b, step);
@@ -839,6 +1121,12 @@ mod tests {
         );
         let blocks_held = |a: &KeyArena| a.blocks.iter().filter(|b| !b.is_empty()).count();
         assert_eq!(blocks_held(&filed.word_keys), 1, "the block being filled");
+        assert!(
+            filed.paragraph_values.on_file > 100,
+            "{}",
+            filed.paragraph_values.on_file
+        );
+        assert!(filed.paragraph_values.tail.len() < 2);
         assert!(
             blocks_held(&held.word_keys) > 50,
             "{}",

@@ -120,7 +120,7 @@ impl CopyState {
             let paragraphs = self.nodes.paragraphs(n);
             o.len(paragraphs.len())?;
             for p in paragraphs {
-                o.u64(*p)?;
+                o.u64(p)?;
             }
         }
         let edges = self.exact_edges();
