@@ -167,6 +167,50 @@ impl KeyArena {
         u32s_from_le(&bytes).collect()
     }
 
+    /// The rows of `slots` (`NONE`: none, left zeros), one after another in the order given:
+    /// read in the order they are stored, each block of the file once.
+    fn gather(&self, width: usize, slots: &[u32]) -> Vec<u32> {
+        let mut out = vec![0u32; slots.len() * width];
+        let mut order: Vec<(u32, usize)> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s != NONE)
+            .map(|(i, s)| (*s, i))
+            .collect();
+        order.sort_unstable();
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut held: (usize, Vec<u32>) = (usize::MAX, Vec::new());
+        for (slot, i) in order {
+            let b = slot as usize / self.block_rows;
+            let at = (slot as usize % self.block_rows) * width;
+            let row: &[u32] = if b >= self.on_file {
+                &self.blocks[b][at..at + width]
+            } else {
+                if held.0 != b {
+                    bytes.resize(self.block_rows * width * 4, 0);
+                    held.1.clear();
+                    match &self.file {
+                        Some(file) => {
+                            let first = (b * self.block_rows) as u32;
+                            match file.read_exact_at(&mut bytes, self.offset(width, first)) {
+                                Ok(()) => held.1.extend(u32s_from_le(&bytes)),
+                                Err(e) => {
+                                    self.fail("could not read", e);
+                                    held.1.resize(self.block_rows * width, 0);
+                                }
+                            }
+                        }
+                        None => held.1.resize(self.block_rows * width, 0),
+                    }
+                    held.0 = b;
+                }
+                &held.1[at..at + width]
+            };
+            out[i * width..(i + 1) * width].copy_from_slice(row);
+        }
+        out
+    }
+
     /// Calls `f` with every used slot's node and row, a block at a time (blocks in the file
     /// are read one after another).
     fn for_each_row(&self, width: usize, f: &mut dyn FnMut(NodeId, &[u32])) {
@@ -453,6 +497,10 @@ impl GatheredParagraphs {
 /// they are listed.
 pub(super) type OnBucket<'a, K> = dyn FnMut(K, usize, Option<&[NodeId]>) + 'a;
 
+/// What is told of each text read back for a save: its number, its band keys of words and of
+/// characters (when it has them), and its paragraph hashes.
+pub(super) type OnStored<'a> = dyn FnMut(NodeId, Option<&[u32]>, Option<&[u32]>, &[u64]) + 'a;
+
 /// Band buckets to look up, by band: the keys of each band of word and of char shingles.
 pub(super) struct WantedBands {
     words: Vec<HashSet<u32>>,
@@ -591,6 +639,31 @@ impl Nodes {
             .map_or(Vec::new(), |(at, len)| {
                 self.paragraph_values.read(*at as usize, *len as usize)
             })
+    }
+
+    /// Calls `f` for each of `ids`, in their order, with its band keys of words and of
+    /// characters and its paragraph hashes: read a few thousand texts at a time, each chunk in
+    /// the order the scratch files hold them (a save reads every text this way).
+    pub(super) fn for_each_stored(&self, ids: &[NodeId], f: &mut OnStored<'_>) {
+        let width = self.width;
+        for chunk in ids.chunks(1 << 16) {
+            let slots = |of: &Vec<u32>| -> Vec<u32> {
+                chunk
+                    .iter()
+                    .map(|id| of.get(*id as usize).copied().unwrap_or(NONE))
+                    .collect()
+            };
+            let (word_slots, char_slots) = (slots(&self.word_slot), slots(&self.char_slot));
+            let words = self.word_keys.gather(width, &word_slots);
+            let chars = self.char_keys.gather(width, &char_slots);
+            let paragraphs = self.gather_paragraphs(chunk);
+            for (i, id) in chunk.iter().enumerate() {
+                let at = i * width..(i + 1) * width;
+                let word_row = (word_slots[i] != NONE).then(|| &words[at.clone()]);
+                let char_row = (char_slots[i] != NONE).then(|| &chars[at]);
+                f(*id, word_row, char_row, paragraphs.get(*id));
+            }
+        }
     }
 
     /// The paragraph hashes of these nodes, read in the order they are stored.

@@ -100,29 +100,18 @@ impl CopyState {
             self.nodes.ids().map(|n| (self.nodes.exact(n), n)).collect();
         nodes.sort_unstable();
         o.len(nodes.len())?;
-        for (exact, n) in nodes {
-            o.u64(exact)?;
-            o.len(self.nodes.post_count(n))?;
-            for p in self.nodes.posts(n) {
-                o.i64(p)?;
-            }
-            for kind in [ShingleKind::Words, ShingleKind::Chars] {
-                match self.nodes.band_keys(n, kind) {
-                    Some(b) => {
-                        o.len(b.len())?;
-                        for k in b {
-                            o.u32(k)?;
-                        }
-                    }
-                    None => o.u64(u64::MAX)?,
+        // The band keys and paragraph hashes are read a chunk of texts at a time, in the order
+        // their scratch files hold them.
+        let ids: Vec<u32> = nodes.iter().map(|(_, n)| *n).collect();
+        drop(nodes);
+        let mut written = Ok(());
+        self.nodes
+            .for_each_stored(&ids, &mut |n, words, chars, paragraphs| {
+                if written.is_ok() {
+                    written = self.write_node(o, n, words, chars, paragraphs);
                 }
-            }
-            let paragraphs = self.nodes.paragraphs(n);
-            o.len(paragraphs.len())?;
-            for p in paragraphs {
-                o.u64(p)?;
-            }
-        }
+            });
+        written?;
         let edges = self.exact_edges();
         o.len(edges.len())?;
         for ((a, b), e) in edges {
@@ -151,6 +140,39 @@ impl CopyState {
             for l in lines {
                 o.u32(*l)?;
             }
+        }
+        Ok(())
+    }
+
+    /// One text of the saved file: its exact key, its posts, its band keys of each kind and
+    /// its paragraph hashes.
+    fn write_node<W: Write>(
+        &self,
+        o: &mut Out<W>,
+        n: u32,
+        words: Option<&[u32]>,
+        chars: Option<&[u32]>,
+        paragraphs: &[u64],
+    ) -> std::io::Result<()> {
+        o.u64(self.nodes.exact(n))?;
+        o.len(self.nodes.post_count(n))?;
+        for p in self.nodes.posts(n) {
+            o.i64(p)?;
+        }
+        for keys in [words, chars] {
+            match keys {
+                Some(b) => {
+                    o.len(b.len())?;
+                    for k in b {
+                        o.u32(*k)?;
+                    }
+                }
+                None => o.u64(u64::MAX)?,
+            }
+        }
+        o.len(paragraphs.len())?;
+        for p in paragraphs {
+            o.u64(*p)?;
         }
         Ok(())
     }
