@@ -659,10 +659,11 @@ impl Engine {
                     };
                     let done = state.update(to, changed, &mut fetch)?;
                     report.compared += done.compared;
-                    if let Err(e) = state.scratch_failure() {
+                    let failed = state.scratch_failure().err();
+                    if let Some(e) = &failed {
                         tracing::warn!("the copy analysis is rebuilt: {e}");
                     }
-                    if done.needs_rebuild || state.scratch_failure().is_err() {
+                    if done.needs_rebuild || failed.is_some() {
                         state = self.rebuild_copies(params, mark)?;
                         report.rebuilt = true;
                         report.compared = state.post_count() as u64;

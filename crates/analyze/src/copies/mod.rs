@@ -801,8 +801,9 @@ impl CopyState {
         self.nodes.set_key_block_rows(rows)
     }
 
-    /// The first failure to read or write the band keys' scratch files: the analysis must then
-    /// not be used or saved (what was read of the keys is not what was written), but rebuilt.
+    /// The first failure to read or write the scratch files of the band keys and paragraph
+    /// hashes: the analysis must then not be used or saved (what was read of them is not what
+    /// was written), but rebuilt.
     pub fn scratch_failure(&self) -> Result<(), StateError> {
         match self.nodes.scratch_failure() {
             None => Ok(()),

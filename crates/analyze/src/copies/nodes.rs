@@ -25,6 +25,75 @@ pub(super) type NodeId = u32;
 const NONE: u32 = u32::MAX;
 const NO_POST: i64 = i64::MAX;
 
+/// An unnamed scratch file of the table (removed by the system when it is closed), read and
+/// written at offsets. The first failure is kept: what could not be read reads as zeros, and
+/// the analysis must then not be used ([`Nodes::scratch_failure`]).
+#[derive(Debug)]
+struct Scratch {
+    /// What the file holds, for the failure's message.
+    holds: &'static str,
+    file: Option<std::fs::File>,
+    failed: OnceLock<String>,
+}
+
+impl Scratch {
+    fn new(holds: &'static str) -> Scratch {
+        Scratch {
+            holds,
+            file: None,
+            failed: OnceLock::new(),
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Takes `file` as the scratch file, unless it has one.
+    fn open(&mut self, file: std::fs::File) {
+        if self.file.is_none() {
+            self.file = Some(file);
+        }
+    }
+
+    fn fail(&self, what: &str, e: std::io::Error) {
+        let _ = self
+            .failed
+            .set(format!("{what} the {} scratch file: {e}", self.holds));
+    }
+
+    /// Fills `bytes` from `at`; whether it could (else they are zeros).
+    fn read(&self, bytes: &mut [u8], at: u64) -> bool {
+        let read = match &self.file {
+            Some(file) => file.read_exact_at(bytes, at),
+            None => Err(std::io::Error::other("there is none")),
+        };
+        read.map_err(|e| {
+            self.fail("could not read", e);
+            bytes.fill(0);
+        })
+        .is_ok()
+    }
+
+    /// Writes `bytes` at `at`; whether it could.
+    fn write(&self, bytes: &[u8], at: u64) -> bool {
+        let written = match &self.file {
+            Some(file) => file.write_all_at(bytes, at),
+            None => Err(std::io::Error::other("there is none")),
+        };
+        written.map_err(|e| self.fail("could not write", e)).is_ok()
+    }
+
+    /// Cuts the file at `len` bytes.
+    fn set_len(&self, len: u64) {
+        if let Some(file) = &self.file
+            && let Err(e) = file.set_len(len)
+        {
+            self.fail("could not shorten", e);
+        }
+    }
+}
+
 /// Slots per block of a [`KeyArena`].
 const BLOCK_ROWS: usize = 4096;
 
@@ -43,13 +112,10 @@ struct KeyArena {
     /// The blocks; those before `on_file` are in the file, and empty here.
     blocks: Vec<Box<[u32]>>,
     on_file: usize,
-    file: Option<std::fs::File>,
+    file: Scratch,
     /// The node of each slot (`NONE` when free).
     owner: Vec<NodeId>,
     free: Vec<u32>,
-    /// The first failure to read or write the file. Keys that could not be read are read as
-    /// zeros: the analysis must then not be used ([`Nodes::scratch_failure`]).
-    failed: OnceLock<String>,
 }
 
 impl Default for KeyArena {
@@ -58,21 +124,14 @@ impl Default for KeyArena {
             block_rows: BLOCK_ROWS,
             blocks: Vec::new(),
             on_file: 0,
-            file: None,
+            file: Scratch::new("band keys'"),
             owner: Vec::new(),
             free: Vec::new(),
-            failed: OnceLock::new(),
         }
     }
 }
 
 impl KeyArena {
-    fn fail(&self, what: &str, e: std::io::Error) {
-        let _ = self
-            .failed
-            .set(format!("{what} the band keys' scratch file: {e}"));
-    }
-
     /// Where a slot's row starts in the file, in bytes.
     fn offset(&self, width: usize, slot: u32) -> u64 {
         (slot as u64) * (width as u64) * 4
@@ -106,11 +165,7 @@ impl KeyArena {
     fn write_row(&mut self, width: usize, slot: u32, row: &[u32]) {
         let block = slot as usize / self.block_rows;
         if block < self.on_file {
-            if let Some(file) = &self.file
-                && let Err(e) = file.write_all_at(&le_bytes(row), self.offset(width, slot))
-            {
-                self.fail("could not write", e);
-            }
+            self.file.write(&le_bytes(row), self.offset(width, slot));
             return;
         }
         let at = (slot as usize % self.block_rows) * width;
@@ -120,15 +175,14 @@ impl KeyArena {
     /// Writes the full blocks held in memory out to the file (when there is one). A block that
     /// cannot be written stays in memory.
     fn spill_full_blocks(&mut self, width: usize) {
-        let Some(file) = &self.file else {
+        if !self.file.is_open() {
             return;
-        };
+        }
         let full = self.owner.len() / self.block_rows;
         while self.on_file < full {
             let b = self.on_file;
             let at = self.offset(width, (b * self.block_rows) as u32);
-            if let Err(e) = file.write_all_at(&le_bytes(&self.blocks[b]), at) {
-                self.fail("could not write", e);
+            if !self.file.write(&le_bytes(&self.blocks[b]), at) {
                 return;
             }
             self.blocks[b] = Box::default();
@@ -138,9 +192,7 @@ impl KeyArena {
 
     /// Keeps the full blocks in `file` from now on (those held so far are written at once).
     fn keep_on_file(&mut self, width: usize, file: std::fs::File) {
-        if self.file.is_none() {
-            self.file = Some(file);
-        }
+        self.file.open(file);
         self.spill_full_blocks(width);
     }
 
@@ -158,12 +210,7 @@ impl KeyArena {
             return self.blocks[block][at..at + width].to_vec();
         }
         let mut bytes = vec![0u8; width * 4];
-        if let Some(file) = &self.file
-            && let Err(e) = file.read_exact_at(&mut bytes, self.offset(width, slot))
-        {
-            self.fail("could not read", e);
-            bytes.fill(0);
-        }
+        self.file.read(&mut bytes, self.offset(width, slot));
         u32s_from_le(&bytes).collect()
     }
 
@@ -188,20 +235,10 @@ impl KeyArena {
             } else {
                 if held.0 != b {
                     bytes.resize(self.block_rows * width * 4, 0);
+                    let first = (b * self.block_rows) as u32;
+                    self.file.read(&mut bytes, self.offset(width, first));
                     held.1.clear();
-                    match &self.file {
-                        Some(file) => {
-                            let first = (b * self.block_rows) as u32;
-                            match file.read_exact_at(&mut bytes, self.offset(width, first)) {
-                                Ok(()) => held.1.extend(u32s_from_le(&bytes)),
-                                Err(e) => {
-                                    self.fail("could not read", e);
-                                    held.1.resize(self.block_rows * width, 0);
-                                }
-                            }
-                        }
-                        None => held.1.resize(self.block_rows * width, 0),
-                    }
+                    held.1.extend(u32s_from_le(&bytes));
                     held.0 = b;
                 }
                 &held.1[at..at + width]
@@ -221,11 +258,7 @@ impl KeyArena {
             let owners = &self.owner[first..(first + self.block_rows).min(self.owner.len())];
             let rows: &[u32] = if b < self.on_file {
                 bytes.resize(self.block_rows * width * 4, 0);
-                let Some(file) = &self.file else {
-                    continue;
-                };
-                if let Err(e) = file.read_exact_at(&mut bytes, self.offset(width, first as u32)) {
-                    self.fail("could not read", e);
+                if !self.file.read(&mut bytes, self.offset(width, first as u32)) {
                     continue;
                 }
                 values.clear();
@@ -298,9 +331,7 @@ struct ParagraphRuns {
     /// How many values are in the file (those before `tail`).
     on_file: usize,
     tail: Vec<u64>,
-    file: Option<std::fs::File>,
-    /// The first failure to read or write the file (see [`KeyArena::failed`]).
-    failed: OnceLock<String>,
+    file: Scratch,
 }
 
 impl Default for ParagraphRuns {
@@ -310,19 +341,12 @@ impl Default for ParagraphRuns {
             compact_at_least: 4096,
             on_file: 0,
             tail: Vec::new(),
-            file: None,
-            failed: OnceLock::new(),
+            file: Scratch::new("paragraph hashes'"),
         }
     }
 }
 
 impl ParagraphRuns {
-    fn fail(&self, what: &str, e: std::io::Error) {
-        let _ = self
-            .failed
-            .set(format!("{what} the paragraph hashes' scratch file: {e}"));
-    }
-
     fn len(&self) -> usize {
         self.on_file + self.tail.len()
     }
@@ -336,12 +360,7 @@ impl ParagraphRuns {
             return self.tail[at - self.on_file..at - self.on_file + len].to_vec();
         }
         let mut bytes = vec![0u8; len * 8];
-        if let Some(file) = &self.file
-            && let Err(e) = file.read_exact_at(&mut bytes, at as u64 * 8)
-        {
-            self.fail("could not read", e);
-            bytes.fill(0);
-        }
+        self.file.read(&mut bytes, at as u64 * 8);
         u64s_from_le(&bytes).collect()
     }
 
@@ -350,10 +369,8 @@ impl ParagraphRuns {
         if at >= self.on_file {
             let at = at - self.on_file;
             self.tail[at..at + values.len()].copy_from_slice(values);
-        } else if let Some(file) = &self.file
-            && let Err(e) = file.write_all_at(&u64s_le_bytes(values), at as u64 * 8)
-        {
-            self.fail("could not write", e);
+        } else {
+            self.file.write(&u64s_le_bytes(values), at as u64 * 8);
         }
     }
 
@@ -362,7 +379,7 @@ impl ParagraphRuns {
         let at = self.len();
         grow_by_an_eighth(&mut self.tail, values.len());
         self.tail.extend_from_slice(values);
-        if self.file.is_some() && self.tail.len() >= self.tail_at_most {
+        if self.file.is_open() && self.tail.len() >= self.tail_at_most {
             self.flush();
         }
         at
@@ -370,11 +387,11 @@ impl ParagraphRuns {
 
     /// Writes the tail to the file (a tail that cannot be written stays in memory).
     fn flush(&mut self) {
-        let Some(file) = &self.file else {
-            return;
-        };
-        if let Err(e) = file.write_all_at(&u64s_le_bytes(&self.tail), self.on_file as u64 * 8) {
-            self.fail("could not write", e);
+        if !self.file.is_open()
+            || !self
+                .file
+                .write(&u64s_le_bytes(&self.tail), self.on_file as u64 * 8)
+        {
             return;
         }
         self.on_file += self.tail.len();
@@ -382,9 +399,7 @@ impl ParagraphRuns {
     }
 
     fn keep_on_file(&mut self, file: std::fs::File) {
-        if self.file.is_none() {
-            self.file = Some(file);
-        }
+        self.file.open(file);
         self.flush();
     }
 
@@ -412,17 +427,9 @@ impl ParagraphRuns {
             if at < start || at + len > start + window.len() {
                 let n = WINDOW.max(len).min(self.on_file - at);
                 bytes.resize(n * 8, 0);
+                self.file.read(&mut bytes, at as u64 * 8);
                 window.clear();
-                match &self.file {
-                    Some(file) => match file.read_exact_at(&mut bytes, at as u64 * 8) {
-                        Ok(()) => window.extend(u64s_from_le(&bytes)),
-                        Err(e) => {
-                            self.fail("could not read", e);
-                            window.resize(n, 0);
-                        }
-                    },
-                    None => window.resize(n, 0),
-                }
+                window.extend(u64s_from_le(&bytes));
                 start = at;
             }
             f(i as usize, &window[at - start..at - start + len]);
@@ -440,19 +447,14 @@ impl ParagraphRuns {
         let this = &*self;
         this.for_each_run(runs, &mut |i, values| {
             let old = runs[i].0 as usize;
-            match &this.file {
-                Some(file) if old < on_file => {
-                    if let Err(e) = file.write_all_at(&u64s_le_bytes(values), written as u64 * 8) {
-                        this.fail("could not write", e);
-                    }
-                    moved.push((i, written as u32));
-                    written += values.len();
-                }
+            if old < on_file {
+                this.file.write(&u64s_le_bytes(values), written as u64 * 8);
+                moved.push((i, written as u32));
+                written += values.len();
+            } else {
                 // The tail's runs come after the file's: `written` is final by then.
-                _ => {
-                    moved.push((i, (written + tail.len()) as u32));
-                    tail.extend_from_slice(values);
-                }
+                moved.push((i, (written + tail.len()) as u32));
+                tail.extend_from_slice(values);
             }
         });
         for (at, len) in runs.iter_mut() {
@@ -463,11 +465,7 @@ impl ParagraphRuns {
         for (i, at) in moved {
             runs[i].0 = at;
         }
-        if let Some(file) = &self.file
-            && let Err(e) = file.set_len(written as u64 * 8)
-        {
-            self.fail("could not shorten", e);
-        }
+        self.file.set_len(written as u64 * 8);
         self.on_file = written;
         self.tail = tail;
     }
@@ -750,12 +748,13 @@ impl Nodes {
     /// The first failure to read or write the band keys' scratch files, with their folder:
     /// keys that could not be read were taken as zeros, so the table must not be used.
     pub(super) fn scratch_failure(&self) -> Option<(PathBuf, String)> {
-        let failed = self
-            .word_keys
-            .failed
-            .get()
-            .or_else(|| self.char_keys.failed.get())
-            .or_else(|| self.paragraph_values.failed.get())?;
+        let failed = [
+            &self.word_keys.file,
+            &self.char_keys.file,
+            &self.paragraph_values.file,
+        ]
+        .into_iter()
+        .find_map(|s| s.failed.get())?;
         Some((self.scratch.clone().unwrap_or_default(), failed.clone()))
     }
 
