@@ -20,6 +20,7 @@ pub mod features;
 mod nodes;
 mod post_table;
 pub mod relation;
+mod scratch;
 mod store;
 
 use crate::parallel::parallel_map;
@@ -616,7 +617,7 @@ impl Rebuild {
             source,
         })?;
         let mut rebuild = Rebuild::new(params, mark);
-        rebuild.state.keep_keys_on_file(dir)?;
+        rebuild.state.keep_scratch_files_in(dir)?;
         rebuild.sketches = Sketches::File {
             out: Some(BufWriter::with_capacity(1 << 20, file)),
             file: None,
@@ -627,10 +628,10 @@ impl Rebuild {
         Ok(rebuild)
     }
 
-    /// [`CopyState::set_key_block_rows`] of the analysis being rebuilt (before any post).
+    /// [`CopyState::set_scratch_block_rows`] of the analysis being rebuilt (before any post).
     #[doc(hidden)]
-    pub fn set_key_block_rows(&mut self, rows: usize) -> bool {
-        self.state.set_key_block_rows(rows)
+    pub fn set_scratch_block_rows(&mut self, rows: usize) -> bool {
+        self.state.set_scratch_block_rows(rows)
     }
 
     /// Adds every post of one channel (all of them at once: the channel's boilerplate is
@@ -779,33 +780,41 @@ impl CopyState {
     }
 
     /// From now on, keeps the texts' band keys and paragraph hashes (the largest parts of the
-    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) in unnamed scratch files in
-    /// `dir`, removed when the analysis is dropped, with only a block of them in memory; an
-    /// update reads them back a block at a time. Once a read or write of them failed,
-    /// [`CopyState::scratch_failure`] says so.
-    pub fn keep_keys_on_file(&mut self, dir: &Path) -> Result<(), StateError> {
-        self.nodes
-            .keep_keys_on_file(dir)
-            .map_err(|source| StateError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })
+    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) and the posts' records (40
+    /// bytes a post) in unnamed scratch files in `dir`, removed when the analysis is dropped,
+    /// with only a block of each in memory; an update reads them back a block at a time. Once a
+    /// read or write of them failed, [`CopyState::scratch_failure`] says so.
+    pub fn keep_scratch_files_in(&mut self, dir: &Path) -> Result<(), StateError> {
+        let io = |source| StateError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        self.nodes.keep_keys_on_file(dir).map_err(io)?;
+        let file = tempfile::tempfile_in(dir).map_err(io)?;
+        self.posts.keep_on_file(file, dir);
+        Ok(())
     }
 
-    /// Blocks of `rows` texts' band keys (and of `rows` paragraph hashes) instead of 4,096 (and
-    /// 65,536), on an analysis that holds no text yet: for tests, so that a small analysis keeps
-    /// most of them in its scratch files ([`CopyState::keep_keys_on_file`]). `false` when it
-    /// already holds some.
+    /// Blocks of `rows` texts' band keys, of `rows` paragraph hashes and of `rows` posts'
+    /// records (posts merged into the records `rows` at a time) instead of 4,096, 65,536 and 64
+    /// (65,536), on an analysis that holds no post yet: for tests, so that a small analysis
+    /// keeps most of them in its scratch files ([`CopyState::keep_scratch_files_in`]). `false`
+    /// when it already holds some.
     #[doc(hidden)]
-    pub fn set_key_block_rows(&mut self, rows: usize) -> bool {
-        self.nodes.set_key_block_rows(rows)
+    pub fn set_scratch_block_rows(&mut self, rows: usize) -> bool {
+        self.posts.len() == 0
+            && self.nodes.set_key_block_rows(rows)
+            && self.posts.set_block_rows(rows)
     }
 
-    /// The first failure to read or write the scratch files of the band keys and paragraph
-    /// hashes: the analysis must then not be used or saved (what was read of them is not what
-    /// was written), but rebuilt.
+    /// The first failure to read or write the scratch files: the analysis must then not be used
+    /// or saved (what was read of them is not what was written), but rebuilt.
     pub fn scratch_failure(&self) -> Result<(), StateError> {
-        match self.nodes.scratch_failure() {
+        match self
+            .nodes
+            .scratch_failure()
+            .or_else(|| self.posts.scratch_failure())
+        {
             None => Ok(()),
             Some((path, what)) => Err(StateError::Io {
                 path,
@@ -945,14 +954,14 @@ impl CopyState {
         }
         let mut affected: Vec<i64> = Vec::new();
         if !changed_lines.is_empty() {
-            for (id, entry) in self.posts.iter() {
+            self.posts.for_each(&mut |id, entry| {
                 if let Some(lines) = changed_lines.get(&entry.channel)
-                    && !recompute.contains_key(id)
+                    && !recompute.contains_key(&id)
                     && entry.edge_lines().iter().any(|l| lines.contains(l))
                 {
-                    affected.push(*id);
+                    affected.push(id);
                 }
-            }
+            });
         }
         affected.sort_unstable();
         let fetched_affected = fetch(&affected)?;
@@ -990,7 +999,12 @@ impl CopyState {
             }
         };
         for ((p, _), (f, bands)) in posts.iter().zip(computed) {
-            if let Some(old) = self.posts.get(&p.post_id).and_then(PostEntry::node) {
+            if let Some(old) = self
+                .posts
+                .get(&p.post_id)
+                .as_ref()
+                .and_then(PostEntry::node)
+            {
                 note_before(&self.nodes, self.nodes.exact(old), &mut seen_before);
                 self.nodes.remove_post(old, p.post_id);
                 dirty.insert(old);
@@ -1127,11 +1141,19 @@ impl CopyState {
     /// channels only: within one channel, a repeated paragraph is the channel's template or
     /// boilerplate (a quiz bot's heading, a daily summary's opening), not a copy.
     fn across_channels(&self, a: NodeId, b: NodeId) -> bool {
-        let channels = |n: NodeId| -> BTreeSet<i64> {
-            self.nodes
-                .posts(n)
-                .filter_map(|p| self.posts.get(&p).map(|e| e.channel))
-                .collect()
+        // Up to two of a node's channels (a node in two or more is across channels).
+        let mut reader = self.posts.reader();
+        let mut channels = |n: NodeId| -> BTreeSet<i64> {
+            let mut found = BTreeSet::new();
+            for p in self.nodes.posts(n) {
+                if let Some(e) = reader.get(p) {
+                    found.insert(e.channel);
+                    if found.len() > 1 {
+                        break;
+                    }
+                }
+            }
+            found
         };
         let (ca, cb) = (channels(a), channels(b));
         !(ca.len() == 1 && ca == cb)
@@ -1370,16 +1392,19 @@ impl CopyState {
 
     /// The clusters with a post of this channel, by id.
     pub fn clusters_of_channel(&self, channel_id: i64) -> Vec<&Cluster> {
-        let ids: BTreeSet<i64> = self
+        // The clustered posts in ascending order, so that each block of the posts is read once.
+        let mut clustered: Vec<(i64, i64)> = self
             .clusters
             .of_post
             .iter()
-            .filter(|(post, _)| {
-                self.posts
-                    .get(post)
-                    .is_some_and(|e| e.channel == channel_id)
-            })
-            .map(|(_, id)| *id)
+            .map(|(post, id)| (*post, *id))
+            .collect();
+        clustered.sort_unstable();
+        let mut reader = self.posts.reader();
+        let ids: BTreeSet<i64> = clustered
+            .into_iter()
+            .filter(|(post, _)| reader.get(*post).is_some_and(|e| e.channel == channel_id))
+            .map(|(_, id)| id)
             .collect();
         ids.iter()
             .filter_map(|id| self.clusters.by_id.get(id))

@@ -9,12 +9,11 @@
 //! node's number is an internal handle: nothing that leaves the analysis (clusters, pairs in a
 //! fingerprint, the saved file) depends on it.
 
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::scratch::Scratch;
 use super::{ShingleKind, band_bucket, pairs_of_runs};
 use crate::parallel::parallel_map_owned;
 
@@ -24,75 +23,6 @@ pub(super) type NodeId = u32;
 /// No slot / no post.
 const NONE: u32 = u32::MAX;
 const NO_POST: i64 = i64::MAX;
-
-/// An unnamed scratch file of the table (removed by the system when it is closed), read and
-/// written at offsets. The first failure is kept: what could not be read reads as zeros, and
-/// the analysis must then not be used ([`Nodes::scratch_failure`]).
-#[derive(Debug)]
-struct Scratch {
-    /// What the file holds, for the failure's message.
-    holds: &'static str,
-    file: Option<std::fs::File>,
-    failed: OnceLock<String>,
-}
-
-impl Scratch {
-    fn new(holds: &'static str) -> Scratch {
-        Scratch {
-            holds,
-            file: None,
-            failed: OnceLock::new(),
-        }
-    }
-
-    fn is_open(&self) -> bool {
-        self.file.is_some()
-    }
-
-    /// Takes `file` as the scratch file, unless it has one.
-    fn open(&mut self, file: std::fs::File) {
-        if self.file.is_none() {
-            self.file = Some(file);
-        }
-    }
-
-    fn fail(&self, what: &str, e: std::io::Error) {
-        let _ = self
-            .failed
-            .set(format!("{what} the {} scratch file: {e}", self.holds));
-    }
-
-    /// Fills `bytes` from `at`; whether it could (else they are zeros).
-    fn read(&self, bytes: &mut [u8], at: u64) -> bool {
-        let read = match &self.file {
-            Some(file) => file.read_exact_at(bytes, at),
-            None => Err(std::io::Error::other("there is none")),
-        };
-        read.map_err(|e| {
-            self.fail("could not read", e);
-            bytes.fill(0);
-        })
-        .is_ok()
-    }
-
-    /// Writes `bytes` at `at`; whether it could.
-    fn write(&self, bytes: &[u8], at: u64) -> bool {
-        let written = match &self.file {
-            Some(file) => file.write_all_at(bytes, at),
-            None => Err(std::io::Error::other("there is none")),
-        };
-        written.map_err(|e| self.fail("could not write", e)).is_ok()
-    }
-
-    /// Cuts the file at `len` bytes.
-    fn set_len(&self, len: u64) {
-        if let Some(file) = &self.file
-            && let Err(e) = file.set_len(len)
-        {
-            self.fail("could not shorten", e);
-        }
-    }
-}
 
 /// Slots per block of a [`KeyArena`].
 const BLOCK_ROWS: usize = 4096;
@@ -754,7 +684,7 @@ impl Nodes {
             &self.paragraph_values.file,
         ]
         .into_iter()
-        .find_map(|s| s.failed.get())?;
+        .find_map(Scratch::failure)?;
         Some((self.scratch.clone().unwrap_or_default(), failed.clone()))
     }
 

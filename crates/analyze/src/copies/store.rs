@@ -18,7 +18,7 @@ use super::{
 /// The first bytes of the file.
 const MAGIC: &[u8; 8] = b"TGSCOPY\0";
 /// Bumped whenever the format, or what the analysis computes, changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 fn write_params<W: Write>(o: &mut Out<W>, p: &Params) -> std::io::Result<()> {
     for v in [
@@ -77,25 +77,6 @@ impl CopyState {
     fn write_to<W: Write>(&self, o: &mut Out<W>) -> std::io::Result<()> {
         write_params(o, &self.params)?;
         o.i64(self.mark)?;
-        // In a canonical order, so that equal states give equal files.
-        let mut posts: Vec<(&i64, &PostEntry)> = self.posts.iter().collect();
-        posts.sort_unstable_by_key(|(id, _)| **id);
-        o.len(posts.len())?;
-        for (id, e) in posts {
-            o.i64(*id)?;
-            o.i64(e.channel)?;
-            match e.node().map(|n| self.nodes.exact(n)) {
-                Some(x) => {
-                    o.u8(1)?;
-                    o.u64(x)?;
-                }
-                None => o.u8(0)?,
-            }
-            o.len(e.edge_lines().len())?;
-            for l in e.edge_lines() {
-                o.u32(*l)?;
-            }
-        }
         let mut nodes: Vec<(u64, u32)> =
             self.nodes.ids().map(|n| (self.nodes.exact(n), n)).collect();
         nodes.sort_unstable();
@@ -111,6 +92,15 @@ impl CopyState {
                     written = self.write_node(o, n, words, chars, paragraphs);
                 }
             });
+        // The posts after the texts (so that a load files each post with its text at once),
+        // in the order of their ids.
+        o.len(self.posts.len())?;
+        let mut written = Ok(());
+        self.posts.for_each(&mut |id, e| {
+            if written.is_ok() {
+                written = self.write_post(o, id, e);
+            }
+        });
         written?;
         let edges = self.exact_edges();
         o.len(edges.len())?;
@@ -140,6 +130,24 @@ impl CopyState {
             for l in lines {
                 o.u32(*l)?;
             }
+        }
+        Ok(())
+    }
+
+    /// One post of the saved file: its id, channel, text's exact key, header and footer lines.
+    fn write_post<W: Write>(&self, o: &mut Out<W>, id: i64, e: &PostEntry) -> std::io::Result<()> {
+        o.i64(id)?;
+        o.i64(e.channel)?;
+        match e.node().map(|n| self.nodes.exact(n)) {
+            Some(x) => {
+                o.u8(1)?;
+                o.u64(x)?;
+            }
+            None => o.u8(0)?,
+        }
+        o.len(e.edge_lines().len())?;
+        for l in e.edge_lines() {
+            o.u32(*l)?;
         }
         Ok(())
     }
@@ -178,7 +186,7 @@ impl CopyState {
     }
 
     /// Reads a state written by [`CopyState::save`]. `Ok(None)` when there is no file. Its
-    /// band keys are kept in scratch files beside it ([`CopyState::keep_keys_on_file`]), or in
+    /// band keys are kept in scratch files beside it ([`CopyState::keep_scratch_files_in`]), or in
     /// memory where that folder cannot be written (a read-only archive).
     pub fn load(path: &Path) -> Result<Option<CopyState>, StateError> {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
@@ -196,31 +204,9 @@ impl CopyState {
         let mut state = CopyState::new(params);
         if let Some(dir) = scratch {
             // Where no scratch file can be made, the keys stay in memory (as they always may).
-            let _ = state.keep_keys_on_file(dir);
+            let _ = state.keep_scratch_files_in(dir);
         }
         state.mark = i.i64()?;
-        let n = i.len(17)?;
-        state.posts.reserve(n);
-        // The posts' exact keys, resolved to nodes once the nodes are read.
-        let mut post_exact: Vec<(i64, u64)> = Vec::new();
-        for _ in 0..n {
-            let id = i.i64()?;
-            let channel = i.i64()?;
-            if i.u8()? != 0 {
-                post_exact.push((id, i.u64()?));
-            }
-            let k = i.len(4)?;
-            if k > super::features::EDGE_LINES {
-                return Err(format!("post {id} has {k} header and footer lines"));
-            }
-            let mut lines = Vec::with_capacity(k);
-            for _ in 0..k {
-                lines.push(i.u32()?);
-            }
-            state
-                .posts
-                .insert(id, PostEntry::new(channel, NO_NODE, &lines));
-        }
         let n = i.len(32)?;
         for _ in 0..n {
             let exact = i.u64()?;
@@ -260,14 +246,36 @@ impl CopyState {
                 state.nodes.add_post(node, p);
             }
         }
-        for (post, exact) in post_exact {
-            let node = state
-                .nodes
-                .get(exact)
-                .ok_or_else(|| format!("post {post} has a text the file does not hold"))?;
-            if let Some(e) = state.posts.get_mut(&post) {
-                e.node = node;
+        let n = i.len(17)?;
+        state.posts.reserve(n);
+        let mut last = None;
+        for _ in 0..n {
+            let id = i.i64()?;
+            if last.is_some_and(|last| last >= id) {
+                return Err(format!("post {id} out of order at byte {}", i.at));
             }
+            last = Some(id);
+            let channel = i.i64()?;
+            let node = if i.u8()? != 0 {
+                let exact = i.u64()?;
+                state
+                    .nodes
+                    .get(exact)
+                    .ok_or_else(|| format!("post {id} has a text the file does not hold"))?
+            } else {
+                NO_NODE
+            };
+            let k = i.len(4)?;
+            if k > super::features::EDGE_LINES {
+                return Err(format!("post {id} has {k} header and footer lines"));
+            }
+            let mut lines = Vec::with_capacity(k);
+            for _ in 0..k {
+                lines.push(i.u32()?);
+            }
+            state
+                .posts
+                .insert(id, PostEntry::new(channel, node, &lines));
         }
         let n = i.len(25)?;
         state.edges.reserve(n);

@@ -7,18 +7,18 @@ use std::collections::BTreeMap;
 
 use tgscope_analyze::copies::{CopyPost, CopyState, Params, Rebuild, StateError};
 
-/// The band-key blocks of the tests' analyses kept on file: two texts each.
+/// The blocks of the tests' analyses kept on file: two texts' band keys, two posts' records.
 pub const KEY_BLOCK_ROWS: usize = 2;
 
-/// An empty analysis whose band keys are kept in scratch files in `dir`, in blocks of
-/// [`KEY_BLOCK_ROWS`] texts.
+/// An empty analysis whose band keys and posts are kept in scratch files in `dir`, in blocks of
+/// [`KEY_BLOCK_ROWS`].
 pub fn empty_on_file(params: &Params, dir: &std::path::Path) -> CopyState {
     let mut state = CopyState::new(params.clone());
     assert!(
-        state.set_key_block_rows(KEY_BLOCK_ROWS),
+        state.set_scratch_block_rows(KEY_BLOCK_ROWS),
         "an empty analysis"
     );
-    state.keep_keys_on_file(dir).expect("scratch files");
+    state.keep_scratch_files_in(dir).expect("scratch files");
     state
 }
 
@@ -46,8 +46,8 @@ pub fn rebuild(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
 }
 
 /// [`rebuild`] as a large archive is rebuilt: the sketches spilled to a temporary file in a
-/// folder of its own (checked to be left empty), the band keys kept in scratch files there in
-/// blocks of two texts (so that nearly all of them are read back from the files), and the
+/// folder of its own (checked to be left empty), the band keys and posts kept in scratch files there in
+/// blocks of two (so that nearly all of them are read back from the files), and the
 /// channels handed over in the reverse order (so that the analysis may not depend on the order
 /// of its input).
 pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyState {
@@ -58,7 +58,7 @@ pub fn rebuild_spilling(params: &Params, mark: i64, posts: &[CopyPost]) -> CopyS
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut rebuild = Rebuild::spilling(params.clone(), mark, dir.path()).expect("a spill file");
     assert!(
-        rebuild.set_key_block_rows(KEY_BLOCK_ROWS),
+        rebuild.set_scratch_block_rows(KEY_BLOCK_ROWS),
         "nothing added yet"
     );
     for mut batch in by_channel.into_values().rev() {
