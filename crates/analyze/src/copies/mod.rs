@@ -18,9 +18,9 @@
 
 pub mod features;
 mod nodes;
-mod post_table;
 pub mod relation;
 mod scratch;
+mod sorted_records;
 mod store;
 
 use crate::parallel::parallel_map;
@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
-use post_table::PostTable;
+use sorted_records::PostTable;
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
@@ -771,7 +771,7 @@ impl CopyState {
             nodes: Nodes::new(params.bands),
             params,
             mark: 0,
-            posts: PostTable::default(),
+            posts: PostTable::new("posts'"),
             edges: HashMap::default(),
             adjacency: HashMap::default(),
             channels: HashMap::default(),

@@ -5,7 +5,8 @@
 //! character signatures), and paragraph hashes in one run after another, so that finding the
 //! members of the buckets an update asks for is one pass over each. Once the table is given a
 //! folder for scratch files ([`Nodes::keep_keys_on_file`]), both live in unnamed files there,
-//! with a block of each in memory: the table then holds about 60 bytes a text itself. A
+//! with a block of each in memory, and so does the index of the texts' exact keys (a
+//! [`super::sorted_records::ExactIndex`]): the table then holds about 45 bytes a text itself. A
 //! node's number is an internal handle: nothing that leaves the analysis (clusters, pairs in a
 //! fingerprint, the saved file) depends on it.
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::scratch::Scratch;
+use super::sorted_records::ExactIndex;
 use super::{ShingleKind, band_bucket, pairs_of_runs};
 use crate::parallel::parallel_map_owned;
 
@@ -21,7 +23,7 @@ use crate::parallel::parallel_map_owned;
 pub(super) type NodeId = u32;
 
 /// No slot / no post.
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 const NO_POST: i64 = i64::MAX;
 
 /// Slots per block of a [`KeyArena`].
@@ -481,7 +483,10 @@ impl<K: std::hash::Hash + Ord + Copy> Buckets<K> {
 pub(super) struct Nodes {
     /// Keys per signature (the number of bands).
     width: usize,
-    index: HashMap<u64, NodeId>,
+    /// By exact key: its node.
+    index: ExactIndex,
+    /// How many nodes.
+    count: usize,
     /// By node: its exact key.
     exact: Vec<u64>,
     /// By node: its lowest post (`NO_POST` when the row is free).
@@ -512,18 +517,20 @@ impl Nodes {
     pub(super) fn new(bands: usize) -> Nodes {
         Nodes {
             width: bands.max(1),
+            index: ExactIndex::new("exact keys'"),
             ..Nodes::default()
         }
     }
 
     /// How many nodes.
     pub(super) fn len(&self) -> usize {
-        self.index.len()
+        self.count
     }
 
     /// The node of an exact key.
     pub(super) fn get(&self, exact: u64) -> Option<NodeId> {
-        self.index.get(&exact).copied()
+        // The key's bits as the index's key.
+        self.index.get(&(exact as i64)).filter(|n| *n != NONE)
     }
 
     /// Whether a number names a node now.
@@ -639,32 +646,35 @@ impl Nodes {
         }
     }
 
-    /// From now on, keeps the band keys in two unnamed scratch files in `dir` (removed when the
-    /// table is dropped, however the process ends), with only the block of each being filled in
-    /// memory; those held so far are written there at once.
+    /// From now on, keeps the band keys, the paragraph hashes and the exact-key index in
+    /// unnamed scratch files in `dir` (removed when the table is dropped, however the process
+    /// ends), with only a block of each in memory; those held so far are written there at once.
     pub(super) fn keep_keys_on_file(&mut self, dir: &Path) -> std::io::Result<()> {
         if self.scratch.is_some() {
             return Ok(());
         }
         let (words, chars) = (tempfile::tempfile_in(dir)?, tempfile::tempfile_in(dir)?);
         let paragraphs = tempfile::tempfile_in(dir)?;
+        let index = tempfile::tempfile_in(dir)?;
         self.word_keys.keep_on_file(self.width, words);
         self.char_keys.keep_on_file(self.width, chars);
         self.paragraph_values.keep_on_file(paragraphs);
+        self.index.keep_on_file(index, dir);
         self.scratch = Some(dir.to_path_buf());
         Ok(())
     }
 
     /// Blocks of `rows` texts' band keys instead of 4,096, and at most `rows` paragraph hashes
     /// in memory past their file (instead of 65,536) with compactions from `rows` unused ones
-    /// (instead of 4,096), on a table that holds none yet (so that a test's small table keeps
-    /// most of them in its scratch files, and compacts them); `false` when it already holds some.
+    /// (instead of 4,096), and blocks of `rows` exact keys merged `rows` at a time, on a table
+    /// that holds none yet (so that a test's small table keeps most of them in its scratch
+    /// files, and compacts them); `false` when it already holds some.
     pub(super) fn set_key_block_rows(&mut self, rows: usize) -> bool {
         let arenas = [&mut self.word_keys, &mut self.char_keys];
         if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
             return false;
         }
-        if self.paragraph_values.len() > 0 {
+        if self.paragraph_values.len() > 0 || !self.index.set_block_rows(rows) {
             return false;
         }
         for arena in arenas {
@@ -675,8 +685,8 @@ impl Nodes {
         true
     }
 
-    /// The first failure to read or write the band keys' scratch files, with their folder:
-    /// keys that could not be read were taken as zeros, so the table must not be used.
+    /// The first failure to read or write the scratch files, with their folder: what could not
+    /// be read was taken as zeros, so the table must not be used.
     pub(super) fn scratch_failure(&self) -> Option<(PathBuf, String)> {
         let failed = [
             &self.word_keys.file,
@@ -684,8 +694,11 @@ impl Nodes {
             &self.paragraph_values.file,
         ]
         .into_iter()
-        .find_map(Scratch::failure)?;
-        Some((self.scratch.clone().unwrap_or_default(), failed.clone()))
+        .find_map(Scratch::failure);
+        match failed {
+            Some(failed) => Some((self.scratch.clone().unwrap_or_default(), failed.clone())),
+            None => self.index.scratch_failure(),
+        }
     }
 
     /// The band keys of a kind.
@@ -751,7 +764,8 @@ impl Nodes {
                 }
             }
         }
-        self.index.insert(exact, id);
+        self.index.insert(exact as i64, id);
+        self.count += 1;
         id
     }
 
@@ -809,7 +823,8 @@ impl Nodes {
 
     fn remove(&mut self, id: NodeId) {
         let i = id as usize;
-        self.index.remove(&self.exact[i]);
+        self.index.remove(self.exact[i] as i64, NONE);
+        self.count -= 1;
         self.first[i] = NO_POST;
         self.more.remove(&id);
         for (slot, arena) in [
@@ -829,7 +844,7 @@ impl Nodes {
     pub(super) fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
         let slot = |n: usize, each: usize| n * (each + 1);
         vec![
-            ("nodes.index", slot(self.index.capacity(), 12)),
+            ("nodes.index", self.index.heap_bytes()),
             (
                 "nodes.rows",
                 self.exact.capacity() * 8

@@ -1,85 +1,104 @@
-//! What the copy analysis keeps of each post, by archive id: fixed-size records sorted by id
-//! (40 bytes a post), the first id of every block of records as a sparse index, and the posts
-//! filed since the last merge in a small ordered map.
+//! A table of fixed-size records sorted by a 64-bit key, for the parts of the copy analysis
+//! that grow with the archive and are looked up by key: what is kept of each post, by archive
+//! id ([`PostTable`], 40 bytes a post), and the texts' exact keys ([`ExactIndex`], 12 bytes a
+//! text). The first key of every block of records is a sparse index in memory, and the
+//! records filed since the last merge wait in a small ordered map.
 //!
 //! The records are in memory until the table is given an unnamed scratch file
-//! ([`PostTable::keep_on_file`]); from then on they live there, and a look-up reads the one block
-//! that holds its post (from the system's page cache, most of the time): the table itself then
-//! holds about 0.2 bytes a post, and the posts waiting to be merged.
+//! ([`SortedRecords::keep_on_file`]); from then on they live there, and a look-up reads the one
+//! block that holds its key (from the system's page cache, most of the time): the table itself
+//! then holds about 0.2 bytes a record, and the records waiting to be merged.
 //!
 //! Archive ids mostly arrive in ascending order (an update reads the posts changed since its
-//! mark, a rebuild each channel's posts by id), so that a merge is most often an append. Posts
-//! that arrive out of order are merged in place from the back: only the records after the
-//! lowest of them move.
+//! mark, a rebuild each channel's posts by id), so that a merge of posts is most often an
+//! append. Records that arrive out of order (as exact keys, hashes, always do) are merged in
+//! place from the back: only the records after the lowest of them move, and a merge waits for
+//! at least a sixty-fourth of the table, so that each record moves a few dozen times at most.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::PostEntry;
 use super::features::EDGE_LINES;
+use super::nodes::NodeId;
 use super::scratch::Scratch;
-
-/// Bytes of a record: id, channel, node, the header and footer lines' keys and their count.
-const RECORD: usize = 8 + 8 + 4 + 4 * EDGE_LINES + 4;
 
 /// Records per block of the sparse index (what a look-up reads).
 const BLOCK_RECORDS: usize = 64;
 
-/// Posts waiting that are merged into the records at once, at the least...
+/// Records waiting that are merged into the table at once, at the least...
 const MERGE_AT_LEAST: usize = 65_536;
-/// ...and at least this share of the records, so that posts out of order do not rewrite the
-/// records too often (a merge moves the records after the lowest of them).
+/// ...and at least this share of the table, so that records out of order do not rewrite the
+/// table too often (a merge moves the records after the lowest of them).
 const MERGE_SHARE: usize = 64;
 
 /// Records read or written at once by a merge or a walk.
 const CHUNK_RECORDS: usize = 4096;
 
-fn encode(id: i64, e: &PostEntry, out: &mut [u8]) {
-    out[0..8].copy_from_slice(&id.to_le_bytes());
-    out[8..16].copy_from_slice(&e.channel.to_le_bytes());
-    out[16..20].copy_from_slice(&e.node.to_le_bytes());
-    for (i, l) in e.lines.iter().enumerate() {
-        out[20 + 4 * i..24 + 4 * i].copy_from_slice(&l.to_le_bytes());
-    }
-    let count = 20 + 4 * EDGE_LINES;
-    out[count..RECORD].copy_from_slice(&u32::from(e.line_count).to_le_bytes());
+/// A value of a [`SortedRecords`] table, in a fixed number of bytes.
+pub(super) trait Record: Clone {
+    /// Bytes of the value in a record (after its 8-byte key).
+    const BYTES: usize;
+    fn put(&self, out: &mut [u8]);
+    fn take(bytes: &[u8]) -> Self;
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
 }
 
-fn id_of(record: &[u8]) -> i64 {
-    i64::from_le_bytes(record[0..8].try_into().unwrap_or_default())
+fn i64_at(bytes: &[u8], at: usize) -> i64 {
+    i64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
 }
 
-fn decode(record: &[u8]) -> PostEntry {
-    let mut lines = [0u32; EDGE_LINES];
-    for (i, l) in lines.iter_mut().enumerate() {
-        *l = u32_at(record, 20 + 4 * i);
-    }
-    let count = u32_at(record, 20 + 4 * EDGE_LINES);
-    PostEntry {
-        channel: i64::from_le_bytes(record[8..16].try_into().unwrap_or_default()),
-        node: u32_at(record, 16),
-        lines,
-        line_count: count.min(EDGE_LINES as u32) as u8,
-    }
-}
+/// A post's channel, node, header and footer lines' keys, and their count.
+impl Record for PostEntry {
+    const BYTES: usize = 8 + 4 + 4 * EDGE_LINES + 4;
 
-/// The index of the record with `id` among the sorted `records`.
-fn find(records: &[u8], id: i64) -> Option<usize> {
-    let (mut lo, mut hi) = (0, records.len() / RECORD);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match id_of(&records[mid * RECORD..]).cmp(&id) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Some(mid),
+    fn put(&self, out: &mut [u8]) {
+        out[0..8].copy_from_slice(&self.channel.to_le_bytes());
+        out[8..12].copy_from_slice(&self.node.to_le_bytes());
+        for (i, l) in self.lines.iter().enumerate() {
+            out[12 + 4 * i..16 + 4 * i].copy_from_slice(&l.to_le_bytes());
+        }
+        let count = 12 + 4 * EDGE_LINES;
+        out[count..count + 4].copy_from_slice(&u32::from(self.line_count).to_le_bytes());
+    }
+
+    fn take(bytes: &[u8]) -> PostEntry {
+        let mut lines = [0u32; EDGE_LINES];
+        for (i, l) in lines.iter_mut().enumerate() {
+            *l = u32_at(bytes, 12 + 4 * i);
+        }
+        let count = u32_at(bytes, 12 + 4 * EDGE_LINES);
+        PostEntry {
+            channel: i64_at(bytes, 0),
+            node: u32_at(bytes, 8),
+            lines,
+            line_count: count.min(EDGE_LINES as u32) as u8,
         }
     }
-    None
 }
+
+/// A text's node.
+impl Record for NodeId {
+    const BYTES: usize = 4;
+
+    fn put(&self, out: &mut [u8]) {
+        out[0..4].copy_from_slice(&self.to_le_bytes());
+    }
+
+    fn take(bytes: &[u8]) -> NodeId {
+        u32_at(bytes, 0)
+    }
+}
+
+/// What the copy analysis keeps of each post, by archive id.
+pub(super) type PostTable = SortedRecords<PostEntry>;
+
+/// The texts' nodes by exact key (the key's bits as an `i64`; a removed text's key is left
+/// with [`super::nodes::NONE`]).
+pub(super) type ExactIndex = SortedRecords<NodeId>;
 
 /// Where the records are: in memory, or in a scratch file.
 #[derive(Debug)]
@@ -122,32 +141,34 @@ impl Records {
     }
 }
 
-/// The posts, by archive id.
+/// Records sorted by key.
 #[derive(Debug)]
-pub(super) struct PostTable {
+pub(super) struct SortedRecords<V> {
     records: Records,
     /// The scratch file's folder (for errors).
     dir: Option<PathBuf>,
-    /// How many records there are (sorted by id, each id once).
+    /// How many records there are (sorted by key, each key once).
     stored: usize,
-    /// The id of the last record.
+    /// The key of the last record.
     last: Option<i64>,
-    /// The id of the first record of every block of `block_records`.
+    /// The key of the first record of every block of `block_records`.
     firsts: Vec<i64>,
     block_records: usize,
-    /// Posts not among the records, waiting to be merged in.
-    recent: BTreeMap<i64, PostEntry>,
+    /// Records not among those stored, waiting to be merged in.
+    recent: BTreeMap<i64, V>,
     merge_at_least: usize,
     /// Records read or written at once by a merge or a walk.
     chunk_records: usize,
 }
 
-impl Default for PostTable {
-    fn default() -> PostTable {
-        PostTable {
+impl<V: Record> SortedRecords<V> {
+    /// An empty table in memory; `holds` says what it holds, for failures' messages (as
+    /// "posts'").
+    pub(super) fn new(holds: &'static str) -> SortedRecords<V> {
+        SortedRecords {
             records: Records {
                 held: Vec::new(),
-                file: Scratch::new("posts'"),
+                file: Scratch::new(holds),
                 on_file: false,
             },
             dir: None,
@@ -162,16 +183,22 @@ impl Default for PostTable {
     }
 }
 
-/// Reads posts of a [`PostTable`] one after another, keeping the last block it read (posts
-/// asked for in ascending order read each block once).
-pub(super) struct PostReader<'t> {
-    table: &'t PostTable,
+impl<V: Record> Default for SortedRecords<V> {
+    fn default() -> SortedRecords<V> {
+        SortedRecords::new("records'")
+    }
+}
+
+/// Reads records of a [`SortedRecords`] table one after another, keeping the last block it
+/// read (keys asked for in ascending order read each block once).
+pub(super) struct Reader<'t, V> {
+    table: &'t SortedRecords<V>,
     block: Option<usize>,
     buf: Vec<u8>,
 }
 
-impl PostReader<'_> {
-    pub(super) fn get(&mut self, id: i64) -> Option<PostEntry> {
+impl<V: Record> Reader<'_, V> {
+    pub(super) fn get(&mut self, id: i64) -> Option<V> {
         let table = self.table;
         if let Some(e) = table.recent.get(&id) {
             return Some(e.clone());
@@ -188,13 +215,37 @@ impl PostReader<'_> {
             }
             &self.buf[..]
         };
-        let i = find(records, id)?;
-        Some(decode(&records[i * RECORD..(i + 1) * RECORD]))
+        let i = SortedRecords::<V>::find(records, id)?;
+        Some(V::take(
+            &records[i * SortedRecords::<V>::RECORD + 8..(i + 1) * SortedRecords::<V>::RECORD],
+        ))
     }
 }
 
-impl PostTable {
-    /// How many posts.
+impl<V: Record> SortedRecords<V> {
+    /// Bytes of a record: its key, then its value.
+    const RECORD: usize = 8 + V::BYTES;
+
+    /// The index of the record with `key` among the sorted `records`.
+    fn find(records: &[u8], key: i64) -> Option<usize> {
+        let (mut lo, mut hi) = (0, records.len() / Self::RECORD);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match i64_at(records, mid * Self::RECORD).cmp(&key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    fn encode(key: i64, value: &V, out: &mut [u8]) {
+        out[0..8].copy_from_slice(&key.to_le_bytes());
+        value.put(&mut out[8..Self::RECORD]);
+    }
+
+    /// How many records (removed ones too, see [`SortedRecords::remove`]).
     pub(super) fn len(&self) -> usize {
         self.stored + self.recent.len()
     }
@@ -211,12 +262,12 @@ impl PostTable {
         self.dir = Some(dir.to_path_buf());
         let written = records
             .held
-            .chunks(CHUNK_RECORDS * RECORD)
+            .chunks(CHUNK_RECORDS * Self::RECORD)
             .enumerate()
             .all(|(i, chunk)| {
                 records
                     .file
-                    .write(chunk, (i * CHUNK_RECORDS * RECORD) as u64)
+                    .write(chunk, (i * CHUNK_RECORDS * Self::RECORD) as u64)
             });
         if written {
             records.on_file = true;
@@ -255,44 +306,44 @@ impl PostTable {
     fn block_range(&self, block: usize) -> (usize, usize) {
         let first = block * self.block_records;
         let n = self.block_records.min(self.stored - first);
-        (first * RECORD, n * RECORD)
+        (first * Self::RECORD, n * Self::RECORD)
     }
 
     /// Where the record of `id` is, in bytes, and its entry.
-    fn stored_entry(&self, id: i64) -> Option<(usize, PostEntry)> {
+    fn stored_entry(&self, id: i64) -> Option<(usize, V)> {
         let block = self.block_of(id)?;
         let (at, len) = self.block_range(block);
         let mut buf = Vec::new();
         let records = self.records.bytes(at, len, &mut buf);
-        let i = find(records, id)?;
+        let i = Self::find(records, id)?;
         Some((
-            at + i * RECORD,
-            decode(&records[i * RECORD..(i + 1) * RECORD]),
+            at + i * Self::RECORD,
+            V::take(&records[i * Self::RECORD + 8..(i + 1) * Self::RECORD]),
         ))
     }
 
     /// A reader for many look-ups.
-    pub(super) fn reader(&self) -> PostReader<'_> {
-        PostReader {
+    pub(super) fn reader(&self) -> Reader<'_, V> {
+        Reader {
             table: self,
             block: None,
             buf: Vec::new(),
         }
     }
 
-    pub(super) fn get(&self, id: &i64) -> Option<PostEntry> {
+    pub(super) fn get(&self, id: &i64) -> Option<V> {
         self.reader().get(*id)
     }
 
     /// Files a post's entry (replacing the one it had).
-    pub(super) fn insert(&mut self, id: i64, entry: PostEntry) {
+    pub(super) fn insert(&mut self, id: i64, entry: V) {
         if let Some(waiting) = self.recent.get_mut(&id) {
             *waiting = entry;
             return;
         }
         if let Some((at, _)) = self.stored_entry(id) {
-            let mut record = [0u8; RECORD];
-            encode(id, &entry, &mut record);
+            let mut record = vec![0u8; Self::RECORD];
+            Self::encode(id, &entry, &mut record);
             self.records.write(&record, at);
             return;
         }
@@ -302,18 +353,25 @@ impl PostTable {
         }
     }
 
+    /// Removes a record: one waiting is dropped, one stored is left with `tombstone` (read as
+    /// the key's absence by the caller).
+    pub(super) fn remove(&mut self, key: i64, tombstone: V) {
+        if self.recent.remove(&key).is_none() && self.stored_entry(key).is_some() {
+            self.insert(key, tombstone);
+        }
+    }
+
     /// Merges the posts waiting in `recent` into the records, in place from the back: the
     /// records after the lowest of them move up, a chunk at a time, the others stay.
     fn merge(&mut self) {
-        let mut recent: Vec<(i64, PostEntry)> =
-            std::mem::take(&mut self.recent).into_iter().collect();
+        let mut recent: Vec<(i64, V)> = std::mem::take(&mut self.recent).into_iter().collect();
         let Some((highest, _)) = recent.last() else {
             return;
         };
         let old = self.stored;
         let n = old + recent.len();
         let last = self.last.max(Some(*highest));
-        self.records.set_len(n * RECORD);
+        self.records.set_len(n * Self::RECORD);
         self.firsts.resize(n.div_ceil(self.block_records), 0);
         // Old records not yet moved: [0, left); those of them read: [read_from, left).
         let mut left = old;
@@ -321,7 +379,7 @@ impl PostTable {
         let mut read: Vec<u8> = Vec::new();
         // The records to write, filled from the back, to end at `write_end`.
         let chunk = self.chunk_records;
-        let mut out = vec![0u8; chunk * RECORD];
+        let mut out = vec![0u8; chunk * Self::RECORD];
         let mut out_at = chunk;
         let mut write_end = n;
         // Where the next record goes.
@@ -330,27 +388,29 @@ impl PostTable {
             if left > 0 && left == read_from {
                 read_from = left.saturating_sub(chunk);
                 let mut buf = Vec::new();
-                let bytes =
-                    self.records
-                        .bytes(read_from * RECORD, (left - read_from) * RECORD, &mut buf);
+                let bytes = self.records.bytes(
+                    read_from * Self::RECORD,
+                    (left - read_from) * Self::RECORD,
+                    &mut buf,
+                );
                 read.clear();
                 read.extend_from_slice(bytes);
             }
             out_at -= 1;
             next -= 1;
-            let slot = &mut out[out_at * RECORD..(out_at + 1) * RECORD];
+            let slot = &mut out[out_at * Self::RECORD..(out_at + 1) * Self::RECORD];
             let old_record = (left > 0).then(|| {
                 let i = left - 1 - read_from;
-                &read[i * RECORD..(i + 1) * RECORD]
+                &read[i * Self::RECORD..(i + 1) * Self::RECORD]
             });
-            let moved_id = match old_record.filter(|r| id_of(r) > *id) {
+            let moved_id = match old_record.filter(|r| i64_at(r, 0) > *id) {
                 Some(r) => {
                     slot.copy_from_slice(r);
                     left -= 1;
-                    id_of(r)
+                    i64_at(r, 0)
                 }
                 None => {
-                    encode(*id, entry, slot);
+                    Self::encode(*id, entry, slot);
                     let id = *id;
                     recent.pop();
                     id
@@ -360,34 +420,38 @@ impl PostTable {
                 self.firsts[next / self.block_records] = moved_id;
             }
             if out_at == 0 {
-                self.records.write(&out, (write_end - chunk) * RECORD);
+                self.records.write(&out, (write_end - chunk) * Self::RECORD);
                 write_end -= chunk;
                 out_at = chunk;
             }
         }
         if out_at < chunk {
             let count = chunk - out_at;
-            self.records
-                .write(&out[out_at * RECORD..], (write_end - count) * RECORD);
+            self.records.write(
+                &out[out_at * Self::RECORD..],
+                (write_end - count) * Self::RECORD,
+            );
         }
         self.stored = n;
         self.last = last;
     }
 
     /// Calls `f` with every post, in the order of their ids.
-    pub(super) fn for_each(&self, f: &mut dyn FnMut(i64, &PostEntry)) {
+    pub(super) fn for_each(&self, f: &mut dyn FnMut(i64, &V)) {
         let mut recent = self.recent.iter().peekable();
         let mut buf = Vec::new();
         let mut at = 0;
         while at < self.stored {
             let n = self.chunk_records.min(self.stored - at);
-            let records = self.records.bytes(at * RECORD, n * RECORD, &mut buf);
-            for record in records.chunks_exact(RECORD) {
-                let id = id_of(record);
+            let records = self
+                .records
+                .bytes(at * Self::RECORD, n * Self::RECORD, &mut buf);
+            for record in records.chunks_exact(Self::RECORD) {
+                let id = i64_at(record, 0);
                 while let Some((r, e)) = recent.next_if(|(r, _)| **r < id) {
                     f(*r, e);
                 }
-                f(id, &decode(record));
+                f(id, &V::take(&record[8..]));
             }
             at += n;
         }
@@ -399,7 +463,7 @@ impl PostTable {
     /// Room for `n` more posts (records in memory).
     pub(super) fn reserve(&mut self, n: usize) {
         if !self.records.on_file {
-            self.records.held.reserve_exact(n * RECORD);
+            self.records.held.reserve_exact(n * Self::RECORD);
         }
     }
 
@@ -407,7 +471,7 @@ impl PostTable {
     pub(super) fn heap_bytes(&self) -> usize {
         let records = self.records.held.capacity();
         // An entry of the ordered map, with its share of the map's nodes.
-        let waiting = 8 + std::mem::size_of::<PostEntry>() + 24;
+        let waiting = 8 + std::mem::size_of::<V>() + 24;
         records + self.firsts.capacity() * 8 + self.recent.len() * waiting
     }
 }
@@ -420,7 +484,7 @@ mod tests {
     /// must answer as an ordered map of the same entries does, in memory and on file.
     fn files_as_a_map(on_file: bool, block_rows: usize) {
         let dir = tempfile::tempdir().unwrap();
-        let mut table = PostTable::default();
+        let mut table = PostTable::new("posts'");
         assert!(table.set_block_rows(block_rows));
         let mut map: BTreeMap<i64, PostEntry> = BTreeMap::new();
         let mut x: u64 = 11;
@@ -485,11 +549,57 @@ mod tests {
     }
 
     #[test]
+    fn exact_keys_removed_and_filed_again_are_found_as_a_map_finds_them() {
+        use super::super::nodes::NONE;
+        for (on_file, rows) in [(false, BLOCK_RECORDS), (true, BLOCK_RECORDS), (true, 2)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut index = ExactIndex::new("exact keys'");
+            assert!(index.set_block_rows(rows));
+            if on_file {
+                index.keep_on_file(tempfile::tempfile_in(dir.path()).unwrap(), dir.path());
+            }
+            let mut map: BTreeMap<u64, NodeId> = BTreeMap::new();
+            let mut x: u64 = 5;
+            for step in 0..5_000u32 {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                // Hashes over the whole range, some of them again.
+                let key = if step % 7 == 0 {
+                    *map.keys().nth(x as usize % map.len().max(1)).unwrap_or(&x)
+                } else {
+                    x ^ (x << 17)
+                };
+                if step % 3 == 0 {
+                    index.remove(key as i64, NONE);
+                    map.remove(&key);
+                } else {
+                    index.insert(key as i64, step);
+                    map.insert(key, step);
+                }
+            }
+            let mut reader = index.reader();
+            for (key, node) in &map {
+                assert_eq!(reader.get(*key as i64), Some(*node), "key {key}");
+            }
+            let mut live = 0;
+            index.for_each(&mut |key, node| {
+                if *node != NONE {
+                    live += 1;
+                    assert_eq!(map.get(&(key as u64)), Some(node), "key {key}");
+                }
+            });
+            assert_eq!(live, map.len());
+            assert!(index.stored > 0 && index.scratch_failure().is_none());
+        }
+    }
+
+    #[test]
     fn posts_that_cannot_be_moved_to_the_file_stay_in_memory_and_the_failure_is_told() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("read-only");
         std::fs::write(&path, b"").unwrap();
-        let mut table = PostTable::default();
+        let mut table = PostTable::new("posts'");
         assert!(table.set_block_rows(2));
         for id in 0..9 {
             table.insert(id, PostEntry::new(id, 1, &[]));
