@@ -478,6 +478,12 @@ impl<K: std::hash::Hash + Ord + Copy> Buckets<K> {
     }
 }
 
+/// An exact key as the key of the [`ExactIndex`]: its order kept (so that a load, which files
+/// the texts by exact key, appends).
+fn index_key(exact: u64) -> i64 {
+    (exact ^ (1 << 63)) as i64
+}
+
 /// The text nodes.
 #[derive(Debug, Default)]
 pub(super) struct Nodes {
@@ -529,8 +535,7 @@ impl Nodes {
 
     /// The node of an exact key.
     pub(super) fn get(&self, exact: u64) -> Option<NodeId> {
-        // The key's bits as the index's key.
-        self.index.get(&(exact as i64)).filter(|n| *n != NONE)
+        self.index.get(&index_key(exact)).filter(|n| *n != NONE)
     }
 
     /// Whether a number names a node now.
@@ -764,7 +769,7 @@ impl Nodes {
                 }
             }
         }
-        self.index.insert(exact as i64, id);
+        self.index.insert(index_key(exact), id);
         self.count += 1;
         id
     }
@@ -823,7 +828,7 @@ impl Nodes {
 
     fn remove(&mut self, id: NodeId) {
         let i = id as usize;
-        self.index.remove(self.exact[i] as i64, NONE);
+        self.index.remove(index_key(self.exact[i]), NONE);
         self.count -= 1;
         self.first[i] = NO_POST;
         self.more.remove(&id);

@@ -96,7 +96,7 @@ impl Record for NodeId {
 /// What the copy analysis keeps of each post, by archive id.
 pub(super) type PostTable = SortedRecords<PostEntry>;
 
-/// The texts' nodes by exact key (the key's bits as an `i64`; a removed text's key is left
+/// The texts' nodes by exact key (as an `i64` in the same order; a removed text's key is left
 /// with [`super::nodes::NONE`]).
 pub(super) type ExactIndex = SortedRecords<NodeId>;
 
