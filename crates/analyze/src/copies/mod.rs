@@ -877,10 +877,12 @@ impl CopyState {
         f: &Features,
         bands: &[(ShingleKind, Vec<u32>)],
     ) -> Option<NodeId> {
-        let node = f.exact.map(|exact| match self.nodes.get(exact) {
-            Some(id) => id,
-            None => self.nodes.insert(exact, bands, &f.paragraphs),
-        });
+        let node =
+            f.exact.map(
+                |exact| match self.nodes.get_or_insert(exact, bands, &f.paragraphs) {
+                    Ok(id) | Err(id) => id,
+                },
+            );
         self.posts.insert(
             p.post_id,
             PostEntry::new(p.channel_id, node.unwrap_or(NO_NODE), &f.edge_lines),

@@ -730,13 +730,19 @@ impl Nodes {
         out
     }
 
-    /// A new node (no posts yet: [`Nodes::add_post`] gives it its first).
-    pub(super) fn insert(
+    /// The node of `exact`: a new one (no posts yet: [`Nodes::add_post`] gives it its first)
+    /// as `Ok`, or the one the table has as `Err` (the index looked up once either way).
+    pub(super) fn get_or_insert(
         &mut self,
         exact: u64,
         bands: &[(ShingleKind, Vec<u32>)],
         paragraphs: &[u64],
-    ) -> NodeId {
+    ) -> Result<NodeId, NodeId> {
+        let key = index_key(exact);
+        let place = self.index.place(key);
+        if let Some(node) = place.value().filter(|n| **n != NONE) {
+            return Err(*node);
+        }
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
@@ -769,9 +775,9 @@ impl Nodes {
                 }
             }
         }
-        self.index.insert(index_key(exact), id);
+        self.index.put(key, id, &place);
         self.count += 1;
-        id
+        Ok(id)
     }
 
     /// Adds a post to a node; whether it is now the node's lowest.
@@ -1006,10 +1012,22 @@ fn bucket_band(bucket: u64) -> (ShingleKind, usize) {
 mod tests {
     use super::*;
 
+    /// A new node of a key the table does not have.
+    fn insert(
+        nodes: &mut Nodes,
+        exact: u64,
+        bands: &[(ShingleKind, Vec<u32>)],
+        paragraphs: &[u64],
+    ) -> NodeId {
+        nodes
+            .get_or_insert(exact, bands, paragraphs)
+            .expect("a key the table does not have")
+    }
+
     #[test]
     fn posts_move_between_nodes_and_rows_are_reused_only_after_release() {
         let mut nodes = Nodes::new(2);
-        let a = nodes.insert(10, &[(ShingleKind::Words, vec![1, 2])], &[7]);
+        let a = insert(&mut nodes, 10, &[(ShingleKind::Words, vec![1, 2])], &[7]);
         assert!(nodes.add_post(a, 5));
         assert!(!nodes.add_post(a, 9));
         assert!(nodes.add_post(a, 3));
@@ -1020,10 +1038,10 @@ mod tests {
         assert!(nodes.remove_post(a, 5));
         assert!(!nodes.is_live(a));
         assert_eq!(nodes.get(10), None);
-        let b = nodes.insert(11, &[(ShingleKind::Chars, vec![4, 5])], &[]);
+        let b = insert(&mut nodes, 11, &[(ShingleKind::Chars, vec![4, 5])], &[]);
         assert_ne!(a, b, "an emptied row waits for the release");
         nodes.release_emptied();
-        let c = nodes.insert(12, &[(ShingleKind::Words, vec![1, 3])], &[]);
+        let c = insert(&mut nodes, 12, &[(ShingleKind::Words, vec![1, 3])], &[]);
         assert_eq!(c, a);
         nodes.add_post(b, 1);
         nodes.add_post(c, 2);
@@ -1121,8 +1139,8 @@ mod tests {
                     (0..next() % 4).map(|_| u64::from(next() % 9)).collect();
                 paragraphs.sort_unstable();
                 paragraphs.dedup();
-                let a = held.insert(step as u64, &bands, &paragraphs);
-                let b = filed.insert(step as u64, &bands, &paragraphs);
+                let a = insert(&mut held, step as u64, &bands, &paragraphs);
+                let b = insert(&mut filed, step as u64, &bands, &paragraphs);
                 assert_eq!(a, b);
                 held.add_post(a, step);
                 filed.add_post(b, step);
@@ -1166,7 +1184,14 @@ mod tests {
         let mut nodes = Nodes::new(2);
         assert!(nodes.set_key_block_rows(2));
         let ids: Vec<NodeId> = (0..5)
-            .map(|e| nodes.insert(e, &[(ShingleKind::Words, vec![e as u32, 1])], &[]))
+            .map(|e| {
+                insert(
+                    &mut nodes,
+                    e,
+                    &[(ShingleKind::Words, vec![e as u32, 1])],
+                    &[],
+                )
+            })
             .collect();
         nodes
             .word_keys
@@ -1187,7 +1212,7 @@ mod tests {
     fn a_bucket_past_its_cap_is_counted_and_lists_no_members() {
         let mut nodes = Nodes::new(2);
         let keys = [(ShingleKind::Words, vec![7, 8])];
-        let ids: Vec<NodeId> = (0..5).map(|e| nodes.insert(e, &keys, &[])).collect();
+        let ids: Vec<NodeId> = (0..5).map(|e| insert(&mut nodes, e, &keys, &[])).collect();
         let want: HashSet<u64> = [
             band_bucket(ShingleKind::Words, 0, 7),
             band_bucket(ShingleKind::Words, 1, 8),

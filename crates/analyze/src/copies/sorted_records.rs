@@ -189,6 +189,24 @@ impl<V: Record> Default for SortedRecords<V> {
     }
 }
 
+/// Where a key's record is in a [`SortedRecords`] table, with its value.
+pub(super) enum Place<V> {
+    /// Waiting to be merged.
+    Waiting(V),
+    /// Stored, from this byte.
+    Stored(usize, V),
+    Absent,
+}
+
+impl<V> Place<V> {
+    pub(super) fn value(&self) -> Option<&V> {
+        match self {
+            Place::Waiting(v) | Place::Stored(_, v) => Some(v),
+            Place::Absent => None,
+        }
+    }
+}
+
 /// Reads records of a [`SortedRecords`] table one after another, keeping the last block it
 /// read (keys asked for in ascending order read each block once).
 pub(super) struct Reader<'t, V> {
@@ -198,12 +216,17 @@ pub(super) struct Reader<'t, V> {
 }
 
 impl<V: Record> Reader<'_, V> {
-    pub(super) fn get(&mut self, id: i64) -> Option<V> {
-        let table = self.table;
-        if let Some(e) = table.recent.get(&id) {
-            return Some(e.clone());
+    pub(super) fn get(&mut self, key: i64) -> Option<V> {
+        match self.table.recent.get(&key) {
+            Some(waiting) => Some(waiting.clone()),
+            None => self.stored(key).map(|(_, value)| value),
         }
-        let block = table.block_of(id)?;
+    }
+
+    /// The stored record of `key`: where it starts, in bytes, and its value.
+    fn stored(&mut self, key: i64) -> Option<(usize, V)> {
+        let table = self.table;
+        let block = table.block_of(key)?;
         let (at, len) = table.block_range(block);
         let records = if !table.records.on_file {
             &table.records.held[at..at + len]
@@ -215,9 +238,11 @@ impl<V: Record> Reader<'_, V> {
             }
             &self.buf[..]
         };
-        let i = SortedRecords::<V>::find(records, id)?;
-        Some(V::take(
-            &records[i * SortedRecords::<V>::RECORD + 8..(i + 1) * SortedRecords::<V>::RECORD],
+        let record = SortedRecords::<V>::RECORD;
+        let i = SortedRecords::<V>::find(records, key)?;
+        Some((
+            at + i * record,
+            V::take(&records[i * record + 8..(i + 1) * record]),
         ))
     }
 }
@@ -309,19 +334,6 @@ impl<V: Record> SortedRecords<V> {
         (first * Self::RECORD, n * Self::RECORD)
     }
 
-    /// Where the record of `id` is, in bytes, and its entry.
-    fn stored_entry(&self, id: i64) -> Option<(usize, V)> {
-        let block = self.block_of(id)?;
-        let (at, len) = self.block_range(block);
-        let mut buf = Vec::new();
-        let records = self.records.bytes(at, len, &mut buf);
-        let i = Self::find(records, id)?;
-        Some((
-            at + i * Self::RECORD,
-            V::take(&records[i * Self::RECORD + 8..(i + 1) * Self::RECORD]),
-        ))
-    }
-
     /// A reader for many look-ups.
     pub(super) fn reader(&self) -> Reader<'_, V> {
         Reader {
@@ -335,29 +347,53 @@ impl<V: Record> SortedRecords<V> {
         self.reader().get(*id)
     }
 
-    /// Files a post's entry (replacing the one it had).
-    pub(super) fn insert(&mut self, id: i64, entry: V) {
-        if let Some(waiting) = self.recent.get_mut(&id) {
-            *waiting = entry;
-            return;
+    /// Where the record of `key` is.
+    pub(super) fn place(&self, key: i64) -> Place<V> {
+        if let Some(waiting) = self.recent.get(&key) {
+            return Place::Waiting(waiting.clone());
         }
-        if let Some((at, _)) = self.stored_entry(id) {
-            let mut record = vec![0u8; Self::RECORD];
-            Self::encode(id, &entry, &mut record);
-            self.records.write(&record, at);
-            return;
+        match self.reader().stored(key) {
+            Some((at, value)) => Place::Stored(at, value),
+            None => Place::Absent,
         }
-        self.recent.insert(id, entry);
-        if self.recent.len() >= self.merge_at_least.max(self.stored / MERGE_SHARE) {
-            self.merge();
+    }
+
+    /// Files `value` under `key` where `place` says (what [`SortedRecords::place`] gave for
+    /// it, nothing filed since), replacing the record it had.
+    pub(super) fn put(&mut self, key: i64, value: V, place: &Place<V>) {
+        match place {
+            Place::Stored(at, _) => {
+                let mut record = vec![0u8; Self::RECORD];
+                Self::encode(key, &value, &mut record);
+                self.records.write(&record, *at);
+            }
+            Place::Waiting(_) => {
+                self.recent.insert(key, value);
+            }
+            Place::Absent => {
+                self.recent.insert(key, value);
+                if self.recent.len() >= self.merge_at_least.max(self.stored / MERGE_SHARE) {
+                    self.merge();
+                }
+            }
         }
+    }
+
+    /// Files a record (replacing the one it had).
+    pub(super) fn insert(&mut self, key: i64, value: V) {
+        let place = self.place(key);
+        self.put(key, value, &place);
     }
 
     /// Removes a record: one waiting is dropped, one stored is left with `tombstone` (read as
     /// the key's absence by the caller).
     pub(super) fn remove(&mut self, key: i64, tombstone: V) {
-        if self.recent.remove(&key).is_none() && self.stored_entry(key).is_some() {
-            self.insert(key, tombstone);
+        match self.place(key) {
+            Place::Waiting(_) => {
+                self.recent.remove(&key);
+            }
+            stored @ Place::Stored(..) => self.put(key, tombstone, &stored),
+            Place::Absent => {}
         }
     }
 

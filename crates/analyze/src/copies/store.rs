@@ -238,10 +238,10 @@ impl CopyState {
             for _ in 0..k {
                 paragraphs.push(i.u64()?);
             }
-            if posts.is_empty() || state.nodes.get(exact).is_some() {
-                return Err(format!("a text without posts, or twice, at byte {}", i.at));
-            }
-            let node = state.nodes.insert(exact, &bands, &paragraphs);
+            let node = match state.nodes.get_or_insert(exact, &bands, &paragraphs) {
+                Ok(node) if !posts.is_empty() => node,
+                _ => return Err(format!("a text without posts, or twice, at byte {}", i.at)),
+            };
             for p in posts {
                 state.nodes.add_post(node, p);
             }
