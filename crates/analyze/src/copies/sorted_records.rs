@@ -35,6 +35,66 @@ const MERGE_SHARE: usize = 64;
 /// Records read or written at once by a merge or a walk.
 const CHUNK_RECORDS: usize = 4096;
 
+/// Bits of the key filter per stored record, and the bits a key sets: about one look-up in a
+/// hundred of a key that is not stored reads a block all the same.
+const FILTER_BITS_PER_KEY: usize = 10;
+const FILTER_HASHES: u64 = 5;
+/// Keys the key filter is made for at the least (it is made again, twice as large, when the
+/// table outgrows it).
+const FILTER_AT_LEAST: usize = 65_536;
+
+/// A Bloom filter of the stored keys, so that looking up a key the table does not hold (a new
+/// text's exact key, most of the time) reads no block. Keys of removed records stay in it (it
+/// may say a key is there that is not; never the other way).
+#[derive(Debug, Default)]
+struct KeyFilter {
+    bits: Vec<u64>,
+    /// How many keys it is made for.
+    capacity: usize,
+}
+
+/// A 64-bit mix of a key (splitmix64's finaliser).
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl KeyFilter {
+    fn with_capacity(keys: usize) -> KeyFilter {
+        KeyFilter {
+            bits: vec![0; (keys * FILTER_BITS_PER_KEY).div_ceil(64)],
+            capacity: keys,
+        }
+    }
+
+    /// The bits of a key.
+    fn positions(&self, key: i64) -> impl Iterator<Item = usize> + use<> {
+        let n = (self.bits.len() * 64) as u64;
+        let h1 = mix(key as u64);
+        let h2 = mix(h1) | 1;
+        (0..FILTER_HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % n) as usize)
+    }
+
+    /// Adds a key (to a filter made for some: before the first merge there is none).
+    fn add(&mut self, key: i64) {
+        if self.bits.is_empty() {
+            return;
+        }
+        for p in self.positions(key) {
+            self.bits[p / 64] |= 1 << (p % 64);
+        }
+    }
+
+    /// Whether the key may be stored (always, before the first merge).
+    fn may_hold(&self, key: i64) -> bool {
+        self.bits.is_empty()
+            || self
+                .positions(key)
+                .all(|p| self.bits[p / 64] & (1 << (p % 64)) != 0)
+    }
+}
+
 /// A value of a [`SortedRecords`] table, in a fixed number of bytes.
 pub(super) trait Record: Clone {
     /// Bytes of the value in a record (after its 8-byte key).
@@ -159,6 +219,9 @@ pub(super) struct SortedRecords<V> {
     merge_at_least: usize,
     /// Records read or written at once by a merge or a walk.
     chunk_records: usize,
+    /// The stored keys.
+    filter: KeyFilter,
+    filter_at_least: usize,
 }
 
 impl<V: Record> SortedRecords<V> {
@@ -179,6 +242,8 @@ impl<V: Record> SortedRecords<V> {
             recent: BTreeMap::new(),
             merge_at_least: MERGE_AT_LEAST,
             chunk_records: CHUNK_RECORDS,
+            filter: KeyFilter::default(),
+            filter_at_least: FILTER_AT_LEAST,
         }
     }
 }
@@ -226,6 +291,9 @@ impl<V: Record> Reader<'_, V> {
     /// The stored record of `key`: where it starts, in bytes, and its value.
     fn stored(&mut self, key: i64) -> Option<(usize, V)> {
         let table = self.table;
+        if !table.filter.may_hold(key) {
+            return None;
+        }
         let block = table.block_of(key)?;
         let (at, len) = table.block_range(block);
         let records = if !table.records.on_file {
@@ -306,9 +374,10 @@ impl<V: Record> SortedRecords<V> {
         Some((self.dir.clone().unwrap_or_default(), failure.clone()))
     }
 
-    /// Blocks of `rows` records, merged when `rows` posts wait and a chunk of `rows + 1` at a
-    /// time, on a table that holds no post yet (for tests, so that a small table has many
-    /// blocks, chunks and merges). `false` when it holds some.
+    /// Blocks of `rows` records, merged when `rows` records wait and a chunk of `rows + 1` at a
+    /// time, with a key filter made for `rows` keys at the least, on a table that holds none yet
+    /// (for tests, so that a small table has many blocks, chunks, merges and filters). `false`
+    /// when it holds some.
     pub(super) fn set_block_rows(&mut self, rows: usize) -> bool {
         if rows == 0 || self.len() > 0 {
             return false;
@@ -316,6 +385,7 @@ impl<V: Record> SortedRecords<V> {
         self.block_records = rows;
         self.merge_at_least = rows;
         self.chunk_records = rows + 1;
+        self.filter_at_least = rows;
         true
     }
 
@@ -449,6 +519,7 @@ impl<V: Record> SortedRecords<V> {
                     Self::encode(*id, entry, slot);
                     let id = *id;
                     recent.pop();
+                    self.filter.add(id);
                     id
                 }
             };
@@ -470,6 +541,12 @@ impl<V: Record> SortedRecords<V> {
         }
         self.stored = n;
         self.last = last;
+        if n > self.filter.capacity {
+            // Made again for twice the keys (a walk of the table).
+            let mut filter = KeyFilter::with_capacity((2 * n).max(self.filter_at_least));
+            self.for_each(&mut |key, _| filter.add(key));
+            self.filter = filter;
+        }
     }
 
     /// Calls `f` with every post, in the order of their ids.
@@ -508,7 +585,10 @@ impl<V: Record> SortedRecords<V> {
         let records = self.records.held.capacity();
         // An entry of the ordered map, with its share of the map's nodes.
         let waiting = 8 + std::mem::size_of::<V>() + 24;
-        records + self.firsts.capacity() * 8 + self.recent.len() * waiting
+        records
+            + self.firsts.capacity() * 8
+            + self.recent.len() * waiting
+            + self.filter.bits.capacity() * 8
     }
 }
 
