@@ -99,6 +99,9 @@ impl KeyFilter {
 pub(super) trait Record: Clone {
     /// Bytes of the value in a record (after its 8-byte key).
     const BYTES: usize;
+    /// Whether the table keeps a filter of its stored keys: for a table often asked for keys it
+    /// does not hold, whose reads the filter saves.
+    const FILTERED: bool;
     fn put(&self, out: &mut [u8]);
     fn take(bytes: &[u8]) -> Self;
 }
@@ -114,6 +117,8 @@ fn i64_at(bytes: &[u8], at: usize) -> i64 {
 /// A post's channel, node, header and footer lines' keys, and their count.
 impl Record for PostEntry {
     const BYTES: usize = 8 + 4 + 4 * EDGE_LINES + 4;
+    // Posts asked for are mostly held, or past the last one.
+    const FILTERED: bool = false;
 
     fn put(&self, out: &mut [u8]) {
         out[0..8].copy_from_slice(&self.channel.to_le_bytes());
@@ -143,6 +148,8 @@ impl Record for PostEntry {
 /// A text's node.
 impl Record for NodeId {
     const BYTES: usize = 4;
+    // A new text's exact key is asked for, and is not there.
+    const FILTERED: bool = true;
 
     fn put(&self, out: &mut [u8]) {
         out[0..4].copy_from_slice(&self.to_le_bytes());
@@ -541,7 +548,7 @@ impl<V: Record> SortedRecords<V> {
         }
         self.stored = n;
         self.last = last;
-        if n > self.filter.capacity {
+        if V::FILTERED && n > self.filter.capacity {
             // Made again for twice the keys (a walk of the table).
             let mut filter = KeyFilter::with_capacity((2 * n).max(self.filter_at_least));
             self.for_each(&mut |key, _| filter.add(key));
