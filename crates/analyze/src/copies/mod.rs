@@ -216,10 +216,16 @@ struct PostEntry {
     /// `line_count`.
     lines: [u32; features::EDGE_LINES],
     line_count: u8,
+    /// The cluster it is in, `NO_CLUSTER` for none (derived from the nodes and pairs with the
+    /// clusters, and never saved).
+    cluster: i64,
 }
 
 /// A post's node when it has none.
 const NO_NODE: NodeId = NodeId::MAX;
+
+/// A post's cluster when it is in none.
+const NO_CLUSTER: i64 = i64::MIN;
 
 impl PostEntry {
     fn new(channel: i64, node: NodeId, edge_lines: &[u32]) -> PostEntry {
@@ -231,11 +237,16 @@ impl PostEntry {
             node,
             lines,
             line_count: n as u8,
+            cluster: NO_CLUSTER,
         }
     }
 
     fn node(&self) -> Option<NodeId> {
         (self.node != NO_NODE).then_some(self.node)
+    }
+
+    fn cluster(&self) -> Option<i64> {
+        (self.cluster != NO_CLUSTER).then_some(self.cluster)
     }
 
     fn edge_lines(&self) -> &[u32] {
@@ -301,10 +312,9 @@ pub struct CopyState {
     clusters: Clusters,
 }
 
-/// The clusters, computed from the nodes and pairs.
+/// The clusters, computed from the nodes and pairs (each post's cluster is in its entry).
 #[derive(Debug, Clone, Default)]
 struct Clusters {
-    of_post: HashMap<i64, i64>,
     by_id: BTreeMap<i64, Cluster>,
 }
 
@@ -780,7 +790,7 @@ impl CopyState {
     }
 
     /// From now on, keeps the texts' band keys and paragraph hashes (the largest parts of the
-    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) and the posts' records (40
+    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) and the posts' records (48
     /// bytes a post) in unnamed scratch files in `dir`, removed when the analysis is dropped,
     /// with only a block of each in memory; an update reads them back a block at a time. Once a
     /// read or write of them failed, [`CopyState::scratch_failure`] says so.
@@ -883,10 +893,13 @@ impl CopyState {
                     Ok(id) | Err(id) => id,
                 },
             );
-        self.posts.insert(
-            p.post_id,
-            PostEntry::new(p.channel_id, node.unwrap_or(NO_NODE), &f.edge_lines),
-        );
+        // Looked up once: the post keeps its cluster until the clusters are made again.
+        let place = self.posts.place(p.post_id);
+        let mut entry = PostEntry::new(p.channel_id, node.unwrap_or(NO_NODE), &f.edge_lines);
+        if let Some(old) = place.value() {
+            entry.cluster = old.cluster;
+        }
+        self.posts.put(p.post_id, entry, &place);
         let node = node?;
         if self.nodes.add_post(node, p.post_id) {
             self.nodes.set_paragraphs(node, &f.paragraphs);
@@ -1219,13 +1232,36 @@ impl CopyState {
             .filter(|n| self.nodes.post_count(*n) > 1 || self.adjacency.contains_key(n))
             .collect();
         let mut clusters = Clusters::default();
+        let mut of_post: Vec<(i64, i64)> = Vec::new();
         for c in self.clusters_of(region) {
-            for p in &c.posts {
-                clusters.of_post.insert(*p, c.id);
-            }
+            of_post.extend(c.posts.iter().map(|p| (*p, c.id)));
             clusters.by_id.insert(c.id, c);
         }
         self.clusters = clusters;
+        // Every post's cluster, in one walk of the posts.
+        of_post.sort_unstable();
+        let mut of_post = of_post.into_iter().peekable();
+        self.posts.update_each(&mut |id, entry| {
+            while of_post.next_if(|(p, _)| *p < id).is_some() {}
+            let cluster = of_post
+                .next_if(|(p, _)| *p == id)
+                .map_or(NO_CLUSTER, |(_, c)| c);
+            let changed = entry.cluster != cluster;
+            entry.cluster = cluster;
+            changed
+        });
+    }
+
+    /// Sets the cluster of posts (those the analysis holds).
+    fn set_clusters(&mut self, changes: BTreeMap<i64, i64>) {
+        for (post, cluster) in changes {
+            let place = self.posts.place(post);
+            if let Some(entry) = place.value().filter(|e| e.cluster != cluster) {
+                let mut entry = entry.clone();
+                entry.cluster = cluster;
+                self.posts.put(post, entry, &place);
+            }
+        }
     }
 
     /// Recomputes the clusters an update touched: those of every node connected (by any pair)
@@ -1247,28 +1283,26 @@ impl CopyState {
             }
         }
         // The old clusters of the region's posts and of the moved posts go.
-        let mut old: BTreeSet<i64> = BTreeSet::new();
-        for n in &region {
-            old.extend(
-                self.nodes
-                    .posts(*n)
-                    .filter_map(|p| self.clusters.of_post.get(&p)),
-            );
-        }
-        old.extend(moved.iter().filter_map(|p| self.clusters.of_post.get(p)));
+        let mut in_old: Vec<i64> = region.iter().flat_map(|n| self.nodes.posts(*n)).collect();
+        in_old.extend_from_slice(moved);
+        in_old.sort_unstable();
+        let mut reader = self.posts.reader();
+        let old: BTreeSet<i64> = in_old
+            .into_iter()
+            .filter_map(|p| reader.get(p)?.cluster())
+            .collect();
+        // Each post's cluster after: none for the old clusters' posts, unless a new one has it.
+        let mut changes: BTreeMap<i64, i64> = BTreeMap::new();
         for id in old {
             if let Some(c) = self.clusters.by_id.remove(&id) {
-                for p in &c.posts {
-                    self.clusters.of_post.remove(p);
-                }
+                changes.extend(c.posts.iter().map(|p| (*p, NO_CLUSTER)));
             }
         }
         for c in self.clusters_of(region.into_iter().collect()) {
-            for p in &c.posts {
-                self.clusters.of_post.insert(*p, c.id);
-            }
+            changes.extend(c.posts.iter().map(|p| (*p, c.id)));
             self.clusters.by_id.insert(c.id, c);
         }
+        self.set_clusters(changes);
     }
 
     /// The clusters of a set of nodes closed under the pairs (every partner of a node of the
@@ -1371,10 +1405,8 @@ impl CopyState {
 
     /// The cluster a post is in (`None` when it has no copies in the archive).
     pub fn cluster_of(&self, post_id: i64) -> Option<&Cluster> {
-        self.clusters
-            .of_post
-            .get(&post_id)
-            .and_then(|id| self.clusters.by_id.get(id))
+        let id = self.posts.get(&post_id)?.cluster()?;
+        self.clusters.by_id.get(&id)
     }
 
     /// A cluster by id.
@@ -1394,20 +1426,14 @@ impl CopyState {
 
     /// The clusters with a post of this channel, by id.
     pub fn clusters_of_channel(&self, channel_id: i64) -> Vec<&Cluster> {
-        // The clustered posts in ascending order, so that each block of the posts is read once.
-        let mut clustered: Vec<(i64, i64)> = self
-            .clusters
-            .of_post
-            .iter()
-            .map(|(post, id)| (*post, *id))
-            .collect();
-        clustered.sort_unstable();
-        let mut reader = self.posts.reader();
-        let ids: BTreeSet<i64> = clustered
-            .into_iter()
-            .filter(|(post, _)| reader.get(*post).is_some_and(|e| e.channel == channel_id))
-            .map(|(_, id)| id)
-            .collect();
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        self.posts.for_each(&mut |_, entry| {
+            if entry.channel == channel_id
+                && let Some(id) = entry.cluster()
+            {
+                ids.insert(id);
+            }
+        });
         ids.iter()
             .filter_map(|id| self.clusters.by_id.get(id))
             .collect()
@@ -1415,8 +1441,12 @@ impl CopyState {
 
     /// Every post that is in a cluster, by id.
     pub fn clustered_posts(&self) -> Vec<i64> {
-        let mut v: Vec<i64> = self.clusters.of_post.keys().copied().collect();
-        v.sort_unstable();
+        let mut v: Vec<i64> = Vec::new();
+        self.posts.for_each(&mut |id, entry| {
+            if entry.cluster().is_some() {
+                v.push(id);
+            }
+        });
         v
     }
 
@@ -1460,13 +1490,11 @@ impl CopyState {
             ),
             (
                 "clusters",
-                slot(self.clusters.of_post.capacity(), 16)
-                    + self
-                        .clusters
-                        .by_id
-                        .values()
-                        .map(|c| 80 + (c.posts.capacity() + c.partial.capacity()) * 8)
-                        .sum::<usize>(),
+                self.clusters
+                    .by_id
+                    .values()
+                    .map(|c| 80 + (c.posts.capacity() + c.partial.capacity()) * 8)
+                    .sum::<usize>(),
             ),
         ];
         out.extend(self.nodes.heap_bytes());
@@ -1482,6 +1510,12 @@ impl CopyState {
         for ((a, b), e) in self.exact_edges() {
             out.push_str(&format!("{:?}={e:?}\n", (a, b)));
         }
+        // Each clustered post's cluster as the post's entry has it.
+        self.posts.for_each(&mut |id, entry| {
+            if let Some(c) = entry.cluster() {
+                out.push_str(&format!("{id}>{c}\n"));
+            }
+        });
         out
     }
 

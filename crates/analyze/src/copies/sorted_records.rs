@@ -1,6 +1,6 @@
 //! A table of fixed-size records sorted by a 64-bit key, for the parts of the copy analysis
 //! that grow with the archive and are looked up by key: what is kept of each post, by archive
-//! id ([`PostTable`], 40 bytes a post), and the texts' exact keys ([`ExactIndex`], 12 bytes a
+//! id ([`PostTable`], 48 bytes a post), and the texts' exact keys ([`ExactIndex`], 12 bytes a
 //! text). The first key of every block of records is a sparse index in memory, and the
 //! records filed since the last merge wait in a small ordered map.
 //!
@@ -116,7 +116,7 @@ fn i64_at(bytes: &[u8], at: usize) -> i64 {
 
 /// A post's channel, node, header and footer lines' keys, and their count.
 impl Record for PostEntry {
-    const BYTES: usize = 8 + 4 + 4 * EDGE_LINES + 4;
+    const BYTES: usize = 8 + 4 + 4 * EDGE_LINES + 4 + 8;
     // Posts asked for are mostly held, or past the last one.
     const FILTERED: bool = false;
 
@@ -128,6 +128,7 @@ impl Record for PostEntry {
         }
         let count = 12 + 4 * EDGE_LINES;
         out[count..count + 4].copy_from_slice(&u32::from(self.line_count).to_le_bytes());
+        out[count + 4..count + 12].copy_from_slice(&self.cluster.to_le_bytes());
     }
 
     fn take(bytes: &[u8]) -> PostEntry {
@@ -141,6 +142,7 @@ impl Record for PostEntry {
             node: u32_at(bytes, 8),
             lines,
             line_count: count.min(EDGE_LINES as u32) as u8,
+            cluster: i64_at(bytes, 16 + 4 * EDGE_LINES),
         }
     }
 }
@@ -580,6 +582,42 @@ impl<V: Record> SortedRecords<V> {
         }
     }
 
+    /// Calls `f` with every record, in the order of their keys, to change its value; `f` says
+    /// whether it did (the chunks with a change are written back).
+    pub(super) fn update_each(&mut self, f: &mut dyn FnMut(i64, &mut V) -> bool) {
+        let record = Self::RECORD;
+        let mut recent = std::mem::take(&mut self.recent);
+        let mut waiting = recent.iter_mut().peekable();
+        let mut buf = Vec::new();
+        let mut chunk: Vec<u8> = Vec::new();
+        let mut at = 0;
+        while at < self.stored {
+            let n = self.chunk_records.min(self.stored - at);
+            chunk.clear();
+            chunk.extend_from_slice(self.records.bytes(at * record, n * record, &mut buf));
+            let mut changed = false;
+            for bytes in chunk.chunks_exact_mut(record) {
+                let key = i64_at(bytes, 0);
+                while let Some((k, v)) = waiting.next_if(|(k, _)| **k < key) {
+                    f(*k, v);
+                }
+                let mut value = V::take(&bytes[8..]);
+                if f(key, &mut value) {
+                    value.put(&mut bytes[8..]);
+                    changed = true;
+                }
+            }
+            if changed {
+                self.records.write(&chunk, at * record);
+            }
+            at += n;
+        }
+        for (k, v) in waiting {
+            f(*k, v);
+        }
+        self.recent = recent;
+    }
+
     /// Room for `n` more posts (records in memory).
     pub(super) fn reserve(&mut self, n: usize) {
         if !self.records.on_file {
@@ -650,6 +688,17 @@ mod tests {
             if !map.contains_key(&missing) {
                 assert_eq!(table.get(&missing), None, "post {missing}");
             }
+        }
+        // Every third post's cluster changed in one walk.
+        table.update_each(&mut |id, e| {
+            let third = id % 3 == 0;
+            if third {
+                e.cluster = id + 7;
+            }
+            third
+        });
+        for (id, e) in map.iter_mut().filter(|(id, _)| *id % 3 == 0) {
+            e.cluster = id + 7;
         }
         let mut all: Vec<(i64, PostEntry)> = Vec::new();
         table.for_each(&mut |id, e| all.push((id, e.clone())));
