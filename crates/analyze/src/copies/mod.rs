@@ -18,6 +18,7 @@
 
 pub mod features;
 mod nodes;
+mod pairs;
 pub mod relation;
 mod scratch;
 mod sorted_records;
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
+use pairs::Pairs;
 use sorted_records::PostTable;
 
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
@@ -304,10 +306,8 @@ pub struct CopyState {
     mark: i64,
     posts: PostTable,
     nodes: Nodes,
-    /// Verified pairs of nodes (lower number first).
-    edges: HashMap<(NodeId, NodeId), Edge>,
-    /// Each node's partners in `edges` (derived from them).
-    adjacency: HashMap<NodeId, Vec<NodeId>>,
+    /// Verified pairs of nodes, each under both (a node's partners are one range of them).
+    pairs: Pairs,
     channels: HashMap<i64, Boilerplate>,
     clusters: Clusters,
 }
@@ -754,17 +754,6 @@ impl Rebuild {
             .into_iter()
             .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
             .collect();
-        // Every list of partners allocated once, at its size.
-        let mut degree: HashMap<NodeId, usize> = HashMap::default();
-        for ((a, b), _) in &found {
-            *degree.entry(*a).or_default() += 1;
-            *degree.entry(*b).or_default() += 1;
-        }
-        state.adjacency.reserve(degree.len());
-        for (n, d) in degree {
-            state.adjacency.insert(n, Vec::with_capacity(d));
-        }
-        state.edges.reserve(found.len());
         for (key, edge) in found {
             state.link(key, edge);
         }
@@ -782,8 +771,7 @@ impl CopyState {
             params,
             mark: 0,
             posts: PostTable::new("posts'"),
-            edges: HashMap::default(),
-            adjacency: HashMap::default(),
+            pairs: Pairs::default(),
             channels: HashMap::default(),
             clusters: Clusters::default(),
         }
@@ -800,8 +788,12 @@ impl CopyState {
             source,
         };
         self.nodes.keep_keys_on_file(dir).map_err(io)?;
-        let file = tempfile::tempfile_in(dir).map_err(io)?;
-        self.posts.keep_on_file(file, dir);
+        let (posts, pairs) = (
+            tempfile::tempfile_in(dir).map_err(io)?,
+            tempfile::tempfile_in(dir).map_err(io)?,
+        );
+        self.posts.keep_on_file(posts, dir);
+        self.pairs.keep_on_file(pairs, dir);
         Ok(())
     }
 
@@ -815,6 +807,7 @@ impl CopyState {
         self.posts.len() == 0
             && self.nodes.set_key_block_rows(rows)
             && self.posts.set_block_rows(rows)
+            && self.pairs.set_block_rows(rows)
     }
 
     /// The first failure to read or write the scratch files: the analysis must then not be used
@@ -824,6 +817,7 @@ impl CopyState {
             .nodes
             .scratch_failure()
             .or_else(|| self.posts.scratch_failure())
+            .or_else(|| self.pairs.scratch_failure())
         {
             None => Ok(()),
             Some((path, what)) => Err(StateError::Io {
@@ -855,7 +849,7 @@ impl CopyState {
 
     /// How many verified pairs of distinct texts (full and partial).
     pub fn pair_count(&self) -> usize {
-        self.edges.len()
+        self.pairs.len()
     }
 
     /// A channel's learned boilerplate.
@@ -1039,9 +1033,7 @@ impl CopyState {
         // that loses a pair may split) and after.
         let mut seeds: HashSet<NodeId> = dirty.clone();
         for d in &dirty {
-            if let Some(partners) = self.adjacency.get(d) {
-                seeds.extend(partners.iter().copied());
-            }
+            seeds.extend(self.pairs.partners(*d));
         }
         let dirty_list: Vec<NodeId> = dirty.iter().copied().collect();
         for d in dirty_list {
@@ -1194,43 +1186,35 @@ impl CopyState {
     }
 
     /// Adds a verified pair.
-    fn link(&mut self, key: (NodeId, NodeId), edge: Edge) {
-        if self.edges.insert(key, edge).is_none() {
-            self.adjacency.entry(key.0).or_default().push(key.1);
-            self.adjacency.entry(key.1).or_default().push(key.0);
-        }
+    fn link(&mut self, (a, b): (NodeId, NodeId), edge: Edge) {
+        self.pairs.insert(a, b, edge);
     }
 
     /// Removes every pair of a node.
     fn unlink(&mut self, node: NodeId) {
-        for partner in self.adjacency.remove(&node).unwrap_or_default() {
-            self.edges.remove(&pair(node, partner));
-            if let Some(list) = self.adjacency.get_mut(&partner) {
-                list.retain(|n| *n != node);
-                if list.is_empty() {
-                    self.adjacency.remove(&partner);
-                }
-            }
-        }
-    }
-
-    /// Derives [`CopyState::adjacency`] from the pairs (after reading them).
-    fn relink(&mut self) {
-        self.adjacency.clear();
-        for (a, b) in self.edges.keys() {
-            self.adjacency.entry(*a).or_default().push(*b);
-            self.adjacency.entry(*b).or_default().push(*a);
-        }
+        self.pairs.remove_node(node);
     }
 
     /// Recomputes every cluster from the nodes and pairs.
     fn recluster(&mut self) {
         // A node alone (one post, no pair) is in no cluster.
+        let mut paired: Vec<bool> = Vec::new();
+        self.pairs.for_each(&mut |a, b, _| {
+            let top = a.max(b) as usize;
+            if paired.len() <= top {
+                paired.resize(top + 1, false);
+            }
+            paired[a as usize] = true;
+            paired[b as usize] = true;
+        });
         let region: Vec<NodeId> = self
             .nodes
             .ids()
-            .filter(|n| self.nodes.post_count(*n) > 1 || self.adjacency.contains_key(n))
+            .filter(|n| {
+                self.nodes.post_count(*n) > 1 || paired.get(*n as usize).copied().unwrap_or(false)
+            })
             .collect();
+        drop(paired);
         let mut clusters = Clusters::default();
         let mut of_post: Vec<(i64, i64)> = Vec::new();
         for c in self.clusters_of(region) {
@@ -1278,9 +1262,11 @@ impl CopyState {
             if !region.insert(n) {
                 continue;
             }
-            if let Some(partners) = self.adjacency.get(&n) {
-                stack.extend(partners.iter().copied().filter(|p| !region.contains(p)));
-            }
+            self.pairs.for_each_partner(n, &mut |p, _| {
+                if !region.contains(&p) {
+                    stack.push(p);
+                }
+            });
         }
         // The old clusters of the region's posts and of the moved posts go.
         let mut in_old: Vec<i64> = region.iter().flat_map(|n| self.nodes.posts(*n)).collect();
@@ -1316,14 +1302,21 @@ impl CopyState {
         let mut uf = UnionFind::new(members.len());
         // The pairs by the members' places (independent of the nodes' numbers).
         let mut edges: Vec<((usize, usize), Edge)> = Vec::new();
-        for a in &members {
-            for b in self.adjacency.get(a).into_iter().flatten() {
-                if a < b
-                    && let Some(e) = self.edges.get(&(*a, *b))
-                    && let (Some(i), Some(j)) = (index.get(a), index.get(b))
-                {
-                    edges.push((pair(*i, *j), *e));
-                }
+        let mut keep = |a: NodeId, b: NodeId, e: &Edge| {
+            if let (Some(i), Some(j)) = (index.get(&a), index.get(&b)) {
+                edges.push((pair(*i, *j), *e));
+            }
+        };
+        if members.len() * 4 >= self.nodes.len() {
+            // Most nodes: one walk of the pairs.
+            self.pairs.for_each(&mut keep);
+        } else {
+            for a in &members {
+                self.pairs.for_each_partner(*a, &mut |b, e| {
+                    if *a < b {
+                        keep(*a, b, e);
+                    }
+                });
             }
         }
         edges.sort_unstable_by_key(|(k, _)| *k);
@@ -1455,7 +1448,8 @@ impl CopyState {
     pub fn edge(&self, a: i64, b: i64) -> Option<Edge> {
         let na = self.posts.get(&a)?.node()?;
         let nb = self.posts.get(&b)?.node()?;
-        self.edges.get(&pair(na, nb)).copied()
+        let (a, b) = pair(na, nb);
+        self.pairs.get(a, b)
     }
 
     /// Whether two posts have the same compared text.
@@ -1471,16 +1465,7 @@ impl CopyState {
         let slot = |n: usize, each: usize| n * (each + 1);
         let mut out = vec![
             ("posts", self.posts.heap_bytes()),
-            ("edges", slot(self.edges.capacity(), 20)),
-            (
-                "adjacency",
-                slot(self.adjacency.capacity(), 32)
-                    + self
-                        .adjacency
-                        .values()
-                        .map(|v| v.capacity() * 4)
-                        .sum::<usize>(),
-            ),
+            ("pairs", self.pairs.heap_bytes()),
             (
                 "channels",
                 self.channels
@@ -1522,11 +1507,10 @@ impl CopyState {
     /// The verified pairs by the nodes' exact keys, sorted (what a fingerprint or the saved
     /// file holds: independent of the nodes' numbers).
     fn exact_edges(&self) -> Vec<((u64, u64), Edge)> {
-        let mut edges: Vec<((u64, u64), Edge)> = self
-            .edges
-            .iter()
-            .map(|((a, b), e)| (pair(self.nodes.exact(*a), self.nodes.exact(*b)), *e))
-            .collect();
+        let mut edges: Vec<((u64, u64), Edge)> = Vec::with_capacity(self.pairs.len());
+        self.pairs.for_each(&mut |a, b, e| {
+            edges.push((pair(self.nodes.exact(a), self.nodes.exact(b)), *e));
+        });
         edges.sort_unstable_by_key(|(k, _)| *k);
         edges
     }

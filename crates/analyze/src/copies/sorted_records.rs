@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::PostEntry;
 use super::features::EDGE_LINES;
 use super::nodes::NodeId;
 use super::scratch::Scratch;
+use super::{Edge, PostEntry};
 
 /// Records per block of the sparse index (what a look-up reads).
 const BLOCK_RECORDS: usize = 64;
@@ -159,6 +159,31 @@ impl Record for NodeId {
 
     fn take(bytes: &[u8]) -> NodeId {
         u32_at(bytes, 0)
+    }
+}
+
+/// A verified pair of texts (`None` where a pair was removed).
+impl Record for Option<Edge> {
+    const BYTES: usize = 9;
+    // Pairs are asked for by node, a range of keys, or where there is one.
+    const FILTERED: bool = false;
+
+    fn put(&self, out: &mut [u8]) {
+        let (tag, jaccard, containment) = match self {
+            None => (0u8, 0.0f32, 0.0f32),
+            Some(e) => (1 + u8::from(e.full), e.jaccard, e.containment),
+        };
+        out[0] = tag;
+        out[1..5].copy_from_slice(&jaccard.to_bits().to_le_bytes());
+        out[5..9].copy_from_slice(&containment.to_bits().to_le_bytes());
+    }
+
+    fn take(bytes: &[u8]) -> Option<Edge> {
+        (bytes[0] != 0).then(|| Edge {
+            full: bytes[0] == 2,
+            jaccard: f32::from_bits(u32_at(bytes, 1)),
+            containment: f32::from_bits(u32_at(bytes, 5)),
+        })
     }
 }
 
@@ -579,6 +604,36 @@ impl<V: Record> SortedRecords<V> {
         }
         for (r, e) in recent {
             f(*r, e);
+        }
+    }
+
+    /// Calls `f` with every record whose key is in `from..=to`, in the order of their keys.
+    pub(super) fn for_each_in(&self, from: i64, to: i64, f: &mut dyn FnMut(i64, &V)) {
+        let record = Self::RECORD;
+        let mut waiting = self.recent.range(from..=to).peekable();
+        let mut buf = Vec::new();
+        let mut block = self
+            .firsts
+            .partition_point(|k| *k <= from)
+            .saturating_sub(1);
+        'blocks: while block < self.firsts.len() && self.firsts[block] <= to {
+            let (at, len) = self.block_range(block);
+            for bytes in self.records.bytes(at, len, &mut buf).chunks_exact(record) {
+                let key = i64_at(bytes, 0);
+                if key > to {
+                    break 'blocks;
+                }
+                if key >= from {
+                    while let Some((k, v)) = waiting.next_if(|(k, _)| **k < key) {
+                        f(*k, v);
+                    }
+                    f(key, &V::take(&bytes[8..]));
+                }
+            }
+            block += 1;
+        }
+        for (k, v) in waiting {
+            f(*k, v);
         }
     }
 

@@ -278,7 +278,6 @@ impl CopyState {
                 .insert(id, PostEntry::new(channel, node, &lines));
         }
         let n = i.len(25)?;
-        state.edges.reserve(n);
         for _ in 0..n {
             let a = i.u64()?;
             let b = i.u64()?;
@@ -292,7 +291,7 @@ impl CopyState {
             let full = i.u8()? != 0;
             let jaccard = f32::from_bits(i.u32()?);
             let containment = f32::from_bits(i.u32()?);
-            state.edges.insert(
+            state.link(
                 (a, b),
                 Edge {
                     full,
@@ -320,7 +319,6 @@ impl CopyState {
             }
             state.channels.insert(id, b);
         }
-        state.relink();
         state.recluster();
         Ok(state)
     }
