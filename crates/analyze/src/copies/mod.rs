@@ -754,9 +754,8 @@ impl Rebuild {
             .into_iter()
             .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
             .collect();
-        for (key, edge) in found {
-            state.link(key, edge);
-        }
+        // Each pair once (the candidates are), and the analysis has none yet.
+        state.pairs.extend_absent(found);
         state.recluster();
         state.scratch_failure()?;
         Ok(state)

@@ -61,6 +61,19 @@ impl Pairs {
         new
     }
 
+    /// Files pairs the table does not hold, without looking for them (a rebuild's: each pair
+    /// once, in a table that had none of them).
+    pub(super) fn extend_absent(
+        &mut self,
+        pairs: impl IntoIterator<Item = ((NodeId, NodeId), Edge)>,
+    ) {
+        for ((a, b), edge) in pairs {
+            self.table.insert_absent(key(a, b), Some(edge));
+            self.table.insert_absent(key(b, a), Some(edge));
+            self.count += 1;
+        }
+    }
+
     /// Calls `f` with each partner of a node and their pair.
     pub(super) fn for_each_partner(&self, a: NodeId, f: &mut dyn FnMut(NodeId, &Edge)) {
         self.table

@@ -483,6 +483,12 @@ impl<V: Record> SortedRecords<V> {
         }
     }
 
+    /// Files the record of a key the table does not hold, without looking for it (a table
+    /// being filled with new keys: the caller knows none is there).
+    pub(super) fn insert_absent(&mut self, key: i64, value: V) {
+        self.put(key, value, &Place::Absent);
+    }
+
     /// Files a record (replacing the one it had).
     pub(super) fn insert(&mut self, key: i64, value: V) {
         let place = self.place(key);
