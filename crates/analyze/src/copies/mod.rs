@@ -16,6 +16,7 @@
 //! engine stores it beside the search index. Clusters are the connected components of full
 //! copies, with posts that only reuse a part attached to the cluster they reuse from.
 
+mod candidates;
 pub mod features;
 mod nodes;
 mod pairs;
@@ -26,11 +27,12 @@ mod store;
 
 use crate::parallel::parallel_map;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use candidates::CandidatePairs;
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
 use pairs::Pairs;
 use sorted_records::PostTable;
@@ -383,14 +385,13 @@ fn pairs_in_bucket(
     }
 }
 
-/// Pairs of every run of equal keys in sorted `(key, node)` entries, for runs of 2 to `max`
-/// members (a larger run is a hot bucket and gives none).
+/// Calls `f` with the pairs of every run of equal keys in sorted `(key, node)` entries, for
+/// runs of 2 to `max` members (a larger run is a hot bucket and gives none).
 fn pairs_of_runs<K: Ord + Copy>(
-    entries: &mut [(K, NodeId)],
+    entries: &[(K, NodeId)],
     max: usize,
-    out: &mut Vec<(NodeId, NodeId)>,
+    f: &mut dyn FnMut(NodeId, NodeId),
 ) {
-    entries.sort_unstable();
     let mut i = 0;
     while i < entries.len() {
         let mut j = i + 1;
@@ -401,7 +402,8 @@ fn pairs_of_runs<K: Ord + Copy>(
         if run.len() >= 2 && run.len() <= max {
             for (x, a) in run.iter().enumerate() {
                 for b in &run[x + 1..] {
-                    out.push(pair(a.1, b.1));
+                    let (a, b) = pair(a.1, b.1);
+                    f(a, b);
                 }
             }
         }
@@ -426,8 +428,10 @@ fn verify<'f>(
 ///
 /// Until the pairs are verified at the end, a rebuild keeps what verification compares of each
 /// text's lowest post in packed form ([`Sketch::pack`]): in memory, or, with
-/// [`Rebuild::spilling`], in an unnamed temporary file, read back at the end for the texts that
-/// have a candidate pair only (about half of them), so that memory stays bounded.
+/// [`Rebuild::spilling`], in an unnamed temporary file. At the end it finds the candidate pairs
+/// (written out in sorted runs beside it when there are many) and verifies them
+/// in ascending order, a piece at a time: each piece reads back the sketches of its texts only,
+/// up to [`VERIFY_BYTES`] of them, so that memory stays bounded whatever the archive's size.
 pub struct Rebuild {
     state: CopyState,
     perms: Permutations,
@@ -438,21 +442,54 @@ pub struct Rebuild {
     /// The channel taken a page at a time ([`Rebuild::add_learned`]) whose boilerplate was
     /// settled from everything [`Rebuild::learn_channel`] saw of it.
     learned: Option<i64>,
+    /// Where the candidate pairs are written out when there are many (with
+    /// [`Rebuild::spilling`]).
+    dir: Option<PathBuf>,
+    /// The budgets of the verification (smaller in tests).
+    budget: VerifyBudget,
 }
 
 /// How many posts a rebuild gathers before it computes them.
 const REBUILD_STEP: usize = 16_384;
 
+/// Bytes of packed sketches a piece of a rebuild's verification reads back, at the most (a
+/// piece's last pair may take it past them by two sketches)...
+const VERIFY_BYTES: usize = 64 << 20;
+/// ...and pairs in a piece, at the most.
+const VERIFY_PAIRS: usize = 1 << 18;
+
+/// The budgets of a rebuild's verification.
+#[derive(Debug, Clone, Copy)]
+struct VerifyBudget {
+    /// Candidate pairs buffered before they are sorted ([`CandidatePairs::set_buffer_pairs`]).
+    candidate_pairs: Option<usize>,
+    /// Sketch bytes and pairs of a piece.
+    bytes: usize,
+    pairs: usize,
+}
+
+impl Default for VerifyBudget {
+    fn default() -> VerifyBudget {
+        VerifyBudget {
+            candidate_pairs: None,
+            bytes: VERIFY_BYTES,
+            pairs: VERIFY_PAIRS,
+        }
+    }
+}
+
 /// Where a rebuild keeps the packed sketches.
 enum Sketches {
     /// By node: its lowest post's packed sketch.
     Memory(Vec<Box<[u32]>>),
-    /// In a temporary file: by node, where its lowest post's packed sketch starts.
+    /// In a temporary file: by node, where its lowest post's packed sketch starts, and how
+    /// many values it has.
     File {
         out: Option<BufWriter<std::fs::File>>,
         file: Option<std::fs::File>,
         written: u64,
         at: Vec<u64>,
+        len: Vec<u32>,
         /// The folder, for errors.
         dir: PathBuf,
     },
@@ -460,6 +497,11 @@ enum Sketches {
 
 /// A node without a sketch in the file.
 const NO_SKETCH: u64 = u64::MAX;
+
+/// Bytes of the file read at once for sketches close together, at the most, and the gap
+/// between two sketches that still lets one read take both.
+const SKETCH_SPAN: u64 = 4 << 20;
+const SKETCH_GAP: u64 = 64 << 10;
 
 impl Sketches {
     fn io_error(dir: &Path) -> impl Fn(std::io::Error) -> StateError + '_ {
@@ -482,13 +524,16 @@ impl Sketches {
                 out,
                 written,
                 at,
+                len,
                 dir,
                 ..
             } => {
                 if at.len() <= i {
                     at.resize(i + 1, NO_SKETCH);
+                    len.resize(i + 1, 0);
                 }
                 at[i] = *written;
+                len[i] = packed.len() as u32;
                 let bytes = le_bytes(&packed);
                 if let Some(out) = out {
                     out.write_all(&bytes).map_err(Self::io_error(dir))?;
@@ -499,8 +544,20 @@ impl Sketches {
         Ok(())
     }
 
+    /// Bytes of a node's packed sketch (none without one).
+    fn size(&self, node: NodeId) -> usize {
+        let i = node as usize;
+        match self {
+            Sketches::Memory(v) => v.get(i).map_or(0, |s| s.len() * 4),
+            Sketches::File { at, len, .. } => match at.get(i) {
+                Some(a) if *a != NO_SKETCH => len[i] as usize * 4,
+                _ => 0,
+            },
+        }
+    }
+
     /// The file, written out and ready to be read (`None` in memory).
-    fn file(&mut self) -> Result<Option<&mut std::fs::File>, StateError> {
+    fn file(&mut self) -> Result<Option<&std::fs::File>, StateError> {
         let Sketches::File { out, file, dir, .. } = self else {
             return Ok(None);
         };
@@ -510,13 +567,14 @@ impl Sketches {
                 .map_err(|e| Self::io_error(dir)(e.into_error()))?;
             *file = Some(f);
         }
-        Ok(file.as_mut())
+        Ok(file.as_ref())
     }
 
-    /// The packed sketches of these nodes, as one block of values and each node's range in it.
+    /// The packed sketches of these nodes, as one block of values and each node's range in it:
+    /// from the file, in the order they are there, sketches close together in one read.
     fn take(&mut self, nodes: &[NodeId]) -> Result<Packed, StateError> {
         let mut packed = Packed::default();
-        let wanted: Vec<(u64, NodeId)> = match self {
+        let (wanted, dir): (Vec<(u64, u32, NodeId)>, PathBuf) = match self {
             Sketches::Memory(v) => {
                 for n in nodes {
                     if let Some(s) = v.get(*n as usize).filter(|s| !s.is_empty()) {
@@ -525,43 +583,48 @@ impl Sketches {
                 }
                 return Ok(packed);
             }
-            Sketches::File { at, .. } => {
-                let mut w: Vec<(u64, NodeId)> = nodes
+            Sketches::File { at, len, dir, .. } => {
+                let mut w: Vec<(u64, u32, NodeId)> = nodes
                     .iter()
-                    .filter_map(|n| at.get(*n as usize).map(|a| (*a, *n)))
-                    .filter(|(a, _)| *a != NO_SKETCH)
+                    .filter_map(|n| {
+                        let i = *n as usize;
+                        let a = *at.get(i)?;
+                        (a != NO_SKETCH).then(|| (a, len[i], *n))
+                    })
                     .collect();
                 w.sort_unstable();
-                w
+                (w, dir.clone())
             }
-        };
-        let dir = match self {
-            Sketches::File { dir, .. } => dir.clone(),
-            Sketches::Memory(_) => PathBuf::new(),
         };
         let Some(file) = self.file()? else {
             return Ok(packed);
         };
         let io = Sketches::io_error(&dir);
-        file.seek(SeekFrom::Start(0)).map_err(&io)?;
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let mut pos = 0u64;
-        let mut header = [0u8; 4 * features::PACKED_HEADER];
+        let mut bytes: Vec<u8> = Vec::new();
         let mut values: Vec<u32> = Vec::new();
-        let mut rest: Vec<u8> = Vec::new();
-        for (offset, node) in wanted {
-            reader
-                .seek_relative(offset as i64 - pos as i64)
-                .map_err(&io)?;
-            reader.read_exact(&mut header).map_err(&io)?;
-            values.clear();
-            values.extend(u32s_from_le(&header));
-            let len = Sketch::packed_len(&values).unwrap_or(values.len());
-            rest.resize((len - values.len()) * 4, 0);
-            reader.read_exact(&mut rest).map_err(&io)?;
-            values.extend(u32s_from_le(&rest));
-            pos = offset + len as u64 * 4;
-            packed.push(node, &values);
+        let end_of = |(at, len, _): &(u64, u32, NodeId)| at + u64::from(*len) * 4;
+        let mut k = 0;
+        while k < wanted.len() {
+            // This sketch and those after it close enough to be read with it.
+            let start = wanted[k].0;
+            let mut end = end_of(&wanted[k]);
+            let mut j = k + 1;
+            while j < wanted.len()
+                && wanted[j].0 <= end + SKETCH_GAP
+                && end_of(&wanted[j]) <= start + SKETCH_SPAN
+            {
+                end = end.max(end_of(&wanted[j]));
+                j += 1;
+            }
+            bytes.resize((end - start) as usize, 0);
+            std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, start).map_err(&io)?;
+            for w in &wanted[k..j] {
+                let from = (w.0 - start) as usize;
+                values.clear();
+                values.extend(u32s_from_le(&bytes[from..from + w.1 as usize * 4]));
+                packed.push(w.2, &values);
+            }
+            k = j;
         }
         Ok(packed)
     }
@@ -616,6 +679,8 @@ impl Rebuild {
             sketches: Sketches::Memory(Vec::new()),
             pending: Vec::new(),
             learned: None,
+            dir: None,
+            budget: VerifyBudget::default(),
         }
     }
 
@@ -633,15 +698,28 @@ impl Rebuild {
             file: None,
             written: 0,
             at: Vec::new(),
+            len: Vec::new(),
             dir: dir.to_path_buf(),
         };
+        rebuild.dir = Some(dir.to_path_buf());
         Ok(rebuild)
     }
 
-    /// [`CopyState::set_scratch_block_rows`] of the analysis being rebuilt (before any post).
+    /// [`CopyState::set_scratch_block_rows`] of the analysis being rebuilt (before any post),
+    /// and candidate pairs written out `8 × rows` at a time and verified in pieces of `8 ×
+    /// rows` pairs or `1024 × rows` bytes of sketches (so that a test's small rebuild writes
+    /// several runs of candidates and verifies them in several pieces).
     #[doc(hidden)]
     pub fn set_scratch_block_rows(&mut self, rows: usize) -> bool {
-        self.state.set_scratch_block_rows(rows)
+        if !self.state.set_scratch_block_rows(rows) {
+            return false;
+        }
+        self.budget = VerifyBudget {
+            candidate_pairs: Some(rows * 8),
+            bytes: rows * 1024,
+            pairs: rows * 8,
+        };
+        true
     }
 
     /// Adds every post of one channel (all of them at once: the channel's boilerplate is
@@ -736,26 +814,54 @@ impl Rebuild {
         let Rebuild {
             mut state,
             mut sketches,
+            dir,
+            budget,
             ..
         } = self;
-        let pairs = state.nodes.candidates(state.params.max_bucket);
-        let mut needed: Vec<NodeId> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
-        needed.sort_unstable();
-        needed.dedup();
-        let packed = sketches.take(&needed)?;
-        let paragraphs = state.nodes.gather_paragraphs(&needed);
-        drop(needed);
-        let sketch_of = |n: NodeId| Sketch::unpack(packed.get(n)?, paragraphs.get(n));
-        let found = verify(&pairs, &sketch_of, &state.params);
-        drop(pairs);
-        drop((packed, paragraphs));
-        drop(sketches);
-        let found: Vec<_> = found
-            .into_iter()
-            .filter(|((a, b), e)| e.full || state.across_channels(*a, *b))
-            .collect();
-        // Each pair once (the candidates are), and the analysis has none yet.
-        state.pairs.extend_absent(found);
+        let mut candidates =
+            CandidatePairs::new(dir.as_deref()).map_err(|source| StateError::Io {
+                path: dir.clone().unwrap_or_default(),
+                source,
+            })?;
+        if let Some(pairs) = budget.candidate_pairs {
+            candidates.set_buffer_pairs(pairs);
+        }
+        state
+            .nodes
+            .candidates(state.params.max_bucket, &mut candidates);
+        // In ascending order, a piece at a time: a piece's first nodes are close together,
+        // and so are their sketches.
+        let mut sorted = candidates.into_sorted();
+        let mut piece: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut held: HashSet<NodeId> = HashSet::default();
+        let mut bytes = 0usize;
+        loop {
+            let next = sorted.next();
+            if let Some((a, b)) = next {
+                piece.push((a, b));
+                for n in [a, b] {
+                    if held.insert(n) {
+                        bytes += sketches.size(n);
+                    }
+                }
+            }
+            if next.is_none() || bytes >= budget.bytes || piece.len() >= budget.pairs {
+                state.verify_piece(&piece, &held, &mut sketches)?;
+                piece.clear();
+                held.clear();
+                bytes = 0;
+            }
+            if next.is_none() {
+                break;
+            }
+        }
+        if let Some((path, what)) = sorted.scratch_failure() {
+            return Err(StateError::Io {
+                path,
+                source: std::io::Error::other(what),
+            });
+        }
+        drop((sorted, sketches));
         state.recluster();
         state.scratch_failure()?;
         Ok(state)
@@ -1141,6 +1247,34 @@ impl CopyState {
             compared,
             needs_rebuild: false,
         })
+    }
+
+    /// Verifies a piece of a rebuild's candidate pairs (`nodes` are theirs) and files those that
+    /// are copies: full copies, and partial ones across channels.
+    fn verify_piece(
+        &mut self,
+        pairs: &[(NodeId, NodeId)],
+        nodes: &HashSet<NodeId>,
+        sketches: &mut Sketches,
+    ) -> Result<(), StateError> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let mut needed: Vec<NodeId> = nodes.iter().copied().collect();
+        needed.sort_unstable();
+        let packed = sketches.take(&needed)?;
+        let paragraphs = self.nodes.gather_paragraphs(&needed);
+        drop(needed);
+        let sketch_of = |n: NodeId| Sketch::unpack(packed.get(n)?, paragraphs.get(n));
+        let found = verify(pairs, &sketch_of, &self.params);
+        drop((packed, paragraphs));
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|((a, b), e)| e.full || self.across_channels(*a, *b))
+            .collect();
+        // Each pair once (the candidates are), and the analysis has none of them yet.
+        self.pairs.extend_absent(found);
+        Ok(())
     }
 
     /// Whether two nodes have posts in different channels. Partial reuse is looked for between

@@ -14,10 +14,12 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::candidates::CandidatePairs;
 use super::scratch::Scratch;
 use super::sorted_records::ExactIndex;
 use super::{ShingleKind, band_bucket, pairs_of_runs};
 use crate::parallel::parallel_map_owned;
+use rayon::slice::ParallelSliceMut;
 
 /// A node's number in the table.
 pub(super) type NodeId = u32;
@@ -25,6 +27,10 @@ pub(super) type NodeId = u32;
 /// No slot / no post.
 pub(super) const NONE: u32 = u32::MAX;
 const NO_POST: i64 = i64::MAX;
+
+/// Keys held at once while the candidates are found ([`Nodes::candidates`]): 32 MiB of band
+/// keys, 64 MiB of paragraph hashes.
+const CANDIDATE_ENTRIES: usize = 1 << 22;
 
 /// Slots per block of a [`KeyArena`].
 const BLOCK_ROWS: usize = 4096;
@@ -336,7 +342,9 @@ impl ParagraphRuns {
     }
 
     /// Calls `f` with each run of `runs` that has values, with its index in `runs`: runs in the
-    /// file are read in the order they are there, a few megabytes at a time.
+    /// file are read in the order they are there, those close together in one read of up to a
+    /// few megabytes (and runs far apart each on its own, so that a few runs cost a few small
+    /// reads).
     fn for_each_run(&self, runs: &[(u32, u32)], f: &mut dyn FnMut(usize, &[u64])) {
         let mut order: Vec<(u32, u32)> = runs
             .iter()
@@ -349,7 +357,12 @@ impl ParagraphRuns {
         const WINDOW: usize = 1 << 19;
         let (mut start, mut window): (usize, Vec<u64>) = (0, Vec::new());
         let mut bytes: Vec<u8> = Vec::new();
-        for (at, i) in order {
+        let end_of = |k: usize| {
+            let (at, i) = order[k];
+            at as usize + runs[i as usize].1 as usize
+        };
+        for k in 0..order.len() {
+            let (at, i) = order[k];
             let (at, len) = (at as usize, runs[i as usize].1 as usize);
             if at >= self.on_file {
                 let from = at - self.on_file;
@@ -357,8 +370,16 @@ impl ParagraphRuns {
                 continue;
             }
             if at < start || at + len > start + window.len() {
-                let n = WINDOW.max(len).min(self.on_file - at);
-                bytes.resize(n * 8, 0);
+                // This run and those after it that end within the window's reach.
+                let mut end = at + len;
+                for (next, (next_at, _)) in order.iter().enumerate().skip(k + 1) {
+                    let next_end = end_of(next);
+                    if *next_at as usize >= self.on_file || next_end > at + WINDOW {
+                        break;
+                    }
+                    end = end.max(next_end);
+                }
+                bytes.resize((end - at) * 8, 0);
                 self.file.read(&mut bytes, at as u64 * 8);
                 window.clear();
                 window.extend(u64s_from_le(&bytes));
@@ -517,6 +538,8 @@ pub(super) struct Nodes {
     emptied: Vec<NodeId>,
     /// Where the band keys' scratch files are ([`Nodes::keep_keys_on_file`]).
     scratch: Option<PathBuf>,
+    /// Keys held at once while the candidates are found ([`CANDIDATE_ENTRIES`]).
+    candidate_entries: usize,
 }
 
 impl Nodes {
@@ -524,6 +547,7 @@ impl Nodes {
         Nodes {
             width: bands.max(1),
             index: ExactIndex::new("exact keys'"),
+            candidate_entries: CANDIDATE_ENTRIES,
             ..Nodes::default()
         }
     }
@@ -671,9 +695,10 @@ impl Nodes {
 
     /// Blocks of `rows` texts' band keys instead of 4,096, and at most `rows` paragraph hashes
     /// in memory past their file (instead of 65,536) with compactions from `rows` unused ones
-    /// (instead of 4,096), and blocks of `rows` exact keys merged `rows` at a time, on a table
-    /// that holds none yet (so that a test's small table keeps most of them in its scratch
-    /// files, and compacts them); `false` when it already holds some.
+    /// (instead of 4,096), blocks of `rows` exact keys merged `rows` at a time, and candidates
+    /// found `64 × rows` keys at a time, on a table that holds none yet (so that a test's small
+    /// table keeps most of them in its scratch files, compacts them, and finds its candidates in
+    /// several passes); `false` when it already holds some.
     pub(super) fn set_key_block_rows(&mut self, rows: usize) -> bool {
         let arenas = [&mut self.word_keys, &mut self.char_keys];
         if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
@@ -687,6 +712,7 @@ impl Nodes {
         }
         self.paragraph_values.tail_at_most = rows;
         self.paragraph_values.compact_at_least = rows;
+        self.candidate_entries = rows * 64;
         true
     }
 
@@ -959,43 +985,61 @@ impl Nodes {
     }
 
     /// Every candidate pair: nodes sharing a band bucket or a paragraph, in a bucket of at most
-    /// `max` nodes. Bands are sorted on every core, one band per thread at a time (the columns
-    /// of as many bands as there are threads taken in one read of their arena).
-    pub(super) fn candidates(&self, max: usize) -> Vec<(NodeId, NodeId)> {
-        let mut found: HashSet<(NodeId, NodeId)> = HashSet::default();
+    /// `max` nodes, handed to `out` (with repeats, in no order). Bands are sorted on every
+    /// core, one band per thread at a time (the columns of as many bands as there are threads
+    /// taken in one read of their arena). At most about [`CANDIDATE_ENTRIES`] keys are held at
+    /// once: past that, a group of bands, or the paragraphs, are taken in several passes, each
+    /// over a share of the keys.
+    pub(super) fn candidates(&self, max: usize, out: &mut CandidatePairs) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let bands: Vec<usize> = (0..self.width).collect();
         for arena in [&self.word_keys, &self.char_keys] {
+            let rows = arena.owner.len() - arena.free.len();
             for group in bands.chunks(threads) {
-                let mut columns: Vec<Vec<(u32, NodeId)>> = vec![Vec::new(); group.len()];
-                arena.for_each_row(self.width, &mut |node, row| {
-                    for (column, band) in columns.iter_mut().zip(group) {
-                        column.push((row[*band], node));
+                let passes = (rows * group.len()).div_ceil(self.candidate_entries).max(1);
+                for pass in 0..passes {
+                    let mut columns: Vec<Vec<(u32, NodeId)>> = vec![Vec::new(); group.len()];
+                    arena.for_each_row(self.width, &mut |node, row| {
+                        for (column, band) in columns.iter_mut().zip(group) {
+                            let key = row[*band];
+                            if share_of(u64::from(key), passes) == pass {
+                                column.push((key, node));
+                            }
+                        }
+                    });
+                    let sorted = parallel_map_owned(columns, |mut entries| {
+                        entries.sort_unstable();
+                        Some(entries)
+                    });
+                    for column in sorted {
+                        pairs_of_runs(&column, max, &mut |a, b| out.push(a, b));
                     }
-                });
-                let pairs = parallel_map_owned(columns, |mut entries| {
-                    let mut out = Vec::new();
-                    pairs_of_runs(&mut entries, max, &mut out);
-                    Some(out)
-                });
-                for p in pairs.into_iter().flatten() {
-                    found.insert(p);
                 }
             }
         }
-        let mut paragraphs: Vec<(u64, NodeId)> = Vec::new();
-        self.paragraph_values
-            .for_each_run(&self.paragraphs, &mut |id, values| {
-                paragraphs.extend(values.iter().map(|p| (*p, id as NodeId)));
-            });
-        let mut out = Vec::new();
-        pairs_of_runs(&mut paragraphs, max, &mut out);
-        drop(paragraphs);
-        found.extend(out);
-        let mut pairs: Vec<(NodeId, NodeId)> = found.into_iter().collect();
-        pairs.sort_unstable();
-        pairs
+        let values = self.paragraph_values.len() - self.paragraph_garbage;
+        let passes = values.div_ceil(self.candidate_entries).max(1);
+        for pass in 0..passes {
+            let mut paragraphs: Vec<(u64, NodeId)> = Vec::new();
+            self.paragraph_values
+                .for_each_run(&self.paragraphs, &mut |id, values| {
+                    paragraphs.extend(
+                        values
+                            .iter()
+                            .filter(|p| share_of(**p, passes) == pass)
+                            .map(|p| (*p, id as NodeId)),
+                    );
+                });
+            paragraphs.par_sort_unstable();
+            pairs_of_runs(&paragraphs, max, &mut |a, b| out.push(a, b));
+        }
     }
+}
+
+/// Which of `passes` shares of the keys a key is in (by the top bits of its Fibonacci hash, so
+/// that keys of any spread are shared out evenly).
+fn share_of(key: u64, passes: usize) -> usize {
+    (((key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) * passes as u64) >> 32) as usize
 }
 
 /// The kind and band of a `band_bucket` key.
@@ -1011,6 +1055,7 @@ fn bucket_band(bucket: u64) -> (ShingleKind, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
 
     /// A new node of a key the table does not have.
     fn insert(
@@ -1091,8 +1136,78 @@ mod tests {
         nodes.for_each_band_bucket(&wanted, 6, &mut |key, count, members| {
             out += &format!("{key}: {count} {members:?}\n");
         });
-        out += &format!("{:?}", nodes.candidates(6));
+        let mut candidates = CandidatePairs::new(None).unwrap();
+        nodes.candidates(6, &mut candidates);
+        out += &format!("{:?}", candidates.into_sorted().collect::<Vec<_>>());
         out
+    }
+
+    #[test]
+    fn candidates_found_in_passes_are_every_pair_of_a_small_bucket() {
+        // 400 texts with band keys of one of 300 values (buckets of a few texts, some past
+        // the cap of 6), some with character keys too, and paragraphs of one of 500.
+        type Text = (Vec<(ShingleKind, Vec<u32>)>, Vec<u64>);
+        let texts: Vec<Text> = {
+            let mut x: u64 = 11;
+            let mut next = move || {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                x >> 33
+            };
+            (0..400)
+                .map(|t| {
+                    let mut bands = vec![(
+                        ShingleKind::Words,
+                        (0..4).map(|_| (next() % 300) as u32).collect(),
+                    )];
+                    if t % 3 == 0 {
+                        let keys = (0..4).map(|_| (next() % 300) as u32).collect();
+                        bands.push((ShingleKind::Chars, keys));
+                    }
+                    let mut paragraphs: Vec<u64> = (0..next() % 3).map(|_| next() % 500).collect();
+                    paragraphs.sort_unstable();
+                    paragraphs.dedup();
+                    (bands, paragraphs)
+                })
+                .collect()
+        };
+        // Every pair of texts that share a bucket of 2 to 6 texts.
+        let mut buckets: BTreeMap<(u8, usize, u64), Vec<NodeId>> = BTreeMap::new();
+        for (i, (bands, paragraphs)) in texts.iter().enumerate() {
+            for (kind, keys) in bands {
+                for (band, key) in keys.iter().enumerate() {
+                    let kind = u8::from(*kind == ShingleKind::Chars);
+                    buckets
+                        .entry((kind, band, u64::from(*key)))
+                        .or_default()
+                        .push(i as NodeId);
+                }
+            }
+            for p in paragraphs {
+                buckets.entry((2, 0, *p)).or_default().push(i as NodeId);
+            }
+        }
+        let mut want: BTreeSet<(NodeId, NodeId)> = BTreeSet::new();
+        for members in buckets.values().filter(|m| m.len() <= 6) {
+            for (x, a) in members.iter().enumerate() {
+                want.extend(members[x + 1..].iter().map(|b| (*a, *b)));
+            }
+        }
+        assert!(want.len() > 300, "{} pairs", want.len());
+        for entries in [usize::MAX, 200, 7] {
+            let mut nodes = Nodes::new(4);
+            nodes.candidate_entries = entries;
+            for (i, (bands, paragraphs)) in texts.iter().enumerate() {
+                let id = insert(&mut nodes, i as u64, bands, paragraphs);
+                assert_eq!(id, i as NodeId);
+                nodes.add_post(id, i as i64);
+            }
+            let mut candidates = CandidatePairs::new(None).unwrap();
+            nodes.candidates(6, &mut candidates);
+            let got: BTreeSet<(NodeId, NodeId)> = candidates.into_sorted().collect();
+            assert_eq!(got, want, "{entries} keys at a time");
+        }
     }
 
     #[test]
@@ -1153,6 +1268,11 @@ mod tests {
         }
         assert_eq!(answers(&filed, 9), answers(&held, 9));
         assert!(filed.scratch_failure().is_none());
+        // The candidates found in several passes (a few hundred keys, 128 at a time) are those
+        // found in one.
+        let in_passes = answers(&filed, 9);
+        filed.candidate_entries = usize::MAX;
+        assert_eq!(answers(&filed, 9), in_passes);
         assert!(
             filed.word_keys.on_file > 50 && filed.char_keys.on_file > 20,
             "most keys are in the files ({} and {} blocks)",
