@@ -21,6 +21,7 @@ pub mod features;
 mod nodes;
 mod pairs;
 pub mod relation;
+mod rows;
 mod scratch;
 mod sorted_records;
 mod store;
@@ -1340,13 +1341,12 @@ impl CopyState {
             paired[a as usize] = true;
             paired[b as usize] = true;
         });
-        let region: Vec<NodeId> = self
-            .nodes
-            .ids()
-            .filter(|n| {
-                self.nodes.post_count(*n) > 1 || paired.get(*n as usize).copied().unwrap_or(false)
-            })
-            .collect();
+        let mut region: Vec<NodeId> = Vec::new();
+        self.nodes.for_each_node(&mut |n, more_posts| {
+            if more_posts || paired.get(n as usize).copied().unwrap_or(false) {
+                region.push(n);
+            }
+        });
         drop(paired);
         let mut clusters = Clusters::default();
         let mut of_post: Vec<(i64, i64)> = Vec::new();
@@ -1429,7 +1429,19 @@ impl CopyState {
     /// reuse a part attached to their best partner's (see `docs/copies.md`).
     fn clusters_of(&self, mut members: Vec<NodeId>) -> Vec<Cluster> {
         let nodes = &self.nodes;
-        members.sort_unstable_by_key(|n| (nodes.first_post(*n), nodes.exact(*n)));
+        // Each member's first post and exact key read once, in the order of their numbers.
+        members.sort_unstable();
+        let mut keyed: Vec<(i64, u64, NodeId)> = members
+            .iter()
+            .map(|n| {
+                let (first, exact) = nodes.first_and_exact(*n);
+                (first, exact, *n)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let members: Vec<NodeId> = keyed.iter().map(|k| k.2).collect();
+        let firsts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+        drop(keyed);
         let index: HashMap<NodeId, usize> =
             members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut uf = UnionFind::new(members.len());
@@ -1475,7 +1487,7 @@ impl CopyState {
                 if !singleton[me] {
                     continue;
                 }
-                let first = nodes.first_post(members[other]);
+                let first = firsts[other];
                 let better = match best.get(&me) {
                     None => true,
                     Some((_, c, f)) => e.containment > *c || (e.containment == *c && first < *f),
@@ -1491,8 +1503,7 @@ impl CopyState {
         let mut attach: Vec<(usize, usize)> = Vec::new();
         for (me, other) in &chosen {
             let mutual = chosen.get(other) == Some(me);
-            let first_me = nodes.first_post(members[*me]);
-            let first_other = nodes.first_post(members[*other]);
+            let (first_me, first_other) = (firsts[*me], firsts[*other]);
             if hubs.contains(me) && !(mutual && first_me > first_other) {
                 continue;
             }
@@ -1512,10 +1523,13 @@ impl CopyState {
             let mut posts: Vec<i64> = Vec::new();
             let mut partial: Vec<i64> = Vec::new();
             for i in group {
-                let n = members[*i];
-                posts.extend(nodes.posts(n));
+                let of_node = nodes.posts_with_first(members[*i], firsts[*i]);
                 if attached.contains(i) {
-                    partial.extend(nodes.posts(n));
+                    let from = posts.len();
+                    posts.extend(of_node);
+                    partial.extend_from_slice(&posts[from..]);
+                } else {
+                    posts.extend(of_node);
                 }
             }
             if posts.len() < 2 {

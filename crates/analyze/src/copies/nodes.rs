@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::candidates::CandidatePairs;
+use super::rows::{Row, Rows};
 use super::scratch::Scratch;
 use super::sorted_records::ExactIndex;
 use super::{ShingleKind, band_bucket, pairs_of_runs};
@@ -505,8 +506,72 @@ fn index_key(exact: u64) -> i64 {
     (exact ^ (1 << 63)) as i64
 }
 
+/// A text's row of the table: its exact key, its lowest post, its slots of band keys, and the
+/// run of its paragraph hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct NodeRow {
+    exact: u64,
+    /// `NO_POST` when the row is free.
+    first: i64,
+    /// Its slot in `word_keys` / `char_keys` (`NONE` for none).
+    word_slot: u32,
+    char_slot: u32,
+    /// Where its paragraph hashes start in `paragraph_values`, and how many.
+    paragraphs: (u32, u32),
+}
+
+impl NodeRow {
+    const FREE: NodeRow = NodeRow {
+        exact: 0,
+        first: NO_POST,
+        word_slot: NONE,
+        char_slot: NONE,
+        paragraphs: (0, 0),
+    };
+
+    fn is_live(&self) -> bool {
+        self.first != NO_POST
+    }
+}
+
+impl Row for NodeRow {
+    const BYTES: usize = 32;
+
+    fn write_to(&self, out: &mut [u8]) {
+        out[0..8].copy_from_slice(&self.exact.to_le_bytes());
+        out[8..16].copy_from_slice(&self.first.to_le_bytes());
+        out[16..20].copy_from_slice(&self.word_slot.to_le_bytes());
+        out[20..24].copy_from_slice(&self.char_slot.to_le_bytes());
+        out[24..28].copy_from_slice(&self.paragraphs.0.to_le_bytes());
+        out[28..32].copy_from_slice(&self.paragraphs.1.to_le_bytes());
+    }
+
+    fn read_from(bytes: &[u8]) -> NodeRow {
+        let u64_at = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[i..i + 8]);
+            u64::from_le_bytes(b)
+        };
+        let u32_at = |i: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&bytes[i..i + 4]);
+            u32::from_le_bytes(b)
+        };
+        NodeRow {
+            exact: u64_at(0),
+            first: u64_at(8) as i64,
+            word_slot: u32_at(16),
+            char_slot: u32_at(20),
+            paragraphs: (u32_at(24), u32_at(28)),
+        }
+    }
+}
+
+/// Texts whose paragraph runs are read together by a walk of every text's paragraphs.
+const PARAGRAPH_WALK_TEXTS: usize = 1 << 16;
+
 /// The text nodes.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Nodes {
     /// Keys per signature (the number of bands).
     width: usize,
@@ -514,19 +579,12 @@ pub(super) struct Nodes {
     index: ExactIndex,
     /// How many nodes.
     count: usize,
-    /// By node: its exact key.
-    exact: Vec<u64>,
-    /// By node: its lowest post (`NO_POST` when the row is free).
-    first: Vec<i64>,
+    /// By node: its row.
+    rows: Rows<NodeRow>,
     /// By node: its other posts, ascending (only nodes with more than one post).
     more: HashMap<NodeId, Vec<i64>>,
-    /// By node: its slot in `word_keys` / `char_keys` (`NONE` for none).
-    word_slot: Vec<u32>,
-    char_slot: Vec<u32>,
     word_keys: KeyArena,
     char_keys: KeyArena,
-    /// By node: the paragraph hashes of its lowest post, in `paragraph_values`.
-    paragraphs: Vec<(u32, u32)>,
     /// Every node's paragraph hashes, one run after another.
     paragraph_values: ParagraphRuns,
     /// How many values of `paragraph_values` no node uses.
@@ -547,8 +605,17 @@ impl Nodes {
         Nodes {
             width: bands.max(1),
             index: ExactIndex::new("exact keys'"),
+            count: 0,
+            rows: Rows::new("text rows'"),
+            more: HashMap::default(),
+            word_keys: KeyArena::default(),
+            char_keys: KeyArena::default(),
+            paragraph_values: ParagraphRuns::default(),
+            paragraph_garbage: 0,
+            free: Vec::new(),
+            emptied: Vec::new(),
+            scratch: None,
             candidate_entries: CANDIDATE_ENTRIES,
-            ..Nodes::default()
         }
     }
 
@@ -562,31 +629,64 @@ impl Nodes {
         self.index.get(&index_key(exact)).filter(|n| *n != NONE)
     }
 
-    /// Whether a number names a node now.
-    pub(super) fn is_live(&self, id: NodeId) -> bool {
-        self.first.get(id as usize).is_some_and(|f| *f != NO_POST)
+    /// A node's row (a free row for a number past the table's).
+    fn row(&self, id: NodeId) -> NodeRow {
+        if (id as usize) < self.rows.len() {
+            self.rows.get(id as usize)
+        } else {
+            NodeRow::FREE
+        }
     }
 
-    /// Every node, in no particular order.
-    pub(super) fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.first
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| **f != NO_POST)
-            .map(|(i, _)| i as NodeId)
+    /// Whether a number names a node now.
+    pub(super) fn is_live(&self, id: NodeId) -> bool {
+        self.row(id).is_live()
+    }
+
+    /// Calls `f` with every node and whether it has more than one post, by number.
+    pub(super) fn for_each_node(&self, f: &mut dyn FnMut(NodeId, bool)) {
+        self.rows.for_each(&mut |i, row| {
+            if row.is_live() {
+                let id = i as NodeId;
+                f(id, self.more.contains_key(&id));
+            }
+        });
+    }
+
+    /// Calls `f` with every node, by exact key.
+    pub(super) fn for_each_by_exact(&self, f: &mut dyn FnMut(u64, NodeId)) {
+        self.index.for_each(&mut |key, node| {
+            if *node != NONE {
+                f(key as u64 ^ (1 << 63), *node);
+            }
+        });
     }
 
     pub(super) fn exact(&self, id: NodeId) -> u64 {
-        self.exact[id as usize]
+        self.row(id).exact
     }
 
     pub(super) fn first_post(&self, id: NodeId) -> i64 {
-        self.first.get(id as usize).copied().unwrap_or(NO_POST)
+        self.row(id).first
+    }
+
+    /// Its lowest post and exact key (one read of its row).
+    pub(super) fn first_and_exact(&self, id: NodeId) -> (i64, u64) {
+        let row = self.row(id);
+        (row.first, row.exact)
     }
 
     /// Its posts, ascending.
     pub(super) fn posts(&self, id: NodeId) -> impl Iterator<Item = i64> + '_ {
-        let first = self.first_post(id);
+        self.posts_with_first(id, self.first_post(id))
+    }
+
+    /// [`Nodes::posts`] of a node whose lowest post the caller has read.
+    pub(super) fn posts_with_first(
+        &self,
+        id: NodeId,
+        first: i64,
+    ) -> impl Iterator<Item = i64> + '_ {
         (first != NO_POST)
             .then_some(first)
             .into_iter()
@@ -598,11 +698,31 @@ impl Nodes {
     }
 
     pub(super) fn paragraphs(&self, id: NodeId) -> Vec<u64> {
-        self.paragraphs
-            .get(id as usize)
-            .map_or(Vec::new(), |(at, len)| {
-                self.paragraph_values.read(*at as usize, *len as usize)
-            })
+        let (at, len) = self.row(id).paragraphs;
+        self.paragraph_values.read(at as usize, len as usize)
+    }
+
+    /// Calls `f` with every node's paragraph hashes (nodes without any left out): the runs of
+    /// a few thousand nodes at a time, in the order the scratch file holds them.
+    fn for_each_paragraph_run(&self, f: &mut dyn FnMut(NodeId, &[u64])) {
+        let mut ids: Vec<NodeId> = Vec::new();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let values = &self.paragraph_values;
+        let mut read = |ids: &mut Vec<NodeId>, runs: &mut Vec<(u32, u32)>| {
+            values.for_each_run(runs, &mut |i, hashes| f(ids[i], hashes));
+            ids.clear();
+            runs.clear();
+        };
+        self.rows.for_each(&mut |i, row| {
+            if row.is_live() && row.paragraphs.1 > 0 {
+                ids.push(i as NodeId);
+                runs.push(row.paragraphs);
+                if ids.len() == PARAGRAPH_WALK_TEXTS {
+                    read(&mut ids, &mut runs);
+                }
+            }
+        });
+        read(&mut ids, &mut runs);
     }
 
     /// Calls `f` for each of `ids`, in their order, with its band keys of words and of
@@ -611,13 +731,10 @@ impl Nodes {
     pub(super) fn for_each_stored(&self, ids: &[NodeId], f: &mut OnStored<'_>) {
         let width = self.width;
         for chunk in ids.chunks(1 << 16) {
-            let slots = |of: &Vec<u32>| -> Vec<u32> {
-                chunk
-                    .iter()
-                    .map(|id| of.get(*id as usize).copied().unwrap_or(NONE))
-                    .collect()
-            };
-            let (word_slots, char_slots) = (slots(&self.word_slot), slots(&self.char_slot));
+            let rows: Vec<NodeRow> = chunk.iter().map(|id| self.row(*id)).collect();
+            let word_slots: Vec<u32> = rows.iter().map(|r| r.word_slot).collect();
+            let char_slots: Vec<u32> = rows.iter().map(|r| r.char_slot).collect();
+            drop(rows);
             let words = self.word_keys.gather(width, &word_slots);
             let chars = self.char_keys.gather(width, &char_slots);
             let paragraphs = self.gather_paragraphs(chunk);
@@ -632,10 +749,7 @@ impl Nodes {
 
     /// The paragraph hashes of these nodes, read in the order they are stored.
     pub(super) fn gather_paragraphs(&self, ids: &[NodeId]) -> GatheredParagraphs {
-        let runs: Vec<(u32, u32)> = ids
-            .iter()
-            .map(|id| self.paragraphs.get(*id as usize).copied().unwrap_or((0, 0)))
-            .collect();
+        let runs: Vec<(u32, u32)> = ids.iter().map(|id| self.row(*id).paragraphs).collect();
         let mut gathered = GatheredParagraphs::default();
         gathered
             .values
@@ -649,28 +763,41 @@ impl Nodes {
     }
 
     pub(super) fn set_paragraphs(&mut self, id: NodeId, paragraphs: &[u64]) {
-        let Some((at, len)) = self.paragraphs.get(id as usize).copied() else {
+        if id as usize >= self.rows.len() {
             return;
-        };
-        if self.paragraphs(id) == paragraphs {
+        }
+        let mut row = self.rows.get(id as usize);
+        let (at, len) = row.paragraphs;
+        if self.paragraph_values.read(at as usize, len as usize) == paragraphs {
             return;
         }
         if paragraphs.len() <= len as usize {
             // In place (what is left of the old run is garbage).
             self.paragraph_values.overwrite(at as usize, paragraphs);
             self.paragraph_garbage += len as usize - paragraphs.len();
-            self.paragraphs[id as usize].1 = paragraphs.len() as u32;
+            row.paragraphs.1 = paragraphs.len() as u32;
         } else {
             self.paragraph_garbage += len as usize;
             let at = self.paragraph_values.append(paragraphs) as u32;
-            self.paragraphs[id as usize] = (at, paragraphs.len() as u32);
+            row.paragraphs = (at, paragraphs.len() as u32);
         }
+        self.rows.set(id as usize, row);
         let values = self.paragraph_values.len();
         if self.paragraph_garbage > self.paragraph_values.compact_at_least
             && self.paragraph_garbage * 2 > values
         {
-            // Rewritten without the runs no node uses.
-            self.paragraph_values.compact(&mut self.paragraphs);
+            // Rewritten without the runs no node uses (every node's run taken out of its row,
+            // and put back where it moved).
+            let mut runs: Vec<(u32, u32)> = Vec::with_capacity(self.rows.len());
+            self.rows.for_each(&mut |_, row| runs.push(row.paragraphs));
+            self.paragraph_values.compact(&mut runs);
+            for (i, run) in runs.into_iter().enumerate() {
+                let mut row = self.rows.get(i);
+                if row.paragraphs != run {
+                    row.paragraphs = run;
+                    self.rows.set(i, row);
+                }
+            }
             self.paragraph_garbage = 0;
         }
     }
@@ -685,10 +812,12 @@ impl Nodes {
         let (words, chars) = (tempfile::tempfile_in(dir)?, tempfile::tempfile_in(dir)?);
         let paragraphs = tempfile::tempfile_in(dir)?;
         let index = tempfile::tempfile_in(dir)?;
+        let rows = tempfile::tempfile_in(dir)?;
         self.word_keys.keep_on_file(self.width, words);
         self.char_keys.keep_on_file(self.width, chars);
         self.paragraph_values.keep_on_file(paragraphs);
         self.index.keep_on_file(index, dir);
+        self.rows.keep_on_file(rows);
         self.scratch = Some(dir.to_path_buf());
         Ok(())
     }
@@ -704,7 +833,10 @@ impl Nodes {
         if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
             return false;
         }
-        if self.paragraph_values.len() > 0 || !self.index.set_block_rows(rows) {
+        if self.paragraph_values.len() > 0
+            || !self.index.set_block_rows(rows)
+            || !self.rows.set_block_rows(rows)
+        {
             return false;
         }
         for arena in arenas {
@@ -725,7 +857,8 @@ impl Nodes {
             &self.paragraph_values.file,
         ]
         .into_iter()
-        .find_map(Scratch::failure);
+        .find_map(Scratch::failure)
+        .or_else(|| self.rows.failure());
         match failed {
             Some(failed) => Some((self.scratch.clone().unwrap_or_default(), failed.clone())),
             None => self.index.scratch_failure(),
@@ -734,9 +867,10 @@ impl Nodes {
 
     /// The band keys of a kind.
     pub(super) fn band_keys(&self, id: NodeId, kind: ShingleKind) -> Option<Vec<u32>> {
+        let row = self.row(id);
         let (slot, arena) = match kind {
-            ShingleKind::Words => (self.word_slot[id as usize], &self.word_keys),
-            ShingleKind::Chars => (self.char_slot[id as usize], &self.char_keys),
+            ShingleKind::Words => (row.word_slot, &self.word_keys),
+            ShingleKind::Chars => (row.char_slot, &self.char_keys),
         };
         (slot != NONE).then(|| arena.row(self.width, slot))
     }
@@ -771,36 +905,20 @@ impl Nodes {
         }
         let id = match self.free.pop() {
             Some(id) => id,
-            None => {
-                if self.first.len() == self.first.capacity() {
-                    grow_by_an_eighth(&mut self.exact, 1);
-                    grow_by_an_eighth(&mut self.first, 1);
-                    grow_by_an_eighth(&mut self.word_slot, 1);
-                    grow_by_an_eighth(&mut self.char_slot, 1);
-                    grow_by_an_eighth(&mut self.paragraphs, 1);
-                }
-                self.exact.push(0);
-                self.first.push(NO_POST);
-                self.word_slot.push(NONE);
-                self.char_slot.push(NONE);
-                self.paragraphs.push((0, 0));
-                (self.first.len() - 1) as NodeId
-            }
+            None => self.rows.push(NodeRow::FREE) as NodeId,
         };
-        let i = id as usize;
-        self.exact[i] = exact;
-        self.paragraphs[i] = (0, 0);
-        self.set_paragraphs(id, paragraphs);
+        let mut row = NodeRow {
+            exact,
+            ..NodeRow::FREE
+        };
         for (kind, keys) in bands {
             match kind {
-                ShingleKind::Words => {
-                    self.word_slot[i] = self.word_keys.put(self.width, id, keys);
-                }
-                ShingleKind::Chars => {
-                    self.char_slot[i] = self.char_keys.put(self.width, id, keys);
-                }
+                ShingleKind::Words => row.word_slot = self.word_keys.put(self.width, id, keys),
+                ShingleKind::Chars => row.char_slot = self.char_keys.put(self.width, id, keys),
             }
         }
+        self.rows.set(id as usize, row);
+        self.set_paragraphs(id, paragraphs);
         self.index.put(key, id, &place);
         self.count += 1;
         Ok(id)
@@ -809,18 +927,20 @@ impl Nodes {
     /// Adds a post to a node; whether it is now the node's lowest.
     pub(super) fn add_post(&mut self, id: NodeId, post: i64) -> bool {
         let i = id as usize;
-        let first = self.first[i];
-        if first == NO_POST {
-            self.first[i] = post;
+        let mut row = self.rows.get(i);
+        if row.first == NO_POST {
+            row.first = post;
+            self.rows.set(i, row);
             return true;
         }
-        if post == first {
+        if post == row.first {
             return false;
         }
         let more = self.more.entry(id).or_default();
-        if post < first {
-            more.insert(0, first);
-            self.first[i] = post;
+        if post < row.first {
+            more.insert(0, row.first);
+            row.first = post;
+            self.rows.set(i, row);
             return true;
         }
         if let Err(at) = more.binary_search(&post) {
@@ -833,19 +953,21 @@ impl Nodes {
     /// reused before [`Nodes::release_emptied`]). Whether the node is gone.
     pub(super) fn remove_post(&mut self, id: NodeId, post: i64) -> bool {
         let i = id as usize;
-        if self.first.get(i).is_none_or(|f| *f == NO_POST) {
+        let mut row = self.row(id);
+        if !row.is_live() {
             return false;
         }
-        if self.first[i] == post {
+        if row.first == post {
             match self.more.get_mut(&id) {
                 Some(more) if !more.is_empty() => {
-                    self.first[i] = more.remove(0);
+                    row.first = more.remove(0);
                     if more.is_empty() {
                         self.more.remove(&id);
                     }
+                    self.rows.set(i, row);
                 }
                 _ => {
-                    self.remove(id);
+                    self.remove(id, row);
                     return true;
                 }
             }
@@ -858,22 +980,25 @@ impl Nodes {
         false
     }
 
-    fn remove(&mut self, id: NodeId) {
-        let i = id as usize;
-        self.index.remove(index_key(self.exact[i]), NONE);
+    fn remove(&mut self, id: NodeId, row: NodeRow) {
+        self.index.remove(index_key(row.exact), NONE);
         self.count -= 1;
-        self.first[i] = NO_POST;
         self.more.remove(&id);
         for (slot, arena) in [
-            (&mut self.word_slot[i], &mut self.word_keys),
-            (&mut self.char_slot[i], &mut self.char_keys),
+            (row.word_slot, &mut self.word_keys),
+            (row.char_slot, &mut self.char_keys),
         ] {
-            if *slot != NONE {
-                arena.release(*slot);
-                *slot = NONE;
+            if slot != NONE {
+                arena.release(slot);
             }
         }
+        // Its paragraphs become garbage; the row is free.
         self.set_paragraphs(id, &[]);
+        let mut row = self.rows.get(id as usize);
+        row.first = NO_POST;
+        row.word_slot = NONE;
+        row.char_slot = NONE;
+        self.rows.set(id as usize, row);
         self.emptied.push(id);
     }
 
@@ -882,14 +1007,7 @@ impl Nodes {
         let slot = |n: usize, each: usize| n * (each + 1);
         vec![
             ("nodes.index", self.index.heap_bytes()),
-            (
-                "nodes.rows",
-                self.exact.capacity() * 8
-                    + self.first.capacity() * 8
-                    + self.word_slot.capacity() * 4
-                    + self.char_slot.capacity() * 4
-                    + self.paragraphs.capacity() * 8,
-            ),
+            ("nodes.rows", self.rows.heap_bytes()),
             ("nodes.paragraphs", self.paragraph_values.heap_bytes()),
             ("nodes.word_keys", self.word_keys.heap_bytes(self.width)),
             ("nodes.char_keys", self.char_keys.heap_bytes(self.width)),
@@ -973,14 +1091,13 @@ impl Nodes {
             return;
         }
         let mut found: Buckets<u64> = Buckets::new(cap);
-        self.paragraph_values
-            .for_each_run(&self.paragraphs, &mut |id, values| {
-                for p in values {
-                    if para_keys.contains(p) {
-                        found.add(*p, id as NodeId);
-                    }
+        self.for_each_paragraph_run(&mut |id, values| {
+            for p in values {
+                if para_keys.contains(p) {
+                    found.add(*p, id);
                 }
-            });
+            }
+        });
         found.report(f);
     }
 
@@ -1021,15 +1138,14 @@ impl Nodes {
         let passes = values.div_ceil(self.candidate_entries).max(1);
         for pass in 0..passes {
             let mut paragraphs: Vec<(u64, NodeId)> = Vec::new();
-            self.paragraph_values
-                .for_each_run(&self.paragraphs, &mut |id, values| {
-                    paragraphs.extend(
-                        values
-                            .iter()
-                            .filter(|p| share_of(**p, passes) == pass)
-                            .map(|p| (*p, id as NodeId)),
-                    );
-                });
+            self.for_each_paragraph_run(&mut |id, values| {
+                paragraphs.extend(
+                    values
+                        .iter()
+                        .filter(|p| share_of(**p, passes) == pass)
+                        .map(|p| (*p, id)),
+                );
+            });
             paragraphs.par_sort_unstable();
             pairs_of_runs(&paragraphs, max, &mut |a, b| out.push(a, b));
         }
@@ -1110,7 +1226,14 @@ mod tests {
     /// space with its members, and the candidate pairs.
     fn answers(nodes: &Nodes, keys: u32) -> String {
         let mut out = String::new();
-        for id in nodes.ids() {
+        let mut ids: Vec<NodeId> = Vec::new();
+        nodes.for_each_node(&mut |id, _| ids.push(id));
+        let mut by_exact: Vec<(u64, NodeId)> = Vec::new();
+        nodes.for_each_by_exact(&mut |exact, id| by_exact.push((exact, id)));
+        let mut want: Vec<(u64, NodeId)> = ids.iter().map(|id| (nodes.exact(*id), *id)).collect();
+        want.sort_unstable();
+        assert_eq!(by_exact, want, "the nodes by exact key");
+        for id in ids.iter().copied() {
             out += &format!(
                 "{id}: {:?} {:?} {:?}\n",
                 nodes.band_keys(id, ShingleKind::Words),
@@ -1118,7 +1241,6 @@ mod tests {
                 nodes.paragraphs(id)
             );
         }
-        let ids: Vec<NodeId> = nodes.ids().collect();
         let gathered = nodes.gather_paragraphs(&ids);
         for id in &ids {
             assert_eq!(gathered.get(*id), &nodes.paragraphs(*id)[..]);

@@ -66,6 +66,9 @@ fn read_params(i: &mut In<'_>) -> Result<Params, String> {
     })
 }
 
+/// Texts whose band keys and paragraph hashes a save reads together.
+const SAVE_CHUNK_TEXTS: usize = 1 << 16;
+
 impl CopyState {
     /// Writes the state to `path` (through a temporary file in the same folder, renamed).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
@@ -77,21 +80,28 @@ impl CopyState {
     fn write_to<W: Write>(&self, o: &mut Out<W>) -> std::io::Result<()> {
         write_params(o, &self.params)?;
         o.i64(self.mark)?;
-        let mut nodes: Vec<(u64, u32)> =
-            self.nodes.ids().map(|n| (self.nodes.exact(n), n)).collect();
-        nodes.sort_unstable();
-        o.len(nodes.len())?;
-        // The band keys and paragraph hashes are read a chunk of texts at a time, in the order
-        // their scratch files hold them.
-        let ids: Vec<u32> = nodes.iter().map(|(_, n)| *n).collect();
-        drop(nodes);
+        o.len(self.nodes.len())?;
+        // By exact key (the order of the index), a chunk of texts at a time: their band keys
+        // and paragraph hashes read in the order their scratch files hold them.
         let mut written = Ok(());
-        self.nodes
-            .for_each_stored(&ids, &mut |n, words, chars, paragraphs| {
-                if written.is_ok() {
-                    written = self.write_node(o, n, words, chars, paragraphs);
-                }
-            });
+        let mut chunk: Vec<u32> = Vec::new();
+        let mut write_chunk = |chunk: &mut Vec<u32>, o: &mut Out<W>| {
+            self.nodes
+                .for_each_stored(chunk, &mut |n, words, chars, paragraphs| {
+                    if written.is_ok() {
+                        written = self.write_node(o, n, words, chars, paragraphs);
+                    }
+                });
+            chunk.clear();
+        };
+        self.nodes.for_each_by_exact(&mut |_, n| {
+            chunk.push(n);
+            if chunk.len() == SAVE_CHUNK_TEXTS {
+                write_chunk(&mut chunk, o);
+            }
+        });
+        write_chunk(&mut chunk, o);
+        written?;
         // The posts after the texts (so that a load files each post with its text at once),
         // in the order of their ids.
         o.len(self.posts.len())?;
