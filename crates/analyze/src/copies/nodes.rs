@@ -37,7 +37,8 @@ const CANDIDATE_ENTRIES: usize = 1 << 22;
 const BLOCK_ROWS: usize = 4096;
 
 /// Fixed-width slots of band keys, reused when freed, in blocks of `block_rows` slots (an
-/// arena that grows never copies or doubles what it holds).
+/// arena that grows never copies or doubles what it holds). A slot's row is its node (`NONE`
+/// when the slot is free) and then its `width` keys.
 ///
 /// The blocks are in memory until [`KeyArena::keep_on_file`] gives the arena an unnamed scratch
 /// file: from then on every full block is written there and only the block being filled stays
@@ -52,8 +53,8 @@ struct KeyArena {
     blocks: Vec<Box<[u32]>>,
     on_file: usize,
     file: Scratch,
-    /// The node of each slot (`NONE` when free).
-    owner: Vec<NodeId>,
+    /// How many slots (free or not).
+    slots: usize,
     free: Vec<u32>,
 }
 
@@ -64,51 +65,55 @@ impl Default for KeyArena {
             blocks: Vec::new(),
             on_file: 0,
             file: Scratch::new("band keys'"),
-            owner: Vec::new(),
+            slots: 0,
             free: Vec::new(),
         }
     }
 }
 
 impl KeyArena {
-    /// Where a slot's row starts in the file, in bytes.
+    /// Where a slot's row starts in the file, in bytes (a row is the node and `width` keys).
     fn offset(&self, width: usize, slot: u32) -> u64 {
-        (slot as u64) * (width as u64) * 4
+        (slot as u64) * (width as u64 + 1) * 4
+    }
+
+    /// How many slots are used.
+    fn used(&self) -> usize {
+        self.slots - self.free.len()
     }
 
     fn put(&mut self, width: usize, node: NodeId, keys: &[u32]) -> u32 {
         let slot = match self.free.pop() {
-            Some(s) => {
-                self.owner[s as usize] = node;
-                s
-            }
+            Some(s) => s,
             None => {
-                let s = self.owner.len();
+                let s = self.slots;
                 if s.is_multiple_of(self.block_rows) {
                     self.spill_full_blocks(width);
                     self.blocks
-                        .push(vec![0u32; self.block_rows * width].into_boxed_slice());
+                        .push(vec![0u32; self.block_rows * (width + 1)].into_boxed_slice());
                 }
-                self.owner.push(node);
+                self.slots += 1;
                 s as u32
             }
         };
-        let mut row = vec![0u32; width];
-        for (cell, k) in row.iter_mut().zip(keys) {
+        let mut row = vec![0u32; width + 1];
+        row[0] = node;
+        for (cell, k) in row[1..].iter_mut().zip(keys) {
             *cell = *k;
         }
         self.write_row(width, slot, &row);
         slot
     }
 
+    /// Writes a slot's row (its node and keys, or only its node).
     fn write_row(&mut self, width: usize, slot: u32, row: &[u32]) {
         let block = slot as usize / self.block_rows;
         if block < self.on_file {
             self.file.write(&le_bytes(row), self.offset(width, slot));
             return;
         }
-        let at = (slot as usize % self.block_rows) * width;
-        self.blocks[block][at..at + width].copy_from_slice(row);
+        let at = (slot as usize % self.block_rows) * (width + 1);
+        self.blocks[block][at..at + row.len()].copy_from_slice(row);
     }
 
     /// Writes the full blocks held in memory out to the file (when there is one). A block that
@@ -117,7 +122,7 @@ impl KeyArena {
         if !self.file.is_open() {
             return;
         }
-        let full = self.owner.len() / self.block_rows;
+        let full = self.slots / self.block_rows;
         while self.on_file < full {
             let b = self.on_file;
             let at = self.offset(width, (b * self.block_rows) as u32);
@@ -135,9 +140,9 @@ impl KeyArena {
         self.spill_full_blocks(width);
     }
 
-    fn release(&mut self, slot: u32) {
-        if let Some(o) = self.owner.get_mut(slot as usize) {
-            *o = NONE;
+    fn release(&mut self, width: usize, slot: u32) {
+        if (slot as usize) < self.slots {
+            self.write_row(width, slot, &[NONE]);
             self.free.push(slot);
         }
     }
@@ -145,17 +150,18 @@ impl KeyArena {
     fn row(&self, width: usize, slot: u32) -> Vec<u32> {
         let block = slot as usize / self.block_rows;
         if block >= self.on_file {
-            let at = (slot as usize % self.block_rows) * width;
-            return self.blocks[block][at..at + width].to_vec();
+            let at = (slot as usize % self.block_rows) * (width + 1);
+            return self.blocks[block][at + 1..at + 1 + width].to_vec();
         }
         let mut bytes = vec![0u8; width * 4];
-        self.file.read(&mut bytes, self.offset(width, slot));
+        self.file.read(&mut bytes, self.offset(width, slot) + 4);
         u32s_from_le(&bytes).collect()
     }
 
-    /// The rows of `slots` (`NONE`: none, left zeros), one after another in the order given:
-    /// read in the order they are stored, each block of the file once.
+    /// The keys of `slots` (`NONE`: none, left zeros), one row after another in the order
+    /// given: read in the order they are stored, each block of the file once.
     fn gather(&self, width: usize, slots: &[u32]) -> Vec<u32> {
+        let stride = width + 1;
         let mut out = vec![0u32; slots.len() * width];
         let mut order: Vec<(u32, usize)> = slots
             .iter()
@@ -168,35 +174,36 @@ impl KeyArena {
         let mut held: (usize, Vec<u32>) = (usize::MAX, Vec::new());
         for (slot, i) in order {
             let b = slot as usize / self.block_rows;
-            let at = (slot as usize % self.block_rows) * width;
+            let at = (slot as usize % self.block_rows) * stride;
             let row: &[u32] = if b >= self.on_file {
-                &self.blocks[b][at..at + width]
+                &self.blocks[b][at + 1..at + stride]
             } else {
                 if held.0 != b {
-                    bytes.resize(self.block_rows * width * 4, 0);
+                    bytes.resize(self.block_rows * stride * 4, 0);
                     let first = (b * self.block_rows) as u32;
                     self.file.read(&mut bytes, self.offset(width, first));
                     held.1.clear();
                     held.1.extend(u32s_from_le(&bytes));
                     held.0 = b;
                 }
-                &held.1[at..at + width]
+                &held.1[at + 1..at + stride]
             };
             out[i * width..(i + 1) * width].copy_from_slice(row);
         }
         out
     }
 
-    /// Calls `f` with every used slot's node and row, a block at a time (blocks in the file
+    /// Calls `f` with every used slot's node and keys, a block at a time (blocks in the file
     /// are read one after another).
     fn for_each_row(&self, width: usize, f: &mut dyn FnMut(NodeId, &[u32])) {
+        let stride = width + 1;
         let mut bytes: Vec<u8> = Vec::new();
         let mut values: Vec<u32> = Vec::new();
         for (b, block) in self.blocks.iter().enumerate() {
             let first = b * self.block_rows;
-            let owners = &self.owner[first..(first + self.block_rows).min(self.owner.len())];
+            let count = self.block_rows.min(self.slots - first);
             let rows: &[u32] = if b < self.on_file {
-                bytes.resize(self.block_rows * width * 4, 0);
+                bytes.resize(self.block_rows * stride * 4, 0);
                 if !self.file.read(&mut bytes, self.offset(width, first as u32)) {
                     continue;
                 }
@@ -206,9 +213,9 @@ impl KeyArena {
             } else {
                 block
             };
-            for (i, owner) in owners.iter().enumerate() {
-                if *owner != NONE {
-                    f(*owner, &rows[i * width..(i + 1) * width]);
+            for row in rows.chunks_exact(stride).take(count) {
+                if row[0] != NONE {
+                    f(row[0], &row[1..]);
                 }
             }
         }
@@ -216,8 +223,8 @@ impl KeyArena {
 
     /// Bytes held in memory.
     fn heap_bytes(&self, width: usize) -> usize {
-        (self.blocks.len() - self.on_file) * self.block_rows * width * 4
-            + self.owner.capacity() * 4
+        (self.blocks.len() - self.on_file) * self.block_rows * (width + 1) * 4
+            + self.blocks.capacity() * std::mem::size_of::<Box<[u32]>>()
             + self.free.capacity() * 4
     }
 }
@@ -830,7 +837,7 @@ impl Nodes {
     /// several passes); `false` when it already holds some.
     pub(super) fn set_key_block_rows(&mut self, rows: usize) -> bool {
         let arenas = [&mut self.word_keys, &mut self.char_keys];
-        if rows == 0 || arenas.iter().any(|a| !a.owner.is_empty()) {
+        if rows == 0 || arenas.iter().any(|a| a.slots > 0) {
             return false;
         }
         if self.paragraph_values.len() > 0
@@ -984,12 +991,13 @@ impl Nodes {
         self.index.remove(index_key(row.exact), NONE);
         self.count -= 1;
         self.more.remove(&id);
+        let width = self.width;
         for (slot, arena) in [
             (row.word_slot, &mut self.word_keys),
             (row.char_slot, &mut self.char_keys),
         ] {
             if slot != NONE {
-                arena.release(slot);
+                arena.release(width, slot);
             }
         }
         // Its paragraphs become garbage; the row is free.
@@ -1111,7 +1119,7 @@ impl Nodes {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let bands: Vec<usize> = (0..self.width).collect();
         for arena in [&self.word_keys, &self.char_keys] {
-            let rows = arena.owner.len() - arena.free.len();
+            let rows = arena.used();
             for group in bands.chunks(threads) {
                 let passes = (rows * group.len()).div_ceil(self.candidate_entries).max(1);
                 for pass in 0..passes {
@@ -1255,9 +1263,24 @@ mod tests {
                 (0..3).flat_map(move |band| (0..keys).map(move |k| band_bucket(kind, band, k)))
             });
         let wanted = nodes.band_buckets_wanted(all);
+        // The buckets as the live nodes' own keys make them.
+        let mut model: BTreeMap<u64, Vec<NodeId>> = BTreeMap::new();
+        for id in &ids {
+            for bucket in nodes.band_buckets(*id) {
+                model.entry(bucket).or_default().push(*id);
+            }
+        }
+        let mut reported: BTreeMap<u64, Vec<NodeId>> = BTreeMap::new();
         nodes.for_each_band_bucket(&wanted, 6, &mut |key, count, members| {
             out += &format!("{key}: {count} {members:?}\n");
+            let want = model.get(&key).map_or(0, Vec::len);
+            assert_eq!(count, want, "bucket {key}: the nodes whose keys are in it");
+            if let Some(members) = members {
+                reported.insert(key, members.to_vec());
+            }
         });
+        model.retain(|_, members| members.len() <= 6);
+        assert_eq!(reported, model, "the listed buckets");
         let mut candidates = CandidatePairs::new(None).unwrap();
         nodes.candidates(6, &mut candidates);
         out += &format!("{:?}", candidates.into_sorted().collect::<Vec<_>>());
