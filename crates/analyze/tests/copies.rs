@@ -822,6 +822,12 @@ fn same_as_rebuild(
             "channel {}",
             channel
         );
+        prop_assert_eq!(
+            state.boilerplate_counts(channel),
+            rebuilt.boilerplate_counts(channel),
+            "channel {}'s line counts",
+            channel
+        );
     }
     prop_assert_eq!(
         state.fingerprint(),
@@ -1033,6 +1039,7 @@ fn a_saved_state_loads_after_updates_and_keeps_updating_like_a_rebuild() {
     assert_eq!(loaded.fingerprint(), state.fingerprint());
     assert_eq!(loaded.mark(), 4);
     assert_eq!(loaded.boilerplate(1), state.boilerplate(1));
+    assert_eq!(loaded.boilerplate_counts(1), state.boilerplate_counts(1));
     assert_eq!(loaded.post_count(), archive.len());
 
     // The loaded state goes on as the saved one would.
@@ -1357,6 +1364,7 @@ fn update_and_check(
     let rebuilt = rebuild(state.params(), mark, &all);
     assert_eq!(state.fingerprint(), rebuilt.fingerprint(), "at mark {mark}");
     assert_eq!(state.boilerplate(1), rebuilt.boilerplate(1));
+    assert_eq!(state.boilerplate_counts(1), rebuilt.boilerplate_counts(1));
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! engine stores it beside the search index. Clusters are the connected components of full
 //! copies, with posts that only reuse a part attached to the cluster they reuse from.
 
+mod boilerplate;
 mod candidates;
 pub mod features;
 mod nodes;
@@ -33,11 +34,13 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use boilerplate::Channels;
 use candidates::CandidatePairs;
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
 use pairs::Pairs;
 use sorted_records::PostTable;
 
+pub use boilerplate::Boilerplate;
 pub use features::{EdgeLines, Features, Match, Permutations, ShingleKind, Shingles, Sketch};
 pub use relation::{
     Attribution, ClusterBasis, ClusterView, Member, MemberFacts, PostTime, Relation,
@@ -156,61 +159,6 @@ pub struct CopyPost {
     pub text: String,
 }
 
-/// A channel's boilerplate: how many of its posts have each header or footer line, and the
-/// lines that count as boilerplate.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Boilerplate {
-    posts: u64,
-    counts: HashMap<u32, u32>,
-    lines: HashSet<u32>,
-}
-
-impl Boilerplate {
-    fn add(&mut self, lines: &[u32]) {
-        self.posts += 1;
-        for l in lines {
-            *self.counts.entry(*l).or_default() += 1;
-        }
-    }
-
-    fn remove(&mut self, lines: &[u32]) {
-        self.posts = self.posts.saturating_sub(1);
-        for l in lines {
-            if let Some(c) = self.counts.get_mut(l) {
-                *c = c.saturating_sub(1);
-                if *c == 0 {
-                    self.counts.remove(l);
-                }
-            }
-        }
-    }
-
-    /// Recomputes the boilerplate lines from the counts; returns the lines that changed.
-    fn relearn(&mut self, params: &Params) -> HashSet<u32> {
-        let least = (params.boilerplate_min_posts as f64)
-            .max((self.posts as f64 * params.boilerplate_min_share).ceil());
-        let lines: HashSet<u32> = self
-            .counts
-            .iter()
-            .filter(|(_, c)| f64::from(**c) >= least)
-            .map(|(l, _)| *l)
-            .collect();
-        let changed = lines.symmetric_difference(&self.lines).copied().collect();
-        self.lines = lines;
-        changed
-    }
-
-    /// How many lines are boilerplate.
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// Whether no line is.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-}
-
 /// What is kept of a post.
 #[derive(Debug, Clone, PartialEq)]
 struct PostEntry {
@@ -311,7 +259,7 @@ pub struct CopyState {
     nodes: Nodes,
     /// Verified pairs of nodes, each under both (a node's partners are one range of them).
     pairs: Pairs,
-    channels: HashMap<i64, Boilerplate>,
+    channels: Channels,
     clusters: Clusters,
 }
 
@@ -334,16 +282,13 @@ type Computed = (Features, Vec<(ShingleKind, Vec<u32>)>);
 /// lines.
 fn features_of_all(
     posts: &[(CopyPost, EdgeLines)],
-    boilerplate: &HashMap<i64, Boilerplate>,
+    boilerplate: &Channels,
     params: &Params,
     perms: &Permutations,
 ) -> Vec<Computed> {
     let empty = HashSet::default();
     parallel_map(posts, |(p, edges)| {
-        let lines = boilerplate
-            .get(&p.channel_id)
-            .map(|b| &b.lines)
-            .unwrap_or(&empty);
+        let lines = boilerplate.lines(p.channel_id).unwrap_or(&empty);
         Some(features::features_with_edges(
             &p.text, edges, lines, params, perms,
         ))
@@ -749,11 +694,7 @@ impl Rebuild {
         }
         let state = &mut self.state;
         for (p, edges) in with_edges(page, &state.params) {
-            state
-                .channels
-                .entry(p.channel_id)
-                .or_default()
-                .add(edges.keys());
+            state.channels.add(p.channel_id, edges.keys());
         }
         self.learned = None;
         Ok(())
@@ -766,9 +707,7 @@ impl Rebuild {
         let batch = with_edges(page, &state.params);
         for channel in batch.iter().map(|(p, _)| p.channel_id) {
             if self.learned != Some(channel) {
-                if let Some(b) = state.channels.get_mut(&channel) {
-                    b.relearn(&state.params);
-                }
+                state.channels.relearn(channel, &state.params);
                 self.learned = Some(channel);
             }
         }
@@ -788,17 +727,11 @@ impl Rebuild {
         let batch = with_edges(std::mem::take(&mut self.pending), &state.params);
         let mut in_batch: BTreeSet<i64> = BTreeSet::new();
         for (p, edges) in &batch {
-            state
-                .channels
-                .entry(p.channel_id)
-                .or_default()
-                .add(edges.keys());
+            state.channels.add(p.channel_id, edges.keys());
             in_batch.insert(p.channel_id);
         }
         for channel in in_batch {
-            if let Some(b) = state.channels.get_mut(&channel) {
-                b.relearn(&state.params);
-            }
+            state.channels.relearn(channel, &state.params);
         }
         let computed = features_of_all(&batch, &state.channels, &state.params, &self.perms);
         for ((p, _), (f, bands)) in batch.iter().zip(computed) {
@@ -878,7 +811,7 @@ impl CopyState {
             mark: 0,
             posts: PostTable::new("posts'"),
             pairs: Pairs::default(),
-            channels: HashMap::default(),
+            channels: Channels::default(),
             clusters: Clusters::default(),
         }
     }
@@ -894,12 +827,14 @@ impl CopyState {
             source,
         };
         self.nodes.keep_keys_on_file(dir).map_err(io)?;
-        let (posts, pairs) = (
+        let (posts, pairs, counts) = (
+            tempfile::tempfile_in(dir).map_err(io)?,
             tempfile::tempfile_in(dir).map_err(io)?,
             tempfile::tempfile_in(dir).map_err(io)?,
         );
         self.posts.keep_on_file(posts, dir);
         self.pairs.keep_on_file(pairs, dir);
+        self.channels.keep_on_file(counts, dir);
         Ok(())
     }
 
@@ -914,6 +849,7 @@ impl CopyState {
             && self.nodes.set_key_block_rows(rows)
             && self.posts.set_block_rows(rows)
             && self.pairs.set_block_rows(rows)
+            && self.channels.set_block_rows(rows)
     }
 
     /// The first failure to read or write the scratch files: the analysis must then not be used
@@ -924,6 +860,7 @@ impl CopyState {
             .scratch_failure()
             .or_else(|| self.posts.scratch_failure())
             .or_else(|| self.pairs.scratch_failure())
+            .or_else(|| self.channels.scratch_failure())
         {
             None => Ok(()),
             Some((path, what)) => Err(StateError::Io {
@@ -960,7 +897,17 @@ impl CopyState {
 
     /// A channel's learned boilerplate.
     pub fn boilerplate(&self, channel_id: i64) -> Option<&Boilerplate> {
-        self.channels.get(&channel_id)
+        self.channels.get(channel_id)
+    }
+
+    /// How many of a channel's posts have each of their header and footer lines, by line (the
+    /// counts its boilerplate is learned from; for tests).
+    #[doc(hidden)]
+    pub fn boilerplate_counts(&self, channel_id: i64) -> Vec<(u32, u32)> {
+        let mut counts = Vec::new();
+        self.channels
+            .for_each_count(channel_id, &mut |line, count| counts.push((line, count)));
+        counts
     }
 
     /// Builds the analysis from scratch in memory: `channels` yields every post of the
@@ -1045,26 +992,19 @@ impl CopyState {
         for (p, edges) in with_edges(changed, &self.params) {
             if let Some(old) = self.posts.get(&p.post_id) {
                 let (old_channel, old_lines) = (old.channel, old.edge_lines().to_vec());
-                if let Some(b) = self.channels.get_mut(&old_channel) {
-                    b.remove(&old_lines);
-                }
+                self.channels.remove(old_channel, &old_lines);
                 touched.insert(old_channel);
             }
-            self.channels
-                .entry(p.channel_id)
-                .or_default()
-                .add(edges.keys());
+            self.channels.add(p.channel_id, edges.keys());
             touched.insert(p.channel_id);
             recompute.insert(p.post_id, (p, edges));
         }
         // 2. Channels whose boilerplate changed: their posts with a changed line, again.
         let mut changed_lines: HashMap<i64, HashSet<u32>> = HashMap::default();
         for channel in &touched {
-            if let Some(b) = self.channels.get_mut(channel) {
-                let lines = b.relearn(&self.params);
-                if !lines.is_empty() {
-                    changed_lines.insert(*channel, lines);
-                }
+            let lines = self.channels.relearn(*channel, &self.params);
+            if !lines.is_empty() {
+                changed_lines.insert(*channel, lines);
             }
         }
         let mut affected: Vec<i64> = Vec::new();
@@ -1609,17 +1549,10 @@ impl CopyState {
 
     /// Approximate heap bytes of the analysis by part (what a benchmark reports of its memory).
     pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
-        let slot = |n: usize, each: usize| n * (each + 1);
         let mut out = vec![
             ("posts", self.posts.heap_bytes()),
             ("pairs", self.pairs.heap_bytes()),
-            (
-                "channels",
-                self.channels
-                    .values()
-                    .map(|b| slot(b.counts.capacity(), 8) + slot(b.lines.capacity(), 4))
-                    .sum(),
-            ),
+            ("channels", self.channels.heap_bytes()),
             (
                 "clusters",
                 self.clusters

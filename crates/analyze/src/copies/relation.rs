@@ -37,7 +37,7 @@ impl ClusterBasis for CopyState {
     }
 
     fn boilerplate_lines(&self, channel_id: i64) -> Option<&super::HashSet<u32>> {
-        self.channels.get(&channel_id).map(|b| &b.lines)
+        self.channels.lines(channel_id)
     }
 }
 

@@ -11,8 +11,8 @@ use crate::state_file::{self, In, Out};
 use std::collections::BTreeMap;
 
 use super::{
-    Boilerplate, Cluster, ClusterBasis, CopyState, Edge, HashMap, HashSet, NO_NODE, Params,
-    PostEntry, ShingleKind,
+    Cluster, ClusterBasis, CopyState, Edge, HashMap, HashSet, NO_NODE, Params, PostEntry,
+    ShingleKind,
 };
 
 /// The first bytes of the file.
@@ -121,24 +121,27 @@ impl CopyState {
             o.u32(e.jaccard.to_bits())?;
             o.u32(e.containment.to_bits())?;
         }
-        let mut channels: Vec<(&i64, &Boilerplate)> = self.channels.iter().collect();
-        channels.sort_unstable_by_key(|(id, _)| **id);
+        let channels = self.channels.sorted();
         o.len(channels.len())?;
         for (id, b) in channels {
-            o.i64(*id)?;
-            o.u64(b.posts)?;
-            let mut counts: Vec<(&u32, &u32)> = b.counts.iter().collect();
-            counts.sort_unstable();
+            o.i64(id)?;
+            o.u64(b.posts())?;
+            let mut counts: Vec<(u32, u32)> = Vec::new();
+            self.channels
+                .for_each_count(id, &mut |line, count| counts.push((line, count)));
             o.len(counts.len())?;
             for (l, c) in counts {
-                o.u32(*l)?;
-                o.u32(*c)?;
+                o.u32(l)?;
+                o.u32(c)?;
             }
-            let mut lines: Vec<&u32> = b.lines.iter().collect();
+            let mut lines: Vec<u32> = Vec::new();
+            for l in b.lines() {
+                lines.push(*l);
+            }
             lines.sort_unstable();
             o.len(lines.len())?;
             for l in lines {
-                o.u32(*l)?;
+                o.u32(l)?;
             }
         }
         Ok(())
@@ -313,21 +316,22 @@ impl CopyState {
         let n = i.len(24)?;
         for _ in 0..n {
             let id = i.i64()?;
-            let mut b = Boilerplate {
-                posts: i.u64()?,
-                ..Boilerplate::default()
-            };
+            let posts = i.u64()?;
             let k = i.len(8)?;
+            let mut counts: Vec<(u32, u32)> = Vec::with_capacity(k);
             for _ in 0..k {
                 let l = i.u32()?;
                 let c = i.u32()?;
-                b.counts.insert(l, c);
+                counts.push((l, c));
             }
+            counts.sort_unstable();
+            counts.dedup_by_key(|(l, _)| *l);
             let k = i.len(4)?;
+            let mut lines: Vec<u32> = Vec::with_capacity(k);
             for _ in 0..k {
-                b.lines.insert(i.u32()?);
+                lines.push(i.u32()?);
             }
-            state.channels.insert(id, b);
+            state.channels.load(id, posts, &counts, &lines);
         }
         state.recluster();
         Ok(state)
@@ -521,9 +525,10 @@ impl CopyState {
             of_post,
             boilerplate: self
                 .channels
-                .iter()
-                .filter(|(_, b)| !b.lines.is_empty())
-                .map(|(id, b)| (*id, b.lines.clone()))
+                .sorted()
+                .into_iter()
+                .filter(|(_, b)| !b.is_empty())
+                .map(|(id, b)| (id, b.lines().clone()))
                 .collect(),
         }
     }
