@@ -817,10 +817,12 @@ impl CopyState {
     }
 
     /// From now on, keeps the texts' band keys and paragraph hashes (the largest parts of the
-    /// analysis: about 250 bytes a text, and 8 bytes a paragraph) and the posts' records (48
-    /// bytes a post) in unnamed scratch files in `dir`, removed when the analysis is dropped,
-    /// with only a block of each in memory; an update reads them back a block at a time. Once a
-    /// read or write of them failed, [`CopyState::scratch_failure`] says so.
+    /// analysis: about 250 bytes a text, and 8 bytes a paragraph), the texts' rows (32 bytes a
+    /// text) and exact keys (12), the posts' records (48 bytes a post), the verified pairs (34
+    /// bytes a pair) and the channels' line counts (12 bytes a line) in unnamed scratch files
+    /// in `dir`, removed when the analysis is dropped, with only a block of each in memory; an
+    /// update reads them back a block at a time. Once a read or write of them failed,
+    /// [`CopyState::scratch_failure`] says so.
     pub fn keep_scratch_files_in(&mut self, dir: &Path) -> Result<(), StateError> {
         let io = |source| StateError::Io {
             path: dir.to_path_buf(),

@@ -1,14 +1,17 @@
 //! The text nodes of the copy analysis in a dense table: one row per distinct compared text,
 //! numbered, with its posts, its LSH band keys and its paragraph hashes.
 //!
-//! Band keys live in two arenas of fixed-width slots (one for word signatures, one for
-//! character signatures), and paragraph hashes in one run after another, so that finding the
-//! members of the buckets an update asks for is one pass over each. Once the table is given a
-//! folder for scratch files ([`Nodes::keep_keys_on_file`]), both live in unnamed files there,
-//! with a block of each in memory, and so does the index of the texts' exact keys (a
-//! [`super::sorted_records::ExactIndex`]): the table then holds about 45 bytes a text itself. A
-//! node's number is an internal handle: nothing that leaves the analysis (clusters, pairs in a
-//! fingerprint, the saved file) depends on it.
+//! A text's row ([`NodeRow`]: its exact key, lowest post, key slots and paragraph run) is in a
+//! [`Rows`] table; its band keys live in two arenas of fixed-width slots (one for word
+//! signatures, one for character signatures), each slot's row beginning with its node, and
+//! paragraph hashes in one run after another, so that finding the members of the buckets an
+//! update asks for is one pass over each. Once the table is given a folder for scratch files
+//! ([`Nodes::keep_keys_on_file`]), all of them live in unnamed files there, with a block of
+//! each (and the blocks of rows read last) in memory, and so does the index of the texts'
+//! exact keys (a [`super::sorted_records::ExactIndex`]): the table then holds only the other
+//! posts of texts with more than one, and free rows. A node's number is an internal handle:
+//! nothing that leaves the analysis (clusters, pairs in a fingerprint, the saved file) depends
+//! on it.
 
 use std::path::{Path, PathBuf};
 
@@ -809,9 +812,10 @@ impl Nodes {
         }
     }
 
-    /// From now on, keeps the band keys, the paragraph hashes and the exact-key index in
-    /// unnamed scratch files in `dir` (removed when the table is dropped, however the process
-    /// ends), with only a block of each in memory; those held so far are written there at once.
+    /// From now on, keeps the texts' rows, the band keys, the paragraph hashes and the
+    /// exact-key index in unnamed scratch files in `dir` (removed when the table is dropped,
+    /// however the process ends), with only a block of each in memory (and the blocks of rows
+    /// read last); those held so far are written there at once.
     pub(super) fn keep_keys_on_file(&mut self, dir: &Path) -> std::io::Result<()> {
         if self.scratch.is_some() {
             return Ok(());
