@@ -16,7 +16,7 @@ use super::Params;
 use super::sorted_records::{Record, SortedRecords};
 
 /// A channel's boilerplate: how many of its posts the analysis holds, and the lines that
-/// count as boilerplate (the counts of its lines are in [`Channels`]).
+/// count as boilerplate (the counts of its lines are kept beside, in the analysis).
 #[derive(Debug, Clone, Default)]
 pub struct Boilerplate {
     posts: u64,

@@ -377,7 +377,7 @@ fn verify<'f>(
 /// [`Rebuild::spilling`], in an unnamed temporary file. At the end it finds the candidate pairs
 /// (written out in sorted runs beside it when there are many) and verifies them
 /// in ascending order, a piece at a time: each piece reads back the sketches of its texts only,
-/// up to [`VERIFY_BYTES`] of them, so that memory stays bounded whatever the archive's size.
+/// up to 64 MiB of them, so that memory stays bounded whatever the archive's size.
 pub struct Rebuild {
     state: CopyState,
     perms: Permutations,
