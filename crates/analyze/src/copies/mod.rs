@@ -807,11 +807,11 @@ impl CopyState {
     pub fn new(params: Params) -> CopyState {
         CopyState {
             nodes: Nodes::new(params.bands),
+            channels: Channels::new(&params),
             params,
             mark: 0,
             posts: PostTable::new("posts'"),
             pairs: Pairs::default(),
-            channels: Channels::default(),
             clusters: Clusters::default(),
         }
     }
