@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Params;
-use super::sorted_records::{Record, SortedRecords};
+use super::sorted_records::{Record, SortedRecords, u32_at};
 
 /// A channel's boilerplate: how many of its posts the analysis holds, and the lines that
 /// count as boilerplate (the counts of its lines are kept beside, in the analysis).
@@ -74,9 +74,7 @@ impl Record for LineCount {
     }
 
     fn take(bytes: &[u8]) -> LineCount {
-        LineCount(u32::from_le_bytes(
-            bytes[0..4].try_into().unwrap_or_default(),
-        ))
+        LineCount(u32_at(bytes, 0))
     }
 }
 

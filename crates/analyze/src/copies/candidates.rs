@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::slice::ParallelSliceMut;
 
-use super::nodes::NodeId;
+use super::nodes::{NodeId, u64s_from_le};
 use super::scratch::Scratch;
 
 /// Pairs buffered before they are sorted and rid of repeats (32 MiB).
@@ -188,11 +188,7 @@ impl Run {
             let mut bytes = vec![0u8; n * 8];
             file.read(&mut bytes, self.start * 8);
             self.values.clear();
-            self.values.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default())),
-            );
+            self.values.extend(u64s_from_le(&bytes));
             self.start += n as u64;
             self.left -= n as u64;
             self.next = 0;

@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::candidates::CandidatePairs;
 use super::rows::{Row, Rows};
 use super::scratch::Scratch;
-use super::sorted_records::ExactIndex;
+use super::sorted_records::{ExactIndex, i64_at, u32_at};
 use super::{ShingleKind, band_bucket, pairs_of_runs};
 use crate::parallel::parallel_map_owned;
 use rayon::slice::ParallelSliceMut;
@@ -241,7 +241,7 @@ fn grow_by_an_eighth<T>(v: &mut Vec<T>, more: usize) {
 }
 
 /// Reads little-endian `u64`s.
-fn u64s_from_le(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+pub(super) fn u64s_from_le(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
     bytes
         .chunks_exact(8)
         .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
@@ -557,22 +557,12 @@ impl Row for NodeRow {
     }
 
     fn read_from(bytes: &[u8]) -> NodeRow {
-        let u64_at = |i: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[i..i + 8]);
-            u64::from_le_bytes(b)
-        };
-        let u32_at = |i: usize| {
-            let mut b = [0u8; 4];
-            b.copy_from_slice(&bytes[i..i + 4]);
-            u32::from_le_bytes(b)
-        };
         NodeRow {
-            exact: u64_at(0),
-            first: u64_at(8) as i64,
-            word_slot: u32_at(16),
-            char_slot: u32_at(20),
-            paragraphs: (u32_at(24), u32_at(28)),
+            exact: i64_at(bytes, 0) as u64,
+            first: i64_at(bytes, 8),
+            word_slot: u32_at(bytes, 16),
+            char_slot: u32_at(bytes, 20),
+            paragraphs: (u32_at(bytes, 24), u32_at(bytes, 28)),
         }
     }
 }

@@ -106,11 +106,13 @@ pub(super) trait Record: Clone {
     fn take(bytes: &[u8]) -> Self;
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
+/// The little-endian `u32` at `at` (the records' and rows' fields).
+pub(super) fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
 }
 
-fn i64_at(bytes: &[u8], at: usize) -> i64 {
+/// The little-endian `i64` at `at`.
+pub(super) fn i64_at(bytes: &[u8], at: usize) -> i64 {
     i64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
 }
 
