@@ -53,8 +53,8 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tgscope_analyze::copies::{
-    ClusterBasis, CopyPost, CopyState, Params, Permutations, Rebuild, ShingleKind, Shingles,
-    StateError, features,
+    Cluster, ClusterBasis, CopyPost, CopyState, Params, Permutations, Rebuild, ShingleKind,
+    Shingles, StateError, features,
 };
 
 use crate::rng::Rng;
@@ -1946,7 +1946,9 @@ fn fill_rebuild(r: &mut RebuildStage, state: &CopyState) {
     r.texts = state.text_count() as u64;
     r.pairs = state.pair_count() as u64;
     r.clusters = state.cluster_count() as u64;
-    r.clustered_posts = state.clusters().map(|c| c.posts.len() as u64).sum();
+    let mut clustered = 0u64;
+    state.for_each_cluster(&mut |c| clustered += c.posts.len() as u64);
+    r.clustered_posts = clustered;
     r.heap_bytes = state
         .heap_bytes()
         .into_iter()
@@ -1999,8 +2001,10 @@ fn accuracy(
     chain_of: &HashMap<i64, u64>,
 ) -> Accuracy {
     let mut acc = Accuracy::default();
-    let cluster_of: HashMap<i64, i64> = state
-        .clusters()
+    let mut clusters: Vec<Cluster> = Vec::with_capacity(state.cluster_count());
+    state.for_each_cluster(&mut |c| clusters.push(c.clone()));
+    let cluster_of: HashMap<i64, i64> = clusters
+        .iter()
         .flat_map(|c| c.posts.iter().map(move |p| (*p, c.id)))
         .collect();
     acc.clusters_vs_chains = cluster_pair_score(&cluster_of, chain_of);
@@ -2011,7 +2015,7 @@ fn accuracy(
     let is_full =
         |a: i64, b: i64| state.same_text(a, b) || state.edge(a, b).is_some_and(|e| e.full);
     let mut full_pairs: Vec<(i64, i64)> = Vec::new();
-    for c in state.clusters() {
+    for c in &clusters {
         for (i, a) in c.posts.iter().enumerate() {
             for b in &c.posts[i + 1..] {
                 if is_full(*a, *b) {
@@ -2063,8 +2067,8 @@ fn accuracy(
             .insert(cluster_of.get(p).copied());
     }
     let mut cluster_members: HashMap<i64, Vec<i64>> = HashMap::new();
-    for c in state.clusters() {
-        cluster_members.insert(c.id, c.posts.clone());
+    for c in clusters {
+        cluster_members.insert(c.id, c.posts);
     }
     for (chain, cs) in &chain_clusters {
         let only = cs.iter().next().copied().flatten();

@@ -5,7 +5,7 @@
 //! "First seen" is always first seen *in this archive* (the earliest observed date, then
 //! inferred dates, then the lowest archive id), and every answer says what it rests on.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -593,7 +593,7 @@ impl Engine {
             // data: when it cannot be written, readers load the whole analysis instead).
             let index = self.copies_dir().join(CLUSTERS_FILE);
             if !index.is_file()
-                && let Err(e) = state.cluster_index().save(&index)
+                && let Err(e) = state.save_cluster_index(&index)
             {
                 tracing::debug!("the copy analysis's cluster index was not written: {e}");
             }
@@ -684,8 +684,7 @@ impl Engine {
             .save(&path)
             .map_err(|e| EngineError::Archive(e.to_string()))?;
         state
-            .cluster_index()
-            .save(&dir.join(CLUSTERS_FILE))
+            .save_cluster_index(&dir.join(CLUSTERS_FILE))
             .map_err(|e| EngineError::Archive(e.to_string()))?;
         let state = Arc::new(state);
         SHARED.put(&path, &state);
@@ -871,7 +870,7 @@ impl Engine {
         if self.store.post_record(post_id)?.is_none() {
             return Err(EngineError::NoSuchPost(post_id));
         }
-        let Some(cluster) = self.copy_state()?.cluster_of(post_id).cloned() else {
+        let Some(cluster) = self.copy_state()?.cluster_of(post_id) else {
             return Ok(None);
         };
         Ok(Some(PostCopies {
@@ -885,14 +884,15 @@ impl Engine {
         let cluster = self
             .copy_state()?
             .cluster(id)
-            .cloned()
             .ok_or(EngineError::NoSuchCluster(id))?;
         self.describe(&cluster)
     }
 
     /// The clusters matching a filter, with how many there are.
     pub fn clusters(&mut self, filter: &ClusterFilter) -> Result<ClustersPage> {
-        let clusters: Vec<Cluster> = self.copy_state()?.clusters().cloned().collect();
+        let mut clusters: Vec<Cluster> = Vec::new();
+        self.copy_state()?
+            .for_each_cluster(&mut |c| clusters.push(c.clone()));
         let ids: Vec<i64> = clusters
             .iter()
             .flat_map(|c| c.posts.iter().copied())
@@ -1030,7 +1030,7 @@ impl Engine {
             .copy_state()?
             .clusters_of_channel(channel_id)
             .into_iter()
-            .map(|c| (c.id, c.clone()))
+            .map(|c| (c.id, c))
             .collect();
         #[derive(Default)]
         struct Tally {
@@ -1106,8 +1106,8 @@ impl Engine {
     /// many of its posts are asked about; posts without copies are not in the map).
     pub fn copy_relations_of(&mut self, post_ids: &[i64]) -> Result<CopyRelations> {
         if let Some(index) = self.current_cluster_index()? {
-            let clusters = clusters_of(post_ids, |id| index.cluster_of(id));
-            return self.relations_in(clusters.into_values(), &index);
+            let clusters = clusters_of(post_ids, |id| index.cluster_of(id).cloned());
+            return self.relations_in(clusters.values(), &index);
         }
         self.copy_state()?;
         let state = self
@@ -1115,7 +1115,7 @@ impl Engine {
             .clone()
             .ok_or_else(|| EngineError::Archive("the copy analysis could not be opened".into()))?;
         let clusters = clusters_of(post_ids, |id| state.cluster_of(id));
-        self.relations_in(clusters.into_values(), &*state)
+        self.relations_in(clusters.values(), &*state)
     }
 
     /// The cluster index beside the analysis when it answers for the analysis: when the
@@ -1183,16 +1183,24 @@ impl Engine {
     }
 }
 
-/// The distinct clusters of these posts, by id.
-fn clusters_of<'a>(
+/// The distinct clusters of these posts, by id (each looked up once: the posts of a cluster
+/// found are not asked about again).
+fn clusters_of(
     post_ids: &[i64],
-    cluster_of: impl Fn(i64) -> Option<&'a Cluster>,
-) -> BTreeMap<i64, &'a Cluster> {
-    post_ids
-        .iter()
-        .filter_map(|id| cluster_of(*id))
-        .map(|c| (c.id, c))
-        .collect()
+    cluster_of: impl Fn(i64) -> Option<Cluster>,
+) -> BTreeMap<i64, Cluster> {
+    let mut out: BTreeMap<i64, Cluster> = BTreeMap::new();
+    let mut found: HashSet<i64> = HashSet::new();
+    for id in post_ids {
+        if found.contains(id) {
+            continue;
+        }
+        if let Some(c) = cluster_of(*id) {
+            found.extend(c.posts.iter().copied());
+            out.insert(c.id, c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1245,7 +1253,7 @@ mod tests {
         let params = engine.copy_params().unwrap();
         let mark = engine.store.index_mark().unwrap();
         let held = engine.rebuild_copies(params.clone(), mark).unwrap();
-        assert!(held.clusters().count() > 0, "the posts make clusters");
+        assert!(held.cluster_count() > 0, "the posts make clusters");
         // Every channel past 2 KiB of text is read twice, a page at a time.
         let paged = engine
             .rebuild_copies_holding(params, mark, 2 << 10)
@@ -1302,7 +1310,7 @@ mod tests {
         let rebuilt = engine.rebuild_copies(params, mark).unwrap();
         let updated = engine.copy_state().unwrap();
         assert_eq!(updated.mark(), mark);
-        assert!(rebuilt.clusters().count() > 0, "the posts make clusters");
+        assert!(rebuilt.cluster_count() > 0, "the posts make clusters");
         assert_eq!(updated.fingerprint(), rebuilt.fingerprint());
         assert_eq!(updated.post_count(), 360);
     }

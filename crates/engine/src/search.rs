@@ -615,7 +615,7 @@ impl Engine {
                 tgscope_index::CopySelector::Any => Ok(state.clustered_posts()),
                 tgscope_index::CopySelector::Cluster(id) => state
                     .cluster(id)
-                    .map(|c| c.posts.clone())
+                    .map(|c| c.posts)
                     .ok_or(EngineError::NoSuchCluster(id)),
             })?;
         }

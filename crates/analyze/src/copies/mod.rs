@@ -18,11 +18,13 @@
 
 mod boilerplate;
 mod candidates;
+mod clusters;
 pub mod features;
 mod nodes;
 mod pairs;
 pub mod relation;
 mod rows;
+mod runs;
 mod scratch;
 mod sorted_records;
 mod store;
@@ -36,6 +38,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use boilerplate::Channels;
 use candidates::CandidatePairs;
+use clusters::Clusters;
 use nodes::{NodeId, Nodes, le_bytes, u32s_from_le};
 use pairs::Pairs;
 use sorted_records::PostTable;
@@ -261,12 +264,6 @@ pub struct CopyState {
     pairs: Pairs,
     channels: Channels,
     clusters: Clusters,
-}
-
-/// The clusters, computed from the nodes and pairs (each post's cluster is in its entry).
-#[derive(Debug, Clone, Default)]
-struct Clusters {
-    by_id: BTreeMap<i64, Cluster>,
 }
 
 fn pair<T: Ord>(a: T, b: T) -> (T, T) {
@@ -837,6 +834,7 @@ impl CopyState {
         self.posts.keep_on_file(posts, dir);
         self.pairs.keep_on_file(pairs, dir);
         self.channels.keep_on_file(counts, dir);
+        self.clusters.keep_on_file(dir).map_err(io)?;
         Ok(())
     }
 
@@ -852,6 +850,7 @@ impl CopyState {
             && self.posts.set_block_rows(rows)
             && self.pairs.set_block_rows(rows)
             && self.channels.set_block_rows(rows)
+            && self.clusters.set_block_rows(rows)
     }
 
     /// The first failure to read or write the scratch files: the analysis must then not be used
@@ -863,6 +862,7 @@ impl CopyState {
             .or_else(|| self.posts.scratch_failure())
             .or_else(|| self.pairs.scratch_failure())
             .or_else(|| self.channels.scratch_failure())
+            .or_else(|| self.clusters.scratch_failure())
         {
             None => Ok(()),
             Some((path, what)) => Err(StateError::Io {
@@ -1271,44 +1271,42 @@ impl CopyState {
         self.pairs.remove_node(node);
     }
 
-    /// Recomputes every cluster from the nodes and pairs.
+    /// Recomputes every cluster from the nodes and pairs (of an analysis that has none yet:
+    /// one rebuilt or loaded), a connected part of the pairs at a time.
     fn recluster(&mut self) {
+        let CopyState {
+            nodes,
+            pairs,
+            posts,
+            clusters,
+            ..
+        } = self;
         // A node alone (one post, no pair) is in no cluster.
-        let mut paired: Vec<bool> = Vec::new();
-        self.pairs.for_each(&mut |a, b, _| {
-            let top = a.max(b) as usize;
-            if paired.len() <= top {
-                paired.resize(top + 1, false);
-            }
-            paired[a as usize] = true;
-            paired[b as usize] = true;
+        let mut paired = NodeBits::default();
+        pairs.for_each(&mut |a, b, _| {
+            paired.set(a);
+            paired.set(b);
         });
-        let mut region: Vec<NodeId> = Vec::new();
-        self.nodes.for_each_node(&mut |n, more_posts| {
-            if more_posts || paired.get(n as usize).copied().unwrap_or(false) {
-                region.push(n);
-            }
-        });
-        drop(paired);
-        let mut clusters = Clusters::default();
+        let mut done = NodeBits::default();
+        // Each clustered post's cluster, set a chunk at a time.
         let mut of_post: Vec<(i64, i64)> = Vec::new();
-        for c in self.clusters_of(region) {
-            of_post.extend(c.posts.iter().map(|p| (*p, c.id)));
-            clusters.by_id.insert(c.id, c);
-        }
-        self.clusters = clusters;
-        // Every post's cluster, in one walk of the posts.
-        of_post.sort_unstable();
-        let mut of_post = of_post.into_iter().peekable();
-        self.posts.update_each(&mut |id, entry| {
-            while of_post.next_if(|(p, _)| *p < id).is_some() {}
-            let cluster = of_post
-                .next_if(|(p, _)| *p == id)
-                .map_or(NO_CLUSTER, |(_, c)| c);
-            let changed = entry.cluster != cluster;
-            entry.cluster = cluster;
-            changed
+        nodes.for_each_node(&mut |n, more_posts| {
+            if done.get(n) || !(more_posts || paired.get(n)) {
+                return;
+            }
+            let (members, edges) = connected(pairs, nodes, [n]);
+            for m in &members {
+                done.set(*m);
+            }
+            for c in clusters_of(nodes, members, edges) {
+                of_post.extend(c.posts.iter().map(|p| (*p, c.id)));
+                clusters.insert(&c);
+            }
+            if of_post.len() >= clusters.posts_held {
+                set_clusters_in_walk(posts, &mut of_post);
+            }
         });
+        set_clusters_in_walk(posts, &mut of_post);
     }
 
     /// Sets the cluster of posts (those the analysis holds).
@@ -1327,22 +1325,12 @@ impl CopyState {
     /// to `seeds`, and those that held the `moved` posts. Clusters are decided within each
     /// connected part of the pairs alone, so the others stay as they are.
     fn recluster_around(&mut self, seeds: &HashSet<NodeId>, moved: &[i64]) {
-        let mut region: HashSet<NodeId> = HashSet::default();
-        let mut stack: Vec<NodeId> = seeds
+        let seeds: Vec<NodeId> = seeds
             .iter()
             .copied()
             .filter(|n| self.nodes.is_live(*n))
             .collect();
-        while let Some(n) = stack.pop() {
-            if !region.insert(n) {
-                continue;
-            }
-            self.pairs.for_each_partner(n, &mut |p, _| {
-                if !region.contains(&p) {
-                    stack.push(p);
-                }
-            });
-        }
+        let (region, edges) = connected(&self.pairs, &self.nodes, seeds);
         // The old clusters of the region's posts and of the moved posts go.
         let mut in_old: Vec<i64> = region.iter().flat_map(|n| self.nodes.posts(*n)).collect();
         in_old.extend_from_slice(moved);
@@ -1355,159 +1343,41 @@ impl CopyState {
         // Each post's cluster after: none for the old clusters' posts, unless a new one has it.
         let mut changes: BTreeMap<i64, i64> = BTreeMap::new();
         for id in old {
-            if let Some(c) = self.clusters.by_id.remove(&id) {
+            if let Some(c) = self.clusters.remove(id) {
                 changes.extend(c.posts.iter().map(|p| (*p, NO_CLUSTER)));
             }
         }
-        for c in self.clusters_of(region.into_iter().collect()) {
+        for c in clusters_of(&self.nodes, region, edges) {
             changes.extend(c.posts.iter().map(|p| (*p, c.id)));
-            self.clusters.by_id.insert(c.id, c);
+            self.clusters.insert(&c);
         }
         self.set_clusters(changes);
     }
 
-    /// The clusters of a set of nodes closed under the pairs (every partner of a node of the
-    /// set is in it): the connected components of the full copies, with the posts that only
-    /// reuse a part attached to their best partner's (see `docs/copies.md`).
-    fn clusters_of(&self, mut members: Vec<NodeId>) -> Vec<Cluster> {
-        let nodes = &self.nodes;
-        // Each member's first post and exact key read once, in the order of their numbers.
-        members.sort_unstable();
-        let mut keyed: Vec<(i64, u64, NodeId)> = members
-            .iter()
-            .map(|n| {
-                let (first, exact) = nodes.first_and_exact(*n);
-                (first, exact, *n)
-            })
-            .collect();
-        keyed.sort_unstable();
-        let members: Vec<NodeId> = keyed.iter().map(|k| k.2).collect();
-        let firsts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
-        drop(keyed);
-        let index: HashMap<NodeId, usize> =
-            members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        let mut uf = UnionFind::new(members.len());
-        // The pairs by the members' places (independent of the nodes' numbers).
-        let mut edges: Vec<((usize, usize), Edge)> = Vec::new();
-        let mut keep = |a: NodeId, b: NodeId, e: &Edge| {
-            if let (Some(i), Some(j)) = (index.get(&a), index.get(&b)) {
-                edges.push((pair(*i, *j), *e));
-            }
-        };
-        if members.len() * 4 >= self.nodes.len() {
-            // Most nodes: one walk of the pairs.
-            self.pairs.for_each(&mut keep);
-        } else {
-            for a in &members {
-                self.pairs.for_each_partner(*a, &mut |b, e| {
-                    if *a < b {
-                        keep(*a, b, e);
-                    }
-                });
-            }
-        }
-        edges.sort_unstable_by_key(|(k, _)| *k);
-        for ((i, j), e) in &edges {
-            if e.full {
-                uf.union(*i, *j);
-            }
-        }
-        // Component sizes in nodes.
-        let mut size: HashMap<usize, usize> = HashMap::default();
-        for i in 0..members.len() {
-            *size.entry(uf.find(i)).or_default() += 1;
-        }
-        let singleton: Vec<bool> = (0..members.len()).map(|i| size[&uf.find(i)] == 1).collect();
-        // Each singleton's best partial partner: the highest containment, then the lowest
-        // first post.
-        let mut best: HashMap<usize, (usize, f32, i64)> = HashMap::default();
-        for ((i, j), e) in &edges {
-            if e.full {
-                continue;
-            }
-            for (me, other) in [(*i, *j), (*j, *i)] {
-                if !singleton[me] {
-                    continue;
-                }
-                let first = firsts[other];
-                let better = match best.get(&me) {
-                    None => true,
-                    Some((_, c, f)) => e.containment > *c || (e.containment == *c && first < *f),
-                };
-                if better {
-                    best.insert(me, (other, e.containment, first));
-                }
-            }
-        }
-        let chosen: HashMap<usize, usize> = best.iter().map(|(me, (o, _, _))| (*me, *o)).collect();
-        let hubs: HashSet<usize> = chosen.values().copied().filter(|o| singleton[*o]).collect();
-        let mut attached: HashSet<usize> = HashSet::default();
-        let mut attach: Vec<(usize, usize)> = Vec::new();
-        for (me, other) in &chosen {
-            let mutual = chosen.get(other) == Some(me);
-            let (first_me, first_other) = (firsts[*me], firsts[*other]);
-            if hubs.contains(me) && !(mutual && first_me > first_other) {
-                continue;
-            }
-            attach.push((*me, *other));
-            attached.insert(*me);
-        }
-        attach.sort_unstable();
-        for (me, other) in attach {
-            uf.union(me, other);
-        }
-        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for i in 0..members.len() {
-            groups.entry(uf.find(i)).or_default().push(i);
-        }
-        let mut out = Vec::new();
-        for group in groups.values() {
-            let mut posts: Vec<i64> = Vec::new();
-            let mut partial: Vec<i64> = Vec::new();
-            for i in group {
-                let of_node = nodes.posts_with_first(members[*i], firsts[*i]);
-                if attached.contains(i) {
-                    let from = posts.len();
-                    posts.extend(of_node);
-                    partial.extend_from_slice(&posts[from..]);
-                } else {
-                    posts.extend(of_node);
-                }
-            }
-            if posts.len() < 2 {
-                continue;
-            }
-            posts.sort_unstable();
-            partial.sort_unstable();
-            let id = posts[0];
-            out.push(Cluster { id, posts, partial });
-        }
-        out
-    }
-
     /// The cluster a post is in (`None` when it has no copies in the archive).
-    pub fn cluster_of(&self, post_id: i64) -> Option<&Cluster> {
+    pub fn cluster_of(&self, post_id: i64) -> Option<Cluster> {
         let id = self.posts.get(&post_id)?.cluster()?;
-        self.clusters.by_id.get(&id)
+        self.clusters.get(id)
     }
 
     /// A cluster by id.
-    pub fn cluster(&self, id: i64) -> Option<&Cluster> {
-        self.clusters.by_id.get(&id)
+    pub fn cluster(&self, id: i64) -> Option<Cluster> {
+        self.clusters.get(id)
     }
 
-    /// Every cluster, by id.
-    pub fn clusters(&self) -> impl Iterator<Item = &Cluster> {
-        self.clusters.by_id.values()
+    /// Calls `f` with every cluster, by id (read back from the scratch files a few thousand at
+    /// a time: the clusters are not held in memory).
+    pub fn for_each_cluster(&self, f: &mut dyn FnMut(&Cluster)) {
+        self.clusters.for_each(f);
     }
 
     /// How many clusters.
     pub fn cluster_count(&self) -> usize {
-        self.clusters.by_id.len()
+        self.clusters.len()
     }
 
     /// The clusters with a post of this channel, by id.
-    pub fn clusters_of_channel(&self, channel_id: i64) -> Vec<&Cluster> {
+    pub fn clusters_of_channel(&self, channel_id: i64) -> Vec<Cluster> {
         let mut ids: BTreeSet<i64> = BTreeSet::new();
         self.posts.for_each(&mut |_, entry| {
             if entry.channel == channel_id
@@ -1516,9 +1386,7 @@ impl CopyState {
                 ids.insert(id);
             }
         });
-        ids.iter()
-            .filter_map(|id| self.clusters.by_id.get(id))
-            .collect()
+        ids.iter().filter_map(|id| self.clusters.get(*id)).collect()
     }
 
     /// Every post that is in a cluster, by id.
@@ -1555,14 +1423,7 @@ impl CopyState {
             ("posts", self.posts.heap_bytes()),
             ("pairs", self.pairs.heap_bytes()),
             ("channels", self.channels.heap_bytes()),
-            (
-                "clusters",
-                self.clusters
-                    .by_id
-                    .values()
-                    .map(|c| 80 + (c.posts.capacity() + c.partial.capacity()) * 8)
-                    .sum::<usize>(),
-            ),
+            ("clusters", self.clusters.heap_bytes()),
         ];
         out.extend(self.nodes.heap_bytes());
         out
@@ -1571,9 +1432,9 @@ impl CopyState {
     /// The state's content in a canonical order, for comparing an update with a rebuild.
     pub fn fingerprint(&self) -> String {
         let mut out = String::new();
-        for c in self.clusters() {
+        self.clusters.for_each(&mut |c| {
             out.push_str(&format!("{}:{:?}/{:?}\n", c.id, c.posts, c.partial));
-        }
+        });
         for ((a, b), e) in self.exact_edges() {
             out.push_str(&format!("{:?}={e:?}\n", (a, b)));
         }
@@ -1596,6 +1457,182 @@ impl CopyState {
         edges.sort_unstable_by_key(|(k, _)| *k);
         edges
     }
+}
+
+/// The clusters of a set of nodes closed under the pairs (every partner of a node of the set
+/// is in it), given their pairs: the connected components of the full copies, with the posts
+/// that only reuse a part attached to their best partner's (see `docs/copies.md`).
+fn clusters_of(
+    nodes: &Nodes,
+    mut members: Vec<NodeId>,
+    pairs: Vec<(NodeId, NodeId, Edge)>,
+) -> Vec<Cluster> {
+    // Each member's first post and exact key read once, in the order of their numbers.
+    members.sort_unstable();
+    let mut keyed: Vec<(i64, u64, NodeId)> = members
+        .iter()
+        .map(|n| {
+            let (first, exact) = nodes.first_and_exact(*n);
+            (first, exact, *n)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let members: Vec<NodeId> = keyed.iter().map(|k| k.2).collect();
+    let firsts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+    drop(keyed);
+    let index: HashMap<NodeId, usize> = members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut uf = UnionFind::new(members.len());
+    // The pairs by the members' places (independent of the nodes' numbers).
+    let mut edges: Vec<((usize, usize), Edge)> = pairs
+        .into_iter()
+        .filter_map(|(a, b, e)| Some((pair(*index.get(&a)?, *index.get(&b)?), e)))
+        .collect();
+    edges.sort_unstable_by_key(|(k, _)| *k);
+    for ((i, j), e) in &edges {
+        if e.full {
+            uf.union(*i, *j);
+        }
+    }
+    // Component sizes in nodes.
+    let mut size: HashMap<usize, usize> = HashMap::default();
+    for i in 0..members.len() {
+        *size.entry(uf.find(i)).or_default() += 1;
+    }
+    let singleton: Vec<bool> = (0..members.len()).map(|i| size[&uf.find(i)] == 1).collect();
+    // Each singleton's best partial partner: the highest containment, then the lowest
+    // first post.
+    let mut best: HashMap<usize, (usize, f32, i64)> = HashMap::default();
+    for ((i, j), e) in &edges {
+        if e.full {
+            continue;
+        }
+        for (me, other) in [(*i, *j), (*j, *i)] {
+            if !singleton[me] {
+                continue;
+            }
+            let first = firsts[other];
+            let better = match best.get(&me) {
+                None => true,
+                Some((_, c, f)) => e.containment > *c || (e.containment == *c && first < *f),
+            };
+            if better {
+                best.insert(me, (other, e.containment, first));
+            }
+        }
+    }
+    let chosen: HashMap<usize, usize> = best.iter().map(|(me, (o, _, _))| (*me, *o)).collect();
+    let hubs: HashSet<usize> = chosen.values().copied().filter(|o| singleton[*o]).collect();
+    let mut attached: HashSet<usize> = HashSet::default();
+    let mut attach: Vec<(usize, usize)> = Vec::new();
+    for (me, other) in &chosen {
+        let mutual = chosen.get(other) == Some(me);
+        let (first_me, first_other) = (firsts[*me], firsts[*other]);
+        if hubs.contains(me) && !(mutual && first_me > first_other) {
+            continue;
+        }
+        attach.push((*me, *other));
+        attached.insert(*me);
+    }
+    attach.sort_unstable();
+    for (me, other) in attach {
+        uf.union(me, other);
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..members.len() {
+        groups.entry(uf.find(i)).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for group in groups.values() {
+        let mut posts: Vec<i64> = Vec::new();
+        let mut partial: Vec<i64> = Vec::new();
+        for i in group {
+            let of_node = nodes.posts_with_first(members[*i], firsts[*i]);
+            if attached.contains(i) {
+                let from = posts.len();
+                posts.extend(of_node);
+                partial.extend_from_slice(&posts[from..]);
+            } else {
+                posts.extend(of_node);
+            }
+        }
+        if posts.len() < 2 {
+            continue;
+        }
+        posts.sort_unstable();
+        partial.sort_unstable();
+        let id = posts[0];
+        out.push(Cluster { id, posts, partial });
+    }
+    out
+}
+
+/// Sets the clusters of posts (the posts of `changes`, in any order) in one walk of the posts'
+/// records, and empties `changes`.
+fn set_clusters_in_walk(posts: &mut PostTable, changes: &mut Vec<(i64, i64)>) {
+    if changes.is_empty() {
+        return;
+    }
+    changes.sort_unstable();
+    let mut of_post = changes.iter().peekable();
+    posts.update_each(&mut |id, entry| {
+        while of_post.next_if(|(p, _)| *p < id).is_some() {}
+        match of_post.next_if(|(p, _)| *p == id) {
+            Some((_, c)) if entry.cluster != *c => {
+                entry.cluster = *c;
+                true
+            }
+            _ => false,
+        }
+    });
+    changes.clear();
+}
+
+/// Bits by node number (those never set read as unset).
+#[derive(Debug, Default)]
+struct NodeBits(Vec<u64>);
+
+impl NodeBits {
+    fn set(&mut self, n: NodeId) {
+        let word = n as usize / 64;
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (n % 64);
+    }
+
+    fn get(&self, n: NodeId) -> bool {
+        self.0
+            .get(n as usize / 64)
+            .is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+}
+
+/// The live nodes connected to `seeds` by the pairs (the seeds too), by number, and their
+/// pairs, each once.
+fn connected(
+    pairs: &Pairs,
+    nodes: &Nodes,
+    seeds: impl IntoIterator<Item = NodeId>,
+) -> (Vec<NodeId>, Vec<(NodeId, NodeId, Edge)>) {
+    let mut region: HashSet<NodeId> = HashSet::default();
+    let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
+    let mut stack: Vec<NodeId> = seeds.into_iter().collect();
+    while let Some(n) = stack.pop() {
+        if !nodes.is_live(n) || !region.insert(n) {
+            continue;
+        }
+        pairs.for_each_partner(n, &mut |p, e| {
+            if n < p {
+                edges.push((n, p, *e));
+            }
+            if !region.contains(&p) {
+                stack.push(p);
+            }
+        });
+    }
+    let mut region: Vec<NodeId> = region.into_iter().collect();
+    region.sort_unstable();
+    (region, edges)
 }
 
 fn edge_of(m: Match) -> Edge {

@@ -19,6 +19,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::candidates::CandidatePairs;
 use super::rows::{Row, Rows};
+use super::runs::Runs;
 use super::scratch::Scratch;
 use super::sorted_records::{ExactIndex, i64_at, u32_at};
 use super::{ShingleKind, band_bucket, pairs_of_runs};
@@ -232,24 +233,11 @@ impl KeyArena {
     }
 }
 
-/// Makes room for `more` values in `v`, growing it by an eighth of its length when it must grow
-/// (the table's columns hold a value per text: doubling them would leave up to half unused).
-fn grow_by_an_eighth<T>(v: &mut Vec<T>, more: usize) {
-    if v.capacity() - v.len() < more {
-        v.reserve_exact(more.max(v.len() / 8).max(1024));
-    }
-}
-
 /// Reads little-endian `u64`s.
 pub(super) fn u64s_from_le(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
     bytes
         .chunks_exact(8)
         .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-}
-
-/// Writes little-endian `u64`s.
-fn u64s_le_bytes(values: &[u64]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// Reads little-endian `u32`s.
@@ -262,181 +250,6 @@ pub(super) fn u32s_from_le(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
 /// Writes little-endian `u32`s.
 pub(super) fn le_bytes(values: &[u32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-/// Values of [`ParagraphRuns`] kept in memory past the file before they are written to it.
-const PARAGRAPH_TAIL: usize = 1 << 16;
-
-/// Every node's paragraph hashes, one run after another (with the runs of replaced lists left
-/// behind until they are compacted). In memory, or, once [`ParagraphRuns::keep_on_file`] gave
-/// them an unnamed scratch file, there, with the runs written last (at most
-/// [`PARAGRAPH_TAIL`] values) in memory.
-#[derive(Debug)]
-struct ParagraphRuns {
-    /// Values kept in memory past the file before they are written to it.
-    tail_at_most: usize,
-    /// Values no run uses that make a compaction worth its while, at the least.
-    compact_at_least: usize,
-    /// How many values are in the file (those before `tail`).
-    on_file: usize,
-    tail: Vec<u64>,
-    file: Scratch,
-}
-
-impl Default for ParagraphRuns {
-    fn default() -> ParagraphRuns {
-        ParagraphRuns {
-            tail_at_most: PARAGRAPH_TAIL,
-            compact_at_least: 4096,
-            on_file: 0,
-            tail: Vec::new(),
-            file: Scratch::new("paragraph hashes'"),
-        }
-    }
-}
-
-impl ParagraphRuns {
-    fn len(&self) -> usize {
-        self.on_file + self.tail.len()
-    }
-
-    /// The run at `at` of `len` values (a run is in the file or in the tail, never in both).
-    fn read(&self, at: usize, len: usize) -> Vec<u64> {
-        if len == 0 {
-            return Vec::new();
-        }
-        if at >= self.on_file {
-            return self.tail[at - self.on_file..at - self.on_file + len].to_vec();
-        }
-        let mut bytes = vec![0u8; len * 8];
-        self.file.read(&mut bytes, at as u64 * 8);
-        u64s_from_le(&bytes).collect()
-    }
-
-    /// Writes `values` over the run at `at` (at least as long).
-    fn overwrite(&mut self, at: usize, values: &[u64]) {
-        if at >= self.on_file {
-            let at = at - self.on_file;
-            self.tail[at..at + values.len()].copy_from_slice(values);
-        } else {
-            self.file.write(&u64s_le_bytes(values), at as u64 * 8);
-        }
-    }
-
-    /// Adds a run at the end; where it starts.
-    fn append(&mut self, values: &[u64]) -> usize {
-        let at = self.len();
-        grow_by_an_eighth(&mut self.tail, values.len());
-        self.tail.extend_from_slice(values);
-        if self.file.is_open() && self.tail.len() >= self.tail_at_most {
-            self.flush();
-        }
-        at
-    }
-
-    /// Writes the tail to the file (a tail that cannot be written stays in memory).
-    fn flush(&mut self) {
-        if !self.file.is_open()
-            || !self
-                .file
-                .write(&u64s_le_bytes(&self.tail), self.on_file as u64 * 8)
-        {
-            return;
-        }
-        self.on_file += self.tail.len();
-        self.tail = Vec::new();
-    }
-
-    fn keep_on_file(&mut self, file: std::fs::File) {
-        self.file.open(file);
-        self.flush();
-    }
-
-    /// Calls `f` with each run of `runs` that has values, with its index in `runs`: runs in the
-    /// file are read in the order they are there, those close together in one read of up to a
-    /// few megabytes (and runs far apart each on its own, so that a few runs cost a few small
-    /// reads).
-    fn for_each_run(&self, runs: &[(u32, u32)], f: &mut dyn FnMut(usize, &[u64])) {
-        let mut order: Vec<(u32, u32)> = runs
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, len))| *len > 0)
-            .map(|(i, (at, _))| (*at, i as u32))
-            .collect();
-        order.sort_unstable();
-        // A window of the file: the values from `start`.
-        const WINDOW: usize = 1 << 19;
-        let (mut start, mut window): (usize, Vec<u64>) = (0, Vec::new());
-        let mut bytes: Vec<u8> = Vec::new();
-        let end_of = |k: usize| {
-            let (at, i) = order[k];
-            at as usize + runs[i as usize].1 as usize
-        };
-        for k in 0..order.len() {
-            let (at, i) = order[k];
-            let (at, len) = (at as usize, runs[i as usize].1 as usize);
-            if at >= self.on_file {
-                let from = at - self.on_file;
-                f(i as usize, &self.tail[from..from + len]);
-                continue;
-            }
-            if at < start || at + len > start + window.len() {
-                // This run and those after it that end within the window's reach.
-                let mut end = at + len;
-                for (next, (next_at, _)) in order.iter().enumerate().skip(k + 1) {
-                    let next_end = end_of(next);
-                    if *next_at as usize >= self.on_file || next_end > at + WINDOW {
-                        break;
-                    }
-                    end = end.max(next_end);
-                }
-                bytes.resize((end - at) * 8, 0);
-                self.file.read(&mut bytes, at as u64 * 8);
-                window.clear();
-                window.extend(u64s_from_le(&bytes));
-                start = at;
-            }
-            f(i as usize, &window[at - start..at - start + len]);
-        }
-    }
-
-    /// The runs rewritten without the values no run uses, in place: in the order they are
-    /// stored, each moves towards the start, read whole before it is written, and written where
-    /// no run still to be read is.
-    fn compact(&mut self, runs: &mut [(u32, u32)]) {
-        let on_file = self.on_file;
-        let mut written = 0usize;
-        let mut tail: Vec<u64> = Vec::new();
-        let mut moved: Vec<(usize, u32)> = Vec::with_capacity(runs.len());
-        let this = &*self;
-        this.for_each_run(runs, &mut |i, values| {
-            let old = runs[i].0 as usize;
-            if old < on_file {
-                this.file.write(&u64s_le_bytes(values), written as u64 * 8);
-                moved.push((i, written as u32));
-                written += values.len();
-            } else {
-                // The tail's runs come after the file's: `written` is final by then.
-                moved.push((i, (written + tail.len()) as u32));
-                tail.extend_from_slice(values);
-            }
-        });
-        for (at, len) in runs.iter_mut() {
-            if *len == 0 {
-                *at = 0;
-            }
-        }
-        for (i, at) in moved {
-            runs[i].0 = at;
-        }
-        self.file.set_len(written as u64 * 8);
-        self.on_file = written;
-        self.tail = tail;
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.tail.capacity() * 8
-    }
 }
 
 /// Paragraph hashes of some nodes, gathered in one block ([`Nodes::gather_paragraphs`]).
@@ -586,9 +399,7 @@ pub(super) struct Nodes {
     word_keys: KeyArena,
     char_keys: KeyArena,
     /// Every node's paragraph hashes, one run after another.
-    paragraph_values: ParagraphRuns,
-    /// How many values of `paragraph_values` no node uses.
-    paragraph_garbage: usize,
+    paragraph_values: Runs,
     /// Free rows, reusable.
     free: Vec<NodeId>,
     /// Rows emptied since the last [`Nodes::release_emptied`]: not reused until then, so that a
@@ -610,8 +421,7 @@ impl Nodes {
             more: HashMap::default(),
             word_keys: KeyArena::default(),
             char_keys: KeyArena::default(),
-            paragraph_values: ParagraphRuns::default(),
-            paragraph_garbage: 0,
+            paragraph_values: Runs::new("paragraph hashes'"),
             free: Vec::new(),
             emptied: Vec::new(),
             scratch: None,
@@ -698,8 +508,7 @@ impl Nodes {
     }
 
     pub(super) fn paragraphs(&self, id: NodeId) -> Vec<u64> {
-        let (at, len) = self.row(id).paragraphs;
-        self.paragraph_values.read(at as usize, len as usize)
+        self.paragraph_values.read(self.row(id).paragraphs)
     }
 
     /// Calls `f` with every node's paragraph hashes (nodes without any left out): the runs of
@@ -767,25 +576,12 @@ impl Nodes {
             return;
         }
         let mut row = self.rows.get(id as usize);
-        let (at, len) = row.paragraphs;
-        if self.paragraph_values.read(at as usize, len as usize) == paragraphs {
+        if self.paragraph_values.read(row.paragraphs) == paragraphs {
             return;
         }
-        if paragraphs.len() <= len as usize {
-            // In place (what is left of the old run is garbage).
-            self.paragraph_values.overwrite(at as usize, paragraphs);
-            self.paragraph_garbage += len as usize - paragraphs.len();
-            row.paragraphs.1 = paragraphs.len() as u32;
-        } else {
-            self.paragraph_garbage += len as usize;
-            let at = self.paragraph_values.append(paragraphs) as u32;
-            row.paragraphs = (at, paragraphs.len() as u32);
-        }
+        row.paragraphs = self.paragraph_values.replace(row.paragraphs, paragraphs);
         self.rows.set(id as usize, row);
-        let values = self.paragraph_values.len();
-        if self.paragraph_garbage > self.paragraph_values.compact_at_least
-            && self.paragraph_garbage * 2 > values
-        {
+        if self.paragraph_values.wants_compaction() {
             // Rewritten without the runs no node uses (every node's run taken out of its row,
             // and put back where it moved).
             let mut runs: Vec<(u32, u32)> = Vec::with_capacity(self.rows.len());
@@ -798,7 +594,6 @@ impl Nodes {
                     self.rows.set(i, row);
                 }
             }
-            self.paragraph_garbage = 0;
         }
     }
 
@@ -834,7 +629,7 @@ impl Nodes {
         if rows == 0 || arenas.iter().any(|a| a.slots > 0) {
             return false;
         }
-        if self.paragraph_values.len() > 0
+        if !self.paragraph_values.set_tail_values(rows)
             || !self.index.set_block_rows(rows)
             || !self.rows.set_block_rows(rows)
         {
@@ -843,8 +638,6 @@ impl Nodes {
         for arena in arenas {
             arena.block_rows = rows;
         }
-        self.paragraph_values.tail_at_most = rows;
-        self.paragraph_values.compact_at_least = rows;
         self.candidate_entries = rows * 64;
         true
     }
@@ -852,14 +645,11 @@ impl Nodes {
     /// The first failure to read or write the scratch files, with their folder: what could not
     /// be read was taken as zeros, so the table must not be used.
     pub(super) fn scratch_failure(&self) -> Option<(PathBuf, String)> {
-        let failed = [
-            &self.word_keys.file,
-            &self.char_keys.file,
-            &self.paragraph_values.file,
-        ]
-        .into_iter()
-        .find_map(Scratch::failure)
-        .or_else(|| self.rows.failure());
+        let failed = [&self.word_keys.file, &self.char_keys.file]
+            .into_iter()
+            .find_map(Scratch::failure)
+            .or_else(|| self.paragraph_values.failure())
+            .or_else(|| self.rows.failure());
         match failed {
             Some(failed) => Some((self.scratch.clone().unwrap_or_default(), failed.clone())),
             None => self.index.scratch_failure(),
@@ -1136,7 +926,7 @@ impl Nodes {
                 }
             }
         }
-        let values = self.paragraph_values.len() - self.paragraph_garbage;
+        let values = self.paragraph_values.live();
         let passes = values.div_ceil(self.candidate_entries).max(1);
         for pass in 0..passes {
             let mut paragraphs: Vec<(u64, NodeId)> = Vec::new();
@@ -1420,12 +1210,9 @@ mod tests {
         );
         let blocks_held = |a: &KeyArena| a.blocks.iter().filter(|b| !b.is_empty()).count();
         assert_eq!(blocks_held(&filed.word_keys), 1, "the block being filled");
-        assert!(
-            filed.paragraph_values.on_file > 100,
-            "{}",
-            filed.paragraph_values.on_file
-        );
-        assert!(filed.paragraph_values.tail.len() < 2);
+        let (on_file, in_memory) = filed.paragraph_values.on_file_and_in_memory();
+        assert!(on_file > 100, "{on_file}");
+        assert!(in_memory < 2);
         assert!(
             blocks_held(&held.word_keys) > 50,
             "{}",

@@ -423,35 +423,16 @@ impl ClusterIndex {
 
     /// Writes the index to `path` (through a temporary file, renamed).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        state_file::save(path, CLUSTERS_MAGIC, FORMAT_VERSION, |o| {
-            o.i64(self.mark)?;
-            write_params(o, &self.params)?;
-            o.len(self.clusters.len())?;
-            for c in self.clusters.values() {
-                o.i64(c.id)?;
-                o.len(c.posts.len())?;
-                for p in &c.posts {
-                    o.i64(*p)?;
-                }
-                o.len(c.partial.len())?;
-                for p in &c.partial {
-                    o.i64(*p)?;
-                }
-            }
-            let mut channels: Vec<(&i64, &HashSet<u32>)> = self.boilerplate.iter().collect();
-            channels.sort_unstable_by_key(|(id, _)| **id);
-            o.len(channels.len())?;
-            for (id, lines) in channels {
-                o.i64(*id)?;
-                let mut lines: Vec<u32> = lines.iter().copied().collect();
-                lines.sort_unstable();
-                o.len(lines.len())?;
-                for l in lines {
-                    o.u32(l)?;
-                }
-            }
-            Ok(())
-        })
+        let boilerplate: Vec<(i64, &HashSet<u32>)> =
+            self.boilerplate.iter().map(|(id, b)| (*id, b)).collect();
+        write_cluster_index(
+            path,
+            self.mark,
+            &self.params,
+            self.clusters.len(),
+            &mut |f| self.clusters.values().for_each(&mut *f),
+            boilerplate,
+        )
     }
 
     /// Reads the index at `path`; `Ok(None)` when there is none.
@@ -505,31 +486,80 @@ impl ClusterBasis for ClusterIndex {
     }
 }
 
-impl CopyState {
-    /// The analysis's [`ClusterIndex`].
-    pub fn cluster_index(&self) -> ClusterIndex {
-        let clusters: BTreeMap<i64, Cluster> = self
-            .clusters
-            .by_id
-            .values()
-            .map(|c| (c.id, c.clone()))
-            .collect();
-        let of_post = clusters
-            .values()
-            .flat_map(|c| c.posts.iter().map(|p| (*p, c.id)))
-            .collect();
-        ClusterIndex {
-            mark: self.mark,
-            params: self.params.clone(),
-            clusters,
-            of_post,
-            boilerplate: self
-                .channels
-                .sorted()
-                .into_iter()
-                .filter(|(_, b)| !b.is_empty())
-                .map(|(id, b)| (id, b.lines().clone()))
-                .collect(),
+/// Calls the function it is given with every cluster, by id.
+type WalkClusters<'a> = dyn FnMut(&mut dyn FnMut(&Cluster)) + 'a;
+
+/// Writes a cluster index: the mark, the parameters, `count` clusters from `clusters` (in the
+/// order of their ids), and the channels' boilerplate lines (those of channels with some).
+fn write_cluster_index(
+    path: &Path,
+    mark: i64,
+    params: &Params,
+    count: usize,
+    clusters: &mut WalkClusters<'_>,
+    mut boilerplate: Vec<(i64, &HashSet<u32>)>,
+) -> Result<(), StateError> {
+    state_file::save(path, CLUSTERS_MAGIC, FORMAT_VERSION, |o| {
+        o.i64(mark)?;
+        write_params(o, params)?;
+        o.len(count)?;
+        let mut written = 0usize;
+        let mut failed: std::io::Result<()> = Ok(());
+        clusters(&mut |c| {
+            if failed.is_ok() {
+                written += 1;
+                failed = write_cluster(o, c);
+            }
+        });
+        failed?;
+        if written != count {
+            return Err(std::io::Error::other(format!(
+                "{written} clusters were written where {count} were counted"
+            )));
         }
+        boilerplate.retain(|(_, lines)| !lines.is_empty());
+        boilerplate.sort_unstable_by_key(|(id, _)| *id);
+        o.len(boilerplate.len())?;
+        for (id, lines) in boilerplate {
+            o.i64(id)?;
+            let mut lines: Vec<u32> = lines.iter().copied().collect();
+            lines.sort_unstable();
+            o.len(lines.len())?;
+            for l in lines {
+                o.u32(l)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn write_cluster(o: &mut Out<impl Write>, c: &Cluster) -> std::io::Result<()> {
+    o.i64(c.id)?;
+    o.len(c.posts.len())?;
+    for p in &c.posts {
+        o.i64(*p)?;
+    }
+    o.len(c.partial.len())?;
+    for p in &c.partial {
+        o.i64(*p)?;
+    }
+    Ok(())
+}
+
+impl CopyState {
+    /// Writes the analysis's [`ClusterIndex`] to `path` (through a temporary file, renamed),
+    /// from a walk of its clusters: what is written is not held in memory.
+    pub fn save_cluster_index(&self, path: &Path) -> Result<(), StateError> {
+        let channels = self.channels.sorted();
+        let boilerplate: Vec<(i64, &HashSet<u32>)> =
+            channels.iter().map(|(id, b)| (*id, b.lines())).collect();
+        write_cluster_index(
+            path,
+            self.mark,
+            &self.params,
+            self.clusters.len(),
+            &mut |f| self.clusters.for_each(f),
+            boilerplate,
+        )
     }
 }

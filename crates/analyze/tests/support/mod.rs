@@ -106,11 +106,13 @@ pub fn analyse(posts: &[CopyPost]) -> CopyState {
 pub fn cluster_posts(state: &CopyState, post_id: i64) -> Vec<i64> {
     state
         .cluster_of(post_id)
-        .map(|c| c.posts.clone())
+        .map(|c| c.posts)
         .unwrap_or_default()
 }
 
 /// Every cluster, as its posts.
 pub fn all_clusters(state: &CopyState) -> Vec<Vec<i64>> {
-    state.clusters().map(|c| c.posts.clone()).collect()
+    let mut all = Vec::new();
+    state.for_each_cluster(&mut |c| all.push(c.posts.clone()));
+    all
 }
