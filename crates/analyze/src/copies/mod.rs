@@ -1467,18 +1467,20 @@ fn clusters_of(
     mut members: Vec<NodeId>,
     pairs: Vec<(NodeId, NodeId, Edge)>,
 ) -> Vec<Cluster> {
-    // Each member's first post and exact key read once, in the order of their numbers.
+    // Each member's first post and exact key (and whether it has other posts) read once, in
+    // the order of their numbers.
     members.sort_unstable();
-    let mut keyed: Vec<(i64, u64, NodeId)> = members
+    let mut keyed: Vec<(i64, u64, NodeId, bool)> = members
         .iter()
         .map(|n| {
-            let (first, exact) = nodes.first_and_exact(*n);
-            (first, exact, *n)
+            let (first, exact, more) = nodes.first_and_exact(*n);
+            (first, exact, *n, more)
         })
         .collect();
     keyed.sort_unstable();
     let members: Vec<NodeId> = keyed.iter().map(|k| k.2).collect();
     let firsts: Vec<i64> = keyed.iter().map(|k| k.0).collect();
+    let mores: Vec<bool> = keyed.iter().map(|k| k.3).collect();
     drop(keyed);
     let index: HashMap<NodeId, usize> = members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut uf = UnionFind::new(members.len());
@@ -1546,7 +1548,7 @@ fn clusters_of(
         let mut posts: Vec<i64> = Vec::new();
         let mut partial: Vec<i64> = Vec::new();
         for i in group {
-            let of_node = nodes.posts_with_first(members[*i], firsts[*i]);
+            let of_node = nodes.posts_with_first(members[*i], firsts[*i], mores[*i]);
             if attached.contains(i) {
                 let from = posts.len();
                 posts.extend(of_node);

@@ -21,7 +21,7 @@ use super::candidates::CandidatePairs;
 use super::rows::{Row, Rows};
 use super::runs::Runs;
 use super::scratch::Scratch;
-use super::sorted_records::{ExactIndex, i64_at, u32_at};
+use super::sorted_records::{ExactIndex, SortedRecords, i64_at, u32_at};
 use super::{ShingleKind, band_bucket, pairs_of_runs};
 use crate::parallel::parallel_map_owned;
 use rayon::slice::ParallelSliceMut;
@@ -341,6 +341,8 @@ pub(super) struct NodeRow {
     char_slot: u32,
     /// Where its paragraph hashes start in `paragraph_values`, and how many.
     paragraphs: (u32, u32),
+    /// How many posts it has besides the lowest (in [`MorePosts`]).
+    more: u32,
 }
 
 impl NodeRow {
@@ -350,6 +352,7 @@ impl NodeRow {
         word_slot: NONE,
         char_slot: NONE,
         paragraphs: (0, 0),
+        more: 0,
     };
 
     fn is_live(&self) -> bool {
@@ -358,7 +361,7 @@ impl NodeRow {
 }
 
 impl Row for NodeRow {
-    const BYTES: usize = 32;
+    const BYTES: usize = 36;
 
     fn write_to(&self, out: &mut [u8]) {
         out[0..8].copy_from_slice(&self.exact.to_le_bytes());
@@ -367,6 +370,7 @@ impl Row for NodeRow {
         out[20..24].copy_from_slice(&self.char_slot.to_le_bytes());
         out[24..28].copy_from_slice(&self.paragraphs.0.to_le_bytes());
         out[28..32].copy_from_slice(&self.paragraphs.1.to_le_bytes());
+        out[32..36].copy_from_slice(&self.more.to_le_bytes());
     }
 
     fn read_from(bytes: &[u8]) -> NodeRow {
@@ -376,7 +380,101 @@ impl Row for NodeRow {
             word_slot: u32_at(bytes, 16),
             char_slot: u32_at(bytes, 20),
             paragraphs: (u32_at(bytes, 24), u32_at(bytes, 28)),
+            more: u32_at(bytes, 32),
         }
+    }
+}
+
+/// The posts of texts with more than one, besides each text's lowest (which is in its row):
+/// sorted records keyed by the text's node and the post, so that a text's posts are one range
+/// of keys (in a scratch file with the rest of the table's parts). A post whose id does not fit
+/// in 32 bits (none of an archive numbered from 1 with fewer than four billion posts) is kept
+/// in memory instead.
+#[derive(Debug)]
+struct MorePosts {
+    /// `true` for a post of the node; a removed one is left `false`.
+    table: SortedRecords<bool>,
+    /// Posts outside `0..2^32`, by node, ascending.
+    wide: HashMap<NodeId, Vec<i64>>,
+}
+
+impl Default for MorePosts {
+    fn default() -> MorePosts {
+        MorePosts {
+            table: SortedRecords::new("texts' other posts'"),
+            wide: HashMap::default(),
+        }
+    }
+}
+
+/// A post's key under its node (keys in the order of the nodes, then of the posts); `None` for
+/// a post outside `0..2^32`.
+fn more_key(node: NodeId, post: i64) -> Option<i64> {
+    let post = u32::try_from(post).ok()?;
+    Some(((u64::from(node ^ (1 << 31)) << 32) | u64::from(post)) as i64)
+}
+
+impl MorePosts {
+    /// Files a post of a node; whether it is new.
+    fn insert(&mut self, node: NodeId, post: i64) -> bool {
+        let Some(key) = more_key(node, post) else {
+            let wide = self.wide.entry(node).or_default();
+            return match wide.binary_search(&post) {
+                Ok(_) => false,
+                Err(at) => {
+                    wide.insert(at, post);
+                    true
+                }
+            };
+        };
+        let place = self.table.place(key);
+        if place.value() == Some(&true) {
+            return false;
+        }
+        self.table.put(key, true, &place);
+        true
+    }
+
+    /// Takes a post of a node out; whether it was there.
+    fn remove(&mut self, node: NodeId, post: i64) -> bool {
+        let Some(key) = more_key(node, post) else {
+            let Some(wide) = self.wide.get_mut(&node) else {
+                return false;
+            };
+            let before = wide.len();
+            wide.retain(|p| *p != post);
+            let removed = wide.len() < before;
+            if wide.is_empty() {
+                self.wide.remove(&node);
+            }
+            return removed;
+        };
+        if self.table.get(&key) != Some(true) {
+            return false;
+        }
+        self.table.remove(key, false);
+        true
+    }
+
+    /// A node's posts, ascending.
+    fn posts(&self, node: NodeId) -> Vec<i64> {
+        let mut posts: Vec<i64> = self.wide.get(&node).cloned().unwrap_or_default();
+        let (from, to) = (more_key(node, 0), more_key(node, u32::MAX.into()));
+        if let (Some(from), Some(to)) = (from, to) {
+            self.table.for_each_in(from, to, &mut |key, there| {
+                if *there {
+                    posts.push(i64::from(key as u32));
+                }
+            });
+        }
+        posts.sort_unstable();
+        posts
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.table.heap_bytes()
+            + self.wide.capacity() * 28
+            + self.wide.values().map(|v| v.capacity() * 8).sum::<usize>()
     }
 }
 
@@ -394,8 +492,8 @@ pub(super) struct Nodes {
     count: usize,
     /// By node: its row.
     rows: Rows<NodeRow>,
-    /// By node: its other posts, ascending (only nodes with more than one post).
-    more: HashMap<NodeId, Vec<i64>>,
+    /// By node: its other posts (only nodes with more than one post).
+    more: MorePosts,
     word_keys: KeyArena,
     char_keys: KeyArena,
     /// Every node's paragraph hashes, one run after another.
@@ -418,7 +516,7 @@ impl Nodes {
             index: ExactIndex::new("exact keys'"),
             count: 0,
             rows: Rows::new("text rows'"),
-            more: HashMap::default(),
+            more: MorePosts::default(),
             word_keys: KeyArena::default(),
             char_keys: KeyArena::default(),
             paragraph_values: Runs::new("paragraph hashes'"),
@@ -458,7 +556,7 @@ impl Nodes {
         self.rows.for_each(&mut |i, row| {
             if row.is_live() {
                 let id = i as NodeId;
-                f(id, self.more.contains_key(&id));
+                f(id, row.more > 0);
             }
         });
     }
@@ -480,31 +578,34 @@ impl Nodes {
         self.row(id).first
     }
 
-    /// Its lowest post and exact key (one read of its row).
-    pub(super) fn first_and_exact(&self, id: NodeId) -> (i64, u64) {
+    /// Its lowest post, exact key, and whether it has other posts (one read of its row).
+    pub(super) fn first_and_exact(&self, id: NodeId) -> (i64, u64, bool) {
         let row = self.row(id);
-        (row.first, row.exact)
+        (row.first, row.exact, row.more > 0)
     }
 
     /// Its posts, ascending.
-    pub(super) fn posts(&self, id: NodeId) -> impl Iterator<Item = i64> + '_ {
-        self.posts_with_first(id, self.first_post(id))
+    pub(super) fn posts(&self, id: NodeId) -> Vec<i64> {
+        let row = self.row(id);
+        self.posts_with_first(id, row.first, row.more > 0)
     }
 
-    /// [`Nodes::posts`] of a node whose lowest post the caller has read.
-    pub(super) fn posts_with_first(
-        &self,
-        id: NodeId,
-        first: i64,
-    ) -> impl Iterator<Item = i64> + '_ {
-        (first != NO_POST)
-            .then_some(first)
-            .into_iter()
-            .chain(self.more.get(&id).into_iter().flatten().copied())
+    /// [`Nodes::posts`] of a node whose lowest post, and whether it has others, the caller has
+    /// read ([`Nodes::first_and_exact`]).
+    pub(super) fn posts_with_first(&self, id: NodeId, first: i64, more: bool) -> Vec<i64> {
+        if first == NO_POST {
+            return Vec::new();
+        }
+        let mut posts = vec![first];
+        if more {
+            posts.extend(self.more.posts(id));
+        }
+        posts
     }
 
     pub(super) fn post_count(&self, id: NodeId) -> usize {
-        usize::from(self.first_post(id) != NO_POST) + self.more.get(&id).map_or(0, Vec::len)
+        let row = self.row(id);
+        usize::from(row.is_live()) + row.more as usize
     }
 
     pub(super) fn paragraphs(&self, id: NodeId) -> Vec<u64> {
@@ -613,6 +714,9 @@ impl Nodes {
         self.char_keys.keep_on_file(self.width, chars);
         self.paragraph_values.keep_on_file(paragraphs);
         self.index.keep_on_file(index, dir);
+        self.more
+            .table
+            .keep_on_file(tempfile::tempfile_in(dir)?, dir);
         self.rows.keep_on_file(rows);
         self.scratch = Some(dir.to_path_buf());
         Ok(())
@@ -632,6 +736,7 @@ impl Nodes {
         if !self.paragraph_values.set_tail_values(rows)
             || !self.index.set_block_rows(rows)
             || !self.rows.set_block_rows(rows)
+            || !self.more.table.set_block_rows(rows)
         {
             return false;
         }
@@ -652,7 +757,10 @@ impl Nodes {
             .or_else(|| self.rows.failure());
         match failed {
             Some(failed) => Some((self.scratch.clone().unwrap_or_default(), failed.clone())),
-            None => self.index.scratch_failure(),
+            None => self
+                .index
+                .scratch_failure()
+                .or_else(|| self.more.table.scratch_failure()),
         }
     }
 
@@ -727,17 +835,16 @@ impl Nodes {
         if post == row.first {
             return false;
         }
-        let more = self.more.entry(id).or_default();
-        if post < row.first {
-            more.insert(0, row.first);
+        let lowest = post < row.first;
+        let other = if lowest { row.first } else { post };
+        if self.more.insert(id, other) {
+            row.more += 1;
+        }
+        if lowest {
             row.first = post;
-            self.rows.set(i, row);
-            return true;
         }
-        if let Err(at) = more.binary_search(&post) {
-            more.insert(at, post);
-        }
-        false
+        self.rows.set(i, row);
+        lowest
     }
 
     /// Takes a post out of a node; a node left without posts is removed (its number is not
@@ -749,24 +856,19 @@ impl Nodes {
             return false;
         }
         if row.first == post {
-            match self.more.get_mut(&id) {
-                Some(more) if !more.is_empty() => {
-                    row.first = more.remove(0);
-                    if more.is_empty() {
-                        self.more.remove(&id);
-                    }
-                    self.rows.set(i, row);
-                }
-                _ => {
-                    self.remove(id, row);
-                    return true;
-                }
+            if row.more == 0 {
+                self.remove(id, row);
+                return true;
             }
-        } else if let Some(more) = self.more.get_mut(&id) {
-            more.retain(|p| *p != post);
-            if more.is_empty() {
-                self.more.remove(&id);
-            }
+            // The next lowest takes its place.
+            let next = self.more.posts(id).first().copied().unwrap_or(NO_POST);
+            self.more.remove(id, next);
+            row.first = next;
+            row.more -= 1;
+            self.rows.set(i, row);
+        } else if row.more > 0 && self.more.remove(id, post) {
+            row.more -= 1;
+            self.rows.set(i, row);
         }
         false
     }
@@ -774,7 +876,9 @@ impl Nodes {
     fn remove(&mut self, id: NodeId, row: NodeRow) {
         self.index.remove(index_key(row.exact), NONE);
         self.count -= 1;
-        self.more.remove(&id);
+        for post in self.more.posts(id) {
+            self.more.remove(id, post);
+        }
         let width = self.width;
         for (slot, arena) in [
             (row.word_slot, &mut self.word_keys),
@@ -790,20 +894,20 @@ impl Nodes {
         row.first = NO_POST;
         row.word_slot = NONE;
         row.char_slot = NONE;
+        row.more = 0;
         self.rows.set(id as usize, row);
         self.emptied.push(id);
     }
 
     /// Approximate heap bytes by part (for benchmarks).
     pub(super) fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
-        let slot = |n: usize, each: usize| n * (each + 1);
         vec![
             ("nodes.index", self.index.heap_bytes()),
             ("nodes.rows", self.rows.heap_bytes()),
             ("nodes.paragraphs", self.paragraph_values.heap_bytes()),
             ("nodes.word_keys", self.word_keys.heap_bytes(self.width)),
             ("nodes.char_keys", self.char_keys.heap_bytes(self.width)),
-            ("nodes.more", slot(self.more.capacity(), 28)),
+            ("nodes.more", self.more.heap_bytes()),
         ]
     }
 
@@ -984,7 +1088,7 @@ mod tests {
         assert!(nodes.add_post(a, 5));
         assert!(!nodes.add_post(a, 9));
         assert!(nodes.add_post(a, 3));
-        assert_eq!(nodes.posts(a).collect::<Vec<_>>(), vec![3, 5, 9]);
+        assert_eq!(nodes.posts(a), vec![3, 5, 9]);
         assert!(!nodes.remove_post(a, 3));
         assert_eq!(nodes.first_post(a), 5);
         assert!(!nodes.remove_post(a, 9));
@@ -1012,6 +1116,84 @@ mod tests {
             found,
             vec![(band_bucket(ShingleKind::Words, 0, 1), 1, Some(vec![c]))]
         );
+    }
+
+    /// Posts added to and taken from a few texts at random (ids that fit in 32 bits and some
+    /// that do not): each text's posts, count, lowest post and whether it has more than one
+    /// must be those of a map of sets, in memory and with its other posts on file in blocks of
+    /// two, and a text whose last post goes must go with it.
+    #[test]
+    fn texts_posts_added_and_taken_out_are_those_of_a_map() {
+        for on_file in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut nodes = Nodes::new(2);
+            if on_file {
+                assert!(nodes.set_key_block_rows(2));
+                nodes.keep_keys_on_file(dir.path()).unwrap();
+            }
+            let mut map: BTreeMap<u64, (NodeId, BTreeSet<i64>)> = BTreeMap::new();
+            let mut x: u64 = 5;
+            let mut next = |m: u64| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (x >> 33) % m
+            };
+            for step in 0..3_000u32 {
+                let exact = next(12);
+                let post = match next(10) {
+                    0 => (1 << 32) + next(40) as i64,
+                    1 => -(next(5) as i64) - 1,
+                    _ => next(200) as i64,
+                };
+                if step % 3 == 0 {
+                    let Some((id, posts)) = map.get_mut(&exact) else {
+                        continue;
+                    };
+                    let id = *id;
+                    // A post of the text, or one it does not have.
+                    let post = if next(4) == 0 {
+                        post
+                    } else {
+                        *posts.iter().nth(next(posts.len() as u64) as usize).unwrap()
+                    };
+                    posts.remove(&post);
+                    let gone = posts.is_empty();
+                    assert_eq!(nodes.remove_post(id, post), gone, "{post} of {exact}");
+                    if gone {
+                        map.remove(&exact);
+                        nodes.release_emptied();
+                    }
+                } else {
+                    let id = match map.get(&exact) {
+                        Some((id, _)) => *id,
+                        None => insert(&mut nodes, exact, &[], &[]),
+                    };
+                    let posts = &mut map.entry(exact).or_insert((id, BTreeSet::new())).1;
+                    let lowest = posts.first().is_none_or(|first| post < *first);
+                    posts.insert(post);
+                    assert_eq!(nodes.add_post(id, post), lowest, "{post} to {exact}");
+                }
+            }
+            let mut live: Vec<(NodeId, bool)> = Vec::new();
+            nodes.for_each_node(&mut |id, more| live.push((id, more)));
+            let mut want: Vec<(NodeId, bool)> =
+                map.values().map(|(id, p)| (*id, p.len() > 1)).collect();
+            want.sort_unstable();
+            assert_eq!(live, want);
+            for (exact, (id, posts)) in &map {
+                assert_eq!(nodes.get(*exact), Some(*id));
+                let posts: Vec<i64> = posts.iter().copied().collect();
+                assert_eq!(nodes.posts(*id), posts, "the posts of {exact}");
+                assert_eq!(nodes.post_count(*id), posts.len());
+                assert_eq!(nodes.first_post(*id), posts[0]);
+            }
+            assert!(nodes.scratch_failure().is_none());
+            if on_file {
+                assert!(nodes.more.table.len() > 10, "{}", nodes.more.table.len());
+                assert!(!nodes.more.wide.is_empty());
+            }
+        }
     }
 
     /// What a table answers of its band keys: each node's keys, every bucket of a small key

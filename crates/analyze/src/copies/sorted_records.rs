@@ -189,6 +189,21 @@ impl Record for Option<Edge> {
     }
 }
 
+/// A text's other post (`false` where it was removed).
+impl Record for bool {
+    const BYTES: usize = 1;
+    // A text's posts are read as a range of keys.
+    const FILTERED: bool = false;
+
+    fn put(&self, out: &mut [u8]) {
+        out[0] = u8::from(*self);
+    }
+
+    fn take(bytes: &[u8]) -> bool {
+        bytes[0] != 0
+    }
+}
+
 /// What the copy analysis keeps of each post, by archive id.
 pub(super) type PostTable = SortedRecords<PostEntry>;
 
