@@ -247,13 +247,8 @@ mod tests {
                 clusters.keep_on_file(dir.path()).unwrap();
             }
             let mut map: BTreeMap<i64, Cluster> = BTreeMap::new();
-            let mut x: u64 = 11;
-            let mut next = |m: u64| {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (x >> 33) % m
-            };
+            let mut numbers = super::super::TestNumbers::new(11);
+            let mut next = |m: u64| numbers.below(m);
             for step in 0..3_000u32 {
                 let id = next(400) as i64 * 7 - 1_000;
                 if step % 4 == 0 {

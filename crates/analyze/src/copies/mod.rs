@@ -1637,6 +1637,32 @@ fn connected(
     (region, edges)
 }
 
+/// The numbers the copy analysis's tests draw their random steps from (a 64-bit linear
+/// congruential generator: the same seed gives the same steps on every machine).
+#[cfg(test)]
+pub(super) struct TestNumbers(u64);
+
+#[cfg(test)]
+impl TestNumbers {
+    pub(super) fn new(seed: u64) -> TestNumbers {
+        TestNumbers(seed)
+    }
+
+    /// The next number, of 31 bits.
+    pub(super) fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// The next number below `m`.
+    pub(super) fn below(&mut self, m: u64) -> u64 {
+        self.next() % m
+    }
+}
+
 fn edge_of(m: Match) -> Edge {
     Edge {
         full: matches!(m, Match::Full { .. }),

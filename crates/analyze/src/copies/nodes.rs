@@ -1132,13 +1132,8 @@ mod tests {
                 nodes.keep_keys_on_file(dir.path()).unwrap();
             }
             let mut map: BTreeMap<u64, (NodeId, BTreeSet<i64>)> = BTreeMap::new();
-            let mut x: u64 = 5;
-            let mut next = |m: u64| {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (x >> 33) % m
-            };
+            let mut numbers = super::super::TestNumbers::new(5);
+            let mut next = |m: u64| numbers.below(m);
             for step in 0..3_000u32 {
                 let exact = next(12);
                 let post = match next(10) {
@@ -1259,13 +1254,8 @@ mod tests {
         // the cap of 6), some with character keys too, and paragraphs of one of 500.
         type Text = (Vec<(ShingleKind, Vec<u32>)>, Vec<u64>);
         let texts: Vec<Text> = {
-            let mut x: u64 = 11;
-            let mut next = move || {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                x >> 33
-            };
+            let mut numbers = super::super::TestNumbers::new(11);
+            let mut next = move || numbers.next();
             (0..400)
                 .map(|t| {
                     let mut bands = vec![(
@@ -1328,13 +1318,8 @@ mod tests {
         let mut filed = Nodes::new(3);
         assert!(held.set_key_block_rows(2));
         assert!(filed.set_key_block_rows(2));
-        let mut x: u64 = 7;
-        let mut next = move || {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (x >> 33) as u32
-        };
+        let mut numbers = super::super::TestNumbers::new(7);
+        let mut next = move || numbers.next() as u32;
         let mut live: Vec<(NodeId, i64)> = Vec::new();
         for step in 0..600i64 {
             if step == 40 {

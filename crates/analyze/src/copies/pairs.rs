@@ -150,13 +150,8 @@ mod tests {
                 pairs.keep_on_file(tempfile::tempfile_in(dir.path()).unwrap(), dir.path());
             }
             let mut map: BTreeMap<(NodeId, NodeId), Edge> = BTreeMap::new();
-            let mut x: u64 = 3;
-            let mut next = |m: u64| {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (x >> 33) % m
-            };
+            let mut numbers = super::super::TestNumbers::new(3);
+            let mut next = |m: u64| numbers.below(m);
             for step in 0..4_000u32 {
                 // Nodes from a small range, and the highest numbers.
                 let node = |r: u64| {

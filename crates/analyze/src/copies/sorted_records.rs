@@ -763,13 +763,8 @@ mod tests {
         let mut table = PostTable::new("posts'");
         assert!(table.set_block_rows(block_rows));
         let mut map: BTreeMap<i64, PostEntry> = BTreeMap::new();
-        let mut x: u64 = 11;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            x >> 33
-        };
+        let mut numbers = super::super::TestNumbers::new(11);
+        let mut next = || numbers.next();
         for step in 0..6_000u32 {
             if on_file && step == 700 {
                 table.keep_on_file(tempfile::tempfile_in(dir.path()).unwrap(), dir.path());
