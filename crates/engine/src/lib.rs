@@ -179,8 +179,9 @@ impl Engine {
 
     /// A writer's engine on another handle of this archive ([`Archive::open_reader`]), to
     /// bring derived data up to the archive on another thread, beside this engine's own work
-    /// (an ingest's copy analysis beside its index); it does not wait for the index when
-    /// another writer holds it. `None` when the backend has no second handle.
+    /// (an ingest's follower, and then its copy analysis, which the follower's handle holds);
+    /// it does not wait for the index when another writer holds it. `None` when the backend
+    /// has no second handle.
     pub(crate) fn beside(&self) -> Result<Option<Engine>> {
         let Some(store) = self.store.open_reader()? else {
             return Ok(None);
