@@ -642,21 +642,17 @@ pub fn run(
         .collect();
     redated.sort_unstable();
     redated.dedup();
-    // So does the copy analysis, on the follower's handle of the archive (which holds the
-    // analysis as the follower left it), after the index: not beside it, so that the peak of
-    // memory is the larger of theirs and not their sum (beside the index, the 1 GB export
-    // peaked at up to 740 MiB when much of both was left; after it, at most 600 MiB, for 2 to
-    // 3 s more).
-    let beside = match follower {
-        Some(follower) => follower.finish().map(|(other, rounds)| {
+    // So does the copy analysis, on the follower's handle of the archive when there was one
+    // (it holds the analysis as the follower left it), after the index: not beside it, so that
+    // the peak of memory is the larger of theirs and not their sum (beside the index, the 1 GB
+    // export peaked at up to 740 MiB when much of both was left; after it, at most 600 MiB, for
+    // 2 to 3 s more).
+    let beside = follower.and_then(|follower| {
+        follower.finish().map(|(other, rounds)| {
             report.following_rounds = rounds;
             other
-        }),
-        None => engine.beside().unwrap_or_else(|e| {
-            tracing::info!("the copy analysis waits for the index: no second handle ({e})");
-            None
-        }),
-    };
+        })
+    });
     phase.done(&format!(
         "the index following the ingest ({} rounds), its round under way",
         report.following_rounds
@@ -668,7 +664,7 @@ pub fn run(
     if let Some(mut other) = beside {
         other.update_copies()?;
     }
-    // Caught up on the other handle, or here when the archive has none.
+    // Caught up on the follower's handle, or here when there was no follower.
     engine.update_copies()?;
     phase.done("copy analysis");
     engine.update_networks()?;

@@ -1325,12 +1325,7 @@ impl CopyState {
     /// to `seeds`, and those that held the `moved` posts. Clusters are decided within each
     /// connected part of the pairs alone, so the others stay as they are.
     fn recluster_around(&mut self, seeds: &HashSet<NodeId>, moved: &[i64]) {
-        let seeds: Vec<NodeId> = seeds
-            .iter()
-            .copied()
-            .filter(|n| self.nodes.is_live(*n))
-            .collect();
-        let (region, edges) = connected(&self.pairs, &self.nodes, seeds);
+        let (region, edges) = connected(&self.pairs, &self.nodes, seeds.iter().copied());
         // The old clusters of the region's posts and of the moved posts go.
         let mut in_old: Vec<i64> = region.iter().flat_map(|n| self.nodes.posts(*n)).collect();
         in_old.extend_from_slice(moved);
@@ -1620,9 +1615,11 @@ fn connected(
     let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
     let mut stack: Vec<NodeId> = seeds.into_iter().collect();
     while let Some(n) = stack.pop() {
-        if !nodes.is_live(n) || !region.insert(n) {
+        // A node met again is not read again.
+        if region.contains(&n) || !nodes.is_live(n) {
             continue;
         }
+        region.insert(n);
         pairs.for_each_partner(n, &mut |p, e| {
             if n < p {
                 edges.push((n, p, *e));
